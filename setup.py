@@ -1,0 +1,45 @@
+"""Install sf_curric: `pip install torch==2.13.0 && pip install -e ".[test]"`.
+
+torch is listed without an upper bound so that an installed CPU or CUDA build is kept; install the
+build you want first (see README.md).
+"""
+
+import re
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+_version = re.search(r'__version__ = "([^"]+)"', Path("sf_curric/version.py").read_text()).group(1)
+
+_extras = {
+    "test": ["pytest>=7", "hypothesis>=6", "mkdocs>=1.5", "psutil>=5"],
+    "ray": ["ray[default]>=2.9"],
+    "minigrid": ["minigrid>=2.3"],
+    # procgen2 pulls gym 0.26 and numpy 1.x: keep it in its own environment when possible.
+    "procgen": ["procgen2"],
+    "atari": ["ale-py>=0.9"],
+    "vizdoom": ["vizdoom>=1.2"],
+    "plots": ["matplotlib>=3.7"],
+}
+_extras["all"] = sorted({req for name, reqs in _extras.items() if name != "procgen" for req in reqs})
+
+setup(
+    name="sf_curric",
+    version=_version,
+    description="High-throughput asynchronous PPO with curriculum learning built in",
+    long_description=Path("README.md").read_text(),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.9",
+    packages=find_packages(include=["sf_curric", "sf_curric.*", "sf_curric_examples", "sf_curric_examples.*"]),
+    install_requires=[
+        "torch>=2.0",
+        "gymnasium>=1.0",
+        "numpy>=1.24",
+        "faster-fifo>=1.4.5",
+        "tensorboardX>=2.6",
+        "opencv-python>=4.8",
+        "psutil>=5",
+    ],
+    extras_require=_extras,
+)
