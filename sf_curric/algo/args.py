@@ -1,0 +1,112 @@
+"""Command-line flags read by the learner and the PPO update (`sf_curric.algo.learner`, `sf_curric.algo.ppo`).
+
+Each entry is `(flag, kwargs_for_add_argument)`; `sf_curric.algo.learner.LEARNER_ARGS` is this list plus the
+model's. `--device` and `--train_for_env_steps` are read by the runner too: register each flag once.
+
+Minibatch semantics (Sample Factory's): `--batch_size` is the number of samples in one SGD minibatch. `train()`
+uses every sample of the trajectory it is given (T*B of them), `--num_epochs` times, split into
+`max(1, round(T*B / batch_size))` nearly equal minibatches (recurrent models: whole env columns, `batch_size // T`
+columns each). How many samples one `train()` call gets is the runner's choice (Sample Factory:
+`batch_size * num_batches_per_epoch`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sf_curric.model.args import bool_flag
+
+ALGO_ARGS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "--device",
+        {
+            "type": str,
+            "default": "auto",
+            "choices": ["auto", "cpu", "gpu"],
+            "help": "Where the learner runs: auto (cuda when available, else cpu), cpu or gpu.",
+        },
+    ),
+    (
+        "--train_for_env_steps",
+        {
+            "type": int,
+            "default": 10_000_000_000,
+            "help": "Stop after this many env steps (also the horizon of the linear learning-rate and clip schedules).",
+        },
+    ),
+    ("--gamma", {"type": float, "default": 0.99, "help": "Discount factor."}),
+    ("--gae_lambda", {"type": float, "default": 0.95, "help": "GAE lambda (bias/variance trade-off)."}),
+    (
+        "--with_vtrace",
+        bool_flag(False, "Use V-trace (IMPALA) targets and advantages instead of GAE, correcting for policy lag."),
+    ),
+    ("--vtrace_rho", {"type": float, "default": 1.0, "help": "V-trace clip of importance ratios (rho bar)."}),
+    ("--vtrace_c", {"type": float, "default": 1.0, "help": "V-trace clip of trace-cutting ratios (c bar)."}),
+    (
+        "--learning_rate",
+        {"type": float, "default": 3e-4, "help": "Adam learning rate (the initial one with --lr_schedule=linear)."},
+    ),
+    (
+        "--lr_schedule",
+        {
+            "type": str,
+            "default": "constant",
+            "choices": ["constant", "linear"],
+            "help": "constant, or linear decay from --learning_rate to 0 over --train_for_env_steps.",
+        },
+    ),
+    ("--adam_eps", {"type": float, "default": 1e-6, "help": "Adam epsilon."}),
+    ("--adam_beta1", {"type": float, "default": 0.9, "help": "Adam beta1."}),
+    ("--adam_beta2", {"type": float, "default": 0.999, "help": "Adam beta2."}),
+    (
+        "--ppo_clip_ratio",
+        {"type": float, "default": 0.2, "help": "PPO policy clip: ratios outside [1 - x, 1 + x] get no gradient."},
+    ),
+    (
+        "--ppo_clip_schedule",
+        {
+            "type": str,
+            "default": "constant",
+            "choices": ["constant", "linear"],
+            "help": "constant, or linear decay of --ppo_clip_ratio to 0 over --train_for_env_steps.",
+        },
+    ),
+    (
+        "--ppo_clip_value",
+        {
+            "type": float,
+            "default": 1.0,
+            "help": "Clip the change of the value prediction per update to +-x (in value-head units, i.e. "
+            "normalized returns with --normalize_returns); 0 disables value clipping.",
+        },
+    ),
+    (
+        "--value_loss_coeff",
+        {"type": float, "default": 0.5, "help": "Weight of the value loss (mean squared error of normalized returns)."},
+    ),
+    ("--exploration_loss_coeff", {"type": float, "default": 0.003, "help": "Weight of the entropy bonus."}),
+    (
+        "--max_grad_norm",
+        {"type": float, "default": 0.5, "help": "Clip the gradient's global norm to this; 0 disables clipping."},
+    ),
+    ("--normalize_advantage", bool_flag(True, "Normalize advantages to zero mean, unit std per minibatch.")),
+    ("--num_epochs", {"type": int, "default": 4, "help": "Passes over each training batch."}),
+    (
+        "--batch_size",
+        {
+            "type": int,
+            "default": 256,
+            "help": "Samples per SGD minibatch; a training batch of N samples is split into round(N / batch_size) "
+            "minibatches.",
+        },
+    ),
+    (
+        "--target_kl",
+        {
+            "type": float,
+            "default": 0.0,
+            "help": "Stop the epochs of a training batch early when a minibatch's approx KL exceeds 1.5 * this; "
+            "0 disables.",
+        },
+    ),
+]

@@ -1,0 +1,177 @@
+"""The learner: owns the model, the optimizer and the weights version; trains on trajectories with PPO."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import Any, NamedTuple, Union
+
+import torch
+from gymnasium import spaces
+
+from sf_curric.algo.args import ALGO_ARGS
+from sf_curric.algo.ppo import ppo_train
+from sf_curric.model.actor_critic import ActorCritic
+from sf_curric.model.args import MODEL_ARGS
+
+log = logging.getLogger(__name__)
+
+# Every flag the learner (model + PPO) reads, as (flag, kwargs_for_add_argument); register each flag once.
+LEARNER_ARGS: list[tuple[str, dict[str, Any]]] = MODEL_ARGS + ALGO_ARGS
+
+# Trajectory keys the learner reads (docs/architecture.md); others (tasks, env_ids, policy_version) stay put.
+_TRAJ_KEYS = ("obs", "actions", "log_probs", "values", "rewards", "terminated", "truncated", "final_values")
+
+
+def learner_cfg(**overrides: Any) -> argparse.Namespace:
+    """A config holding the defaults of `LEARNER_ARGS`, with `overrides` applied (for tests and scripts).
+
+    Args:
+        **overrides: flag values by name, e.g. `learning_rate=1e-3`.
+
+    Example:
+        >>> learner_cfg(use_rnn=True).rnn_type
+        'gru'
+    """
+    parser = argparse.ArgumentParser(add_help=False)
+    for flag, kwargs in LEARNER_ARGS:
+        parser.add_argument(flag, **kwargs)
+    cfg = parser.parse_args([])
+    for name, value in overrides.items():
+        if not hasattr(cfg, name):
+            raise ValueError(f"unknown learner flag {name!r}: see sf_curric.algo.learner.LEARNER_ARGS")
+        setattr(cfg, name, value)
+    return cfg
+
+
+def resolve_device(name: str) -> torch.device:
+    """`--device` value (auto, cpu, gpu) -> torch.device; gpu without CUDA is an error that names the fix.
+
+    Args:
+        name: "auto" (cuda when available), "cpu" or "gpu".
+    """
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if name == "gpu":
+        if not torch.cuda.is_available():
+            raise ValueError("--device=gpu but torch sees no CUDA device: use --device=cpu or --device=auto")
+        return torch.device("cuda")
+    raise ValueError(f"--device={name!r} is not supported: use auto, cpu or gpu")
+
+
+class TrainResult(NamedTuple):
+    """What `Learner.train` returns.
+
+    Attributes:
+        stats: float metrics: policy_loss, value_loss, entropy, approx_kl, clipfrac, explained_variance,
+            grad_norm, learning_rate, clip_ratio, adv_mean, adv_std (before normalization), sgd_steps,
+            nan_skipped (minibatches whose loss or gradient was not finite: no step taken), early_stopped (1.0
+            when --target_kl stopped the epochs), version (after this call).
+        advantages: `[T, B]` advantages used (GAE or V-trace), on the learner's device.
+        values: `[T, B]` baseline values used, in return units (what PLR scores are computed from).
+    """
+
+    stats: dict[str, float]
+    advantages: torch.Tensor
+    values: torch.Tensor
+
+
+class Learner:
+    """Owns the ActorCritic, its Adam optimizer and the weights `version` (+1 after each `train` call).
+
+    Args:
+        cfg: reads the flags in `LEARNER_ARGS`.
+        obs_space: observation space of the envs.
+        action_space: action space of the envs.
+        device: where to train; None resolves `cfg.device` (auto = cuda when available).
+
+    Example:
+        >>> import gymnasium as gym
+        >>> env = gym.make("CartPole-v1")
+        >>> learner = Learner(learner_cfg(device="cpu"), env.observation_space, env.action_space)
+        >>> learner.version
+        0
+    """
+
+    def __init__(
+        self,
+        cfg: argparse.Namespace,
+        obs_space: spaces.Space,
+        action_space: spaces.Space,
+        device: Union[str, torch.device] | None = None,
+    ):
+        _validate(cfg)
+        self.cfg = cfg
+        self.device = resolve_device(cfg.device) if device is None else torch.device(device)
+        self.model = ActorCritic(obs_space, action_space, cfg).to(self.device)
+        self.optimizer = torch.optim.Adam(
+            self.model.parameters(), lr=cfg.learning_rate, betas=(cfg.adam_beta1, cfg.adam_beta2), eps=cfg.adam_eps
+        )
+        self.version = 0
+
+    def _schedule(self, initial: float, schedule: str, env_steps: int) -> float:
+        if schedule == "constant":
+            return initial
+        progress = min(1.0, max(0.0, env_steps / max(1, self.cfg.train_for_env_steps)))
+        return initial * (1.0 - progress)
+
+    def train(self, traj: dict[str, torch.Tensor], env_steps: int) -> TrainResult:
+        """Run the PPO epochs on one trajectory batch (docs/architecture.md layout) and bump `version`.
+
+        Args:
+            traj: dict of `[T(+1), B, ...]` tensors on any device (moved to the learner's device here).
+            env_steps: env steps collected so far (drives the linear learning-rate / clip schedules).
+
+        Returns:
+            TrainResult(stats, advantages, values).
+        """
+        needed = _TRAJ_KEYS + (("rnn_states",) if self.model.is_recurrent else ())
+        missing = [k for k in needed if k not in traj]
+        if missing:
+            raise ValueError(f"trajectory lacks {missing}: fill every key of docs/architecture.md's layout")
+        batch = {k: traj[k].to(self.device, non_blocking=True) for k in needed}
+
+        lr = self._schedule(self.cfg.learning_rate, self.cfg.lr_schedule, env_steps)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        clip_ratio = self._schedule(self.cfg.ppo_clip_ratio, self.cfg.ppo_clip_schedule, env_steps)
+
+        self.model.train()
+        out = ppo_train(self.model, self.optimizer, batch, self.cfg, clip_ratio)
+        self.version += 1
+        if out.stats["nan_skipped"]:
+            log.warning("skipped %d minibatch(es) with a non-finite loss or gradient", int(out.stats["nan_skipped"]))
+        stats = dict(out.stats, learning_rate=lr, version=float(self.version))
+        return TrainResult(stats, out.advantages, out.values)
+
+    def policy_state_dict(self) -> dict[str, torch.Tensor]:
+        """CPU copies of the model's weights and normalizers, for policy copies in rollout workers
+        (`worker_model.load_state_dict(...)`)."""
+        return {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything a checkpoint needs: model (incl. normalizers), optimizer and version."""
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(), "version": self.version}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what `state_dict` saved (tensors are moved to the learner's device)."""
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.version = int(state["version"])
+
+
+def _validate(cfg: argparse.Namespace) -> None:
+    checks = [
+        (cfg.num_epochs >= 1, f"--num_epochs={cfg.num_epochs} must be >= 1"),
+        (cfg.batch_size >= 1, f"--batch_size={cfg.batch_size} must be >= 1"),
+        (0.0 <= cfg.gamma <= 1.0, f"--gamma={cfg.gamma} must be in [0, 1]"),
+        (0.0 <= cfg.gae_lambda <= 1.0, f"--gae_lambda={cfg.gae_lambda} must be in [0, 1]"),
+        (cfg.learning_rate > 0, f"--learning_rate={cfg.learning_rate} must be > 0"),
+        (cfg.ppo_clip_ratio > 0, f"--ppo_clip_ratio={cfg.ppo_clip_ratio} must be > 0 (e.g. 0.2)"),
+        (cfg.vtrace_rho > 0 and cfg.vtrace_c > 0, "--vtrace_rho and --vtrace_c must be > 0 (e.g. 1.0)"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise ValueError(message)

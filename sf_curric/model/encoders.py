@@ -1,0 +1,128 @@
+"""Observation encoders: an MLP for vector observations and CNNs for image observations (HWC)."""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import torch
+from torch import nn
+
+_ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU}
+
+
+def activation(name: str) -> nn.Module:
+    """The activation module for `--nonlinearity` (tanh, relu or elu)."""
+    if name not in _ACTIVATIONS:
+        raise ValueError(f"--nonlinearity={name!r} is not supported: use one of {sorted(_ACTIVATIONS)}")
+    return _ACTIVATIONS[name]()
+
+
+def init_gain(nonlinearity: str) -> float:
+    """Orthogonal-init gain for hidden layers followed by `nonlinearity`."""
+    return nn.init.calculate_gain("relu" if nonlinearity == "elu" else nonlinearity)
+
+
+def orthogonal_init(layer: nn.Module, gain: float) -> nn.Module:
+    """Orthogonal weights with `gain`, zero bias (in place); returns the layer."""
+    nn.init.orthogonal_(layer.weight, gain=gain)
+    if layer.bias is not None:
+        nn.init.zeros_(layer.bias)
+    return layer
+
+
+class MlpEncoder(nn.Module):
+    """Fully connected layers for flat vector observations.
+
+    Args:
+        input_size: size of the flattened observation.
+        layers: hidden sizes, e.g. (64, 64); empty means identity.
+        nonlinearity: tanh, relu or elu.
+    """
+
+    def __init__(self, input_size: int, layers: Sequence[int], nonlinearity: str):
+        super().__init__()
+        modules: list[nn.Module] = []
+        size = input_size
+        for hidden in layers:
+            modules += [orthogonal_init(nn.Linear(size, hidden), init_gain(nonlinearity)), activation(nonlinearity)]
+            size = hidden
+        self.net = nn.Sequential(*modules)
+        self.output_size = size
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.net(obs)
+
+
+class _ResidualBlock(nn.Module):
+    def __init__(self, channels: int):
+        super().__init__()
+        self.conv0 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv1(torch.relu(self.conv0(torch.relu(x))))
+
+
+def _impala_stack(in_channels: int, out_channels: int) -> nn.Module:
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, 3, padding=1),
+        nn.MaxPool2d(3, stride=2, padding=1),
+        _ResidualBlock(out_channels),
+        _ResidualBlock(out_channels),
+    )
+
+
+def _conv_body(architecture: str, in_channels: int, nonlinearity: str) -> nn.Module:
+    if architecture == "convnet_simple":  # Sample Factory's small default CNN
+        spec = [(32, 8, 4), (64, 4, 2), (128, 3, 2)]
+    elif architecture == "convnet_atari":  # Nature DQN
+        spec = [(32, 8, 4), (64, 4, 2), (64, 3, 1)]
+    elif architecture == "resnet_impala":  # Espeholt et al. 2018, 3 stacks of (16, 32, 32) channels
+        stacks, channels = [], in_channels
+        for out in (16, 32, 32):
+            stacks.append(_impala_stack(channels, out))
+            channels = out
+        return nn.Sequential(*stacks, nn.ReLU())
+    else:
+        raise ValueError(
+            f"--encoder_conv_architecture={architecture!r} is not supported: "
+            "use convnet_simple, convnet_atari or resnet_impala"
+        )
+    layers: list[nn.Module] = []
+    channels = in_channels
+    for out, kernel, stride in spec:
+        layers += [nn.Conv2d(channels, out, kernel, stride=stride), activation(nonlinearity)]
+        channels = out
+    return nn.Sequential(*layers)
+
+
+class ConvEncoder(nn.Module):
+    """CNN for image observations given as `[N, H, W, C]` (uint8 in [0, 255] or float).
+
+    uint8 images are scaled to [0, 1]; the channel axis is moved first inside the encoder.
+
+    Args:
+        obs_shape: `(H, W, C)`.
+        architecture: convnet_simple, convnet_atari or resnet_impala.
+        mlp_layers: fully connected layers after the convolutions.
+        nonlinearity: activation of the conv (except resnet_impala, which uses relu) and fc layers.
+    """
+
+    def __init__(self, obs_shape: Sequence[int], architecture: str, mlp_layers: Sequence[int], nonlinearity: str):
+        super().__init__()
+        height, width, channels = obs_shape
+        self.conv = _conv_body(architecture, channels, nonlinearity)
+        for module in self.conv.modules():
+            if isinstance(module, nn.Conv2d):
+                orthogonal_init(module, math.sqrt(2.0))
+        with torch.no_grad():
+            conv_out = self.conv(torch.zeros(1, channels, height, width)).numel()
+        self.mlp = MlpEncoder(conv_out, mlp_layers, nonlinearity)
+        self.output_size = self.mlp.output_size
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        if obs.dtype == torch.uint8:
+            obs = obs.float() * (1.0 / 255.0)
+        x = self.conv(obs.permute(0, 3, 1, 2))
+        return self.mlp(x.flatten(1))
