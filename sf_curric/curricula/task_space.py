@@ -1,0 +1,488 @@
+"""Task spaces: which tasks exist, and how each one is encoded to cross process boundaries cheaply.
+
+A finite space (Discrete, MultiDiscrete, a Tuple of finite spaces) encodes every task as one small int, its
+index in `tasks`. A continuous space (Box, or a Tuple holding one) encodes a task as a flat float array.
+`decode(encode(task))` gives the task back; a task outside its space raises a ValueError naming both.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any, Sequence, Union
+
+import numpy as np
+from gymnasium import spaces
+
+Encoded = Union[int, np.ndarray]
+
+
+class TaskSpace:
+    """Base class of all task spaces.
+
+    Subclasses set `gym_space` and implement `encode`, `decode`, `contains` and `sample`.
+    Use `as_task_space(x)` to turn a gymnasium space (or an int, or a list of tasks) into a task space.
+    """
+
+    gym_space: spaces.Space
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._rng = np.random.default_rng(seed)
+
+    # --- the interface -------------------------------------------------------------------------------------
+    def encode(self, task: Any) -> Encoded:
+        """Convert a task to its compact encoding (an int for finite spaces, a float array otherwise)."""
+        raise NotImplementedError
+
+    def decode(self, encoded: Encoded) -> Any:
+        """Convert an encoding produced by `encode` back to the task."""
+        raise NotImplementedError
+
+    def contains(self, task: Any) -> bool:
+        """Whether `task` (not its encoding) is a member of this space."""
+        raise NotImplementedError
+
+    def sample(self) -> Any:
+        """A uniformly random task (decoded), drawn from this space's own seeded RNG."""
+        raise NotImplementedError
+
+    def seed(self, seed: int | None = None) -> None:
+        """Reseed the RNG used by `sample`.
+
+        Args:
+            seed: any value accepted by `numpy.random.default_rng`.
+        """
+        self._rng = np.random.default_rng(seed)
+
+    @property
+    def num_tasks(self) -> int | None:
+        """Number of tasks, or None for a continuous space."""
+        return None
+
+    @property
+    def tasks(self) -> list | None:
+        """All tasks in index order for a finite space, None for a continuous space."""
+        return None
+
+    @property
+    def is_finite(self) -> bool:
+        """True when the space holds a countable, enumerable set of tasks."""
+        return self.num_tasks is not None
+
+    def task_name(self, index: int) -> str:
+        """A short printable name of the task with this index (used for logging)."""
+        return repr(self.decode(index))
+
+    # --- helpers shared by subclasses ----------------------------------------------------------------------
+    def _not_in_space(self, task: Any) -> ValueError:
+        return ValueError(f"task {task!r} is not in {self!r}; pass a task from the space or widen the space")
+
+    def _bad_encoding(self, encoded: Any) -> ValueError:
+        return ValueError(f"{encoded!r} is not a valid encoding for {self!r}; pass a value returned by encode()")
+
+    # Syllabus names
+    @property
+    def _n_tasks(self) -> int | None:
+        return self.num_tasks
+
+    def list_tasks(self) -> list | None:
+        """Same as `tasks` (Syllabus name)."""
+        return self.tasks
+
+
+class DiscreteTaskSpace(TaskSpace):
+    """`n` tasks, encoded as their index 0..n-1.
+
+    Args:
+        space_or_n: a `gymnasium.spaces.Discrete` or the number of tasks.
+        tasks: optional task objects (hashable), one per index; defaults to `start, start+1, ...`.
+        seed: seed of the RNG used by `sample`.
+
+    Example:
+        >>> space = DiscreteTaskSpace(3, tasks=["easy", "medium", "hard"])
+        >>> space.encode("hard"), space.decode(0)
+        (2, 'easy')
+    """
+
+    def __init__(
+        self, space_or_n: Union[spaces.Discrete, int], tasks: Sequence[Any] | None = None, seed: int | None = None
+    ) -> None:
+        super().__init__(seed)
+        if isinstance(space_or_n, spaces.Discrete):
+            n, start = int(space_or_n.n), int(space_or_n.start)
+        elif isinstance(space_or_n, (int, np.integer)) and not isinstance(space_or_n, bool):
+            n, start = int(space_or_n), 0
+        else:
+            raise TypeError(f"DiscreteTaskSpace needs a gymnasium Discrete space or an int, got {space_or_n!r}")
+        if tasks is None:
+            tasks = list(range(start, start + n))
+        tasks = list(tasks)
+        if len(tasks) != n:
+            raise ValueError(f"DiscreteTaskSpace got {len(tasks)} task names for {n} tasks; pass exactly {n}")
+        try:
+            self._index = {task: i for i, task in enumerate(tasks)}
+        except TypeError as e:
+            raise TypeError("DiscreteTaskSpace tasks must be hashable (ints, strings, tuples)") from e
+        if len(self._index) != n:
+            raise ValueError("DiscreteTaskSpace tasks must be distinct; remove the duplicates")
+        self._tasks = tasks
+        self.gym_space = spaces.Discrete(n)
+
+    def __repr__(self) -> str:
+        return f"DiscreteTaskSpace({len(self._tasks)})"
+
+    def _lookup(self, task: Any) -> int | None:
+        if isinstance(task, np.ndarray):
+            task = task.item() if task.ndim == 0 else tuple(task.tolist())
+        elif isinstance(task, np.generic):
+            task = task.item()
+        try:
+            return self._index.get(task)
+        except TypeError:  # unhashable
+            return None
+
+    def encode(self, task: Any) -> int:
+        index = self._lookup(task)
+        if index is None:
+            raise self._not_in_space(task)
+        return index
+
+    def decode(self, encoded: Encoded) -> Any:
+        if isinstance(encoded, np.ndarray) and encoded.size == 1:
+            encoded = encoded.item()
+        if (
+            isinstance(encoded, (int, np.integer, float, np.floating))
+            and not isinstance(encoded, bool)
+            and float(encoded).is_integer()
+            and 0 <= int(encoded) < len(self._tasks)
+        ):
+            return self._tasks[int(encoded)]
+        raise self._bad_encoding(encoded)
+
+    def contains(self, task: Any) -> bool:
+        return self._lookup(task) is not None
+
+    def sample(self) -> Any:
+        return self._tasks[int(self._rng.integers(len(self._tasks)))]
+
+    @property
+    def num_tasks(self) -> int:
+        return len(self._tasks)
+
+    @property
+    def tasks(self) -> list:
+        return list(self._tasks)
+
+
+class MultiDiscreteTaskSpace(TaskSpace):
+    """A grid of tasks, one value per axis; a task is a tuple, encoded as its row-major flat index.
+
+    Args:
+        space_or_nvec: a `gymnasium.spaces.MultiDiscrete` (1-D) or the number of values per axis.
+        tasks: optional list of value lists, one per axis (e.g. `[["red", "blue"], [1, 2, 3]]`);
+            defaults to `range(n)` per axis.
+        seed: seed of the RNG used by `sample`.
+
+    Example:
+        >>> space = MultiDiscreteTaskSpace([2, 3])
+        >>> space.encode((1, 2)), space.decode(4)
+        (5, (1, 1))
+    """
+
+    def __init__(
+        self,
+        space_or_nvec: Union[spaces.MultiDiscrete, Sequence[int]],
+        tasks: Sequence[Sequence[Any]] | None = None,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__(seed)
+        if isinstance(space_or_nvec, spaces.MultiDiscrete):
+            if np.asarray(space_or_nvec.nvec).ndim != 1:
+                raise ValueError("MultiDiscreteTaskSpace supports 1-D MultiDiscrete spaces only; flatten nvec first")
+            nvec = [int(n) for n in space_or_nvec.nvec]
+            starts = [int(s) for s in np.asarray(space_or_nvec.start).reshape(-1)]
+        else:
+            nvec = [int(n) for n in space_or_nvec]
+            starts = [0] * len(nvec)
+        if not nvec or min(nvec) < 1:
+            raise ValueError(f"MultiDiscreteTaskSpace needs at least one axis with >= 1 value each, got {nvec}")
+        if tasks is None:
+            tasks = [list(range(s, s + n)) for s, n in zip(starts, nvec)]
+        tasks = [list(axis) for axis in tasks]
+        if [len(axis) for axis in tasks] != nvec:
+            raise ValueError(f"MultiDiscreteTaskSpace axis values {[len(a) for a in tasks]} must match nvec {nvec}")
+        self._axes = tasks
+        self._axis_index = [{value: i for i, value in enumerate(axis)} for axis in tasks]
+        self.nvec = tuple(nvec)
+        self.gym_space = spaces.MultiDiscrete(nvec)
+
+    def __repr__(self) -> str:
+        return f"MultiDiscreteTaskSpace({list(self.nvec)})"
+
+    def _indices(self, task: Any) -> tuple | None:
+        if isinstance(task, np.ndarray):
+            task = task.tolist()
+        if isinstance(task, (str, bytes)):
+            return None
+        try:
+            values = list(task)
+        except TypeError:
+            return None
+        if len(values) != len(self.nvec):
+            return None
+        out = []
+        for value, index in zip(values, self._axis_index):
+            if isinstance(value, np.generic):
+                value = value.item()
+            try:
+                i = index.get(value)
+            except TypeError:
+                return None
+            if i is None:
+                return None
+            out.append(i)
+        return tuple(out)
+
+    def encode(self, task: Any) -> int:
+        indices = self._indices(task)
+        if indices is None:
+            raise self._not_in_space(task)
+        flat = 0
+        for i, n in zip(indices, self.nvec):
+            flat = flat * n + i
+        return flat
+
+    def decode(self, encoded: Encoded) -> tuple:
+        if isinstance(encoded, np.ndarray) and encoded.size == 1:
+            encoded = encoded.item()
+        if not isinstance(encoded, (int, np.integer)) or isinstance(encoded, bool) or not 0 <= encoded < self.num_tasks:
+            raise self._bad_encoding(encoded)
+        flat, indices = int(encoded), []
+        for n in reversed(self.nvec):
+            flat, i = divmod(flat, n)
+            indices.append(i)
+        return tuple(axis[i] for axis, i in zip(self._axes, reversed(indices)))
+
+    def contains(self, task: Any) -> bool:
+        return self._indices(task) is not None
+
+    def sample(self) -> tuple:
+        return tuple(axis[int(self._rng.integers(len(axis)))] for axis in self._axes)
+
+    @property
+    def num_tasks(self) -> int:
+        return math.prod(self.nvec)
+
+    @property
+    def tasks(self) -> list:
+        return list(itertools.product(*self._axes))
+
+
+class BoxTaskSpace(TaskSpace):
+    """A continuous box of tasks; a task is an array (or a tuple of floats), encoded as a float array.
+
+    Args:
+        space_or_low: a `gymnasium.spaces.Box`, or the lower bound (scalar or array).
+        high: the upper bound when `space_or_low` is not a Box.
+        shape: the task shape when the bounds are scalars.
+        seed: seed of the RNG used by `sample`.
+
+    Example:
+        >>> space = BoxTaskSpace(-0.3, 0.3, shape=(2,))
+        >>> space.contains((-0.02, 0.02))
+        True
+    """
+
+    def __init__(
+        self,
+        space_or_low: Union[spaces.Box, float, Sequence[float], np.ndarray],
+        high: Union[float, Sequence[float], np.ndarray, None] = None,
+        shape: Sequence[int] | None = None,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__(seed)
+        if isinstance(space_or_low, spaces.Box):
+            box = space_or_low
+        else:
+            if high is None:
+                raise TypeError("BoxTaskSpace needs a gymnasium Box, or low and high bounds")
+            box = spaces.Box(
+                np.asarray(space_or_low, np.float64) if shape is None else float(space_or_low),
+                np.asarray(high, np.float64) if shape is None else float(high),
+                shape=None if shape is None else tuple(shape),
+                dtype=np.float64,
+            )
+        if not (np.all(np.isfinite(box.low)) and np.all(np.isfinite(box.high))):
+            raise ValueError("BoxTaskSpace needs finite bounds; clip the Box to the range of tasks you want")
+        self.gym_space = box
+        self.low = np.asarray(box.low, dtype=np.float64)
+        self.high = np.asarray(box.high, dtype=np.float64)
+        self.shape = tuple(box.shape)
+
+    def __repr__(self) -> str:
+        return f"BoxTaskSpace(low={self.low.tolist()}, high={self.high.tolist()})"
+
+    def _as_array(self, task: Any) -> np.ndarray | None:
+        try:
+            arr = np.asarray(task, dtype=np.float64)
+        except (TypeError, ValueError):
+            return None
+        if arr.shape != self.shape:
+            return None
+        return arr
+
+    def contains(self, task: Any) -> bool:
+        arr = self._as_array(task)
+        return arr is not None and bool(np.all(arr >= self.low) & np.all(arr <= self.high))
+
+    def encode(self, task: Any) -> np.ndarray:
+        arr = self._as_array(task)
+        if arr is None or not (np.all(arr >= self.low) and np.all(arr <= self.high)):
+            raise self._not_in_space(task)
+        return arr.copy()
+
+    def decode(self, encoded: Encoded) -> np.ndarray:
+        arr = self._as_array(encoded)
+        if arr is None or not (np.all(arr >= self.low) and np.all(arr <= self.high)):
+            raise self._bad_encoding(encoded)
+        return arr.copy()
+
+    def sample(self) -> np.ndarray:
+        return self._rng.uniform(self.low, self.high)
+
+    def task_name(self, index: int) -> str:
+        return str(index)
+
+
+class TupleTaskSpace(TaskSpace):
+    """A task made of several parts, one per sub-space; a task is a tuple.
+
+    When every part is finite the whole space is finite and a task is encoded as one int (mixed radix,
+    first part most significant); otherwise a task is encoded as one flat float array, the parts'
+    encodings side by side.
+
+    Args:
+        parts: task spaces or gymnasium spaces, one per part.
+        seed: seed of the RNG used by `sample`.
+
+    Example:
+        >>> space = TupleTaskSpace([DiscreteTaskSpace(2), DiscreteTaskSpace(3)])
+        >>> space.encode((1, 2)), space.num_tasks
+        (5, 6)
+    """
+
+    def __init__(self, parts: Union[spaces.Tuple, Sequence[Union[TaskSpace, spaces.Space]]], seed=None) -> None:
+        super().__init__(seed)
+        if isinstance(parts, spaces.Tuple):
+            parts = parts.spaces
+        self.parts = [as_task_space(p) for p in parts]
+        if not self.parts:
+            raise ValueError("TupleTaskSpace needs at least one part")
+        self.gym_space = spaces.Tuple([p.gym_space for p in self.parts])
+        self._finite = all(p.is_finite for p in self.parts)
+        # width of each part in the flat array encoding (finite parts take one slot)
+        self._widths = [1 if p.is_finite else int(np.prod(p.shape)) for p in self.parts]
+
+    def __repr__(self) -> str:
+        return f"TupleTaskSpace([{', '.join(repr(p) for p in self.parts)}])"
+
+    def _split(self, task: Any) -> list | None:
+        if isinstance(task, (str, bytes, dict)):
+            return None
+        try:
+            values = list(task)
+        except TypeError:
+            return None
+        return values if len(values) == len(self.parts) else None
+
+    def contains(self, task: Any) -> bool:
+        values = self._split(task)
+        return values is not None and all(p.contains(v) for p, v in zip(self.parts, values))
+
+    def encode(self, task: Any) -> Encoded:
+        values = self._split(task)
+        if values is None or not all(p.contains(v) for p, v in zip(self.parts, values)):
+            raise self._not_in_space(task)
+        codes = [p.encode(v) for p, v in zip(self.parts, values)]
+        if self._finite:
+            flat = 0
+            for code, p in zip(codes, self.parts):
+                flat = flat * p.num_tasks + int(code)
+            return flat
+        return np.concatenate([np.asarray(c, dtype=np.float64).reshape(-1) for c in codes])
+
+    def decode(self, encoded: Encoded) -> tuple:
+        if self._finite:
+            if isinstance(encoded, np.ndarray) and encoded.size == 1:
+                encoded = encoded.item()
+            if not isinstance(encoded, (int, np.integer)) or isinstance(encoded, bool):
+                raise self._bad_encoding(encoded)
+            if not 0 <= encoded < self.num_tasks:
+                raise self._bad_encoding(encoded)
+            flat, codes = int(encoded), []
+            for p in reversed(self.parts):
+                flat, code = divmod(flat, p.num_tasks)
+                codes.append(code)
+            return tuple(p.decode(c) for p, c in zip(self.parts, reversed(codes)))
+        arr = np.asarray(encoded, dtype=np.float64).reshape(-1)
+        if arr.size != sum(self._widths):
+            raise self._bad_encoding(encoded)
+        out, pos = [], 0
+        for p, width in zip(self.parts, self._widths):
+            chunk = arr[pos : pos + width]
+            pos += width
+            if p.is_finite:
+                if not float(chunk[0]).is_integer():
+                    raise self._bad_encoding(encoded)
+                out.append(p.decode(int(chunk[0])))
+            else:
+                out.append(p.decode(chunk.reshape(p.shape)))
+        return tuple(out)
+
+    def sample(self) -> tuple:
+        return tuple(p.sample() for p in self.parts)
+
+    def seed(self, seed: int | None = None) -> None:
+        super().seed(seed)
+        children = np.random.SeedSequence(seed).spawn(len(self.parts)) if seed is not None else [None] * len(self.parts)
+        for part, child in zip(self.parts, children):
+            part.seed(child)
+
+    @property
+    def num_tasks(self) -> int | None:
+        return math.prod(p.num_tasks for p in self.parts) if self._finite else None
+
+    @property
+    def tasks(self) -> list | None:
+        return list(itertools.product(*(p.tasks for p in self.parts))) if self._finite else None
+
+
+def as_task_space(space: Any) -> TaskSpace:
+    """Turn a gymnasium space, an int, a list of tasks or a task space into a task space.
+
+    Args:
+        space: a `TaskSpace` (returned as is), `Discrete`, `MultiDiscrete`, `Box`, `Tuple`, an int (that many
+            tasks), or a list of distinct hashable tasks.
+
+    Example:
+        >>> as_task_space(spaces.Discrete(200)).num_tasks
+        200
+    """
+    if isinstance(space, TaskSpace):
+        return space
+    if isinstance(space, spaces.Discrete):
+        return DiscreteTaskSpace(space)
+    if isinstance(space, spaces.MultiDiscrete):
+        return MultiDiscreteTaskSpace(space)
+    if isinstance(space, spaces.Box):
+        return BoxTaskSpace(space)
+    if isinstance(space, spaces.Tuple):
+        return TupleTaskSpace(space)
+    if isinstance(space, (int, np.integer)) and not isinstance(space, bool):
+        return DiscreteTaskSpace(int(space))
+    if isinstance(space, (list, tuple)) and space:
+        return DiscreteTaskSpace(len(space), tasks=list(space))
+    raise TypeError(
+        f"cannot build a task space from {space!r}; pass a TaskSpace or a gymnasium Discrete, MultiDiscrete, Box or "
+        "Tuple space"
+    )
