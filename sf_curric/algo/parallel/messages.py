@@ -1,0 +1,66 @@
+"""Small typed messages that cross process boundaries (arrays stay in shared memory)."""
+
+from typing import Any, Dict, List, NamedTuple, Optional
+
+
+class TrajectoryReady(NamedTuple):
+    """A worker filled one trajectory slot.
+
+    Args:
+        worker_idx: index of the worker process that filled the slot.
+        slot: index of the slot in the shared trajectory buffers.
+        env_steps: env steps stored in the slot (rollout length times envs).
+        policy_version: learner version of the weights that acted (the same for the whole slot).
+        episodes: episode summaries of the episodes that ended during the rollout.
+        timing: seconds spent by the worker in each phase since its previous message.
+    """
+
+    worker_idx: int
+    slot: int
+    env_steps: int
+    policy_version: int
+    episodes: List[Any]
+    timing: Dict[str, float]
+
+
+class WorkerFailed(NamedTuple):
+    """A worker process stopped on an exception; the runner re-raises it as a RuntimeError.
+
+    Args:
+        worker_idx: index of the worker process.
+        error: one-line description of the exception.
+        traceback: the formatted traceback from the worker.
+    """
+
+    worker_idx: int
+    error: str
+    traceback: str
+
+
+class TrainingInfo(NamedTuple):
+    """Training info for every env of a worker, applied before each env's next reset.
+
+    Args:
+        info: the dict passed to `set_training_info()` (e.g. `{"approx_total_training_steps": 1000}`).
+        counter: increasing number of the message; the shared counter tells the worker one is waiting.
+    """
+
+    info: Dict[str, Any]
+    counter: int
+
+
+class WorkerStarted(NamedTuple):
+    """A worker built its envs and is ready to sample.
+
+    Args:
+        worker_idx: index of the worker process.
+        pid: its process id.
+    """
+
+    worker_idx: int
+    pid: int
+
+
+def describe(msg: Optional[NamedTuple]) -> str:
+    """One-line description of a message for log lines."""
+    return "None" if msg is None else f"{type(msg).__name__}({', '.join(map(str, msg[:3]))}...)"

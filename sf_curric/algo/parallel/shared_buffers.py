@@ -1,0 +1,124 @@
+"""Preallocated shared-memory tensors: trajectory slots, policy weights and a small control block.
+
+All tensors use torch's shared memory (`share_memory_()`); with the default `file_descriptor`
+strategy on Linux the segment is unlinked as soon as it is created and travels to the workers as a
+file descriptor, so nothing is left in /dev/shm when the processes exit, even after a SIGKILL.
+"""
+
+import time
+from typing import Dict, Mapping
+
+import torch
+
+# Control block layout (one shared int64 tensor).
+STOP = 0  # 1 asks every worker to exit
+NUM_CONTROL_FIELDS = 1
+
+
+class SharedTrajectories:
+    """`num_slots` trajectory slots with the layout of a template trajectory dict.
+
+    Args:
+        template: one trajectory (dict of tensors, the layout of docs/architecture.md); only its
+            shapes and dtypes are used.
+        num_slots: number of slots to allocate.
+
+    Example:
+        >>> buffers = SharedTrajectories({"rewards": torch.zeros(4, 2)}, num_slots=3)
+        >>> buffers.slot(1)["rewards"].shape
+        torch.Size([4, 2])
+    """
+
+    def __init__(self, template: Mapping[str, torch.Tensor], num_slots: int):
+        if num_slots < 1:
+            raise ValueError(f"num_slots must be >= 1, got {num_slots}")
+        self.num_slots = num_slots
+        self.tensors: Dict[str, torch.Tensor] = {
+            key: torch.zeros((num_slots, *t.shape), dtype=t.dtype).share_memory_() for key, t in template.items()
+        }
+
+    def slot(self, index: int) -> Dict[str, torch.Tensor]:
+        """Views of slot `index` (writing into them writes into shared memory)."""
+        return {key: t[index] for key, t in self.tensors.items()}
+
+    def gather(self, indices: list) -> Dict[str, torch.Tensor]:
+        """Copy the given slots into one trajectory, concatenated along the env dimension.
+
+        Keys whose tensors have a time dimension (`[T, B, ...]`) are concatenated on dim 1, the
+        per-env keys (`env_ids [B]`, `rnn_states [B, H]`) on dim 0.
+        """
+        out = {}
+        for key, t in self.tensors.items():
+            parts = [t[i] for i in indices]
+            out[key] = torch.cat(parts, dim=0 if key in PER_ENV_KEYS else 1)
+        return out
+
+
+# Trajectory keys without a time dimension (see docs/architecture.md).
+PER_ENV_KEYS = frozenset({"env_ids", "rnn_states"})
+
+
+class SharedWeights:
+    """A shared copy of a model's state dict, published by the learner and read by the workers.
+
+    A seqlock (an even counter that is odd while a write is in progress) lets readers detect and
+    retry a torn copy without any lock between processes.
+
+    Args:
+        state_dict: the learner's model state dict (shapes and dtypes are copied; values too).
+    """
+
+    def __init__(self, state_dict: Mapping[str, torch.Tensor]):
+        self.tensors = {k: v.detach().to("cpu", copy=True).share_memory_() for k, v in state_dict.items()}
+        # [seqlock counter, learner version of the published weights]
+        self.header = torch.zeros(2, dtype=torch.int64).share_memory_()
+
+    @property
+    def version(self) -> int:
+        """Learner version of the weights currently published."""
+        return int(self.header[1])
+
+    def publish(self, state_dict: Mapping[str, torch.Tensor], version: int) -> None:
+        """Copy `state_dict` into shared memory and announce `version` (learner side)."""
+        self.header[0] += 1  # odd: write in progress
+        with torch.no_grad():
+            for k, v in state_dict.items():
+                self.tensors[k].copy_(v)
+        self.header[1] = version
+        self.header[0] += 1
+
+    def read_into(self, model: torch.nn.Module, timeout: float = 5.0) -> int:
+        """Load the published weights into `model` (worker side) and return their version."""
+        deadline = time.monotonic() + timeout
+        while True:
+            before = int(self.header[0])
+            if before % 2 == 0:
+                version = int(self.header[1])
+                model.load_state_dict(self.tensors)
+                if int(self.header[0]) == before:
+                    return version
+            if time.monotonic() > deadline:
+                raise RuntimeError("shared weights stayed locked for too long; is the learner process alive?")
+            time.sleep(0.0005)
+
+
+class ControlBlock:
+    """Shared flags: the stop request, and one training-info counter per worker.
+
+    Args:
+        num_workers: number of worker processes.
+    """
+
+    def __init__(self, num_workers: int):
+        self.flags = torch.zeros(NUM_CONTROL_FIELDS, dtype=torch.int64).share_memory_()
+        # numbers of the latest TrainingInfo message put on each worker's control queue
+        self.training_info_counter = torch.zeros(max(1, num_workers), dtype=torch.int64).share_memory_()
+
+    def request_stop(self) -> None:
+        """Ask every worker to exit at its next check."""
+        self.flags[STOP] = 1
+
+    @property
+    def stop_requested(self) -> bool:
+        """True once `request_stop()` was called."""
+        return bool(self.flags[STOP])

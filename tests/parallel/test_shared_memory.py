@@ -1,0 +1,129 @@
+"""Shared-memory buffers and back-pressure queues across real processes."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import torch
+
+from sf_curric.algo.parallel.process_utils import spawn_context, stop_processes
+from sf_curric.algo.parallel.queues import get_many_blocking, make_queue
+from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajectories, SharedWeights
+from tests.parallel import helpers
+
+
+def test_child_writes_are_seen_by_parent_and_gather_concatenates_envs():
+    template = {"rewards": torch.zeros(4, 3), "env_ids": torch.zeros(3, dtype=torch.int64)}
+    buffers = SharedTrajectories(template, num_slots=3)
+    ctx = spawn_context()
+    procs = [ctx.Process(target=helpers.fill_slot, args=(buffers, slot, slot + 1.0)) for slot in (0, 2)]
+    for p in procs:
+        p.start()
+    stop_processes(procs, timeout=30)
+    assert torch.all(buffers.slot(0)["rewards"] == 1.0)
+    assert torch.all(buffers.slot(1)["rewards"] == 0.0)
+    assert torch.all(buffers.slot(2)["env_ids"] == 3)
+    batch = buffers.gather([0, 2])
+    assert batch["rewards"].shape == (4, 6) and batch["env_ids"].shape == (6,)
+    assert batch["rewards"][:, :3].eq(1).all() and batch["rewards"][:, 3:].eq(3).all()
+
+
+def test_weights_published_by_parent_are_read_by_child():
+    model = torch.nn.Linear(3, 2)
+    weights = SharedWeights(model.state_dict())
+    with torch.no_grad():
+        model.weight.fill_(0.25)
+    weights.publish(model.state_dict(), version=7)
+    out = SharedTrajectories({"version": torch.zeros(1), "sum": torch.zeros(1)}, num_slots=1)
+    p = spawn_context().Process(target=helpers.read_weights, args=(weights, out))
+    p.start()
+    stop_processes([p], timeout=30)
+    assert out.slot(0)["version"].item() == 7
+    assert abs(out.slot(0)["sum"].item() - 0.25 * 6) < 1e-6
+
+
+def test_full_queue_blocks_the_sender_and_drops_nothing():
+    # 2 KB hold about 20 messages: the producer is blocked most of the time by the slow consumer
+    q = make_queue(max_size_bytes=2048)
+    control = ControlBlock(1)
+    n = 3000
+    producers = [spawn_context().Process(target=helpers.produce, args=(q, n, control)) for _ in range(2)]
+    for p in producers:
+        p.start()
+    received = []
+    deadline = time.monotonic() + 60
+    while len(received) < 2 * n and time.monotonic() < deadline:
+        batch = get_many_blocking(q, lambda: time.monotonic() > deadline)
+        received.extend(batch)
+        if len(received) < 200:
+            time.sleep(0.05)  # slow consumer at first: the queue fills up
+    stop_processes(producers, timeout=10)
+    assert len(received) == 2 * n
+    # each producer's messages arrive complete and in order
+    assert sorted(i for _, i, _ in received) == sorted(list(range(n)) * 2)
+
+
+def test_stop_flag_ends_workers_and_leaves_no_shm_segment():
+    before = helpers.shm_entries()
+    control = ControlBlock(2)
+    buffers = SharedTrajectories({"x": torch.zeros(8)}, num_slots=1)
+    ctx = spawn_context()
+    procs = [ctx.Process(target=helpers.idle_worker, args=(control, buffers)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    deadline = time.monotonic() + 30
+    while buffers.slot(0)["x"].sum() < 10 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pids = {p.pid for p in procs}
+    control.request_stop()
+    stop_processes(procs, timeout=10)
+    assert buffers.slot(0)["x"].sum() > 0  # the workers really wrote into the shared buffer
+    del buffers, control
+    assert not (pids & helpers.child_pids(os.getpid()))
+    assert helpers.shm_entries() <= before
+
+
+_KILLED_PARENT = textwrap.dedent(
+    """
+    import sys, time, torch
+    from sf_curric.algo.parallel.process_utils import spawn_context
+    from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajectories
+    from tests.parallel import helpers
+
+    if __name__ == "__main__":
+        control, buffers = ControlBlock(2), SharedTrajectories({"x": torch.zeros(1 << 20)}, num_slots=2)
+        procs = [spawn_context().Process(target=helpers.idle_worker, args=(control, buffers)) for _ in range(2)]
+        for p in procs:
+            p.start()
+        while buffers.slot(0)["x"].sum() < 10:
+            time.sleep(0.05)
+        print(" ".join(str(p.pid) for p in procs), flush=True)
+        time.sleep(600)
+    """
+)
+
+
+def test_sigkill_of_the_parent_leaves_no_orphan_and_no_shm_segment(tmp_path):
+    before = helpers.shm_entries()
+    script = tmp_path / "parent.py"
+    script.write_text(_KILLED_PARENT)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    parent = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": root}
+    )
+    worker_pids = [int(p) for p in parent.stdout.readline().split()]
+    assert len(worker_pids) == 2
+    descendants = helpers.child_pids(parent.pid)  # the workers and multiprocessing's resource tracker
+    assert set(worker_pids) <= descendants
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    alive = set(descendants)
+    while alive and time.monotonic() < deadline:
+        alive = {pid for pid in alive if helpers.is_alive(pid)}
+        time.sleep(0.1)
+    assert not alive, f"orphan workers left: {alive}"
+    assert helpers.shm_entries() <= before
