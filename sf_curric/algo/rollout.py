@@ -1,0 +1,311 @@
+"""`RolloutWorker`: steps a list of envs with a policy and fills one trajectory slot `[T, B]` per call.
+
+The same class runs in the main process (serial mode) and in worker processes (asynchronous mode). It resets a
+finished env itself, immediately (not gymnasium's vector autoreset), so `obs[t + 1]` is the first observation of
+the next episode when `terminated[t] | truncated[t]`; on truncation the value of the final observation goes into
+`final_values[t]` for bootstrapping. See docs/architecture.md for the trajectory layout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any, Callable, NamedTuple, Sequence
+
+import gymnasium as gym
+import numpy as np
+import torch
+from gymnasium import spaces
+
+from sf_curric.envs.training_info import set_training_info
+
+# Called at every reset of env `env_id`: returns (encoded task for the trajectory, task for env.reset(new_task=)).
+TaskSampler = Callable[[int], tuple[int, Any]]
+
+NO_TASK = -1
+
+
+class EpisodeSummary(NamedTuple):
+    """One finished episode, as reported by a rollout worker.
+
+    Attributes:
+        env_id: global index of the env.
+        episode_return: sum of the env's rewards (before `--reward_scale` / `--reward_clip`).
+        episode_length: steps in the episode.
+        task: encoded task of the episode (-1 without a curriculum).
+        terminated: the episode ended in a terminal state (False: it was truncated).
+        task_completion: `info["task_completion"]` at the last step, when the env reports it.
+        extra_stats: `info["episode_extra_stats"]` at the last step (nested dicts allowed), when present.
+    """
+
+    env_id: int
+    episode_return: float
+    episode_length: int
+    task: int
+    terminated: bool
+    task_completion: float | None
+    extra_stats: dict | None
+
+
+def _action_shape_dtype(action_space: spaces.Space) -> tuple[tuple[int, ...], torch.dtype]:
+    if isinstance(action_space, spaces.Discrete):
+        return (), torch.int64
+    if isinstance(action_space, spaces.MultiDiscrete):
+        return tuple(action_space.shape), torch.int64
+    if isinstance(action_space, spaces.Box):
+        return tuple(action_space.shape), torch.float32
+    raise ValueError(f"action space {action_space} is not supported: use Discrete, MultiDiscrete or Box")
+
+
+def allocate_trajectory(
+    rollout: int,
+    num_envs: int,
+    obs_space: spaces.Space,
+    action_space: spaces.Space,
+    rnn_state_size: int = 0,
+) -> dict[str, torch.Tensor]:
+    """Zeroed tensors for one trajectory slot with the layout of docs/architecture.md.
+
+    Args:
+        rollout: T, steps per env.
+        num_envs: B, envs (columns).
+        obs_space: a Box observation space.
+        action_space: Discrete, MultiDiscrete or Box.
+        rnn_state_size: H for recurrent models (0: no `rnn_states` key).
+
+    Example:
+        >>> env = gym.make("CartPole-v1")
+        >>> allocate_trajectory(32, 8, env.observation_space, env.action_space)["obs"].shape
+        torch.Size([33, 8, 4])
+    """
+    if not isinstance(obs_space, spaces.Box):
+        raise ValueError(
+            f"observation space {obs_space} is not supported: use a Box (e.g. gymnasium.wrappers.FlattenObservation)"
+        )
+    act_shape, act_dtype = _action_shape_dtype(action_space)
+    obs_dtype = torch.from_numpy(np.zeros((), dtype=obs_space.dtype)).dtype
+    t, b = rollout, num_envs
+    traj = {
+        "obs": torch.zeros((t + 1, b, *obs_space.shape), dtype=obs_dtype),
+        "actions": torch.zeros((t, b, *act_shape), dtype=act_dtype),
+        "log_probs": torch.zeros((t, b)),
+        "values": torch.zeros((t + 1, b)),
+        "rewards": torch.zeros((t, b)),
+        "terminated": torch.zeros((t, b), dtype=torch.bool),
+        "truncated": torch.zeros((t, b), dtype=torch.bool),
+        "final_values": torch.zeros((t, b)),
+        "policy_version": torch.zeros((t, b), dtype=torch.int64),
+        "tasks": torch.full((t, b), NO_TASK, dtype=torch.int64),
+        "env_ids": torch.zeros((b,), dtype=torch.int64),
+    }
+    if rnn_state_size:
+        traj["rnn_states"] = torch.zeros((b, rnn_state_size))
+    return traj
+
+
+class RolloutWorker:
+    """Steps `envs` with `policy` and writes trajectories.
+
+    Args:
+        cfg: reads `--rollout`, `--reward_scale`, `--reward_clip`, `--seed`.
+        envs: the envs this worker owns (columns of its trajectories, in order).
+        policy: an `ActorCritic` (or anything with its `act`, `to_env_actions`, `initial_rnn_states`).
+        env_ids: global index of each env (default 0..len(envs)-1); env `i` is seeded with `cfg.seed + env_ids[i]`.
+        task_sampler: called at each reset of an env with its env id; returns `(encoded_task, task)`, and the env
+            is reset with `reset(new_task=task)`. None: plain resets, tasks recorded as -1.
+
+    Example:
+        >>> worker = RolloutWorker(cfg, [gym.make("CartPole-v1") for _ in range(4)], model)
+        >>> traj = allocate_trajectory(cfg.rollout, 4, worker.obs_space, worker.action_space)
+        >>> episodes = worker.collect(traj)
+    """
+
+    def __init__(
+        self,
+        cfg: argparse.Namespace,
+        envs: Sequence[gym.Env],
+        policy: Any,
+        env_ids: Sequence[int] | None = None,
+        task_sampler: TaskSampler | None = None,
+    ):
+        if not envs:
+            raise ValueError("RolloutWorker needs at least one env")
+        self.cfg = cfg
+        self.envs = list(envs)
+        self.policy = policy
+        self.num_envs = len(self.envs)
+        self.env_ids = np.asarray(env_ids if env_ids is not None else range(self.num_envs), dtype=np.int64)
+        if len(self.env_ids) != self.num_envs:
+            raise ValueError(f"got {len(self.env_ids)} env_ids for {self.num_envs} envs: pass one id per env")
+        self.task_sampler = task_sampler
+        self.obs_space = self.envs[0].observation_space
+        self.action_space = self.envs[0].action_space
+        self.rollout = int(cfg.rollout)
+        self.reward_scale = float(cfg.reward_scale)
+        self.reward_clip = float(cfg.reward_clip)
+
+        self._obs: np.ndarray | None = None  # current observation of every env [B, *obs_shape]
+        self._rnn_states: torch.Tensor | None = None
+        self._tasks = np.full(self.num_envs, NO_TASK, dtype=np.int64)
+        self._episode_return = np.zeros(self.num_envs, dtype=np.float64)
+        self._episode_length = np.zeros(self.num_envs, dtype=np.int64)
+        self._training_info: dict[str, Any] | None = None
+        self._training_info_version = 0
+        self._env_training_info_version = np.zeros(self.num_envs, dtype=np.int64)
+        self.timing: dict[str, float] = {"env_step": 0.0, "inference": 0.0}
+
+    # ---- training info -------------------------------------------------------------------------------------
+
+    def set_training_info(self, training_info: dict[str, Any]) -> None:
+        """Remember `training_info`; each env receives it before its next reset.
+
+        Args:
+            training_info: e.g. `{"approx_total_training_steps": 12345}`.
+        """
+        self._training_info = dict(training_info)
+        self._training_info_version += 1
+
+    def _reset_env(self, i: int, seed: int | None = None) -> Any:
+        env = self.envs[i]
+        if self._training_info is not None and self._env_training_info_version[i] != self._training_info_version:
+            set_training_info(env, self._training_info)
+            self._env_training_info_version[i] = self._training_info_version
+        kwargs: dict[str, Any] = {} if seed is None else {"seed": seed}
+        if self.task_sampler is not None:
+            encoded, task = self.task_sampler(int(self.env_ids[i]))
+            self._tasks[i] = encoded
+            kwargs["new_task"] = task
+        obs, _ = env.reset(**kwargs)
+        return obs
+
+    def reset(self) -> None:
+        """First reset of every env (seeded with `cfg.seed + env_id` when `--seed` is set)."""
+        seed = getattr(self.cfg, "seed", None)
+        first = []
+        for i, env in enumerate(self.envs):
+            env_seed = None if seed is None else int(seed) + int(self.env_ids[i])
+            if env_seed is not None:
+                env.action_space.seed(env_seed)
+            first.append(self._reset_env(i, env_seed))
+        self._obs = np.stack([np.asarray(o, dtype=self.obs_space.dtype) for o in first])
+        self._rnn_states = self.policy.initial_rnn_states(self.num_envs)
+        self._episode_return[:] = 0.0
+        self._episode_length[:] = 0
+
+    # ---- the hot path --------------------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def collect(self, traj: dict[str, torch.Tensor], policy_version: int = 0) -> list[EpisodeSummary]:
+        """Step every env `T` times and write the trajectory slot `traj` (tensors on the CPU).
+
+        Args:
+            traj: one slot from `allocate_trajectory(T, len(envs), ...)` (or views of shared memory).
+            policy_version: learner version of the policy's weights, recorded per step.
+
+        Returns:
+            Summaries of the episodes that ended during these `T` steps.
+        """
+        if self._obs is None:
+            self.reset()
+        policy, envs = self.policy, self.envs
+        num_envs, rollout = self.num_envs, self.rollout
+        obs_buf = traj["obs"].numpy()
+        rewards = traj["rewards"].numpy()
+        terminated = traj["terminated"].numpy()
+        truncated = traj["truncated"].numpy()
+        final_values = traj["final_values"].numpy()
+        tasks = traj["tasks"].numpy()
+        episode_return, episode_length = self._episode_return, self._episode_length
+        traj["env_ids"].copy_(torch.from_numpy(self.env_ids))
+        traj["policy_version"].fill_(policy_version)
+        final_values.fill(0.0)
+        if self._rnn_states is not None:
+            traj["rnn_states"].copy_(self._rnn_states)
+        obs_buf[0] = self._obs
+        episodes: list[EpisodeSummary] = []
+        env_time = inference_time = 0.0
+
+        for t in range(rollout):
+            start = time.perf_counter()
+            result = policy.act(traj["obs"][t], self._rnn_states)
+            traj["actions"][t] = result.actions
+            traj["log_probs"][t] = result.log_probs
+            traj["values"][t] = result.values
+            actions = policy.to_env_actions(result.actions)
+            # cloned: rows of envs that reset are zeroed below, the final values need the states before that
+            next_states = None if result.rnn_states is None else result.rnn_states.clone()
+            tasks[t] = self._tasks
+            mid = time.perf_counter()
+            inference_time += mid - start
+
+            next_obs = obs_buf[t + 1]
+            step_rewards = rewards[t]
+            step_terminated = terminated[t]
+            step_truncated = truncated[t]
+            truncated_ids: list[int] = []
+            truncated_obs: list[Any] = []
+            for i in range(num_envs):
+                obs, reward, term, trunc, info = envs[i].step(actions[i])
+                step_rewards[i] = reward
+                if term or trunc:
+                    episode_return[i] += reward
+                    episode_length[i] += 1
+                    step_terminated[i] = term
+                    step_truncated[i] = trunc and not term
+                    if trunc and not term:
+                        truncated_ids.append(i)
+                        truncated_obs.append(obs)
+                    extra = info.get("episode_extra_stats") if info else None
+                    completion = info.get("task_completion") if info else None
+                    episodes.append(
+                        EpisodeSummary(
+                            int(self.env_ids[i]),
+                            float(episode_return[i]),
+                            int(episode_length[i]),
+                            int(self._tasks[i]),
+                            bool(term),
+                            None if completion is None else float(completion),
+                            extra,
+                        )
+                    )
+                    episode_return[i] = 0.0
+                    episode_length[i] = 0
+                    obs = self._reset_env(i)
+                    if next_states is not None:
+                        next_states[i] = 0.0
+                else:
+                    episode_return[i] += reward
+                    episode_length[i] += 1
+                    step_terminated[i] = False
+                    step_truncated[i] = False
+                next_obs[i] = obs
+            env_time += time.perf_counter() - mid
+
+            if truncated_ids:
+                final_values[t, truncated_ids] = self._final_values(truncated_ids, truncated_obs, result.rnn_states)
+            self._rnn_states = next_states
+
+        start = time.perf_counter()
+        self._obs = obs_buf[rollout].copy()
+        traj["values"][rollout] = policy.act(traj["obs"][rollout], self._rnn_states).values
+        if self.reward_scale != 1.0:
+            rewards *= self.reward_scale
+        np.clip(rewards, -self.reward_clip, self.reward_clip, out=rewards)
+        inference_time += time.perf_counter() - start
+        self.timing["env_step"] += env_time
+        self.timing["inference"] += inference_time
+        return episodes
+
+    def _final_values(self, ids: list[int], final_obs: list[Any], states_after: torch.Tensor | None) -> np.ndarray:
+        """Values of the final observations of truncated episodes (one batched forward pass)."""
+        obs = np.stack([np.asarray(o, dtype=self.obs_space.dtype) for o in final_obs])
+        states = None
+        if states_after is not None:
+            # the recurrent state after the last step of the episode, before it was zeroed for the reset
+            states = states_after[ids]
+        return self.policy.act(obs, states).values.cpu().numpy()
+
+    def close(self) -> None:
+        """Close every env."""
+        for env in self.envs:
+            env.close()

@@ -1,0 +1,486 @@
+"""`Runner`: the main loop of a training run (experiment folder, learner, sampler, logging, checkpoints).
+
+The sampler is either `SerialSampler` (envs stepped in this process by one `RolloutWorker`) or the parallel
+sampler of `sf_curric.algo.parallel.sampler` (same interface, see `Sampler`). The curriculum (when there is one)
+lives here too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import logging
+import random
+import signal
+import threading
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol
+
+import numpy as np
+import torch
+
+from sf_curric.algo.rollout import EpisodeSummary, RolloutWorker, TaskSampler, allocate_trajectory
+from sf_curric.cfg.experiment import experiment_dir, save_config
+from sf_curric.cfg.validation import total_envs
+from sf_curric.envs.registry import make_env
+from sf_curric.utils.checkpoint import (
+    checkpoint_dir,
+    load_newest_checkpoint,
+    save_best_checkpoint,
+    save_checkpoint,
+)
+from sf_curric.utils.logs import close_log_file, setup_logging
+from sf_curric.utils.timing import PhaseTimer, RateMeter
+
+log = logging.getLogger("sf_curric")
+
+LOG_FILE = "sf_log.txt"
+TENSORBOARD_SUBDIR = "tensorboard"
+# TrainResult.stats keys written as losses/<name>; the other stats go to train/<name>.
+_LOSS_STATS = ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac", "explained_variance")
+
+
+class Batch(NamedTuple):
+    """What a sampler hands the runner for one training iteration.
+
+    Attributes:
+        traj: trajectory dict (docs/architecture.md layout), `[T, B']` with B' columns.
+        env_steps: env steps it holds (T * B').
+        episodes: episodes that ended while it was collected.
+    """
+
+    traj: dict[str, torch.Tensor]
+    env_steps: int
+    episodes: list[EpisodeSummary]
+
+
+class Sampler(Protocol):
+    """What the runner needs from a sampler (serial or parallel)."""
+
+    def get_batch(self) -> Batch:
+        """Block until the data of one training iteration is ready."""
+
+    def on_weights_updated(self) -> None:
+        """The learner finished a `train()` call (new weights and version)."""
+
+    def set_training_info(self, training_info: dict[str, Any]) -> None:
+        """Deliver training info to every env before its next reset."""
+
+    def timing(self) -> dict[str, float]:
+        """Seconds spent per phase so far (e.g. env_step, inference)."""
+
+    def close(self) -> None:
+        """Stop and release everything (envs, processes)."""
+
+
+class SerialSampler:
+    """Steps every env of the run in this process with the learner's own model (serial mode).
+
+    Args:
+        cfg: the run's config.
+        learner: the `Learner`; its model acts, its version is recorded.
+        task_sampler: see `RolloutWorker`.
+    """
+
+    def __init__(self, cfg: argparse.Namespace, learner: Any, task_sampler: TaskSampler | None = None):
+        self.learner = learner
+        num_envs = total_envs(cfg)
+        envs = []
+        for env_id in range(num_envs):
+            env_config = {
+                "worker_index": env_id // cfg.num_envs_per_worker,
+                "vector_index": env_id % cfg.num_envs_per_worker,
+                "env_id": env_id,
+            }
+            envs.append(make_env(cfg, env_config))
+        self.worker = RolloutWorker(cfg, envs, learner.model, list(range(num_envs)), task_sampler)
+        rnn_size = learner.model.rnn_state_size if learner.model.is_recurrent else 0
+        wanted = cfg.batch_size * cfg.num_batches_per_epoch
+        per_slot = cfg.rollout * num_envs
+        # whole rollouts of all envs, as close as possible to batch_size * num_batches_per_epoch samples
+        self.num_slots = max(1, round(wanted / per_slot))
+        self.slots = [
+            allocate_trajectory(cfg.rollout, num_envs, self.worker.obs_space, self.worker.action_space, rnn_size)
+            for _ in range(self.num_slots)
+        ]
+        if self.num_slots * per_slot != wanted:
+            log.info(
+                "serial mode: training on %d samples per iteration (%d rollout(s) of %d envs x %d steps); "
+                "batch_size * num_batches_per_epoch = %d",
+                self.num_slots * per_slot,
+                self.num_slots,
+                num_envs,
+                cfg.rollout,
+                wanted,
+            )
+
+    def get_batch(self) -> Batch:
+        episodes: list[EpisodeSummary] = []
+        for slot in self.slots:
+            episodes.extend(self.worker.collect(slot, policy_version=self.learner.version))
+        if self.num_slots == 1:
+            traj = self.slots[0]
+        else:
+            traj = {
+                key: torch.cat([s[key] for s in self.slots], dim=0 if key in ("env_ids", "rnn_states") else 1)
+                for key in self.slots[0]
+            }
+        env_steps = sum(int(s["rewards"].numel()) for s in self.slots)
+        return Batch(traj, env_steps, episodes)
+
+    def on_weights_updated(self) -> None:
+        pass  # the worker acts with the learner's model itself
+
+    def set_training_info(self, training_info: dict[str, Any]) -> None:
+        self.worker.set_training_info(training_info)
+
+    def timing(self) -> dict[str, float]:
+        return dict(self.worker.timing)
+
+    def close(self) -> None:
+        self.worker.close()
+
+
+def _parallel_sampler_class() -> type | None:
+    if importlib.util.find_spec("sf_curric.algo.parallel") is None:
+        return None
+    if importlib.util.find_spec("sf_curric.algo.parallel.sampler") is None:
+        return None
+    return importlib.import_module("sf_curric.algo.parallel.sampler").ParallelSampler
+
+
+def _flatten(prefix: str, value: Any, out: dict[str, float]) -> None:
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            _flatten(f"{prefix}/{key}", sub, out)
+    elif isinstance(value, (int, float, np.integer, np.floating, bool, np.bool_)):
+        out[prefix] = float(value)
+
+
+class EpisodeStats:
+    """Windows of the last `--stats_avg` episodes: returns, lengths, task completion, custom metrics."""
+
+    def __init__(self, window: int):
+        self.window = window
+        self.returns: deque[float] = deque(maxlen=window)
+        self.lengths: deque[int] = deque(maxlen=window)
+        self.task_completion: deque[float] = deque(maxlen=window)
+        self.custom: dict[str, deque[float]] = {}
+        self.num_episodes = 0
+
+    def add(self, episodes: list[EpisodeSummary]) -> None:
+        for ep in episodes:
+            self.num_episodes += 1
+            self.returns.append(ep.episode_return)
+            self.lengths.append(ep.episode_length)
+            if ep.task_completion is not None:
+                self.task_completion.append(ep.task_completion)
+            if ep.extra_stats:
+                flat: dict[str, float] = {}
+                _flatten("custom", ep.extra_stats, flat)
+                for key, value in flat.items():
+                    self.custom.setdefault(key, deque(maxlen=self.window)).append(value)
+
+    def avg_return(self) -> float:
+        return float(np.mean(self.returns)) if self.returns else float("nan")
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"returns": list(self.returns), "lengths": list(self.lengths), "num_episodes": self.num_episodes}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.returns.extend(state.get("returns", []))
+        self.lengths.extend(state.get("lengths", []))
+        self.num_episodes = int(state.get("num_episodes", 0))
+
+
+class RunResult(NamedTuple):
+    """How a run ended.
+
+    Attributes:
+        env_steps: total env steps (resumed runs included).
+        avg_return: average return of the last `--stats_avg` episodes (nan when none ended).
+        num_episodes: episodes finished (resumed runs included).
+        reason: why training stopped: env_steps, seconds, avg_return or interrupted.
+        solved_at_env_steps: env steps when the average first reached `--stop_when_avg_return` (None otherwise).
+        solved_at_seconds: seconds of this session's training until then (None otherwise).
+    """
+
+    env_steps: int
+    avg_return: float
+    num_episodes: int
+    reason: str
+    solved_at_env_steps: int | None
+    solved_at_seconds: float | None
+
+
+def seed_everything(seed: int | None) -> None:
+    """Seed python, numpy and torch (no-op for None).
+
+    Args:
+        seed: the `--seed` value.
+    """
+    if seed is None:
+        return
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+class Runner:
+    """Runs one training session of an experiment whose config is resolved and validated.
+
+    Args:
+        cfg: the resolved config (see `sf_curric.train.run`, which merges a saved config.json on resume).
+
+    Example:
+        >>> result = Runner(cfg).run()
+    """
+
+    def __init__(self, cfg: argparse.Namespace):
+        self.cfg = cfg
+        self.exp_dir = experiment_dir(cfg)
+        self.env_steps = 0
+        self.iteration = 0
+        self.train_seconds = 0.0  # over all sessions of the experiment
+        self.best_avg_return = float("-inf")
+        self.stats = EpisodeStats(cfg.stats_avg)
+        self.timer = PhaseTimer()
+        self.fps_meter = RateMeter(window_sec=10.0)
+        self.learner: Any = None
+        self.sampler: Sampler | None = None
+        self.writer: Any = None
+        self.last_train_stats: dict[str, float] = {}
+        self._stop_signal: str | None = None
+        self._session_start = 0.0
+
+    # ---- setup ---------------------------------------------------------------------------------------------
+
+    def _setup(self) -> None:
+        cfg = self.cfg
+        self.exp_dir.mkdir(parents=True, exist_ok=True)
+        setup_logging(cfg.log_level, self.exp_dir / LOG_FILE)
+        seed_everything(cfg.seed)
+        if cfg.num_torch_threads > 0:
+            torch.set_num_threads(cfg.num_torch_threads)
+
+        from sf_curric.algo.learner import Learner
+
+        probe = make_env(cfg, {"worker_index": 0, "vector_index": 0, "env_id": -1})
+        obs_space, action_space = probe.observation_space, probe.action_space
+        probe.close()
+        self.learner = Learner(cfg, obs_space, action_space)
+        self._load_checkpoint()  # before anything is written: an unreadable checkpoint changes nothing
+        save_config(cfg)
+        self.sampler = self._make_sampler()
+
+        from tensorboardX import SummaryWriter
+
+        self.writer = SummaryWriter(str(self.exp_dir / TENSORBOARD_SUBDIR), flush_secs=10)
+
+    def _make_sampler(self) -> Sampler:
+        cfg = self.cfg
+        if not cfg.serial_mode:
+            parallel = _parallel_sampler_class()
+            if parallel is not None:
+                return parallel(cfg, self.learner)
+            log.info("the parallel sampler is not available in this version: training in serial mode")
+        log.info("serial mode: %d envs stepped in this process", total_envs(cfg))
+        return SerialSampler(cfg, self.learner)
+
+    def _load_checkpoint(self) -> None:
+        if self.cfg.restart_behavior != "resume":
+            return
+        found = load_newest_checkpoint(self.exp_dir, map_location=self.learner.device)
+        if found is None:
+            return
+        path, state = found
+        self.learner.load_state_dict(state["learner"])
+        self.env_steps = int(state["env_steps"])
+        self.iteration = int(state["iteration"])
+        self.train_seconds = float(state.get("train_seconds", 0.0))
+        self.best_avg_return = float(state.get("best_avg_return", float("-inf")))
+        self.stats.load_state_dict(state.get("episode_stats", {}))
+        log.info("resumed from %s: %d env steps, iteration %d", path, self.env_steps, self.iteration)
+
+    # ---- checkpoints ---------------------------------------------------------------------------------------
+
+    def checkpoint_state(self) -> dict[str, Any]:
+        """Everything a checkpoint holds (sf_curric's version is added when it is written)."""
+        return {
+            "learner": self.learner.state_dict(),
+            "env_steps": self.env_steps,
+            "iteration": self.iteration,
+            "train_seconds": self.train_seconds,
+            "best_avg_return": self.best_avg_return,
+            "episode_stats": self.stats.state_dict(),
+            "cfg": {k: v for k, v in vars(self.cfg).items() if k != "cli_args"},
+        }
+
+    def save(self) -> Path:
+        """Write a checkpoint now (and a best one when the average return improved)."""
+        state = self.checkpoint_state()
+        ckpt_dir = checkpoint_dir(self.exp_dir)
+        path = save_checkpoint(ckpt_dir, state, self.iteration, self.env_steps, self.cfg.keep_checkpoints)
+        avg = self.stats.avg_return()
+        if len(self.stats.returns) > 0 and avg > self.best_avg_return:
+            self.best_avg_return = avg
+            state["best_avg_return"] = avg
+            save_best_checkpoint(ckpt_dir, state, self.iteration, self.env_steps, avg)
+        log.info("saved %s", path)
+        return path
+
+    # ---- training info and reporting ------------------------------------------------------------------------
+
+    def _propagate_training_info(self) -> None:
+        """Send training info to every env (each receives it before its next reset)."""
+        self.sampler.set_training_info({"approx_total_training_steps": self.env_steps})
+
+    def _write_summaries(self) -> None:
+        w, step = self.writer, self.env_steps
+        if self.stats.returns:
+            w.add_scalar("charts/episodic_return", self.stats.avg_return(), step)
+            w.add_scalar("charts/episodic_length", float(np.mean(self.stats.lengths)), step)
+        if self.stats.task_completion:
+            w.add_scalar("charts/task_completion", float(np.mean(self.stats.task_completion)), step)
+        w.add_scalar("charts/FPS", self.fps_meter.rate(), step)
+        for key, values in self.stats.custom.items():
+            w.add_scalar(key, float(np.mean(values)), step)
+        for key, value in self.last_train_stats.items():
+            if key == "learning_rate":
+                w.add_scalar("charts/learning_rate", value, step)
+            elif key in _LOSS_STATS:
+                w.add_scalar(f"losses/{key}", value, step)
+            else:
+                w.add_scalar(f"train/{key}", value, step)
+        for phase, seconds in self._phase_totals().items():
+            w.add_scalar(f"perf/{phase}_sec", seconds, step)
+
+    def _phase_totals(self) -> dict[str, float]:
+        # the runner's own phases (get_batch, learn) and the sampler's (env_step, inference, ...): in serial mode
+        # the sampler's phases are part of get_batch
+        totals = dict(self.timer.totals)
+        totals.update({f"sampler_{k}": v for k, v in self.sampler.timing().items()})
+        return totals
+
+    def _progress_line(self) -> None:
+        cfg = self.cfg
+        fps = self.fps_meter.rate()
+        elapsed = time.monotonic() - self._session_start
+        remaining = [cfg.train_for_seconds - elapsed]
+        if fps > 0:
+            remaining.append((cfg.train_for_env_steps - self.env_steps) / fps)
+        eta = max(0.0, min(remaining))
+        eta_text = time.strftime("%H:%M:%S", time.gmtime(eta)) if eta < 86400 * 30 else "-"
+        log.info(
+            "env steps %d (%.1f%%), FPS %.0f, avg return %.2f (last %d episodes), ETA %s",
+            self.env_steps,
+            100.0 * min(1.0, self.env_steps / cfg.train_for_env_steps),
+            fps,
+            self.stats.avg_return(),
+            len(self.stats.returns),
+            eta_text,
+        )
+
+    # ---- main loop -----------------------------------------------------------------------------------------
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        if self._stop_signal is not None:  # second Ctrl-C: stop now
+            raise KeyboardInterrupt
+        self._stop_signal = signal.Signals(signum).name
+        log.info("%s received: saving a checkpoint and stopping (again to stop without saving)", self._stop_signal)
+
+    def _install_signal_handlers(self) -> dict[int, Any]:
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+        previous = {}
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, self._on_signal)
+        return previous
+
+    def _stop_reason(self, elapsed: float) -> str | None:
+        cfg = self.cfg
+        if self._stop_signal is not None:
+            return "interrupted"
+        if self.env_steps >= cfg.train_for_env_steps:
+            return "env_steps"
+        if elapsed >= cfg.train_for_seconds:
+            return "seconds"
+        if (
+            cfg.stop_when_avg_return is not None
+            and len(self.stats.returns) >= cfg.stats_avg
+            and self.stats.avg_return() >= cfg.stop_when_avg_return
+        ):
+            return "avg_return"
+        return None
+
+    def run(self) -> RunResult:
+        """Train until a stop condition (env steps, seconds, average return, Ctrl-C); save at the end."""
+        previous_handlers = self._install_signal_handlers()
+        try:
+            self._setup()
+            return self._loop()
+        finally:
+            for signum, handler in previous_handlers.items():
+                signal.signal(signum, handler)
+            if self.sampler is not None:
+                self.sampler.close()
+            if self.writer is not None:
+                self.writer.close()
+            close_log_file()
+
+    def _loop(self) -> RunResult:
+        cfg = self.cfg
+        self._session_start = now = time.monotonic()
+        last_progress = last_summary = last_info = last_save = now
+        self.fps_meter.record(self.env_steps, now)
+        self._propagate_training_info()
+        solved_steps: int | None = None
+        solved_seconds: float | None = None
+        reason = self._stop_reason(0.0)
+        while reason is None:
+            with self.timer.time("get_batch"):
+                batch = self.sampler.get_batch()
+            self.env_steps += batch.env_steps
+            self.stats.add(batch.episodes)
+            with self.timer.time("learn"):
+                result = self.learner.train(batch.traj, self.env_steps)
+            self.sampler.on_weights_updated()
+            self.last_train_stats = result.stats
+            self.iteration += 1
+
+            now = time.monotonic()
+            self.fps_meter.record(self.env_steps, now)
+            elapsed = now - self._session_start
+            reason = self._stop_reason(elapsed)
+            if reason == "avg_return":
+                solved_steps, solved_seconds = self.env_steps, elapsed
+            if now - last_info >= cfg.training_info_interval_sec:
+                self._propagate_training_info()
+                last_info = now
+            if now - last_summary >= cfg.experiment_summaries_interval or self.iteration == 1:
+                self._write_summaries()
+                last_summary = now
+            if now - last_progress >= cfg.progress_interval_sec:
+                self._progress_line()
+                last_progress = now
+            if now - last_save >= cfg.save_every_sec and reason is None:
+                self.save()
+                last_save = now
+
+        self.train_seconds += time.monotonic() - self._session_start
+        self._write_summaries()
+        self._progress_line()
+        self.save()
+        log.info("stopped (%s) after %d env steps; time per phase: %s", reason, self.env_steps, self._timing_line())
+        return RunResult(
+            self.env_steps, self.stats.avg_return(), self.stats.num_episodes, reason, solved_steps, solved_seconds
+        )
+
+    def _timing_line(self) -> str:
+        sampler = PhaseTimer()
+        for phase, seconds in self.sampler.timing().items():
+            sampler.add(phase, seconds)
+        return f"{self.timer.summary()}; sampler: {sampler.summary()}"

@@ -1,0 +1,1 @@
+"""Configuration: flags (`arguments`), per-env defaults, config.json save/load/resume (`experiment`), validation."""

@@ -1,0 +1,328 @@
+"""Command-line flags of sf_curric and `parse_args`, the one place that builds `cfg`.
+
+Flag names follow Sample Factory where it has one. Flags read by the model and the learner are defined next to
+the code that reads them (`(flag, kwargs)` lists) and registered here, so each flag has exactly one definition.
+
+Order of precedence for a flag's value: the command line, then the per-env defaults
+(`sf_curric.cfg.env_defaults`), then the default below. On resume, `sf_curric.cfg.experiment` puts the saved
+config.json between the command line and the defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any, Iterable, Sequence
+
+from sf_curric.model.args import bool_flag
+
+FlagSpec = tuple[str, dict[str, Any]]
+
+RESTART_BEHAVIORS = ("resume", "restart", "overwrite")
+CURRICULA = ("none", "dr", "plr", "sequential", "simple_box", "learning_progress", "performance", "constant")
+
+
+def _bool(default: bool, help_text: str) -> dict[str, Any]:
+    # nargs="?" + const=True: a bare `--flag` means True, and `--flag=False` parses like Sample Factory.
+    return {**bool_flag(default, help_text), "metavar": "BOOL"}
+
+
+BASIC_ARGS: list[FlagSpec] = [
+    ("--env", {"type": str, "default": None, "help": "Env name: a registered name or any gymnasium id."}),
+    ("--experiment", {"type": str, "default": "default_experiment", "help": "Experiment name (a folder)."}),
+    ("--train_dir", {"type": str, "default": "./train_dir", "help": "Root folder of all experiments."}),
+    ("--seed", {"type": int, "default": None, "help": "Seed for python, numpy, torch and every env (None: random)."}),
+    (
+        "--restart_behavior",
+        {
+            "type": str,
+            "default": "resume",
+            "choices": RESTART_BEHAVIORS,
+            "help": "resume: continue from the newest checkpoint; restart: start fresh and move old checkpoints "
+            "aside; overwrite: delete the experiment folder first.",
+        },
+    ),
+    ("--train_for_seconds", {"type": int, "default": 10_000_000_000, "help": "Stop after this many seconds."}),
+    (
+        "--stop_when_avg_return",
+        {
+            "type": float,
+            "default": None,
+            "help": "Stop as soon as the average return over the last --stats_avg episodes reaches this value.",
+        },
+    ),
+    (
+        "--num_torch_threads",
+        {"type": int, "default": 1, "help": "torch.set_num_threads in the learner process (0: leave torch's choice)."},
+    ),
+    ("--log_level", {"type": str, "default": "info", "choices": ("debug", "info", "warning"), "help": "Log level."}),
+]
+
+# The PPO flags (--gamma, --learning_rate, --batch_size, ...) are defined in sf_curric.algo.args.
+RL_ARGS: list[FlagSpec] = [
+    ("--rollout", {"type": int, "default": 32, "help": "Steps per env in one trajectory slot (T)."}),
+    (
+        "--num_batches_per_epoch",
+        {
+            "type": int,
+            "default": 1,
+            "help": "One training iteration uses batch_size * num_batches_per_epoch transitions (in serial mode: "
+            "the nearest whole number of rollouts of all envs, at least one).",
+        },
+    ),
+    (
+        "--reward_scale",
+        {"type": float, "default": 1.0, "help": "Rewards are multiplied by this before learning (not in logs)."},
+    ),
+    (
+        "--reward_clip",
+        {"type": float, "default": 1000.0, "help": "Scaled rewards are clipped to [-reward_clip, reward_clip]."},
+    ),
+]
+
+SAMPLING_ARGS: list[FlagSpec] = [
+    (
+        "--serial_mode",
+        _bool(False, "Run envs, inference and learning in one process (the same components, easy to debug)."),
+    ),
+    (
+        "--num_workers",
+        {"type": int, "default": os.cpu_count() or 1, "help": "Rollout worker processes (default: CPU cores)."},
+    ),
+    (
+        "--num_envs_per_worker",
+        {"type": int, "default": 2, "help": "Envs per worker; in serial mode the run has num_workers times this."},
+    ),
+    (
+        "--worker_num_splits",
+        {"type": int, "default": 2, "help": "Groups of envs per worker, stepped alternately (double buffering)."},
+    ),
+    ("--async_rl", _bool(True, "Asynchronous APPO (sampling never waits on learning); False: synchronous PPO.")),
+    (
+        "--max_policy_lag",
+        {"type": int, "default": 1000, "help": "Drop transitions acted by weights older than this many versions."},
+    ),
+    (
+        "--policy_refresh_rollouts",
+        {
+            "type": int,
+            "default": 1,
+            "help": "Workers with a local policy copy check for newer weights every this many rollouts.",
+        },
+    ),
+    (
+        "--training_info_interval_sec",
+        {"type": float, "default": 1.0, "help": "Seconds between two training-info messages to every env."},
+    ),
+    (
+        "--max_env_errors",
+        {"type": int, "default": 10, "help": "Env exceptions tolerated per worker (each env is recreated)."},
+    ),
+]
+
+LOGGING_ARGS: list[FlagSpec] = [
+    ("--save_every_sec", {"type": int, "default": 120, "help": "Seconds between two checkpoints."}),
+    ("--keep_checkpoints", {"type": int, "default": 2, "help": "Newest checkpoints kept (plus the best one)."}),
+    ("--stats_avg", {"type": int, "default": 100, "help": "Episodes averaged for the progress line and tensorboard."}),
+    (
+        "--experiment_summaries_interval",
+        {"type": float, "default": 10.0, "help": "Seconds between two tensorboard summaries."},
+    ),
+    ("--progress_interval_sec", {"type": float, "default": 5.0, "help": "Seconds between two progress lines."}),
+]
+
+CURRICULUM_ARGS: list[FlagSpec] = [
+    (
+        "--curriculum",
+        {
+            "type": str,
+            "default": None,
+            "choices": CURRICULA,
+            "help": "Curriculum over the env's task space (default: the one given to register_env, else none).",
+        },
+    ),
+    ("--curriculum_seed", {"type": int, "default": None, "help": "Seed of the curriculum's RNG (None: --seed)."}),
+    (
+        "--plr_strategy",
+        {
+            "type": str,
+            "default": "value_l1",
+            "choices": (
+                "value_l1",
+                "gae",
+                "positive_value_loss",
+                "one_step_td_error",
+                "policy_entropy",
+                "least_confidence",
+                "min_margin",
+                "random",
+                "sequential",
+            ),
+            "help": "PLR score of a task.",
+        },
+    ),
+    (
+        "--plr_score_transform",
+        {
+            "type": str,
+            "default": "rank",
+            "choices": ("rank", "power", "softmax", "eps_greedy", "max", "constant"),
+            "help": "PLR transform from scores to replay weights.",
+        },
+    ),
+    ("--plr_temperature", {"type": float, "default": 0.1, "help": "PLR score transform temperature."}),
+    ("--plr_staleness_coef", {"type": float, "default": 0.1, "help": "PLR weight of staleness in the mix."}),
+    (
+        "--plr_staleness_transform",
+        {
+            "type": str,
+            "default": "power",
+            "choices": ("rank", "power", "softmax", "eps_greedy", "max", "constant"),
+            "help": "PLR transform of staleness.",
+        },
+    ),
+    ("--plr_rho", {"type": float, "default": 1.0, "help": "PLR: fraction of tasks seen before replay starts."}),
+    ("--plr_nu", {"type": float, "default": 0.5, "help": "PLR replay probability with --plr_replay_schedule=fixed."}),
+    ("--plr_alpha", {"type": float, "default": 1.0, "help": "PLR score EMA weight of the newest score."}),
+    (
+        "--plr_replay_schedule",
+        {
+            "type": str,
+            "default": "proportionate",
+            "choices": ("proportionate", "fixed"),
+            "help": "PLR replay probability: proportionate to tasks seen, or fixed at --plr_nu.",
+        },
+    ),
+    ("--plr_eps", {"type": float, "default": 0.05, "help": "PLR epsilon of the eps_greedy transform."}),
+]
+
+EVALUATION_ARGS: list[FlagSpec] = [
+    ("--fps", {"type": int, "default": 0, "help": "Frames per second when rendering (0: as fast as possible)."}),
+    ("--max_num_frames", {"type": int, "default": 1_000_000_000, "help": "Stop evaluating after this many frames."}),
+    ("--max_num_episodes", {"type": int, "default": 1_000_000_000, "help": "Stop after this many episodes."}),
+    ("--no_render", _bool(False, "Do not render the env while evaluating.")),
+    ("--save_video", _bool(False, "Record a video into the experiment folder.")),
+    ("--video_frames", {"type": int, "default": 1_000_000_000, "help": "Frames to record with --save_video."}),
+    ("--video_name", {"type": str, "default": None, "help": "File name of the video (default: from the env)."}),
+    ("--eval_deterministic", _bool(False, "Take the most likely action instead of sampling.")),
+    (
+        "--load_checkpoint_kind",
+        {"type": str, "default": "latest", "choices": ("latest", "best"), "help": "Checkpoint to evaluate."},
+    ),
+]
+
+
+def _component_args() -> list[FlagSpec]:
+    """Flags defined by the model and the learner next to the code that reads them (light modules, no torch)."""
+    from sf_curric.algo.args import ALGO_ARGS
+    from sf_curric.model.args import MODEL_ARGS
+
+    return list(MODEL_ARGS) + list(ALGO_ARGS)
+
+
+def _add_group(parser: argparse.ArgumentParser, title: str, specs: Iterable[FlagSpec]) -> None:
+    group = parser.add_argument_group(title)
+    for flag, kwargs in specs:
+        if flag in parser._option_string_actions:  # defined by the component that reads it
+            continue
+        group.add_argument(flag, **kwargs)
+
+
+def build_parser(evaluation: bool = False, extra_args: Sequence[FlagSpec] | None = None) -> argparse.ArgumentParser:
+    """Build the argument parser with every flag of sf_curric.
+
+    Args:
+        evaluation: add the flags of `python -m sf_curric.enjoy` / `sf_curric.eval`.
+        extra_args: more `(flag, kwargs)` specs, e.g. flags of a user's own env.
+
+    Example:
+        >>> build_parser().parse_args(["--env=CartPole-v1"]).gamma
+        0.99
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m sf_curric.train",
+        description="Train a policy with asynchronous PPO and optional curricula.",
+        allow_abbrev=False,
+    )
+    _add_group(parser, "model and learner", _component_args())
+    _add_group(parser, "basic", BASIC_ARGS)
+    _add_group(parser, "reinforcement learning", RL_ARGS)
+    _add_group(parser, "sampling", SAMPLING_ARGS)
+    _add_group(parser, "logging and checkpoints", LOGGING_ARGS)
+    _add_group(parser, "curriculum", CURRICULUM_ARGS)
+    if evaluation:
+        _add_group(parser, "evaluation", EVALUATION_ARGS)
+    if extra_args:
+        _add_group(parser, "extra", extra_args)
+    return parser
+
+
+def _explicit_args(parser: argparse.ArgumentParser, argv: Sequence[str]) -> dict[str, Any]:
+    """The flags the user actually typed, with their parsed values (defaults suppressed)."""
+    saved = {action.dest: action.default for action in parser._actions}
+    try:
+        for action in parser._actions:
+            action.default = argparse.SUPPRESS
+        namespace, _ = parser.parse_known_args(argv)
+    finally:
+        for action in parser._actions:
+            action.default = saved[action.dest]
+    return vars(namespace)
+
+
+def parse_args(
+    argv: Sequence[str] | None = None,
+    evaluation: bool = False,
+    extra_args: Sequence[FlagSpec] | None = None,
+) -> argparse.Namespace:
+    """Parse the command line into `cfg`, applying the per-env defaults of `--env` below the user's flags.
+
+    `cfg.cli_args` holds the flags given explicitly (used to override a saved config on resume).
+
+    Args:
+        argv: arguments without the program name (default: `sys.argv[1:]`).
+        evaluation: also accept the evaluation flags (enjoy / eval scripts).
+        extra_args: more `(flag, kwargs)` specs to accept.
+
+    Example:
+        >>> cfg = parse_args(["--env=CartPole-v1", "--gamma=0.9"])
+        >>> cfg.gamma, cfg.cli_args["gamma"]
+        (0.9, 0.9)
+    """
+    from sf_curric.cfg.env_defaults import get_env_defaults
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(evaluation=evaluation, extra_args=extra_args)
+    explicit = _explicit_args(parser, argv)
+    env_name = explicit.get("env")
+    if env_name:
+        defaults = get_env_defaults(env_name)
+        unknown = sorted(set(defaults) - {action.dest for action in parser._actions})
+        if unknown:
+            raise ValueError(f"per-env defaults of {env_name!r} name unknown flags {unknown}: fix env_defaults")
+        parser.set_defaults(**defaults)
+    cfg = parser.parse_args(argv)
+    cfg.cli_args = explicit
+    return cfg
+
+
+def default_cfg(env: str | None = None, **overrides: Any) -> argparse.Namespace:
+    """A complete `cfg` for programmatic use (tests, notebooks): defaults, per-env defaults, then `overrides`.
+
+    Args:
+        env: env name whose per-env defaults apply.
+        overrides: flag values that win over every default; they count as explicitly given.
+
+    Example:
+        >>> default_cfg("CartPole-v1", seed=3).seed
+        3
+    """
+    cfg = parse_args([f"--env={env}"] if env else [])
+    known = vars(cfg)
+    for key, value in overrides.items():
+        if key not in known:
+            raise ValueError(f"unknown flag {key!r}: see `python -m sf_curric.train --help`")
+        setattr(cfg, key, value)
+        cfg.cli_args[key] = value
+    return cfg

@@ -1,0 +1,65 @@
+"""Per-env default flags, applied below the command line so that `--env=NAME` alone trains well.
+
+A user's flags always win over these. Register defaults for your own env with `register_env_defaults`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# rl-zoo's tuned PPO settings for CartPole-v1 (8 envs, short rollouts, many epochs on small data), in
+# sf_curric's flag names; the model is CleanRL's/SB3's separate 64-64 tanh actor and critic.
+_CARTPOLE = {
+    "num_workers": 1,
+    "num_envs_per_worker": 8,
+    "rollout": 32,
+    "batch_size": 256,
+    "num_batches_per_epoch": 1,
+    "num_epochs": 20,
+    "gamma": 0.98,
+    "gae_lambda": 0.8,
+    "learning_rate": 1e-3,
+    "lr_schedule": "linear",
+    "ppo_clip_ratio": 0.2,
+    "ppo_clip_schedule": "linear",
+    "exploration_loss_coeff": 0.0,
+    "value_loss_coeff": 0.5,
+    "max_grad_norm": 0.5,
+    "normalize_input": False,
+    "normalize_returns": False,
+    "encoder_mlp_layers": [64, 64],
+    "nonlinearity": "tanh",
+    "actor_critic_share_weights": False,
+    "train_for_env_steps": 100_000,
+    "device": "cpu",
+}
+
+_BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
+    "CartPole-v1": _CARTPOLE,
+}
+
+_user_defaults: dict[str, dict[str, Any]] = {}
+
+
+def register_env_defaults(env_name: str, **flags: Any) -> None:
+    """Set default flag values for one env (below the command line, above the global defaults).
+
+    Args:
+        env_name: the `--env` value these defaults apply to.
+        flags: flag names (without dashes) and values.
+
+    Example:
+        >>> register_env_defaults("my_env", rollout=64, gamma=0.995)
+    """
+    _user_defaults.setdefault(env_name, {}).update(flags)
+
+
+def get_env_defaults(env_name: str) -> dict[str, Any]:
+    """The per-env defaults for `env_name` (empty when it has none).
+
+    Args:
+        env_name: the `--env` value.
+    """
+    merged = dict(_BUILTIN_DEFAULTS.get(env_name, {}))
+    merged.update(_user_defaults.get(env_name, {}))
+    return merged

@@ -1,0 +1,130 @@
+"""Refuse invalid flag values and combinations at start, with one line that names the fix."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Callable
+
+
+class ConfigError(ValueError):
+    """An invalid configuration; the message is one line that says what to change."""
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise ConfigError(message)
+
+
+def total_envs(cfg: argparse.Namespace) -> int:
+    """Number of envs the run steps: `num_workers * num_envs_per_worker`.
+
+    Args:
+        cfg: the run's config.
+    """
+    return cfg.num_workers * cfg.num_envs_per_worker
+
+
+def _check_env(cfg: argparse.Namespace) -> None:
+    from sf_curric.envs.registry import env_exists, unknown_env_message
+
+    _check(bool(cfg.env), "no env given: pass --env=NAME (a registered name or a gymnasium id, e.g. CartPole-v1)")
+    if not env_exists(cfg.env):
+        raise ConfigError(unknown_env_message(cfg.env) + " (fix --env)")
+
+
+def _check_device(cfg: argparse.Namespace) -> None:
+    if cfg.device == "gpu":
+        import torch
+
+        _check(torch.cuda.is_available(), "--device=gpu but torch sees no CUDA device: use --device=cpu or auto")
+
+
+def _check_positive(cfg: argparse.Namespace) -> None:
+    for name in (
+        "rollout",
+        "batch_size",
+        "num_batches_per_epoch",
+        "num_epochs",
+        "num_workers",
+        "num_envs_per_worker",
+        "worker_num_splits",
+        "keep_checkpoints",
+        "stats_avg",
+        "train_for_env_steps",
+        "train_for_seconds",
+    ):
+        value = getattr(cfg, name)
+        _check(value >= 1, f"--{name}={value} must be at least 1")
+    for name in (
+        "learning_rate",
+        "ppo_clip_ratio",
+        "reward_scale",
+        "reward_clip",
+        "save_every_sec",
+        "progress_interval_sec",
+        "training_info_interval_sec",
+        "experiment_summaries_interval",
+    ):
+        value = getattr(cfg, name)
+        _check(value > 0, f"--{name}={value} must be positive")
+    for name in ("value_loss_coeff", "exploration_loss_coeff", "max_grad_norm", "ppo_clip_value", "target_kl"):
+        value = getattr(cfg, name)
+        _check(value >= 0, f"--{name}={value} must not be negative")
+    _check(0.0 < cfg.gamma <= 1.0, f"--gamma={cfg.gamma} must be in (0, 1], e.g. --gamma=0.99")
+    _check(0.0 <= cfg.gae_lambda <= 1.0, f"--gae_lambda={cfg.gae_lambda} must be in [0, 1], e.g. --gae_lambda=0.95")
+
+
+def _check_batch(cfg: argparse.Namespace) -> None:
+    samples = cfg.batch_size * cfg.num_batches_per_epoch
+    _check(
+        samples % cfg.rollout == 0,
+        f"--batch_size * --num_batches_per_epoch = {samples} is not a multiple of --rollout={cfg.rollout}: "
+        f"change --batch_size or --rollout",
+    )
+    if cfg.use_rnn:
+        _check(
+            cfg.batch_size % cfg.rollout == 0,
+            f"--batch_size={cfg.batch_size} must be a multiple of --rollout={cfg.rollout} with --use_rnn "
+            f"(minibatches hold whole env columns)",
+        )
+
+
+def _check_curriculum(cfg: argparse.Namespace) -> None:
+    _check(0.0 <= cfg.plr_rho <= 1.0, f"--plr_rho={cfg.plr_rho} must be in [0, 1]")
+    _check(0.0 <= cfg.plr_nu <= 1.0, f"--plr_nu={cfg.plr_nu} must be in [0, 1]")
+    _check(0.0 < cfg.plr_alpha <= 1.0, f"--plr_alpha={cfg.plr_alpha} must be in (0, 1]")
+    _check(cfg.plr_temperature > 0, f"--plr_temperature={cfg.plr_temperature} must be positive")
+    _check(0.0 <= cfg.plr_staleness_coef <= 1.0, f"--plr_staleness_coef={cfg.plr_staleness_coef} must be in [0, 1]")
+    _check(0.0 <= cfg.plr_eps <= 1.0, f"--plr_eps={cfg.plr_eps} must be in [0, 1]")
+
+
+_CHECKS: list[Callable[[argparse.Namespace], None]] = [
+    _check_env,
+    _check_positive,
+    _check_batch,
+    _check_device,
+    _check_curriculum,
+]
+
+
+def add_check(check: Callable[[argparse.Namespace], None]) -> None:
+    """Add a validation rule (a component's own constraints); it raises ConfigError with a one-line fix.
+
+    Args:
+        check: function of `cfg` that raises `ConfigError` when the config is invalid.
+    """
+    _CHECKS.append(check)
+
+
+def validate_cfg(cfg: argparse.Namespace) -> None:
+    """Raise `ConfigError` (one line that names the fix) for the first invalid value or combination.
+
+    Args:
+        cfg: the resolved config.
+
+    Example:
+        >>> from sf_curric.cfg.arguments import default_cfg
+        >>> validate_cfg(default_cfg("CartPole-v1"))
+    """
+    for check in _CHECKS:
+        check(cfg)

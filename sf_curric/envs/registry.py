@@ -1,0 +1,193 @@
+"""Env registry: `register_env(name, make_env_fn, ...)`, and `make_env(cfg, env_config)` for the trainer.
+
+Any gymnasium id works without registration. A `make_env_fn` may use Sample Factory's signature
+`(full_env_name, cfg, env_config, render_mode)` or any simpler one: parameters are matched by name.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import importlib.util
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import gymnasium as gym
+
+# Parameter names a make_env_fn may use, and what each receives.
+_NAME_PARAMS = ("full_env_name", "env_name", "name")
+_POSITIONAL_ORDER = ("full_env_name", "cfg", "env_config", "render_mode")
+
+
+@dataclass(frozen=True)
+class EnvSpec:
+    """What `register_env` stored for one name."""
+
+    name: str
+    make_env_fn: Callable[..., gym.Env]
+    task_space: Any = None
+    curriculum: Any = None
+
+
+_REGISTRY: dict[str, EnvSpec] = {}
+_builtins_loaded = False
+
+
+def _load_builtin_envs() -> None:
+    # Built-in envs (e.g. cartpole_curriculum) register themselves in sf_curric.envs.builtin when it exists;
+    # imported on first lookup so that importing the registry stays cheap.
+    global _builtins_loaded
+    if _builtins_loaded:
+        return
+    _builtins_loaded = True
+    if importlib.util.find_spec("sf_curric.envs.builtin") is not None:
+        importlib.import_module("sf_curric.envs.builtin")
+
+
+def register_env(
+    name: str,
+    make_env_fn: Callable[..., gym.Env],
+    task_space: Any = None,
+    curriculum: Any = None,
+) -> None:
+    """Make `name` usable as `--env=name`.
+
+    Args:
+        name: the env name users type.
+        make_env_fn: builds one env. Parameters are matched by name: `full_env_name` (or `env_name`/`name`),
+            `cfg`, `env_config` (a dict with `worker_index`, `vector_index`, `env_id`), `render_mode`; a
+            function with none of them is called without arguments.
+        task_space: the env's task space, when it has tasks (for curricula).
+        curriculum: the default curriculum for this env (a `--curriculum` name or a Curriculum factory).
+
+    Example:
+        >>> register_env("my_cartpole", lambda: gym.make("CartPole-v1"))
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"register_env needs a non-empty string name, got {name!r}")
+    if not callable(make_env_fn):
+        raise TypeError(f"register_env({name!r}, ...): make_env_fn must be callable, got {type(make_env_fn).__name__}")
+    _REGISTRY[name] = EnvSpec(name, make_env_fn, task_space, curriculum)
+
+
+def registered_env_names() -> list[str]:
+    """Names registered with `register_env` (built-in ones included)."""
+    _load_builtin_envs()
+    return sorted(_REGISTRY)
+
+
+def _gymnasium_ids() -> list[str]:
+    return list(gym.registry.keys())
+
+
+def env_exists(name: str) -> bool:
+    """True when `name` is registered here or is a gymnasium id.
+
+    Args:
+        name: an `--env` value.
+    """
+    _load_builtin_envs()
+    return name in _REGISTRY or name in gym.registry
+
+
+def unknown_env_message(name: str) -> str:
+    """One line saying that `name` is unknown, with the closest known names.
+
+    Args:
+        name: the unknown `--env` value.
+    """
+    candidates = registered_env_names() + _gymnasium_ids()
+    close = difflib.get_close_matches(name, candidates, n=5, cutoff=0.5)
+    if not close:  # case and separators often differ: compare lower-cased names too
+        lowered = {c.lower(): c for c in candidates}
+        close = [lowered[c] for c in difflib.get_close_matches(name.lower(), list(lowered), n=5, cutoff=0.4)]
+    hint = f"closest names: {', '.join(close)}" if close else "register it with sf_curric.register_env(name, fn)"
+    return f"unknown env {name!r}: {hint}"
+
+
+def get_env_spec(name: str) -> EnvSpec | None:
+    """The registered spec of `name`, or None for a plain gymnasium id.
+
+    Args:
+        name: an `--env` value.
+
+    Raises:
+        ValueError: when `name` is neither registered nor a gymnasium id (lists the closest names).
+    """
+    _load_builtin_envs()
+    if name in _REGISTRY:
+        return _REGISTRY[name]
+    if name in gym.registry:
+        return None
+    raise ValueError(unknown_env_message(name))
+
+
+def _call_make_env_fn(fn: Callable[..., Any], name: str, cfg: Any, env_config: Any, render_mode: Any) -> Any:
+    values = {"full_env_name": name, "cfg": cfg, "env_config": env_config, "render_mode": render_mode}
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):  # builtins without a signature: assume Sample Factory's
+        return fn(name, cfg, env_config, render_mode)
+    kwargs: dict[str, Any] = {}
+    unmatched_positional = []
+    takes_var_kwargs = False
+    for p in params:
+        if p.kind is p.VAR_KEYWORD:
+            takes_var_kwargs = True
+        elif p.kind is p.VAR_POSITIONAL:
+            continue
+        elif p.name in _NAME_PARAMS:
+            kwargs[p.name] = name
+        elif p.name in values:
+            kwargs[p.name] = values[p.name]
+        elif p.default is p.empty:
+            if p.kind is p.KEYWORD_ONLY:
+                raise TypeError(f"make_env_fn {fn.__name__}: cannot fill keyword-only parameter {p.name!r}")
+            unmatched_positional.append(p)
+    if unmatched_positional:
+        # Unknown names: Sample Factory's positional order (full_env_name, cfg, env_config, render_mode).
+        positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if len(positional) > len(_POSITIONAL_ORDER):
+            raise TypeError(
+                f"make_env_fn {fn.__name__} takes {len(positional)} positional parameters: use at most "
+                f"(full_env_name, cfg, env_config, render_mode)"
+            )
+        args = [values[key] for key in _POSITIONAL_ORDER[: len(positional)]]
+        return fn(*args)
+    if takes_var_kwargs:
+        for key, value in values.items():
+            kwargs.setdefault(key, value)
+    return fn(**kwargs)
+
+
+def make_env(
+    cfg: Any,
+    env_config: dict[str, Any] | None = None,
+    render_mode: str | None = None,
+    env_name: str | None = None,
+) -> gym.Env:
+    """Build one env of `cfg.env` (or `env_name`).
+
+    Args:
+        cfg: the run's config (`cfg.env` names the env).
+        env_config: per-env facts such as `{"worker_index": 0, "vector_index": 3, "env_id": 3}`.
+        render_mode: gymnasium render mode, e.g. "rgb_array" for videos.
+        env_name: overrides `cfg.env`.
+
+    Example:
+        >>> env = make_env(None, env_name="CartPole-v1")
+    """
+    name = env_name or getattr(cfg, "env", None)
+    if not name:
+        raise ValueError("no env given: pass --env=NAME (a registered name or a gymnasium id)")
+    spec = get_env_spec(name)
+    if spec is None:
+        return gym.make(name, render_mode=render_mode)
+    env = _call_make_env_fn(spec.make_env_fn, name, cfg, env_config, render_mode)
+    if not isinstance(env, gym.Env):
+        raise TypeError(
+            f"make_env_fn of {name!r} returned {type(env).__name__}: it must return a gymnasium.Env "
+            f"(wrap old gym envs with gymnasium's compatibility wrappers)"
+        )
+    return env

@@ -1,0 +1,50 @@
+"""`python -m sf_curric.train`: parse the command line, prepare the experiment folder, train.
+
+A user's own script can call `run()` after `register_env(...)`: it parses the same command line.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Sequence
+
+from sf_curric.algo.runner import Runner, RunResult
+from sf_curric.cfg.arguments import parse_args
+from sf_curric.cfg.experiment import prepare_experiment_dir, resolve_config
+from sf_curric.cfg.validation import ConfigError, validate_cfg
+from sf_curric.utils.checkpoint import CheckpointError
+
+
+def run(argv: Sequence[str] | None = None) -> RunResult:
+    """Train with the command line `argv` (default: `sys.argv[1:]`).
+
+    Invalid flags, an unknown env or an unreadable checkpoint stop the program with one line on stderr and exit
+    status 2 (like argparse errors).
+
+    Args:
+        argv: arguments without the program name, e.g. `["--env=CartPole-v1", "--experiment=demo"]`.
+
+    Returns:
+        How the run ended (env steps, average return, stop reason).
+
+    Example:
+        >>> run(["--env=CartPole-v1", "--experiment=demo", "--serial_mode=True"])
+    """
+    try:
+        cfg = resolve_config(parse_args(argv))
+        validate_cfg(cfg)
+        prepare_experiment_dir(cfg)
+        return Runner(cfg).run()
+    except (ConfigError, CheckpointError) as e:
+        print(f"sf_curric.train: error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def main() -> int:
+    """Entry point of `python -m sf_curric.train`; returns the exit status."""
+    run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

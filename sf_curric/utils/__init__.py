@@ -1,0 +1,1 @@
+"""Utilities: logging setup (`logs`), timing helpers (`timing`), checkpoint io (`checkpoint`)."""

@@ -1,0 +1,182 @@
+"""Checkpoint files: atomic writes (temp file then `os.replace`), keep the newest K plus the best, load newest.
+
+Layout: `<experiment>/checkpoint_p0/checkpoint_<iteration:09d>_<env_steps>.pth` and one
+`best_<iteration:09d>_<env_steps>_return_<value>.pth`. Only files matching these names are ever deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from sf_curric.version import __version__
+
+log = logging.getLogger("sf_curric")
+
+CHECKPOINT_SUBDIR = "checkpoint_p0"
+_LATEST_RE = re.compile(r"^checkpoint_(\d{9})_(\d+)\.pth$")
+_BEST_RE = re.compile(r"^best_(\d{9})_(\d+)_return_(-?[\d.]+|nan|-?inf)\.pth$")
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint exists but cannot be used; the message is one line that names the file and the fix."""
+
+
+def checkpoint_dir(exp_dir: Path | str) -> Path:
+    """The checkpoint folder of an experiment.
+
+    Args:
+        exp_dir: `<train_dir>/<experiment>`.
+    """
+    return Path(exp_dir) / CHECKPOINT_SUBDIR
+
+
+def _atomic_torch_save(state: dict[str, Any], path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def list_checkpoints(ckpt_dir: Path | str, kind: str = "latest") -> list[Path]:
+    """Checkpoint files of one kind, oldest first.
+
+    Args:
+        ckpt_dir: the checkpoint folder.
+        kind: "latest" (periodic checkpoints) or "best".
+    """
+    ckpt_dir = Path(ckpt_dir)
+    if not ckpt_dir.is_dir():
+        return []
+    pattern = _LATEST_RE if kind == "latest" else _BEST_RE
+    found = []
+    for path in ckpt_dir.iterdir():
+        match = pattern.match(path.name)
+        if match:
+            found.append(((int(match.group(1)), int(match.group(2))), path))
+    return [path for _, path in sorted(found)]
+
+
+def save_checkpoint(
+    ckpt_dir: Path | str,
+    state: dict[str, Any],
+    iteration: int,
+    env_steps: int,
+    keep: int,
+) -> Path:
+    """Write a periodic checkpoint and delete the older ones beyond the newest `keep`.
+
+    Args:
+        ckpt_dir: the checkpoint folder (created if missing).
+        state: what to save; the sf_curric version is added under "sf_curric_version".
+        iteration: training iterations so far (orders checkpoints).
+        env_steps: env steps so far.
+        keep: how many periodic checkpoints to keep.
+
+    Returns:
+        The path written.
+    """
+    ckpt_dir = Path(ckpt_dir)
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    path = ckpt_dir / f"checkpoint_{iteration:09d}_{env_steps}.pth"
+    _atomic_torch_save({**state, "sf_curric_version": __version__}, path)
+    for old in list_checkpoints(ckpt_dir, "latest")[:-keep]:
+        if old != path:
+            old.unlink()
+    return path
+
+
+def save_best_checkpoint(
+    ckpt_dir: Path | str, state: dict[str, Any], iteration: int, env_steps: int, avg_return: float
+) -> Path:
+    """Write the best checkpoint so far (by average return) and delete the previous best.
+
+    Args:
+        ckpt_dir: the checkpoint folder.
+        state: what to save.
+        iteration: training iterations so far.
+        env_steps: env steps so far.
+        avg_return: the average return that makes it the best.
+    """
+    ckpt_dir = Path(ckpt_dir)
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    path = ckpt_dir / f"best_{iteration:09d}_{env_steps}_return_{avg_return:.3f}.pth"
+    _atomic_torch_save({**state, "sf_curric_version": __version__}, path)
+    for old in list_checkpoints(ckpt_dir, "best"):
+        if old != path:
+            old.unlink()
+    return path
+
+
+def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Read one checkpoint.
+
+    Args:
+        path: the file.
+        map_location: torch device for the tensors.
+
+    Raises:
+        CheckpointError: the file cannot be read or is not an sf_curric checkpoint (one line, names the fix).
+    """
+    path = Path(path)
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=False)
+    except Exception as e:  # torch raises many types for a damaged file; all mean "cannot read"
+        reason = str(e).splitlines()[0] if str(e) else e.__class__.__name__
+        raise CheckpointError(
+            f"cannot read checkpoint {path} ({reason[:160]}): move it away to resume from an older one, "
+            f"or pass --restart_behavior=restart"
+        ) from None
+    if not isinstance(state, dict) or "sf_curric_version" not in state:
+        raise CheckpointError(
+            f"{path} is not an sf_curric checkpoint: move it out of {path.parent} or pass --restart_behavior=restart"
+        )
+    return state
+
+
+def find_newest_checkpoint(exp_dir: Path | str, kind: str = "latest") -> Path | None:
+    """The newest checkpoint file of an experiment, or None when it has none.
+
+    Args:
+        exp_dir: `<train_dir>/<experiment>`.
+        kind: "latest" or "best".
+    """
+    found = list_checkpoints(checkpoint_dir(exp_dir), kind)
+    return found[-1] if found else None
+
+
+def load_newest_checkpoint(
+    exp_dir: Path | str, kind: str = "latest", map_location: str | torch.device = "cpu"
+) -> tuple[Path, dict[str, Any]] | None:
+    """Load the newest checkpoint of an experiment.
+
+    A newest checkpoint that cannot be read is an error, never a silent fall-back: the user decides.
+
+    Args:
+        exp_dir: `<train_dir>/<experiment>`.
+        kind: "latest" or "best".
+        map_location: torch device for the tensors.
+
+    Returns:
+        (path, state), or None when the experiment has no checkpoint.
+
+    Raises:
+        CheckpointError: the newest checkpoint exists but cannot be read.
+    """
+    path = find_newest_checkpoint(exp_dir, kind)
+    if path is None:
+        return None
+    return path, load_checkpoint(path, map_location)

@@ -1,0 +1,73 @@
+"""Timing helpers: per-phase time accounting and a windowed rate (FPS) meter."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from contextlib import contextmanager
+from typing import Iterator
+
+
+class PhaseTimer:
+    """Accumulates wall time per phase (env step, inference, learning, ...).
+
+    Example:
+        >>> timer = PhaseTimer()
+        >>> with timer.time("learn"):
+        ...     pass
+        >>> sorted(timer.totals)
+        ['learn']
+    """
+
+    def __init__(self) -> None:
+        self.totals: dict[str, float] = defaultdict(float)
+
+    @contextmanager
+    def time(self, phase: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.totals[phase] += time.perf_counter() - start
+
+    def add(self, phase: str, seconds: float) -> None:
+        """Add `seconds` to `phase` (for code timed by hand).
+
+        Args:
+            phase: phase name.
+            seconds: elapsed time.
+        """
+        self.totals[phase] += seconds
+
+    def summary(self) -> str:
+        """One line: each phase's seconds and share of the timed total."""
+        total = sum(self.totals.values()) or 1.0
+        parts = [f"{name}: {sec:.1f}s ({100 * sec / total:.0f}%)" for name, sec in sorted(self.totals.items())]
+        return ", ".join(parts)
+
+
+class RateMeter:
+    """Rate of a growing counter over a sliding time window (e.g. env steps -> FPS over the last 10 s).
+
+    Example:
+        >>> meter = RateMeter(window_sec=10.0)
+        >>> meter.record(0, now=0.0); meter.record(500, now=1.0)
+        >>> meter.rate()
+        500.0
+    """
+
+    def __init__(self, window_sec: float = 10.0) -> None:
+        self.window_sec = window_sec
+        self._points: deque[tuple[float, int]] = deque()
+
+    def record(self, count: int, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        self._points.append((now, count))
+        while len(self._points) > 2 and now - self._points[1][0] >= self.window_sec:
+            self._points.popleft()
+
+    def rate(self) -> float:
+        if len(self._points) < 2:
+            return 0.0
+        (t0, c0), (t1, c1) = self._points[0], self._points[-1]
+        return (c1 - c0) / (t1 - t0) if t1 > t0 else 0.0
