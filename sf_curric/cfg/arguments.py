@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NoReturn, Sequence
 
 from sf_curric.model.args import bool_flag
 
@@ -213,6 +213,13 @@ EVALUATION_ARGS: list[FlagSpec] = [
 ]
 
 
+class _OneLineErrorParser(argparse.ArgumentParser):
+    """argparse, but a bad flag is reported in one line (the full usage is long: it is in --help)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def _component_args() -> list[FlagSpec]:
     """Flags defined by the model and the learner next to the code that reads them (light modules, no torch)."""
     from sf_curric.algo.args import ALGO_ARGS
@@ -240,7 +247,7 @@ def build_parser(evaluation: bool = False, extra_args: Sequence[FlagSpec] | None
         >>> build_parser().parse_args(["--env=CartPole-v1"]).gamma
         0.99
     """
-    parser = argparse.ArgumentParser(
+    parser = _OneLineErrorParser(
         prog="python -m sf_curric.train",
         description="Train a policy with asynchronous PPO and optional curricula.",
         allow_abbrev=False,

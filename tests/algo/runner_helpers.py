@@ -1,0 +1,64 @@
+"""Helpers of the runner tests: a short CartPole config, an event-file reader, a stats-reporting env."""
+
+import struct
+from pathlib import Path
+
+import gymnasium as gym
+
+from sf_curric.envs.training_info import TrainingInfoInterface
+
+
+def short_args(tmp_path, experiment="exp", *extra):
+    """A CartPole run of 2048 env steps that takes about a second."""
+    return [
+        "--env=CartPole-v1",
+        f"--train_dir={tmp_path}",
+        f"--experiment={experiment}",
+        "--serial_mode=True",
+        "--num_epochs=1",
+        "--train_for_env_steps=2048",
+        "--seed=1",
+        *extra,
+    ]
+
+
+def read_scalars(exp_dir: Path) -> dict:
+    """{tag: [(step, value), ...]} from the tensorboard event files of an experiment."""
+    from tensorboardX.proto import event_pb2
+
+    scalars = {}
+    for path in sorted(Path(exp_dir).rglob("events.out.tfevents.*")):
+        data = path.read_bytes()
+        pos = 0
+        while pos + 12 <= len(data):
+            (length,) = struct.unpack("<Q", data[pos : pos + 8])
+            record = data[pos + 12 : pos + 12 + length]
+            pos += 12 + length + 4
+            event = event_pb2.Event()
+            event.ParseFromString(record)
+            for value in event.summary.value:
+                scalars.setdefault(value.tag, []).append((event.step, value.simple_value))
+    return scalars
+
+
+class StatsCartPole(gym.Wrapper, TrainingInfoInterface):
+    """CartPole that reports nested episode_extra_stats and records the training info it receives."""
+
+    received = []  # (approx_total_training_steps at each reset), shared by all instances
+
+    def __init__(self):
+        gym.Wrapper.__init__(self, gym.make("CartPole-v1"))
+        TrainingInfoInterface.__init__(self)
+        self.steps = 0
+
+    def reset(self, **kwargs):
+        StatsCartPole.received.append(self.training_info.get("approx_total_training_steps"))
+        self.steps = 0
+        return self.env.reset(**kwargs)
+
+    def step(self, action):
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        self.steps += 1
+        if terminated or truncated:
+            info = dict(info, episode_extra_stats={"len_x2": 2 * self.steps, "group": {"one": 1.0}})
+        return obs, reward, terminated, truncated, info
