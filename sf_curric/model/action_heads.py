@@ -21,10 +21,12 @@ _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _PAD_LOGIT = -1e9
 
 
-def _gumbel_argmax(logits: torch.Tensor) -> torch.Tensor:
-    # Gumbel-max trick: argmax(logits + Gumbel noise) samples from softmax(logits); cheaper than multinomial.
-    noise = torch.rand_like(logits).clamp_(min=1e-20)
-    return torch.argmax(logits - torch.log(-torch.log(noise)), dim=-1)
+def _sample_categorical(log_p: torch.Tensor) -> torch.Tensor:
+    # Gumbel-max trick in its exponential form: argmax(p / E) with E ~ Exp(1) is a sample of p (argmax of
+    # log p - log E, i.e. log p plus Gumbel noise); a few tensor ops, cheaper than torch.multinomial on small batches.
+    # E is floored so that E == 0 (rare in float32) cannot turn an impossible action (p == 0) into 0 / 0 = nan.
+    noise = torch.empty_like(log_p).exponential_().clamp_min_(1e-30)
+    return torch.argmax(log_p.exp() / noise, dim=-1)
 
 
 class CategoricalHead(nn.Module):
@@ -37,9 +39,13 @@ class CategoricalHead(nn.Module):
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.linear(features)
 
+    def shape_params(self, flat: torch.Tensor) -> torch.Tensor:
+        """Output of `self.linear` -> distribution parameters (identity here)."""
+        return flat
+
     def sample(self, params: torch.Tensor, deterministic: bool) -> tuple[torch.Tensor, torch.Tensor]:
         log_p = torch.log_softmax(params, dim=-1)
-        actions = torch.argmax(params, dim=-1) if deterministic else _gumbel_argmax(params)
+        actions = torch.argmax(log_p, dim=-1) if deterministic else _sample_categorical(log_p)
         return actions, log_p.gather(-1, actions.unsqueeze(-1)).squeeze(-1)
 
     def log_prob_entropy(self, params: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -63,7 +69,10 @@ class MultiCategoricalHead(nn.Module):
         self.uniform = all(n == self.max_n for n in self.nvec)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        flat = self.linear(features)
+        return self.shape_params(self.linear(features))
+
+    def shape_params(self, flat: torch.Tensor) -> torch.Tensor:
+        """Output of `self.linear` `[N, sum(nvec)]` -> padded logits `[N, k, max(nvec)]`."""
         if self.uniform:
             return flat.view(*flat.shape[:-1], len(self.nvec), self.max_n)
         padded = flat.new_full((*flat.shape[:-1], len(self.nvec) * self.max_n), _PAD_LOGIT)
@@ -72,7 +81,7 @@ class MultiCategoricalHead(nn.Module):
 
     def sample(self, params: torch.Tensor, deterministic: bool) -> tuple[torch.Tensor, torch.Tensor]:
         log_p = torch.log_softmax(params, dim=-1)
-        actions = torch.argmax(params, dim=-1) if deterministic else _gumbel_argmax(params)
+        actions = torch.argmax(log_p, dim=-1) if deterministic else _sample_categorical(log_p)
         return actions, log_p.gather(-1, actions.unsqueeze(-1)).squeeze(-1).sum(-1)
 
     def log_prob_entropy(self, params: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -96,6 +105,10 @@ class GaussianHead(nn.Module):
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.linear(features)
+
+    def shape_params(self, flat: torch.Tensor) -> torch.Tensor:
+        """Output of `self.linear` -> the mean (identity)."""
+        return flat
 
     def sample(self, mean: torch.Tensor, deterministic: bool) -> tuple[torch.Tensor, torch.Tensor]:
         if deterministic:

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from gymnasium import spaces
 from torch import nn
+from torch.nn import functional as F
 
 from sf_curric.model.action_heads import make_action_head
 from sf_curric.model.core import RnnCore
@@ -48,6 +49,18 @@ class EvalResult(NamedTuple):
     log_probs: torch.Tensor
     entropy: torch.Tensor
     values: torch.Tensor
+
+
+class _ActCache(NamedTuple):
+    # Direct references to the tensors act() reads: Module.__getattr__ and module calls are a large share of the
+    # time of a small CPU batch. In-place updates (optimizer steps, load_state_dict) keep these references valid.
+    device: torch.device
+    actor_layers: list[tuple[torch.Tensor, torch.Tensor]] | None
+    critic_layers: list[tuple[torch.Tensor, torch.Tensor]] | None
+    head_weight: torch.Tensor
+    head_bias: torch.Tensor
+    value_weight: torch.Tensor
+    value_bias: torch.Tensor
 
 
 def _is_image(space: spaces.Box) -> bool:
@@ -108,6 +121,7 @@ class ActorCritic(nn.Module):
         self.action_head = make_action_head(action_space, size, cfg.policy_init_gain, cfg.continuous_init_log_std)
         self.value_head = orthogonal_init(nn.Linear(size, 1), 1.0)
 
+        self._act_cache: _ActCache | None = None
         self._action_start = None
         if isinstance(action_space, (spaces.Discrete, spaces.MultiDiscrete)) and np.any(action_space.start != 0):
             self._action_start = np.asarray(action_space.start, dtype=np.int64)
@@ -139,11 +153,38 @@ class ActorCritic(nn.Module):
 
     # ---- shared pieces ----------------------------------------------------------------------------------------
 
-    def _prepare_obs(self, obs: ObsLike) -> torch.Tensor:
+    def _apply(self, fn, recurse=True):  # noqa: ANN001, ANN202 (torch's signature)
+        # .to() / .cuda() / .share_memory() may replace buffers: rebuild the act() cache of tensor references.
+        self._act_cache = None
+        return super()._apply(fn, recurse)
+
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):  # noqa: ANN001, ANN201
+        self._act_cache = None  # assign=True replaces tensors
+        return super().load_state_dict(state_dict, strict=strict, assign=assign)
+
+    def _build_act_cache(self) -> _ActCache:
+        def mlp_layers(encoder: nn.Module | None) -> list[tuple[torch.Tensor, torch.Tensor]] | None:
+            if not isinstance(encoder, MlpEncoder):
+                return None
+            return [(layer.weight, layer.bias) for layer in encoder.layers]
+
+        cache = _ActCache(
+            device=self.value_head.weight.device,
+            actor_layers=mlp_layers(self.actor_encoder),
+            critic_layers=mlp_layers(self.critic_encoder),
+            head_weight=self.action_head.linear.weight,
+            head_bias=self.action_head.linear.bias,
+            value_weight=self.value_head.weight,
+            value_bias=self.value_head.bias,
+        )
+        self._act_cache = cache
+        return cache
+
+    def _prepare_obs(self, obs: ObsLike, device: torch.device | None = None) -> torch.Tensor:
         """Raw observations `[N, *obs_shape]` -> network input on the model's device (normalized / flattened)."""
         if isinstance(obs, np.ndarray):
             obs = torch.from_numpy(obs)
-        device = self.value_head.weight.device
+        device = device or self.value_head.weight.device
         if obs.device != device:
             obs = obs.to(device, non_blocking=True)
         if self.image_obs:
@@ -171,7 +212,6 @@ class ActorCritic(nn.Module):
 
     # ---- rollout hot path -------------------------------------------------------------------------------------
 
-    @torch.no_grad()
     def act(self, obs: ObsLike, rnn_states: torch.Tensor | None = None, deterministic: bool = False) -> ActResult:
         """Choose actions for one step of `B` envs, without gradients.
 
@@ -184,23 +224,36 @@ class ActorCritic(nn.Module):
         Returns:
             ActResult(actions, log_probs, values, rnn_states) on the model's device.
         """
-        x = self._prepare_obs(obs)
-        actor = self.actor_encoder(x)
-        critic = actor if self.shared else self.critic_encoder(x)
-        new_states = None
-        if self.actor_core is not None:
-            if rnn_states is None:
-                raise ValueError("this model is recurrent (--use_rnn): pass rnn_states [B, rnn_state_size] to act")
-            actor_state, critic_state = self._split_states(rnn_states.to(x.device))
-            actor, new_states = self.actor_core.step(actor, actor_state)
-            if self.shared:
-                critic = actor
-            else:
-                critic, critic_new = self.critic_core.step(critic, critic_state)
-                new_states = torch.cat([new_states, critic_new], dim=-1)
-        actions, log_probs = self.action_head.sample(self.action_head(actor), deterministic)
-        values = self.denormalize_values(self.value_head(critic).squeeze(-1))
+        with torch.no_grad():
+            cache = self._act_cache or self._build_act_cache()
+            x = self._prepare_obs(obs, cache.device)
+            actor = self._encode(x, cache.actor_layers, self.actor_encoder)
+            critic = actor if self.shared else self._encode(x, cache.critic_layers, self.critic_encoder)
+            new_states = None
+            if self.actor_core is not None:
+                if rnn_states is None:
+                    raise ValueError("this model is recurrent (--use_rnn): pass rnn_states [B, rnn_state_size] to act")
+                actor_state, critic_state = self._split_states(rnn_states.to(cache.device))
+                actor, new_states = self.actor_core.step(actor, actor_state)
+                if self.shared:
+                    critic = actor
+                else:
+                    critic, critic_new = self.critic_core.step(critic, critic_state)
+                    new_states = torch.cat([new_states, critic_new], dim=-1)
+            params = self.action_head.shape_params(F.linear(actor, cache.head_weight, cache.head_bias))
+            actions, log_probs = self.action_head.sample(params, deterministic)
+            values = self.denormalize_values(F.linear(critic, cache.value_weight, cache.value_bias).squeeze(-1))
         return ActResult(actions, log_probs, values, new_states)
+
+    def _encode(
+        self, x: torch.Tensor, layers: list[tuple[torch.Tensor, torch.Tensor]] | None, encoder: nn.Module
+    ) -> torch.Tensor:
+        if layers is None:  # CNN: module call overhead is small next to the convolutions
+            return encoder(x)
+        activation_fn = encoder.activation_fn
+        for weight, bias in layers:
+            x = activation_fn(F.linear(x, weight, bias))
+        return x
 
     def to_env_actions(self, actions: torch.Tensor) -> np.ndarray:
         """Actions from `act` -> what `env.step` takes: numpy, Box actions clipped to the bounds, the space's
