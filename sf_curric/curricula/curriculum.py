@@ -124,8 +124,12 @@ class Curriculum:
 
     # --- sampling ------------------------------------------------------------------------------------------
     def _sample_distribution(self) -> List[float]:
-        """Probability of each task of `_tasks`; override in finite-space curricula."""
+        """Probability of each task of `_tasks`; override this or `_sample_weights` in finite-space curricula."""
         raise NotImplementedError(f"{type(self).__name__} does not define a distribution over a finite task list")
+
+    def _sample_weights(self) -> np.ndarray:
+        """`_sample_distribution()` as a float array; curricula with many tasks override this to skip lists."""
+        return np.asarray(self._sample_distribution(), dtype=np.float64)
 
     def _in_random_start(self) -> bool:
         return self.num_sampled_tasks < self.random_start_tasks
@@ -148,8 +152,7 @@ class Curriculum:
         """Draw k tasks after the random start; override this (not `sample`) in subclasses."""
         if self._task_list is None:
             raise NotImplementedError(f"{type(self).__name__} must override _sample_tasks for a continuous space")
-        weights = np.asarray(self._sample_distribution(), dtype=np.float64)
-        return [self._task_list[i] for i in self._choose(weights, k)]
+        return [self._task_list[i] for i in self._choose(self._sample_weights(), k)]
 
     def sample(self, k: int = 1) -> list:
         """Sample k tasks.
@@ -381,7 +384,7 @@ class Curriculum:
         out: Dict[str, float] = {}
         if self._task_list is not None:
             try:
-                dist = np.asarray(self._sample_distribution(), dtype=np.float64)
+                dist = self._sample_weights()
             except NotImplementedError:
                 dist = None
             if dist is not None and dist.size:

@@ -45,6 +45,7 @@ class LearningProgress(Curriculum):
         self.p_fast = np.zeros(self.num_tasks)
         self.p_slow = np.zeros(self.num_tasks)
         self.num_reports = np.zeros(self.num_tasks, dtype=np.int64)
+        self._weights_cache: np.ndarray | None = None
 
     def _index(self, task: Any) -> int:
         if isinstance(task, (int, np.integer)) and not self.task_space.contains(task):
@@ -60,6 +61,7 @@ class LearningProgress(Curriculum):
         self.p_fast[i] = a * float(progress) + (1.0 - a) * self.p_fast[i]
         self.p_slow[i] = a * self.p_fast[i] + (1.0 - a) * self.p_slow[i]
         self.num_reports[i] += 1
+        self._weights_cache = None
 
     def _reweight(self, p: np.ndarray) -> np.ndarray:
         theta = self.p_theta
@@ -70,18 +72,26 @@ class LearningProgress(Curriculum):
         return np.abs(self._reweight(self.p_fast) - self._reweight(self.p_slow))
 
     def _sample_distribution(self) -> List[float]:
+        return self._sample_weights().tolist()
+
+    def _sample_weights(self) -> np.ndarray:
+        if self._weights_cache is None:
+            self._weights_cache = self._compute_weights()
+        return self._weights_cache
+
+    def _compute_weights(self) -> np.ndarray:
         n = self.num_tasks
         lp = self.learning_progress()
         positive = lp > 0
         if not positive.any():
-            return [1.0 / n] * n
+            return np.full(n, 1.0 / n)
         sub = lp[positive]
         std = sub.std()
         z = (sub - sub.mean()) / (std if std > 0 else 1.0)
         weights = 1.0 / (1.0 + np.exp(-z))
         dist = np.zeros(n)
         dist[positive] = weights / weights.sum()
-        return ((1.0 - self.uniform_mix) * dist + self.uniform_mix / n).tolist()
+        return (1.0 - self.uniform_mix) * dist + self.uniform_mix / n
 
     def metrics(self) -> Dict[str, float]:
         """Base metrics plus the mean learning progress and the mean fast success rate."""

@@ -111,13 +111,16 @@ class PerformanceCurriculum(Curriculum):
         return float(np.mean(recent)) if recent else float("nan")
 
     def _sample_distribution(self) -> List[float]:
+        return self._sample_weights().tolist()
+
+    def _sample_weights(self) -> np.ndarray:
         dist = np.zeros(self.num_tasks)
         if self.level == 0 or self.replay_easier == 0.0:
             dist[self.level] = 1.0
         else:
             dist[: self.level] = self.replay_easier / self.level
             dist[self.level] = 1.0 - self.replay_easier
-        return dist.tolist()
+        return dist
 
     def metrics(self) -> Dict[str, float]:
         """Base metrics plus the current level and its recent mean."""

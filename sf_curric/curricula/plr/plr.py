@@ -125,6 +125,9 @@ class PrioritizedLevelReplay(Curriculum):
         """Probability of each task being the next draw (replay schedule included)."""
         return self._sampler.sample_distribution().tolist()
 
+    def _sample_weights(self) -> np.ndarray:
+        return self._sampler.sample_distribution()
+
     def sample_weights(self) -> np.ndarray:
         """Replay weights over seen tasks (the reference code's `sample_weights`)."""
         return self._sampler.sample_weights()

@@ -345,9 +345,20 @@ class TaskSampler:
 
     def staleness_weights(self) -> np.ndarray:
         """P_C: transformed staleness over seen tasks, normalized."""
-        return self._normalized(
-            self._transform(self.staleness_transform, self.staleness_temperature, self.task_staleness)
-        )
+        if self.staleness_transform != "power":
+            return self._normalized(
+                self._transform(self.staleness_transform, self.staleness_temperature, self.task_staleness)
+            )
+        # fast path of the default transform, run on every draw: no boolean indexing, no copies of the mask
+        weights = (self.sample_count - self.last_sampled).astype(np.float64)
+        if self.staleness_temperature != 1.0:
+            weights **= 1.0 / self.staleness_temperature
+        if self.num_seen < self.num_tasks:
+            weights *= self.seen
+        z = weights.sum()
+        if z > 0:
+            weights /= z
+        return weights
 
     def sample_weights(self) -> np.ndarray:
         """Replay distribution over tasks: `(1 - staleness_coef) P_S + staleness_coef P_C` (0 on unseen)."""
