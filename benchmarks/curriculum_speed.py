@@ -1,6 +1,6 @@
 """Cost per call of curriculum sampling and updates with 10,000 tasks.
 
-Run: python benchmarks/curriculum_speed.py [--tasks 10000] [--repeat 3]
+Run (from the repository root, after `pip install -e .`): python benchmarks/curriculum_speed.py [--tasks 10000]
 
 Prints one row per operation: microseconds per call (best of `--repeat` timing runs, each long enough to
 average out timer noise). Shared machines are noisy: compare rows within one run.

@@ -139,9 +139,12 @@ class Curriculum:
             return [self._task_list[i] for i in self.rng.integers(len(self._task_list), size=k)]
         return [self.task_space.sample() for _ in range(k)]
 
-    def _choose(self, weights: np.ndarray, k: int) -> np.ndarray:
-        """k indices drawn with probability proportional to `weights` (inverse CDF on the curriculum RNG)."""
-        cdf = np.cumsum(weights, dtype=np.float64)
+    def _sample_cdf(self) -> np.ndarray:
+        """Cumulative sum of `_sample_weights()`; curricula that cache their weights cache this too."""
+        return np.cumsum(self._sample_weights(), dtype=np.float64)
+
+    def _choose(self, cdf: np.ndarray, k: int) -> np.ndarray:
+        """k indices drawn by inverse CDF with the curriculum RNG (one uniform per index)."""
         total = cdf[-1] if len(cdf) else 0.0
         if not total > 0 or not math.isfinite(total):
             raise ValueError(f"{type(self).__name__} produced an invalid task distribution (sum {total})")
@@ -152,7 +155,7 @@ class Curriculum:
         """Draw k tasks after the random start; override this (not `sample`) in subclasses."""
         if self._task_list is None:
             raise NotImplementedError(f"{type(self).__name__} must override _sample_tasks for a continuous space")
-        return [self._task_list[i] for i in self._choose(self._sample_weights(), k)]
+        return [self._task_list[i] for i in self._choose(self._sample_cdf(), k)]
 
     def sample(self, k: int = 1) -> list:
         """Sample k tasks.

@@ -46,6 +46,7 @@ class LearningProgress(Curriculum):
         self.p_slow = np.zeros(self.num_tasks)
         self.num_reports = np.zeros(self.num_tasks, dtype=np.int64)
         self._weights_cache: np.ndarray | None = None
+        self._cdf_cache: np.ndarray | None = None
 
     def _index(self, task: Any) -> int:
         if isinstance(task, (int, np.integer)) and not self.task_space.contains(task):
@@ -61,7 +62,7 @@ class LearningProgress(Curriculum):
         self.p_fast[i] = a * float(progress) + (1.0 - a) * self.p_fast[i]
         self.p_slow[i] = a * self.p_fast[i] + (1.0 - a) * self.p_slow[i]
         self.num_reports[i] += 1
-        self._weights_cache = None
+        self._weights_cache = self._cdf_cache = None
 
     def _reweight(self, p: np.ndarray) -> np.ndarray:
         theta = self.p_theta
@@ -78,6 +79,11 @@ class LearningProgress(Curriculum):
         if self._weights_cache is None:
             self._weights_cache = self._compute_weights()
         return self._weights_cache
+
+    def _sample_cdf(self) -> np.ndarray:
+        if self._cdf_cache is None:
+            self._cdf_cache = np.cumsum(self._sample_weights())
+        return self._cdf_cache
 
     def _compute_weights(self) -> np.ndarray:
         n = self.num_tasks

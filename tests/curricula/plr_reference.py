@@ -95,6 +95,25 @@ class ReferencePLR:
             w = (1 - self.staleness_coef) * w + self.staleness_coef * c
         return w
 
+    def _inverse_cdf(self, weights):
+        if weights.sum() <= 0:
+            return None
+        u = self.rng.random()
+        return int(np.argmax(np.cumsum(weights) > u * weights.sum()))
+
+    def _replay(self):
+        # (1 - c) P_S + c P_C as a two-stage draw: which component (a uniform, when c > 0), then which level
+        score = self._transform(self.score_transform, self.temperature, self.scores)
+        parts = [score]
+        if self.staleness_coef > 0:
+            stale = self._transform(self.staleness_transform, self.staleness_temperature, self.staleness)
+            parts = [stale, score] if self.rng.random() < self.staleness_coef else [score, stale]
+        for weights in parts:
+            index = self._inverse_cdf(weights)
+            if index is not None:
+                return index
+        return self._inverse_cdf((self.unseen == 0).astype(float))
+
     def sample(self):
         n_seen = int((self.unseen == 0).sum())
         proportion_seen = n_seen / self.n
@@ -109,13 +128,10 @@ class ReferencePLR:
             replay = False
         if n_seen == self.n:
             replay = True
-        u = self.rng.random()
         if replay:
-            w = self.weights()
-            if w.sum() <= 0:
-                w = (self.unseen == 0).astype(float)
-            index = int(np.argmax(np.cumsum(w) > u * w.sum()))
+            index = self._replay()
         else:
+            u = self.rng.random()
             unseen_idx = np.flatnonzero(self.unseen)
             index = int(unseen_idx[int(u * len(unseen_idx))])
         self.staleness += 1

@@ -22,6 +22,7 @@ from typing import Any, Dict, Sequence
 
 import numpy as np
 
+from sf_curric.curricula.plr.fenwick import StalenessTree
 from sf_curric.curricula.plr.scores import NO_SCORE_STRATEGIES, POLICY_STRATEGIES, STRATEGIES, per_step_scores
 
 TRANSFORMS = ("rank", "power", "softmax", "eps_greedy", "max", "constant")
@@ -149,7 +150,9 @@ class TaskSampler:
         self.last_score = 0.0
         self.num_scored_episodes = 0
         self._score_weights_cache: np.ndarray | None = None
+        self._score_cdf_cache: np.ndarray | None = None
         self._unseen_cdf_cache: np.ndarray | None = None
+        self._staleness_tree: StalenessTree | None = None
 
     # --- properties ----------------------------------------------------------------------------------------
     @property
@@ -279,10 +282,13 @@ class TaskSampler:
             self.seen[task] = True
             self.num_seen += 1
             self._unseen_cdf_cache = None
+            if self._staleness_tree is not None:
+                self._staleness_tree.add(task, 1, int(self.last_sampled[task]))
         self.task_scores[task] = (1.0 - self.alpha) * self.task_scores[task] + self.alpha * score
         self.last_score = score
         self.num_scored_episodes += 1
         self._score_weights_cache = None
+        self._score_cdf_cache = None
 
     def update_task_score(self, task: int, score: float) -> None:
         """Record the score of one finished episode of task index `task` (for custom scoring)."""
@@ -406,11 +412,42 @@ class TaskSampler:
         cdf = self._unseen_cdf_cache
         return int(np.searchsorted(cdf, self.rng.random() * cdf[-1], side="right"))
 
-    def _sample_replay(self) -> int:
-        weights = self.sample_weights()
-        if not weights.sum() > 0:  # every seen score transformed to 0: fall back to uniform over seen
-            weights = self.seen.astype(np.float64)
+    def _draw_score(self) -> int | None:
+        """Inverse-CDF draw from P_S (cached CDF, O(log n)); None when P_S has no mass."""
+        if self._score_cdf_cache is None:
+            self._score_cdf_cache = np.cumsum(self.score_weights())
+        cdf = self._score_cdf_cache
+        if not cdf[-1] > 0:
+            return None
+        return int(min(np.searchsorted(cdf, self.rng.random() * cdf[-1], side="right"), self.num_tasks - 1))
+
+    def _draw_staleness(self) -> int | None:
+        """Inverse-CDF draw from P_C; None when P_C has no mass. O(log n) for the default transform."""
+        if self.staleness_transform == "power" and self.staleness_temperature == 1.0:
+            if self._staleness_tree is None:
+                self._staleness_tree = StalenessTree(self.seen, self.last_sampled)
+            total = self._staleness_tree.total(self.sample_count)
+            if total <= 0:
+                return None
+            return self._staleness_tree.find(self.sample_count, self.rng.random() * total)
+        weights = self.staleness_weights()
+        if not weights.sum() > 0:
+            return None
         return self._draw(weights)
+
+    def _sample_replay(self) -> int:
+        """Draw from `(1 - c) P_S + c P_C` in two stages: pick the component (one uniform, only when c > 0),
+        then the task within it; a component without mass hands over to the other one."""
+        coef = self.staleness_coef
+        staleness_first = coef > 0 and self.rng.random() < coef
+        draws = (
+            (self._draw_staleness, self._draw_score) if staleness_first else (self._draw_score, self._draw_staleness)
+        )
+        for draw in draws if coef > 0 else draws[:1]:
+            index = draw()
+            if index is not None:
+                return index
+        return self._draw(self.seen.astype(np.float64))  # every weight is 0: uniform over seen tasks
 
     def sample_index(self) -> int:
         """Draw the index of the next task (and age every task's staleness by one)."""
@@ -434,6 +471,8 @@ class TaskSampler:
             replay = True  # nothing unseen is left to try
         index = self._sample_replay() if replay else self._sample_unseen()
         self.sample_count += 1
+        if self._staleness_tree is not None and self.seen[index]:
+            self._staleness_tree.add(index, 0, self.sample_count - int(self.last_sampled[index]))
         self.last_sampled[index] = self.sample_count
         return index
 
@@ -485,4 +524,6 @@ class TaskSampler:
             setattr(self, key, copy.deepcopy(state[key]))
         self.rng.bit_generator.state = copy.deepcopy(state["rng"])
         self._score_weights_cache = None
+        self._score_cdf_cache = None
         self._unseen_cdf_cache = None
+        self._staleness_tree = None
