@@ -124,8 +124,14 @@ class ConvEncoder(nn.Module):
         for module in self.conv.modules():
             if isinstance(module, nn.Conv2d):
                 orthogonal_init(module, math.sqrt(2.0))
-        with torch.no_grad():
-            conv_out = self.conv(torch.zeros(1, channels, height, width)).numel()
+        try:
+            with torch.no_grad():
+                conv_out = self.conv(torch.zeros(1, channels, height, width)).numel()
+        except RuntimeError as error:
+            raise ValueError(
+                f"images of {height}x{width} are too small for --encoder_conv_architecture={architecture}: "
+                "use resnet_impala (any size from 8x8) or resize the observations"
+            ) from error
         self.mlp = MlpEncoder(conv_out, mlp_layers, nonlinearity)
         self.output_size = self.mlp.output_size
 
