@@ -107,8 +107,11 @@ def check_env(
         kwargs = {"new_task": task} if task is not None else {}
         try:
             result = env.reset(seed=seed + episode, **kwargs)
-        except NotImplementedError as e:
-            raise TaskEnvError(f"reset(new_task={task!r}) failed: {e}") from e
+        except Exception as e:  # any failure here is the finding; report it with the task that caused it
+            raise TaskEnvError(
+                f"reset(new_task={task!r}) raised {type(e).__name__}: {e}; make change_task accept every task of "
+                f"{space!r} or narrow the task space"
+            ) from e
         if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict)):
             raise TaskEnvError(
                 "reset must return (obs, info) with a dict info (gymnasium >= 1.0 API); a TaskWrapper.reset override "

@@ -12,14 +12,21 @@ from typing import Any, SupportsFloat
 
 import gymnasium as gym
 
-_NO_TASK = object()
+
+def _as_task_space(task_space: Any) -> Any:
+    """Wrap a gymnasium space in the matching task space (so that Box tasks given as tuples are accepted)."""
+    if task_space is None:
+        return None
+    from sf_curric.curricula.task_space import as_task_space
+
+    return as_task_space(task_space)
 
 
 def _pop_new_task(new_task: Any, options: dict | None) -> tuple[Any, dict | None]:
     if options is not None and "new_task" in options:
         options = dict(options)
         from_options = options.pop("new_task")
-        if new_task is _NO_TASK:
+        if new_task is None:
             new_task = from_options
         options = options or None
     return new_task, options
@@ -85,7 +92,7 @@ class TaskWrapper(_TaskInterface, gym.Wrapper):
 
     Args:
         env: the environment to wrap.
-        task_space: optional task space (checked on every `change_task`).
+        task_space: optional task space or gymnasium space (checked on every `change_task`).
         default_task: optional task applied at construction.
 
     Example:
@@ -96,22 +103,22 @@ class TaskWrapper(_TaskInterface, gym.Wrapper):
 
     def __init__(self, env: gym.Env, task_space: Any = None, default_task: Any = None) -> None:
         gym.Wrapper.__init__(self, env)
-        self.task_space = task_space
+        self.task_space = _as_task_space(task_space)
         self.task = None
         self.task_completion = 0.0
         if default_task is not None:
             self._apply_task(default_task)
 
-    def reset(self, *, seed: int | None = None, options: dict | None = None, new_task: Any = _NO_TASK):
+    def reset(self, *, seed: int | None = None, options: dict | None = None, new_task: Any = None):
         """Reset, switching to `new_task` first when one is given.
 
         Args:
             seed: forwarded to the inner reset.
             options: forwarded to the inner reset; an "new_task" entry is taken out and applied.
-            new_task: the task of the next episode.
+            new_task: the task of the next episode (None keeps the current task).
         """
         new_task, options = _pop_new_task(new_task, options)
-        if new_task is not _NO_TASK:
+        if new_task is not None:
             self._apply_task(new_task)
         self.task_completion = 0.0
         obs, info = self.env.reset(seed=seed, options=options)
@@ -140,7 +147,7 @@ class TaskEnv(_TaskInterface, gym.Env):
     """
 
     def __init__(self, task_space: Any = None) -> None:
-        self.task_space = task_space
+        self.task_space = _as_task_space(task_space)
         self.task = None
         self.task_completion = 0.0
 
@@ -152,11 +159,11 @@ class TaskEnv(_TaskInterface, gym.Env):
             f"{type(self).__name__} must implement _step(action) -> (obs, rew, term, trunc, info)"
         )
 
-    def reset(self, *, seed: int | None = None, options: dict | None = None, new_task: Any = _NO_TASK):
+    def reset(self, *, seed: int | None = None, options: dict | None = None, new_task: Any = None):
         """Reset, switching to `new_task` first when one is given (see `TaskWrapper.reset`)."""
         new_task, options = _pop_new_task(new_task, options)
         super().reset(seed=seed)
-        if new_task is not _NO_TASK:
+        if new_task is not None:
             self._apply_task(new_task)
         self.task_completion = 0.0
         obs, info = self._reset(seed=seed, options=options)
