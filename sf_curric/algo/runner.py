@@ -75,6 +75,8 @@ class Sampler(Protocol):
     def close(self) -> None:
         """Stop and release everything (envs, processes)."""
 
+    # Optional: `stats() -> dict[str, float]`, written as perf/<name> (e.g. policy lag).
+
 
 class SerialSampler:
     """Steps every env of the run in this process with the learner's own model (serial mode).
@@ -357,6 +359,10 @@ class Runner:
                 w.add_scalar(f"train/{key}", value, step)
         for phase, seconds in self._phase_totals().items():
             w.add_scalar(f"perf/{phase}_sec", seconds, step)
+        sampler_stats = getattr(self.sampler, "stats", None)  # optional: e.g. policy lag of the parallel sampler
+        if sampler_stats is not None:
+            for key, value in sampler_stats().items():
+                w.add_scalar(f"perf/{key}", value, step)
 
     def _phase_totals(self) -> dict[str, float]:
         # the runner's own phases (get_batch, learn) and the sampler's (env_step, inference, ...): in serial mode
