@@ -8,14 +8,19 @@ from typing import Set
 import psutil
 import torch
 
-from sf_curric.algo.parallel.process_utils import die_with_parent
-from sf_curric.algo.parallel.queues import put_blocking
-from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajectories, SharedWeights
+from sf_curric.algo.parallel.process_utils import die_with_parent, parent_alive
+from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajectories, SharedWeights  # noqa: F401
+
+# Name prefixes of the /dev/shm entries torch (both sharing strategies), multiprocessing's heap arenas and
+# semaphores create; other programs on the machine (e.g. other test suites using psm_* segments) are ignored.
+_OUR_SHM_PREFIXES = ("torch_", "pym-", "sem.", "mp-")
 
 
 def shm_entries() -> Set[str]:
-    """Names in /dev/shm (where POSIX shared memory and multiprocessing arenas live on Linux)."""
-    return set(os.listdir("/dev/shm")) if Path("/dev/shm").exists() else set()
+    """Names in /dev/shm that our processes could have created (shared memory lives there on Linux)."""
+    if not Path("/dev/shm").exists():
+        return set()
+    return {name for name in os.listdir("/dev/shm") if name.startswith(_OUR_SHM_PREFIXES)}
 
 
 def child_pids(pid: int) -> Set[int]:
@@ -35,29 +40,21 @@ def is_alive(pid: int) -> bool:
         return False
 
 
-def fill_slot(buffers: SharedTrajectories, slot: int, value: float) -> None:
-    """Child: write `value` into every tensor of one slot."""
-    for t in buffers.slot(slot).values():
-        t.fill_(value)
-
-
-def read_weights(weights: SharedWeights, out: SharedTrajectories) -> None:
-    """Child: read the published weights into a local model and report version and a weight sum."""
+def fill_slots_and_read_weights(buffers: SharedTrajectories, weights: SharedWeights, out: SharedTrajectories) -> None:
+    """Child: write slot+1 into every tensor of slots 0 and 2; read the published weights into a local model and
+    report their version and weight sum."""
+    for slot in (0, 2):
+        for t in buffers.slot(slot).values():
+            t.fill_(slot + 1.0)
     model = torch.nn.Linear(3, 2)
     version = weights.read_into(model)
     out.slot(0)["version"].fill_(version)
     out.slot(0)["sum"].fill_(float(model.weight.sum()))
 
 
-def produce(q, n: int, control: ControlBlock) -> None:
-    """Child: put `n` numbered messages, blocking whenever the queue is full."""
-    for i in range(n):
-        put_blocking(q, ("msg", i, "x" * 50), lambda: control.stop_requested)
-
-
-def idle_worker(control: ControlBlock, buffers: SharedTrajectories) -> None:
-    """Child: hold the shared buffers and wait for the stop flag (or the parent's death)."""
-    die_with_parent()
-    while not control.stop_requested:
-        buffers.slot(0)["x"].add_(1)
+def idle_worker(control: ControlBlock, buffers: SharedTrajectories, index: int, parent_pid: int) -> None:
+    """Child: hold the shared buffers, count in element `index` and wait for the stop flag (or the parent's death)."""
+    die_with_parent(parent_pid)
+    while not control.stop_requested and parent_alive(parent_pid):
+        buffers.slot(0)["x"][index] += 1
         time.sleep(0.01)

@@ -12,35 +12,27 @@ import torch
 from sf_curric.algo.parallel.process_utils import spawn_context, stop_processes
 from sf_curric.algo.parallel.queues import get_many_blocking, make_queue
 from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajectories, SharedWeights
-from tests.parallel import helpers
+from tests.parallel import helpers, producer
 
 
-def test_child_writes_are_seen_by_parent_and_gather_concatenates_envs():
+def test_child_writes_and_weights_cross_processes_and_gather_concatenates_envs():
     template = {"rewards": torch.zeros(4, 3), "env_ids": torch.zeros(3, dtype=torch.int64)}
     buffers = SharedTrajectories(template, num_slots=3)
-    ctx = spawn_context()
-    procs = [ctx.Process(target=helpers.fill_slot, args=(buffers, slot, slot + 1.0)) for slot in (0, 2)]
-    for p in procs:
-        p.start()
-    stop_processes(procs, timeout=30)
-    assert torch.all(buffers.slot(0)["rewards"] == 1.0)
-    assert torch.all(buffers.slot(1)["rewards"] == 0.0)
-    assert torch.all(buffers.slot(2)["env_ids"] == 3)
-    batch = buffers.gather([0, 2])
-    assert batch["rewards"].shape == (4, 6) and batch["env_ids"].shape == (6,)
-    assert batch["rewards"][:, :3].eq(1).all() and batch["rewards"][:, 3:].eq(3).all()
-
-
-def test_weights_published_by_parent_are_read_by_child():
     model = torch.nn.Linear(3, 2)
     weights = SharedWeights(model.state_dict())
     with torch.no_grad():
         model.weight.fill_(0.25)
     weights.publish(model.state_dict(), version=7)
     out = SharedTrajectories({"version": torch.zeros(1), "sum": torch.zeros(1)}, num_slots=1)
-    p = spawn_context().Process(target=helpers.read_weights, args=(weights, out))
+    p = spawn_context().Process(target=helpers.fill_slots_and_read_weights, args=(buffers, weights, out))
     p.start()
-    stop_processes([p], timeout=30)
+    stop_processes([p], timeout=60)
+    assert torch.all(buffers.slot(0)["rewards"] == 1.0)
+    assert torch.all(buffers.slot(1)["rewards"] == 0.0)
+    assert torch.all(buffers.slot(2)["env_ids"] == 3)
+    batch = buffers.gather([0, 2])
+    assert batch["rewards"].shape == (4, 6) and batch["env_ids"].shape == (6,)
+    assert batch["rewards"][:, :3].eq(1).all() and batch["rewards"][:, 3:].eq(3).all()
     assert out.slot(0)["version"].item() == 7
     assert abs(out.slot(0)["sum"].item() - 0.25 * 6) < 1e-6
 
@@ -48,22 +40,17 @@ def test_weights_published_by_parent_are_read_by_child():
 def test_full_queue_blocks_the_sender_and_drops_nothing():
     # 2 KB hold about 20 messages: the producer is blocked most of the time by the slow consumer
     q = make_queue(max_size_bytes=2048)
-    control = ControlBlock(1)
     n = 3000
-    producers = [spawn_context().Process(target=helpers.produce, args=(q, n, control)) for _ in range(2)]
-    for p in producers:
-        p.start()
+    producer_proc = spawn_context().Process(target=producer.produce, args=(q, n))
+    producer_proc.start()
     received = []
     deadline = time.monotonic() + 60
-    while len(received) < 2 * n and time.monotonic() < deadline:
-        batch = get_many_blocking(q, lambda: time.monotonic() > deadline)
-        received.extend(batch)
+    while len(received) < n and time.monotonic() < deadline:
+        received.extend(get_many_blocking(q, lambda: time.monotonic() > deadline))
         if len(received) < 200:
-            time.sleep(0.05)  # slow consumer at first: the queue fills up
-    stop_processes(producers, timeout=10)
-    assert len(received) == 2 * n
-    # each producer's messages arrive complete and in order
-    assert sorted(i for _, i, _ in received) == sorted(list(range(n)) * 2)
+            time.sleep(0.05)  # slow consumer at first: the queue fills up and the producer must wait
+    stop_processes([producer_proc], timeout=10)
+    assert [i for _, i, _ in received] == list(range(n))  # all of them, in order
 
 
 def test_stop_flag_ends_workers_and_leaves_no_shm_segment():
@@ -71,11 +58,11 @@ def test_stop_flag_ends_workers_and_leaves_no_shm_segment():
     control = ControlBlock(2)
     buffers = SharedTrajectories({"x": torch.zeros(8)}, num_slots=1)
     ctx = spawn_context()
-    procs = [ctx.Process(target=helpers.idle_worker, args=(control, buffers)) for _ in range(2)]
+    procs = [ctx.Process(target=helpers.idle_worker, args=(control, buffers, i, os.getpid())) for i in range(2)]
     for p in procs:
         p.start()
     deadline = time.monotonic() + 30
-    while buffers.slot(0)["x"].sum() < 10 and time.monotonic() < deadline:
+    while buffers.slot(0)["x"][:2].min() < 5 and time.monotonic() < deadline:
         time.sleep(0.05)
     pids = {p.pid for p in procs}
     control.request_stop()
@@ -88,17 +75,20 @@ def test_stop_flag_ends_workers_and_leaves_no_shm_segment():
 
 _KILLED_PARENT = textwrap.dedent(
     """
-    import sys, time, torch
+    import os, sys, time, torch
     from sf_curric.algo.parallel.process_utils import spawn_context
     from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajectories
-    from tests.parallel import helpers
+    from tests.parallel import helpers, producer
 
     if __name__ == "__main__":
         control, buffers = ControlBlock(2), SharedTrajectories({"x": torch.zeros(1 << 20)}, num_slots=2)
-        procs = [spawn_context().Process(target=helpers.idle_worker, args=(control, buffers)) for _ in range(2)]
+        procs = [
+            spawn_context().Process(target=helpers.idle_worker, args=(control, buffers, i, os.getpid()))
+            for i in range(2)
+        ]
         for p in procs:
             p.start()
-        while buffers.slot(0)["x"].sum() < 10:
+        while buffers.slot(0)["x"][:2].min() < 5:  # both workers run (past die_with_parent)
             time.sleep(0.05)
         print(" ".join(str(p.pid) for p in procs), flush=True)
         time.sleep(600)

@@ -19,16 +19,22 @@ def spawn_context() -> multiprocessing.context.SpawnContext:
     return multiprocessing.get_context("spawn")
 
 
-def die_with_parent() -> None:
-    """Ask Linux to SIGTERM this process when its parent dies (no orphans after a SIGKILL of the runner)."""
+def die_with_parent(parent_pid: int) -> None:
+    """Ask Linux to SIGTERM this process when its parent dies (no orphans after a SIGKILL of the runner).
+
+    Args:
+        parent_pid: pid of the process that started us; if it already died (before the request could be
+            made), exit now.
+    """
     libc_name = ctypes.util.find_library("c")
-    if libc_name is None:
-        return
-    try:
-        libc = ctypes.CDLL(libc_name, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    except (OSError, AttributeError):
-        log.debug("prctl(PR_SET_PDEATHSIG) is unavailable; relying on the parent-pid check")
+    if libc_name is not None:
+        try:
+            libc = ctypes.CDLL(libc_name, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        except (OSError, AttributeError):
+            log.debug("prctl(PR_SET_PDEATHSIG) is unavailable; relying on the parent-pid checks")
+    if not parent_alive(parent_pid):
+        os._exit(0)  # the parent died while this process was starting: nobody will read its results
 
 
 def parent_alive(parent_pid: int) -> bool:

@@ -1,0 +1,280 @@
+"""`ParallelSampler`: rollout worker processes filling shared-memory trajectory slots for the runner.
+
+Same interface as the serial mode's `SerialSampler` (`sf_curric.algo.runner.Sampler`). Inference runs in the
+workers on local CPU copies of the policy, refreshed when the learner publishes a newer weights version (the
+choice measured fastest on CPU-only machines, see docs/performance.md); the learner may run on any device.
+
+- Asynchronous (`--async_rl`, default): each worker owns at least two slots, so it keeps sampling while the
+  learner trains; a batch is copied out of its slots, which go back to their workers at once.
+- Synchronous (`--async_rl=False`): exactly one batch worth of slots exists and they go back to the workers only
+  after the learner published the weights it trained on this batch: zero policy lag.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import os
+import pickle
+import time
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+from sf_curric.algo.parallel.messages import TrainingInfo, TrajectoryReady, WorkerFailed, WorkerStarted
+from sf_curric.algo.parallel.process_utils import spawn_context, stop_processes
+from sf_curric.algo.parallel.queues import QueueStopped, get_many_blocking, make_queue, put_blocking
+from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajectories, SharedWeights
+from sf_curric.algo.parallel.worker import WorkerArgs, worker_main
+from sf_curric.algo.rollout import EpisodeSummary, allocate_trajectory
+from sf_curric.algo.runner import Batch
+
+log = logging.getLogger(__name__)
+
+# seconds between two checks that every worker process is still alive while waiting for data
+_LIVENESS_CHECK_SEC = 1.0
+
+
+def slots_per_batch(cfg: argparse.Namespace) -> int:
+    """Trajectory slots (`rollout` steps of one worker's envs each) in one training batch.
+
+    Args:
+        cfg: reads `batch_size`, `num_batches_per_epoch`, `rollout`, `num_envs_per_worker`.
+    """
+    wanted = cfg.batch_size * cfg.num_batches_per_epoch
+    return max(1, round(wanted / (cfg.rollout * cfg.num_envs_per_worker)))
+
+
+class ParallelSampler:
+    """Starts `--num_workers` worker processes and assembles their trajectory slots into training batches.
+
+    Args:
+        cfg: the run's config (reads the sampling flags: num_workers, num_envs_per_worker, async_rl,
+            max_policy_lag, with_vtrace, rollout, batch_size, num_batches_per_epoch, policy_refresh_rollouts).
+        learner: the `Learner`; its model's weights are published to the workers after every `train()`.
+
+    Example:
+        >>> sampler = ParallelSampler(cfg, learner)
+        >>> batch = sampler.get_batch()
+        >>> learner.train(batch.traj, batch.env_steps); sampler.on_weights_updated()
+        >>> sampler.close()
+    """
+
+    def __init__(self, cfg: argparse.Namespace, learner: Any):
+        self.cfg = cfg
+        self.learner = learner
+        self.num_workers = cfg.num_workers
+        self.slots_per_batch = slots_per_batch(cfg)
+        self._check(cfg)
+        model = learner.model
+        rnn_size = model.rnn_state_size if model.is_recurrent else 0
+        template = allocate_trajectory(
+            cfg.rollout, cfg.num_envs_per_worker, model.obs_space, model.action_space, rnn_size
+        )
+        if cfg.async_rl:
+            per_worker = max(2, 2 * math.ceil(self.slots_per_batch / self.num_workers))
+            self.slot_owner = [w for w in range(self.num_workers) for _ in range(per_worker)]
+        else:
+            self.slot_owner = [s % self.num_workers for s in range(self.slots_per_batch)]
+        self.buffers = SharedTrajectories(template, num_slots=len(self.slot_owner))
+        self.weights = SharedWeights(model.state_dict())
+        self.weights.publish(model.state_dict(), learner.version)
+        self.control = ControlBlock(self.num_workers)
+        self.results = make_queue()
+        self.free_slots = [make_queue(1 << 16) for _ in range(self.num_workers)]
+        self.control_queues = [make_queue(1 << 20) for _ in range(self.num_workers)]
+        self._training_info_counter = 0
+        self._pending: list[TrajectoryReady] = []  # arrived beyond the current batch: used by the next one
+        self._held_slots: list[int] = []  # sync mode: slots of the batch being trained on
+        self._timing: dict[str, float] = defaultdict(float)
+        self._stats: dict[str, float] = {}
+        self.num_stale_slots_dropped = 0
+        self.processes: list = []
+        self._started: set[int] = set()
+        self._closed = False
+        for slot, owner in enumerate(self.slot_owner):
+            self.free_slots[owner].put(slot)
+        self._start_workers()
+
+    @staticmethod
+    def _check(cfg: argparse.Namespace) -> None:
+        if cfg.num_workers < 1:
+            raise ValueError(f"--num_workers={cfg.num_workers}: use at least 1 (or --serial_mode)")
+        if not cfg.async_rl and slots_per_batch(cfg) < cfg.num_workers:
+            log.warning(
+                "--async_rl=False: a batch holds %d rollouts for %d workers, some workers stay idle; raise "
+                "--batch_size to num_workers * num_envs_per_worker * rollout",
+                slots_per_batch(cfg),
+                cfg.num_workers,
+            )
+
+    def _start_workers(self) -> None:
+        from sf_curric.envs.registry import get_env_spec
+
+        env_spec = get_env_spec(self.cfg.env)
+        if env_spec is not None:
+            try:
+                pickle.dumps(env_spec)
+            except (pickle.PicklingError, AttributeError, TypeError) as exc:
+                raise ValueError(
+                    f"env {self.cfg.env!r}: its make_env_fn cannot be sent to worker processes ({exc}); define it "
+                    "as a module-level function (not a lambda or a nested function), or use --serial_mode"
+                ) from None
+        ctx = spawn_context()
+        for w in range(self.num_workers):
+            args = WorkerArgs(
+                w, self.cfg, env_spec, self.buffers, self.weights, self.control, self.free_slots[w], self.results,
+                self.control_queues[w], os.getpid(),
+            )  # fmt: skip
+            p = ctx.Process(target=worker_main, args=(args,), name=f"sf_curric-worker-{w}", daemon=True)
+            p.start()
+            self.processes.append(p)
+        log.info(
+            "%d worker processes x %d envs, %d trajectory slots of %d steps, %d slot(s) per batch, %s",
+            self.num_workers,
+            self.cfg.num_envs_per_worker,
+            len(self.slot_owner),
+            self.cfg.rollout,
+            self.slots_per_batch,
+            "asynchronous (APPO)" if self.cfg.async_rl else "synchronous (PPO)",
+        )
+
+    # ---- receiving -----------------------------------------------------------------------------------------
+
+    def _check_workers_alive(self) -> None:
+        for w, p in enumerate(self.processes):
+            if not p.is_alive():
+                raise RuntimeError(f"worker process {w} exited unexpectedly (exit code {p.exitcode}); see the log")
+
+    def _receive(self) -> list[TrajectoryReady]:
+        """Wait for at least one message; return the trajectories among them (other messages are handled)."""
+        deadline = time.monotonic() + _LIVENESS_CHECK_SEC
+        try:
+            msgs = get_many_blocking(self.results, lambda: time.monotonic() > deadline)
+        except QueueStopped:
+            self._check_workers_alive()
+            return []
+        ready = []
+        for msg in msgs:
+            if isinstance(msg, TrajectoryReady):
+                ready.append(msg)
+                for phase, seconds in msg.timing.items():
+                    self._timing[phase] += seconds
+            elif isinstance(msg, WorkerFailed):
+                raise RuntimeError(f"worker process {msg.worker_idx} failed: {msg.error}\n{msg.traceback}")
+            elif isinstance(msg, WorkerStarted):
+                self._started.add(msg.worker_idx)
+                log.debug("worker %d started (pid %d)", msg.worker_idx, msg.pid)
+            else:
+                raise TypeError(f"unexpected message {type(msg).__name__} from a worker")
+        return ready
+
+    def wait_for_workers(self, timeout: float = 120.0) -> None:
+        """Block until every worker built its envs and started sampling (e.g. to time steady state only).
+
+        Args:
+            timeout: seconds before a RuntimeError.
+        """
+        deadline = time.monotonic() + timeout
+        while len(self._started) < self.num_workers:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"only {len(self._started)} of {self.num_workers} workers started in {timeout} s")
+            self._pending.extend(self._receive())
+
+    def _free(self, slots: list[int]) -> None:
+        for slot in slots:
+            put_blocking(self.free_slots[self.slot_owner[slot]], slot, lambda: False)
+
+    def _is_stale(self, msg: TrajectoryReady) -> bool:
+        lag = self.learner.version - msg.policy_version
+        return lag > self.cfg.max_policy_lag and not self.cfg.with_vtrace
+
+    def get_batch(self) -> Batch:
+        """Block until `slots_per_batch` trajectory slots are filled; return them as one batch.
+
+        Slots acted by weights more than `--max_policy_lag` versions old are not trained on (unless
+        `--with_vtrace`): they are counted (`perf/stale_slots_dropped`) and logged, never dropped silently.
+        """
+        chosen: list[TrajectoryReady] = []
+        wait_start = time.perf_counter()
+        while len(chosen) < self.slots_per_batch:
+            if not self._pending:
+                self._pending.extend(self._receive())
+            while self._pending and len(chosen) < self.slots_per_batch:
+                msg = self._pending.pop(0)
+                if self._is_stale(msg):
+                    self.num_stale_slots_dropped += 1
+                    log.warning(
+                        "slot from worker %d acted by weights version %d, %d versions behind (> --max_policy_lag=%d): "
+                        "not trained on (%d so far); use --with_vtrace to train on it",
+                        msg.worker_idx,
+                        msg.policy_version,
+                        self.learner.version - msg.policy_version,
+                        self.cfg.max_policy_lag,
+                        self.num_stale_slots_dropped,
+                    )
+                    self._free([msg.slot])
+                    continue
+                chosen.append(msg)
+        self._timing["runner_wait"] += time.perf_counter() - wait_start
+
+        slots = [m.slot for m in chosen]
+        traj = self.buffers.gather(slots)
+        episodes: list[EpisodeSummary] = [ep for m in chosen for ep in m.episodes]
+        if self.cfg.async_rl:
+            self._free(slots)  # the batch is a copy: workers may refill these slots while the learner trains
+        else:
+            self._held_slots = slots
+        lags = np.array([self.learner.version - m.policy_version for m in chosen], dtype=np.float64)
+        self._stats = {
+            "perf/policy_lag_avg": float(lags.mean()),
+            "perf/policy_lag_max": float(lags.max()),
+            "perf/stale_slots_dropped": float(self.num_stale_slots_dropped),
+        }
+        return Batch(traj, sum(m.env_steps for m in chosen), episodes)
+
+    # ---- the rest of the Sampler interface -----------------------------------------------------------------
+
+    def on_weights_updated(self) -> None:
+        """Publish the learner's new weights; in sync mode, only then give the batch's slots back."""
+        self.weights.publish(self.learner.model.state_dict(), self.learner.version)
+        if self._held_slots:
+            self._free(self._held_slots)
+            self._held_slots = []
+
+    def set_training_info(self, training_info: dict[str, Any]) -> None:
+        """Send `training_info` to every worker; each env receives it before its next reset.
+
+        Args:
+            training_info: e.g. `{"approx_total_training_steps": 12345}`.
+        """
+        self._training_info_counter += 1
+        msg = TrainingInfo(dict(training_info), self._training_info_counter)
+        for w in range(self.num_workers):
+            put_blocking(self.control_queues[w], msg, lambda: False)
+            # after the put: a worker that sees the new counter finds the message in its queue
+            self.control.training_info_counter[w] = self._training_info_counter
+
+    def timing(self) -> dict[str, float]:
+        """Seconds per phase: env_step, inference, worker_wait, weights_refresh (summed over workers) and
+        runner_wait (the runner waiting for trajectories)."""
+        return dict(self._timing)
+
+    def stats(self) -> dict[str, float]:
+        """Tensorboard scalars of the latest batch (perf/policy_lag_avg, perf/policy_lag_max, perf/stale_slots_dropped)."""
+        return dict(self._stats)
+
+    def close(self) -> None:
+        """Stop every worker process (stop flag, then SIGTERM/SIGKILL for stragglers) and release the buffers."""
+        if self._closed:
+            return
+        self._closed = True
+        self.control.request_stop()
+        stop_processes(self.processes, timeout=10.0)
+        self.processes = []
+
+    def __del__(self) -> None:
+        if not getattr(self, "_closed", True):
+            self.close()

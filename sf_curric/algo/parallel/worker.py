@@ -1,0 +1,171 @@
+"""Main loop of one rollout worker process: the serial mode's `RolloutWorker` with a local CPU policy copy.
+
+Per trajectory slot: take a free slot index, refresh the policy copy when the learner published newer weights,
+`RolloutWorker.collect()` into the shared slot, send a `TrajectoryReady` message. Training info waiting on the
+worker's control queue is applied before each env's next reset (checked at every reset, not once per rollout).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import time
+import traceback
+from typing import Any, NamedTuple
+
+import numpy as np
+import torch
+
+from sf_curric.algo.parallel.messages import TrainingInfo, TrajectoryReady, WorkerFailed, WorkerStarted
+from sf_curric.algo.parallel.process_utils import die_with_parent, parent_alive
+from sf_curric.algo.parallel.queues import QueueStopped, get_many_blocking, put_blocking
+from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajectories, SharedWeights
+from sf_curric.algo.rollout import RolloutWorker
+
+log = logging.getLogger(__name__)
+
+
+class WorkerArgs(NamedTuple):
+    """Everything a worker process receives at start (pickled once by spawn).
+
+    Attributes:
+        worker_idx: index of this worker.
+        cfg: the run's config.
+        env_spec: the `EnvSpec` of `cfg.env` when it was registered with `register_env` in the parent (spawned
+            processes do not see registrations made under `if __name__ == "__main__"`), else None.
+        buffers: the shared trajectory slots.
+        weights: the shared policy weights.
+        control: the shared control block.
+        free_slots: queue of slot indices this worker may fill.
+        results: queue of `TrajectoryReady` / `WorkerStarted` / `WorkerFailed` messages to the runner.
+        control_queue: queue of `TrainingInfo` messages for this worker.
+        parent_pid: pid of the runner (the worker exits when it disappears).
+    """
+
+    worker_idx: int
+    cfg: argparse.Namespace
+    env_spec: Any
+    buffers: SharedTrajectories
+    weights: SharedWeights
+    control: ControlBlock
+    free_slots: Any
+    results: Any
+    control_queue: Any
+    parent_pid: int
+
+
+class ProcessRolloutWorker(RolloutWorker):
+    """`RolloutWorker` that checks its control queue for training info before every env reset."""
+
+    def attach_control(self, control_queue: Any, counter_view: np.ndarray) -> None:
+        """Read `TrainingInfo` messages from `control_queue` whenever the shared counter moves.
+
+        Args:
+            control_queue: this worker's control queue.
+            counter_view: numpy view of this worker's entry of `ControlBlock.training_info_counter`.
+        """
+        self._control_queue = control_queue
+        self._counter_view = counter_view
+        self._seen_counter = 0
+
+    def poll_training_info(self) -> None:
+        """Apply the newest waiting training info (only a shared-memory read when there is none)."""
+        target = int(self._counter_view[0])
+        if target == self._seen_counter:
+            return
+        # the runner bumps the counter after its put returned: message `target` is in the queue
+        newest: TrainingInfo | None = None
+        deadline = time.monotonic() + 10.0
+        while newest is None or newest.counter < target:
+            for msg in get_many_blocking(self._control_queue, lambda: time.monotonic() > deadline, poll_s=0.05):
+                if newest is None or msg.counter > newest.counter:
+                    newest = msg
+        self._seen_counter = newest.counter
+        self.set_training_info(newest.info)
+
+    def _reset_env(self, i: int, seed: int | None = None) -> Any:
+        self.poll_training_info()
+        return super()._reset_env(i, seed)
+
+
+def _make_rollout_worker(args: WorkerArgs) -> tuple[ProcessRolloutWorker, torch.nn.Module]:
+    from sf_curric.envs.registry import make_env, register_env
+    from sf_curric.model import ActorCritic
+
+    cfg = args.cfg
+    if args.env_spec is not None:
+        spec = args.env_spec
+        register_env(spec.name, spec.make_env_fn, spec.task_space, spec.curriculum)
+    first_env_id = args.worker_idx * cfg.num_envs_per_worker
+    env_ids = list(range(first_env_id, first_env_id + cfg.num_envs_per_worker))
+    envs = [
+        make_env(cfg, {"worker_index": args.worker_idx, "vector_index": i, "env_id": env_id})
+        for i, env_id in enumerate(env_ids)
+    ]
+    model = ActorCritic(envs[0].observation_space, envs[0].action_space, cfg)
+    model.eval()
+    worker = ProcessRolloutWorker(cfg, envs, model, env_ids)
+    counter = args.control.training_info_counter[args.worker_idx : args.worker_idx + 1].numpy()
+    worker.attach_control(args.control_queue, counter)
+    return worker, model
+
+
+def worker_main(args: WorkerArgs) -> None:
+    """Entry point of a worker process (spawned by `ParallelSampler`).
+
+    Args:
+        args: see `WorkerArgs`.
+    """
+    die_with_parent(args.parent_pid)
+    # Ctrl-C reaches the whole process group: the runner alone handles it (checkpoint, then the stop flag)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    torch.set_num_threads(1)  # one core per process: intra-op threads only add contention
+    cfg, control = args.cfg, args.control
+
+    def should_stop() -> bool:
+        return control.stop_requested or not parent_alive(args.parent_pid)
+
+    worker = None
+    try:
+        seed = getattr(cfg, "seed", None)
+        if seed is not None:
+            torch.manual_seed(int(seed) + 1000 * (args.worker_idx + 1))
+            np.random.seed(int(seed) + 1000 * (args.worker_idx + 1))
+        worker, model = _make_rollout_worker(args)
+        version = args.weights.read_into(model)
+        put_blocking(args.results, WorkerStarted(args.worker_idx, os.getpid()), should_stop)
+        refresh_every = max(1, int(getattr(cfg, "policy_refresh_rollouts", 1)))
+        num_rollouts = 0
+        waited = refresh_s = 0.0
+        last_timing = dict(worker.timing)
+        while not should_stop():
+            start = time.perf_counter()
+            slots = get_many_blocking(args.free_slots, should_stop)
+            waited += time.perf_counter() - start
+            for slot in slots:
+                start = time.perf_counter()
+                if num_rollouts % refresh_every == 0 and args.weights.version != version:
+                    version = args.weights.read_into(model)
+                refresh_s += time.perf_counter() - start
+                worker.poll_training_info()
+                episodes = worker.collect(args.buffers.slot(slot), policy_version=version)
+                num_rollouts += 1
+                timing = {k: v - last_timing.get(k, 0.0) for k, v in worker.timing.items()}
+                timing.update(worker_wait=waited, weights_refresh=refresh_s)
+                last_timing = dict(worker.timing)
+                waited = refresh_s = 0.0
+                msg = TrajectoryReady(args.worker_idx, slot, cfg.rollout * worker.num_envs, version, episodes, timing)
+                put_blocking(args.results, msg, should_stop)
+    except QueueStopped:
+        pass
+    except Exception as exc:  # noqa: BLE001 - every failure is reported to the runner, which re-raises it
+        failure = WorkerFailed(args.worker_idx, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        try:
+            put_blocking(args.results, failure, should_stop)
+        except QueueStopped:
+            pass
+    finally:
+        if worker is not None:
+            worker.close()
