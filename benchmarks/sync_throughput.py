@@ -1,0 +1,263 @@
+"""Env steps/s through the curriculum sync wrappers, against a bare vector env and Syllabus 0.7.
+
+Every row steps the same trivial task env (reward 1 per step, fixed episode length, no work per step) in a
+gymnasium `AsyncVectorEnv` (same-step autoreset) with constant actions, so the table measures the cost of
+getting a task on every reset and reporting every episode, nothing else.
+
+Rows:
+  bare AsyncVectorEnv                  no curriculum at all (the ceiling)
+  sf_curric                            MultiProcessingSyncWrapper, server thread in the main process
+  sf_curric + step updates             the same, with a curriculum that asks for step batches
+  sf_curric, busy main process         the main process also runs a pure-Python "learner" thread (GIL contention)
+  sf_curric, server in own process     the same server code hosted by a separate process
+  Syllabus 0.7, buffer_size=1          syllabus-rl 0.7 GymnasiumSyncWrapper + make_multiprocessing_curriculum
+
+Syllabus runs in its own virtual environment, benchmarks/.venv-syllabus, which this script creates on first use
+(torch==2.13.0 first, then syllabus-rl==0.7, scipy and matplotlib, which its imports need).
+
+Usage:
+    python benchmarks/sync_throughput.py                      # full table (about 2 minutes)
+    python benchmarks/sync_throughput.py --no-syllabus --seconds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+SYLLABUS_VENV = ROOT / "benchmarks" / ".venv-syllabus"
+NUM_TASKS = 16
+
+
+class TrivialTaskEnv(gym.Env):
+    """Reward 1 per step, episodes of `length` steps; accepts reset(new_task=...) like a TaskEnv."""
+
+    observation_space = gym.spaces.Box(0.0, 1.0, (4,), np.float32)
+    action_space = gym.spaces.Discrete(2)
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+        self.t = 0
+        self.task = 0
+        self._obs = np.zeros(4, np.float32)
+
+    def reset(self, *, seed=None, options=None, new_task=None):
+        super().reset(seed=seed)
+        if new_task is not None:
+            self.task = int(new_task)
+        self.t = 0
+        return self._obs, {}
+
+    def step(self, action):
+        self.t += 1
+        return self._obs, 1.0, self.t >= self.length, False, {}
+
+
+def steps_per_second(make_env, num_envs: int, seconds: float, vector: str) -> float:
+    """Step a vector env ("sync" or "async") of `make_env` for `seconds` (after 1 s of warm-up); env steps/s."""
+    vector_cls = gym.vector.SyncVectorEnv if vector == "sync" else gym.vector.AsyncVectorEnv
+    envs = vector_cls([make_env] * num_envs, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+    actions = np.zeros(num_envs, dtype=np.int64)
+    try:
+        envs.reset(seed=0)
+        end_warmup = time.perf_counter() + 1.0
+        while time.perf_counter() < end_warmup:
+            envs.step(actions)
+        steps, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            for _ in range(100):
+                envs.step(actions)
+            steps += 100 * num_envs
+        return steps / (time.perf_counter() - start)
+    finally:
+        envs.close()
+
+
+@contextlib.contextmanager
+def busy_main_process(enabled: bool):
+    """Optionally run a pure-Python "learner" thread that holds the GIL most of the time, as a busy trainer does."""
+    stop = threading.Event()
+
+    def learner() -> None:
+        x = 0
+        while not stop.is_set():
+            for i in range(10000):
+                x += i * i
+
+    worker = threading.Thread(target=learner, daemon=True)
+    if enabled:
+        worker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        if enabled:
+            worker.join()
+
+
+# --- sf_curric rows ---------------------------------------------------------------------------------------------
+def _sf_curriculum(step_updates: bool):
+    from gymnasium.spaces import Discrete
+
+    from sf_curric.curricula.constant import Constant
+    from sf_curric.curricula.domain_randomization import DomainRandomization
+
+    if step_updates:
+        return Constant(0, Discrete(NUM_TASKS), require_step_updates=True)
+    return DomainRandomization(Discrete(NUM_TASKS), seed=0)
+
+
+def run_sf(args, vector: str, length: int, step_updates: bool = False, busy_main: bool = False) -> float:
+    from sf_curric.sync import MultiProcessingSyncWrapper, make_multiprocessing_curriculum
+
+    curriculum, task_queue, update_queue = make_multiprocessing_curriculum(_sf_curriculum(step_updates))
+
+    def make_env():
+        return MultiProcessingSyncWrapper(TrivialTaskEnv(length), task_queue, update_queue, buffer_size=1)
+
+    try:
+        with busy_main_process(busy_main):
+            return steps_per_second(make_env, args.num_envs, args.seconds, vector)
+    finally:
+        curriculum.stop()
+
+
+def _host_server(curriculum, task_queue, update_queue, started, stop) -> None:
+    from sf_curric.sync.mp_curriculum import MultiProcessingCurriculumWrapper
+
+    task_queue.status.set_pid(os.getpid())  # the server's process is this one now
+    server = MultiProcessingCurriculumWrapper(curriculum, task_queue, update_queue)
+    server.start()
+    started.set()
+    stop.wait()
+    server.stop()
+
+
+def run_sf_server_process(args, vector: str, length: int) -> float:
+    """The same server code, hosted by a forked process instead of a thread of the main process."""
+    from faster_fifo import Queue
+
+    from sf_curric.sync import MultiProcessingSyncWrapper
+    from sf_curric.sync.channel import TaskQueue
+
+    curriculum = _sf_curriculum(False)
+    task_queue = TaskQueue(curriculum.task_space, False, max_size_bytes=1024 * 1024)
+    update_queue = Queue(max_size_bytes=16 * 1024 * 1024)
+    ctx = multiprocessing.get_context("fork")
+    started, stop = ctx.Event(), ctx.Event()
+    host = ctx.Process(target=_host_server, args=(curriculum, task_queue, update_queue, started, stop), daemon=True)
+    host.start()
+    started.wait(30)
+
+    def make_env():
+        return MultiProcessingSyncWrapper(TrivialTaskEnv(length), task_queue, update_queue, buffer_size=1)
+
+    try:
+        return steps_per_second(make_env, args.num_envs, args.seconds, vector)
+    finally:
+        stop.set()
+        host.join(30)
+
+
+# --- Syllabus rows (run inside benchmarks/.venv-syllabus) ------------------------------------------------------
+def run_syllabus(args, vector: str, length: int) -> float:
+    from syllabus.core import GymnasiumSyncWrapper, make_multiprocessing_curriculum
+    from syllabus.curricula import DomainRandomization
+    from syllabus.task_space import DiscreteTaskSpace
+
+    task_space = DiscreteTaskSpace(NUM_TASKS)
+    curriculum = make_multiprocessing_curriculum(DomainRandomization(task_space))
+
+    def make_env():
+        return GymnasiumSyncWrapper(TrivialTaskEnv(length), task_space, curriculum.components, buffer_size=1)
+
+    try:
+        return steps_per_second(make_env, args.num_envs, args.seconds, vector)
+    finally:
+        curriculum.stop()
+
+
+def ensure_syllabus_venv() -> Path:
+    python = SYLLABUS_VENV / "bin" / "python"
+    check = [str(python), "-c", "import syllabus.core, syllabus.curricula"]
+    if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
+        return python
+    print(f"creating {SYLLABUS_VENV} (torch==2.13.0, syllabus-rl==0.7, scipy, matplotlib) ...", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", str(SYLLABUS_VENV)], check=True)
+    pip = [str(python), "-m", "pip", "install", "-q"]
+    subprocess.run(pip + ["torch==2.13.0"], check=True)  # first, so that pip never resolves a CUDA build
+    subprocess.run(pip + ["syllabus-rl==0.7", "scipy", "matplotlib"], check=True)
+    return python
+
+
+def syllabus_in_venv(args, vector: str, length: int) -> float:
+    python = ensure_syllabus_venv()
+    cmd = [str(python), __file__, "--syllabus-worker", "--num-envs", str(args.num_envs)]
+    cmd += ["--seconds", str(args.seconds), "--episode-lengths", str(length), "--vectors", vector]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=600)
+    return float(json.loads(out.stdout.strip().splitlines()[-1])["steps_per_s"])
+
+
+def run_bare(args, vector: str, length: int, busy_main: bool = False) -> float:
+    with busy_main_process(busy_main):
+        return steps_per_second(lambda: TrivialTaskEnv(length), args.num_envs, args.seconds, vector)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--num-envs", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per row")
+    parser.add_argument("--episode-lengths", default="10,100", help="comma-separated episode lengths")
+    parser.add_argument("--vectors", default="sync,async", help="vector env kinds: sync (CleanRL's default), async")
+    parser.add_argument("--no-syllabus", action="store_true", help="skip the Syllabus rows")
+    parser.add_argument("--syllabus-worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    lengths = [int(x) for x in args.episode_lengths.split(",")]
+    vectors = args.vectors.split(",")
+
+    if args.syllabus_worker:
+        print(json.dumps({"steps_per_s": run_syllabus(args, vectors[0], lengths[0])}))
+        return
+
+    sys.path.insert(0, str(ROOT))
+    rows = []
+    for vector in vectors:
+        for length in lengths:
+            results = {
+                "bare vector env": run_bare(args, vector, length),
+                "sf_curric": run_sf(args, vector, length),
+                "sf_curric + step updates": run_sf(args, vector, length, step_updates=True),
+            }
+            if vector == "async":
+                results["bare vector env, busy main process"] = run_bare(args, vector, length, busy_main=True)
+                results["sf_curric, busy main process"] = run_sf(args, vector, length, busy_main=True)
+                results["sf_curric, server in own process"] = run_sf_server_process(args, vector, length)
+            if not args.no_syllabus:
+                results["Syllabus 0.7, buffer_size=1"] = syllabus_in_venv(args, vector, length)
+            rows.append((vector, length, results))
+
+    print(f"\n{args.num_envs} envs, {os.cpu_count()} CPUs, {args.seconds:.0f} s per row, same-step autoreset\n")
+    print("| vector env | episode length | setup | env steps/s | vs bare | vs Syllabus |")
+    print("|---|---|---|---|---|---|")
+    for vector, length, results in rows:
+        bare = results["bare vector env"]
+        syllabus = results.get("Syllabus 0.7, buffer_size=1")
+        for name, sps in results.items():
+            vs_syl = f"{sps / syllabus:.1f}x" if syllabus else "-"
+            print(f"| {vector} | {length} | {name} | {sps:,.0f} | {sps / bare:.2f} | {vs_syl} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""Messages between environment wrappers and the curriculum server, and how the server applies them.
+
+Tasks cross process boundaries encoded (`task_space.encode`: a small int for finite spaces); the server decodes
+them before calling the curriculum, so curricula only ever see decoded tasks.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, List, NamedTuple
+
+
+class TaskRequest(NamedTuple):
+    """An env asks for `count` more tasks (sent once per reset, plus `buffer_size` at start)."""
+
+    env_id: int
+    count: int
+
+
+class EpisodeUpdate(NamedTuple):
+    """A finished episode of env `env_id` (task encoded)."""
+
+    env_id: int
+    task: Any
+    episode_return: float
+    length: int
+    progress: Any
+
+
+class StepBatch(NamedTuple):
+    """Consecutive steps of env `env_id`, column-wise (tasks encoded), for curricula that need step updates."""
+
+    env_id: int
+    tasks: List[Any]
+    obs: List[Any]
+    rewards: List[float]
+    terminated: List[bool]
+    truncated: List[bool]
+    infos: List[dict]
+    progresses: List[Any]
+
+
+class Wake(NamedTuple):
+    """Wakes the server (to notice a stop request at once); a non-zero `token` marks a flush point."""
+
+    token: int = 0
+
+
+def apply_update(curriculum: Any, msg: Any, decode: Callable[[Any], Any]) -> int:
+    """Apply one message to the curriculum and return how many tasks it asks for.
+
+    Args:
+        curriculum: the curriculum (any object with the `Curriculum` update methods).
+        msg: a `TaskRequest`, `EpisodeUpdate`, `StepBatch` or `Wake`.
+        decode: turns an encoded task back into the task (`task_space.decode`).
+
+    Returns:
+        The number of tasks the message requests (0 for updates).
+    """
+    if isinstance(msg, TaskRequest):
+        return msg.count
+    if isinstance(msg, EpisodeUpdate):
+        task = decode(msg.task)
+        if msg.progress is not None:
+            curriculum.update_task_progress(task, msg.progress, env_id=msg.env_id)
+        curriculum.update_on_episode(msg.episode_return, msg.length, task, msg.progress, env_id=msg.env_id)
+        return 0
+    if isinstance(msg, StepBatch):
+        tasks = [decode(t) for t in msg.tasks]
+        columns = (tasks, msg.obs, msg.rewards, msg.terminated, msg.truncated, msg.infos, msg.progresses)
+        curriculum.update_on_step_batch(columns, env_id=msg.env_id)
+        return 0
+    if isinstance(msg, Wake):
+        return 0
+    raise TypeError(f"the curriculum server got a {type(msg).__name__}; only sf_curric.sync messages may be sent")
+
+
+class EpisodeRecorder:
+    """Tracks the running episode of one env and builds the messages that report it.
+
+    Shared by the multiprocessing and the Ray env wrappers so that both report exactly the same things.
+
+    Args:
+        env_id: id of the env in every message.
+        update_on_step: also collect step results, sent as `StepBatch` messages.
+        batch_size: at most this many steps per `StepBatch`.
+    """
+
+    def __init__(self, env_id: int, update_on_step: bool, batch_size: int) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1 (steps per step-batch update), got {batch_size}")
+        self.env_id = env_id
+        self.update_on_step = update_on_step
+        self.batch_size = batch_size
+        self.episode_return = 0.0
+        self.episode_length = 0
+        self._columns: List[list] = [[] for _ in range(7)]
+
+    def start_episode(self) -> None:
+        """Forget the running totals (called on reset)."""
+        self.episode_return = 0.0
+        self.episode_length = 0
+
+    def record_step(self, encoded_task: Any, obs: Any, rew: Any, term: bool, trunc: bool, info: dict) -> List[Any]:
+        """Account one step; return the messages that are due now (a full step batch, a finished episode).
+
+        Args:
+            encoded_task: the encoded task of the running episode.
+            obs: observation after the step.
+            rew: reward of the step.
+            term: the episode terminated.
+            trunc: the episode was truncated.
+            info: the step's info dict (`task_completion` is reported as progress).
+        """
+        self.episode_return += float(rew)
+        self.episode_length += 1
+        progress = info.get("task_completion")
+        out: List[Any] = []
+        if self.update_on_step:
+            for column, value in zip(
+                self._columns, (encoded_task, obs, float(rew), bool(term), bool(trunc), info, progress)
+            ):
+                column.append(value)
+            if len(self._columns[0]) >= self.batch_size or term or trunc:
+                out.append(self.take_step_batch())
+        if term or trunc:
+            out.append(EpisodeUpdate(self.env_id, encoded_task, self.episode_return, self.episode_length, progress))
+        return out
+
+    def take_step_batch(self) -> StepBatch | None:
+        """The steps collected so far as one `StepBatch` (None when there are none); clears the buffer."""
+        if not self._columns[0]:
+            return None
+        batch = StepBatch(self.env_id, *self._columns)
+        self._columns = [[] for _ in range(7)]
+        return batch
