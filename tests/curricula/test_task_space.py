@@ -17,10 +17,11 @@ from sf_curric.curricula import (
 )
 from sf_curric.curricula.task_space import as_task_space
 
-settings.register_profile("curricula", max_examples=60, deadline=None)
-settings.load_profile("curricula")
+# per-test settings (a loaded profile would change every other module's hypothesis tests too)
+FAST = settings(max_examples=60, deadline=None)
 
 
+@FAST
 @given(n=st.integers(1, 500), data=st.data())
 def test_discrete_round_trip(n, data):
     space = DiscreteTaskSpace(n)
@@ -31,6 +32,7 @@ def test_discrete_round_trip(n, data):
     assert space.contains(task) and not space.contains(n) and not space.contains(-1)
 
 
+@FAST
 @given(names=st.lists(st.text(min_size=1, max_size=5), min_size=1, max_size=20, unique=True), data=st.data())
 def test_discrete_named_round_trip(names, data):
     space = DiscreteTaskSpace(len(names), tasks=names)
@@ -39,6 +41,7 @@ def test_discrete_named_round_trip(names, data):
     assert space.encode(task) == names.index(task)
 
 
+@FAST
 @given(nvec=st.lists(st.integers(1, 6), min_size=1, max_size=4), data=st.data())
 def test_multidiscrete_round_trip_is_row_major(nvec, data):
     space = MultiDiscreteTaskSpace(nvec)
@@ -49,6 +52,7 @@ def test_multidiscrete_round_trip_is_row_major(nvec, data):
     assert space.num_tasks == int(np.prod(nvec))
 
 
+@FAST
 @given(
     shape=st.sampled_from([(1,), (2,), (3,), (2, 2)]),
     bounds=st.tuples(st.floats(-100, 0), st.floats(0.001, 100)),
@@ -66,6 +70,7 @@ def test_box_round_trip(shape, bounds, data):
     assert space.num_tasks is None and space.tasks is None
 
 
+@FAST
 @given(data=st.data())
 def test_tuple_finite_round_trip(data):
     sizes = data.draw(st.lists(st.integers(1, 5), min_size=1, max_size=3))
@@ -77,6 +82,7 @@ def test_tuple_finite_round_trip(data):
     assert space.tasks == list(itertools.product(*[range(n) for n in sizes]))
 
 
+@FAST
 @given(d=st.integers(0, 3), x=st.floats(-1, 1), y=st.floats(-1, 1))
 def test_tuple_mixed_round_trip(d, x, y):
     space = TupleTaskSpace([spaces.Discrete(4), spaces.Box(-1, 1, shape=(2,))])
