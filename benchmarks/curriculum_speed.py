@@ -55,6 +55,12 @@ def main() -> None:
             ),
         )
     )
+    rows.append(
+        (
+            "Curriculum.update_on_step (direct call)",
+            _time_per_call(lambda: dr.update_on_step(3, None, 0.0, False, False, {}, None, 0), 20_000, repeat),
+        )
+    )
     step_batch = ([3] * 32, [None] * 32, [0.0] * 32, [False] * 32, [False] * 32, [{}] * 32)
     rows.append(
         (
