@@ -1,0 +1,112 @@
+"""Ray sync: exactly-once delivery from env actors to a named curriculum actor on a local cluster."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from tests.sync.helpers import CountingEnv, RoundRobinCurriculum
+
+ray = pytest.importorskip("ray")
+pytestmark = pytest.mark.ray
+
+NUM_TASKS = 7
+
+
+@pytest.fixture(scope="module")
+def ray_cluster():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    ray.shutdown()
+
+
+@ray.remote(num_cpus=0.5)
+class EnvRunner:
+    """Steps one synced env with constant actions, like an RLlib env runner would."""
+
+    def run(self, length, actor_name, prefetch, episodes):
+        from sf_curric.sync import RaySyncWrapper
+
+        self.env = RaySyncWrapper(CountingEnv(length, NUM_TASKS), actor_name=actor_name, prefetch=prefetch)
+        total_reward, dones = 0.0, 0
+        for _ in range(episodes):
+            self.env.reset()
+            done = False
+            while not done:
+                _, rew, term, trunc, _ = self.env.step(0)
+                total_reward += rew
+                done = term or trunc
+                dones += int(done)
+        prefetched = self.env.prefetched_tasks
+        self.env.close()  # flushes the updates not yet sent
+        return {
+            "env_id": self.env.env_id,
+            "total_reward": total_reward,
+            "dones": dones,
+            "tasks_run": list(self.env.unwrapped.tasks_run),
+            "prefetched": prefetched,
+        }
+
+
+@pytest.fixture(scope="module")
+def runners(ray_cluster):
+    # started once for the module: worker start-up is most of the cost of a Ray test
+    return [EnvRunner.remote() for _ in range(4)]
+
+
+@pytest.mark.parametrize("prefetch", [1, 4])
+def test_exactly_once_over_ray(runners, prefetch):
+    from sf_curric.sync import make_ray_curriculum
+
+    name = f"curriculum_exact_{prefetch}"
+    n, m, length = 4, 40, 5
+    curriculum = make_ray_curriculum(RoundRobinCurriculum(NUM_TASKS, step_updates=True), actor_name=name)
+    try:
+        results = ray.get([r.run.remote(length, name, prefetch, m) for r in runners])
+        records = curriculum.records()
+    finally:
+        curriculum.kill()
+    assert sorted(r["env_id"] for r in results) == list(range(n))
+    assert sum(r["total_reward"] for r in results) == n * m * length
+    assert sum(r["dones"] for r in results) == n * m
+    episodes = records["episodes"]
+    assert len(episodes) == n * m
+    for r in results:
+        mine = [(task, ret, ln) for e, task, ret, ln in episodes if e == r["env_id"]]
+        assert mine == [(task, float(length), length) for task in r["tasks_run"]]  # in order, each exactly once
+    assert records["step_count"] == {r["env_id"]: m * length for r in results}
+    assert records["step_reward"] == {r["env_id"]: float(m * length) for r in results}
+    assert records["step_dones"] == {r["env_id"]: m for r in results}
+    # every task handed out was either run or is still prefetched by an env: none lost, none duplicated
+    handed_out = Counter(records["handed_out"])
+    run_or_held = Counter(t for r in results for t in r["tasks_run"] + r["prefetched"])
+    assert handed_out == run_or_held
+    counts = np.bincount(records["handed_out"], minlength=NUM_TASKS)
+    assert counts.max() - counts.min() <= 1  # round robin, counted independently
+
+
+def test_learner_updates_and_errors_over_ray(ray_cluster):
+    from sf_curric.sync import CurriculumServerError, RaySyncWrapper, make_ray_curriculum
+
+    curriculum = make_ray_curriculum(RoundRobinCurriculum(NUM_TASKS), actor_name="curriculum_learner")
+    try:
+        curriculum.update_curriculum({"update_type": "on_demand", "metrics": {"value": [1.0, 2.0]}})
+        curriculum.custom_update({"scores": [3.0]})
+        assert curriculum.records()["on_demand"] == [{"value": [1.0, 2.0]}, {"scores": [3.0]}]
+        assert curriculum.sample(3) == [0, 1, 2]
+        assert curriculum.num_tasks == NUM_TASKS
+        with pytest.raises(ValueError, match="already exists"):
+            make_ray_curriculum(RoundRobinCurriculum(NUM_TASKS), actor_name="curriculum_learner")
+        env = RaySyncWrapper(CountingEnv(2, NUM_TASKS), actor_name="curriculum_learner")
+        env.reset()
+    finally:
+        curriculum.kill()
+    with pytest.raises(CurriculumServerError, match="died"):
+        for _ in range(3):
+            env.reset()
+            env.step(0)
+            env.step(0)
+    with pytest.raises(ValueError, match="make_ray_curriculum"):
+        RaySyncWrapper(CountingEnv(2, NUM_TASKS), actor_name="no_such_curriculum")
