@@ -179,10 +179,12 @@ class SequentialCurriculum(Curriculum):
     # --- sampling and updates ------------------------------------------------------------------------------
     @property
     def requires_step_updates(self) -> bool:
+        """True when any stage uses step results."""
         return any(c.requires_step_updates for c in self.curriculum_list)
 
     @property
     def requires_learner_updates(self) -> bool:
+        """True when any stage takes learner updates (e.g. a PLR stage)."""
         return any(c.requires_learner_updates for c in self.curriculum_list)
 
     def _sample_tasks(self, k: int) -> list:
@@ -218,19 +220,23 @@ class SequentialCurriculum(Curriculum):
         self.check_stopping_conditions()
 
     def update_task_progress(self, task: Any, progress: Any, env_id: int | None = None) -> None:
+        """Pass task progress on to the current stage, then check its stopping condition."""
         super().update_task_progress(task, progress, env_id)
         self.current_curriculum.update_task_progress(task, progress, env_id)
         self.check_stopping_conditions()
 
     def update_on_step(self, task, obs, rew, term, trunc, info, progress=None, env_id=None) -> None:
+        """Pass a step on to the current stage when it uses steps."""
         if self.current_curriculum.requires_step_updates:
             self.current_curriculum.update_on_step(task, obs, rew, term, trunc, info, progress, env_id)
 
     def update_on_step_batch(self, step_results: Sequence[Sequence[Any]], env_id: int | None = None) -> None:
+        """Pass a step batch on to the current stage when it uses steps."""
         if self.current_curriculum.requires_step_updates:
             self.current_curriculum.update_on_step_batch(step_results, env_id)
 
     def update_on_demand(self, metrics: Any) -> None:
+        """Pass a learner-side update on to the current stage."""
         self.current_curriculum.update_on_demand(metrics)
 
     def update_with_rollout(self, *args: Any, **kwargs: Any) -> None:
@@ -240,6 +246,7 @@ class SequentialCurriculum(Curriculum):
             stage.update_with_rollout(*args, **kwargs)
 
     def set_training_info(self, training_info: Dict[str, Any]) -> None:
+        """Keep the training info, give it to the current stage, and check the stopping condition."""
         super().set_training_info(training_info)
         self.current_curriculum.set_training_info(training_info)
         self.check_stopping_conditions()
@@ -259,11 +266,13 @@ class SequentialCurriculum(Curriculum):
         return out
 
     def state_dict(self) -> Dict[str, Any]:
+        """Own counters and RNG plus every stage's state."""
         state = super().state_dict()
         state["stages"] = [c.state_dict() for c in self.curriculum_list]
         return state
 
     def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
+        """Restore the state of `state_dict()`; the stages must be built the same way."""
         state_dict = dict(state_dict)
         stages = state_dict.pop("stages")
         if len(stages) != len(self.curriculum_list):
