@@ -97,8 +97,9 @@ def evaluation_args() -> list[FlagSpec]:
             "--eval_num_tasks",
             {
                 "type": int,
-                "default": 10,
-                "help": "eval: training tasks drawn (with --seed) from a continuous task space (it cannot be listed).",
+                "default": 0,
+                "help": "eval: tasks drawn (with --seed) from a continuous task space, which cannot be listed "
+                "(0: the env's default task, plain resets).",
             },
         ),
         (

@@ -73,12 +73,15 @@ def _reset(env: gym.Env, job: EpisodeJob, training_info: dict[str, Any] | None) 
             f"the env does not take reset(new_task=...): wrap it in sf_curric.TaskWrapper to evaluate on tasks ({e})"
         ) from None
     except ValueError as e:
-        if job.group != "test":
-            raise
-        raise EvaluationError(
-            f"the env rejects held-out task {job.task_label!r} ({str(e).splitlines()[0][:120]}): build its "
-            f"TaskWrapper without task_space when env_config['evaluation'] is true, or choose other --test_tasks"
-        ) from None
+        reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+        if job.group == "test":
+            fix = (
+                "build its TaskWrapper without task_space when env_config['evaluation'] is true, or choose other "
+                "--test_tasks"
+            )
+        else:
+            fix = "drawn tasks must be valid for the env: use --eval_num_tasks=0 (the env's default task)"
+        raise EvaluationError(f"the env rejects {job.group} task {job.task_label} ({reason}): {fix}") from None
 
 
 def run_episodes(

@@ -1,7 +1,8 @@
 """Which episodes eval runs: the task groups (training tasks, held-out tasks) and the episodes per task.
 
 - Training tasks: every task of the env's registered task space when it is finite; `--eval_num_tasks` tasks drawn
-  with `--seed` from a continuous one; one "default" task (plain resets) for an env without a task space.
+  with `--seed` from a continuous one (by default none: the env's default task, plain resets); one "default" task
+  for an env without a task space.
 - Held-out tasks: the integer level seeds `--test_tasks=START:STOP`, which must not overlap the training tasks.
   By default the seeds right after the largest training task, as many as there are training tasks (at most 100).
   They exist only when the training tasks are integers (level seeds).
@@ -115,11 +116,11 @@ def task_groups(cfg: argparse.Namespace, task_space: Any = "registered") -> list
 
     if task_space.is_finite:
         train = list(task_space.tasks)
-    else:
-        if cfg.eval_num_tasks < 1:
-            raise EvaluationError(f"--eval_num_tasks={cfg.eval_num_tasks} must be at least 1")
+    elif cfg.eval_num_tasks > 0:
         task_space.seed(0 if cfg.seed is None else int(cfg.seed))
         train = [task_space.sample() for _ in range(cfg.eval_num_tasks)]
+    else:
+        train = [None]
     groups = []
     if want_train:
         groups.append(TaskGroup("train", train, [task_label(t) for t in train]))

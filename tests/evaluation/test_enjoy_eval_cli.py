@@ -107,6 +107,22 @@ def test_eval_json_matches_its_episodes(trained, tmp_path):
     assert group["ci95_low"] == pytest.approx(returns.mean() - half, rel=1e-6)
     assert group["ci95_high"] == pytest.approx(returns.mean() + half, rel=1e-6)
 
+    # deterministic given --seed: the same command in this process gives the same episodes (sampled actions)
+    from sf_curric import eval as eval_cli
+
+    again = eval_cli.run(
+        [
+            f"--train_dir={trained}",
+            "--experiment=cp",
+            "--eval_tasks=train",
+            "--eval_num_episodes=12",
+            "--eval_num_envs=5",
+            "--seed=3",
+            f"--eval_output={tmp_path / 'again'}",
+        ]
+    )
+    assert [e["episode_return"] for e in again.data["episodes"]] == returns.tolist()
+
     with open(out / "eval_episodes.csv") as f:
         rows = list(csv.DictReader(f))
     assert [float(r["episode_return"]) for r in rows] == returns.tolist()
