@@ -462,7 +462,7 @@ def as_task_space(space: Any) -> TaskSpace:
 
     Args:
         space: a `TaskSpace` (returned as is), `Discrete`, `MultiDiscrete`, `Box`, `Tuple`, an int (that many
-            tasks), or a list of distinct hashable tasks.
+            tasks), a tuple of ints (a MultiDiscrete grid of those sizes), or a list of distinct hashable tasks.
 
     Example:
         >>> as_task_space(spaces.Discrete(200)).num_tasks
@@ -480,8 +480,10 @@ def as_task_space(space: Any) -> TaskSpace:
         return TupleTaskSpace(space)
     if isinstance(space, (int, np.integer)) and not isinstance(space, bool):
         return DiscreteTaskSpace(int(space))
-    if isinstance(space, (list, tuple)) and space:
-        return DiscreteTaskSpace(len(space), tasks=list(space))
+    if isinstance(space, tuple) and space and all(isinstance(n, (int, np.integer)) for n in space):
+        return MultiDiscreteTaskSpace(list(space))  # Syllabus's shorthand: a tuple of sizes is a grid
+    if isinstance(space, list) and space:
+        return DiscreteTaskSpace(len(space), tasks=space)
     raise TypeError(
         f"cannot build a task space from {space!r}; pass a TaskSpace or a gymnasium Discrete, MultiDiscrete, Box or "
         "Tuple space"

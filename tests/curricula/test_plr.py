@@ -303,3 +303,40 @@ def test_torch_tensors_are_accepted():
         }
     )
     assert plr.task_sampler.seen.tolist() == [False, True, False, False]
+
+
+@pytest.mark.parametrize("transform", ["rank", "softmax", "constant", "power"])
+def test_staleness_transforms(transform):
+    s = _sampler(
+        n=4,
+        staleness_coef=0.5,
+        staleness_transform=transform,
+        staleness_temperature=0.5,
+        temperature=1.0,
+        rho=0.0,
+        seed=4,
+    )
+    _seen(s, [3.0, 2.0, None, 1.0])
+    for _ in range(7):
+        s.sample_index()
+    st = s.task_staleness
+    assert len(set(st[[0, 1, 3]])) == 3  # distinct staleness values, so the transform matters
+    seen = np.array([1, 1, 0, 1], bool)
+    if transform == "rank":
+        # ties go to the higher index: ranks the reference way (flipped ascending stable sort)
+        ranks = np.empty(3)
+        asc = np.argsort(st[seen], kind="stable")[::-1]
+        ranks[asc] = np.arange(1, 4)
+        c = np.zeros(4)
+        c[seen] = 1 / ranks**2
+    elif transform == "softmax":
+        c = np.where(seen, np.exp(st / 0.5), 0)
+    elif transform == "constant":
+        c = seen.astype(float)
+    else:
+        c = np.where(seen, st**2, 0)
+    score = np.array([1, 1 / 2, 0, 1 / 3])
+    expected = 0.5 * score / score.sum() + 0.5 * c / c.sum()
+    np.testing.assert_allclose(s.sample_weights(), expected)
+    counts = np.bincount([s.sample_index() for _ in range(2000)], minlength=4)
+    assert counts.min() > 0  # replays of every seen level and first visits of level 2

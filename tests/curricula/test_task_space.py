@@ -137,6 +137,12 @@ def test_gym_spaces_are_wrapped(gym_space, cls, n):
         assert space.contains(space.sample())
 
 
+def test_shorthands():
+    assert isinstance(as_task_space(5), DiscreteTaskSpace) and as_task_space(5).num_tasks == 5
+    assert isinstance(as_task_space((2, 3)), MultiDiscreteTaskSpace) and as_task_space((2, 3)).num_tasks == 6
+    assert as_task_space(["a", "b"]).tasks == ["a", "b"]
+
+
 def test_discrete_start_offset_is_kept():
     space = as_task_space(spaces.Discrete(3, start=5))
     assert space.tasks == [5, 6, 7] and space.encode(6) == 1 and space.decode(2) == 7
