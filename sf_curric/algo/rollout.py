@@ -224,6 +224,7 @@ class RolloutWorker:
         obs_buf[0] = self._obs
         episodes: list[EpisodeSummary] = []
         env_time = inference_time = 0.0
+        discrete = isinstance(self.action_space, spaces.Discrete)
 
         for t in range(rollout):
             start = time.perf_counter()
@@ -232,6 +233,8 @@ class RolloutWorker:
             traj["log_probs"][t] = result.log_probs
             traj["values"][t] = result.values
             actions = policy.to_env_actions(result.actions)
+            if discrete:
+                actions = actions.tolist()  # python ints: Discrete.contains() checks them much faster than np.int64
             # cloned: rows of envs that reset are zeroed below, the final values need the states before that
             next_states = None if result.rnn_states is None else result.rnn_states.clone()
             tasks[t] = self._tasks

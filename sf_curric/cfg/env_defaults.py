@@ -24,6 +24,8 @@ _CARTPOLE = {
     "ppo_clip_schedule": "linear",
     "exploration_loss_coeff": 0.0,
     "value_loss_coeff": 0.5,
+    "ppo_clip_value": 0.0,  # SB3 does not clip the value change: clipping at +-1 slows CartPole's value learning
+    "adam_eps": 1e-5,
     "max_grad_norm": 0.5,
     "normalize_input": False,
     "normalize_returns": False,
