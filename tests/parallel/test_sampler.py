@@ -69,7 +69,8 @@ def test_sync_mode_trains_with_zero_policy_lag():
             batch = sampler.get_batch()
             assert batch.env_steps == 48 and batch.traj["rewards"].shape == (8, 6)
             assert torch.all(batch.traj["policy_version"] == learner.version)
-            assert sampler.stats()["perf/policy_lag_max"] == 0.0
+            assert sampler.last_batch_lag_max == 0.0
+            assert sampler.stats()["policy_lag_max"] == 0.0
             learner.train(batch.traj, 0)
             sampler.on_weights_updated()
     finally:
@@ -95,7 +96,7 @@ def test_async_batches_hold_every_env_and_close_leaves_nothing_behind():
             assert all(ep.episode_length == envs.EPISODE_LENGTH for ep in batch.episodes)
             assert all(ep.extra_stats["level"]["score"] == 3.0 for ep in batch.episodes)
             stats = sampler.stats()
-            assert 0.0 <= stats["perf/policy_lag_avg"] <= stats["perf/policy_lag_max"]
+            assert 0.0 <= stats["policy_lag_avg"] <= stats["policy_lag_max"]
             learner.train(batch.traj, 0)
             sampler.on_weights_updated()
     finally:

@@ -89,7 +89,8 @@ class ParallelSampler:
         self._pending: list[TrajectoryReady] = []  # arrived beyond the current batch: used by the next one
         self._held_slots: list[int] = []  # sync mode: slots of the batch being trained on
         self._timing: dict[str, float] = defaultdict(float)
-        self._stats: dict[str, float] = {}
+        self._lag_sum, self._lag_count, self._lag_max = 0.0, 0, 0.0
+        self.last_batch_lag_max = 0.0
         self.num_stale_slots_dropped = 0
         self.processes: list = []
         self._started: set[int] = set()
@@ -195,7 +196,8 @@ class ParallelSampler:
         """Block until `slots_per_batch` trajectory slots are filled; return them as one batch.
 
         Slots acted by weights more than `--max_policy_lag` versions old are not trained on (unless
-        `--with_vtrace`): they are counted (`perf/stale_slots_dropped`) and logged, never dropped silently.
+        `--with_vtrace`, which corrects for the lag): they are counted (`perf/stale_slots_dropped`) and logged
+        with a warning, never dropped silently.
         """
         chosen: list[TrajectoryReady] = []
         wait_start = time.perf_counter()
@@ -228,11 +230,10 @@ class ParallelSampler:
         else:
             self._held_slots = slots
         lags = np.array([self.learner.version - m.policy_version for m in chosen], dtype=np.float64)
-        self._stats = {
-            "perf/policy_lag_avg": float(lags.mean()),
-            "perf/policy_lag_max": float(lags.max()),
-            "perf/stale_slots_dropped": float(self.num_stale_slots_dropped),
-        }
+        self._lag_sum += float(lags.sum())
+        self._lag_count += len(lags)
+        self._lag_max = max(self._lag_max, float(lags.max()))
+        self.last_batch_lag_max = float(lags.max())
         return Batch(traj, sum(m.env_steps for m in chosen), episodes)
 
     # ---- the rest of the Sampler interface -----------------------------------------------------------------
@@ -263,8 +264,13 @@ class ParallelSampler:
         return dict(self._timing)
 
     def stats(self) -> dict[str, float]:
-        """Tensorboard scalars of the latest batch (perf/policy_lag_avg, perf/policy_lag_max, perf/stale_slots_dropped)."""
-        return dict(self._stats)
+        """Policy lag (learner version minus the version that acted) over the slots trained on since the
+        previous call, and the stale slots dropped so far; the runner writes them as perf/<name>."""
+        out = {"stale_slots_dropped": float(self.num_stale_slots_dropped)}
+        if self._lag_count:
+            out.update(policy_lag_avg=self._lag_sum / self._lag_count, policy_lag_max=self._lag_max)
+        self._lag_sum, self._lag_count, self._lag_max = 0.0, 0, 0.0
+        return out
 
     def close(self) -> None:
         """Stop every worker process (stop flag, then SIGTERM/SIGKILL for stragglers) and release the buffers."""
