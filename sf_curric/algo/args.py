@@ -75,9 +75,10 @@ ALGO_ARGS: list[tuple[str, dict[str, Any]]] = [
         "--ppo_clip_value",
         {
             "type": float,
-            "default": 1.0,
-            "help": "Clip the change of the value prediction per update to +-x (in value-head units, i.e. "
-            "normalized returns with --normalize_returns); 0 disables value clipping.",
+            "default": 0.0,
+            "help": "Clip the change of the value prediction relative to the acting policy's value to +-x (in "
+            "value-head units, i.e. normalized returns with --normalize_returns); 0 (default) disables it. "
+            "Without --normalize_returns a small x slows value learning on large returns.",
         },
     ),
     (

@@ -159,11 +159,6 @@ def _episode_starts(terminated: torch.Tensor, truncated: torch.Tensor) -> torch.
     return torch.cat([torch.zeros_like(ended[:1]), ended[:-1]])
 
 
-def _minibatch_indices(num_items: int, minibatch_size: int, device: torch.device) -> list[torch.Tensor]:
-    num_minibatches = max(1, round(num_items / max(1, minibatch_size)))
-    return list(torch.tensor_split(torch.randperm(num_items, device=device), num_minibatches))
-
-
 def ppo_train(
     model: ActorCritic,
     optimizer: torch.optim.Optimizer,
@@ -223,6 +218,23 @@ def ppo_train(
         baseline = values[:-1]
         returns = advantages + baseline
 
+    # A non-finite batch (NaN reward or observation) is skipped whole: it would poison the normalizers as well as
+    # the weights. Counted in stats["nan_skipped"] (full NaN diagnosis is the caller's job).
+    if recurrent:
+        item_count, minibatch_size = envs, max(1, cfg.batch_size // steps)
+    else:
+        item_count, minibatch_size = steps * envs, cfg.batch_size
+    num_minibatches = max(1, round(item_count / max(1, minibatch_size)))
+    finite = torch.isfinite(returns).all() & torch.isfinite(advantages).all()
+    if obs.is_floating_point():
+        finite &= torch.isfinite(obs).all()
+    if not finite.item():
+        return PpoOutput(
+            _stats({}, 0, cfg.num_epochs * num_minibatches, False, baseline, returns, advantages, clip_ratio),
+            advantages,
+            baseline,
+        )
+
     # 2. Value targets in value-head units: fold the new returns into the return normalizer first, then express
     #    the targets and the old predictions (for value clipping) with the updated statistics.
     if model.returns_normalizer is not None:
@@ -231,10 +243,6 @@ def ppo_train(
     old_values = model.normalize_returns(baseline)
 
     # 3. Minibatch epochs. Non-recurrent: shuffled samples; recurrent: whole env columns (sequences).
-    if recurrent:
-        item_count, minibatch_size = envs, max(1, cfg.batch_size // steps)
-    else:
-        item_count, minibatch_size = steps * envs, cfg.batch_size
     sums = {k: 0.0 for k in ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac", "grad_norm")}
     sgd_steps = nan_skipped = 0
     early_stopped = False
@@ -243,7 +251,7 @@ def ppo_train(
     per_step = (advantages, behavior_log_probs, target_values, old_values)  # [T, B] tensors sliced per minibatch
 
     for _epoch in range(cfg.num_epochs):
-        for idx in _minibatch_indices(item_count, minibatch_size, rewards.device):
+        for idx in torch.randperm(item_count, device=rewards.device).tensor_split(num_minibatches):
             if recurrent:
                 out = model.evaluate(obs[:steps, idx], actions[:, idx], rnn_states[idx], starts[:, idx])
                 adv, behavior, target, old = (x[:, idx] for x in per_step)
@@ -307,7 +315,22 @@ def ppo_train(
     if model.obs_normalizer is not None:
         model.obs_normalizer.update(obs[:steps])
 
-    stats = {k: (v / sgd_steps if sgd_steps else float("nan")) for k, v in sums.items()}
+    stats = _stats(sums, sgd_steps, nan_skipped, early_stopped, baseline, returns, advantages, clip_ratio)
+    return PpoOutput(stats, advantages, baseline)
+
+
+def _stats(
+    sums: dict[str, float],
+    sgd_steps: int,
+    nan_skipped: int,
+    early_stopped: bool,
+    baseline: torch.Tensor,
+    returns: torch.Tensor,
+    advantages: torch.Tensor,
+    clip_ratio: float,
+) -> dict[str, float]:
+    names = ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac", "grad_norm")
+    stats = {k: (sums[k] / sgd_steps if sgd_steps else float("nan")) for k in names}
     stats.update(
         explained_variance=explained_variance(baseline, returns),
         adv_mean=advantages.mean().item(),
@@ -317,4 +340,4 @@ def ppo_train(
         nan_skipped=float(nan_skipped),
         early_stopped=float(early_stopped),
     )
-    return PpoOutput(stats, advantages, baseline)
+    return stats

@@ -10,8 +10,18 @@ from gymnasium import spaces
 from sf_curric.algo.learner import learner_cfg
 from sf_curric.model import ActorCritic
 
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    # Small batches: torch's thread pool only adds synchronization cost (and crawls on a busy machine).
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
 VECTOR = spaces.Box(-np.inf, np.inf, (5,), np.float32)
-IMAGE = spaces.Box(0, 255, (40, 40, 3), np.uint8)
+IMAGE = spaces.Box(0, 255, (36, 36, 3), np.uint8)
 ACTION_SPACES = {
     "discrete": spaces.Discrete(4),
     "box": spaces.Box(-1.0, 1.0, (2,), np.float32),
@@ -25,17 +35,21 @@ def _obs(space: spaces.Box, *lead: int) -> torch.Tensor:
     return torch.randn(*lead, *space.shape)
 
 
-@pytest.mark.parametrize("action_key", list(ACTION_SPACES))
+_VECTOR_CASES = [
+    {},
+    {"actor_critic_share_weights": False},
+    {"use_rnn": True, "rnn_type": "gru", "rnn_size": 16},
+    {"use_rnn": True, "rnn_type": "lstm", "rnn_size": 16, "actor_critic_share_weights": False},
+]
+_IMAGE_CASES = [  # the CNNs with one action space each (the heads are covered by the vector cases)
+    ("image", {"encoder_conv_mlp_layers": [32]}, "discrete"),
+    ("image", {"encoder_conv_architecture": "resnet_impala", "encoder_conv_mlp_layers": [32]}, "box"),
+]
+
+
 @pytest.mark.parametrize(
-    "obs_key,overrides",
-    [
-        ("vector", {}),
-        ("vector", {"actor_critic_share_weights": False}),
-        ("vector", {"use_rnn": True, "rnn_type": "gru", "rnn_size": 16}),
-        ("vector", {"use_rnn": True, "rnn_type": "lstm", "rnn_size": 16, "actor_critic_share_weights": False}),
-        ("image", {"encoder_conv_mlp_layers": [32]}),
-        ("image", {"encoder_conv_architecture": "resnet_impala", "encoder_conv_mlp_layers": [32]}),
-    ],
+    "obs_key,overrides,action_key",
+    [("vector", o, a) for o in _VECTOR_CASES for a in ACTION_SPACES] + _IMAGE_CASES,
 )
 def test_act_and_evaluate_agree(obs_key, overrides, action_key):
     torch.manual_seed(0)
