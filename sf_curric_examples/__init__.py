@@ -1,0 +1,1 @@
+"""Runnable examples of sf_curric, one file each (see docs/examples.md)."""

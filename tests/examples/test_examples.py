@@ -1,0 +1,161 @@
+"""Every file in sf_curric_examples/ runs briefly (a subprocess with a tiny step budget) and does what it shows.
+
+An example missing from EXAMPLES runs with the `sf_curric.train` flags of RUN_STYLE (most examples end in
+`sf_curric.run()`); examples that need an optional extra are skipped, with the extra named, when it is missing.
+"""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.algo.runner_helpers import read_scalars
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES_DIR = ROOT / "sf_curric_examples"
+
+
+def run_style(train_dir):
+    """`sf_curric.train` flags of a ~1-second serial run."""
+    return [
+        f"--train_dir={train_dir}",
+        "--experiment=example",
+        "--serial_mode=True",
+        "--num_workers=1",
+        "--num_envs_per_worker=2",
+        "--rollout=16",
+        "--batch_size=32",
+        "--num_epochs=1",
+        "--train_for_env_steps=256",
+        "--seed=0",
+    ]
+
+
+@dataclass
+class Example:
+    args: list = field(default_factory=list)  # after the run-style flags (or instead, with run_style=False)
+    run_style: bool = True
+    requires: dict = field(default_factory=dict)  # importable module -> how to install it
+
+
+EXAMPLES = {
+    "training_steps_curriculum.py": Example(["--training_info_interval_sec=0.01"]),
+    "performance_curriculum.py": Example(),
+    "custom_metrics.py": Example(),
+    "minigrid_plr.py": Example(requires={"minigrid": 'pip install -e ".[minigrid]"'}),
+    "procgen_plr.py": Example(
+        ["--num_envs_per_worker=1"], requires={"procgen": "its own venv, see the docstring of procgen_plr.py"}
+    ),
+    "cleanrl_plr.py": Example(
+        ["--total-timesteps", "256", "--num-envs", "2", "--num-steps", "32", "--num-levels", "8", "--vector", "sync"],
+        run_style=False,
+    ),
+}
+
+
+def _example_files():
+    return sorted(p.name for p in EXAMPLES_DIR.glob("*.py") if p.name != "__init__.py")
+
+
+def _run_example(name, tmp_path, *extra, timeout=300):
+    spec = EXAMPLES.get(name, Example())
+    for module, how in spec.requires.items():
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"{name} needs the optional {module!r} ({how})")
+    args = (run_style(tmp_path) if spec.run_style else []) + spec.args + list(extra)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), SDL_VIDEODRIVER="dummy")
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES_DIR / name), *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, f"{name} failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+    return spec, result
+
+
+def test_examples_folder_has_the_examples_of_this_issue():
+    files = set(_example_files())
+    for name in ("training_steps_curriculum.py", "performance_curriculum.py", "custom_metrics.py", "minigrid_plr.py"):
+        assert name in files
+
+
+@pytest.mark.parametrize("name", _example_files())
+def test_example_runs_briefly(name, tmp_path):
+    spec, _ = _run_example(name, tmp_path)
+    if spec.run_style:  # a real training run: it wrote its config and a checkpoint
+        exp = tmp_path / "example"
+        assert (exp / "config.json").is_file()
+        assert list((exp / "checkpoint_p0").glob("checkpoint_*.pth"))
+        scalars = read_scalars(exp)
+        assert "charts/FPS" in scalars
+        if name == "custom_metrics.py":
+            assert "charts/episodic_return" in scalars
+            for key in ("max_abs_cart_position", "max_abs_pole_angle", "fell", "actions/left_fraction"):
+                assert f"custom/{key}" in scalars
+            assert 0.0 <= scalars["custom/actions/left_fraction"][-1][1] <= 1.0
+        if name == "training_steps_curriculum.py":
+            widths = [value for _, value in scalars["custom/init_half_width"]]
+            assert widths[0] == pytest.approx(0.05) and widths[-1] > 0.06  # the range grew with training steps
+        if name == "performance_curriculum.py":
+            assert "custom/level" in scalars
+
+
+def test_minigrid_example_evaluates_held_out_levels(tmp_path):
+    _run_example("minigrid_plr.py", tmp_path)
+    args = [f"--train_dir={tmp_path}", "--experiment=example", "--eval_tasks=test", "--test_tasks=1000:1006"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES_DIR / "minigrid_plr.py"), "eval", *args, "--eval_episodes_per_task=1"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    data = json.loads((tmp_path / "example" / "eval" / "eval.json").read_text())
+    assert sorted(int(e["task"]) for e in data["episodes"]) == list(range(1000, 1006))
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name.removesuffix(".py"), EXAMPLES_DIR / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_performance_curriculum_moves_levels_on_the_last_n_episodes():
+    import gymnasium as gym
+
+    example = _load("performance_curriculum.py")
+    env = example.PerformanceCurriculumCartPole(gym.make("CartPole-v1"), window=4)
+    levels = []
+    for episode_return in [450, 450, 450, 300, 480, 480, 480, 480, 10, 10, 10, 10, 10]:
+        env._end_of_episode(float(episode_return))
+        levels.append(env.level)
+    # mean of 4 = 412.5 >= 400: up; window restarts; 4 x 480: up; 4 x 10 (mean < 100): down
+    assert levels == [0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 1, 1]
+    obs, _ = env.reset(seed=0)
+    assert abs(obs).max() <= example.LEVELS[1]
+
+
+def test_training_steps_curriculum_follows_the_training_info():
+    import gymnasium as gym
+
+    example = _load("training_steps_curriculum.py")
+    env = example.TrainingStepsCartPole(gym.make("CartPole-v1"), ramp_steps=1000)
+    widths = []
+    for steps in (0, 250, 1000, 5000):
+        env.set_training_info({"approx_total_training_steps": steps})
+        obs, _ = env.reset(seed=steps)
+        widths.append(env.half_width)
+        assert abs(obs).max() <= env.half_width
+    assert widths == pytest.approx([0.05, 0.1, 0.25, 0.25])
