@@ -206,7 +206,7 @@ class TaskSampler:
         if tasks.ndim != 2 or dones.shape != tasks.shape:
             raise ValueError(f"tasks and dones must both be [T, B], got {tasks.shape} and {dones.shape}")
         num_steps, num_cols = tasks.shape
-        if num_steps == 0:
+        if tasks.size == 0:
             return
         actor_ids = np.arange(num_cols) if actor_ids is None else np.asarray(actor_ids, dtype=np.int64).reshape(-1)
         if actor_ids.shape != (num_cols,) or actor_ids.min() < 0 or actor_ids.max() >= self.num_actors:
