@@ -1,0 +1,17 @@
+"""Built-in envs, registered when the env registry first looks a name up (so `--env=cartpole_curriculum` needs
+no user code). A name the user registered first keeps the user's registration."""
+
+from sf_curric.envs import registry
+from sf_curric.envs.builtin.cartpole_curriculum import make_cartpole_curriculum, task_space
+
+BUILTIN_ENVS = ("cartpole_curriculum",)
+
+
+def _register_builtins() -> None:
+    if "cartpole_curriculum" not in registry._REGISTRY:
+        registry.register_env(
+            "cartpole_curriculum", make_cartpole_curriculum, task_space=task_space(), curriculum="simple_box"
+        )
+
+
+_register_builtins()

@@ -1,0 +1,69 @@
+"""`cartpole_curriculum`: CartPole whose initial state is drawn from a task range `(low, high)`.
+
+The Syllabus README's example, for gymnasium 1.x: a task is the range from which every component of the initial
+state (cart position and velocity, pole angle and angular velocity) is drawn; `SimpleBoxCurriculum` widens it
+from +-0.06 towards +-0.3 each time the agent keeps the pole up long enough. Task completion is the fraction of
+the maximum return (500) reached so far in the episode.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.spaces import Box
+
+from sf_curric.curricula.task_space import BoxTaskSpace
+from sf_curric.envs.task_wrapper import TaskWrapper
+
+MAX_RETURN = 500.0
+DEFAULT_TASK = (-0.05, 0.05)  # gymnasium's own initial-state range
+
+
+def task_space() -> Box:
+    """Ranges `(low, high)` inside [-0.3, 0.3]."""
+    return Box(-0.3, 0.3, shape=(2,), dtype=np.float64)
+
+
+class CartPoleInitRange(TaskWrapper):
+    """CartPole with a task: the range `(low, high)` of the uniform initial state.
+
+    Args:
+        env: a CartPole env (e.g. `gym.make("CartPole-v1")`).
+
+    Example:
+        >>> env = CartPoleInitRange(gym.make("CartPole-v1"))
+        >>> obs, info = env.reset(seed=0, new_task=(-0.1, 0.1))
+    """
+
+    def __init__(self, env: gym.Env) -> None:
+        super().__init__(env, task_space=BoxTaskSpace(task_space()), default_task=DEFAULT_TASK)
+        self.total_reward = 0.0
+
+    def change_task(self, new_task: Any) -> None:
+        low, high = (float(x) for x in new_task)
+        if low > high:
+            raise ValueError(f"a CartPole task is a range (low, high) with low <= high, got {tuple(new_task)}")
+        self.low, self.high = low, high
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None, **kwargs: Any):
+        """Reset CartPole, then redraw its state uniformly from the task's range."""
+        obs, info = super().reset(seed=seed, options=options, **kwargs)
+        cartpole = self.env.unwrapped
+        cartpole.state = cartpole.np_random.uniform(low=self.low, high=self.high, size=(4,))
+        self.total_reward = 0.0
+        return np.array(cartpole.state, dtype=np.float32), info
+
+    def _task_completion(self, obs: Any, rew: Any, terminated: bool, truncated: bool, info: dict) -> float:
+        self.total_reward += float(rew)
+        return self.total_reward / MAX_RETURN
+
+
+def make_cartpole_curriculum(render_mode: str | None = None) -> gym.Env:
+    """One `cartpole_curriculum` env (registered as a built-in env).
+
+    Args:
+        render_mode: gymnasium render mode, e.g. "rgb_array".
+    """
+    return CartPoleInitRange(gym.make("CartPole-v1", render_mode=render_mode))
