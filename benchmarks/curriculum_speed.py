@@ -114,6 +114,20 @@ def main() -> None:
     rows.append((f"PLR.update_with_rollout [{t_len}x{b}] (per rollout)", per_rollout))
     rows.append((f"PLR.update_with_rollout [{t_len}x{b}] (per env step)", per_rollout / (t_len * b)))
 
+    cycle = _plr_all_seen(n, b)
+
+    def rollout_then_resets() -> None:
+        # the trainer's cycle: one rollout update (scores change, rank weights are rebuilt), then env resets
+        cycle.update_with_rollout(tasks, dones, values, advantages, ids)
+        cycle.sample(int(dones.sum()))
+
+    rows.append(
+        (
+            f"PLR rollout update + {int(dones.sum())} samples (per rollout)",
+            _time_per_call(rollout_then_resets, 50, repeat),
+        )
+    )
+
     stream = _plr_all_seen(n, b)
     step_tasks = list(rng.integers(n, size=b))
     metrics = {

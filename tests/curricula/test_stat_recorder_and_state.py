@@ -124,3 +124,11 @@ def test_state_dict_round_trip_continues_identically(name):
     got = _feed(b, rng, 5)
     np.testing.assert_equal(got, expected)
     assert a.metrics() == b.metrics()
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_requires_flags_are_bool_properties(name):
+    curriculum = FACTORIES[name](0)
+    for flag in ("requires_step_updates", "requires_episode_updates", "requires_learner_updates"):
+        assert isinstance(getattr(type(curriculum), flag), property)
+        assert isinstance(getattr(curriculum, flag), bool)
