@@ -250,6 +250,16 @@ class Curriculum:
         if self.stat_recorder is not None and task is not None:
             self.stat_recorder.record(episode_return, length, task, env_id)
 
+    def update_on_episode_extra_stats(self, task: Any, extra_stats: Dict[str, Any], env_id: int | None = None) -> None:
+        """Custom end-of-episode statistics (`info["episode_extra_stats"]`, e.g. a win flag), after
+        `update_on_episode`. The base class ignores them.
+
+        Args:
+            task: the task the episode ran.
+            extra_stats: the env's dict of statistics (nested dicts allowed).
+            env_id: index of the environment.
+        """
+
     def update_on_demand(self, metrics: Any) -> None:
         """Learner-side update (scores, losses). The base class has none; PLR overrides it.
 

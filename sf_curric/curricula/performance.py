@@ -14,7 +14,8 @@ class PerformanceCurriculum(Curriculum):
     """Difficulty levels in task order (easiest first), promoted by recent performance.
 
     The agent's performance on a level is the mean of `metric` over its last `window` episodes on that
-    level (episode return, or the final task progress). When the window is full and the mean reaches
+    level: the episode return, the final task progress, or any entry of the env's
+    `info["episode_extra_stats"]` (e.g. a win flag; nested keys as "a/b"). When the window is full and the mean reaches
     `promote_threshold` the curriculum moves one level up; with `demote_threshold` set it moves one level
     down when the mean falls to it (and forgets that lower level's window, so promotion must be earned
     again). This needs no signal from the training loop, only episode results (Sample Factory's approach
@@ -25,7 +26,8 @@ class PerformanceCurriculum(Curriculum):
         task_space: a finite task space whose task order is the difficulty order.
         promote_threshold: mean metric needed to move up.
         window: N, number of recent episodes averaged per level.
-        metric: "return" (episode return) or "progress" (task progress reported at episode end).
+        metric: "return" (episode return), "progress" (task progress reported at episode end), or the key of
+            an episode extra statistic.
         demote_threshold: mean metric at which to move down, or None never to move down.
         replay_easier: probability of sampling one of the easier levels instead of the current one.
         start_level: index of the first level.
@@ -51,8 +53,8 @@ class PerformanceCurriculum(Curriculum):
         super().__init__(task_space, **kwargs)
         if not self.task_space.is_finite:
             raise ValueError(f"PerformanceCurriculum needs a finite task space of levels, got {self.task_space!r}")
-        if metric not in ("return", "progress"):
-            raise ValueError(f"metric must be 'return' or 'progress', got {metric!r}")
+        if not isinstance(metric, str) or not metric:
+            raise ValueError(f"metric must be 'return', 'progress' or an episode_extra_stats key, got {metric!r}")
         if window < 1:
             raise ValueError(f"window must be >= 1, got {window}")
         if demote_threshold is not None and demote_threshold >= promote_threshold:
@@ -79,16 +81,32 @@ class PerformanceCurriculum(Curriculum):
     def update_on_episode(
         self, episode_return: float, length: int = 0, task: Any = None, progress: Any = None, env_id: int | None = None
     ) -> None:
-        """Add the episode to its level's window and move level when the window's mean says so."""
+        """Add the episode's return or progress to its level's window (other metrics come as extra stats)."""
         super().update_on_episode(episode_return, length, task, progress, env_id)
-        if task is None:
+        if task is None or self.metric not in ("return", "progress"):
             return
         if self.metric == "progress":
             if progress is None:
                 raise ValueError("PerformanceCurriculum(metric='progress') needs episodes reported with a progress")
-            value = float(progress)
+            self._record(task, float(progress))
         else:
-            value = float(episode_return)
+            self._record(task, float(episode_return))
+
+    def update_on_episode_extra_stats(self, task: Any, extra_stats: Dict[str, Any], env_id: int | None = None) -> None:
+        """Add the episode's `metric` entry of `info["episode_extra_stats"]` to its level's window."""
+        if task is None or self.metric in ("return", "progress"):
+            return
+        value: Any = extra_stats
+        for key in self.metric.split("/"):
+            if not isinstance(value, dict) or key not in value:
+                raise ValueError(
+                    f"episode_extra_stats has no {self.metric!r} (keys: {sorted(extra_stats)}); set the metric to "
+                    "one of them, or report it in info['episode_extra_stats']"
+                )
+            value = value[key]
+        self._record(task, float(value))
+
+    def _record(self, task: Any, value: float) -> None:
         level = self._index(task)
         self.history.setdefault(level, deque(maxlen=self.window)).append(value)
         if level != self.level:

@@ -219,6 +219,10 @@ class SequentialCurriculum(Curriculum):
         self.current_curriculum.update_on_episode(episode_return, length, task, progress, env_id)
         self.check_stopping_conditions()
 
+    def update_on_episode_extra_stats(self, task: Any, extra_stats: Dict[str, Any], env_id: int | None = None) -> None:
+        """Pass custom episode statistics on to the current stage."""
+        self.current_curriculum.update_on_episode_extra_stats(task, extra_stats, env_id)
+
     def update_task_progress(self, task: Any, progress: Any, env_id: int | None = None) -> None:
         """Pass task progress on to the current stage, then check its stopping condition."""
         super().update_task_progress(task, progress, env_id)

@@ -197,3 +197,14 @@ def test_performance_curriculum_progress_metric_and_replay_easier():
     assert writer.scalars["curriculum/level"] == (3.0, 1)
     with pytest.raises(ValueError, match="progress"):
         cur.update_on_episode(0.0, 5, 3)
+
+
+def test_performance_curriculum_on_a_custom_episode_stat():
+    cur = PerformanceCurriculum(Discrete(3), promote_threshold=0.5, window=2, metric="match/win")
+    cur.update_on_episode(-5.0, 10, 0)  # the return does not count for this metric
+    cur.update_on_episode_extra_stats(0, {"match": {"win": 1.0}})
+    assert cur.level == 0
+    cur.update_on_episode_extra_stats(0, {"match": {"win": 0.0}})
+    assert cur.level == 1 and cur.total_episodes == 1
+    with pytest.raises(ValueError, match="has no 'match/win'"):
+        cur.update_on_episode_extra_stats(1, {"kills": 3})
