@@ -8,6 +8,7 @@ needed, so a reset normally finds its task already local.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections import deque
 from typing import Any, Deque, List
@@ -44,7 +45,11 @@ class CurriculumActor:
     """
 
     def __init__(self, curriculum: Any, args: tuple = (), kwargs: dict | None = None) -> None:
-        self.curriculum = curriculum(*args, **(kwargs or {})) if isinstance(curriculum, type) else curriculum
+        if isinstance(curriculum, type):
+            self.curriculum = curriculum(*args, **(kwargs or {}))
+        else:
+            # Ray hands over numpy arrays read-only (zero-copy from its object store); the curriculum must own its state
+            self.curriculum = copy.deepcopy(curriculum)
         self.task_space = self.curriculum.task_space
         self._next_env_id = 0
         self.num_updates = 0

@@ -124,8 +124,10 @@ def test_full_update_queue_blocks_and_drops_nothing():
         SlowCurriculum(NUM_TASKS, step_updates=True), update_queue_bytes=3000
     )
 
-    def make_env():
-        return MultiProcessingSyncWrapper(CountingEnv(1, NUM_TASKS), task_queue, update_queue, timeout=30)
+    def make_env():  # 20 tasks in hand let each env run far ahead of the curriculum
+        return MultiProcessingSyncWrapper(
+            CountingEnv(1, NUM_TASKS), task_queue, update_queue, buffer_size=20, timeout=30
+        )
 
     envs = gym.vector.AsyncVectorEnv([make_env] * 4, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
     try:

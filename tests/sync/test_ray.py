@@ -15,13 +15,6 @@ pytestmark = pytest.mark.ray
 NUM_TASKS = 7
 
 
-@pytest.fixture(scope="module")
-def ray_cluster():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    yield
-    ray.shutdown()
-
-
 @ray.remote(num_cpus=0.5)
 class EnvRunner:
     """Steps one synced env with constant actions, like an RLlib env runner would."""
