@@ -106,9 +106,7 @@ class Learner:
         self.cfg = cfg
         self.device = resolve_device(cfg.device) if device is None else torch.device(device)
         self.model = ActorCritic(obs_space, action_space, cfg).to(self.device)
-        self.optimizer = torch.optim.Adam(
-            self.model.parameters(), lr=cfg.learning_rate, betas=(cfg.adam_beta1, cfg.adam_beta2), eps=cfg.adam_eps
-        )
+        self.optimizer = _make_adam(self.model, cfg)
         self.version = 0
 
     def _schedule(self, initial: float, schedule: str, env_steps: int) -> float:
@@ -160,6 +158,15 @@ class Learner:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.version = int(state["version"])
+
+
+def _make_adam(model: torch.nn.Module, cfg: argparse.Namespace) -> torch.optim.Adam:
+    kwargs = {"lr": cfg.learning_rate, "betas": (cfg.adam_beta1, cfg.adam_beta2), "eps": cfg.adam_eps}
+    try:
+        # The fused kernel is several times faster than the per-tensor loop torch uses on CPU by default.
+        return torch.optim.Adam(model.parameters(), fused=True, **kwargs)
+    except RuntimeError:  # torch < 2.4 has no fused Adam on CPU
+        return torch.optim.Adam(model.parameters(), **kwargs)
 
 
 def _validate(cfg: argparse.Namespace) -> None:
