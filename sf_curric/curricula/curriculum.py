@@ -136,7 +136,9 @@ class Curriculum:
 
     def _uniform_tasks(self, k: int) -> list:
         if self._task_list is not None:
-            return [self._task_list[i] for i in self.rng.integers(len(self._task_list), size=k)]
+            # floor(u * n): uniform over the list, and much cheaper per call than Generator.integers
+            indices = (self.rng.random(k) * len(self._task_list)).astype(np.int64)
+            return [self._task_list[i] for i in indices.tolist()]
         return [self.task_space.sample() for _ in range(k)]
 
     def _sample_cdf(self) -> np.ndarray:

@@ -100,7 +100,7 @@ def test_random_start_tasks_are_uniform_then_curriculum():
     cur = Fixed(Discrete(5), random_start_tasks=3, seed=9)
     first = cur.sample(5)
     rng = np.random.default_rng(9)
-    uniform = rng.integers(5, size=3).tolist()
+    uniform = (rng.random(3) * 5).astype(int).tolist()
     p = np.arange(1, 6) / 15
     rest = np.searchsorted(np.cumsum(p), rng.random(2) * p.sum(), side="right").tolist()
     assert first == uniform + rest
@@ -153,11 +153,11 @@ def test_set_training_info():
 
 def test_domain_randomization_seeded_values():
     cur = DomainRandomization(Discrete(10), seed=0)
-    assert cur.sample(6) == np.random.default_rng(0).integers(10, size=6).tolist()
+    assert cur.sample(6) == (np.random.default_rng(0).random(6) * 10).astype(int).tolist()
     assert cur._sample_distribution() == [0.1] * 10
     assert cur.metrics()["curriculum/entropy"] == pytest.approx(np.log(10))
     md = DomainRandomization(MultiDiscrete([2, 3]), seed=1)
-    idx = np.random.default_rng(1).integers(6, size=4)
+    idx = (np.random.default_rng(1).random(4) * 6).astype(int)
     assert md.sample(4) == [(int(i) // 3, int(i) % 3) for i in idx]
 
 

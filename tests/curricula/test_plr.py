@@ -131,7 +131,7 @@ def test_random_and_sequential_strategies():
     s = _sampler(n=3, strategy="sequential")
     assert [s.sample_index() for _ in range(5)] == [0, 1, 2, 0, 1]
     r = _sampler(n=6, strategy="random", seed=2)
-    assert [r.sample_index() for _ in range(5)] == np.random.default_rng(2).integers(6, size=5).tolist()
+    assert [r.sample_index() for _ in range(5)] == (np.random.default_rng(2).random(5) * 6).astype(int).tolist()
     r.update_with_rollout(np.zeros((2, 1), int), np.ones((2, 1), bool), advantages=np.ones((2, 1)))
     assert not r.seen.any()
 

@@ -452,7 +452,7 @@ class TaskSampler:
     def sample_index(self) -> int:
         """Draw the index of the next task (and age every task's staleness by one)."""
         if self.strategy == "random":
-            return int(self.rng.integers(self.num_tasks))
+            return int(self.rng.random() * self.num_tasks)
         if self.strategy == "sequential":
             index = self.next_task_index
             self.next_task_index = (index + 1) % self.num_tasks
