@@ -2,8 +2,9 @@
 
 Run from the repository root (installs Sample Factory into benchmarks/.venv-sf on first use):
 
-    python benchmarks/throughput.py                 # everything, 1 seed, 1M frames
-    python benchmarks/throughput.py --frames=300000 --skip_sf    # quick look at sf_curric only
+    python benchmarks/throughput.py                          # everything, 1 seed
+    python benchmarks/throughput.py --seeds 1 2 3            # medians over 3 seeds
+    python benchmarks/throughput.py --skip_sf --skip_sampling   # sf_curric learning runs only
 
 Sections (each prints a table):
   1. CartPole-v1 learning runs, same model (MLP 64-64, no RNN), workers and envs for both:
@@ -14,11 +15,13 @@ Sections (each prints a table):
      the raw step rate of a gymnasium SyncVectorEnv with random actions.
 """
 
+import argparse
 import os
 import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -164,3 +167,188 @@ SF_REWARD_RE = r"Avg episode reward: \[\(0, '([-0-9.]+)'"
 SFC_FPS_RE = r"FPS[:= ]+([0-9.]+|nan)"
 SFC_FRAMES_RE = r"env steps[:= ]+(\d+)"
 SFC_REWARD_RE = r"avg return[^:=]*[:= ]+([-0-9.]+)"
+
+
+# sf_curric's settings for the learning runs (model MLP 64-64 tanh, as given to Sample Factory too): short
+# rollouts, 4 epochs of 4 minibatches per 1024-sample batch (solves CartPole in ~150k frames).
+SFC_LEARNING_ARGS = [
+    "--rollout=16", "--batch_size=256", "--num_batches_per_epoch=4", "--num_epochs=4", "--device=cpu",
+    "--encoder_mlp_layers", "64", "64", "--nonlinearity=tanh", f"--stop_when_avg_return={SOLVED}",
+    "--progress_interval_sec=5", "--save_every_sec=100000",
+]  # fmt: skip
+
+
+def median(values: List[Optional[float]]) -> Optional[float]:
+    """Median of the values that are not None (None when there are none)."""
+    present = [v for v in values if v is not None]
+    return statistics.median(present) if present else None
+
+
+def fmt(value: Optional[float], spec: str = ",.0f") -> str:
+    return "-" if value is None or value != value else format(value, spec)
+
+
+def learning_section(args) -> List[str]:
+    """CartPole learning runs of both trainers; returns markdown table lines."""
+    rows = {}
+    with tempfile.TemporaryDirectory(prefix="sfc_bench_") as train_dir:
+        for name, fn in (("sf_curric", run_sf_curric), ("Sample Factory 2.1.1", run_sample_factory)):
+            if name != "sf_curric" and args.skip_sf:
+                continue
+            if name != "sf_curric":
+                ensure_sample_factory()
+            runs = []
+            for seed in args.seeds:
+                res = fn(args, train_dir, seed)
+                print(
+                    f"  {name} seed {seed}: FPS {fmt(res['fps'])}, solved at {fmt(res['solved_frames'])} frames / "
+                    f"{fmt(res['solved_s'], '.1f')} s, wall {res['wall_s']:.1f} s, peak PSS "
+                    f"{res['peak_pss_bytes'] / 2**30:.2f} GiB (exit {res['returncode']})",
+                    flush=True,
+                )
+                if res["returncode"] != 0:
+                    print("\n".join(res["tail"]), flush=True)
+                runs.append(res)
+            rows[name] = {
+                "fps": median([r["fps"] for r in runs]),
+                "solved_frames": median([r["solved_frames"] for r in runs]),
+                "solved_s": median([r["solved_s"] for r in runs]),
+                "wall_s": median([r["wall_s"] for r in runs]),
+                "pss_gib": median([r["peak_pss_bytes"] / 2**30 for r in runs]),
+            }
+    lines = [
+        f"CartPole-v1, {args.num_workers} workers x {args.num_envs_per_worker} envs, MLP 64-64, medians over seeds "
+        f"{args.seeds}, up to {args.frames:,} frames (runs stop at avg return >= {SOLVED:.0f})",
+        "",
+        "| trainer | FPS (median of 10-s reports) | frames to avg >= 475 | seconds to avg >= 475 | wall (s) "
+        "| peak PSS (GiB) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, r in rows.items():
+        lines.append(
+            f"| {name} | {fmt(r['fps'])} | {fmt(r['solved_frames'])} | {fmt(r['solved_s'], '.1f')} | "
+            f"{fmt(r['wall_s'], '.1f')} | {fmt(r['pss_gib'], '.2f')} |"
+        )
+    if len(rows) == 2:
+        ours, theirs = rows["sf_curric"], rows["Sample Factory 2.1.1"]
+
+        def ratio(key: str) -> str:
+            a, b = ours[key], theirs[key]
+            return "-" if a is None or b is None or b == 0 else f"{a / b:.2f}x"
+
+        lines.append(
+            f"| ratio sf_curric / SF | {ratio('fps')} | {ratio('solved_frames')} | {ratio('solved_s')} | "
+            f"{ratio('wall_s')} | {ratio('pss_gib')} |"
+        )
+    return lines
+
+
+def raw_vector_env_rate(env_id: str, num_envs: int, seconds: float) -> float:
+    """Steps/s of a gymnasium SyncVectorEnv with random actions (one process, gymnasium's autoreset)."""
+    import gymnasium as gym
+
+    venv = gym.vector.SyncVectorEnv([lambda: gym.make(env_id) for _ in range(num_envs)])
+    venv.reset(seed=0)
+    venv.action_space.seed(0)
+    actions = [venv.action_space.sample() for _ in range(64)]
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        venv.step(actions[steps // num_envs % 64])
+        steps += num_envs
+    rate = steps / (time.perf_counter() - start)
+    venv.close()
+    return rate
+
+
+def sampling_only_rate(env_id: str, num_workers: int, num_envs: int, seconds: float) -> Dict:
+    """Steps/s of sf_curric's parallel sampler without learning (policy inference included) and peak PSS."""
+    sys.path.insert(0, str(ROOT))
+    from sf_curric.algo.learner import Learner
+    from sf_curric.algo.parallel.sampler import ParallelSampler
+    from sf_curric.cfg.arguments import default_cfg
+    from sf_curric.envs.registry import make_env
+
+    cfg = default_cfg(
+        env_id, num_workers=num_workers, num_envs_per_worker=num_envs, rollout=32, device="cpu", seed=0,
+        batch_size=32 * num_envs, num_batches_per_epoch=1, encoder_mlp_layers=[64, 64], nonlinearity="tanh",
+    )  # fmt: skip
+    probe = make_env(cfg)
+    learner = Learner(cfg, probe.observation_space, probe.action_space)
+    probe.close()
+    sampler = ParallelSampler(cfg, learner)
+    me = psutil.Process()
+    try:
+        sampler.wait_for_workers()
+        warmup_end = time.perf_counter() + 1.0
+        while time.perf_counter() < warmup_end:
+            sampler.get_batch()
+        before = dict(sampler.timing())
+        steps, peak, start = 0, 0, time.perf_counter()
+        next_pss = start
+        while time.perf_counter() - start < seconds:
+            steps += sampler.get_batch().env_steps
+            if time.perf_counter() >= next_pss:
+                peak, next_pss = max(peak, tree_pss(me)), next_pss + 0.5
+        elapsed = time.perf_counter() - start
+        timing = {k: v - before.get(k, 0.0) for k, v in sampler.timing().items()}
+    finally:
+        sampler.close()
+    busy = timing.get("env_step", 0.0) + timing.get("inference", 0.0)
+    return {
+        "fps": steps / elapsed,
+        "pss_gib": peak / 2**30,
+        "inference_share": timing.get("inference", 0.0) / busy if busy else float("nan"),
+    }
+
+
+def sampling_section(args) -> List[str]:
+    """Sampling only (no learning) against the raw vector-env rate; returns markdown table lines."""
+    raw = raw_vector_env_rate("CartPole-v1", args.num_envs_per_worker, args.sampling_seconds)
+    lines = [
+        f"Sampling only (no learning), CartPole-v1, {args.num_envs_per_worker} envs per worker, rollout 32, "
+        f"{args.sampling_seconds:.0f} s each; raw = gymnasium SyncVectorEnv({args.num_envs_per_worker}) with random "
+        "actions in one process",
+        "",
+        "| setup | steps/s | vs raw (1 process) | inference share of worker time | peak PSS (GiB) |",
+        "|---|---|---|---|---|",
+        f"| raw SyncVectorEnv, 1 process | {raw:,.0f} | 100% | - | - |",
+    ]
+    for workers in sorted({1, args.num_workers}):
+        res = sampling_only_rate("CartPole-v1", workers, args.num_envs_per_worker, args.sampling_seconds)
+        print(f"  sampling only, {workers} worker(s): {res['fps']:,.0f} steps/s (raw {raw:,.0f})", flush=True)
+        lines.append(
+            f"| sf_curric, {workers} worker process(es) | {res['fps']:,.0f} | {100 * res['fps'] / raw:.0f}% | "
+            f"{100 * res['inference_share']:.0f}% | {res['pss_gib']:.2f} |"
+        )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--frames", type=int, default=1_000_000, help="Frame budget of each learning run.")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1], help="Seeds of the learning runs.")
+    parser.add_argument("--num_workers", type=int, default=2)
+    parser.add_argument("--num_envs_per_worker", type=int, default=32)
+    parser.add_argument("--timeout", type=float, default=600.0, help="Seconds before a learning run is killed.")
+    parser.add_argument("--sampling_seconds", type=float, default=10.0)
+    parser.add_argument("--sf_serial", action="store_true", help="Sample Factory in --serial_mode.")
+    parser.add_argument("--skip_sf", action="store_true", help="Only sf_curric in the learning section.")
+    parser.add_argument("--skip_learning", action="store_true")
+    parser.add_argument("--skip_sampling", action="store_true")
+    args = parser.parse_args()
+    args.sfc_args = SFC_LEARNING_ARGS
+
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start", flush=True)
+    tables = []
+    if not args.skip_learning:
+        tables.append(learning_section(args))
+    if not args.skip_sampling:
+        tables.append(sampling_section(args))
+    print(f"load average {os.getloadavg()[0]:.1f} at the end", flush=True)
+    for lines in tables:
+        print()
+        print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

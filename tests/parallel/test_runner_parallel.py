@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_two_worker_async_run_solves_cartpole(tmp_path):
     cfg = default_cfg(
         "CartPole-v1", train_dir=str(tmp_path), experiment="solve", serial_mode=False, async_rl=True,
-        num_workers=2, num_envs_per_worker=8, batch_size=256, num_batches_per_epoch=2, num_epochs=4,
+        num_workers=2, num_envs_per_worker=32, rollout=16, batch_size=256, num_batches_per_epoch=4, num_epochs=4,
         train_for_env_steps=400_000, stop_when_avg_return=475.0, seed=1, save_every_sec=1000,
     )  # fmt: skip
     result = Runner(cfg).run()
