@@ -3,8 +3,8 @@ episodes) within a fixed env-step budget, in serial mode."""
 
 from sf_curric.train import run
 
-# With this 150k horizon of the linear schedules, seeds 1, 2, 3 reached 475 after 66k, 70k and 64k env steps
-#: the budget leaves a margin of more than 2x.
+# With this 150k horizon of the linear schedules, seeds 1, 2, 3 reached 475 after 66k, 70k and 64k env steps:
+# the budget leaves a margin of more than 2x.
 BUDGET = 150_000
 
 
