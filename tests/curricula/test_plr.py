@@ -340,3 +340,16 @@ def test_staleness_transforms(transform):
     np.testing.assert_allclose(s.sample_weights(), expected)
     counts = np.bincount([s.sample_index() for _ in range(2000)], minlength=4)
     assert counts.min() > 0  # replays of every seen level and first visits of level 2
+
+
+def test_torch_rollouts_are_accepted():
+    torch = pytest.importorskip("torch")
+    plr = PrioritizedLevelReplay(Discrete(4), num_processes=2, staleness_coef=0.0)
+    plr.update_with_rollout(
+        tasks=torch.tensor([[1, 2], [1, 2]]),
+        dones=torch.tensor([[False, False], [True, False]]),
+        values=torch.zeros(3, 2),
+        advantages=torch.tensor([[1.0, 5.0], [3.0, 5.0]]),
+        actor_ids=torch.tensor([0, 1]),
+    )
+    assert plr.task_sampler.task_scores[1] == pytest.approx(2.0) and plr.task_sampler.partial_task.tolist() == [-1, 2]
