@@ -353,3 +353,18 @@ def test_torch_rollouts_are_accepted():
         actor_ids=torch.tensor([0, 1]),
     )
     assert plr.task_sampler.task_scores[1] == pytest.approx(2.0) and plr.task_sampler.partial_task.tolist() == [-1, 2]
+
+
+def test_streamed_policy_strategy_matches_direct_rollout():
+    rng = np.random.default_rng(3)
+    t_max, b, n, a = 4, 2, 5, 3
+    kwargs = dict(num_steps=t_max, num_processes=b, strategy="least_confidence", action_space=Discrete(a))
+    stream, direct = PrioritizedLevelReplay(Discrete(n), **kwargs), PrioritizedLevelReplay(Discrete(n), **kwargs)
+    tasks = rng.integers(n, size=(t_max, b))
+    dones = rng.random((t_max, b)) < 0.4
+    logits = rng.normal(size=(t_max, b, a))
+    for t in range(t_max):
+        stream.update({"dones": dones[t], "tasks": tasks[t], "action_log_dist": logits[t]})
+    direct.update_with_rollout(tasks, dones, action_log_dists=logits)
+    np.testing.assert_allclose(stream.task_sampler.task_scores, direct.task_sampler.task_scores, rtol=1e-12)
+    assert stream.task_sampler.seen.any()
