@@ -127,6 +127,21 @@ class TaskQueue(ShareableQueue):
         self._env_id_token = ShareableQueue(max_size_bytes=4096)
         self._env_id_token.put(0)
 
+    def attach_local_server(self, server: Any) -> None:
+        """Let wrappers in the server's own process call it directly (not pickled: other processes use the queues)."""
+        self._local_server = server
+        self._local_pid = os.getpid()
+
+    def local_server(self) -> Any:
+        """The server object when called from the process that hosts it, else None."""
+        server = self.__dict__.get("_local_server")
+        return server if server is not None and self._local_pid == os.getpid() else None
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state.pop("_local_server", None)
+        return state
+
     def next_env_id(self, timeout: float) -> int:
         """A new env id, unique among all wrappers that share this queue (0, 1, 2, ... in creation order)."""
         try:

@@ -168,6 +168,25 @@ class MultiProcessingCurriculumWrapper:
             self._undelivered.pop(0)
             self.num_tasks_sent += 1
 
+    def local_exchange(self, msgs: List[Any], num_tasks: int) -> list:
+        """Apply updates and sample tasks synchronously, for env wrappers that run in this same process.
+
+        Envs in the curriculum's own process (e.g. gymnasium `SyncVectorEnv`, CleanRL's default) skip the queues:
+        a queue round trip there would only hand the GIL back and forth between the env loop and the server thread.
+
+        Args:
+            msgs: updates to apply, in order.
+            num_tasks: how many (decoded) tasks to return.
+        """
+        self._raise_if_crashed()
+        if self.status.state == STOPPED:
+            raise CurriculumServerError(f"no task: {self.status.why_unavailable()}")
+        with self._lock:
+            for msg in msgs:
+                apply_update(self.curriculum, msg, self._task_space.decode)
+            self.num_updates += len(msgs)
+            return self.curriculum.sample(num_tasks) if num_tasks else []
+
     # --- the curriculum interface (main process) ------------------------------------------------------------
     def _raise_if_crashed(self) -> None:
         if self._error is not None:
@@ -278,5 +297,6 @@ def make_multiprocessing_curriculum(
     task_queue = TaskQueue(curriculum.task_space, requires_step, max_size_bytes=task_queue_bytes)
     update_queue = UpdateQueue(max_size_bytes=update_queue_bytes)
     wrapper = MultiProcessingCurriculumWrapper(curriculum, task_queue, update_queue)
+    task_queue.attach_local_server(wrapper)
     wrapper.start()
     return wrapper, task_queue, update_queue

@@ -107,7 +107,10 @@ class MultiProcessingSyncWrapper(gym.Wrapper):
                 self.env_id = self.task_queue.next_env_id(self.timeout)
             self._recorder = EpisodeRecorder(self.env_id, self._update_on_step, self._batch_size)
         self._recorder.start_episode()
-        if new_task is _NO_TASK:
+        local = self.task_queue.local_server()
+        if new_task is _NO_TASK and local is not None:
+            new_task = local.local_exchange([], 1)[0]
+        elif new_task is _NO_TASK:
             if not self._request_sent_ahead:
                 # ask for the replacement first, so that the server samples it while this env resets
                 requested = 1 if self._buffer_requested else 1 + self.buffer_size
@@ -127,6 +130,10 @@ class MultiProcessingSyncWrapper(gym.Wrapper):
             raise gym.error.ResetNeeded("call reset() before step(): the first reset fetches the first task")
         obs, rew, terminated, truncated, info = self.env.step(action)
         msgs = self._recorder.record_step(self._encoded_task, obs, rew, terminated, truncated, info)
+        local = self.task_queue.local_server() if msgs else None
+        if local is not None:
+            local.local_exchange(msgs, 0)
+            return obs, rew, terminated, truncated, info
         if (terminated or truncated) and self._buffer_requested and not self._request_sent_ahead:
             # the next reset's replacement task travels with the episode report: one message round per episode
             msgs.append(TaskRequest(self.env_id, 1))
@@ -140,9 +147,13 @@ class MultiProcessingSyncWrapper(gym.Wrapper):
         if not self._closed and self._recorder is not None:
             self._closed = True
             batch = self._recorder.take_step_batch()
+            local = self.task_queue.local_server()
             if batch is not None:
                 try:
-                    self._send([batch], "the last step batch")
+                    if local is not None:
+                        local.local_exchange([batch], 0)
+                    else:
+                        self._send([batch], "the last step batch")
                 except CurriculumServerError as e:
                     log.warning("env %d could not report its last %d steps: %s", self.env_id, len(batch.tasks), e)
         super().close()

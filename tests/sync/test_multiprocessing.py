@@ -22,7 +22,7 @@ from tests.sync.helpers import CountingEnv, RoundRobinCurriculum, round_robin_co
 NUM_TASKS = 7
 
 
-def _run_vector(num_envs, length, episodes_per_env, step_updates, context=None, mode="same"):
+def _run_vector(num_envs, length, episodes_per_env, step_updates, context=None, mode="same", vector="async"):
     curriculum, task_queue, update_queue = make_multiprocessing_curriculum(
         RoundRobinCurriculum(NUM_TASKS, step_updates=step_updates)
     )
@@ -31,7 +31,10 @@ def _run_vector(num_envs, length, episodes_per_env, step_updates, context=None, 
         return MultiProcessingSyncWrapper(CountingEnv(length, NUM_TASKS), task_queue, update_queue)
 
     autoreset = gym.vector.AutoresetMode.SAME_STEP if mode == "same" else gym.vector.AutoresetMode.NEXT_STEP
-    envs = gym.vector.AsyncVectorEnv([make_env] * num_envs, context=context, autoreset_mode=autoreset)
+    if vector == "async":
+        envs = gym.vector.AsyncVectorEnv([make_env] * num_envs, context=context, autoreset_mode=autoreset)
+    else:  # in the curriculum's own process: the wrappers call the server directly
+        envs = gym.vector.SyncVectorEnv([make_env] * num_envs, autoreset_mode=autoreset)
     try:
         envs.reset(seed=0)
         actions = np.zeros(num_envs, dtype=np.int64)
@@ -97,6 +100,11 @@ def test_exactly_once_spawned_workers_next_step_autoreset():
     _check_exact(out, 4, 3, 60, step_updates=False)
 
 
+def test_exactly_once_in_process_sync_vector_env():
+    out = _run_vector(num_envs=3, length=4, episodes_per_env=50, step_updates=True, vector="sync")
+    _check_exact(out, 3, 4, 50, step_updates=True)
+
+
 def test_learner_updates_from_the_main_process():
     curriculum, task_queue, update_queue = make_multiprocessing_curriculum(RoundRobinCurriculum(NUM_TASKS))
     try:
@@ -146,17 +154,25 @@ def test_full_update_queue_blocks_and_drops_nothing():
     assert update_queue.max_size_bytes == 3000
 
 
+def _one_worker(task_queue, update_queue, length, **kwargs):
+    def make_env():
+        return MultiProcessingSyncWrapper(CountingEnv(length, NUM_TASKS), task_queue, update_queue, **kwargs)
+
+    return gym.vector.AsyncVectorEnv([make_env], autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+
+
 def test_message_larger_than_the_queue_is_a_clear_error():
     curriculum, task_queue, update_queue = make_multiprocessing_curriculum(
         RoundRobinCurriculum(NUM_TASKS, step_updates=True), update_queue_bytes=2000
     )
-    env = MultiProcessingSyncWrapper(CountingEnv(1000, NUM_TASKS), task_queue, update_queue, batch_size=500)
+    envs = _one_worker(task_queue, update_queue, 1000, batch_size=500)
     try:
-        env.reset()
+        envs.reset()
         with pytest.raises(ValueError, match="update_queue_bytes"):
             for _ in range(1000):
-                env.step(0)
+                envs.step(np.zeros(1, dtype=np.int64))
     finally:
+        envs.close(terminate=True)
         curriculum.stop()
 
 
@@ -164,24 +180,32 @@ def test_crashed_curriculum_is_reported_to_envs_and_learner():
     curriculum, task_queue, update_queue = make_multiprocessing_curriculum(
         RoundRobinCurriculum(NUM_TASKS, fail_after_episodes=2)
     )
-    env = MultiProcessingSyncWrapper(CountingEnv(2, NUM_TASKS), task_queue, update_queue, timeout=60)
-    start = time.monotonic()
-    with pytest.raises(CurriculumServerError, match="deliberate curriculum failure"):
-        for _ in range(20):
-            env.reset()
-            env.step(0)
-            env.step(0)
-    assert time.monotonic() - start < 5, "the crash was noticed by a timeout, not by the liveness check"
-    with pytest.raises(CurriculumServerError, match="crashed"):
-        curriculum.update_curriculum({"update_type": "on_demand", "metrics": {}})
+    envs = _one_worker(task_queue, update_queue, 2, timeout=60)
+    try:
+        envs.reset()
+        start = time.monotonic()
+        with pytest.raises(CurriculumServerError, match="deliberate curriculum failure"):
+            for _ in range(20):
+                envs.step(np.zeros(1, dtype=np.int64))
+        assert time.monotonic() - start < 5, "the crash was noticed by a timeout, not by the liveness check"
+        with pytest.raises(CurriculumServerError, match="crashed"):
+            curriculum.update_curriculum({"update_type": "on_demand", "metrics": {}})
+    finally:
+        envs.close(terminate=True)
 
 
 def test_stopped_server_is_a_clear_error():
     curriculum, task_queue, update_queue = make_multiprocessing_curriculum(RoundRobinCurriculum(NUM_TASKS))
-    env = MultiProcessingSyncWrapper(CountingEnv(2, NUM_TASKS), task_queue, update_queue)
+    envs = _one_worker(task_queue, update_queue, 2)
+    local_env = MultiProcessingSyncWrapper(CountingEnv(2, NUM_TASKS), task_queue, update_queue)
     curriculum.stop()
-    with pytest.raises(CurriculumServerError, match="stopped"):
-        env.reset()
+    try:
+        with pytest.raises(CurriculumServerError, match="stopped"):
+            envs.reset()
+        with pytest.raises(CurriculumServerError, match="stopped"):
+            local_env.reset()
+    finally:
+        envs.close(terminate=True)
 
 
 def _host(task_queue, update_queue, ready):
