@@ -50,7 +50,7 @@ EXAMPLES = {
     "custom_metrics.py": Example(),
     "minigrid_plr.py": Example(requires={"minigrid": 'pip install -e ".[minigrid]"'}),
     "procgen_plr.py": Example(
-        ["--num_envs_per_worker=1"], requires={"procgen": "its own venv, see the docstring of procgen_plr.py"}
+        requires={"procgen": "procgen2 in its own venv (see procgen_plr.py); SF_CURRIC_PROCGEN_PYTHON=that python"}
     ),
     "cleanrl_plr.py": Example(
         ["--total-timesteps", "256", "--num-envs", "2", "--num-steps", "32", "--num-levels", "8", "--vector", "sync"],
@@ -74,15 +74,23 @@ def _example_files():
     return sorted(p.name for p in EXAMPLES_DIR.glob("*.py") if p.name != "__init__.py")
 
 
-def _run_example(name, tmp_path, *extra, timeout=300):
-    spec = EXAMPLES.get(name, Example())
+def _interpreter(name, spec):
+    """This python, or for procgen a separate venv's python named by SF_CURRIC_PROCGEN_PYTHON."""
+    if name == "procgen_plr.py" and os.environ.get("SF_CURRIC_PROCGEN_PYTHON"):
+        return os.environ["SF_CURRIC_PROCGEN_PYTHON"]
     for module, how in spec.requires.items():
         if importlib.util.find_spec(module) is None:
             pytest.skip(f"{name} needs the optional {module!r} ({how})")
+    return sys.executable
+
+
+def _run_example(name, tmp_path, *extra, timeout=300):
+    spec = EXAMPLES.get(name, Example())
+    python = _interpreter(name, spec)
     args = (run_style(tmp_path) if spec.run_style else []) + spec.args + list(extra)
     env = dict(os.environ, PYTHONPATH=str(ROOT), SDL_VIDEODRIVER="dummy")
     result = subprocess.run(
-        [sys.executable, str(EXAMPLES_DIR / name), *args],
+        [python, str(EXAMPLES_DIR / name), *args],
         cwd=tmp_path,
         env=env,
         capture_output=True,
