@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import NamedTuple, Union
+from typing import Any, Callable, Mapping, NamedTuple, Union
 
 import numpy as np
 import torch
@@ -153,13 +153,15 @@ class ActorCritic(nn.Module):
 
     # ---- shared pieces ----------------------------------------------------------------------------------------
 
-    def _apply(self, fn, recurse=True):  # noqa: ANN001, ANN202 (torch's signature)
+    def _apply(self, fn: Callable[[torch.Tensor], torch.Tensor], recurse: bool = True) -> ActorCritic:
         # .to() / .cuda() / .share_memory() may replace buffers: rebuild the act() cache of tensor references.
         self._act_cache = None
         return super()._apply(fn, recurse)
 
-    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):  # noqa: ANN001, ANN201
-        self._act_cache = None  # assign=True replaces tensors
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False) -> Any:
+        """`nn.Module.load_state_dict`, which copies in place; also drops the act() cache (assign=True replaces
+        tensors)."""
+        self._act_cache = None
         return super().load_state_dict(state_dict, strict=strict, assign=assign)
 
     def _build_act_cache(self) -> _ActCache:

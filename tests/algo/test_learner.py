@@ -219,3 +219,41 @@ def test_bad_config_and_device_name_the_fix():
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="--device=cpu"):
             resolve_device("gpu")
+
+
+@pytest.mark.parametrize(
+    "obs_space,action_space,overrides",
+    [
+        (spaces.Box(0, 255, (36, 36, 3), np.uint8), spaces.Discrete(3), {"encoder_conv_mlp_layers": [32]}),
+        (OBS, spaces.Box(-1.0, 1.0, (2,), np.float32), {}),
+        (OBS, spaces.MultiDiscrete([3, 4]), {"with_vtrace": True}),
+        (OBS, spaces.Box(-1.0, 1.0, (2,), np.float32), {"use_rnn": True, "rnn_type": "lstm", "with_vtrace": True}),
+    ],
+)
+def test_train_updates_every_kind_of_model(obs_space, action_space, overrides):
+    torch.manual_seed(8)
+    learner = Learner(learner_cfg(device="cpu", batch_size=32, **overrides), obs_space, action_space)
+    model, steps, envs = learner.model, 4, 8
+    if obs_space.dtype == np.uint8:
+        obs = torch.randint(0, 256, (steps + 1, envs, *obs_space.shape), dtype=torch.uint8)
+    else:
+        obs = torch.randn(steps + 1, envs, *obs_space.shape)
+    states = model.initial_rnn_states(envs)
+    out = [model.act(obs[t], states) for t in range(steps)]
+    traj = {
+        "obs": obs,
+        "actions": torch.stack([o.actions for o in out]),
+        "log_probs": torch.stack([o.log_probs for o in out]),
+        "values": torch.cat([torch.stack([o.values for o in out]), out[-1].values[None]]),
+        "rewards": torch.randn(steps, envs),
+        "terminated": torch.rand(steps, envs) < 0.2,
+        "truncated": torch.rand(steps, envs) < 0.1,
+        "final_values": torch.randn(steps, envs),
+    }
+    if model.is_recurrent:
+        traj["rnn_states"] = model.initial_rnn_states(envs)
+    before = [p.detach().clone() for p in model.parameters()]
+    stats = learner.train(traj, 0).stats
+    assert stats["sgd_steps"] == learner.cfg.num_epochs * 1 and stats["nan_skipped"] == 0
+    assert all(np.isfinite(stats[k]) for k in ("policy_loss", "value_loss", "entropy", "grad_norm"))
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
