@@ -126,11 +126,12 @@ def format_table(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def evaluate(cfg: argparse.Namespace) -> EvalReport:
+def evaluate(cfg: argparse.Namespace, checkpoint_path: Path | str | None = None) -> EvalReport:
     """Evaluate the experiment named by `cfg` and write eval.json and the CSV files.
 
     Args:
         cfg: parsed with `parse_args(argv, evaluation=True)`; the experiment's config.json is merged in.
+        checkpoint_path: evaluate this checkpoint file instead of the newest one (e.g. for learning curves).
 
     Raises:
         EvaluationError: bad flags, no experiment, no checkpoint (one line that names the fix).
@@ -156,7 +157,7 @@ def evaluate(cfg: argparse.Namespace) -> EvalReport:
         make_env(cfg, {"worker_index": 0, "vector_index": i, "env_id": i, "evaluation": True}) for i in range(num_envs)
     ]
     try:
-        policy = load_policy(cfg, envs[0].observation_space, envs[0].action_space)
+        policy = load_policy(cfg, envs[0].observation_space, envs[0].action_space, checkpoint_path=checkpoint_path)
         start = time.monotonic()
         records = run_episodes(envs, policy.model, jobs, bool(cfg.deterministic), policy.training_info)
         seconds = time.monotonic() - start

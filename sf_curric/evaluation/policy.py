@@ -11,7 +11,7 @@ import torch
 from gymnasium import spaces
 
 from sf_curric.cfg.experiment import experiment_dir, load_experiment_config
-from sf_curric.utils.checkpoint import checkpoint_dir, load_newest_checkpoint
+from sf_curric.utils.checkpoint import checkpoint_dir, load_checkpoint, load_newest_checkpoint
 
 log = logging.getLogger("sf_curric")
 
@@ -74,7 +74,11 @@ def eval_device(cfg: argparse.Namespace) -> torch.device:
 
 
 def load_policy(
-    cfg: argparse.Namespace, obs_space: spaces.Space, action_space: spaces.Space, device: torch.device | None = None
+    cfg: argparse.Namespace,
+    obs_space: spaces.Space,
+    action_space: spaces.Space,
+    device: torch.device | None = None,
+    checkpoint_path: Path | str | None = None,
 ) -> LoadedPolicy:
     """Build the model of `cfg` and load the newest checkpoint of kind `--load_checkpoint_kind` into it.
 
@@ -83,6 +87,7 @@ def load_policy(
         obs_space: observation space of the env.
         action_space: action space of the env.
         device: where the model runs (default: `eval_device(cfg)`).
+        checkpoint_path: load this checkpoint file instead of the newest one.
 
     Raises:
         EvaluationError: the experiment has no checkpoint of that kind.
@@ -93,7 +98,10 @@ def load_policy(
     device = device or eval_device(cfg)
     kind = getattr(cfg, "load_checkpoint_kind", "latest")
     exp_dir = experiment_dir(cfg)
-    found = load_newest_checkpoint(exp_dir, kind=kind, map_location=device)
+    if checkpoint_path is not None:
+        found = (Path(checkpoint_path), load_checkpoint(checkpoint_path, map_location=device))
+    else:
+        found = load_newest_checkpoint(exp_dir, kind=kind, map_location=device)
     if found is None:
         hint = " or use --load_checkpoint_kind=latest" if kind == "best" else ""
         raise EvaluationError(

@@ -137,3 +137,12 @@ def test_evaluation_flags_reach_cfg():
     )
     assert isinstance(cfg, argparse.Namespace)
     assert (cfg.eval_tasks, cfg.test_tasks, cfg.deterministic, cfg.eval_num_envs) == ("test", "10:20", True, 3)
+
+
+def test_evaluate_a_given_checkpoint_file(trained, tmp_path):
+    from sf_curric.utils.checkpoint import list_checkpoints
+
+    train_dir, env_steps = trained
+    (path,) = list_checkpoints(train_dir / "corr" / "checkpoint_p0")[-1:]
+    report = evaluate(_cfg(train_dir, "--eval_tasks=train", f"--eval_output={tmp_path}"), checkpoint_path=path)
+    assert report.data["checkpoint"] == str(path) and report.data["env_steps"] == env_steps
