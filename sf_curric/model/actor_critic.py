@@ -164,6 +164,11 @@ class ActorCritic(nn.Module):
         self._act_cache = None
         return super().load_state_dict(state_dict, strict=strict, assign=assign)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # pickling (spawned worker processes) and deepcopy rebuild the cache from the new object's own tensors
+        state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__.copy()
+        return {**state, "_act_cache": None}
+
     def _build_act_cache(self) -> _ActCache:
         def mlp_layers(encoder: nn.Module | None) -> list[tuple[torch.Tensor, torch.Tensor]] | None:
             if not isinstance(encoder, MlpEncoder):

@@ -152,3 +152,18 @@ def test_bad_spaces_name_the_fix():
         ActorCritic(spaces.Box(0, 255, (16, 16, 3), np.uint8), spaces.Discrete(2), learner_cfg())
     with pytest.raises(ValueError, match="rnn_states"):
         ActorCritic(VECTOR, spaces.Discrete(2), learner_cfg(use_rnn=True)).act(torch.zeros(2, 5))
+
+
+def test_copies_act_with_their_own_weights():
+    import copy
+    import pickle
+
+    model = ActorCritic(VECTOR, spaces.Discrete(3), learner_cfg())
+    obs = torch.randn(6, 5)
+    original = model.act(obs, deterministic=True).values  # builds the cache before copying
+    for clone in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        torch.testing.assert_close(clone.act(obs, deterministic=True).values, original)
+        with torch.no_grad():
+            clone.value_head.bias.add_(1.0)
+        torch.testing.assert_close(clone.act(obs, deterministic=True).values, original + 1.0)
+        torch.testing.assert_close(model.act(obs, deterministic=True).values, original)
