@@ -249,6 +249,9 @@ def ppo_train(
     params_list = [p for p in model.parameters() if p.requires_grad]
     max_norm = cfg.max_grad_norm if cfg.max_grad_norm > 0 else math.inf
     per_step = (advantages, behavior_log_probs, target_values, old_values)  # [T, B] tensors sliced per minibatch
+    if not recurrent:  # samples are independent: flatten [T, B] once
+        flat_obs = obs[:steps].reshape(steps * envs, *obs.shape[2:])
+        flat_actions = actions.reshape(steps * envs, *actions.shape[2:])
 
     for _epoch in range(cfg.num_epochs):
         for idx in torch.randperm(item_count, device=rewards.device).tensor_split(num_minibatches):
@@ -256,10 +259,7 @@ def ppo_train(
                 out = model.evaluate(obs[:steps, idx], actions[:, idx], rnn_states[idx], starts[:, idx])
                 adv, behavior, target, old = (x[:, idx] for x in per_step)
             else:
-                flat = steps * envs
-                sample_obs = obs[:steps].reshape(flat, *obs.shape[2:])[idx]
-                sample_actions = actions.reshape(flat, *actions.shape[2:])[idx]
-                out = model.evaluate(sample_obs, sample_actions)
+                out = model.evaluate(flat_obs[idx], flat_actions[idx])
                 adv, behavior, target, old = (x.reshape(-1)[idx] for x in per_step)
 
             if cfg.normalize_advantage and adv.numel() > 1:
