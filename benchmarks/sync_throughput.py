@@ -12,11 +12,13 @@ Rows:
   sf_curric, server in own process     the same server code hosted by a separate process
   Syllabus 0.7, buffer_size=1          syllabus-rl 0.7 GymnasiumSyncWrapper + make_multiprocessing_curriculum
 
+  (--ray) one env in a Ray actor: bare, and through RaySyncWrapper with prefetch 1 and 8
+
 Syllabus runs in its own virtual environment, benchmarks/.venv-syllabus, which this script creates on first use
 (torch==2.13.0 first, then syllabus-rl==0.7, scipy and matplotlib, which its imports need).
 
 Usage:
-    python benchmarks/sync_throughput.py                      # full table (about 2 minutes)
+    python benchmarks/sync_throughput.py                      # full table (about 8 minutes)
     python benchmarks/sync_throughput.py --no-syllabus --seconds 3
 """
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import multiprocessing
 import os
@@ -210,6 +213,45 @@ def syllabus_in_venv(args, vector: str, length: int) -> float:
     return float(json.loads(out.stdout.strip().splitlines()[-1])["steps_per_s"])
 
 
+# --- Ray rows: one env in one Ray actor ------------------------------------------------------------------------
+class _RayStepper:
+    """Steps one env inside a Ray actor for a fixed time (constant actions) and returns env steps/s."""
+
+    def run(self, length: int, seconds: float, prefetch: int) -> float:
+        env = TrivialTaskEnv(length)
+        if prefetch:
+            from sf_curric.sync import RaySyncWrapper
+
+            env = RaySyncWrapper(env, actor_name="bench_curriculum", prefetch=prefetch)
+        steps, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            env.reset()
+            for _ in range(length):
+                env.step(0)
+            steps += length
+        rate = steps / (time.perf_counter() - start)
+        env.close()
+        return rate
+
+
+def run_ray_rows(args, length: int) -> dict:
+    import ray
+
+    from sf_curric.sync import make_ray_curriculum
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    curriculum = make_ray_curriculum(_sf_curriculum(False), actor_name="bench_curriculum")
+    try:
+        stepper = ray.remote(num_cpus=1)(_RayStepper).remote()
+        rows = {"bare env in a Ray actor": ray.get(stepper.run.remote(length, args.seconds, 0))}
+        for prefetch in (1, 8):
+            rows[f"RaySyncWrapper, prefetch={prefetch}"] = ray.get(stepper.run.remote(length, args.seconds, prefetch))
+        return rows
+    finally:
+        curriculum.kill()
+        ray.shutdown()
+
+
 def run_bare(args, vector: str, length: int, busy_main: bool = False) -> float:
     with busy_main_process(busy_main):
         return steps_per_second(lambda: TrivialTaskEnv(length), args.num_envs, args.seconds, vector)
@@ -218,41 +260,75 @@ def run_bare(args, vector: str, length: int, busy_main: bool = False) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--num-envs", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per row")
+    parser.add_argument("--seconds", type=float, default=3.0, help="measured seconds per run")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per row (interleaved); the table shows medians")
     parser.add_argument("--episode-lengths", default="10,100", help="comma-separated episode lengths")
     parser.add_argument("--vectors", default="sync,async", help="vector env kinds: sync (CleanRL's default), async")
     parser.add_argument("--no-syllabus", action="store_true", help="skip the Syllabus rows")
+    parser.add_argument("--ray", action="store_true", help="add rows for one env in a Ray actor (needs ray)")
     parser.add_argument("--syllabus-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     lengths = [int(x) for x in args.episode_lengths.split(",")]
-    vectors = args.vectors.split(",")
+    vectors = [v for v in args.vectors.split(",") if v]
 
     if args.syllabus_worker:
         print(json.dumps({"steps_per_s": run_syllabus(args, vectors[0], lengths[0])}))
         return
 
     sys.path.insert(0, str(ROOT))
-    rows = []
+    jobs = []  # (block, row name, measurement); the first row of each block is its bare baseline
     for vector in vectors:
         for length in lengths:
-            results = {
-                "bare vector env": run_bare(args, vector, length),
-                "sf_curric": run_sf(args, vector, length),
-                "sf_curric + step updates": run_sf(args, vector, length, step_updates=True),
-            }
+            block = (vector, length)
+            jobs += [
+                (block, "bare vector env", functools.partial(run_bare, args, vector, length)),
+                (block, "sf_curric", functools.partial(run_sf, args, vector, length)),
+                (block, "sf_curric + step updates", functools.partial(run_sf, args, vector, length, True)),
+            ]
             if vector == "async":
-                results["bare vector env, busy main process"] = run_bare(args, vector, length, busy_main=True)
-                results["sf_curric, busy main process"] = run_sf(args, vector, length, busy_main=True)
-                results["sf_curric, server in own process"] = run_sf_server_process(args, vector, length)
+                jobs += [
+                    (
+                        block,
+                        "bare vector env, busy main process",
+                        functools.partial(run_bare, args, vector, length, True),
+                    ),
+                    (
+                        block,
+                        "sf_curric, busy main process",
+                        functools.partial(run_sf, args, vector, length, False, True),
+                    ),
+                    (
+                        block,
+                        "sf_curric, server in own process",
+                        functools.partial(run_sf_server_process, args, vector, length),
+                    ),
+                ]
             if not args.no_syllabus:
-                results["Syllabus 0.7, buffer_size=1"] = syllabus_in_venv(args, vector, length)
-            rows.append((vector, length, results))
+                jobs.append(
+                    (block, "Syllabus 0.7, buffer_size=1", functools.partial(syllabus_in_venv, args, vector, length))
+                )
+    # repeats are interleaved, so that a change in machine load hits every row alike; the table shows medians
+    samples = {(block, name): [] for block, name, _ in jobs}
+    for repeat in range(args.repeats):
+        for block, name, measure in jobs:
+            samples[(block, name)].append(measure())
+            print(f"repeat {repeat + 1}/{args.repeats} {block} {name}: {samples[(block, name)][-1]:,.0f}", flush=True)
+    rows = []
+    for block in dict.fromkeys(block for block, _, _ in jobs):
+        results = {name: float(np.median(v)) for (b, name), v in samples.items() if b == block}
+        rows.append((*block, results))
+    if args.ray:
+        for length in lengths:
+            rows.append(("ray", length, run_ray_rows(args, length)))
 
-    print(f"\n{args.num_envs} envs, {os.cpu_count()} CPUs, {args.seconds:.0f} s per row, same-step autoreset\n")
+    print(
+        f"\n{args.num_envs} envs, {os.cpu_count()} CPUs, same-step autoreset, "
+        f"median of {args.repeats} interleaved runs of {args.seconds:.0f} s per row\n"
+    )
     print("| vector env | episode length | setup | env steps/s | vs bare | vs Syllabus |")
     print("|---|---|---|---|---|---|")
     for vector, length, results in rows:
-        bare = results["bare vector env"]
+        bare = next(iter(results.values()))  # the first row of each block is its bare baseline
         syllabus = results.get("Syllabus 0.7, buffer_size=1")
         for name, sps in results.items():
             vs_syl = f"{sps / syllabus:.1f}x" if syllabus else "-"

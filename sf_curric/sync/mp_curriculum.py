@@ -262,6 +262,12 @@ class MultiProcessingCurriculumWrapper:
 
         return locked
 
+    def __reduce__(self) -> tuple:
+        raise TypeError(
+            "the served curriculum stays in its own process and cannot be pickled; give env factories the "
+            "task_queue and update_queue returned by make_multiprocessing_curriculum instead"
+        )
+
     def __repr__(self) -> str:
         return f"MultiProcessingCurriculumWrapper({self.curriculum!r}, {self.status.describe()})"
 

@@ -216,8 +216,9 @@ class RaySyncWrapper(gym.Wrapper):
         namespace: Ray namespace of the actor (default: this worker's).
         update_on_step: send step batches; defaults to the curriculum's `requires_step_updates`.
         batch_size: at most this many steps per step-batch message.
-        prefetch: tasks fetched per actor call (and episodes of updates sent per call); 1 keeps the curriculum
-            freshest, larger values cut actor calls on fast envs.
+        prefetch: tasks fetched per actor call (and episodes of updates sent per call); another `prefetch` tasks
+            are kept in reserve so that a call has a whole batch of episodes to come back. 1 keeps the curriculum
+            freshest; larger values cut actor calls for very short episodes.
         default_task: task of the very first episode, so that the first reset does not wait for the actor.
         task_space: decodes tasks; defaults to the curriculum's.
         timeout: seconds to wait for the actor before raising a TimeoutError.
@@ -266,7 +267,7 @@ class RaySyncWrapper(gym.Wrapper):
         self._encoded_task: Any = None
         self._closed = False
         if default_task is None:
-            self._exchange(self.prefetch)
+            self._exchange(2 * self.prefetch)
 
     def _get(self, ref: Any) -> Any:
         return _ray_get(ref, self.timeout, f"the curriculum actor {self.actor_name!r}")
@@ -276,6 +277,10 @@ class RaySyncWrapper(gym.Wrapper):
         if self._in_flight is not None:
             ref, self._in_flight = self._in_flight, None
             self._tasks.extend(self._get(ref))
+
+    def _call_done(self) -> bool:
+        ready, _ = _import_ray().wait([self._in_flight], timeout=0)
+        return bool(ready)
 
     def _exchange(self, num_tasks: int) -> None:
         """Send all pending updates and ask for `num_tasks` tasks, without waiting for the answer."""
@@ -307,12 +312,14 @@ class RaySyncWrapper(gym.Wrapper):
             if self._default_task is not None:
                 new_task, self._default_task = self._default_task, None
             else:
+                if self._in_flight is not None and (not self._tasks or self._call_done()):
+                    self._collect()
                 if not self._tasks:
-                    if self._in_flight is None:
-                        self._exchange(self.prefetch)
+                    self._exchange(2 * self.prefetch)
                     self._collect()
                 new_task = self.task_space.decode(self._tasks.popleft())
-            if not self._tasks and self._in_flight is None:
+            # keep a reserve of `prefetch` tasks, so that the next call has a whole batch of episodes to return
+            if len(self._tasks) <= self.prefetch and self._in_flight is None:
                 self._exchange(self.prefetch)
         self._latest_task = new_task
         obs, info = self.env.reset(seed=seed, options=options, new_task=new_task)

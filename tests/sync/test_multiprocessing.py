@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 import time
 from collections import Counter
@@ -249,5 +250,7 @@ def test_wrong_arguments_name_the_fix():
             MultiProcessingSyncWrapper(CountingEnv(), task_queue, update_queue, buffer_size=0)
         with pytest.raises(TypeError, match="only once"):
             make_multiprocessing_curriculum(curriculum)
+        with pytest.raises(TypeError, match="task_queue and update_queue"):
+            pickle.dumps(curriculum)
     finally:
         curriculum.stop()
