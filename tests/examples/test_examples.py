@@ -129,14 +129,16 @@ def test_example_runs_briefly(name, tmp_path):
             assert widths[0] == pytest.approx(0.05) and widths[-1] > 0.06  # the range grew with training steps
         if name == "performance_curriculum.py":
             assert "custom/level" in scalars
+        if name == "minigrid_plr.py":
+            _eval_held_out_levels(name, tmp_path)
 
 
-def test_minigrid_example_evaluates_held_out_levels(tmp_path):
-    _run_example("minigrid_plr.py", tmp_path)
+def _eval_held_out_levels(name, tmp_path):
+    """The PLR examples' `eval` word: held-out level seeds reach the env and land in eval.json."""
     args = [f"--train_dir={tmp_path}", "--experiment=example", "--eval_tasks=test", "--test_tasks=1000:1006"]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     result = subprocess.run(
-        [sys.executable, str(EXAMPLES_DIR / "minigrid_plr.py"), "eval", *args, "--eval_episodes_per_task=1"],
+        [sys.executable, str(EXAMPLES_DIR / name), "eval", *args, "--eval_episodes_per_task=1"],
         cwd=tmp_path,
         env=env,
         capture_output=True,
