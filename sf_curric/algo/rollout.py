@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from gymnasium import spaces
 
+from sf_curric.algo.env_guard import EnvGuard, check_same_spaces, observation_mismatch
 from sf_curric.envs.training_info import set_training_info
 
 # Called at every reset of env `env_id`: returns (encoded task for the trajectory, task for env.reset(new_task=)).
@@ -114,6 +115,9 @@ class RolloutWorker:
         task_sampler: called at each reset of an env with its env id; returns `(encoded_task, task)`, and the env
             is reset with `reset(new_task=task)`. None: plain resets, tasks recorded as -1.
 
+    Set `worker.env_guard` (an `EnvGuard`) to survive env exceptions: the env is rebuilt and its episode discarded.
+    Without one, an env exception propagates.
+
     Example:
         >>> worker = RolloutWorker(cfg, [gym.make("CartPole-v1") for _ in range(4)], model)
         >>> traj = allocate_trajectory(cfg.rollout, 4, worker.obs_space, worker.action_space)
@@ -140,6 +144,8 @@ class RolloutWorker:
         self.task_sampler = task_sampler
         self.obs_space = self.envs[0].observation_space
         self.action_space = self.envs[0].action_space
+        check_same_spaces(self.envs, self.env_ids)
+        self.env_guard: EnvGuard | None = None
         self.rollout = int(cfg.rollout)
         self.reward_scale = float(cfg.reward_scale)
         self.reward_clip = float(cfg.reward_clip)
@@ -186,11 +192,19 @@ class RolloutWorker:
             env_seed = None if seed is None else int(seed) + int(self.env_ids[i])
             if env_seed is not None:
                 env.action_space.seed(env_seed)
-            first.append(self._reset_env(i, env_seed))
+            first.append(self._guarded_reset(i, env_seed))
         self._obs = np.stack([np.asarray(o, dtype=self.obs_space.dtype) for o in first])
         self._rnn_states = self.policy.initial_rnn_states(self.num_envs)
         self._episode_return[:] = 0.0
         self._episode_length[:] = 0
+
+    def _guarded_reset(self, i: int, seed: int | None = None) -> Any:
+        try:
+            return self._reset_env(i, seed)
+        except Exception as exc:  # noqa: BLE001 - the guard rebuilds the env or stops the worker (env_guard.py)
+            if self.env_guard is None:
+                raise
+            return self.env_guard.recover(self, i, exc, "reset")
 
     # ---- the hot path --------------------------------------------------------------------------------------
 
@@ -248,7 +262,20 @@ class RolloutWorker:
             truncated_ids: list[int] = []
             truncated_obs: list[Any] = []
             for i in range(num_envs):
-                obs, reward, term, trunc, info = envs[i].step(actions[i])
+                try:
+                    obs, reward, term, trunc, info = envs[i].step(actions[i])
+                except Exception as exc:  # noqa: BLE001 - the guard rebuilds the env or stops the worker
+                    if self.env_guard is None:
+                        raise
+                    # the episode is discarded: cut it here (truncated, reward 0, bootstrap from the last value)
+                    next_obs[i] = self.env_guard.recover(self, i, exc, "step")
+                    step_rewards[i] = 0.0
+                    step_terminated[i] = False
+                    step_truncated[i] = True
+                    final_values[t, i] = traj["values"][t, i].item()
+                    if next_states is not None:
+                        next_states[i] = 0.0
+                    continue
                 step_rewards[i] = reward
                 if term or trunc:
                     episode_return[i] += reward
@@ -273,7 +300,7 @@ class RolloutWorker:
                     )
                     episode_return[i] = 0.0
                     episode_length[i] = 0
-                    obs = self._reset_env(i)
+                    obs = self._guarded_reset(i)
                     if next_states is not None:
                         next_states[i] = 0.0
                 else:
@@ -281,7 +308,10 @@ class RolloutWorker:
                     episode_length[i] += 1
                     step_terminated[i] = False
                     step_truncated[i] = False
-                next_obs[i] = obs
+                try:
+                    next_obs[i] = obs
+                except ValueError:
+                    raise observation_mismatch(int(self.env_ids[i]), int(self._tasks[i]), obs, self.obs_space) from None
             env_time += time.perf_counter() - mid
 
             if truncated_ids:

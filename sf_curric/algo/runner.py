@@ -22,6 +22,7 @@ from typing import Any, NamedTuple, Protocol
 import numpy as np
 import torch
 
+from sf_curric.algo.env_guard import EnvGuard, check_same_spaces
 from sf_curric.algo.rollout import EpisodeSummary, RolloutWorker, TaskSampler, allocate_trajectory
 from sf_curric.cfg.experiment import experiment_dir, save_config
 from sf_curric.cfg.validation import total_envs
@@ -90,15 +91,15 @@ class SerialSampler:
     def __init__(self, cfg: argparse.Namespace, learner: Any, task_sampler: TaskSampler | None = None):
         self.learner = learner
         num_envs = total_envs(cfg)
-        envs = []
-        for env_id in range(num_envs):
-            env_config = {
-                "worker_index": env_id // cfg.num_envs_per_worker,
-                "vector_index": env_id % cfg.num_envs_per_worker,
-                "env_id": env_id,
-            }
-            envs.append(make_env(cfg, env_config))
+        env_configs = [
+            {"worker_index": env_id // cfg.num_envs_per_worker, "vector_index": env_id % cfg.num_envs_per_worker,
+             "env_id": env_id}
+            for env_id in range(num_envs)
+        ]  # fmt: skip
+        envs = [make_env(cfg, env_config) for env_config in env_configs]
+        check_same_spaces(envs, range(num_envs), learner.model.obs_space, learner.model.action_space)
         self.worker = RolloutWorker(cfg, envs, learner.model, list(range(num_envs)), task_sampler)
+        self.worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors)
         rnn_size = learner.model.rnn_state_size if learner.model.is_recurrent else 0
         wanted = cfg.batch_size * cfg.num_batches_per_epoch
         per_slot = cfg.rollout * num_envs
@@ -141,6 +142,9 @@ class SerialSampler:
 
     def timing(self) -> dict[str, float]:
         return dict(self.worker.timing)
+
+    def stats(self) -> dict[str, float]:
+        return {"env_errors": float(self.worker.env_guard.num_errors)}
 
     def close(self) -> None:
         self.worker.close()

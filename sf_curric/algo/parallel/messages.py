@@ -13,6 +13,7 @@ class TrajectoryReady(NamedTuple):
         policy_version: learner version of the weights that acted (the same for the whole slot).
         episodes: episode summaries of the episodes that ended during the rollout.
         timing: seconds spent by the worker in each phase since its previous message.
+        env_errors: env exceptions survived by the worker since its previous message (see algo/env_guard.py).
     """
 
     worker_idx: int
@@ -21,6 +22,7 @@ class TrajectoryReady(NamedTuple):
     policy_version: int
     episodes: List[Any]
     timing: Dict[str, float]
+    env_errors: int = 0
 
 
 class WorkerFailed(NamedTuple):
@@ -30,11 +32,13 @@ class WorkerFailed(NamedTuple):
         worker_idx: index of the worker process.
         error: one-line description of the exception.
         traceback: the formatted traceback from the worker.
+        user_error: the exception was a ConfigError (bad input): the runner re-raises it as one line.
     """
 
     worker_idx: int
     error: str
     traceback: str
+    user_error: bool = False
 
 
 class TrainingInfo(NamedTuple):

@@ -30,6 +30,7 @@ from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajector
 from sf_curric.algo.parallel.worker import WorkerArgs, worker_main
 from sf_curric.algo.rollout import EpisodeSummary, allocate_trajectory
 from sf_curric.algo.runner import Batch
+from sf_curric.cfg.validation import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ class ParallelSampler:
         self._lag_sum, self._lag_count, self._lag_max = 0.0, 0, 0.0
         self.last_batch_lag_max = 0.0
         self.num_stale_slots_dropped = 0
+        self.num_env_errors = 0
         self.processes: list = []
         self._started: set[int] = set()
         self._closed = False
@@ -161,9 +163,12 @@ class ParallelSampler:
         for msg in msgs:
             if isinstance(msg, TrajectoryReady):
                 ready.append(msg)
+                self.num_env_errors += msg.env_errors
                 for phase, seconds in msg.timing.items():
                     self._timing[phase] += seconds
             elif isinstance(msg, WorkerFailed):
+                if msg.user_error:  # bad input (e.g. an env whose spaces differ): one line, like a config error
+                    raise ConfigError(msg.error.split(": ", 1)[-1])
                 raise RuntimeError(f"worker process {msg.worker_idx} failed: {msg.error}\n{msg.traceback}")
             elif isinstance(msg, WorkerStarted):
                 self._started.add(msg.worker_idx)
@@ -266,7 +271,7 @@ class ParallelSampler:
     def stats(self) -> dict[str, float]:
         """Policy lag (learner version minus the version that acted) over the slots trained on since the
         previous call, and the stale slots dropped so far; the runner writes them as perf/<name>."""
-        out = {"stale_slots_dropped": float(self.num_stale_slots_dropped)}
+        out = {"stale_slots_dropped": float(self.num_stale_slots_dropped), "env_errors": float(self.num_env_errors)}
         if self._lag_count:
             out.update(policy_lag_avg=self._lag_sum / self._lag_count, policy_lag_max=self._lag_max)
         self._lag_sum, self._lag_count, self._lag_max = 0.0, 0, 0.0

@@ -18,11 +18,13 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
+from sf_curric.algo.env_guard import EnvGuard
 from sf_curric.algo.parallel.messages import TrainingInfo, TrajectoryReady, WorkerFailed, WorkerStarted
 from sf_curric.algo.parallel.process_utils import die_with_parent, parent_alive
 from sf_curric.algo.parallel.queues import QueueStopped, get_many_blocking, put_blocking
 from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajectories, SharedWeights
 from sf_curric.algo.rollout import RolloutWorker
+from sf_curric.cfg.validation import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -100,13 +102,14 @@ def _make_rollout_worker(args: WorkerArgs) -> tuple[ProcessRolloutWorker, torch.
         register_env(spec.name, spec.make_env_fn, spec.task_space, spec.curriculum)
     first_env_id = args.worker_idx * cfg.num_envs_per_worker
     env_ids = list(range(first_env_id, first_env_id + cfg.num_envs_per_worker))
-    envs = [
-        make_env(cfg, {"worker_index": args.worker_idx, "vector_index": i, "env_id": env_id})
-        for i, env_id in enumerate(env_ids)
+    env_configs = [
+        {"worker_index": args.worker_idx, "vector_index": i, "env_id": env_id} for i, env_id in enumerate(env_ids)
     ]
+    envs = [make_env(cfg, env_config) for env_config in env_configs]
     model = ActorCritic(envs[0].observation_space, envs[0].action_space, cfg)
     model.eval()
     worker = ProcessRolloutWorker(cfg, envs, model, env_ids)
+    worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors)
     counter = args.control.training_info_counter[args.worker_idx : args.worker_idx + 1].numpy()
     worker.attach_control(args.control_queue, counter)
     return worker, model
@@ -137,7 +140,7 @@ def worker_main(args: WorkerArgs) -> None:
         version = args.weights.read_into(model)
         put_blocking(args.results, WorkerStarted(args.worker_idx, os.getpid()), should_stop)
         refresh_every = max(1, int(getattr(cfg, "policy_refresh_rollouts", 1)))
-        num_rollouts = 0
+        num_rollouts = reported_errors = 0
         waited = refresh_s = 0.0
         last_timing = dict(worker.timing)
         while not should_stop():
@@ -156,12 +159,17 @@ def worker_main(args: WorkerArgs) -> None:
                 timing.update(worker_wait=waited, weights_refresh=refresh_s)
                 last_timing = dict(worker.timing)
                 waited = refresh_s = 0.0
-                msg = TrajectoryReady(args.worker_idx, slot, cfg.rollout * worker.num_envs, version, episodes, timing)
+                env_errors, reported_errors = worker.env_guard.num_errors - reported_errors, worker.env_guard.num_errors
+                msg = TrajectoryReady(
+                    args.worker_idx, slot, cfg.rollout * worker.num_envs, version, episodes, timing, env_errors
+                )
                 put_blocking(args.results, msg, should_stop)
     except QueueStopped:
         pass
     except Exception as exc:  # noqa: BLE001 - every failure is reported to the runner, which re-raises it
-        failure = WorkerFailed(args.worker_idx, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        failure = WorkerFailed(
+            args.worker_idx, f"{type(exc).__name__}: {exc}", traceback.format_exc(), isinstance(exc, ConfigError)
+        )
         try:
             put_blocking(args.results, failure, should_stop)
         except QueueStopped:

@@ -1,0 +1,151 @@
+"""Env failures inside a rollout worker: rebuild the env, discard its episode, count, stop on a crash loop.
+
+`RolloutWorker` calls `EnvGuard.recover()` when an env raises in `step` or `reset`. The guard logs the error with
+the env's global index and task, closes and rebuilds that env, resets it (with a new task when there is a
+curriculum) and resets the episode counters, so the broken episode is never reported as finished (no
+`EpisodeSummary`, so the curriculum never sees it). The rollout marks the failed step as truncated with reward 0
+and bootstraps from the value of the last good observation, so advantages never cross into the next episode.
+More than `--max_env_errors` failures in one worker stop it with `EnvErrorLimitExceeded`, whose cause is the last
+env error (its traceback is printed), instead of rebuilding envs forever.
+
+Envs whose spaces differ between instances, or whose observations stop matching their declared space, are bugs
+rather than transient failures: they stop the run at once with `EnvSpaceError`, a one-line message naming the fix.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Sequence
+
+import gymnasium as gym
+import numpy as np
+
+from sf_curric.cfg.validation import ConfigError
+
+log = logging.getLogger(__name__)
+
+# Builds a fresh env for column `i` of the worker.
+EnvFactory = Callable[[int], gym.Env]
+
+
+class EnvErrorLimitExceeded(RuntimeError):
+    """More env exceptions in one worker than `--max_env_errors`; `__cause__` is the last env error."""
+
+
+class EnvSpaceError(ConfigError):
+    """An env's spaces differ from the run's, or its observations do not match its observation space."""
+
+
+def check_same_spaces(
+    envs: Sequence[gym.Env],
+    env_ids: Sequence[int],
+    obs_space: gym.Space | None = None,
+    action_space: gym.Space | None = None,
+) -> None:
+    """Raise `EnvSpaceError` unless every env declares the same spaces (those given, else those of `envs[0]`).
+
+    Args:
+        envs: the envs of one worker.
+        env_ids: their global indices (for the message).
+        obs_space: the observation space the policy was built for (default: `envs[0]`'s).
+        action_space: the action space the policy was built for (default: `envs[0]`'s).
+    """
+    obs_space = envs[0].observation_space if obs_space is None else obs_space
+    action_space = envs[0].action_space if action_space is None else action_space
+    for env, env_id in zip(envs, env_ids):
+        for kind, declared, expected in (
+            ("observation", env.observation_space, obs_space),
+            ("action", env.action_space, action_space),
+        ):
+            if declared != expected:
+                raise EnvSpaceError(
+                    f"env {env_id} has {kind} space {declared} but the run uses {expected}: make every instance "
+                    f"of the env (every env_config and task) declare the same {kind} space"
+                )
+
+
+def observation_mismatch(env_id: int, task: int, obs: Any, obs_space: gym.Space) -> EnvSpaceError:
+    """The error for an observation that does not fit the declared observation space.
+
+    Args:
+        env_id: global index of the env.
+        task: encoded task of its episode (-1 without a curriculum).
+        obs: the observation it returned.
+        obs_space: the space the run uses.
+    """
+    return EnvSpaceError(
+        f"env {env_id} (task {task}) returned an observation of shape {np.shape(obs)}, but its observation space "
+        f"has shape {obs_space.shape}: make the env's observations match its observation_space after every reset"
+    )
+
+
+class EnvGuard:
+    """Rebuilds failed envs of one `RolloutWorker` and counts the failures.
+
+    Args:
+        env_factory: builds a fresh env for column `i` of the worker.
+        max_env_errors: failures tolerated in this worker; one more raises `EnvErrorLimitExceeded`.
+
+    Example:
+        >>> worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors)
+    """
+
+    def __init__(self, env_factory: EnvFactory, max_env_errors: int):
+        self.env_factory = env_factory
+        self.max_env_errors = int(max_env_errors)
+        self.num_errors = 0
+
+    def recover(self, worker: Any, i: int, exc: BaseException, where: str) -> Any:
+        """Handle `exc` raised by env `i` of `worker` in `where` ("step" or "reset"); return the first
+        observation of the rebuilt env's new episode.
+
+        Args:
+            worker: the `RolloutWorker` (its envs, env ids, tasks and episode counters are updated).
+            i: column of the failed env.
+            exc: the exception it raised.
+            where: "step" or "reset".
+
+        Raises:
+            EnvErrorLimitExceeded: more than `max_env_errors` failures in this worker.
+        """
+        while True:
+            self._count(worker, i, exc, where)
+            worker._episode_return[i] = 0.0
+            worker._episode_length[i] = 0
+            try:
+                worker.envs[i].close()
+            except Exception:  # noqa: BLE001 - a broken env may fail to close too; it is replaced anyway
+                log.debug("closing the failed env %d raised", int(worker.env_ids[i]), exc_info=True)
+            try:
+                env = self.env_factory(i)
+                check_same_spaces([env], [int(worker.env_ids[i])], worker.obs_space, worker.action_space)
+                worker.envs[i] = env
+                return worker._reset_env(i)
+            except EnvSpaceError:
+                raise
+            except Exception as again:  # noqa: BLE001 - counted like any env error, up to the limit
+                exc, where = again, "rebuild/reset"
+
+    def _count(self, worker: Any, i: int, exc: BaseException, where: str) -> None:
+        self.num_errors += 1
+        env_id, task = int(worker.env_ids[i]), int(worker._tasks[i])
+        lost = int(worker._episode_length[i])
+        if self.num_errors > self.max_env_errors:
+            raise EnvErrorLimitExceeded(
+                f"env {env_id} (task {task}) raised {type(exc).__name__} in {where}: {self.num_errors} env errors in "
+                f"this worker, more than --max_env_errors={self.max_env_errors}; fix the env (traceback above) or "
+                f"raise --max_env_errors"
+            ) from exc
+        log.warning(
+            "env %d (task %d) raised %s in %s: %s; discarded its episode (%d steps), rebuilding the env "
+            "(env error %d of %d tolerated)",
+            env_id,
+            task,
+            type(exc).__name__,
+            where,
+            exc,
+            lost,
+            self.num_errors,
+            self.max_env_errors,
+            exc_info=exc,
+        )

@@ -1,0 +1,112 @@
+"""Fault-injecting test envs, registered at import (module-level factories: picklable by spawn).
+
+Faults are chosen by the `SF_CURRIC_FAULTS` environment variable (a JSON object, inherited by worker processes
+and subprocesses), so one registered name covers every test:
+
+- `step_raise_every`: raise RuntimeError on every N-th `step` of an env instance (counted per instance).
+- `reset_raise_every`: raise RuntimeError on every N-th `reset` after the first (per instance).
+- `step_raise_prob` / `reset_raise_prob`: raise with this probability (seeded per instance).
+- `nan_obs_after`: from this global step of the instance on, observations are NaN.
+- `obs_grows_after_resets`: after this many resets, observations get one more element (spaces that change).
+- `odd_instance_obs_size`: the env with env_id 1 declares an observation space of this size (instances differ).
+- `record_dir`: one line per injected fault is appended to `<record_dir>/faults_<pid>.txt`.
+
+CountingEnv-like episodes: fixed length, reward 1 per step, observation = step counter / 10.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+
+from sf_curric.envs.registry import register_env
+
+FAULTS_ENV_VAR = "SF_CURRIC_FAULTS"
+EPISODE_LENGTH = 8
+
+
+class InjectedFault(RuntimeError):
+    """The error a FaultyEnv raises on purpose."""
+
+
+def set_faults(monkeypatch, **faults) -> None:
+    """Choose the faults of every FaultyEnv built from now on (this process and its children)."""
+    monkeypatch.setenv(FAULTS_ENV_VAR, json.dumps(faults))
+
+
+def count_injected(record_dir) -> dict:
+    """Faults injected so far, by kind, summed over the record files of all processes."""
+    counts: dict = {}
+    for path in Path(record_dir).glob("faults_*.txt"):
+        for line in path.read_text().splitlines():
+            kind = line.split()[0]
+            counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+class FaultyEnv(gym.Env):
+    """Fixed-length episodes that fail as `SF_CURRIC_FAULTS` says.
+
+    Args:
+        env_id: global env index (from env_config), used for seeding and the per-instance fault.
+    """
+
+    action_space = gym.spaces.Discrete(2)
+
+    def __init__(self, env_id: int = 0):
+        self.faults = json.loads(os.environ.get(FAULTS_ENV_VAR, "{}"))
+        self.env_id = env_id
+        size = 4
+        if env_id == 1 and self.faults.get("odd_instance_obs_size"):
+            size = int(self.faults["odd_instance_obs_size"])
+        self.observation_space = gym.spaces.Box(-np.inf, np.inf, (size,), np.float32)
+        self.obs_size = size
+        self.rng = np.random.default_rng([env_id + 1, os.getpid()])
+        self.t = self.steps = self.resets = 0
+
+    def _record(self, kind: str) -> None:
+        record_dir = self.faults.get("record_dir")
+        if record_dir:
+            with open(Path(record_dir) / f"faults_{os.getpid()}.txt", "a") as f:
+                f.write(f"{kind} env={self.env_id} steps={self.steps}\n")
+
+    def _obs(self) -> np.ndarray:
+        size = self.obs_size
+        after = self.faults.get("obs_grows_after_resets")
+        if after is not None and self.resets > after:
+            size += 1
+        obs = np.full(size, 0.1 * self.t, np.float32)
+        nan_after = self.faults.get("nan_obs_after")
+        if nan_after is not None and self.steps >= nan_after:
+            obs[:] = np.nan
+        return obs
+
+    def _maybe_raise(self, kind: str, count: int) -> None:
+        every = self.faults.get(f"{kind}_raise_every")
+        prob = self.faults.get(f"{kind}_raise_prob", 0.0)
+        if (every and count % every == 0) or (prob and self.rng.random() < prob):
+            self._record(kind)
+            raise InjectedFault(f"injected {kind} failure of env {self.env_id} after {self.steps} steps")
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        if self.resets > 0:
+            self._maybe_raise("reset", self.resets)
+        self.resets += 1
+        self.t = 0
+        return self._obs(), {}
+
+    def step(self, action):
+        self.steps += 1
+        self._maybe_raise("step", self.steps)
+        self.t += 1
+        return self._obs(), 1.0, self.t >= EPISODE_LENGTH, False, {}
+
+
+def make_faulty_env(cfg=None, env_config=None):
+    return FaultyEnv(env_config["env_id"] if env_config else 0)
+
+
+register_env("test_faulty_env", make_faulty_env)
