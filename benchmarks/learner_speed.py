@@ -38,6 +38,30 @@ def time_act(batch: int, repeats: int, rounds: int = 5, **cfg_overrides) -> floa
     return statistics.median(results)
 
 
+def time_naive_act(batch: int, repeats: int, rounds: int = 5) -> float:
+    """The same 64x64 tanh MLP written the textbook way (nn.Sequential + torch.distributions), for comparison."""
+    body = torch.nn.Sequential(torch.nn.Linear(4, 64), torch.nn.Tanh(), torch.nn.Linear(64, 64), torch.nn.Tanh())
+    policy, value = torch.nn.Linear(64, 2), torch.nn.Linear(64, 1)
+    obs = np.random.randn(batch, 4).astype(np.float32)
+
+    @torch.no_grad()
+    def act() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        features = body(torch.as_tensor(obs))
+        dist = torch.distributions.Categorical(logits=policy(features))
+        actions = dist.sample()
+        return actions, dist.log_prob(actions), value(features).squeeze(-1)
+
+    for _ in range(100):
+        act()
+    results = []
+    for _ in range(rounds):
+        start = time.process_time()
+        for _ in range(repeats):
+            act()
+        results.append((time.process_time() - start) / repeats * 1e6)
+    return statistics.median(results)
+
+
 def fake_trajectory(steps: int, envs: int, rnn_state_size: int) -> dict[str, torch.Tensor]:
     return {
         "obs": torch.randn(steps + 1, envs, 4),
@@ -83,6 +107,8 @@ def main() -> None:
     ]:
         cells = [time_act(b, args.repeats, **overrides) for b in (8, 64, 256)]
         print(f"{name:<28}" + "".join(f"{c:>10.1f}" for c in cells))
+    cells = [time_naive_act(b, args.repeats) for b in (8, 64, 256)]
+    print(f"{'reference: Sequential+dists':<28}" + "".join(f"{c:>10.1f}" for c in cells))
 
     print("\ntrain: samples per second (T*B samples per call; each sample seen num_epochs times)")
     print(f"{'config':<52}{'samples/s':>12}")
