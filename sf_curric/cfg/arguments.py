@@ -11,6 +11,7 @@ config.json between the command line and the defaults.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from typing import Any, Iterable, NoReturn, Sequence
@@ -197,21 +198,6 @@ CURRICULUM_ARGS: list[FlagSpec] = [
     ("--plr_eps", {"type": float, "default": 0.05, "help": "PLR epsilon of the eps_greedy transform."}),
 ]
 
-EVALUATION_ARGS: list[FlagSpec] = [
-    ("--fps", {"type": int, "default": 0, "help": "Frames per second when rendering (0: as fast as possible)."}),
-    ("--max_num_frames", {"type": int, "default": 1_000_000_000, "help": "Stop evaluating after this many frames."}),
-    ("--max_num_episodes", {"type": int, "default": 1_000_000_000, "help": "Stop after this many episodes."}),
-    ("--no_render", _bool(False, "Do not render the env while evaluating.")),
-    ("--save_video", _bool(False, "Record a video into the experiment folder.")),
-    ("--video_frames", {"type": int, "default": 1_000_000_000, "help": "Frames to record with --save_video."}),
-    ("--video_name", {"type": str, "default": None, "help": "File name of the video (default: from the env)."}),
-    ("--eval_deterministic", _bool(False, "Take the most likely action instead of sampling.")),
-    (
-        "--load_checkpoint_kind",
-        {"type": str, "default": "latest", "choices": ("latest", "best"), "help": "Checkpoint to evaluate."},
-    ),
-]
-
 
 class _OneLineErrorParser(argparse.ArgumentParser):
     """argparse, but a bad flag is reported in one line (the full usage is long: it is in --help)."""
@@ -226,6 +212,22 @@ def _component_args() -> list[FlagSpec]:
     from sf_curric.model.args import MODEL_ARGS
 
     return list(MODEL_ARGS) + list(ALGO_ARGS)
+
+
+def _curriculum_option_args() -> list[FlagSpec]:
+    """Options of the curricula other than PLR, defined next to the trainer's curriculum host."""
+    if importlib.util.find_spec("sf_curric.algo.curriculum_args") is None:  # only in versions that host curricula
+        return []
+    from sf_curric.algo.curriculum_args import CURRICULUM_OPTION_ARGS
+
+    return list(CURRICULUM_OPTION_ARGS)
+
+
+def _evaluation_args() -> list[FlagSpec]:
+    """Flags of the enjoy and eval scripts, defined next to them."""
+    from sf_curric.evaluation.args import evaluation_args
+
+    return evaluation_args()
 
 
 def _add_group(parser: argparse.ArgumentParser, title: str, specs: Iterable[FlagSpec]) -> None:
@@ -257,9 +259,9 @@ def build_parser(evaluation: bool = False, extra_args: Sequence[FlagSpec] | None
     _add_group(parser, "reinforcement learning", RL_ARGS)
     _add_group(parser, "sampling", SAMPLING_ARGS)
     _add_group(parser, "logging and checkpoints", LOGGING_ARGS)
-    _add_group(parser, "curriculum", CURRICULUM_ARGS)
+    _add_group(parser, "curriculum", CURRICULUM_ARGS + _curriculum_option_args())
     if evaluation:
-        _add_group(parser, "evaluation", EVALUATION_ARGS)
+        _add_group(parser, "evaluation", _evaluation_args())
     if extra_args:
         _add_group(parser, "extra", extra_args)
     return parser
