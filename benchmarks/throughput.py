@@ -127,7 +127,7 @@ class ProgressParser:
         }
 
 
-def run_sample_factory(args, train_dir: str, seed: int) -> Dict:
+def run_sample_factory(args, train_dir: str, seed: int, model_args: List[str]) -> Dict:
     """One Sample Factory run on CartPole-v1 with its best CPU configuration (batched sampling)."""
     cmd = [
         str(SF_PYTHON), "-m", "sf_examples.train_gym_env", "--env=CartPole-v1", "--device=cpu",
@@ -135,8 +135,7 @@ def run_sample_factory(args, train_dir: str, seed: int) -> Dict:
         f"--train_for_env_steps={args.frames}", "--algo=APPO", "--use_rnn=False", "--recurrence=1",
         "--with_vtrace=False", "--batch_size=512", "--reward_scale=0.1", f"--seed={seed}",
         f"--num_workers={args.num_workers}", f"--num_envs_per_worker={args.num_envs_per_worker}",
-        "--policy_workers_per_policy=2", "--batched_sampling=True",
-        "--encoder_mlp_layers", "64", "64", "--nonlinearity=tanh",
+        "--policy_workers_per_policy=2", "--batched_sampling=True", *model_args,
     ]  # fmt: skip
     if args.sf_serial:
         cmd.append("--serial_mode=True")
@@ -145,13 +144,13 @@ def run_sample_factory(args, train_dir: str, seed: int) -> Dict:
     return {**res, **parser.summary()}
 
 
-def run_sf_curric(args, train_dir: str, seed: int) -> Dict:
+def run_sf_curric(args, train_dir: str, seed: int, extra_args: List[str]) -> Dict:
     """One sf_curric run on CartPole-v1 with the same worker and env counts."""
     cmd = [
         sys.executable, "-m", "sf_curric.train", "--env=CartPole-v1", f"--experiment=sfc_{seed}",
         f"--train_dir={train_dir}", "--restart_behavior=overwrite", f"--train_for_env_steps={args.frames}",
         f"--seed={seed}", f"--num_workers={args.num_workers}", f"--num_envs_per_worker={args.num_envs_per_worker}",
-        *args.sfc_args,
+        *extra_args,
     ]  # fmt: skip
     parser = ProgressParser(SFC_FPS_RE, SFC_FRAMES_RE, SFC_REWARD_RE)
     res = run_measured(cmd, parser, timeout=args.timeout, env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -164,18 +163,53 @@ SF_FRAMES_RE = r"Total num frames: (\d+)"
 SF_REWARD_RE = r"Avg episode reward: \[\(0, '([-0-9.]+)'"
 
 # sf_curric's progress line (sf_curric.algo.runner)
-SFC_FPS_RE = r"FPS[:= ]+([0-9.]+|nan)"
-SFC_FRAMES_RE = r"env steps[:= ]+(\d+)"
-SFC_REWARD_RE = r"avg return[^:=]*[:= ]+([-0-9.]+)"
+SFC_FPS_RE = r"FPS ([0-9.]+|nan)"
+SFC_FRAMES_RE = r"env steps (\d+)"
+SFC_REWARD_RE = r"avg return (-?[0-9.]+)"
 
 
-# sf_curric's settings for the learning runs (model MLP 64-64 tanh, as given to Sample Factory too): short
-# rollouts, 4 epochs of 4 minibatches per 1024-sample batch (solves CartPole in ~150k frames).
-SFC_LEARNING_ARGS = [
-    "--rollout=16", "--batch_size=256", "--num_batches_per_epoch=4", "--num_epochs=4", "--device=cpu",
-    "--encoder_mlp_layers", "64", "64", "--nonlinearity=tanh", f"--stop_when_avg_return={SOLVED}",
-    "--progress_interval_sec=5", "--save_every_sec=100000",
+def make_breakout(cfg=None, env_config=None):
+    """ALE Breakout with the usual preprocessing: 84x84 grayscale, 4 stacked frames, frame skip 4 (pixels)."""
+    import ale_py
+    import gymnasium as gym
+
+    gym.register_envs(ale_py)
+    env = gym.make("ALE/Breakout-v5", frameskip=1, repeat_action_probability=0.0)
+    env = gym.wrappers.AtariPreprocessing(env, frame_skip=4, screen_size=84, grayscale_obs=True, noop_max=30)
+    return gym.wrappers.FrameStackObservation(env, 4)  # [4, 84, 84] uint8: the model treats it as CHW
+
+
+ENV_MAKERS = {"breakout_pixels": make_breakout}
+
+
+def register_benchmark_envs() -> None:
+    """Register the pixel env with sf_curric (module-level factory: picklable for the worker processes)."""
+    from sf_curric.envs.registry import register_env
+
+    for name, fn in ENV_MAKERS.items():
+        register_env(name, fn)
+
+
+SF_NAME = "Sample Factory 2.1.1 (MLP 64-64 tanh)"
+SF_SAME_MODEL = ["--encoder_mlp_layers", "64", "64", "--nonlinearity=tanh"]
+
+# sf_curric's learning runs (model MLP 64-64 tanh, as given to Sample Factory too).
+_SFC_COMMON = [
+    "--device=cpu", "--encoder_mlp_layers", "64", "64", "--nonlinearity=tanh", "--progress_interval_sec=5",
+    "--save_every_sec=100000",
 ]  # fmt: skip
+SFC_VARIANTS = {
+    # short rollouts, 4 epochs of 4 minibatches per 1024-sample batch: solves CartPole in ~150k frames
+    "sf_curric (4 epochs)": ["--rollout=16", "--batch_size=256", "--num_batches_per_epoch=4", "--num_epochs=4"],
+    # Sample Factory's own learning budget: 1 epoch of 512-sample minibatches over 32-step rollouts
+    "sf_curric (SF's budget: 1 epoch, minibatch 512)": [
+        "--rollout=32",
+        "--batch_size=512",
+        "--num_batches_per_epoch=2",
+        "--num_epochs=1",
+        "--reward_scale=0.1",
+    ],
+}
 
 
 def median(values: List[Optional[float]]) -> Optional[float]:
@@ -192,11 +226,18 @@ def learning_section(args) -> List[str]:
     """CartPole learning runs of both trainers; returns markdown table lines."""
     rows = {}
     with tempfile.TemporaryDirectory(prefix="sfc_bench_") as train_dir:
-        for name, fn in (("sf_curric", run_sf_curric), ("Sample Factory 2.1.1", run_sample_factory)):
-            if name != "sf_curric" and args.skip_sf:
-                continue
-            if name != "sf_curric":
-                ensure_sample_factory()
+        trainers = {
+            name: (lambda a, d, s, extra=extra: run_sf_curric(a, d, s, [*_SFC_COMMON, *extra]))
+            for name, extra in SFC_VARIANTS.items()
+        }
+        if not args.skip_sf:
+            ensure_sample_factory()
+            trainers[SF_NAME] = lambda a, d, s: run_sample_factory(a, d, s, SF_SAME_MODEL)
+            if args.sf_default_model:
+                trainers["Sample Factory 2.1.1, its default model (MLP 512-512 elu)"] = lambda a, d, s: (
+                    run_sample_factory(a, d, s, [])
+                )
+        for name, fn in trainers.items():
             runs = []
             for seed in args.seeds:
                 res = fn(args, train_dir, seed)
@@ -229,38 +270,55 @@ def learning_section(args) -> List[str]:
             f"| {name} | {fmt(r['fps'])} | {fmt(r['solved_frames'])} | {fmt(r['solved_s'], '.1f')} | "
             f"{fmt(r['wall_s'], '.1f')} | {fmt(r['pss_gib'], '.2f')} |"
         )
-    if len(rows) == 2:
-        ours, theirs = rows["sf_curric"], rows["Sample Factory 2.1.1"]
+    theirs = rows.get(SF_NAME)
+    for name in SFC_VARIANTS:
+        if theirs is None:
+            break
+        ours = rows[name]
 
-        def ratio(key: str) -> str:
+        def ratio(key: str, ours: Dict = ours) -> str:
             a, b = ours[key], theirs[key]
             return "-" if a is None or b is None or b == 0 else f"{a / b:.2f}x"
 
         lines.append(
-            f"| ratio sf_curric / SF | {ratio('fps')} | {ratio('solved_frames')} | {ratio('solved_s')} | "
+            f"| ratio {name} / SF | {ratio('fps')} | {ratio('solved_frames')} | {ratio('solved_s')} | "
             f"{ratio('wall_s')} | {ratio('pss_gib')} |"
         )
     return lines
 
 
-def raw_vector_env_rate(env_id: str, num_envs: int, seconds: float) -> float:
-    """Steps/s of a gymnasium SyncVectorEnv with random actions (one process, gymnasium's autoreset)."""
+def raw_vector_env_rate(env_id: str, num_envs: int, seconds: float) -> Dict:
+    """Steps per wall second and per CPU second of a gymnasium SyncVectorEnv with random actions (one process,
+    gymnasium's default autoreset)."""
     import gymnasium as gym
 
-    venv = gym.vector.SyncVectorEnv([lambda: gym.make(env_id) for _ in range(num_envs)])
+    make = ENV_MAKERS.get(env_id, lambda: gym.make(env_id))
+    venv = gym.vector.SyncVectorEnv([make for _ in range(num_envs)])
     venv.reset(seed=0)
     venv.action_space.seed(0)
     actions = [venv.action_space.sample() for _ in range(64)]
-    steps, start = 0, time.perf_counter()
+    steps, start, cpu_start = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - start < seconds:
         venv.step(actions[steps // num_envs % 64])
         steps += num_envs
     rate = steps / (time.perf_counter() - start)
+    cpu_rate = steps / (time.process_time() - cpu_start)
     venv.close()
-    return rate
+    return {"fps": rate, "steps_per_cpu_s": cpu_rate}
 
 
-def sampling_only_rate(env_id: str, num_workers: int, num_envs: int, seconds: float) -> Dict:
+def _cpu_seconds(procs: List[psutil.Process]) -> float:
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def sampling_only_rate(env_id: str, num_workers: int, num_envs: int, seconds: float, model_args: Dict) -> Dict:
     """Steps/s of sf_curric's parallel sampler without learning (policy inference included) and peak PSS."""
     sys.path.insert(0, str(ROOT))
     from sf_curric.algo.learner import Learner
@@ -270,8 +328,10 @@ def sampling_only_rate(env_id: str, num_workers: int, num_envs: int, seconds: fl
 
     cfg = default_cfg(
         env_id, num_workers=num_workers, num_envs_per_worker=num_envs, rollout=32, device="cpu", seed=0,
-        batch_size=32 * num_envs, num_batches_per_epoch=1, encoder_mlp_layers=[64, 64], nonlinearity="tanh",
+        batch_size=32 * num_envs, num_batches_per_epoch=1,
+        **(model_args or {"encoder_mlp_layers": [64, 64], "nonlinearity": "tanh"}),
     )  # fmt: skip
+    register_benchmark_envs()
     probe = make_env(cfg)
     learner = Learner(cfg, probe.observation_space, probe.action_space)
     probe.close()
@@ -283,6 +343,8 @@ def sampling_only_rate(env_id: str, num_workers: int, num_envs: int, seconds: fl
         while time.perf_counter() < warmup_end:
             sampler.get_batch()
         before = dict(sampler.timing())
+        procs = [me, *(psutil.Process(p.pid) for p in sampler.processes)]
+        cpu_before = _cpu_seconds(procs)
         steps, peak, start = 0, 0, time.perf_counter()
         next_pss = start
         while time.perf_counter() - start < seconds:
@@ -290,34 +352,42 @@ def sampling_only_rate(env_id: str, num_workers: int, num_envs: int, seconds: fl
             if time.perf_counter() >= next_pss:
                 peak, next_pss = max(peak, tree_pss(me)), next_pss + 0.5
         elapsed = time.perf_counter() - start
+        cpu = _cpu_seconds(procs) - cpu_before
         timing = {k: v - before.get(k, 0.0) for k, v in sampler.timing().items()}
     finally:
         sampler.close()
     busy = timing.get("env_step", 0.0) + timing.get("inference", 0.0)
     return {
         "fps": steps / elapsed,
+        "steps_per_cpu_s": steps / cpu,
         "pss_gib": peak / 2**30,
         "inference_share": timing.get("inference", 0.0) / busy if busy else float("nan"),
     }
 
 
-def sampling_section(args) -> List[str]:
-    """Sampling only (no learning) against the raw vector-env rate; returns markdown table lines."""
-    raw = raw_vector_env_rate("CartPole-v1", args.num_envs_per_worker, args.sampling_seconds)
+def sampling_section(args, env_id: str = "CartPole-v1", model_args: Optional[Dict] = None) -> List[str]:
+    """Sampling only (no learning) against the raw vector-env rate; returns markdown table lines.
+
+    Besides steps per wall second (sensitive to whatever else runs on the machine), steps per CPU second of
+    all processes involved are compared: the share of the raw env's efficiency that survives the sampler.
+    """
+    n = args.num_envs_per_worker
+    raw = raw_vector_env_rate(env_id, n, args.sampling_seconds)
     lines = [
-        f"Sampling only (no learning), CartPole-v1, {args.num_envs_per_worker} envs per worker, rollout 32, "
-        f"{args.sampling_seconds:.0f} s each; raw = gymnasium SyncVectorEnv({args.num_envs_per_worker}) with random "
-        "actions in one process",
+        f"Sampling only (no learning), {env_id}, {n} envs per worker, rollout 32, {args.sampling_seconds:.0f} s "
+        f"each; raw = gymnasium SyncVectorEnv({n}) with random actions in one process",
         "",
-        "| setup | steps/s | vs raw (1 process) | inference share of worker time | peak PSS (GiB) |",
-        "|---|---|---|---|---|",
-        f"| raw SyncVectorEnv, 1 process | {raw:,.0f} | 100% | - | - |",
+        "| setup | steps/s | vs raw | steps per CPU-second | vs raw | inference share of worker time "
+        "| peak PSS (GiB) |",
+        "|---|---|---|---|---|---|---|",
+        f"| raw SyncVectorEnv, 1 process | {raw['fps']:,.0f} | 100% | {raw['steps_per_cpu_s']:,.0f} | 100% | - | - |",
     ]
     for workers in sorted({1, args.num_workers}):
-        res = sampling_only_rate("CartPole-v1", workers, args.num_envs_per_worker, args.sampling_seconds)
-        print(f"  sampling only, {workers} worker(s): {res['fps']:,.0f} steps/s (raw {raw:,.0f})", flush=True)
+        res = sampling_only_rate(env_id, workers, n, args.sampling_seconds, model_args or {})
+        print(f"  sampling only, {env_id}, {workers} worker(s): {res['fps']:,.0f} steps/s (raw {raw['fps']:,.0f})")
         lines.append(
-            f"| sf_curric, {workers} worker process(es) | {res['fps']:,.0f} | {100 * res['fps'] / raw:.0f}% | "
+            f"| sf_curric, {workers} worker process(es) | {res['fps']:,.0f} | {100 * res['fps'] / raw['fps']:.0f}% | "
+            f"{res['steps_per_cpu_s']:,.0f} | {100 * res['steps_per_cpu_s'] / raw['steps_per_cpu_s']:.0f}% | "
             f"{100 * res['inference_share']:.0f}% | {res['pss_gib']:.2f} |"
         )
     return lines
@@ -333,10 +403,15 @@ def main() -> None:
     parser.add_argument("--sampling_seconds", type=float, default=10.0)
     parser.add_argument("--sf_serial", action="store_true", help="Sample Factory in --serial_mode.")
     parser.add_argument("--skip_sf", action="store_true", help="Only sf_curric in the learning section.")
+    parser.add_argument(
+        "--sf_default_model", action="store_true", help="Also run Sample Factory with its default MLP 512-512 elu."
+    )
     parser.add_argument("--skip_learning", action="store_true")
     parser.add_argument("--skip_sampling", action="store_true")
+    parser.add_argument(
+        "--pixels", action="store_true", help="Also sampling-only on ALE Breakout with a CNN (needs ale-py installed)."
+    )
     args = parser.parse_args()
-    args.sfc_args = SFC_LEARNING_ARGS
 
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start", flush=True)
     tables = []
@@ -344,6 +419,9 @@ def main() -> None:
         tables.append(learning_section(args))
     if not args.skip_sampling:
         tables.append(sampling_section(args))
+    if args.pixels:
+        cnn = {"encoder_conv_architecture": "convnet_atari", "encoder_conv_mlp_layers": [512]}
+        tables.append(sampling_section(args, "breakout_pixels", cnn))
     print(f"load average {os.getloadavg()[0]:.1f} at the end", flush=True)
     for lines in tables:
         print()

@@ -3,7 +3,7 @@
 import os
 import time
 from pathlib import Path
-from typing import Set
+from typing import Iterable, Set
 
 import psutil
 import torch
@@ -11,16 +11,17 @@ import torch
 from sf_curric.algo.parallel.process_utils import die_with_parent, parent_alive
 from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajectories, SharedWeights  # noqa: F401
 
-# Name prefixes of the /dev/shm entries torch (both sharing strategies), multiprocessing's heap arenas and
-# semaphores create; other programs on the machine (e.g. other test suites using psm_* segments) are ignored.
-_OUR_SHM_PREFIXES = ("torch_", "pym-", "sem.", "mp-")
 
+def shm_entries(pids: Iterable[int]) -> Set[str]:
+    """Entries of /dev/shm (where shared memory lives on Linux) that processes `pids` created.
 
-def shm_entries() -> Set[str]:
-    """Names in /dev/shm that our processes could have created (shared memory lives there on Linux)."""
+    torch names its segments `torch_<pid>_...` and multiprocessing's heap arenas are `pym-<pid>-...`; entries of
+    other programs on this shared machine are ignored.
+    """
     if not Path("/dev/shm").exists():
         return set()
-    return {name for name in os.listdir("/dev/shm") if name.startswith(_OUR_SHM_PREFIXES)}
+    tags = [tag for pid in pids for tag in (f"torch_{pid}_", f"pym-{pid}-")]
+    return {name for name in os.listdir("/dev/shm") if any(name.startswith(tag) for tag in tags)}
 
 
 def child_pids(pid: int) -> Set[int]:

@@ -80,7 +80,6 @@ def test_sync_mode_trains_with_zero_policy_lag():
 def test_async_batches_hold_every_env_and_close_leaves_nothing_behind():
     import os
 
-    before = shm_entries()
     cfg = _cfg(env="test_extra_stats_env")
     learner = _learner(cfg)
     sampler = ParallelSampler(cfg, learner)
@@ -105,7 +104,7 @@ def test_async_batches_hold_every_env_and_close_leaves_nothing_behind():
     assert not any(is_alive(pid) for pid in pids)
     assert not (pids & child_pids(os.getpid()))
     del sampler
-    assert shm_entries() <= before
+    assert not shm_entries([os.getpid(), *pids])
 
 
 def test_a_failing_env_is_reported_with_its_error(monkeypatch):
@@ -117,3 +116,35 @@ def test_a_failing_env_is_reported_with_its_error(monkeypatch):
             sampler.get_batch()
     finally:
         sampler.close()
+
+
+def _lagging_batch(with_vtrace: bool):
+    """Collect one batch, train 3 times without publishing, then publish: the slots filled meanwhile lag 3."""
+    cfg = _cfg(env="test_extra_stats_env", max_policy_lag=1, with_vtrace=with_vtrace)
+    learner = _learner(cfg)
+    sampler = ParallelSampler(cfg, learner)
+    try:
+        sampler.wait_for_workers()
+        batch = sampler.get_batch()
+        for _ in range(3):
+            learner.train(batch.traj, 0)
+        while not sampler._pending:  # wait until a slot filled with version-0 weights has arrived
+            sampler._pending.extend(sampler._receive())
+        sampler.on_weights_updated()
+        batch = sampler.get_batch()
+        return sampler, batch, learner.version
+    finally:
+        sampler.close()
+
+
+def test_slots_older_than_max_policy_lag_are_counted_not_silently_dropped():
+    sampler, batch, version = _lagging_batch(with_vtrace=False)
+    assert sampler.num_stale_slots_dropped >= 1
+    assert sampler.stats()["stale_slots_dropped"] == sampler.num_stale_slots_dropped
+    assert torch.all(version - batch.traj["policy_version"] <= 1)
+
+
+def test_with_vtrace_lagging_slots_are_trained_on():
+    sampler, batch, version = _lagging_batch(with_vtrace=True)
+    assert sampler.num_stale_slots_dropped == 0
+    assert int((version - batch.traj["policy_version"]).max()) == 3

@@ -26,6 +26,7 @@ import numpy as np
 from sf_curric.algo.parallel.messages import TrainingInfo, TrajectoryReady, WorkerFailed, WorkerStarted
 from sf_curric.algo.parallel.process_utils import spawn_context, stop_processes
 from sf_curric.algo.parallel.queues import QueueStopped, get_many_blocking, make_queue, put_blocking
+from sf_curric.algo.parallel.respawn import replace_dead_workers
 from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajectories, SharedWeights
 from sf_curric.algo.parallel.worker import WorkerArgs, worker_main
 from sf_curric.algo.rollout import EpisodeSummary, allocate_trajectory
@@ -94,6 +95,12 @@ class ParallelSampler:
         self.last_batch_lag_max = 0.0
         self.num_stale_slots_dropped = 0
         self.num_env_errors = 0
+        # slots given to a worker (in its free queue or being filled) and not yet returned: reclaimed if it dies
+        self._with_workers: set[int] = set(range(len(self.slot_owner)))
+        self.worker_restarts = [0] * self.num_workers
+        self.num_slots_reclaimed = 0
+        self._last_training_info: TrainingInfo | None = None
+        self._next_liveness_check = 0.0
         self.processes: list = []
         self._started: set[int] = set()
         self._closed = False
@@ -105,6 +112,10 @@ class ParallelSampler:
     def _check(cfg: argparse.Namespace) -> None:
         if cfg.num_workers < 1:
             raise ValueError(f"--num_workers={cfg.num_workers}: use at least 1 (or --serial_mode)")
+        if cfg.worker_num_splits > 1:
+            # double buffering overlaps env steps with inference done elsewhere; a local policy copy runs both
+            # in the worker's own process, one after the other (docs/performance.md)
+            log.debug("--worker_num_splits=%d has no effect with local CPU inference", cfg.worker_num_splits)
         if not cfg.async_rl and slots_per_batch(cfg) < cfg.num_workers:
             log.warning(
                 "--async_rl=False: a batch holds %d rollouts for %d workers, some workers stay idle; raise "
@@ -125,15 +136,8 @@ class ParallelSampler:
                     f"env {self.cfg.env!r}: its make_env_fn cannot be sent to worker processes ({exc}); define it "
                     "as a module-level function (not a lambda or a nested function), or use --serial_mode"
                 ) from None
-        ctx = spawn_context()
-        for w in range(self.num_workers):
-            args = WorkerArgs(
-                w, self.cfg, env_spec, self.buffers, self.weights, self.control, self.free_slots[w], self.results,
-                self.control_queues[w], os.getpid(),
-            )  # fmt: skip
-            p = ctx.Process(target=worker_main, args=(args,), name=f"sf_curric-worker-{w}", daemon=True)
-            p.start()
-            self.processes.append(p)
+        self._env_spec = env_spec
+        self.processes = [self._start_worker(w) for w in range(self.num_workers)]
         log.info(
             "%d worker processes x %d envs, %d trajectory slots of %d steps, %d slot(s) per batch, %s",
             self.num_workers,
@@ -144,25 +148,41 @@ class ParallelSampler:
             "asynchronous (APPO)" if self.cfg.async_rl else "synchronous (PPO)",
         )
 
+    def _start_worker(self, w: int) -> Any:
+        """Start worker process `w` (also used to replace a dead one, see respawn.py)."""
+        args = WorkerArgs(
+            w, self.cfg, self._env_spec, self.buffers, self.weights, self.control, self.free_slots[w], self.results,
+            self.control_queues[w], os.getpid(),
+        )  # fmt: skip
+        p = spawn_context().Process(target=worker_main, args=(args,), name=f"sf_curric-worker-{w}", daemon=True)
+        p.start()
+        return p
+
     # ---- receiving -----------------------------------------------------------------------------------------
 
-    def _check_workers_alive(self) -> None:
-        for w, p in enumerate(self.processes):
-            if not p.is_alive():
-                raise RuntimeError(f"worker process {w} exited unexpectedly (exit code {p.exitcode}); see the log")
-
     def _receive(self) -> list[TrajectoryReady]:
-        """Wait for at least one message; return the trajectories among them (other messages are handled)."""
-        deadline = time.monotonic() + _LIVENESS_CHECK_SEC
+        """Wait for at least one message; return the trajectories among them (other messages are handled).
+        Dead workers are replaced within `_LIVENESS_CHECK_SEC` (respawn.py), even while others keep sending."""
+        now = time.monotonic()
+        if now >= self._next_liveness_check:
+            self._next_liveness_check = now + _LIVENESS_CHECK_SEC
+            ready = replace_dead_workers(self)
+            if ready:
+                return ready
+        deadline = now + _LIVENESS_CHECK_SEC
         try:
             msgs = get_many_blocking(self.results, lambda: time.monotonic() > deadline)
         except QueueStopped:
-            self._check_workers_alive()
             return []
+        return self._dispatch(msgs)
+
+    def _dispatch(self, msgs: list[Any]) -> list[TrajectoryReady]:
+        """Handle worker messages; return the trajectories among them."""
         ready = []
         for msg in msgs:
             if isinstance(msg, TrajectoryReady):
                 ready.append(msg)
+                self._with_workers.discard(msg.slot)
                 self.num_env_errors += msg.env_errors
                 for phase, seconds in msg.timing.items():
                     self._timing[phase] += seconds
@@ -190,6 +210,7 @@ class ParallelSampler:
             self._pending.extend(self._receive())
 
     def _free(self, slots: list[int]) -> None:
+        self._with_workers.update(slots)
         for slot in slots:
             put_blocking(self.free_slots[self.slot_owner[slot]], slot, lambda: False)
 
@@ -258,6 +279,7 @@ class ParallelSampler:
         """
         self._training_info_counter += 1
         msg = TrainingInfo(dict(training_info), self._training_info_counter)
+        self._last_training_info = msg  # sent again to a replaced worker
         for w in range(self.num_workers):
             put_blocking(self.control_queues[w], msg, lambda: False)
             # after the put: a worker that sees the new counter finds the message in its queue
@@ -271,7 +293,12 @@ class ParallelSampler:
     def stats(self) -> dict[str, float]:
         """Policy lag (learner version minus the version that acted) over the slots trained on since the
         previous call, and the stale slots dropped so far; the runner writes them as perf/<name>."""
-        out = {"stale_slots_dropped": float(self.num_stale_slots_dropped), "env_errors": float(self.num_env_errors)}
+        out = {
+            "stale_slots_dropped": float(self.num_stale_slots_dropped),
+            "env_errors": float(self.num_env_errors),
+            "worker_restarts": float(sum(self.worker_restarts)),
+            "slots_reclaimed": float(self.num_slots_reclaimed),
+        }
         if self._lag_count:
             out.update(policy_lag_avg=self._lag_sum / self._lag_count, policy_lag_max=self._lag_max)
         self._lag_sum, self._lag_count, self._lag_max = 0.0, 0, 0.0
