@@ -10,7 +10,6 @@ from typing import Sequence
 
 from sf_curric.cfg.arguments import parse_args
 from sf_curric.cfg.validation import ConfigError
-from sf_curric.evaluation.args import evaluation_args
 from sf_curric.evaluation.policy import EvaluationError
 from sf_curric.evaluation.replay import EnjoyResult, describe_episode, enjoy
 from sf_curric.utils.checkpoint import CheckpointError
@@ -29,7 +28,7 @@ def run(argv: Sequence[str] | None = None) -> EnjoyResult:
         >>> run(["--env=CartPole-v1", "--experiment=demo", "--max_num_episodes=3", "--save_video"])
     """
     try:
-        cfg = parse_args(argv, evaluation=True, extra_args=evaluation_args())
+        cfg = parse_args(argv, evaluation=True)
         setup_logging(cfg.log_level)
         result = enjoy(cfg, on_episode=lambda record: print(describe_episode(record), flush=True))
     except (EvaluationError, ConfigError, CheckpointError) as e:

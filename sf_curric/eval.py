@@ -11,7 +11,6 @@ from typing import Sequence
 
 from sf_curric.cfg.arguments import parse_args
 from sf_curric.cfg.validation import ConfigError
-from sf_curric.evaluation.args import evaluation_args
 from sf_curric.evaluation.evaluate import EvalReport, evaluate
 from sf_curric.evaluation.policy import EvaluationError
 from sf_curric.utils.checkpoint import CheckpointError
@@ -30,7 +29,7 @@ def run(argv: Sequence[str] | None = None) -> EvalReport:
         >>> report = run(["--experiment=demo", "--test_tasks=1000:1100", "--eval_episodes_per_task=2"])
     """
     try:
-        cfg = parse_args(argv, evaluation=True, extra_args=evaluation_args())
+        cfg = parse_args(argv, evaluation=True)
         setup_logging(cfg.log_level)
         report = evaluate(cfg)
     except (EvaluationError, ConfigError, CheckpointError) as e:

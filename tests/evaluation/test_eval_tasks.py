@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from sf_curric.cfg.arguments import parse_args
-from sf_curric.evaluation.args import evaluation_args
 from sf_curric.evaluation.evaluate import evaluate
 from sf_curric.evaluation.policy import EvaluationError
 from sf_curric.evaluation.replay import enjoy
@@ -18,7 +17,7 @@ from tests.evaluation.corridor import NUM_TRAIN_LEVELS, Corridor, corridor_lengt
 
 def _cfg(train_dir, *extra):
     argv = [f"--env={corridor.ENV_NAME}", f"--train_dir={train_dir}", "--experiment=corr", *extra]
-    return parse_args(argv, evaluation=True, extra_args=evaluation_args())
+    return parse_args(argv, evaluation=True)
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +132,6 @@ def test_evaluation_flags_reach_cfg():
     cfg = parse_args(
         ["--eval_tasks=test", "--test_tasks=10:20", "--deterministic", "--eval_num_envs=3"],
         evaluation=True,
-        extra_args=evaluation_args(),
     )
     assert isinstance(cfg, argparse.Namespace)
     assert (cfg.eval_tasks, cfg.test_tasks, cfg.deterministic, cfg.eval_num_envs) == ("test", "10:20", True, 3)
