@@ -172,11 +172,15 @@ def make_breakout(cfg=None, env_config=None):
     """ALE Breakout with the usual preprocessing: 84x84 grayscale, 4 stacked frames, frame skip 4 (pixels)."""
     import ale_py
     import gymnasium as gym
+    import numpy as np
 
     gym.register_envs(ale_py)
     env = gym.make("ALE/Breakout-v5", frameskip=1, repeat_action_probability=0.0)
     env = gym.wrappers.AtariPreprocessing(env, frame_skip=4, screen_size=84, grayscale_obs=True, noop_max=30)
-    return gym.wrappers.FrameStackObservation(env, 4)  # [4, 84, 84] uint8: the model treats it as CHW
+    env = gym.wrappers.FrameStackObservation(env, 4)  # [4, 84, 84] uint8
+    # sf_curric's CNN takes HWC images
+    hwc = gym.spaces.Box(0, 255, (84, 84, 4), np.uint8)
+    return gym.wrappers.TransformObservation(env, lambda obs: np.moveaxis(obs, 0, -1), hwc)
 
 
 ENV_MAKERS = {"breakout_pixels": make_breakout}
