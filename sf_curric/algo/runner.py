@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import inspect
 import logging
 import random
 import signal
@@ -23,6 +24,7 @@ import numpy as np
 import torch
 
 from sf_curric.algo.env_guard import EnvGuard, check_same_spaces
+from sf_curric.algo.nan_guard import NanGuard, check_finite_model
 from sf_curric.algo.rollout import EpisodeSummary, RolloutWorker, TaskSampler, allocate_trajectory
 from sf_curric.cfg.experiment import experiment_dir, save_config
 from sf_curric.cfg.validation import total_envs
@@ -158,6 +160,15 @@ def _parallel_sampler_class() -> type | None:
     return importlib.import_module("sf_curric.algo.parallel.sampler").ParallelSampler
 
 
+def _build_curriculum_host(cfg: argparse.Namespace, action_space: Any) -> Any:
+    """The run's CurriculumHost (None without a curriculum, or in versions without curriculum hosting)."""
+    if importlib.util.find_spec("sf_curric.algo.curriculum_host") is None:
+        return None
+    from sf_curric.algo.curriculum_host import build_curriculum_host
+
+    return build_curriculum_host(cfg, total_envs(cfg), action_space)
+
+
 def _flatten(prefix: str, value: Any, out: dict[str, float]) -> None:
     if isinstance(value, dict):
         for key, sub in value.items():
@@ -255,7 +266,9 @@ class Runner:
         self.stats = EpisodeStats(cfg.stats_avg)
         self.timer = PhaseTimer()
         self.fps_meter = RateMeter(window_sec=10.0)
+        self.nan_guard = NanGuard(cfg)
         self.learner: Any = None
+        self.curriculum_host: Any = None  # sf_curric.algo.curriculum_host.CurriculumHost when the run has one
         self.sampler: Sampler | None = None
         self.writer: Any = None
         self.last_train_stats: dict[str, float] = {}
@@ -278,6 +291,7 @@ class Runner:
         obs_space, action_space = probe.observation_space, probe.action_space
         probe.close()
         self.learner = Learner(cfg, obs_space, action_space)
+        self.curriculum_host = _build_curriculum_host(cfg, action_space)
         self._load_checkpoint()  # before anything is written: an unreadable checkpoint changes nothing
         save_config(cfg)
         self.sampler = self._make_sampler()
@@ -287,14 +301,19 @@ class Runner:
         self.writer = SummaryWriter(str(self.exp_dir / TENSORBOARD_SUBDIR), flush_secs=10)
 
     def _make_sampler(self) -> Sampler:
-        cfg = self.cfg
+        cfg, host = self.cfg, self.curriculum_host
         if not cfg.serial_mode:
             parallel = _parallel_sampler_class()
-            if parallel is not None:
+            if parallel is None:
+                log.info("the parallel sampler is not available in this version: training in serial mode")
+            elif host is None:
                 return parallel(cfg, self.learner)
-            log.info("the parallel sampler is not available in this version: training in serial mode")
+            elif "curriculum_host" in inspect.signature(parallel).parameters:
+                return parallel(cfg, self.learner, curriculum_host=host)
+            else:
+                log.info("the parallel sampler of this version does not host curricula: training in serial mode")
         log.info("serial mode: %d envs stepped in this process", total_envs(cfg))
-        return SerialSampler(cfg, self.learner)
+        return SerialSampler(cfg, self.learner, task_sampler=None if host is None else host.next_task)
 
     def _load_checkpoint(self) -> None:
         if self.cfg.restart_behavior != "resume":
@@ -309,6 +328,8 @@ class Runner:
         self.train_seconds = float(state.get("train_seconds", 0.0))
         self.best_avg_return = float(state.get("best_avg_return", float("-inf")))
         self.stats.load_state_dict(state.get("episode_stats", {}))
+        if self.curriculum_host is not None and state.get("curriculum") is not None:
+            self.curriculum_host.load_state_dict(state["curriculum"])
         log.info("resumed from %s: %d env steps, iteration %d", path, self.env_steps, self.iteration)
 
     # ---- checkpoints ---------------------------------------------------------------------------------------
@@ -322,11 +343,13 @@ class Runner:
             "train_seconds": self.train_seconds,
             "best_avg_return": self.best_avg_return,
             "episode_stats": self.stats.state_dict(),
+            "curriculum": None if self.curriculum_host is None else self.curriculum_host.state_dict(),
             "cfg": {k: v for k, v in vars(self.cfg).items() if k != "cli_args"},
         }
 
     def save(self) -> Path:
         """Write a checkpoint now (and a best one when the average return improved)."""
+        check_finite_model(self.learner.model)  # a checkpoint never holds NaN/Inf weights
         state = self.checkpoint_state()
         ckpt_dir = checkpoint_dir(self.exp_dir)
         path = save_checkpoint(ckpt_dir, state, self.iteration, self.env_steps, self.cfg.keep_checkpoints)
@@ -341,8 +364,11 @@ class Runner:
     # ---- training info and reporting ------------------------------------------------------------------------
 
     def _propagate_training_info(self) -> None:
-        """Send training info to every env (each receives it before its next reset)."""
-        self.sampler.set_training_info({"approx_total_training_steps": self.env_steps})
+        """Send training info to every env (each receives it before its next reset) and to the curriculum."""
+        training_info = {"approx_total_training_steps": self.env_steps}
+        self.sampler.set_training_info(training_info)
+        if self.curriculum_host is not None:
+            self.curriculum_host.set_training_info(training_info)
 
     def _write_summaries(self) -> None:
         w, step = self.writer, self.env_steps
@@ -363,6 +389,8 @@ class Runner:
                 w.add_scalar(f"train/{key}", value, step)
         for phase, seconds in self._phase_totals().items():
             w.add_scalar(f"perf/{phase}_sec", seconds, step)
+        if self.curriculum_host is not None:
+            self.curriculum_host.log(w, step)
         sampler_stats = getattr(self.sampler, "stats", None)  # optional: e.g. policy lag of the parallel sampler
         if sampler_stats is not None:
             for key, value in sampler_stats().items():
@@ -457,7 +485,11 @@ class Runner:
             self.stats.add(batch.episodes)
             with self.timer.time("learn"):
                 result = self.learner.train(batch.traj, self.env_steps)
+            self.nan_guard.after_train(result.stats, self.learner.model)  # stops on repeated NaN/Inf
             self.sampler.on_weights_updated()
+            if self.curriculum_host is not None:
+                with self.timer.time("curriculum"):
+                    self.curriculum_host.on_batch(batch.traj, result, self.learner.model, batch.episodes)
             self.last_train_stats = result.stats
             self.iteration += 1
 
