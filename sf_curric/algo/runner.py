@@ -162,8 +162,9 @@ def _parallel_sampler_class() -> type | None:
 
 def _build_curriculum_host(cfg: argparse.Namespace, action_space: Any) -> Any:
     """The run's CurriculumHost (None without a curriculum, or in versions without curriculum hosting)."""
-    if importlib.util.find_spec("sf_curric.algo.curriculum_host") is None:
-        return None
+    for module in ("sf_curric.algo.curriculum_host", "sf_curric.algo.curriculum_args"):
+        if importlib.util.find_spec(module) is None:
+            return None
     from sf_curric.algo.curriculum_host import build_curriculum_host
 
     return build_curriculum_host(cfg, total_envs(cfg), action_space)
