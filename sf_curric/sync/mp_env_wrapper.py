@@ -21,8 +21,10 @@ class MultiProcessingSyncWrapper(gym.Wrapper):
     """Connect an env (in any process) to a curriculum served by `make_multiprocessing_curriculum`.
 
     The wrapped env must accept `reset(new_task=...)` (a `TaskWrapper` or `TaskEnv`). Each reset takes the next
-    task from the task queue and asks the server for a replacement, so with `buffer_size=1` the next task is
-    already waiting when the episode ends. Every finished episode is reported with this env's id.
+    task from the task queue; each episode report carries the request for the task after next, so with
+    `buffer_size=1` the next task is already waiting when the episode ends. Every finished episode is reported
+    with this env's id. Wrappers in the curriculum's own process (e.g. in a `SyncVectorEnv`) call the
+    curriculum directly instead of going through the queues.
 
     Args:
         env: a task-aware environment.
