@@ -9,6 +9,7 @@ from typing import Any, List
 import gymnasium as gym
 from faster_fifo import Queue
 
+from sf_curric.curricula.task_space import as_task_space
 from sf_curric.sync.channel import CurriculumServerError, TaskQueue, get_one, put_all
 from sf_curric.sync.messages import EpisodeRecorder, TaskRequest
 
@@ -67,7 +68,7 @@ class MultiProcessingSyncWrapper(gym.Wrapper):
             raise ValueError(f"timeout must be > 0 seconds, got {timeout}")
         self.task_queue = task_queue
         self.update_queue = update_queue
-        self.task_space = task_space if task_space is not None else task_queue.task_space
+        self.task_space = as_task_space(task_space) if task_space is not None else task_queue.task_space
         self.timeout = float(timeout)
         # id and first tasks are taken at the first reset: vector envs build a throw-away copy to read the spaces
         self.env_id: int | None = None if env_id is None else int(env_id)

@@ -15,6 +15,7 @@ from typing import Any, Deque, List
 
 import gymnasium as gym
 
+from sf_curric.curricula.task_space import as_task_space
 from sf_curric.sync.channel import CurriculumServerError
 from sf_curric.sync.messages import EpisodeRecorder, apply_update
 
@@ -254,7 +255,7 @@ class RaySyncWrapper(gym.Wrapper):
             ) from e
         env_id, remote_space, requires_step = self._get(self._actor.register_env.remote())
         self.env_id = env_id
-        self.task_space = task_space if task_space is not None else remote_space
+        self.task_space = as_task_space(task_space) if task_space is not None else remote_space
         if update_on_step is None:
             update_on_step = requires_step
         self.prefetch = int(prefetch)

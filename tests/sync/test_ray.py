@@ -103,3 +103,41 @@ def test_learner_updates_and_errors_over_ray(ray_cluster):
             env.step(0)
     with pytest.raises(ValueError, match="make_ray_curriculum"):
         RaySyncWrapper(CountingEnv(2, NUM_TASKS), actor_name="no_such_curriculum")
+
+
+class _RangeEnv(CountingEnv):
+    """CountingEnv whose tasks are (low, high) ranges, like Syllabus's CartPole README example."""
+
+    def change_task(self, new_task):
+        low, high = new_task
+        if not low <= high:
+            raise ValueError(f"bad range {new_task}")
+
+    def _reset(self, seed=None, options=None):
+        self.t = 0
+        self.tasks_run.append(tuple(float(x) for x in self.task))
+        return np.zeros(1, np.float32), {}
+
+
+def test_syllabus_readme_style_box_curriculum_over_ray(ray_cluster):
+    from gymnasium.spaces import Box
+
+    from sf_curric.curricula import SimpleBoxCurriculum
+    from sf_curric.sync import RayCurriculumWrapper, RaySyncWrapper
+
+    # the curriculum is built inside the actor from its class, as in Syllabus's README
+    curriculum = RayCurriculumWrapper(SimpleBoxCurriculum, task_space=Box(-0.3, 0.3, shape=(2,)), actor_name="box")
+    try:
+        env = RaySyncWrapper(
+            _RangeEnv(3), actor_name="box", default_task=(-0.02, 0.02), task_space=Box(-0.3, 0.3, shape=(2,))
+        )
+        for _ in range(4):
+            env.reset()
+            for _ in range(3):
+                env.step(0)
+        env.flush()
+        assert env.unwrapped.tasks_run[0] == (-0.02, 0.02)  # the first episode needs no actor call
+        assert all(-0.3 - 1e-6 <= lo <= hi <= 0.3 + 1e-6 for lo, hi in env.unwrapped.tasks_run[1:])
+        assert curriculum.total_episodes == 4
+    finally:
+        curriculum.kill()
