@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from typing import Sequence
 
+from sf_curric.algo.nan_guard import NonFiniteTrainingError
 from sf_curric.algo.runner import Runner, RunResult
 from sf_curric.cfg.arguments import parse_args
 from sf_curric.cfg.experiment import prepare_experiment_dir, resolve_config
@@ -38,6 +39,9 @@ def run(argv: Sequence[str] | None = None) -> RunResult:
     except (ConfigError, CheckpointError) as e:
         print(f"sf_curric.train: error: {e}", file=sys.stderr)
         raise SystemExit(2) from None
+    except NonFiniteTrainingError as e:  # not a bug to debug: one line that says what to check
+        print(f"sf_curric.train: stopped: {e}", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 def main() -> int:

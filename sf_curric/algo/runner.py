@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from sf_curric.algo.env_guard import EnvGuard, check_same_spaces
+from sf_curric.algo.nan_guard import NanGuard, check_finite_model
 from sf_curric.algo.rollout import EpisodeSummary, RolloutWorker, TaskSampler, allocate_trajectory
 from sf_curric.cfg.experiment import experiment_dir, save_config
 from sf_curric.cfg.validation import total_envs
@@ -266,6 +267,7 @@ class Runner:
         self.stats = EpisodeStats(cfg.stats_avg)
         self.timer = PhaseTimer()
         self.fps_meter = RateMeter(window_sec=10.0)
+        self.nan_guard = NanGuard(cfg)
         self.learner: Any = None
         self.curriculum_host: Any = None  # sf_curric.algo.curriculum_host.CurriculumHost when the run has one
         self.sampler: Sampler | None = None
@@ -348,6 +350,7 @@ class Runner:
 
     def save(self) -> Path:
         """Write a checkpoint now (and a best one when the average return improved)."""
+        check_finite_model(self.learner.model)  # a checkpoint never holds NaN/Inf weights
         state = self.checkpoint_state()
         ckpt_dir = checkpoint_dir(self.exp_dir)
         path = save_checkpoint(ckpt_dir, state, self.iteration, self.env_steps, self.cfg.keep_checkpoints)
@@ -483,6 +486,7 @@ class Runner:
             self.stats.add(batch.episodes)
             with self.timer.time("learn"):
                 result = self.learner.train(batch.traj, self.env_steps)
+            self.nan_guard.after_train(result.stats, self.learner.model)  # stops on repeated NaN/Inf
             self.sampler.on_weights_updated()
             if self.curriculum_host is not None:
                 with self.timer.time("curriculum"):

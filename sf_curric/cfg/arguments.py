@@ -120,6 +120,10 @@ SAMPLING_ARGS: list[FlagSpec] = [
         "--max_env_errors",
         {"type": int, "default": 10, "help": "Env exceptions tolerated per worker (each env is recreated)."},
     ),
+    (
+        "--max_nan_batches",
+        {"type": int, "default": 20, "help": "Training batches in a row with NaN/Inf data (skipped) before stopping."},
+    ),
 ]
 
 LOGGING_ARGS: list[FlagSpec] = [

@@ -7,6 +7,7 @@ and subprocesses), so one registered name covers every test:
 - `reset_raise_every`: raise RuntimeError on every N-th `reset` after the first (per instance).
 - `step_raise_prob` / `reset_raise_prob`: raise with this probability (seeded per instance).
 - `nan_obs_after`: from this global step of the instance on, observations are NaN.
+- `nan_obs_every`: every N-th step of the instance returns a NaN observation (offset by 37 steps per env id).
 - `obs_grows_after_resets`: after this many resets, observations get one more element (spaces that change).
 - `odd_instance_obs_size`: the env with env_id 1 declares an observation space of this size (instances differ).
 - `record_dir`: one line per injected fault is appended to `<record_dir>/faults_<pid>.txt`.
@@ -72,15 +73,18 @@ class FaultyEnv(gym.Env):
             with open(Path(record_dir) / f"faults_{os.getpid()}.txt", "a") as f:
                 f.write(f"{kind} env={self.env_id} steps={self.steps}\n")
 
-    def _obs(self) -> np.ndarray:
+    def _obs(self, in_step: bool = False) -> np.ndarray:
         size = self.obs_size
         after = self.faults.get("obs_grows_after_resets")
         if after is not None and self.resets > after:
             size += 1
         obs = np.full(size, 0.1 * self.t, np.float32)
-        nan_after = self.faults.get("nan_obs_after")
-        if nan_after is not None and self.steps >= nan_after:
+        nan_after, nan_every = self.faults.get("nan_obs_after"), self.faults.get("nan_obs_every")
+        # not on an episode's last step: that observation is replaced by the next reset's, it never reaches training
+        nan_now = nan_every and in_step and self.t < EPISODE_LENGTH and (self.steps + 37 * self.env_id) % nan_every == 0
+        if nan_now or (nan_after is not None and self.steps >= nan_after):
             obs[:] = np.nan
+            self._record("nan")
         return obs
 
     def _maybe_raise(self, kind: str, count: int) -> None:
@@ -102,7 +106,7 @@ class FaultyEnv(gym.Env):
         self.steps += 1
         self._maybe_raise("step", self.steps)
         self.t += 1
-        return self._obs(), 1.0, self.t >= EPISODE_LENGTH, False, {}
+        return self._obs(in_step=True), 1.0, self.t >= EPISODE_LENGTH, False, {}
 
 
 def make_faulty_env(cfg=None, env_config=None):
