@@ -4,6 +4,9 @@ Every row steps the same trivial task env (reward 1 per step, fixed episode leng
 gymnasium `AsyncVectorEnv` (same-step autoreset) with constant actions, so the table measures the cost of
 getting a task on every reset and reporting every episode, nothing else.
 
+Each row also reports the mean time a reset takes, measured inside the env processes: for a synced env that
+is mostly the wait for its next task, which is what a sleeping poller makes long.
+
 Rows:
   bare AsyncVectorEnv                  no curriculum at all (the ceiling)
   sf_curric                            MultiProcessingSyncWrapper, server thread in the main process
@@ -68,10 +71,30 @@ class TrivialTaskEnv(gym.Env):
         return self._obs, 1.0, self.t >= self.length, False, {}
 
 
-def steps_per_second(make_env, num_envs: int, seconds: float, vector: str) -> float:
-    """Step a vector env ("sync" or "async") of `make_env` for `seconds` (after 1 s of warm-up); env steps/s."""
+class ResetTimer(gym.Wrapper):
+    """Measures, inside the env's process, how long each reset takes (for a synced env: the wait for a task)."""
+
+    def __init__(self, env: gym.Env) -> None:
+        super().__init__(env)
+        self.reset_seconds = 0.0
+        self.resets = 0
+
+    def reset(self, **kwargs):
+        start = time.perf_counter()
+        out = self.env.reset(**kwargs)
+        self.reset_seconds += time.perf_counter() - start
+        self.resets += 1
+        return out
+
+
+def steps_per_second(make_env, num_envs: int, seconds: float, vector: str) -> tuple:
+    """Step a vector env ("sync" or "async") of `make_env` for `seconds` (after 1 s of warm-up).
+
+    Returns:
+        (env steps/s, mean reset time in ms over the whole run, measured inside the envs).
+    """
     vector_cls = gym.vector.SyncVectorEnv if vector == "sync" else gym.vector.AsyncVectorEnv
-    envs = vector_cls([make_env] * num_envs, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+    envs = vector_cls([lambda: ResetTimer(make_env())] * num_envs, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
     actions = np.zeros(num_envs, dtype=np.int64)
     try:
         envs.reset(seed=0)
@@ -83,7 +106,9 @@ def steps_per_second(make_env, num_envs: int, seconds: float, vector: str) -> fl
             for _ in range(100):
                 envs.step(actions)
             steps += 100 * num_envs
-        return steps / (time.perf_counter() - start)
+        rate = steps / (time.perf_counter() - start)
+        reset_ms = 1000 * sum(envs.get_attr("reset_seconds")) / max(1, sum(envs.get_attr("resets")))
+        return rate, reset_ms
     finally:
         envs.close()
 
@@ -122,7 +147,7 @@ def _sf_curriculum(step_updates: bool):
     return DomainRandomization(Discrete(NUM_TASKS), seed=0)
 
 
-def run_sf(args, vector: str, length: int, step_updates: bool = False, busy_main: bool = False) -> float:
+def run_sf(args, vector: str, length: int, step_updates: bool = False, busy_main: bool = False) -> tuple:
     from sf_curric.sync import MultiProcessingSyncWrapper, make_multiprocessing_curriculum
 
     curriculum, task_queue, update_queue = make_multiprocessing_curriculum(_sf_curriculum(step_updates))
@@ -148,7 +173,7 @@ def _host_server(curriculum, task_queue, update_queue, started, stop) -> None:
     server.stop()
 
 
-def run_sf_server_process(args, vector: str, length: int) -> float:
+def run_sf_server_process(args, vector: str, length: int) -> tuple:
     """The same server code, hosted by a forked process instead of a thread of the main process."""
     from faster_fifo import Queue
 
@@ -175,7 +200,7 @@ def run_sf_server_process(args, vector: str, length: int) -> float:
 
 
 # --- Syllabus rows (run inside benchmarks/.venv-syllabus) ------------------------------------------------------
-def run_syllabus(args, vector: str, length: int) -> float:
+def run_syllabus(args, vector: str, length: int) -> tuple:
     from syllabus.core import GymnasiumSyncWrapper, make_multiprocessing_curriculum
     from syllabus.curricula import DomainRandomization
     from syllabus.task_space import DiscreteTaskSpace
@@ -205,33 +230,37 @@ def ensure_syllabus_venv() -> Path:
     return python
 
 
-def syllabus_in_venv(args, vector: str, length: int) -> float:
+def syllabus_in_venv(args, vector: str, length: int) -> tuple:
     python = ensure_syllabus_venv()
     cmd = [str(python), __file__, "--syllabus-worker", "--num-envs", str(args.num_envs)]
     cmd += ["--seconds", str(args.seconds), "--episode-lengths", str(length), "--vectors", vector]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=600)
-    return float(json.loads(out.stdout.strip().splitlines()[-1])["steps_per_s"])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return result["steps_per_s"], result["reset_ms"]
 
 
 # --- Ray rows: one env in one Ray actor ------------------------------------------------------------------------
 class _RayStepper:
     """Steps one env inside a Ray actor for a fixed time (constant actions) and returns env steps/s."""
 
-    def run(self, length: int, seconds: float, prefetch: int) -> float:
+    def run(self, length: int, seconds: float, prefetch: int) -> tuple:
         env = TrivialTaskEnv(length)
         if prefetch:
             from sf_curric.sync import RaySyncWrapper
 
             env = RaySyncWrapper(env, actor_name="bench_curriculum", prefetch=prefetch)
-        steps, start = 0, time.perf_counter()
+        steps, resets, reset_seconds, start = 0, 0, 0.0, time.perf_counter()
         while time.perf_counter() - start < seconds:
+            before = time.perf_counter()
             env.reset()
+            reset_seconds += time.perf_counter() - before
+            resets += 1
             for _ in range(length):
                 env.step(0)
             steps += length
         rate = steps / (time.perf_counter() - start)
         env.close()
-        return rate
+        return rate, 1000 * reset_seconds / resets
 
 
 def run_ray_rows(args, length: int) -> dict:
@@ -252,7 +281,7 @@ def run_ray_rows(args, length: int) -> dict:
         ray.shutdown()
 
 
-def run_bare(args, vector: str, length: int, busy_main: bool = False) -> float:
+def run_bare(args, vector: str, length: int, busy_main: bool = False) -> tuple:
     with busy_main_process(busy_main):
         return steps_per_second(lambda: TrivialTaskEnv(length), args.num_envs, args.seconds, vector)
 
@@ -272,7 +301,8 @@ def main() -> None:
     vectors = [v for v in args.vectors.split(",") if v]
 
     if args.syllabus_worker:
-        print(json.dumps({"steps_per_s": run_syllabus(args, vectors[0], lengths[0])}))
+        rate, reset_ms = run_syllabus(args, vectors[0], lengths[0])
+        print(json.dumps({"steps_per_s": rate, "reset_ms": reset_ms}))
         return
 
     sys.path.insert(0, str(ROOT))
@@ -312,10 +342,11 @@ def main() -> None:
     for repeat in range(args.repeats):
         for block, name, measure in jobs:
             samples[(block, name)].append(measure())
-            print(f"repeat {repeat + 1}/{args.repeats} {block} {name}: {samples[(block, name)][-1]:,.0f}", flush=True)
+            rate, reset_ms = samples[(block, name)][-1]
+            print(f"repeat {repeat + 1}/{args.repeats} {block} {name}: {rate:,.0f} ({reset_ms:.3f} ms)", flush=True)
     rows = []
     for block in dict.fromkeys(block for block, _, _ in jobs):
-        results = {name: float(np.median(v)) for (b, name), v in samples.items() if b == block}
+        results = {name: tuple(np.median(np.array(v), axis=0)) for (b, name), v in samples.items() if b == block}
         rows.append((*block, results))
     if args.ray:
         for length in lengths:
@@ -325,14 +356,14 @@ def main() -> None:
         f"\n{args.num_envs} envs, {os.cpu_count()} CPUs, same-step autoreset, "
         f"median of {args.repeats} interleaved runs of {args.seconds:.0f} s per row\n"
     )
-    print("| vector env | episode length | setup | env steps/s | vs bare | vs Syllabus |")
-    print("|---|---|---|---|---|---|")
+    print("| vector env | episode length | setup | env steps/s | vs bare | vs Syllabus | mean reset (ms) |")
+    print("|---|---|---|---|---|---|---|")
     for vector, length, results in rows:
-        bare = next(iter(results.values()))  # the first row of each block is its bare baseline
-        syllabus = results.get("Syllabus 0.7, buffer_size=1")
-        for name, sps in results.items():
+        bare = next(iter(results.values()))[0]  # the first row of each block is its bare baseline
+        syllabus = results.get("Syllabus 0.7, buffer_size=1", (None,))[0]
+        for name, (sps, reset_ms) in results.items():
             vs_syl = f"{sps / syllabus:.1f}x" if syllabus else "-"
-            print(f"| {vector} | {length} | {name} | {sps:,.0f} | {sps / bare:.2f} | {vs_syl} |")
+            print(f"| {vector} | {length} | {name} | {sps:,.0f} | {sps / bare:.2f} | {vs_syl} | {reset_ms:.3f} |")
 
 
 if __name__ == "__main__":
