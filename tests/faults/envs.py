@@ -12,7 +12,8 @@ and subprocesses), so one registered name covers every test:
 - `odd_instance_obs_size`: the env with env_id 1 declares an observation space of this size (instances differ).
 - `record_dir`: one line per injected fault is appended to `<record_dir>/faults_<pid>.txt`.
 
-CountingEnv-like episodes: fixed length, reward 1 per step, observation = step counter / 10.
+CountingEnv-like episodes: fixed length, reward 1 per step, observation = step counter / 10. `test_faulty_task_env`
+is the same env with a task space of 6 tasks (`reset(new_task=...)` accepted, the task does not change anything).
 """
 
 import json
@@ -66,6 +67,7 @@ class FaultyEnv(gym.Env):
         self.obs_size = size
         self.rng = np.random.default_rng([env_id + 1, os.getpid()])
         self.t = self.steps = self.resets = 0
+        self.task = 0
 
     def _record(self, kind: str) -> None:
         record_dir = self.faults.get("record_dir")
@@ -94,8 +96,10 @@ class FaultyEnv(gym.Env):
             self._record(kind)
             raise InjectedFault(f"injected {kind} failure of env {self.env_id} after {self.steps} steps")
 
-    def reset(self, *, seed=None, options=None):
+    def reset(self, *, seed=None, options=None, new_task=None):
         super().reset(seed=seed)
+        if new_task is not None:
+            self.task = int(new_task)
         if self.resets > 0:
             self._maybe_raise("reset", self.resets)
         self.resets += 1
@@ -114,3 +118,4 @@ def make_faulty_env(cfg=None, env_config=None):
 
 
 register_env("test_faulty_env", make_faulty_env)
+register_env("test_faulty_task_env", make_faulty_env, task_space=gym.spaces.Discrete(6))
