@@ -275,7 +275,10 @@ def build_curriculum(
                     f"--curriculum={choice} needs a task space: register the env with "
                     f"register_env({cfg.env!r}, make_env_fn, task_space=...) or drop --curriculum"
                 )
-        curriculum = _named_curriculum(choice, task_space, cfg, num_envs, action_space, seed)
+        try:
+            curriculum = _named_curriculum(choice, task_space, cfg, num_envs, action_space, seed)
+        except ValueError as e:  # e.g. --constant_task outside the task space: bad input, one line that names it
+            raise _config_error(str(e)) from None
     elif isinstance(choice, Curriculum):
         curriculum = choice
     elif callable(choice):
