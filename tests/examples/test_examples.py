@@ -42,6 +42,7 @@ class Example:
     run_style: bool = True
     requires: dict = field(default_factory=dict)  # importable module -> how to install it
     helper_module: bool = False  # imported by other examples, not run on its own: importing it is the test
+    alone: bool = False  # starts its own cluster / worker processes: run it after the others, not beside them
 
 
 EXAMPLES = {
@@ -60,11 +61,13 @@ EXAMPLES = {
         ["--total-timesteps", "256", "--num-envs", "2", "--n-steps", "64", "--num-levels", "8"],
         run_style=False,
         requires={"stable_baselines3": "pip install stable-baselines3"},
+        alone=True,
     ),
     "ray_curriculum.py": Example(
         ["--runners", "2", "--episodes", "3", "--levels", "4"],
         run_style=False,
         requires={"ray": 'pip install -e ".[ray]"'},
+        alone=True,
     ),
     "cartpole_levels.py": Example(run_style=False, helper_module=True),
 }
@@ -75,30 +78,71 @@ def _example_files():
 
 
 def _interpreter(name, spec):
-    """This python, or for procgen a separate venv's python named by SF_CURRIC_PROCGEN_PYTHON."""
+    """(python, None) to run the example with, or (None, why it is skipped). procgen may use a separate venv's
+    python, named by SF_CURRIC_PROCGEN_PYTHON."""
     if name == "procgen_plr.py" and os.environ.get("SF_CURRIC_PROCGEN_PYTHON"):
-        return os.environ["SF_CURRIC_PROCGEN_PYTHON"]
+        return os.environ["SF_CURRIC_PROCGEN_PYTHON"], None
     for module, how in spec.requires.items():
         if importlib.util.find_spec(module) is None:
-            pytest.skip(f"{name} needs the optional {module!r} ({how})")
-    return sys.executable
+            return None, f"{name} needs the optional {module!r} ({how})"
+    return sys.executable, None
 
 
-def _run_example(name, tmp_path, *extra, timeout=300):
+def _selected_examples(session):
+    names = []
+    for item in session.items:
+        callspec = getattr(item, "callspec", None)
+        if item.originalname == "test_example_runs_briefly" and callspec is not None:
+            names.append(callspec.params["name"])
+    return names
+
+
+def _start(name, folder, python):
     spec = EXAMPLES.get(name, Example())
-    python = _interpreter(name, spec)
-    args = (run_style(tmp_path) if spec.run_style else []) + spec.args + list(extra)
+    args = (run_style(folder) if spec.run_style else []) + spec.args
     env = dict(os.environ, PYTHONPATH=str(ROOT), SDL_VIDEODRIVER="dummy")
-    result = subprocess.run(
-        [python, str(EXAMPLES_DIR / name), *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert result.returncode == 0, f"{name} failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
-    return spec, result
+    with open(folder / "stdout.txt", "w") as out, open(folder / "stderr.txt", "w") as err:
+        return subprocess.Popen([python, str(EXAMPLES_DIR / name), *args], cwd=folder, env=env, stdout=out, stderr=err)
+
+
+@pytest.fixture(scope="module")
+def launched(request, tmp_path_factory):
+    """Start the selected examples at once, each in its own folder: they mostly wait on imports, so running them
+    side by side uses both cores. `alone` examples start when their test asks. Yields {name: (process or None,
+    folder, python)} or {name: skip reason}."""
+    runs = {}
+    for name in _selected_examples(request.session):
+        spec = EXAMPLES.get(name, Example())
+        if spec.helper_module:
+            continue
+        python, reason = _interpreter(name, spec)
+        if python is None:
+            runs[name] = reason
+            continue
+        folder = tmp_path_factory.mktemp(name.removesuffix(".py"))
+        runs[name] = (None if spec.alone else _start(name, folder, python), folder, python)
+    yield runs
+    for run in runs.values():
+        if isinstance(run, tuple) and run[0] is not None and run[0].poll() is None:
+            run[0].kill()
+            run[0].wait()
+
+
+def _finished(launched, name, timeout=300):
+    run = launched[name]
+    if isinstance(run, str):
+        pytest.skip(run)
+    process, folder, python = run
+    if process is None:  # an `alone` example: the concurrent ones have finished by now (tests run in file order)
+        for other in launched.values():
+            if isinstance(other, tuple) and other[0] is not None:
+                other[0].wait(timeout=timeout)
+        process = _start(name, folder, python)
+        launched[name] = (process, folder, python)
+    returncode = process.wait(timeout=timeout)
+    stdout, stderr = (folder / "stdout.txt").read_text(), (folder / "stderr.txt").read_text()
+    assert returncode == 0, f"{name} failed:\n{stdout[-2000:]}\n{stderr[-3000:]}"
+    return EXAMPLES.get(name, Example()), folder
 
 
 def test_examples_folder_has_the_examples_of_this_issue():
@@ -108,13 +152,13 @@ def test_examples_folder_has_the_examples_of_this_issue():
 
 
 @pytest.mark.parametrize("name", _example_files())
-def test_example_runs_briefly(name, tmp_path):
+def test_example_runs_briefly(name, launched):
     if EXAMPLES.get(name, Example()).helper_module:
         _load(name)
         return
-    spec, _ = _run_example(name, tmp_path)
+    spec, folder = _finished(launched, name)
     if spec.run_style:  # a real training run: it wrote its config and a checkpoint
-        exp = tmp_path / "example"
+        exp = folder / "example"
         assert (exp / "config.json").is_file()
         assert list((exp / "checkpoint_p0").glob("checkpoint_*.pth"))
         scalars = read_scalars(exp)
@@ -130,7 +174,7 @@ def test_example_runs_briefly(name, tmp_path):
         if name == "performance_curriculum.py":
             assert "custom/level" in scalars
         if name == "minigrid_plr.py":
-            _eval_held_out_levels(name, tmp_path)
+            _eval_held_out_levels(name, folder)
 
 
 def _eval_held_out_levels(name, tmp_path):
