@@ -1,0 +1,531 @@
+"""Curriculum efficacy: Prioritized Level Replay vs domain randomization (uniform levels) on held-out levels.
+
+Both methods train on the same fixed set of training levels (level seeds) with the same trainer settings, over
+several seeds each; after every chunk of env steps each run is evaluated with `sf_curric.eval` on all its training
+levels and on unseen (held-out) levels. The table shows, per method, the mean train and test return over seeds
+with a 95 % t-interval over seeds (each seed's number is the mean of its eval episodes), and the PLR - DR test
+difference with Welch's interval. Learning curves (test and train return vs env steps) are saved as PNG.
+
+    python benchmarks/curriculum_efficacy.py --scale=cpu            # maze_levels, 200 levels, ~1 h on 2 cores
+    python benchmarks/curriculum_efficacy.py --scale=gpu            # Procgen bigfish, 200 levels, 25M steps (CUDA)
+    python benchmarks/curriculum_efficacy.py --dry_run              # tiny: checks the pipeline in well under a minute
+
+Scales:
+- `cpu`: `maze_levels` (sf_curric/envs/builtin/maze_levels.py): procedurally generated 7x7 mazes, a level seed
+  fixes walls, start and goal; trivial, hard and unsolvable levels mixed as they come from the generator. 200
+  training levels (seeds 0-199), held-out levels 10000-10199, 3 seeds, serial mode, 2 runs at a time.
+- `gpu`: the PLR paper's setting: Procgen (procgen2, easy mode) with 200 training levels and 25M env steps, held
+  out levels 1000-1199; needs CUDA and procgen2 (run this script with the interpreter of the venv described in
+  sf_curric_examples/procgen_plr.py).
+- `tiny` (`--dry_run`): 8 levels, 2 seeds, a few thousand steps; for tests only, its numbers mean nothing.
+
+Interrupted runs resume: each run keeps its experiment folder under `--work_dir`, and an evaluation point whose
+JSON exists is not redone, so running the same command again continues where it stopped (`--fresh` starts over).
+Results: `benchmarks/results/curriculum_efficacy_<scale>.json` and `..._<scale>_test.png` / `..._train.png`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results"
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+METHODS = ("dr", "plr")
+MAZE_TRAIN_ARGS = (
+    "--serial_mode=True",
+    "--num_workers=1",
+    "--num_envs_per_worker=64",
+    "--rollout=32",
+    "--batch_size=1024",
+    "--num_epochs=4",
+    "--gamma=0.99",
+    "--gae_lambda=0.95",
+    "--learning_rate=5e-4",
+    "--exploration_loss_coeff=0.01",
+    "--encoder_mlp_layers",
+    "128",
+    "128",
+    "--num_torch_threads=1",
+    "--device=cpu",
+)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """One benchmark setting.
+
+    Attributes:
+        env: registered env name.
+        num_levels: training levels (seeds 0 .. num_levels - 1).
+        test_tasks: held-out level seeds as `START:STOP`.
+        seeds: training seeds per method.
+        eval_points: env steps at which every run is evaluated (the last one is the budget).
+        train_args: trainer flags shared by both methods.
+        eval_episodes_per_task: eval episodes on every training and every held-out level.
+        jobs: runs trained at the same time.
+        notes: a remark shown in the results JSON.
+    """
+
+    env: str
+    num_levels: int
+    test_tasks: str
+    seeds: tuple[int, ...]
+    eval_points: tuple[int, ...]
+    train_args: tuple[str, ...]
+    eval_episodes_per_task: int = 1
+    jobs: int = 2
+    notes: str = ""
+
+
+SCALES = {
+    "tiny": Scale(
+        env="maze_levels",
+        num_levels=8,
+        test_tasks="10000:10008",
+        seeds=(0, 1),
+        eval_points=(2048, 4096),
+        train_args=(
+            "--serial_mode=True",
+            "--num_workers=1",
+            "--num_envs_per_worker=8",
+            "--rollout=16",
+            "--batch_size=64",
+            "--num_epochs=1",
+            "--encoder_mlp_layers",
+            "32",
+            "--num_torch_threads=1",
+            "--device=cpu",
+        ),
+        notes="pipeline check only",
+    ),
+    "cpu": Scale(
+        env="maze_levels",
+        num_levels=200,
+        test_tasks="10000:10200",
+        seeds=(0, 1, 2),
+        eval_points=tuple(range(500_000, 4_000_001, 500_000)),
+        train_args=MAZE_TRAIN_ARGS,
+        eval_episodes_per_task=2,
+    ),
+    "gpu": Scale(
+        env="procgen_bigfish_plr",
+        num_levels=200,
+        test_tasks="1000:1200",
+        seeds=(0, 1, 2),
+        eval_points=tuple(range(2_500_000, 25_000_001, 2_500_000)),
+        train_args=("--device=gpu",),  # the rest: procgen_plr.py's registered defaults (PLR paper's PPO settings)
+        eval_episodes_per_task=1,
+        jobs=1,
+        notes="Procgen bigfish easy, procgen2",
+    ),
+}
+
+
+def register_scale_env(scale: Scale) -> None:
+    """Register the scale's env (and its training levels) in this process.
+
+    Args:
+        scale: the benchmark setting.
+    """
+    from gymnasium.spaces import Discrete
+
+    from sf_curric.envs.registry import register_env
+
+    if scale.env == "maze_levels":
+        from sf_curric.envs.builtin.maze_levels import make_maze_levels
+
+        register_env("maze_levels", make_maze_levels, task_space=Discrete(scale.num_levels))
+    elif scale.env == "procgen_bigfish_plr":
+        try:
+            import procgen  # noqa: F401
+        except ImportError:
+            raise SystemExit(
+                "curriculum_efficacy: --scale=gpu needs procgen2; run this script with the python of the venv "
+                "described in sf_curric_examples/procgen_plr.py"
+            ) from None
+        sys.path.insert(0, str(ROOT))
+        from sf_curric_examples import procgen_plr
+
+        procgen_plr.register()
+    else:
+        raise ValueError(f"unknown benchmark env {scale.env!r}; add it to register_scale_env")
+
+
+def run_dir(work_dir: Path, method: str, seed: int) -> Path:
+    """Folder of one run's experiment and eval points."""
+    return work_dir / f"{method}_s{seed}"
+
+
+def point_file(work_dir: Path, method: str, seed: int, steps: int) -> Path:
+    """The summary JSON of one evaluation point."""
+    return run_dir(work_dir, method, seed) / f"point_{steps:010d}.json"
+
+
+def point_summary(data: dict[str, Any], target_steps: int) -> dict[str, Any]:
+    """What the benchmark keeps of one eval.json: per-group mean over episodes and the checkpoint's env steps.
+
+    Args:
+        data: `EvalReport.data` (the content of eval.json).
+        target_steps: the evaluation point this was trained to.
+    """
+    groups = data["groups"]
+    return {
+        "target_steps": int(target_steps),
+        "env_steps": int(data["env_steps"]),
+        "train_mean": float(groups["train"]["mean"]),
+        "train_n": int(groups["train"]["n"]),
+        "test_mean": float(groups["test"]["mean"]),
+        "test_n": int(groups["test"]["n"]),
+        "generalization_gap": data["generalization_gap"]["value"] if data.get("generalization_gap") else None,
+    }
+
+
+def train_and_evaluate(scale_name: str, method: str, seed: int, work_dir: Path) -> None:
+    """One run: train to each evaluation point in turn (resuming), evaluate there, write the point's JSON.
+
+    Runs in a child process (`_run` first argument), so that runs can train side by side.
+
+    Args:
+        scale_name: a key of SCALES.
+        method: "dr" or "plr".
+        seed: the training seed.
+        work_dir: folder of all runs of this scale.
+    """
+    from sf_curric.cfg.arguments import parse_args
+    from sf_curric.evaluation.evaluate import evaluate
+    from sf_curric.train import run as train
+    from sf_curric.utils.logs import setup_logging
+
+    scale = SCALES[scale_name]
+    register_scale_env(scale)
+    setup_logging("warning")
+    folder = run_dir(work_dir, method, seed)
+    common = [f"--env={scale.env}", f"--experiment={folder.name}", f"--train_dir={work_dir}", f"--seed={seed}"]
+    for steps in scale.eval_points:
+        out = point_file(work_dir, method, seed, steps)
+        if out.exists():
+            continue
+        train(
+            [
+                *common,
+                *scale.train_args,
+                f"--curriculum={method}",
+                f"--train_for_env_steps={steps}",
+                "--restart_behavior=resume",
+                "--log_level=warning",
+                "--keep_checkpoints=1",
+            ]
+        )
+        cfg = parse_args(
+            [
+                *common,
+                "--eval_tasks=all",
+                f"--test_tasks={scale.test_tasks}",
+                f"--eval_episodes_per_task={scale.eval_episodes_per_task}",
+                "--eval_num_envs=32",
+                f"--eval_output={folder / 'eval' / str(steps)}",
+            ],
+            evaluation=True,
+        )
+        cfg.seed = 1_000  # the same eval episodes (reset seeds) for every run
+        report = evaluate(cfg)
+        tmp = out.with_suffix(".tmp")
+        tmp.write_text(json.dumps(point_summary(report.data, steps)))
+        os.replace(tmp, out)
+
+
+def _child_command(scale_name: str, method: str, seed: int, work_dir: Path) -> list[str]:
+    return [sys.executable, str(Path(__file__).resolve()), "_run", scale_name, method, str(seed), str(work_dir)]
+
+
+def _run_child(scale_name: str, method: str, seed: int, work_dir: Path) -> tuple[str, int, int, float]:
+    folder = run_dir(work_dir, method, seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    start = time.monotonic()
+    with open(folder / "benchmark_child.log", "a") as log_file:
+        proc = subprocess.run(
+            _child_command(scale_name, method, seed, work_dir),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])},
+        )
+    return method, seed, proc.returncode, time.monotonic() - start
+
+
+def t_interval(values: Sequence[float]) -> dict[str, Any]:
+    """Mean, sample std and 95 % t-interval over seeds (sf_curric.evaluation.stats.summarize).
+
+    Args:
+        values: one number per seed.
+    """
+    from sf_curric.evaluation.stats import summarize
+
+    return summarize(list(values)).as_dict()
+
+
+def collect(scale: Scale, work_dir: Path) -> dict[str, Any]:
+    """Read every run's evaluation points and summarize them per method (final point) and per step (curves).
+
+    Args:
+        scale: the benchmark setting.
+        work_dir: folder of all runs.
+    """
+    from sf_curric.evaluation.stats import welch_gap
+
+    runs: dict[str, dict[str, list[dict]]] = {m: {} for m in METHODS}
+    for method in METHODS:
+        for seed in scale.seeds:
+            points = []
+            for steps in scale.eval_points:
+                path = point_file(work_dir, method, seed, steps)
+                if path.exists():
+                    points.append(json.loads(path.read_text()))
+            runs[method][str(seed)] = points
+    final_step = scale.eval_points[-1]
+    summary, finals = {}, {}
+    for method in METHODS:
+        last = [p for pts in runs[method].values() for p in pts if p["target_steps"] == final_step]
+        finals[method] = {g: [p[f"{g}_mean"] for p in last] for g in ("train", "test")}
+        summary[method] = {g: t_interval(finals[method][g]) for g in ("train", "test")}
+    curves = {
+        method: [
+            {
+                "target_steps": steps,
+                **{
+                    g: t_interval(
+                        [p[f"{g}_mean"] for pts in runs[method].values() for p in pts if p["target_steps"] == steps]
+                    )
+                    for g in ("train", "test")
+                },
+            }
+            for steps in scale.eval_points
+        ]
+        for method in METHODS
+    }
+    diff = welch_gap(finals["plr"]["test"], finals["dr"]["test"]).as_dict()
+    plr, dr = summary["plr"]["test"], summary["dr"]["test"]
+    separated = None
+    if all(math.isfinite(x) for x in (plr["ci95_low"], dr["ci95_high"], plr["ci95_high"], dr["ci95_low"])):
+        separated = plr["ci95_low"] > dr["ci95_high"] or dr["ci95_low"] > plr["ci95_high"]
+    return {
+        "summary": summary,
+        "plr_minus_dr_test": diff,
+        "test_intervals_separate": separated,
+        "curves": curves,
+        "runs": runs,
+    }
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None or not math.isfinite(x) else f"{x:.3f}"
+
+
+def format_table(result: dict[str, Any], final_step: int) -> str:
+    """The terminal table: per method, train and test return at the last point (mean and 95 % interval over seeds).
+
+    Args:
+        result: what `collect` returned.
+        final_step: the env-step budget.
+    """
+    lines = [
+        f"return at {final_step:,} env steps; mean over seeds, 95% t-interval over seeds (each seed: mean of its "
+        "eval episodes)",
+        f"{'method':<7} {'seeds':>5}   {'train mean':>10} {'train 95% interval':>20}   {'test mean':>10} "
+        f"{'test 95% interval':>20}",
+    ]
+    for method in METHODS:
+        tr, te = result["summary"][method]["train"], result["summary"][method]["test"]
+        lines.append(
+            f"{method:<7} {te['n']:>5}   {_fmt(tr['mean']):>10} "
+            f"{'[' + _fmt(tr['ci95_low']) + ', ' + _fmt(tr['ci95_high']) + ']':>20}   {_fmt(te['mean']):>10} "
+            f"{'[' + _fmt(te['ci95_low']) + ', ' + _fmt(te['ci95_high']) + ']':>20}"
+        )
+    d = result["plr_minus_dr_test"]
+    lines.append(
+        f"test return PLR - DR: {_fmt(d['value'])}, 95% interval (Welch, over seeds) "
+        f"[{_fmt(d['ci95_low'])}, {_fmt(d['ci95_high'])}]; test intervals separate: {result['test_intervals_separate']}"
+    )
+    return "\n".join(lines)
+
+
+def plot_curves(result: dict[str, Any], group: str, path: Path, title: str) -> None:
+    """Draw `group` return vs env steps, mean over seeds with the 95 % band, one line per method (OpenCV, no
+    matplotlib needed).
+
+    Args:
+        result: what `collect` returned.
+        group: "test" or "train".
+        path: the PNG to write.
+        title: the title line.
+    """
+    import cv2
+    import numpy as np
+
+    width, height, left, right, top, bottom = 800, 500, 80, 20, 50, 60
+    img = np.full((height, width, 3), 255, np.uint8)
+    colors = {"dr": (180, 119, 31), "plr": (14, 127, 255)}  # BGR: blue, orange
+    series = {}
+    for method in METHODS:
+        pts = [
+            (c["target_steps"], c[group]["mean"], c[group]["ci95_low"], c[group]["ci95_high"])
+            for c in result["curves"][method]
+            if c[group]["n"] > 0
+        ]
+        series[method] = pts
+    values = [v for pts in series.values() for p in pts for v in p[1:] if v is not None and math.isfinite(v)]
+    steps = [p[0] for pts in series.values() for p in pts]
+    if not values or not steps:
+        return
+    y0, y1 = min(0.0, min(values)), max(values) * 1.05 or 1.0
+    x1 = max(steps)
+
+    def xy(step: float, value: float) -> tuple[int, int]:
+        x = left + (width - left - right) * step / x1
+        y = height - bottom - (height - top - bottom) * (value - y0) / (y1 - y0)
+        return int(round(x)), int(round(y))
+
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    cv2.rectangle(img, (left, top), (width - right, height - bottom), (0, 0, 0), 1)
+    for k in range(6):
+        value = y0 + (y1 - y0) * k / 5
+        _, y = xy(0, value)
+        cv2.line(img, (left - 5, y), (left, y), (0, 0, 0), 1)
+        cv2.putText(img, f"{value:.2f}", (10, y + 5), font, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
+    for k in range(6):
+        step = x1 * k / 5
+        x, _ = xy(step, y0)
+        cv2.line(img, (x, height - bottom), (x, height - bottom + 5), (0, 0, 0), 1)
+        cv2.putText(img, f"{step / 1e6:.2f}M", (x - 20, height - bottom + 22), font, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.putText(img, "env steps", (width // 2 - 40, height - 12), font, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.putText(img, title, (left, 30), font, 0.55, (0, 0, 0), 1, cv2.LINE_AA)
+    for i, method in enumerate(METHODS):
+        pts = series[method]
+        band = [p for p in pts if math.isfinite(p[2]) and math.isfinite(p[3])]
+        if len(band) >= 2:
+            poly = [xy(p[0], p[3]) for p in band] + [xy(p[0], p[2]) for p in reversed(band)]
+            overlay = img.copy()
+            cv2.fillPoly(overlay, [np.array(poly, np.int32)], colors[method])
+            img = cv2.addWeighted(overlay, 0.2, img, 0.8, 0)
+        line = [xy(p[0], p[1]) for p in pts]
+        if len(line) >= 2:
+            cv2.polylines(img, [np.array(line, np.int32)], False, colors[method], 2, cv2.LINE_AA)
+        for p in line:
+            cv2.circle(img, p, 3, colors[method], -1)
+        cv2.line(img, (left + 15, top + 20 + 22 * i), (left + 45, top + 20 + 22 * i), colors[method], 2)
+        label = {"dr": "domain randomization", "plr": "PLR"}[method] + " (mean, 95% band over seeds)"
+        cv2.putText(img, label, (left + 52, top + 25 + 22 * i), font, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), img)
+
+
+def _cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    """Run (or continue) the benchmark, print the table, write the results JSON and the plots.
+
+    Args:
+        argv: command line without the program name.
+    """
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), default="cpu")
+    parser.add_argument("--dry_run", action="store_true", help="same as --scale=tiny (a pipeline check)")
+    parser.add_argument("--seeds", type=int, nargs="+", help="training seeds (default: the scale's)")
+    parser.add_argument("--jobs", type=int, help="runs trained side by side (default: the scale's)")
+    parser.add_argument("--work_dir", type=Path, help="experiments (default: train_dir/curriculum_efficacy_<scale>)")
+    parser.add_argument("--results_dir", type=Path, default=RESULTS, help="where the JSON and the PNGs go")
+    parser.add_argument("--fresh", action="store_true", help="delete the work dir first instead of resuming")
+    args = parser.parse_args(argv)
+    scale_name = "tiny" if args.dry_run else args.scale
+    scale = SCALES[scale_name]
+    if args.seeds:
+        scale = Scale(**{**asdict(scale), "seeds": tuple(args.seeds)})
+    if len(scale.seeds) < 2:
+        parser.error("--seeds needs at least 2 seeds for an interval over seeds")
+    if scale_name == "gpu" and not _cuda_available():
+        parser.error("--scale=gpu needs a CUDA GPU (torch.cuda.is_available() is False); use --scale=cpu")
+    jobs = args.jobs or scale.jobs
+    if jobs < 1:
+        parser.error(f"--jobs={jobs} must be at least 1")
+    work_dir = (args.work_dir or ROOT / "train_dir" / f"curriculum_efficacy_{scale_name}").resolve()
+    if args.fresh and work_dir.exists():
+        import shutil
+
+        shutil.rmtree(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+
+    todo = [
+        (m, s) for s in scale.seeds for m in METHODS if not point_file(work_dir, m, s, scale.eval_points[-1]).exists()
+    ]
+    print(
+        f"curriculum_efficacy --scale={scale_name}: {len(todo)} of {2 * len(scale.seeds)} runs to do, {jobs} at a "
+        f"time; experiments in {work_dir}",
+        flush=True,
+    )
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for method, seed, rc, seconds in pool.map(lambda ms: _run_child(scale_name, ms[0], ms[1], work_dir), todo):
+            status = (
+                "done" if rc == 0 else f"FAILED (exit {rc}; see {run_dir(work_dir, method, seed)}/benchmark_child.log)"
+            )
+            print(f"  {method} seed {seed}: {status} in {seconds:.0f} s", flush=True)
+    result = collect(scale, work_dir)
+    missing = [
+        f"{m}_s{s}" for m in METHODS for s in scale.seeds if len(result["runs"][m][str(s)]) < len(scale.eval_points)
+    ]
+    table = format_table(result, scale.eval_points[-1])
+    print(table)
+    name = f"curriculum_efficacy_{scale_name}"
+    data = {
+        "scale": scale_name,
+        "setting": {
+            **asdict(scale),
+            "methods": list(METHODS),
+            "plr_flags": "trainer defaults (rank, temperature 0.1, staleness_coef 0.1, value_l1, proportionate replay)",
+        },
+        "complete": not missing,
+        "missing_runs": missing,
+        "wall_seconds_this_invocation": time.monotonic() - start,
+        "table": table,
+        **result,
+    }
+    args.results_dir.mkdir(parents=True, exist_ok=True)
+    out = args.results_dir / f"{name}.json"
+    tmp = out.with_suffix(".tmp")
+    from sf_curric.evaluation.writers import jsonable
+
+    tmp.write_text(json.dumps(jsonable(data), indent=1, allow_nan=False))
+    os.replace(tmp, out)
+    for group in ("test", "train"):
+        plot_curves(
+            result,
+            group,
+            args.results_dir / f"{name}_{group}.png",
+            f"{scale.env}: {group} return ({'held-out' if group == 'test' else 'training'} levels)",
+        )
+    print(f"results: {out}")
+    return data
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_run":
+        _, _, scale_arg, method_arg, seed_arg, work_arg = sys.argv
+        train_and_evaluate(scale_arg, method_arg, int(seed_arg), Path(work_arg))
+    else:
+        main()

@@ -1,0 +1,131 @@
+"""`maze_levels`: procedurally generated 7x7 grid mazes whose task is a level seed (a fast, PLR-style benchmark env).
+
+A level seed fixes everything: the wall density (uniform in [0, 0.5]), the walls, the start and the goal. So the
+level set mixes, as Procgen's does, levels of every difficulty: trivial ones (goal next to the start), mazes that
+need a detour, and levels that cannot be solved at all (the goal is walled off; about a fifth of all seeds).
+Episodes end at the goal (reward `1 - 0.9 * steps / MAX_STEPS`, as MiniGrid) or are truncated after `MAX_STEPS`
+steps (reward 0), so an unsolvable level always costs a full `MAX_STEPS` episode.
+
+Observation (158 floats): the level's wall map (49), the agent's and the goal's positions (one-hot, 49 each), the
+walls on the 3x3 square around the agent (9) and the goal's offset from the agent (2, scaled to [-1, 1]). The map
+lets the value function tell levels apart; the local walls and the goal offset let a policy transfer to unseen
+levels. Actions: up, down, left, right (moving into a wall keeps the agent in place).
+
+Any integer is a level, so held-out levels are simply seeds outside the training range:
+
+    >>> env = MazeLevels()
+    >>> obs, info = env.reset(new_task=1234)
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+import numpy as np
+from gymnasium.spaces import Box, Discrete
+
+from sf_curric.envs.task_wrapper import TaskEnv
+
+SIZE = 7
+MAX_STEPS = 50
+MAX_DENSITY = 0.5
+OBS_SIZE = 3 * SIZE * SIZE + 9 + 2
+_MOVES = ((-1, 0), (1, 0), (0, -1), (0, 1))
+
+
+class Level:
+    """One generated level: walls, start, goal.
+
+    Args:
+        seed: the level seed (any non-negative integer).
+    """
+
+    def __init__(self, seed: int) -> None:
+        if int(seed) < 0:
+            raise ValueError(f"a maze level is a non-negative integer seed, got {seed}")
+        rng = np.random.default_rng(int(seed))
+        self.density = float(rng.uniform(0.0, MAX_DENSITY))
+        self.walls = rng.random((SIZE, SIZE)) < self.density
+        start, goal = rng.choice(SIZE * SIZE, size=2, replace=False)
+        self.start = divmod(int(start), SIZE)
+        self.goal = divmod(int(goal), SIZE)
+        self.walls[self.start] = False
+        self.walls[self.goal] = False
+
+    def shortest_path(self) -> int | None:
+        """Steps of the shortest path from start to goal (BFS), None when the goal cannot be reached."""
+        dist = {self.start: 0}
+        queue = deque([self.start])
+        while queue:
+            cell = queue.popleft()
+            if cell == self.goal:
+                return dist[cell]
+            for dr, dc in _MOVES:
+                nxt = (cell[0] + dr, cell[1] + dc)
+                if 0 <= nxt[0] < SIZE and 0 <= nxt[1] < SIZE and not self.walls[nxt] and nxt not in dist:
+                    dist[nxt] = dist[cell] + 1
+                    queue.append(nxt)
+        return None
+
+
+class MazeLevels(TaskEnv):
+    """The maze env: `reset(new_task=seed)` builds level `seed` (levels are cached, they are small).
+
+    No task space on the env on purpose: the training set is the `Discrete(n)` given to `register_env`, and
+    evaluation passes held-out seeds outside it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.observation_space = Box(-1.0, 1.0, shape=(OBS_SIZE,), dtype=np.float32)
+        self.action_space = Discrete(4)
+        self._levels: dict[int, tuple[Level, np.ndarray]] = {}
+        self.change_task(0)
+        self.task = 0
+
+    def change_task(self, new_task: Any) -> None:
+        seed = int(new_task)
+        if seed not in self._levels:
+            level = Level(seed)
+            padded = np.ones((SIZE + 2, SIZE + 2), dtype=np.float32)  # border of walls for the 3x3 view
+            padded[1:-1, 1:-1] = level.walls
+            self._levels[seed] = (level, padded)
+        self.level, self._padded = self._levels[seed]
+
+    def _reset(self, seed: int | None = None, options: dict | None = None) -> tuple:
+        self.pos = self.level.start
+        self.steps = 0
+        return self._obs(), {}
+
+    def _step(self, action: Any) -> tuple:
+        dr, dc = _MOVES[int(action)]
+        r, c = self.pos[0] + dr, self.pos[1] + dc
+        if 0 <= r < SIZE and 0 <= c < SIZE and not self.level.walls[r, c]:
+            self.pos = (r, c)
+        self.steps += 1
+        reached = self.pos == self.level.goal
+        reward = 1.0 - 0.9 * self.steps / MAX_STEPS if reached else 0.0
+        return self._obs(), reward, reached, (not reached) and self.steps >= MAX_STEPS, {}
+
+    def _obs(self) -> np.ndarray:
+        cells = SIZE * SIZE
+        obs = np.zeros(OBS_SIZE, dtype=np.float32)
+        obs[:cells] = self.level.walls.ravel()
+        r, c = self.pos
+        gr, gc = self.level.goal
+        obs[cells + r * SIZE + c] = 1.0
+        obs[2 * cells + gr * SIZE + gc] = 1.0
+        obs[3 * cells : 3 * cells + 9] = self._padded[r : r + 3, c : c + 3].ravel()
+        obs[-2] = (gr - r) / (SIZE - 1)
+        obs[-1] = (gc - c) / (SIZE - 1)
+        return obs
+
+
+def make_maze_levels(render_mode: str | None = None) -> MazeLevels:
+    """One `maze_levels` env (no rendering: `render_mode` is accepted and ignored).
+
+    Args:
+        render_mode: ignored (the env draws nothing).
+    """
+    return MazeLevels()

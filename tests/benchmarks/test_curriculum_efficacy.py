@@ -1,0 +1,105 @@
+"""The curriculum efficacy benchmark, tiny scale: real training runs (child processes) and real evaluations, then
+the table, the JSON, the plots, the numbers recomputed from the eval episodes, and a resumed invocation that trains
+nothing."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from scipy import stats
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("curriculum_efficacy", ROOT / "benchmarks" / "curriculum_efficacy.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file executes
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def dry_run(bench, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("efficacy")
+    work, results = tmp / "work", tmp / "results"
+    data = bench.main(["--dry_run", f"--work_dir={work}", f"--results_dir={results}"])
+    return data, work, results
+
+
+def _episode_returns(eval_dir: Path, group: str) -> list[float]:
+    with open(eval_dir / "eval_episodes.csv") as f:
+        return [float(row["episode_return"]) for row in csv.DictReader(f) if row["group"] == group]
+
+
+def _t_interval(values: list[float]) -> tuple[float, float, float]:
+    values = np.asarray(values, float)
+    mean = values.mean()
+    half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+    return mean, mean - half, mean + half
+
+
+def test_json_table_and_plots(bench, dry_run):
+    data, _, results = dry_run
+    scale = bench.SCALES["tiny"]
+    assert data["complete"] and data["missing_runs"] == []
+    saved = json.loads((results / "curriculum_efficacy_tiny.json").read_text())
+    assert saved["scale"] == "tiny" and saved["setting"]["num_levels"] == scale.num_levels
+    assert set(saved["summary"]) == {"dr", "plr"}
+    for method in ("dr", "plr"):
+        assert [c["target_steps"] for c in saved["curves"][method]] == list(scale.eval_points)
+        for seed in scale.seeds:
+            points = saved["runs"][method][str(seed)]
+            assert [p["target_steps"] for p in points] == list(scale.eval_points)
+            assert all(p["env_steps"] >= p["target_steps"] for p in points)
+            assert all(p["train_n"] == scale.num_levels and p["test_n"] == 8 for p in points)
+    lines = saved["table"].splitlines()
+    assert lines[2].startswith("dr ") and lines[3].startswith("plr ") and "PLR - DR" in lines[4]
+    for group in ("test", "train"):
+        img = cv2.imread(str(results / f"curriculum_efficacy_tiny_{group}.png"))
+        assert img is not None and img.shape == (500, 800, 3)
+        assert (img != 255).any(axis=2).mean() > 0.01  # something is drawn
+
+
+def test_numbers_come_from_the_eval_episodes(bench, dry_run):
+    data, work, _ = dry_run
+    scale = bench.SCALES["tiny"]
+    final = scale.eval_points[-1]
+    finals = {}
+    for method in ("dr", "plr"):
+        per_seed = {"train": [], "test": []}
+        for seed in scale.seeds:
+            eval_dir = work / f"{method}_s{seed}" / "eval" / str(final)
+            for group in ("train", "test"):
+                returns = _episode_returns(eval_dir, group)
+                assert len(returns) == 8
+                per_seed[group].append(float(np.mean(returns)))
+            point = data["runs"][method][str(seed)][-1]
+            assert point["test_mean"] == pytest.approx(per_seed["test"][-1], abs=1e-12)
+            assert point["train_mean"] == pytest.approx(per_seed["train"][-1], abs=1e-12)
+        for group in ("train", "test"):
+            mean, low, high = _t_interval(per_seed[group])
+            s = data["summary"][method][group]
+            assert s["n"] == len(scale.seeds)
+            assert (s["mean"], s["ci95_low"], s["ci95_high"]) == pytest.approx((mean, low, high), abs=1e-9)
+        finals[method] = per_seed["test"]
+    diff = data["plr_minus_dr_test"]
+    assert diff["value"] == pytest.approx(np.mean(finals["plr"]) - np.mean(finals["dr"]), abs=1e-12)
+    welch = stats.ttest_ind(finals["plr"], finals["dr"], equal_var=False).confidence_interval(0.95)
+    if np.isfinite(diff["ci95_low"]):
+        assert (diff["ci95_low"], diff["ci95_high"]) == pytest.approx((welch.low, welch.high), abs=1e-6)
+
+
+def test_second_invocation_resumes_without_training(bench, dry_run, capsys):
+    data, work, results = dry_run
+    again = bench.main(["--dry_run", f"--work_dir={work}", f"--results_dir={results}"])
+    assert "0 of 4 runs to do" in capsys.readouterr().out
+    assert again["summary"] == data["summary"] and again["runs"] == data["runs"]
