@@ -54,11 +54,17 @@ class Corridor(TaskEnv, TrainingInfoInterface):
         return frame
 
 
+def make_corridor(render_mode=None):
+    return Corridor(render_mode)
+
+
+def make_strict_corridor(render_mode=None):
+    return Corridor(render_mode, strict_task_space=True)
+
+
 def register(strict_task_space=False):
+    """Register the env (module-level make functions: worker processes receive them pickled)."""
     from sf_curric.envs.registry import register_env
 
-    register_env(
-        ENV_NAME,
-        lambda render_mode=None: Corridor(render_mode, strict_task_space),
-        task_space=gym.spaces.Discrete(NUM_TRAIN_LEVELS),
-    )
+    make = make_strict_corridor if strict_task_space else make_corridor
+    register_env(ENV_NAME, make, task_space=gym.spaces.Discrete(NUM_TRAIN_LEVELS))
