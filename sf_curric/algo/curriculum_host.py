@@ -29,62 +29,11 @@ from typing import Any, Callable, Dict, Iterable, List, Tuple
 import numpy as np
 import torch
 
+from sf_curric.algo.curriculum_args import CURRICULUM_OPTION_ARGS
 from sf_curric.curricula.curriculum import Curriculum
 from sf_curric.curricula.task_space import TaskSpace
 
 log = logging.getLogger(__name__)
-
-FlagSpec = Tuple[str, Dict[str, Any]]
-
-# Options of the curricula other than PLR (whose --plr_* flags live in sf_curric.cfg.arguments).
-CURRICULUM_OPTION_ARGS: List[FlagSpec] = [
-    (
-        "--curriculum_prefetch",
-        {"type": int, "default": 2, "help": "Tasks sampled ahead per env, so that env resets never wait."},
-    ),
-    ("--simple_box_steps", {"type": int, "default": 5, "help": "simple_box: widenings to reach the full range."}),
-    (
-        "--simple_box_success_threshold",
-        {"type": float, "default": 0.75, "help": "simple_box: task_completion above this counts as a success."},
-    ),
-    (
-        "--simple_box_required_successes",
-        {"type": int, "default": 10, "help": "simple_box: consecutive successes needed to widen the range."},
-    ),
-    ("--lp_ema_alpha", {"type": float, "default": 0.1, "help": "learning_progress: weight of the newest report."}),
-    ("--lp_p_theta", {"type": float, "default": 0.1, "help": "learning_progress: reweighting parameter theta."}),
-    ("--lp_uniform_mix", {"type": float, "default": 0.05, "help": "learning_progress: uniform share of sampling."}),
-    (
-        "--perf_promote_threshold",
-        {"type": float, "default": None, "help": "performance: mean metric needed to move one level up (required)."},
-    ),
-    ("--perf_window", {"type": int, "default": 100, "help": "performance: episodes averaged per level."}),
-    (
-        "--perf_metric",
-        {"type": str, "default": "return", "choices": ("return", "progress"), "help": "performance: the metric."},
-    ),
-    ("--perf_demote_threshold", {"type": float, "default": None, "help": "performance: move down at this mean."}),
-    ("--perf_replay_easier", {"type": float, "default": 0.0, "help": "performance: share of easier levels."}),
-    ("--constant_task", {"type": str, "default": None, "help": "constant: the task, as a Python literal (e.g. 3)."}),
-    (
-        "--sequential_stages",
-        {
-            "type": str,
-            "default": None,
-            "help": "sequential: stages separated by ';', each a curriculum name (dr, plr, learning_progress, "
-            "performance) or a task / list of tasks as Python literals, e.g. '0;[1,2];dr'.",
-        },
-    ),
-    (
-        "--sequential_conditions",
-        {
-            "type": str,
-            "default": None,
-            "help": "sequential: stopping conditions separated by ';', one per stage but the last, e.g. "
-            "'episode_return>0.9&episodes>100;total_steps>=1e6'.",
-        },
-    ),
-]
 
 _OPTION_DEFAULTS = {flag[2:]: spec["default"] for flag, spec in CURRICULUM_OPTION_ARGS}
 
@@ -598,7 +547,7 @@ class CurriculumHost:
             writer: a `tensorboardX.SummaryWriter`.
             step: global step (env steps).
         """
-        from sf_curric.algo.curriculum_images import render_distribution, render_top_tasks
+        from sf_curric.algo.curriculum_images import add_image, render_distribution, render_top_tasks
 
         start = time.perf_counter()
         with self.lock:
@@ -613,10 +562,10 @@ class CurriculumHost:
             self._history.append((int(step), dist))
             _histogram_raw(writer, "curriculum/task_distribution", dist, step)
             labels = [self.task_label(i) for i in range(len(dist))] if len(dist) <= 64 else None
-            writer.add_image("curriculum/task_probability", render_distribution(dist, labels), step, dataformats="HWC")
+            add_image(writer, "curriculum/task_probability", render_distribution(dist, labels), step)
             if len(self._history) >= 2:
                 image = render_top_tasks(list(self._history), top_k=5, label=self.task_label)
-                writer.add_image("curriculum/top_tasks_over_time", image, step, dataformats="HWC")
+                add_image(writer, "curriculum/top_tasks_over_time", image, step)
         if recent_codes:
             counts = np.bincount(np.asarray(recent_codes), minlength=self.task_space.num_tasks)
             _histogram_raw(writer, "curriculum/sampled_tasks", counts.astype(np.float64), step)

@@ -5,7 +5,7 @@ Both functions return `uint8` RGB images `[H, W, 3]` (`writer.add_image(tag, ima
 
 from __future__ import annotations
 
-from typing import Callable, List, Sequence, Tuple
+from typing import Any, Callable, List, Sequence, Tuple
 
 import numpy as np
 
@@ -114,3 +114,28 @@ def render_top_tasks(
     _text(image, f"{int(steps[0])}", left, bottom + 14)
     _text(image, f"{int(steps[-1])}", right - 7 * len(str(int(steps[-1]))), bottom + 14)
     return image
+
+
+def add_image(writer: Any, tag: str, image: np.ndarray, step: int) -> None:
+    """Write an RGB `uint8` image `[H, W, 3]` to a tensorboardX writer, PNG-encoded with OpenCV (tensorboardX's own
+    `add_image` needs Pillow, which sf_curric does not depend on); other writers get `add_image(..., "HWC")`.
+
+    Args:
+        writer: a `tensorboardX.SummaryWriter` (or anything with `add_image`).
+        tag: the image's tag.
+        image: the image.
+        step: global step.
+    """
+    get_file_writer = getattr(writer, "_get_file_writer", None)
+    if get_file_writer is None:
+        writer.add_image(tag, image, step, dataformats="HWC")
+        return
+    import cv2
+    from tensorboardX.proto.summary_pb2 import Summary
+
+    ok, png = cv2.imencode(".png", np.ascontiguousarray(image[:, :, ::-1]))  # OpenCV encodes BGR
+    if not ok:
+        raise ValueError(f"could not PNG-encode the {tag!r} image of shape {image.shape}")
+    height, width, channels = image.shape
+    summary_image = Summary.Image(height=height, width=width, colorspace=channels, encoded_image_string=png.tobytes())
+    get_file_writer().add_summary(Summary(value=[Summary.Value(tag=tag, image=summary_image)]), step)

@@ -9,6 +9,7 @@ the next episode when `terminated[t] | truncated[t]`; on truncation the value of
 from __future__ import annotations
 
 import argparse
+import inspect
 import time
 from typing import Any, Callable, NamedTuple, Sequence
 
@@ -46,6 +47,18 @@ class EpisodeSummary(NamedTuple):
     terminated: bool
     task_completion: float | None
     extra_stats: dict | None
+
+
+_TAKES_NEW_TASK: dict[type, bool] = {}
+
+
+def _takes_new_task(env: gym.Env) -> bool:
+    """Whether `env.reset` accepts `new_task=` (a TaskWrapper / TaskEnv outermost, or a `**kwargs` reset)."""
+    cls = type(env)
+    if cls not in _TAKES_NEW_TASK:
+        params = inspect.signature(env.reset).parameters.values()
+        _TAKES_NEW_TASK[cls] = any(p.name == "new_task" or p.kind is p.VAR_KEYWORD for p in params)
+    return _TAKES_NEW_TASK[cls]
 
 
 def _action_shape_dtype(action_space: spaces.Space) -> tuple[tuple[int, ...], torch.dtype]:
@@ -180,7 +193,10 @@ class RolloutWorker:
         if self.task_sampler is not None:
             encoded, task = self.task_sampler(int(self.env_ids[i]))
             self._tasks[i] = encoded
-            kwargs["new_task"] = task
+            if _takes_new_task(env):
+                kwargs["new_task"] = task
+            else:  # outer wrappers without `new_task` pass options on to the TaskWrapper inside
+                kwargs["options"] = {"new_task": task}
         obs, _ = env.reset(**kwargs)
         return obs
 

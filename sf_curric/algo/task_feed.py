@@ -2,9 +2,10 @@
 
 The runner process runs one `TaskServer` thread next to the `CurriculumHost`. It primes every worker's task queue
 with `--curriculum_prefetch` tasks per env; a worker's `WorkerTaskFeed` hands them out at env resets and, when its
-local stock falls to half, asks for more with a `TaskRequest` that says how many tasks it has used so far. The
-server tops the worker back up to its target, so resets never wait on the curriculum (unless the curriculum is
-slower than the envs). Only `(code, task)` pairs and counts cross the queues.
+stock falls to half, asks for more with a `TaskRequest` that says how many tasks it still holds. A worker has at
+most one request pending and asks only after it received every batch sent to it, so the server tops it up to
+exactly its target (a replaced worker simply starts with a stock of 0). Resets never wait on the curriculum unless
+the curriculum is slower than the envs. Only `(code, task)` pairs and counts cross the queues.
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ class TaskRequest(NamedTuple):
 
     Attributes:
         worker_idx: the worker.
-        consumed: tasks it has used (handed to env resets) since it started.
+        stock: tasks it holds and has not used yet.
     """
 
     worker_idx: int
-    consumed: int
+    stock: int
 
 
 class TaskBatch(NamedTuple):
@@ -83,7 +84,8 @@ class WorkerTaskFeed:
         if len(self.local) <= self.low_water:
             self._take(get_all_nowait(self.queues.tasks))
             if len(self.local) <= self.low_water and not self._request_pending:
-                put_blocking(self.queues.requests, TaskRequest(self.worker_idx, self.consumed), self.should_stop)
+                request = TaskRequest(self.worker_idx, len(self.local))
+                put_blocking(self.queues.requests, request, self.should_stop)
                 self._request_pending = True
         if not self.local:
             start = time.perf_counter()
@@ -139,8 +141,7 @@ class TaskServer:
         try:
             while not self._stop.is_set():
                 for msg in get_many_blocking(self.requests, self._stop.is_set):
-                    outstanding = self.sent[msg.worker_idx] - msg.consumed
-                    self._send(msg.worker_idx, self.target - outstanding)
+                    self._send(msg.worker_idx, self.target - msg.stock)
         except QueueStopped:
             pass
         except Exception as exc:  # noqa: BLE001 - re-raised in the runner's thread by raise_if_failed()

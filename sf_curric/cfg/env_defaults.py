@@ -38,6 +38,7 @@ _CARTPOLE = {
 
 _BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "CartPole-v1": _CARTPOLE,
+    "cartpole_curriculum": _CARTPOLE,  # the built-in CartPole with SimpleBoxCurriculum (sf_curric.envs.builtin)
 }
 
 _user_defaults: dict[str, dict[str, Any]] = {}

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+import tests.curriculum_integration.envs  # noqa: F401  (registers test_level_env)
 from sf_curric.algo.curriculum_host import CurriculumHost
 from sf_curric.algo.runner import Runner
 from sf_curric.cfg.arguments import parse_args
@@ -63,7 +64,7 @@ class HostRecorder:
             return out
 
         def record_batch(self, traj, result=None, model=None, episodes=None):
-            recorder.batches.append({k: np.array(v.detach().cpu()) for k, v in traj.items()})
+            recorder.batches.append({k: v.detach().cpu().numpy().copy() for k, v in traj.items()})
             return on_batch(self, traj, result, model, episodes)
 
         monkeypatch.setattr(CurriculumHost, "take_tasks", take_tasks)

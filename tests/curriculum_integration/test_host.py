@@ -90,7 +90,7 @@ def _episode(env_id, code, ret=1.0, length=3, progress=None):
 def test_continuous_tasks_travel_as_tickets_forgotten_once_reported():
     curriculum = SimpleBoxCurriculum(gym.spaces.Box(-0.3, 0.3, (2,), dtype=np.float64), steps=3, required_successes=2)
     host = CurriculumHost(curriculum, num_envs=2, prefetch_per_env=1)
-    (c0, t0), (c1, t1), (c2, _) = host.next_task(0), host.next_task(1), host.next_task(0)
+    (c0, t0), (c1, _), (c2, _) = host.next_task(0), host.next_task(1), host.next_task(0)
     assert len({c0, c1, c2}) == 3 and host.decode(c0) == t0 == pytest.approx((-0.1, 0.1))
     host.on_episodes([_episode(0, c0, progress=0.9), _episode(1, c1, progress=0.95)])
     assert curriculum.max_range == pytest.approx((-0.2, 0.2))  # two successes widen the range

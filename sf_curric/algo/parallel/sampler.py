@@ -13,6 +13,7 @@ choice measured fastest on CPU-only machines, see docs/performance.md); the lear
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import math
 import os
@@ -64,9 +65,15 @@ class ParallelSampler:
         >>> sampler.close()
     """
 
-    def __init__(self, cfg: argparse.Namespace, learner: Any):
+    def __init__(self, cfg: argparse.Namespace, learner: Any, curriculum_host: Any = None):
         self.cfg = cfg
         self.learner = learner
+        self.task_server = None
+        if curriculum_host is not None:  # env resets take tasks from prefetched queues, refilled by a thread
+            from sf_curric.algo.task_feed import TaskServer
+
+            prefetch = int(getattr(cfg, "curriculum_prefetch", 2))
+            self.task_server = TaskServer(curriculum_host, cfg.num_workers, cfg.num_envs_per_worker, prefetch)
         self.num_workers = cfg.num_workers
         self.slots_per_batch = slots_per_batch(cfg)
         self._check(cfg)
@@ -106,6 +113,8 @@ class ParallelSampler:
         self._closed = False
         for slot, owner in enumerate(self.slot_owner):
             self.free_slots[owner].put(slot)
+        if self.task_server is not None:
+            self.task_server.start()
         self._start_workers()
 
     @staticmethod
@@ -129,6 +138,7 @@ class ParallelSampler:
 
         env_spec = get_env_spec(self.cfg.env)
         if env_spec is not None:
+            env_spec = dataclasses.replace(env_spec, curriculum=None)  # the curriculum lives in this process only
             try:
                 pickle.dumps(env_spec)
             except (pickle.PicklingError, AttributeError, TypeError) as exc:
@@ -152,7 +162,7 @@ class ParallelSampler:
         """Start worker process `w` (also used to replace a dead one, see respawn.py)."""
         args = WorkerArgs(
             w, self.cfg, self._env_spec, self.buffers, self.weights, self.control, self.free_slots[w], self.results,
-            self.control_queues[w], os.getpid(),
+            self.control_queues[w], os.getpid(), None if self.task_server is None else self.task_server.queues_for(w),
         )  # fmt: skip
         p = spawn_context().Process(target=worker_main, args=(args,), name=f"sf_curric-worker-{w}", daemon=True)
         p.start()
@@ -226,6 +236,9 @@ class ParallelSampler:
         with a warning, never dropped silently.
         """
         chosen: list[TrajectoryReady] = []
+        stale_episodes: list[EpisodeSummary] = []
+        if self.task_server is not None:
+            self.task_server.raise_if_failed()
         wait_start = time.perf_counter()
         while len(chosen) < self.slots_per_batch:
             if not self._pending:
@@ -244,13 +257,14 @@ class ParallelSampler:
                         self.num_stale_slots_dropped,
                     )
                     self._free([msg.slot])
+                    stale_episodes.extend(msg.episodes)  # not trained on, but its episodes still count
                     continue
                 chosen.append(msg)
         self._timing["runner_wait"] += time.perf_counter() - wait_start
 
         slots = [m.slot for m in chosen]
         traj = self.buffers.gather(slots)
-        episodes: list[EpisodeSummary] = [ep for m in chosen for ep in m.episodes]
+        episodes: list[EpisodeSummary] = stale_episodes + [ep for m in chosen for ep in m.episodes]
         if self.cfg.async_rl:
             self._free(slots)  # the batch is a copy: workers may refill these slots while the learner trains
         else:
@@ -309,6 +323,8 @@ class ParallelSampler:
         if self._closed:
             return
         self._closed = True
+        if self.task_server is not None:
+            self.task_server.stop()
         self.control.request_stop()
         stop_processes(self.processes, timeout=10.0)
         self.processes = []

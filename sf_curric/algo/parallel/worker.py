@@ -44,6 +44,7 @@ class WorkerArgs(NamedTuple):
         results: queue of `TrajectoryReady` / `WorkerStarted` / `WorkerFailed` messages to the runner.
         control_queue: queue of `TrainingInfo` messages for this worker.
         parent_pid: pid of the runner (the worker exits when it disappears).
+        task_feed: the worker's queues of the curriculum's task feed (`sf_curric.algo.task_feed`), or None.
     """
 
     worker_idx: int
@@ -56,6 +57,7 @@ class WorkerArgs(NamedTuple):
     results: Any
     control_queue: Any
     parent_pid: int
+    task_feed: Any = None
 
 
 class ProcessRolloutWorker(RolloutWorker):
@@ -92,7 +94,9 @@ class ProcessRolloutWorker(RolloutWorker):
         return super()._reset_env(i, seed)
 
 
-def _make_rollout_worker(args: WorkerArgs) -> tuple[ProcessRolloutWorker, torch.nn.Module]:
+def _make_rollout_worker(
+    args: WorkerArgs, should_stop: Any = lambda: False
+) -> tuple[ProcessRolloutWorker, torch.nn.Module]:
     from sf_curric.envs.registry import make_env, register_env
     from sf_curric.model import ActorCritic
 
@@ -110,6 +114,10 @@ def _make_rollout_worker(args: WorkerArgs) -> tuple[ProcessRolloutWorker, torch.
     model.eval()
     worker = ProcessRolloutWorker(cfg, envs, model, env_ids)
     worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors)
+    if args.task_feed is not None:  # every env reset takes its task from the curriculum's prefetched queue
+        from sf_curric.algo.task_feed import WorkerTaskFeed
+
+        worker.task_sampler = WorkerTaskFeed(args.worker_idx, args.task_feed, should_stop, worker.timing)
     counter = args.control.training_info_counter[args.worker_idx : args.worker_idx + 1].numpy()
     worker.attach_control(args.control_queue, counter)
     return worker, model
@@ -136,7 +144,7 @@ def worker_main(args: WorkerArgs) -> None:
         if seed is not None:
             torch.manual_seed(int(seed) + 1000 * (args.worker_idx + 1))
             np.random.seed(int(seed) + 1000 * (args.worker_idx + 1))
-        worker, model = _make_rollout_worker(args)
+        worker, model = _make_rollout_worker(args, should_stop)
         version = args.weights.read_into(model)
         put_blocking(args.results, WorkerStarted(args.worker_idx, os.getpid()), should_stop)
         refresh_every = max(1, int(getattr(cfg, "policy_refresh_rollouts", 1)))

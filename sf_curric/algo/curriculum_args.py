@@ -1,0 +1,57 @@
+"""Flags of the curricula other than PLR (whose `--plr_*` flags live in `sf_curric.cfg.arguments`).
+
+Kept free of heavy imports: `sf_curric.cfg.arguments` registers these when it builds the parser.
+"""
+
+from typing import Any, Dict, List, Tuple
+
+FlagSpec = Tuple[str, Dict[str, Any]]
+
+CURRICULUM_OPTION_ARGS: List[FlagSpec] = [
+    (
+        "--curriculum_prefetch",
+        {"type": int, "default": 2, "help": "Tasks sampled ahead per env, so that env resets never wait."},
+    ),
+    ("--simple_box_steps", {"type": int, "default": 5, "help": "simple_box: widenings to reach the full range."}),
+    (
+        "--simple_box_success_threshold",
+        {"type": float, "default": 0.75, "help": "simple_box: task_completion above this counts as a success."},
+    ),
+    (
+        "--simple_box_required_successes",
+        {"type": int, "default": 10, "help": "simple_box: consecutive successes needed to widen the range."},
+    ),
+    ("--lp_ema_alpha", {"type": float, "default": 0.1, "help": "learning_progress: weight of the newest report."}),
+    ("--lp_p_theta", {"type": float, "default": 0.1, "help": "learning_progress: reweighting parameter theta."}),
+    ("--lp_uniform_mix", {"type": float, "default": 0.05, "help": "learning_progress: uniform share of sampling."}),
+    (
+        "--perf_promote_threshold",
+        {"type": float, "default": None, "help": "performance: mean metric needed to move one level up (required)."},
+    ),
+    ("--perf_window", {"type": int, "default": 100, "help": "performance: episodes averaged per level."}),
+    (
+        "--perf_metric",
+        {"type": str, "default": "return", "choices": ("return", "progress"), "help": "performance: the metric."},
+    ),
+    ("--perf_demote_threshold", {"type": float, "default": None, "help": "performance: move down at this mean."}),
+    ("--perf_replay_easier", {"type": float, "default": 0.0, "help": "performance: share of easier levels."}),
+    ("--constant_task", {"type": str, "default": None, "help": "constant: the task, as a Python literal (e.g. 3)."}),
+    (
+        "--sequential_stages",
+        {
+            "type": str,
+            "default": None,
+            "help": "sequential: stages separated by ';', each a curriculum name (dr, plr, learning_progress, "
+            "performance) or a task / list of tasks as Python literals, e.g. '0;[1,2];dr'.",
+        },
+    ),
+    (
+        "--sequential_conditions",
+        {
+            "type": str,
+            "default": None,
+            "help": "sequential: stopping conditions separated by ';', one per stage but the last, e.g. "
+            "'episode_return>0.9&episodes>100;total_steps>=1e6'.",
+        },
+    ),
+]
