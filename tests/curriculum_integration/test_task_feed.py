@@ -1,0 +1,29 @@
+"""The worker-side task feed and the runner-side task server, in one process (real faster-fifo queues, a thread)."""
+
+import gymnasium as gym
+
+from sf_curric.algo.curriculum_host import CurriculumHost
+from sf_curric.algo.task_feed import TaskServer, WorkerTaskFeed
+from sf_curric.curricula import DomainRandomization
+
+
+def test_feed_hands_out_the_served_tasks_in_order_and_stays_within_its_target():
+    host = CurriculumHost(DomainRandomization(gym.spaces.Discrete(50), seed=0), num_envs=4)
+    issued = []
+    take = host.take_tasks
+    host.take_tasks = lambda n: issued.extend(take(n)) or issued[len(issued) - n :]
+    server = TaskServer(host, num_workers=1, envs_per_worker=4, prefetch_per_env=1)
+    server.start()
+    try:
+        timing = {}
+        feed = WorkerTaskFeed(0, server.queues_for(0), lambda: False, timing)
+        got = [feed(env_id=i % 4) for i in range(200)]
+        assert got == issued[:200]  # every task once, in the order the curriculum issued them
+        assert server.sent[0] - 200 <= server.target  # prefetching never runs away
+        # a replacement worker on the same queues (e.g. after a crash) starts with no stock and is served at once
+        replacement = WorkerTaskFeed(0, server.queues_for(0), lambda: False)
+        more = [replacement(env_id=0) for _ in range(50)]
+        assert len(more) == 50 and len(issued) == server.sent[0]
+        server.raise_if_failed()
+    finally:
+        server.stop()
