@@ -11,6 +11,8 @@ and subprocesses), so one registered name covers every test:
 - `obs_grows_after_resets`: after this many resets, observations get one more element (spaces that change).
 - `odd_instance_obs_size`: the env with env_id 1 declares an observation space of this size (instances differ).
 - `record_dir`: one line per injected fault is appended to `<record_dir>/faults_<pid>.txt`.
+- `episode_ids`: each finished episode reports `episode_extra_stats` {"pid", "instance", "episode"} (a unique id)
+  and, with `record_dir`, is recorded as an `episode` line, so a test can find lost or duplicated episodes.
 
 CountingEnv-like episodes: fixed length, reward 1 per step, observation = step counter / 10. `test_faulty_task_env`
 is the same env with a task space of 6 tasks (`reset(new_task=...)` accepted, the task does not change anything).
@@ -26,6 +28,7 @@ import numpy as np
 from sf_curric.envs.registry import register_env
 
 FAULTS_ENV_VAR = "SF_CURRIC_FAULTS"
+_INSTANCES = 0  # FaultyEnv objects built in this process
 EPISODE_LENGTH = 8
 
 
@@ -65,15 +68,18 @@ class FaultyEnv(gym.Env):
             size = int(self.faults["odd_instance_obs_size"])
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (size,), np.float32)
         self.obs_size = size
-        self.rng = np.random.default_rng([env_id + 1, os.getpid()])
-        self.t = self.steps = self.resets = 0
+        self.t = self.steps = self.resets = self.episodes = 0
         self.task = 0
+        global _INSTANCES
+        _INSTANCES += 1
+        self.instance = _INSTANCES  # envs rebuilt after an error are new instances, with their own random faults
+        self.rng = np.random.default_rng([env_id + 1, os.getpid(), self.instance])
 
-    def _record(self, kind: str) -> None:
+    def _record(self, kind: str, extra: str = "") -> None:
         record_dir = self.faults.get("record_dir")
         if record_dir:
             with open(Path(record_dir) / f"faults_{os.getpid()}.txt", "a") as f:
-                f.write(f"{kind} env={self.env_id} steps={self.steps}\n")
+                f.write(f"{kind} env={self.env_id} steps={self.steps}{extra}\n")
 
     def _obs(self, in_step: bool = False) -> np.ndarray:
         size = self.obs_size
@@ -110,7 +116,13 @@ class FaultyEnv(gym.Env):
         self.steps += 1
         self._maybe_raise("step", self.steps)
         self.t += 1
-        return self._obs(in_step=True), 1.0, self.t >= EPISODE_LENGTH, False, {}
+        done = self.t >= EPISODE_LENGTH
+        info = {}
+        if done and self.faults.get("episode_ids"):
+            info["episode_extra_stats"] = {"pid": os.getpid(), "instance": self.instance, "episode": self.episodes}
+            self._record("episode", f" pid={os.getpid()} instance={self.instance} episode={self.episodes}")
+        self.episodes += done
+        return self._obs(in_step=True), 1.0, done, False, info
 
 
 def make_faulty_env(cfg=None, env_config=None):

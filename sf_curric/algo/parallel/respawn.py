@@ -7,8 +7,8 @@ calls `replace_dead_workers()`. For each dead worker:
    trained on and its slot is not handed out twice (a `WorkerFailed` among them is raised as before).
 2. Its slots that are neither waiting in the sampler nor held for training are reclaimed: they were in its free
    queue or being filled when it died (the partial rollout and the episodes in it are discarded, as for an env
-   error). They go back, all of them, to a fresh queue state for the new process.
-3. The latest training info is put on its control queue again (the dead process may have consumed it).
+   error). They go, all of them, into a new free queue for the new process (new queues: see `_reclaim_slots`).
+3. The latest training info is put on its new control queue (the dead process may have consumed it).
 4. A new process starts with the same worker index, envs and seeds.
 
 A worker that keeps dying is a crash loop: more than `--max_env_errors` restarts of one worker stop the run.
@@ -17,9 +17,10 @@ A worker that keeps dying is a crash loop: more than `--max_env_errors` restarts
 from __future__ import annotations
 
 import logging
+import queue
 from typing import Any
 
-from sf_curric.algo.parallel.queues import get_all_nowait, put_blocking
+from sf_curric.algo.parallel.queues import make_queue, put_blocking
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def replace_dead_workers(sampler: Any) -> list[Any]:
     dead = [w for w, p in enumerate(sampler.processes) if not p.is_alive()]
     if not dead:
         return []
-    ready = sampler._dispatch(get_all_nowait(sampler.results))  # may raise a WorkerFailed the worker sent
+    ready = sampler._dispatch(_drain(sampler.results))  # may raise a WorkerFailed the worker sent
     for w in dead:
         old = sampler.processes[w]
         exitcode = old.exitcode
@@ -74,11 +75,25 @@ def replace_dead_workers(sampler: Any) -> list[Any]:
 
 
 def _reclaim_slots(sampler: Any, w: int) -> int:
-    """Give worker `w`'s slots that are with the worker (in its free queue or being filled) back to its queue."""
-    queued = set(get_all_nowait(sampler.free_slots[w]))
+    """Give worker `w`'s slots that are with the worker (in its free queue or being filled) to a fresh free queue.
+
+    Its queues are replaced rather than drained: a process killed inside a queue operation can leave that queue's
+    lock held forever, and these two queues were used by the dead process alone.
+    """
+    queued = set(_drain(sampler.free_slots[w]))
+    sampler.free_slots[w] = make_queue(1 << 16)
+    sampler.control_queues[w] = make_queue(1 << 20)
     ours = sorted(s for s in sampler._with_workers if sampler.slot_owner[s] == w)
     for slot in ours:
         put_blocking(sampler.free_slots[w], slot, lambda: False)
     in_flight = len(set(ours) - queued)
     sampler.num_slots_reclaimed += in_flight
     return in_flight
+
+
+def _drain(q: Any) -> list[Any]:
+    """Every message in `q` now, waiting at most 0.1 s (a lock left held by the dead process ends in a timeout)."""
+    try:
+        return q.get_many(block=True, timeout=0.1)
+    except queue.Empty:
+        return []
