@@ -11,9 +11,10 @@ difference with Welch's interval. Learning curves (test and train return vs env 
     python benchmarks/curriculum_efficacy.py --dry_run              # tiny: checks the pipeline in well under a minute
 
 Scales:
-- `cpu`: `maze_levels` (sf_curric/envs/builtin/maze_levels.py): procedurally generated 7x7 mazes, a level seed
+- `cpu`: `maze_levels` (sf_curric/envs/builtin/maze_levels.py): procedurally generated 11x11 mazes, a level seed
   fixes walls, start and goal; trivial, hard and unsolvable levels mixed as they come from the generator. 200
-  training levels (seeds 0-199), held-out levels 10000-10199, 3 seeds, serial mode, 2 runs at a time.
+  training levels (seeds 0-199), held-out levels 10000-10199, 5 seeds, 2M env steps per run evaluated every 250k,
+  PLR with temperature 0.3 and staleness 0.3, serial mode, 2 runs at a time.
 - `gpu`: the PLR paper's setting: Procgen (procgen2, easy mode) with 200 training levels and 25M env steps, held
   out levels 1000-1199; needs CUDA and procgen2 (run this script with the interpreter of the venv described in
   sf_curric_examples/procgen_plr.py).
@@ -73,6 +74,7 @@ class Scale:
         seeds: training seeds per method.
         eval_points: env steps at which every run is evaluated (the last one is the budget).
         train_args: trainer flags shared by both methods.
+        plr_args: extra trainer flags of the PLR runs (`--plr_*` options).
         eval_episodes_per_task: eval episodes on every training and every held-out level.
         jobs: runs trained at the same time.
         notes: a remark shown in the results JSON.
@@ -84,6 +86,7 @@ class Scale:
     seeds: tuple[int, ...]
     eval_points: tuple[int, ...]
     train_args: tuple[str, ...]
+    plr_args: tuple[str, ...] = ()
     eval_episodes_per_task: int = 1
     jobs: int = 2
     notes: str = ""
@@ -114,9 +117,11 @@ SCALES = {
         env="maze_levels",
         num_levels=200,
         test_tasks="10000:10200",
-        seeds=(0, 1, 2),
-        eval_points=tuple(range(500_000, 4_000_001, 500_000)),
+        seeds=(0, 1, 2, 3, 4),
+        eval_points=tuple(range(250_000, 2_000_001, 250_000)),
         train_args=MAZE_TRAIN_ARGS,
+        # chosen from pilots (docs/benchmarks.md): the paper's 0.1 / 0.1 trailed DR here, 0.3 / 0.3 did not
+        plr_args=("--plr_temperature=0.3", "--plr_staleness_coef=0.3"),
         eval_episodes_per_task=2,
     ),
     "gpu": Scale(
@@ -192,13 +197,13 @@ def point_summary(data: dict[str, Any], target_steps: int) -> dict[str, Any]:
     }
 
 
-def train_and_evaluate(scale_name: str, method: str, seed: int, work_dir: Path) -> None:
+def train_and_evaluate(scale: Scale, method: str, seed: int, work_dir: Path) -> None:
     """One run: train to each evaluation point in turn (resuming), evaluate there, write the point's JSON.
 
     Runs in a child process (`_run` first argument), so that runs can train side by side.
 
     Args:
-        scale_name: a key of SCALES.
+        scale: the benchmark setting (as the parent resolved it: seeds, eval points, PLR flags).
         method: "dr" or "plr".
         seed: the training seed.
         work_dir: folder of all runs of this scale.
@@ -208,7 +213,7 @@ def train_and_evaluate(scale_name: str, method: str, seed: int, work_dir: Path) 
     from sf_curric.train import run as train
     from sf_curric.utils.logs import setup_logging
 
-    scale = SCALES[scale_name]
+    method_args = list(scale.plr_args) if method == "plr" else []
     register_scale_env(scale)
     setup_logging("warning")
     folder = run_dir(work_dir, method, seed)
@@ -222,6 +227,7 @@ def train_and_evaluate(scale_name: str, method: str, seed: int, work_dir: Path) 
                 *common,
                 *scale.train_args,
                 f"--curriculum={method}",
+                *method_args,
                 f"--train_for_env_steps={steps}",
                 "--restart_behavior=resume",
                 "--log_level=warning",
@@ -246,17 +252,23 @@ def train_and_evaluate(scale_name: str, method: str, seed: int, work_dir: Path) 
         os.replace(tmp, out)
 
 
-def _child_command(scale_name: str, method: str, seed: int, work_dir: Path) -> list[str]:
-    return [sys.executable, str(Path(__file__).resolve()), "_run", scale_name, method, str(seed), str(work_dir)]
+def _child_command(scale: Scale, method: str, seed: int, work_dir: Path) -> list[str]:
+    script = str(Path(__file__).resolve())
+    return [sys.executable, script, "_run", json.dumps(asdict(scale)), method, str(seed), str(work_dir)]
 
 
-def _run_child(scale_name: str, method: str, seed: int, work_dir: Path) -> tuple[str, int, int, float]:
+def _scale_from_json(text: str) -> Scale:
+    fields = json.loads(text)
+    return Scale(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
+
+
+def _run_child(scale: Scale, method: str, seed: int, work_dir: Path) -> tuple[str, int, int, float]:
     folder = run_dir(work_dir, method, seed)
     folder.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
     with open(folder / "benchmark_child.log", "a") as log_file:
         proc = subprocess.run(
-            _child_command(scale_name, method, seed, work_dir),
+            _child_command(scale, method, seed, work_dir),
             stdout=log_file,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
@@ -408,7 +420,16 @@ def plot_curves(result: dict[str, Any], group: str, path: Path, title: str) -> N
         step = x1 * k / 5
         x, _ = xy(step, y0)
         cv2.line(img, (x, height - bottom), (x, height - bottom + 5), (0, 0, 0), 1)
-        cv2.putText(img, f"{step / 1e6:.2f}M", (x - 20, height - bottom + 22), font, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
+        cv2.putText(
+            img,
+            f"{step / 1e6:.2f}M" if x1 >= 1e6 else f"{step / 1e3:.0f}k",
+            (x - 20, height - bottom + 22),
+            font,
+            0.45,
+            (0, 0, 0),
+            1,
+            cv2.LINE_AA,
+        )
     cv2.putText(img, "env steps", (width // 2 - 40, height - 12), font, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
     cv2.putText(img, title, (left, 30), font, 0.55, (0, 0, 0), 1, cv2.LINE_AA)
     for i, method in enumerate(METHODS):
@@ -450,7 +471,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--jobs", type=int, help="runs trained side by side (default: the scale's)")
     parser.add_argument("--work_dir", type=Path, help="experiments (default: train_dir/curriculum_efficacy_<scale>)")
     parser.add_argument("--results_dir", type=Path, default=RESULTS, help="where the JSON and the PNGs go")
+    parser.add_argument("--steps", type=int, help="env steps per run instead of the scale's (pilots)")
+    parser.add_argument("--eval_every", type=int, help="env steps between evaluations (with --steps)")
     parser.add_argument("--fresh", action="store_true", help="delete the work dir first instead of resuming")
+    parser.add_argument(
+        "--plr_args",
+        help="PLR flags instead of the scale's, e.g. '--plr_temperature=0.1 --plr_staleness_coef=0.1' (use a new "
+        "--work_dir: finished runs are not redone)",
+    )
     args = parser.parse_args(argv)
     scale_name = "tiny" if args.dry_run else args.scale
     scale = SCALES[scale_name]
@@ -460,6 +488,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         parser.error("--seeds needs at least 2 seeds for an interval over seeds")
     if scale_name == "gpu" and not _cuda_available():
         parser.error("--scale=gpu needs a CUDA GPU (torch.cuda.is_available() is False); use --scale=cpu")
+    if args.steps is not None:
+        every = args.eval_every or args.steps
+        if args.steps < 1 or every < 1 or args.steps % every:
+            parser.error(f"--steps={args.steps} must be a positive multiple of --eval_every={every}")
+        scale = Scale(**{**asdict(scale), "eval_points": tuple(range(every, args.steps + 1, every))})
+    plr_args = tuple(args.plr_args.split()) if args.plr_args is not None else scale.plr_args
+    scale = Scale(**{**asdict(scale), "plr_args": plr_args})
     jobs = args.jobs or scale.jobs
     if jobs < 1:
         parser.error(f"--jobs={jobs} must be at least 1")
@@ -480,7 +515,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     )
     start = time.monotonic()
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for method, seed, rc, seconds in pool.map(lambda ms: _run_child(scale_name, ms[0], ms[1], work_dir), todo):
+        runs = pool.map(lambda ms: _run_child(scale, ms[0], ms[1], work_dir), todo)
+        for method, seed, rc, seconds in runs:
             status = (
                 "done" if rc == 0 else f"FAILED (exit {rc}; see {run_dir(work_dir, method, seed)}/benchmark_child.log)"
             )
@@ -497,7 +533,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "setting": {
             **asdict(scale),
             "methods": list(METHODS),
-            "plr_flags": "trainer defaults (rank, temperature 0.1, staleness_coef 0.1, value_l1, proportionate replay)",
+            "plr_flags": "trainer defaults (value_l1, rank, temperature 0.1, staleness_coef 0.1, proportionate "
+            "replay) unless plr_args set them",
         },
         "complete": not missing,
         "missing_runs": missing,
@@ -526,6 +563,6 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "_run":
         _, _, scale_arg, method_arg, seed_arg, work_arg = sys.argv
-        train_and_evaluate(scale_arg, method_arg, int(seed_arg), Path(work_arg))
+        train_and_evaluate(_scale_from_json(scale_arg), method_arg, int(seed_arg), Path(work_arg))
     else:
         main()

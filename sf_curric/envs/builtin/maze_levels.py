@@ -1,4 +1,4 @@
-"""`maze_levels`: procedurally generated 7x7 grid mazes whose task is a level seed (a fast, PLR-style benchmark env).
+"""`maze_levels`: procedurally generated 11x11 grid mazes whose task is a level seed (a fast, PLR-style benchmark env).
 
 A level seed fixes everything: the wall density (uniform in [0, 0.5]), the walls, the start and the goal. So the
 level set mixes, as Procgen's does, levels of every difficulty: trivial ones (goal next to the start), mazes that
@@ -6,7 +6,7 @@ need a detour, and levels that cannot be solved at all (the goal is walled off; 
 Episodes end at the goal (reward `1 - 0.9 * steps / MAX_STEPS`, as MiniGrid) or are truncated after `MAX_STEPS`
 steps (reward 0), so an unsolvable level always costs a full `MAX_STEPS` episode.
 
-Observation (158 floats): the level's wall map (49), the agent's and the goal's positions (one-hot, 49 each), the
+Observation (374 floats): the level's wall map (121), the agent's and the goal's positions (one-hot, 121 each), the
 walls on the 3x3 square around the agent (9) and the goal's offset from the agent (2, scaled to [-1, 1]). The map
 lets the value function tell levels apart; the local walls and the goal offset let a policy transfer to unseen
 levels. Actions: up, down, left, right (moving into a wall keeps the agent in place).
@@ -27,8 +27,8 @@ from gymnasium.spaces import Box, Discrete
 
 from sf_curric.envs.task_wrapper import TaskEnv
 
-SIZE = 7
-MAX_STEPS = 50
+SIZE = 11
+MAX_STEPS = 100
 MAX_DENSITY = 0.5
 OBS_SIZE = 3 * SIZE * SIZE + 9 + 2
 _MOVES = ((-1, 0), (1, 0), (0, -1), (0, 1))
