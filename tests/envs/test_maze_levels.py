@@ -1,0 +1,94 @@
+"""maze_levels: a level seed fixes the level, walls block, the reward and the time limit follow the docstring, the
+observation encodes what it says, and unsolvability agrees with an independent flood fill."""
+
+import numpy as np
+import pytest
+from gymnasium.spaces import Discrete
+
+from sf_curric.envs.builtin import maze_levels as ml
+from sf_curric.envs.check_env import check_env
+
+N = ml.SIZE * ml.SIZE
+
+
+def _flood_reachable(walls: np.ndarray, start: tuple, goal: tuple) -> bool:
+    reached = np.zeros_like(walls, dtype=bool)
+    reached[start] = True
+    while True:
+        grown = reached.copy()
+        grown[1:, :] |= reached[:-1, :]
+        grown[:-1, :] |= reached[1:, :]
+        grown[:, 1:] |= reached[:, :-1]
+        grown[:, :-1] |= reached[:, 1:]
+        grown &= ~walls
+        if (grown == reached).all():
+            return bool(reached[goal])
+        reached = grown
+
+
+def test_level_is_a_function_of_its_seed_and_unsolvable_levels_are_found():
+    for seed in range(60):
+        a, b = ml.Level(seed), ml.Level(seed)
+        assert (a.walls == b.walls).all() and a.start == b.start and a.goal == b.goal
+        assert (a.shortest_path() is not None) == _flood_reachable(a.walls, a.start, a.goal)
+    unsolvable = np.mean([ml.Level(s).shortest_path() is None for s in range(400)])
+    assert 0.1 < unsolvable < 0.3  # "about a fifth" in the docstring
+    with pytest.raises(ValueError, match="non-negative"):
+        ml.Level(-1)
+
+
+def test_shortest_path_reaches_the_goal_with_the_documented_reward():
+    env = ml.MazeLevels()
+    seed = next(s for s in range(100) if (ml.Level(s).shortest_path() or 0) >= 4)
+    level = ml.Level(seed)
+    obs, _ = env.reset(new_task=seed)
+    # walk the BFS path back from the goal
+    parent, queue = {level.start: None}, [level.start]
+    for cell in queue:
+        for dr, dc in ml._MOVES:
+            nxt = (cell[0] + dr, cell[1] + dc)
+            if 0 <= nxt[0] < ml.SIZE and 0 <= nxt[1] < ml.SIZE and not level.walls[nxt] and nxt not in parent:
+                parent[nxt] = cell
+                queue.append(nxt)
+    path, cell = [], level.goal
+    while cell is not None:
+        path.append(cell)
+        cell = parent[cell]
+    path.reverse()
+    for i, (here, there) in enumerate(zip(path, path[1:])):
+        action = ml._MOVES.index((there[0] - here[0], there[1] - here[1]))
+        obs, rew, term, trunc, info = env.step(action)
+        if i < len(path) - 2:
+            assert rew == 0.0 and not term and not trunc
+    assert term and not trunc and info["task"] == seed
+    assert rew == pytest.approx(1.0 - 0.9 * (len(path) - 1) / ml.MAX_STEPS)
+    assert obs[N + level.goal[0] * ml.SIZE + level.goal[1]] == 1.0  # the agent stands on the goal
+
+
+def test_unsolvable_level_is_truncated_with_zero_reward_and_walls_block():
+    env = ml.MazeLevels()
+    seed = next(s for s in range(100) if ml.Level(s).shortest_path() is None)
+    obs, _ = env.reset(new_task=seed)
+    level = ml.Level(seed)
+    assert (obs[:N].reshape(ml.SIZE, ml.SIZE) == level.walls).all()
+    assert obs[N + level.start[0] * ml.SIZE + level.start[1]] == 1.0
+    assert obs[2 * N + level.goal[0] * ml.SIZE + level.goal[1]] == 1.0
+    assert obs[-2] == pytest.approx((level.goal[0] - level.start[0]) / (ml.SIZE - 1))
+    total, rng = 0.0, np.random.default_rng(0)
+    for t in range(ml.MAX_STEPS):
+        before = env.pos
+        action = int(rng.integers(4))
+        obs, rew, term, trunc, _ = env.step(action)
+        dr, dc = ml._MOVES[action]
+        target = (before[0] + dr, before[1] + dc)
+        blocked = not (0 <= target[0] < ml.SIZE and 0 <= target[1] < ml.SIZE) or level.walls[target]
+        assert env.pos == (before if blocked else target)
+        local = obs[3 * N : 3 * N + 9].reshape(3, 3)
+        assert local[1, 1] == 0.0  # the agent's own cell is never a wall
+        total += rew
+        assert not term and trunc == (t == ml.MAX_STEPS - 1)
+    assert total == 0.0
+
+
+def test_check_env_accepts_it():
+    assert check_env(ml.make_maze_levels(), task_space=Discrete(200)) == []
