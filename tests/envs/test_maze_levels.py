@@ -8,8 +8,6 @@ from gymnasium.spaces import Discrete
 from sf_curric.envs.builtin import maze_levels as ml
 from sf_curric.envs.check_env import check_env
 
-N = ml.SIZE * ml.SIZE
-
 
 def _flood_reachable(walls: np.ndarray, start: tuple, goal: tuple) -> bool:
     reached = np.zeros_like(walls, dtype=bool)
@@ -62,7 +60,7 @@ def test_shortest_path_reaches_the_goal_with_the_documented_reward():
             assert rew == 0.0 and not term and not trunc
     assert term and not trunc and info["task"] == seed
     assert rew == pytest.approx(1.0 - 0.9 * (len(path) - 1) / ml.MAX_STEPS)
-    assert obs[N + level.goal[0] * ml.SIZE + level.goal[1]] == 1.0  # the agent stands on the goal
+    assert env.pos == level.goal and obs[-2] == 0.0 and obs[-1] == 0.0  # the compass points at the agent's cell
 
 
 def test_unsolvable_level_is_truncated_with_zero_reward_and_walls_block():
@@ -70,9 +68,7 @@ def test_unsolvable_level_is_truncated_with_zero_reward_and_walls_block():
     seed = next(s for s in range(100) if ml.Level(s).shortest_path() is None)
     obs, _ = env.reset(new_task=seed)
     level = ml.Level(seed)
-    assert (obs[:N].reshape(ml.SIZE, ml.SIZE) == level.walls).all()
-    assert obs[N + level.start[0] * ml.SIZE + level.start[1]] == 1.0
-    assert obs[2 * N + level.goal[0] * ml.SIZE + level.goal[1]] == 1.0
+    assert obs.shape == (11,)
     assert obs[-2] == pytest.approx((level.goal[0] - level.start[0]) / (ml.SIZE - 1))
     total, rng = 0.0, np.random.default_rng(0)
     for t in range(ml.MAX_STEPS):
@@ -83,8 +79,12 @@ def test_unsolvable_level_is_truncated_with_zero_reward_and_walls_block():
         target = (before[0] + dr, before[1] + dc)
         blocked = not (0 <= target[0] < ml.SIZE and 0 <= target[1] < ml.SIZE) or level.walls[target]
         assert env.pos == (before if blocked else target)
-        local = obs[3 * N : 3 * N + 9].reshape(3, 3)
+        local = obs[:9].reshape(3, 3)
         assert local[1, 1] == 0.0  # the agent's own cell is never a wall
+        for (i, j), wall in np.ndenumerate(local):
+            cell = (env.pos[0] + i - 1, env.pos[1] + j - 1)
+            inside = 0 <= cell[0] < ml.SIZE and 0 <= cell[1] < ml.SIZE
+            assert wall == (level.walls[cell] if inside else 1.0)
         total += rew
         assert not term and trunc == (t == ml.MAX_STEPS - 1)
     assert total == 0.0
