@@ -8,9 +8,6 @@ lives here too.
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
-import inspect
 import logging
 import random
 import signal
@@ -152,19 +149,8 @@ class SerialSampler:
         self.worker.close()
 
 
-def _parallel_sampler_class() -> type | None:
-    if importlib.util.find_spec("sf_curric.algo.parallel") is None:
-        return None
-    if importlib.util.find_spec("sf_curric.algo.parallel.sampler") is None:
-        return None
-    return importlib.import_module("sf_curric.algo.parallel.sampler").ParallelSampler
-
-
 def _build_curriculum_host(cfg: argparse.Namespace, action_space: Any) -> Any:
-    """The run's CurriculumHost (None without a curriculum, or in versions without curriculum hosting)."""
-    for module in ("sf_curric.algo.curriculum_host", "sf_curric.algo.curriculum_args"):
-        if importlib.util.find_spec(module) is None:
-            return None
+    """The run's CurriculumHost, or None when the run has no curriculum."""
     from sf_curric.algo.curriculum_host import build_curriculum_host
 
     return build_curriculum_host(cfg, total_envs(cfg), action_space)
@@ -304,15 +290,9 @@ class Runner:
     def _make_sampler(self) -> Sampler:
         cfg, host = self.cfg, self.curriculum_host
         if not cfg.serial_mode:
-            parallel = _parallel_sampler_class()
-            if parallel is None:
-                log.info("the parallel sampler is not available in this version: training in serial mode")
-            elif host is None:
-                return parallel(cfg, self.learner)
-            elif "curriculum_host" in inspect.signature(parallel).parameters:
-                return parallel(cfg, self.learner, curriculum_host=host)
-            else:
-                log.info("the parallel sampler of this version does not host curricula: training in serial mode")
+            from sf_curric.algo.parallel.sampler import ParallelSampler  # imported here: it imports this module
+
+            return ParallelSampler(cfg, self.learner, curriculum_host=host)
         log.info("serial mode: %d envs stepped in this process", total_envs(cfg))
         return SerialSampler(cfg, self.learner, task_sampler=None if host is None else host.next_task)
 
