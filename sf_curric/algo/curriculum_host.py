@@ -251,6 +251,10 @@ def build_curriculum(
 # ---- the host ------------------------------------------------------------------------------------------------
 
 
+def _finite(x: Any) -> bool:
+    return bool(torch.isfinite(torch.as_tensor(x)).all())
+
+
 def _to_numpy(x: Any) -> np.ndarray:
     return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
 
@@ -303,6 +307,7 @@ class CurriculumHost:
         self.num_tasks_issued = 0
         self.num_episodes_reported = 0
         self.num_learner_updates = 0
+        self.num_learner_updates_skipped = 0
         self.seconds = 0.0  # time spent in the curriculum (sampling, updates, logging)
 
     # ---- tasks out ---------------------------------------------------------------------------------------------
@@ -408,7 +413,11 @@ class CurriculumHost:
             if self.curriculum.requires_step_updates:
                 self._step_updates(traj)
             if result is not None and self.curriculum.requires_learner_updates:
-                self._learner_update(traj, result, model)
+                if _finite(result.advantages) and _finite(result.values):
+                    self._learner_update(traj, result, model)
+                else:  # a batch the learner skipped (NaN/Inf): its scores would poison PLR's for good
+                    self.num_learner_updates_skipped += 1
+                    log.warning("curriculum: batch with non-finite values or advantages not used for scores")
             self.seconds += time.perf_counter() - start
         if episodes:
             self.on_episodes(episodes)

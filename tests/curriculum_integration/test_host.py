@@ -169,3 +169,28 @@ def test_log_writes_entropy_active_tasks_histogram_images_and_per_task_returns()
     assert sum(writer.histograms["curriculum/sampled_tasks"]["bucket_counts"]) == 4
     assert {"curriculum/task_probability", "curriculum/top_tasks_over_time"} <= set(writer.images)
     assert writer.scalars["perf/curriculum_sec"] > 0
+
+
+def test_a_batch_with_non_finite_advantages_leaves_plr_scores_alone():
+    from sf_curric.algo.learner import TrainResult
+
+    host = build_curriculum_host(_cfg(curriculum="plr", plr_strategy="value_l1"), 2, env_spec=DISCRETE)
+    traj = {
+        "tasks": torch.tensor([[1, 2], [1, 2]]),
+        "obs": torch.zeros(3, 2, 1),
+        "rewards": torch.ones(2, 2),
+        "values": torch.zeros(3, 2),
+        "final_values": torch.zeros(2, 2),
+        "terminated": torch.tensor([[False, False], [True, True]]),
+        "truncated": torch.zeros(2, 2, dtype=torch.bool),
+        "env_ids": torch.tensor([0, 1]),
+    }
+    good = TrainResult({}, torch.full((2, 2), 0.5), torch.zeros(2, 2))
+    host.on_batch(traj, good)
+    scores = np.array(host.curriculum.task_sampler.task_scores, copy=True)
+    assert scores[1] == pytest.approx(0.5) and scores[2] == pytest.approx(0.5)  # mean |advantage| of each episode
+
+    poisoned = TrainResult({}, torch.tensor([[float("nan"), 0.5], [0.5, 0.5]]), torch.zeros(2, 2))
+    host.on_batch(traj, poisoned)
+    assert np.array_equal(host.curriculum.task_sampler.task_scores, scores)
+    assert host.num_learner_updates == 1 and host.num_learner_updates_skipped == 1
