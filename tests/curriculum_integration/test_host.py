@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from sf_curric.algo.curriculum_host import CurriculumHost, build_curriculum, build_curriculum_host
+from sf_curric.algo.curriculum_factory import build_curriculum
+from sf_curric.algo.curriculum_host import CurriculumHost, build_curriculum_host
 from sf_curric.algo.rollout import EpisodeSummary
 from sf_curric.cfg.arguments import default_cfg
 from sf_curric.cfg.validation import ConfigError
