@@ -61,8 +61,16 @@ def test_json_table_and_plots(bench, dry_run):
             assert [p["target_steps"] for p in points] == list(scale.eval_points)
             assert all(p["env_steps"] >= p["target_steps"] for p in points)
             assert all(p["train_n"] == scale.num_levels and p["test_n"] == 8 for p in points)
-    lines = saved["table"].splitlines()
+    curve_table, final_table = saved["table"].split("\n\n")
+    lines = final_table.splitlines()
     assert lines[2].startswith("dr ") and lines[3].startswith("plr ") and "PLR - DR" in lines[4]
+    rows = curve_table.splitlines()[2:]
+    assert len(rows) == len(scale.eval_points)
+    for row, dr, plr in zip(rows, saved["curves"]["dr"], saved["curves"]["plr"]):
+        cells = row.split()
+        assert cells[0] == f"{dr['target_steps']:,}"
+        assert float(cells[1]) == pytest.approx(dr["test"]["mean"], abs=1e-3)
+        assert float(cells[4]) == pytest.approx(plr["test"]["mean"], abs=1e-3)
     for group in ("test", "train"):
         img = cv2.imread(str(results / f"curriculum_efficacy_tiny_{group}.png"))
         assert img is not None and img.shape == (500, 800, 3)

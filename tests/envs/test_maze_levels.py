@@ -92,3 +92,25 @@ def test_unsolvable_level_is_truncated_with_zero_reward_and_walls_block():
 
 def test_check_env_accepts_it():
     assert check_env(ml.make_maze_levels(), task_space=Discrete(200)) == []
+
+
+@pytest.mark.parametrize("view", [1, 3, 5, 7])
+def test_view_shows_the_walls_around_the_agent_with_the_border_as_wall(view):
+    env = ml.MazeLevels(view=view)
+    assert env.observation_space.shape == (view * view + 2,)
+    rng = np.random.default_rng(view)
+    half = view // 2
+    for seed in range(20):
+        obs, _ = env.reset(new_task=seed)
+        walls = ml.Level(seed).walls
+        for _ in range(30):
+            r, c = env.pos
+            expected = [
+                1.0 if not (0 <= r + dr < ml.SIZE and 0 <= c + dc < ml.SIZE) else float(walls[r + dr, c + dc])
+                for dr in range(-half, half + 1)
+                for dc in range(-half, half + 1)
+            ]
+            assert obs[:-2].tolist() == expected
+            obs, *_ = env.step(int(rng.integers(4)))
+    with pytest.raises(ValueError, match="odd"):
+        ml.MazeLevels(view=4)

@@ -6,8 +6,9 @@ need a detour, and levels that cannot be solved at all (the goal is walled off; 
 Episodes end at the goal (reward `1 - 0.9 * steps / MAX_STEPS`, as MiniGrid) or are truncated after `MAX_STEPS`
 steps (reward 0), so an unsolvable level always costs a full `MAX_STEPS` episode.
 
-Observation (11 floats), egocentric: the walls on the 3x3 square around the agent (9; the border counts as wall) and
-the goal's offset from the agent (2, scaled to [-1, 1]), a compass. There is deliberately no map of the level: with
+Observation (`view * view + 2` floats, 11 with the default `view=3`), egocentric: the walls on the `view x view`
+square around the agent (the border counts as wall) and the goal's offset from the agent (2, scaled to [-1, 1]), a
+compass. There is deliberately no map of the level: with
 the wall map and absolute positions in the observation, pilots memorized the 200 training levels and scored barely
 above random play on held-out ones (docs/benchmarks.md). Actions: up, down, left, right (moving into a wall keeps
 the agent in place).
@@ -31,7 +32,6 @@ from sf_curric.envs.task_wrapper import TaskEnv
 SIZE = 11
 MAX_STEPS = 100
 MAX_DENSITY = 0.5
-OBS_SIZE = 9 + 2
 _MOVES = ((-1, 0), (1, 0), (0, -1), (0, 1))
 
 
@@ -77,9 +77,12 @@ class MazeLevels(TaskEnv):
     evaluation passes held-out seeds outside it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, view: int = 3) -> None:
         super().__init__()
-        self.observation_space = Box(-1.0, 1.0, shape=(OBS_SIZE,), dtype=np.float32)
+        if view < 1 or view % 2 == 0:
+            raise ValueError(f"maze_levels: view must be an odd number of cells >= 1 (e.g. 3 or 5), got {view}")
+        self.view = int(view)
+        self.observation_space = Box(-1.0, 1.0, shape=(self.view * self.view + 2,), dtype=np.float32)
         self.action_space = Discrete(4)
         self._levels: dict[int, tuple[Level, np.ndarray]] = {}
         self.change_task(0)
@@ -89,8 +92,9 @@ class MazeLevels(TaskEnv):
         seed = int(new_task)
         if seed not in self._levels:
             level = Level(seed)
-            padded = np.ones((SIZE + 2, SIZE + 2), dtype=np.float32)  # border of walls for the 3x3 view
-            padded[1:-1, 1:-1] = level.walls
+            pad = self.view // 2
+            padded = np.ones((SIZE + 2 * pad, SIZE + 2 * pad), dtype=np.float32)  # border of walls for the view
+            padded[pad : pad + SIZE, pad : pad + SIZE] = level.walls
             self._levels[seed] = (level, padded)
         self.level, self._padded = self._levels[seed]
 
@@ -110,19 +114,20 @@ class MazeLevels(TaskEnv):
         return self._obs(), reward, reached, (not reached) and self.steps >= MAX_STEPS, {}
 
     def _obs(self) -> np.ndarray:
-        obs = np.empty(OBS_SIZE, dtype=np.float32)
+        obs = np.empty(self.observation_space.shape, dtype=np.float32)
         r, c = self.pos
         gr, gc = self.level.goal
-        obs[:9] = self._padded[r : r + 3, c : c + 3].ravel()
+        obs[:-2] = self._padded[r : r + self.view, c : c + self.view].ravel()
         obs[-2] = (gr - r) / (SIZE - 1)
         obs[-1] = (gc - c) / (SIZE - 1)
         return obs
 
 
-def make_maze_levels(render_mode: str | None = None) -> MazeLevels:
+def make_maze_levels(render_mode: str | None = None, view: int = 3) -> MazeLevels:
     """One `maze_levels` env (no rendering: `render_mode` is accepted and ignored).
 
     Args:
         render_mode: ignored (the env draws nothing).
+        view: side of the egocentric wall view in cells (odd).
     """
-    return MazeLevels()
+    return MazeLevels(view=view)
