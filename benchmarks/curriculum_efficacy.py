@@ -154,11 +154,13 @@ def register_scale_env(scale: Scale) -> None:
     from sf_curric.envs.registry import register_env
 
     if scale.env == "maze_levels":
-        from sf_curric.envs.builtin.maze_levels import make_maze_levels
-
         from functools import partial
 
-        register_env("maze_levels", partial(make_maze_levels, **scale.env_kwargs), task_space=Discrete(scale.num_levels))
+        from sf_curric.envs.builtin.maze_levels import make_maze_levels
+
+        register_env(
+            "maze_levels", partial(make_maze_levels, **scale.env_kwargs), task_space=Discrete(scale.num_levels)
+        )
     elif scale.env == "procgen_bigfish_plr":
         try:
             import procgen  # noqa: F401
@@ -523,7 +525,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "--work_dir: finished runs are not redone)",
     )
     parser.add_argument(
-        "--env_kwargs", type=json.loads, help='env factory arguments instead of the scale\'s, as JSON: \'{"view": 5}\''
+        "--env_kwargs", type=json.loads, help="env factory arguments instead of the scale's, as JSON: '{\"view\": 5}'"
     )
     args = parser.parse_args(argv)
     scale_name = "tiny" if args.dry_run else args.scale
