@@ -386,6 +386,71 @@ def _separate(a: dict[str, Any], b: dict[str, Any]) -> bool | None:
     return a["ci95_low"] > b["ci95_high"] or b["ci95_low"] > a["ci95_high"]
 
 
+def maze_level_mix(scale: Scale, work_dir: Path) -> dict[str, Any] | None:
+    """Where PLR's draws go at the end of training, by maze level type, next to the uniform share (DR's).
+
+    Level types from the generator (BFS): `direct` (shortest path = Manhattan distance), `detour` (longer) and
+    `unsolvable`. Each PLR run's final curriculum is rebuilt the way the trainer builds it and loaded from the run's
+    newest checkpoint; its `sample_distribution()` is summed per type.
+
+    Args:
+        scale: the benchmark setting (maze_levels only; other envs return None).
+        work_dir: folder of all runs.
+    """
+    if scale.env != "maze_levels":
+        return None
+    import numpy as np
+    from gymnasium.spaces import Discrete
+
+    from sf_curric.algo.curriculum_factory import build_curriculum
+    from sf_curric.cfg.arguments import parse_args
+    from sf_curric.envs.builtin.maze_levels import Level
+    from sf_curric.utils.checkpoint import load_newest_checkpoint
+
+    register_scale_env(scale)
+    kinds = []
+    for seed in range(scale.num_levels):
+        level = Level(seed)
+        path = level.shortest_path()
+        manhattan = abs(level.start[0] - level.goal[0]) + abs(level.start[1] - level.goal[1])
+        kinds.append("unsolvable" if path is None else ("detour" if path > manhattan else "direct"))
+    kinds = np.array(kinds)
+    names = ("direct", "detour", "unsolvable")
+    per_run = []
+    for seed in scale.seeds:
+        found = load_newest_checkpoint(run_dir(work_dir, "plr", seed))
+        if found is None:
+            continue
+        cfg = parse_args(
+            [f"--env={scale.env}", *scale.train_args, "--curriculum=plr", *scale.plr_args, f"--seed={seed}"]
+        )
+        curriculum = build_curriculum(cfg, num_envs=cfg.num_workers * cfg.num_envs_per_worker, action_space=Discrete(4))
+        curriculum.load_state_dict(found[1]["curriculum"]["curriculum"])
+        dist = curriculum.task_sampler.sample_distribution()
+        per_run.append({k: float(dist[kinds == k].sum()) for k in names})
+    if not per_run:
+        return None
+    return {
+        "uniform": {k: float(np.mean(kinds == k)) for k in names},
+        "plr_mean": {k: float(np.mean([r[k] for r in per_run])) for k in names},
+        "plr_min": {k: float(np.min([r[k] for r in per_run])) for k in names},
+        "plr_max": {k: float(np.max([r[k] for r in per_run])) for k in names},
+        "runs": len(per_run),
+    }
+
+
+def format_level_mix(mix: dict[str, Any]) -> str:
+    """Table of `maze_level_mix`: share of draws per level type, uniform (DR) vs PLR at the end of training."""
+    lines = [
+        f"share of level draws by level type at the end of training (PLR: mean [min, max] over {mix['runs']} runs)",
+        f"{'level type':<12} {'DR (uniform)':>12}   {'PLR':>22}",
+    ]
+    for k in mix["uniform"]:
+        plr = f"{mix['plr_mean'][k]:.3f} [{mix['plr_min'][k]:.3f}, {mix['plr_max'][k]:.3f}]"
+        lines.append(f"{k:<12} {mix['uniform'][k]:>12.3f}   {plr:>22}")
+    return "\n".join(lines)
+
+
 def _fmt(x: float | None) -> str:
     return "-" if x is None or not math.isfinite(x) else f"{x:.3f}"
 
@@ -576,6 +641,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         f"{m}_s{s}" for m in METHODS for s in scale.seeds if len(result["runs"][m][str(s)]) < len(scale.eval_points)
     ]
     table = format_curve_table(result) + "\n\n" + format_table(result, scale.eval_points[-1])
+    level_mix = maze_level_mix(scale, work_dir)
+    if level_mix is not None:
+        table += "\n\n" + format_level_mix(level_mix)
     print(table)
     name = f"curriculum_efficacy_{scale_name}"
     data = {
@@ -590,6 +658,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "missing_runs": missing,
         "wall_seconds_this_invocation": time.monotonic() - start,
         "table": table,
+        "level_mix": level_mix,
         **result,
     }
     args.results_dir.mkdir(parents=True, exist_ok=True)

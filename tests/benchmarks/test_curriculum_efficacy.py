@@ -61,7 +61,11 @@ def test_json_table_and_plots(bench, dry_run):
             assert [p["target_steps"] for p in points] == list(scale.eval_points)
             assert all(p["env_steps"] >= p["target_steps"] for p in points)
             assert all(p["train_n"] == scale.num_levels and p["test_n"] == 8 for p in points)
-    curve_table, final_table = saved["table"].split("\n\n")
+    curve_table, final_table, mix_table = saved["table"].split("\n\n")
+    mix = saved["level_mix"]
+    assert mix["runs"] == len(scale.seeds) and "level type" in mix_table
+    for shares in (mix["uniform"], mix["plr_mean"]):  # every draw goes to some level type
+        assert sum(shares.values()) == pytest.approx(1.0)
     lines = final_table.splitlines()
     assert lines[2].startswith("dr ") and lines[3].startswith("plr ") and "PLR - DR" in lines[4]
     rows = curve_table.splitlines()[2:]
