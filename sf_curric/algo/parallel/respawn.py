@@ -28,6 +28,8 @@ from sf_curric.algo.parallel.worker_link import LinkDrained
 
 log = logging.getLogger(__name__)
 
+# a new process shows its first heartbeat after importing torch and building its envs: allow it this long at least
+_STARTUP_GRACE_SEC = 60.0
 # a retired link whose results queue is locked by a dead thread is read without the lock after this many seconds;
 # one whose lock is busy otherwise (a slow reader thread on a loaded machine) is abandoned only after the second
 _ABANDON_AFTER_SEC = (2.0, 30.0)
@@ -53,8 +55,9 @@ def check_workers(sampler: Any) -> None:
         if not p.is_alive():
             log.warning("worker process %d (pid %s) died (exit code %s): replacing it", w, p.pid, p.exitcode)
         elif stall_timeout > 0:
-            quiet = now - max(float(sampler.control.heartbeat[w, BEAT_TIME]), sampler.spawned_at[w])
-            if quiet <= stall_timeout:
+            last_beat, spawned = float(sampler.control.heartbeat[w, BEAT_TIME]), sampler.spawned_at[w]
+            quiet = now - max(last_beat, spawned)
+            if quiet <= (stall_timeout if last_beat > spawned else max(stall_timeout, _STARTUP_GRACE_SEC)):
                 continue
             log.warning(
                 "worker process %d (pid %d) made no progress for %.0f s (--worker_stall_timeout_sec=%g) %s: killed it "
@@ -108,10 +111,6 @@ def finish_replacement(sampler: Any, drained: LinkDrained) -> None:
         return  # an older link's late marker; that replacement is done
     old = sampler.processes[w]
     exitcode = old.exitcode
-    try:
-        old.close()
-    except ValueError:  # still running (e.g. uninterruptible sleep after SIGKILL): leave it, nothing reads from it
-        log.warning("worker process %d (pid %s) did not exit after SIGKILL; leaving it behind", w, old.pid)
     if drained.messages_lost:
         sampler.num_results_queues_lost += 1
     sampler.worker_restarts[w] += 1
@@ -122,6 +121,10 @@ def finish_replacement(sampler: Any, drained: LinkDrained) -> None:
             f"than --max_env_errors={limit}: look for a crashing or hanging env (segfault, out of memory, deadlock) "
             "or raise the limit (or --worker_stall_timeout_sec for envs that take that long)"
         )
+    try:
+        old.close()
+    except ValueError:  # still running (e.g. uninterruptible sleep after SIGKILL): leave it, nothing reads from it
+        log.warning("worker process %d (pid %s) did not exit after SIGKILL; leaving it behind", w, old.pid)
     link = sampler._new_link(w, old_link.generation + 1)
     ours = sorted(s for s in sampler._with_workers if sampler.slot_owner[s] == w)
     for slot in ours:
