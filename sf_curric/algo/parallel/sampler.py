@@ -120,7 +120,11 @@ class ParallelSampler:
             self.links[owner].send(self.links[owner].queues.free_slots, slot)
         if self.task_server is not None:
             self.task_server.start()
-        self._start_workers()
+        try:
+            self._start_workers()
+        except BaseException:
+            self.close()  # stops the link and task server threads already running
+            raise
 
     @staticmethod
     def _check(cfg: argparse.Namespace) -> None:
