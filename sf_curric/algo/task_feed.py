@@ -6,17 +6,24 @@ stock falls to half, asks for more with a `TaskRequest` that says how many tasks
 most one request pending and asks only after it received every batch sent to it, so the server tops it up to
 exactly its target (a replaced worker simply starts with a stock of 0). Resets never wait on the curriculum unless
 the curriculum is slower than the envs. Only `(code, task)` pairs and counts cross the queues.
+
+The queues are those of the worker's `WorkerLink` (worker_link.py): requests ride its results queue and reach the
+server through the link's reader thread, tasks go out through the link's writer thread, so the server thread never
+touches a queue that a killed worker may have left locked. A replaced worker gets a new link (`attach`); requests
+still arriving from the old one are ignored.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections import deque
 from typing import Any, Callable, List, NamedTuple, Tuple
 
-from sf_curric.algo.parallel.queues import QueueStopped, get_all_nowait, get_many_blocking, make_queue, put_blocking
+from sf_curric.algo.parallel.queues import get_all_nowait, get_many_blocking, put_blocking
+from sf_curric.algo.parallel.worker_link import WorkerLink
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +51,7 @@ class TaskFeedQueues(NamedTuple):
 
     Attributes:
         tasks: this worker's task queue (`TaskBatch` messages).
-        requests: the shared request queue (`TaskRequest` messages).
+        requests: the queue its `TaskRequest` messages go to (the worker's own results queue).
         target: tasks the server keeps ready for this worker.
     """
 
@@ -107,32 +114,55 @@ class TaskServer:
 
     Example:
         >>> server = TaskServer(host, num_workers=2, envs_per_worker=8, prefetch_per_env=2)
-        >>> server.start()  # after the workers got `server.queues_for(w)`
+        >>> link = WorkerLink(0, 0, inbox, route=server.route, with_tasks=True); server.attach(link)  # each worker
+        >>> server.start()  # primes every worker's task queue
     """
 
     def __init__(self, host: Any, num_workers: int, envs_per_worker: int, prefetch_per_env: int = 2) -> None:
         self.host = host
         self.target = max(1, prefetch_per_env) * envs_per_worker
-        self.requests = make_queue(1 << 20)
-        # each queue holds at most `target` tasks at a time; room for large tasks (e.g. arrays) too
-        self.task_queues = [make_queue(8 << 20) for _ in range(num_workers)]
+        self.links: List[WorkerLink | None] = [None] * num_workers  # the current link of every worker
+        self._own_links: List[WorkerLink] = []  # links made here for workers nobody attached (in-process use)
+        self.inbox: queue.SimpleQueue = queue.SimpleQueue()  # (link, TaskRequest) from the links' reader threads
         self.sent = [0] * num_workers
         self.error: BaseException | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    def route(self, link: WorkerLink, msg: Any) -> bool:
+        """Take `msg` if it is a `TaskRequest` (called by `link`'s reader thread); True when taken."""
+        if isinstance(msg, TaskRequest):
+            self.inbox.put((link, msg))
+            return True
+        return False
+
+    def attach(self, link: WorkerLink) -> None:
+        """Serve worker `link.worker_idx` through `link` from now on (a new process of that worker)."""
+        self.links[link.worker_idx] = link
+
+    def _link(self, worker_idx: int) -> WorkerLink:
+        link = self.links[worker_idx]
+        if link is None:
+            link = WorkerLink(worker_idx, 0, queue.SimpleQueue(), route=self.route, with_tasks=True)
+            link.start()
+            self._own_links.append(link)
+            self.links[worker_idx] = link
+        return link
+
     def queues_for(self, worker_idx: int) -> TaskFeedQueues:
-        """What worker `worker_idx` needs to build its `WorkerTaskFeed`."""
-        return TaskFeedQueues(self.task_queues[worker_idx], self.requests, self.target)
+        """What worker `worker_idx` needs to build its `WorkerTaskFeed` (the queues of its current link)."""
+        link = self._link(worker_idx)
+        return TaskFeedQueues(link.queues.tasks, link.queues.results, self.target)
 
     def _send(self, worker_idx: int, count: int) -> None:
+        link = self._link(worker_idx)
         tasks = self.host.take_tasks(count) if count > 0 else []
-        put_blocking(self.task_queues[worker_idx], TaskBatch(tasks), self._stop.is_set)
+        link.send(link.queues.tasks, TaskBatch(tasks))  # never blocks: the link's writer thread puts it
         self.sent[worker_idx] += len(tasks)
 
     def start(self) -> None:
         """Prime every worker's queue with `target` tasks and start answering requests."""
-        for w in range(len(self.task_queues)):
+        for w in range(len(self.links)):
             self._send(w, self.target)
         self._thread = threading.Thread(target=self._serve, name="sf_curric-task-server", daemon=True)
         self._thread.start()
@@ -140,10 +170,12 @@ class TaskServer:
     def _serve(self) -> None:
         try:
             while not self._stop.is_set():
-                for msg in get_many_blocking(self.requests, self._stop.is_set):
+                try:
+                    link, msg = self.inbox.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                if link is self.links[msg.worker_idx]:  # else: from a dead process, its replacement asks anew
                     self._send(msg.worker_idx, self.target - msg.stock)
-        except QueueStopped:
-            pass
         except Exception as exc:  # noqa: BLE001 - re-raised in the runner's thread by raise_if_failed()
             log.exception("the task server stopped")
             self.error = exc
@@ -159,3 +191,6 @@ class TaskServer:
         if self._thread is not None:
             self._thread.join(timeout=5.0)
             self._thread = None
+        for link in self._own_links:
+            link.retire()
+            link.join(1.0)

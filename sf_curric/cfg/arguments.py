@@ -121,6 +121,15 @@ SAMPLING_ARGS: list[FlagSpec] = [
         {"type": int, "default": 10, "help": "Env exceptions tolerated per worker (each env is recreated)."},
     ),
     (
+        "--worker_stall_timeout_sec",
+        {
+            "type": float,
+            "default": 120.0,
+            "help": "Seconds without progress (env step, reset or wait) before a rollout worker process is killed "
+            "and replaced; 0 disables the check.",
+        },
+    ),
+    (
         "--max_nan_batches",
         {"type": int, "default": 20, "help": "Training batches in a row with NaN/Inf data (skipped) before stopping."},
     ),

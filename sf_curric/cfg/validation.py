@@ -67,7 +67,14 @@ def _check_positive(cfg: argparse.Namespace) -> None:
     ):
         value = getattr(cfg, name)
         _check(value > 0, f"--{name}={value} must be positive")
-    for name in ("value_loss_coeff", "exploration_loss_coeff", "max_grad_norm", "ppo_clip_value", "target_kl"):
+    for name in (
+        "value_loss_coeff",
+        "exploration_loss_coeff",
+        "max_grad_norm",
+        "ppo_clip_value",
+        "target_kl",
+        "worker_stall_timeout_sec",
+    ):
         value = getattr(cfg, name)
         _check(value >= 0, f"--{name}={value} must not be negative")
     _check(0.0 < cfg.gamma <= 1.0, f"--gamma={cfg.gamma} must be in (0, 1], e.g. --gamma=0.99")

@@ -10,6 +10,8 @@ and subprocesses), so one registered name covers every test:
 - `nan_obs_every`: every N-th step of the instance returns a NaN observation (offset by 37 steps per env id).
 - `obs_grows_after_resets`: after this many resets, observations get one more element (spaces that change).
 - `odd_instance_obs_size`: the env with env_id 1 declares an observation space of this size (instances differ).
+- `hang_env` / `hang_after_steps`: env `hang_env` sleeps forever in `step` once it made this many steps; only once
+  per `record_dir` (a marker file), so the replacement worker runs normally.
 - `record_dir`: one line per injected fault is appended to `<record_dir>/faults_<pid>.txt`.
 - `episode_ids`: each finished episode reports `episode_extra_stats` {"pid", "instance", "episode"} (a unique id)
   and, with `record_dir`, is recorded as an `episode` line, so a test can find lost or duplicated episodes.
@@ -20,6 +22,7 @@ is the same env with a task space of 6 tasks (`reset(new_task=...)` accepted, th
 
 import json
 import os
+import time
 from pathlib import Path
 
 import gymnasium as gym
@@ -112,9 +115,22 @@ class FaultyEnv(gym.Env):
         self.t = 0
         return self._obs(), {}
 
+    def _maybe_hang(self) -> None:
+        hang_env, after = self.faults.get("hang_env"), self.faults.get("hang_after_steps")
+        if hang_env != self.env_id or after is None or self.steps < after:
+            return
+        marker = Path(self.faults["record_dir"]) / "hung_once"
+        try:
+            marker.touch(exist_ok=False)
+        except FileExistsError:
+            return
+        self._record("hang")
+        time.sleep(10**6)  # an env stuck in step: the worker stays alive but makes no progress
+
     def step(self, action):
         self.steps += 1
         self._maybe_raise("step", self.steps)
+        self._maybe_hang()
         self.t += 1
         done = self.t >= EPISODE_LENGTH
         info = {}

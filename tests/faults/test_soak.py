@@ -1,6 +1,6 @@
 """Long fault-injection run (opt-in: `pytest -m slow tests/faults -s`): env exceptions in step and reset, NaN
-observations and SIGKILLed worker processes, all during one parallel training run. (Without a curriculum: the
-task feed's per-worker queues are not yet replaced when a worker is killed, see docs/reliability.md.)
+observations and SIGKILLed worker processes, all during one parallel training run with a PLR curriculum (so every
+env reset takes its task through the worker's task queue, and kills land inside queue operations too).
 
 Prints the figures: faults injected by kind, worker kills, what was survived, episodes lost (discarded by design:
 episodes of rollouts in flight in a killed worker or at the end) and messages lost (must be 0). Every finished
@@ -39,8 +39,8 @@ def test_soak_many_faults_nothing_lost(tmp_path, monkeypatch):
     record = tmp_path / "faults"
     record.mkdir()
     envs.set_faults(monkeypatch, record_dir=str(record), episode_ids=True, step_raise_prob=0.001,
-                    reset_raise_prob=0.01, nan_obs_every=3000)  # fmt: skip
-    cfg = small_cfg(tmp_path, serial_mode=False, num_workers=2,
+                    reset_raise_prob=0.01, nan_obs_every=1000)  # fmt: skip
+    cfg = small_cfg(tmp_path, env="test_faulty_task_env", curriculum="plr", serial_mode=False, num_workers=2,
                     num_envs_per_worker=4, rollout=16, batch_size=64, train_for_env_steps=10**12,
                     train_for_seconds=seconds, max_env_errors=100000, save_every_sec=5)  # fmt: skip
     runner = Runner(cfg)
@@ -61,8 +61,9 @@ def test_soak_many_faults_nothing_lost(tmp_path, monkeypatch):
             sampler = runner.sampler
             if sampler is None or not getattr(sampler, "processes", None):
                 continue
-            # only a worker that is sampling (a new one takes seconds to import torch and build its envs)
-            started = sorted(sampler._started)
+            # only a worker that is sampling (a new one takes seconds to import torch and build its envs) and is
+            # not being replaced already
+            started = sorted(w for w in sampler._started if not sampler.links[w].retired)
             if not started:
                 continue
             victim = rng.choice(started)
@@ -97,6 +98,7 @@ def test_soak_many_faults_nothing_lost(tmp_path, monkeypatch):
         in_flight += len(indices) - len(delivered)
     assert set(got) <= set(finished)  # nothing received that no env finished
     stats = runner.sampler.stats()
+    salvaged = (tmp_path / "exp" / "sf_log.txt").read_text().count("results queue was left locked by dead thread")
     figures = {
         "run seconds": seconds,
         "stop reason": result.reason,
@@ -107,9 +109,12 @@ def test_soak_many_faults_nothing_lost(tmp_path, monkeypatch):
         "training batches skipped (NaN)": runner.nan_guard.total_batches,
         "worker processes killed": len(kills),
         "workers restarted": int(stats["worker_restarts"]),
-        "slots reclaimed": int(sum([runner.sampler.num_slots_reclaimed])),
+        "dead workers' results queues left locked (read without the lock)": salvaged,
+        "dead workers' results queues unreadable": int(stats["results_queues_lost"]),
+        "slots reclaimed": int(runner.sampler.num_slots_reclaimed),
         "episodes finished by envs": sum(len(v) for v in finished.values()),
         "episodes received": len(received),
+        "episodes reported to the curriculum": int(runner.curriculum_host.num_episodes_reported),
         "episodes lost (in flight in killed workers or at the end)": in_flight,
         "messages lost (gaps)": gaps,
         "duplicated episodes": duplicates,
@@ -120,7 +125,8 @@ def test_soak_many_faults_nothing_lost(tmp_path, monkeypatch):
     assert len(kills) >= 3 and injected.get("step", 0) + injected.get("reset", 0) >= 10
     assert runner.sampler.num_env_errors <= injected.get("step", 0) + injected.get("reset", 0)
     assert stats["worker_restarts"] >= len(kills) - 1  # the last kill may come after the last check
-    assert gaps == 0 and duplicates == 0
+    assert gaps == 0 and duplicates == 0 and stats["results_queues_lost"] == 0
+    assert runner.curriculum_host.num_episodes_reported == len(received)  # each once to the curriculum too
     # lost episodes are at most the in-flight rollouts of the killed workers and of every worker at the end
     per_rollout = cfg.num_envs_per_worker * (cfg.rollout // envs.EPISODE_LENGTH + 1)
     slots_per_worker = len(runner.sampler.slot_owner) // cfg.num_workers

@@ -1,99 +1,142 @@
-"""Replacing rollout worker processes that died (SIGKILL, segfault in an env, out of memory).
+"""Replacing rollout worker processes that died (SIGKILL, segfault in an env, out of memory) or hang.
 
-`ParallelSampler` checks its workers at least once per `_LIVENESS_CHECK_SEC` while it waits for trajectories and
-calls `replace_dead_workers()`. For each dead worker:
+`ParallelSampler` calls `check_workers()` at least once per `_LIVENESS_CHECK_SEC` while it waits for trajectories.
 
-1. The messages it sent before dying are taken from the results queue first, so a trajectory it finished is still
-   trained on and its slot is not handed out twice (a `WorkerFailed` among them is raised as before).
-2. Its slots that are neither waiting in the sampler nor held for training are reclaimed: they were in its free
-   queue or being filled when it died (the partial rollout and the episodes in it are discarded, as for an env
-   error). They go, all of them, into a new free queue for the new process (new queues: see `_reclaim_slots`).
-3. The latest training info is put on its new control queue (the dead process may have consumed it).
-4. A new process starts with the same worker index, envs and seeds.
+1. A dead worker, or one that showed no sign of progress (heartbeat, see `ControlBlock`) for
+   `--worker_stall_timeout_sec` and is then killed with SIGKILL, has its `WorkerLink` retired: the link's reader
+   takes the messages left in the results queue (a trajectory the worker finished is still trained on) and posts
+   `LinkDrained` last. If the queue was left locked by the dead process, the link reads it without the lock after
+   `_ABANDON_AFTER_SEC` (worker_link.py); the runner never waits on the dead worker's queues itself.
+2. When the sampler dispatches that `LinkDrained` (`finish_replacement()`), it has seen every message of the dead
+   process, so the slots still marked as with the worker (its free slots and the one being filled: the partial
+   rollout and its episodes are discarded, as for an env error) are exactly those to reclaim. They go, each once,
+   to a new link for a new process with the same worker index, envs and seeds, with the latest training info.
 
-A worker that keeps dying is a crash loop: more than `--max_env_errors` restarts of one worker stop the run.
+A worker that keeps dying or hanging is a crash loop: more than `--max_env_errors` restarts of one worker stop the
+run.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
+import time
 from typing import Any
 
-from sf_curric.algo.parallel.queues import make_queue, put_blocking
+from sf_curric.algo.parallel.queue_salvage import lock_owner, owner_is_dead, salvage_supported
+from sf_curric.algo.parallel.shared_buffers import BEAT_SLOT, BEAT_TIME
+from sf_curric.algo.parallel.worker_link import LinkDrained
 
 log = logging.getLogger(__name__)
 
+# a new process shows its first heartbeat after importing torch and building its envs: allow it this long at least
+_STARTUP_GRACE_SEC = 60.0
+# a retired link whose results queue is locked by a dead thread is read without the lock after this many seconds;
+# one whose lock is busy otherwise (a slow reader thread on a loaded machine) is abandoned only after the second
+_ABANDON_AFTER_SEC = (2.0, 30.0)
+
 
 class WorkerRestartLimitExceeded(RuntimeError):
-    """One worker process died more often than `--max_env_errors`."""
+    """One worker process died (or hung) more often than `--max_env_errors`."""
 
 
-def replace_dead_workers(sampler: Any) -> list[Any]:
-    """Replace every dead worker process of `sampler` (a `ParallelSampler`); return the trajectories received
-    while doing so (messages the dead workers sent before dying).
+def check_workers(sampler: Any) -> None:
+    """Retire the links of dead or stalled workers of `sampler` (a `ParallelSampler`) and abandon overdue ones.
 
     Args:
-        sampler: the `ParallelSampler`; reads and updates its processes, queues and slot bookkeeping.
+        sampler: the `ParallelSampler`; reads its processes, links, heartbeats and `cfg.worker_stall_timeout_sec`.
+    """
+    now = time.monotonic()
+    stall_timeout = float(getattr(sampler.cfg, "worker_stall_timeout_sec", 0.0) or 0.0)
+    for w, p in enumerate(sampler.processes):
+        link = sampler.links[w]
+        if link.retired:
+            _abandon_if_overdue(link, now)
+            continue
+        if not p.is_alive():
+            log.warning("worker process %d (pid %s) died (exit code %s): replacing it", w, p.pid, p.exitcode)
+        elif stall_timeout > 0:
+            last_beat, spawned = float(sampler.control.heartbeat[w, BEAT_TIME]), sampler.spawned_at[w]
+            quiet = now - max(last_beat, spawned)
+            if quiet <= (stall_timeout if last_beat > spawned else max(stall_timeout, _STARTUP_GRACE_SEC)):
+                continue
+            log.warning(
+                "worker process %d (pid %d) made no progress for %.0f s (--worker_stall_timeout_sec=%g) %s: killed it "
+                "(SIGKILL), replacing it",
+                w,
+                p.pid,
+                quiet,
+                stall_timeout,
+                _where(sampler, w),
+            )
+            p.kill()
+            p.join(5.0)
+            sampler.num_worker_stalls += 1
+        else:
+            continue
+        link.retire()
+
+
+def _where(sampler: Any, w: int) -> str:
+    """What a stalled worker was doing, from its heartbeat and the slot it was filling."""
+    slot = int(sampler.control.heartbeat[w, BEAT_SLOT])
+    if slot < 0:
+        return "outside a rollout (starting up, waiting, or between rollouts)"
+    env_ids = sampler.buffers.tensors["env_ids"][slot].tolist()
+    tasks = sampler.buffers.tensors["tasks"][slot, 0].tolist()  # written at the rollout's first policy step
+    return f"while filling slot {slot} with envs {env_ids} (tasks at the rollout's start: {tasks})"
+
+
+def _abandon_if_overdue(link: Any, now: float) -> None:
+    if link.abandoned:
+        return
+    waited = now - link.retired_at
+    owner = lock_owner(link.queues.results) if salvage_supported() else 0
+    if (waited > _ABANDON_AFTER_SEC[0] and owner_is_dead(owner)) or waited > _ABANDON_AFTER_SEC[1]:
+        link.abandon()
+
+
+def finish_replacement(sampler: Any, drained: LinkDrained) -> None:
+    """Every message of a dead worker was dispatched: reclaim its slots and start its new process.
+
+    Args:
+        sampler: the `ParallelSampler`.
+        drained: the `LinkDrained` of the dead process's link.
 
     Raises:
-        WorkerRestartLimitExceeded: a worker died more than `--max_env_errors` times.
-        RuntimeError: a worker reported a failure (`WorkerFailed`) before it exited.
+        WorkerRestartLimitExceeded: the worker died more than `--max_env_errors` times.
     """
-    dead = [w for w, p in enumerate(sampler.processes) if not p.is_alive()]
-    if not dead:
-        return []
-    ready = sampler._dispatch(_drain(sampler.results))  # may raise a WorkerFailed the worker sent
-    for w in dead:
-        old = sampler.processes[w]
-        exitcode = old.exitcode
-        old.join(0)
-        old.close()
-        sampler.worker_restarts[w] += 1
-        limit = int(sampler.cfg.max_env_errors)
-        if sampler.worker_restarts[w] > limit:
-            raise WorkerRestartLimitExceeded(
-                f"worker process {w} died {sampler.worker_restarts[w]} times (last exit code {exitcode}), more than "
-                f"--max_env_errors={limit}: look for a crashing env (segfault, out of memory) or raise the limit"
-            )
-        reclaimed = _reclaim_slots(sampler, w)
-        info = sampler._last_training_info
-        if info is not None:
-            put_blocking(sampler.control_queues[w], info, lambda: False)
-        sampler.processes[w] = sampler._start_worker(w)
-        sampler._started.discard(w)
-        log.warning(
-            "worker process %d died (exit code %s): restarted it (restart %d of %d tolerated), %d in-flight "
-            "trajectory slot(s) reclaimed",
-            w,
-            exitcode,
-            sampler.worker_restarts[w],
-            limit,
-            reclaimed,
+    w = drained.worker_idx
+    old_link = sampler.links[w]
+    if drained.generation != old_link.generation:
+        return  # an older link's late marker; that replacement is done
+    old = sampler.processes[w]
+    exitcode = old.exitcode
+    if drained.messages_lost:
+        sampler.num_results_queues_lost += 1
+    sampler.worker_restarts[w] += 1
+    limit = int(sampler.cfg.max_env_errors)
+    if sampler.worker_restarts[w] > limit:
+        raise WorkerRestartLimitExceeded(
+            f"worker process {w} died or hung {sampler.worker_restarts[w]} times (last exit code {exitcode}), more "
+            f"than --max_env_errors={limit}: look for a crashing or hanging env (segfault, out of memory, deadlock) "
+            "or raise the limit (or --worker_stall_timeout_sec for envs that take that long)"
         )
-    return ready
-
-
-def _reclaim_slots(sampler: Any, w: int) -> int:
-    """Give worker `w`'s slots that are with the worker (in its free queue or being filled) to a fresh free queue.
-
-    Its queues are replaced rather than drained: a process killed inside a queue operation can leave that queue's
-    lock held forever, and these two queues were used by the dead process alone.
-    """
-    queued = set(_drain(sampler.free_slots[w]))
-    sampler.free_slots[w] = make_queue(1 << 16)
-    sampler.control_queues[w] = make_queue(1 << 20)
+    try:
+        old.close()
+    except ValueError:  # still running (e.g. uninterruptible sleep after SIGKILL): leave it, nothing reads from it
+        log.warning("worker process %d (pid %s) did not exit after SIGKILL; leaving it behind", w, old.pid)
+    link = sampler._new_link(w, old_link.generation + 1)
     ours = sorted(s for s in sampler._with_workers if sampler.slot_owner[s] == w)
     for slot in ours:
-        put_blocking(sampler.free_slots[w], slot, lambda: False)
-    in_flight = len(set(ours) - queued)
-    sampler.num_slots_reclaimed += in_flight
-    return in_flight
-
-
-def _drain(q: Any) -> list[Any]:
-    """Every message in `q` now, waiting at most 0.1 s (a lock left held by the dead process ends in a timeout)."""
-    try:
-        return q.get_many(block=True, timeout=0.1)
-    except queue.Empty:
-        return []
+        link.send(link.queues.free_slots, slot)
+    sampler.num_slots_reclaimed += len(ours)
+    sampler._resend_training_info(w)
+    sampler.processes[w] = sampler._start_worker(w)
+    sampler._started.discard(w)
+    log.warning(
+        "worker process %d restarted (restart %d of %d tolerated), its %d trajectory slot(s) reclaimed",
+        w,
+        sampler.worker_restarts[w],
+        limit,
+        len(ours),
+    )

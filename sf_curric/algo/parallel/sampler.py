@@ -18,6 +18,7 @@ import logging
 import math
 import os
 import pickle
+import queue
 import time
 from collections import defaultdict
 from typing import Any
@@ -26,10 +27,10 @@ import numpy as np
 
 from sf_curric.algo.parallel.messages import TrainingInfo, TrajectoryReady, WorkerFailed, WorkerStarted
 from sf_curric.algo.parallel.process_utils import spawn_context, stop_processes
-from sf_curric.algo.parallel.queues import QueueStopped, get_many_blocking, make_queue, put_blocking
-from sf_curric.algo.parallel.respawn import replace_dead_workers
+from sf_curric.algo.parallel.respawn import check_workers, finish_replacement
 from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajectories, SharedWeights
 from sf_curric.algo.parallel.worker import WorkerArgs, worker_main
+from sf_curric.algo.parallel.worker_link import LinkDrained, WorkerLink
 from sf_curric.algo.rollout import EpisodeSummary, allocate_trajectory
 from sf_curric.algo.runner import Batch
 from sf_curric.cfg.validation import ConfigError
@@ -91,9 +92,10 @@ class ParallelSampler:
         self.weights = SharedWeights(model.state_dict())
         self.weights.publish(model.state_dict(), learner.version)
         self.control = ControlBlock(self.num_workers)
-        self.results = make_queue()
-        self.free_slots = [make_queue(1 << 16) for _ in range(self.num_workers)]
-        self.control_queues = [make_queue(1 << 20) for _ in range(self.num_workers)]
+        # every worker's queues are its own and only the link's threads touch them (worker_link.py); the main thread
+        # waits on this in-process inbox, which the links' reader threads fill
+        self.inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self.links: list[WorkerLink] = [self._new_link(w, 0) for w in range(self.num_workers)]
         self._training_info_counter = 0
         self._pending: list[TrajectoryReady] = []  # arrived beyond the current batch: used by the next one
         self._held_slots: list[int] = []  # sync mode: slots of the batch being trained on
@@ -106,16 +108,23 @@ class ParallelSampler:
         self._with_workers: set[int] = set(range(len(self.slot_owner)))
         self.worker_restarts = [0] * self.num_workers
         self.num_slots_reclaimed = 0
+        self.num_worker_stalls = 0
+        self.num_results_queues_lost = 0  # dead workers' results queues left locked and not readable
+        self.spawned_at = [0.0] * self.num_workers  # the stall check counts from here until the first heartbeat
         self._last_training_info: TrainingInfo | None = None
         self._next_liveness_check = 0.0
         self.processes: list = []
         self._started: set[int] = set()
         self._closed = False
         for slot, owner in enumerate(self.slot_owner):
-            self.free_slots[owner].put(slot)
+            self.links[owner].send(self.links[owner].queues.free_slots, slot)
         if self.task_server is not None:
             self.task_server.start()
-        self._start_workers()
+        try:
+            self._start_workers()
+        except BaseException:
+            self.close()  # stops the link and task server threads already running
+            raise
 
     @staticmethod
     def _check(cfg: argparse.Namespace) -> None:
@@ -158,32 +167,47 @@ class ParallelSampler:
             "asynchronous (APPO)" if self.cfg.async_rl else "synchronous (PPO)",
         )
 
+    def _new_link(self, w: int, generation: int) -> WorkerLink:
+        """New queues (and their threads) for a new process of worker `w` (also used by respawn.py)."""
+        server = self.task_server
+        link = WorkerLink(w, generation, self.inbox, None if server is None else server.route, server is not None)
+        if server is not None:
+            server.attach(link)
+        link.start()
+        if generation > 0:
+            self.links[w] = link
+        return link
+
     def _start_worker(self, w: int) -> Any:
-        """Start worker process `w` (also used to replace a dead one, see respawn.py)."""
+        """Start worker process `w` on its current link (also used to replace a dead one, see respawn.py)."""
+        q = self.links[w].queues
         args = WorkerArgs(
-            w, self.cfg, self._env_spec, self.buffers, self.weights, self.control, self.free_slots[w], self.results,
-            self.control_queues[w], os.getpid(), None if self.task_server is None else self.task_server.queues_for(w),
+            w, self.cfg, self._env_spec, self.buffers, self.weights, self.control, q.free_slots, q.results, q.control,
+            os.getpid(), None if self.task_server is None else self.task_server.queues_for(w),
         )  # fmt: skip
         p = spawn_context().Process(target=worker_main, args=(args,), name=f"sf_curric-worker-{w}", daemon=True)
+        self.spawned_at[w] = time.monotonic()
         p.start()
         return p
 
     # ---- receiving -----------------------------------------------------------------------------------------
 
     def _receive(self) -> list[TrajectoryReady]:
-        """Wait for at least one message; return the trajectories among them (other messages are handled).
-        Dead workers are replaced within `_LIVENESS_CHECK_SEC` (respawn.py), even while others keep sending."""
+        """Wait (at most until the next liveness check) for messages; return the trajectories among them (other
+        messages are handled). Dead or stalled workers are replaced (respawn.py), even while others keep sending."""
         now = time.monotonic()
         if now >= self._next_liveness_check:
             self._next_liveness_check = now + _LIVENESS_CHECK_SEC
-            ready = replace_dead_workers(self)
-            if ready:
-                return ready
-        deadline = now + _LIVENESS_CHECK_SEC
+            check_workers(self)
         try:
-            msgs = get_many_blocking(self.results, lambda: time.monotonic() > deadline)
-        except QueueStopped:
+            msgs = [self.inbox.get(timeout=max(0.0, self._next_liveness_check - now))]
+        except queue.Empty:
             return []
+        while True:
+            try:
+                msgs.append(self.inbox.get_nowait())
+            except queue.Empty:
+                break
         return self._dispatch(msgs)
 
     def _dispatch(self, msgs: list[Any]) -> list[TrajectoryReady]:
@@ -203,6 +227,8 @@ class ParallelSampler:
             elif isinstance(msg, WorkerStarted):
                 self._started.add(msg.worker_idx)
                 log.debug("worker %d started (pid %d)", msg.worker_idx, msg.pid)
+            elif isinstance(msg, LinkDrained):  # every message of a dead worker was handled above
+                finish_replacement(self, msg)
             else:
                 raise TypeError(f"unexpected message {type(msg).__name__} from a worker")
         return ready
@@ -222,7 +248,8 @@ class ParallelSampler:
     def _free(self, slots: list[int]) -> None:
         self._with_workers.update(slots)
         for slot in slots:
-            put_blocking(self.free_slots[self.slot_owner[slot]], slot, lambda: False)
+            link = self.links[self.slot_owner[slot]]
+            link.send(link.queues.free_slots, slot)  # a retired link drops it: respawn.py reclaims it
 
     def _is_stale(self, msg: TrajectoryReady) -> bool:
         lag = self.learner.version - msg.policy_version
@@ -292,12 +319,20 @@ class ParallelSampler:
             training_info: e.g. `{"approx_total_training_steps": 12345}`.
         """
         self._training_info_counter += 1
-        msg = TrainingInfo(dict(training_info), self._training_info_counter)
-        self._last_training_info = msg  # sent again to a replaced worker
+        self._last_training_info = TrainingInfo(dict(training_info), self._training_info_counter)
         for w in range(self.num_workers):
-            put_blocking(self.control_queues[w], msg, lambda: False)
-            # after the put: a worker that sees the new counter finds the message in its queue
-            self.control.training_info_counter[w] = self._training_info_counter
+            self._resend_training_info(w)
+
+    def _resend_training_info(self, w: int) -> None:
+        """Send the latest training info to worker `w` (also to a replaced worker, see respawn.py)."""
+        msg, link = self._last_training_info, self.links[w]
+        if msg is None:
+            return
+
+        def announce() -> None:  # after the put: a worker that sees the new counter finds the message in its queue
+            self.control.training_info_counter[w] = max(int(self.control.training_info_counter[w]), msg.counter)
+
+        link.send(link.queues.control, msg, after=announce)
 
     def timing(self) -> dict[str, float]:
         """Seconds per phase: env_step, inference, worker_wait, weights_refresh (summed over workers) and
@@ -312,6 +347,8 @@ class ParallelSampler:
             "env_errors": float(self.num_env_errors),
             "worker_restarts": float(sum(self.worker_restarts)),
             "slots_reclaimed": float(self.num_slots_reclaimed),
+            "worker_stalls": float(self.num_worker_stalls),
+            "results_queues_lost": float(self.num_results_queues_lost),
         }
         if self._lag_count:
             out.update(policy_lag_avg=self._lag_sum / self._lag_count, policy_lag_max=self._lag_max)
@@ -328,6 +365,10 @@ class ParallelSampler:
         self.control.request_stop()
         stop_processes(self.processes, timeout=10.0)
         self.processes = []
+        for link in self.links:
+            link.retire()
+        for link in self.links:
+            link.join(0.5)  # a thread stuck on a queue left locked by a killed worker is left behind (daemon)
 
     def __del__(self) -> None:
         if not getattr(self, "_closed", True):

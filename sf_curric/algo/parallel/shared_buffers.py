@@ -102,8 +102,14 @@ class SharedWeights:
             time.sleep(0.0005)
 
 
+# Heartbeat columns (one float64 row per worker, written by the worker, read by the runner's stall check).
+BEAT_TIME = 0  # time.monotonic() (system-wide on Linux) of the worker's latest sign of progress
+BEAT_SLOT = 1  # trajectory slot being filled, -1 outside a rollout
+NUM_BEAT_FIELDS = 2
+
+
 class ControlBlock:
-    """Shared flags: the stop request, and one training-info counter per worker.
+    """Shared flags: the stop request, one training-info counter and one heartbeat row per worker.
 
     Args:
         num_workers: number of worker processes.
@@ -113,6 +119,9 @@ class ControlBlock:
         self.flags = torch.zeros(NUM_CONTROL_FIELDS, dtype=torch.int64).share_memory_()
         # numbers of the latest TrainingInfo message put on each worker's control queue
         self.training_info_counter = torch.zeros(max(1, num_workers), dtype=torch.int64).share_memory_()
+        # [worker, BEAT_*]: written at every policy step, env reset and wait of the worker (sampler's stall check)
+        self.heartbeat = torch.zeros((max(1, num_workers), NUM_BEAT_FIELDS), dtype=torch.float64).share_memory_()
+        self.heartbeat[:, BEAT_SLOT] = -1
 
     def request_stop(self) -> None:
         """Ask every worker to exit at its next check."""

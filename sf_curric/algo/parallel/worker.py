@@ -3,6 +3,8 @@
 Per trajectory slot: take a free slot index, refresh the policy copy when the learner published newer weights,
 `RolloutWorker.collect()` into the shared slot, send a `TrajectoryReady` message. Training info waiting on the
 worker's control queue is applied before each env's next reset (checked at every reset, not once per rollout).
+The worker writes a heartbeat (`ControlBlock.heartbeat`) at every policy step and while it waits on a queue, so the
+runner can tell a hung worker (an env stuck in `step`, a queue left locked) from a busy or idle one.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sf_curric.algo.env_guard import EnvGuard
 from sf_curric.algo.parallel.messages import TrainingInfo, TrajectoryReady, WorkerFailed, WorkerStarted
 from sf_curric.algo.parallel.process_utils import die_with_parent, parent_alive
 from sf_curric.algo.parallel.queues import QueueStopped, get_many_blocking, put_blocking
-from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajectories, SharedWeights
+from sf_curric.algo.parallel.shared_buffers import BEAT_SLOT, BEAT_TIME, ControlBlock, SharedTrajectories, SharedWeights
 from sf_curric.algo.rollout import RolloutWorker
 from sf_curric.cfg.validation import ConfigError
 
@@ -94,6 +96,21 @@ class ProcessRolloutWorker(RolloutWorker):
         return super()._reset_env(i, seed)
 
 
+class _BeatingPolicy:
+    """The worker's policy, writing the heartbeat time before every `act` (once per step of all envs)."""
+
+    def __init__(self, policy: Any, beat: np.ndarray) -> None:
+        self._policy = policy
+        self._beat = beat
+
+    def act(self, *args: Any, **kwargs: Any) -> Any:
+        self._beat[BEAT_TIME] = time.monotonic()
+        return self._policy.act(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._policy, name)
+
+
 def _make_rollout_worker(
     args: WorkerArgs, should_stop: Any = lambda: False
 ) -> tuple[ProcessRolloutWorker, torch.nn.Module]:
@@ -112,7 +129,8 @@ def _make_rollout_worker(
     envs = [make_env(cfg, env_config) for env_config in env_configs]
     model = ActorCritic(envs[0].observation_space, envs[0].action_space, cfg)
     model.eval()
-    worker = ProcessRolloutWorker(cfg, envs, model, env_ids)
+    beat = args.control.heartbeat[args.worker_idx].numpy()
+    worker = ProcessRolloutWorker(cfg, envs, _BeatingPolicy(model, beat), env_ids)
     worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors)
     if args.task_feed is not None:  # every env reset takes its task from the curriculum's prefetched queue
         from sf_curric.algo.task_feed import WorkerTaskFeed
@@ -134,8 +152,10 @@ def worker_main(args: WorkerArgs) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     torch.set_num_threads(1)  # one core per process: intra-op threads only add contention
     cfg, control = args.cfg, args.control
+    beat = control.heartbeat[args.worker_idx].numpy()
 
-    def should_stop() -> bool:
+    def should_stop() -> bool:  # called between waits on a queue: waiting is progress too
+        beat[BEAT_TIME] = time.monotonic()
         return control.stop_requested or not parent_alive(args.parent_pid)
 
     worker = None
@@ -161,7 +181,9 @@ def worker_main(args: WorkerArgs) -> None:
                     version = args.weights.read_into(model)
                 refresh_s += time.perf_counter() - start
                 worker.poll_training_info()
+                beat[BEAT_SLOT] = slot
                 episodes = worker.collect(args.buffers.slot(slot), policy_version=version)
+                beat[BEAT_SLOT] = -1
                 num_rollouts += 1
                 timing = {k: v - last_timing.get(k, 0.0) for k, v in worker.timing.items()}
                 timing.update(worker_wait=waited, weights_refresh=refresh_s)
