@@ -5,6 +5,8 @@ Run from the repository root (installs Sample Factory into benchmarks/.venv-sf o
     python benchmarks/throughput.py                          # everything, 1 seed
     python benchmarks/throughput.py --seeds 1 2 3            # medians over 3 seeds
     python benchmarks/throughput.py --skip_sf --skip_sampling   # sf_curric learning runs only
+    python benchmarks/throughput.py --pixels --skip_cartpole    # pixel Breakout only (sections 3 and 4)
+    python benchmarks/throughput.py --sf_curric_args="--num_torch_threads=2"   # extra flags for every sf_curric run
 
 Sections (each prints a table):
   1. CartPole-v1 learning runs, same model (MLP 64-64, no RNN), workers and envs for both:
@@ -13,11 +15,24 @@ Sections (each prints a table):
      every 0.5 s) and the ratios sf_curric / Sample Factory.
   2. Sampling only (no learning): sf_curric's parallel sampler with its policy inference, against
      the raw step rate of a gymnasium SyncVectorEnv with random actions.
+  3. With --pixels: ALE Breakout from pixels (benchmarks/pixel_env.py: 84x84 grayscale, frame skip 4, 4 stacked
+     frames, identical code on both sides) with the same Nature-DQN CNN and the same PPO settings, sf_curric
+     against Sample Factory in several of its configurations (batched sampling or not, serial mode): FPS, mean
+     return of the last 100 episodes at the end of the fixed frame budget, wall time, peak PSS, ratios against
+     Sample Factory's fastest configuration. Needs ale-py: the script re-runs itself with benchmarks/.venv-ale
+     (created on first use) when the current Python lacks it.
+  4. With --pixels: sampling only on Breakout against the raw SyncVectorEnv, with the raw rate measured in
+     Sample Factory's venv too (its ale-py and gymnasium versions differ).
+
+Every learning table gives the median over --seeds and, in brackets, the per-seed values.
 """
 
 import argparse
+import importlib.util
+import json
 import os
 import re
+import shlex
 import statistics
 import subprocess
 import sys
@@ -25,13 +40,16 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence
 
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 SF_VENV = ROOT / "benchmarks" / ".venv-sf"
 SF_PYTHON = SF_VENV / "bin" / "python"
+ALE_VENV = ROOT / "benchmarks" / ".venv-ale"
+ALE_PYTHON = ALE_VENV / "bin" / "python"
+PIXEL_TRAIN = ROOT / "benchmarks" / "pixel_train.py"
 SOLVED = 475.0
 
 
@@ -44,6 +62,20 @@ def ensure_sample_factory() -> None:
     pip = [str(SF_PYTHON), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     subprocess.run([*pip, "torch==2.13.0"], check=True)
     subprocess.run([*pip, "sample-factory==2.1.1"], check=True)
+
+
+def ensure_ale_python() -> str:
+    """A Python that imports ale-py and sf_curric's dependencies: this one, or benchmarks/.venv-ale (created with
+    --system-site-packages and ale-py 0.12.1 on first use, so it shares this Python's torch and gymnasium)."""
+    if importlib.util.find_spec("ale_py") is not None:
+        return sys.executable
+    if ALE_PYTHON.exists() and subprocess.run([str(ALE_PYTHON), "-c", "import ale_py"]).returncode == 0:
+        return str(ALE_PYTHON)
+    print(f"installing ale-py 0.12.1 into {ALE_VENV}...", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(ALE_VENV)], check=True)
+    subprocess.run([str(ALE_PYTHON), "-m", "pip", "install", "-q", "--disable-pip-version-check", "ale-py==0.12.1"],
+                   check=True)  # fmt: skip
+    return str(ALE_PYTHON)
 
 
 def tree_pss(proc: psutil.Process) -> int:
@@ -95,12 +127,15 @@ def run_measured(cmd: List[str], on_line: Callable[[str, float], None], timeout:
 
 
 class ProgressParser:
-    """Collects FPS reports and the first (frames, seconds) at which the average return is >= 475."""
+    """Collects FPS reports, the last average return and the first (frames, seconds) at which it is >= `solved`."""
 
-    def __init__(self, fps_re: str, frames_re: str, reward_re: str):
+    def __init__(self, fps_re: str, frames_re: str, reward_re: str, solved: float = SOLVED):
         self.fps_re, self.frames_re, self.reward_re = re.compile(fps_re), re.compile(frames_re), re.compile(reward_re)
+        self.solved = solved
         self.fps: List[float] = []
         self.frames = 0
+        self.last_return: Optional[float] = None
+        self.frame_reports: List[tuple] = []  # (seconds, frames) of every report after the first FPS report
         self.solved_frames: Optional[int] = None
         self.solved_s: Optional[float] = None
         self.first_report_s: Optional[float] = None
@@ -113,17 +148,25 @@ class ProgressParser:
         m = self.frames_re.search(line)
         if m:
             self.frames = int(float(m.group(1)))
+            if self.first_report_s is not None:
+                self.frame_reports.append((t, self.frames))
         m = self.reward_re.search(line)
-        if m and self.solved_frames is None and float(m.group(1)) >= SOLVED:
-            self.solved_frames, self.solved_s = self.frames, t
+        if m:
+            self.last_return = float(m.group(1))
+            if self.solved_frames is None and self.last_return >= self.solved:
+                self.solved_frames, self.solved_s = self.frames, t
 
     def summary(self) -> Dict:
         # the first report covers start-up; report the median of the steady-state ones
         steady = self.fps[1:] or self.fps
+        (t0, f0), (t1, f1) = (self.frame_reports or [(0.0, 0)])[0], (self.frame_reports or [(0.0, 0)])[-1]
         return {
             "fps": statistics.median(steady) if steady else float("nan"),
+            # frames over the time between the first and the last report: not quantized by the trainer's batches
+            "steady_fps": (f1 - f0) / (t1 - t0) if t1 > t0 and f1 > f0 else None,
             "solved_frames": self.solved_frames,
             "solved_s": self.solved_s,
+            "last_return": self.last_return,
         }
 
 
@@ -150,11 +193,56 @@ def run_sf_curric(args, train_dir: str, seed: int, extra_args: List[str]) -> Dic
         sys.executable, "-m", "sf_curric.train", "--env=CartPole-v1", f"--experiment=sfc_{seed}",
         f"--train_dir={train_dir}", "--restart_behavior=overwrite", f"--train_for_env_steps={args.frames}",
         f"--seed={seed}", f"--num_workers={args.num_workers}", f"--num_envs_per_worker={args.num_envs_per_worker}",
-        *extra_args,
+        *extra_args, *args.sf_curric_args,
     ]  # fmt: skip
     parser = ProgressParser(SFC_FPS_RE, SFC_FRAMES_RE, SFC_REWARD_RE)
     res = run_measured(cmd, parser, timeout=args.timeout, env={**os.environ, "PYTHONPATH": str(ROOT)})
     return {**res, **parser.summary()}
+
+
+# Pixel Breakout: the same PPO settings and model for both trainers (flag names are shared). 2 workers x 8 envs x
+# rollout 32 = 512 samples per round; each iteration trains 2 epochs of 2 minibatches of 256 on 512 samples.
+PIXEL_COMMON = [
+    "--env=breakout_pixels", "--device=cpu", "--rollout=32", "--batch_size=256", "--num_batches_per_epoch=2",
+    "--num_epochs=2", "--learning_rate=0.00025", "--lr_schedule=constant", "--gamma=0.99", "--gae_lambda=0.95",
+    "--ppo_clip_ratio=0.1", "--ppo_clip_value=1.0", "--value_loss_coeff=0.5", "--exploration_loss_coeff=0.01",
+    "--max_grad_norm=0.5", "--adam_eps=1e-5", "--reward_scale=1.0", "--use_rnn=False", "--with_vtrace=False",
+    "--normalize_input=False", "--normalize_returns=True", "--nonlinearity=relu",
+    "--encoder_conv_architecture=convnet_atari", "--encoder_conv_mlp_layers", "512", "--restart_behavior=overwrite",
+]  # fmt: skip
+# Sample Factory: asynchronous APPO like sf_curric's default; uint8 frames divided by 255 (sf_curric does this itself)
+PIXEL_SF_COMMON = ["--algo=APPO", "--recurrence=1", "--obs_scale=255.0"]
+# sf_curric: the flags whose defaults differ from Sample Factory's (constant clip, one network for actor and critic)
+PIXEL_SFC_COMMON = [
+    "--ppo_clip_schedule=constant", "--actor_critic_share_weights=True", "--progress_interval_sec=5",
+    "--save_every_sec=100000",
+]  # fmt: skip
+PIXEL_SF_CONFIGS = {
+    "nobatch": ("Sample Factory, per-env sampling (its Atari default), 1 policy worker",
+                ["--batched_sampling=False", "--policy_workers_per_policy=1"]),
+    "batched": ("Sample Factory, batched sampling, 1 policy worker",
+                ["--batched_sampling=True", "--policy_workers_per_policy=1"]),
+    "serial": ("Sample Factory, serial mode, batched sampling", ["--serial_mode=True", "--batched_sampling=True"]),
+}  # fmt: skip
+PIXEL_SFC_NAME = "sf_curric (async, local CPU inference)"
+
+
+def run_pixel(args, trainer: str, train_dir: str, seed: int, extra_args: List[str]) -> Dict:
+    """One Breakout-from-pixels run of `trainer` ("sf_curric" or "sample_factory") through pixel_train.py."""
+    common = [
+        *PIXEL_COMMON, f"--experiment={trainer}_{seed}", f"--train_dir={train_dir}", f"--seed={seed}",
+        f"--train_for_env_steps={args.pixel_frames}", f"--num_workers={args.num_workers}",
+        f"--num_envs_per_worker={args.pixel_envs_per_worker}",
+    ]  # fmt: skip
+    if trainer == "sample_factory":
+        cmd = [str(SF_PYTHON), str(PIXEL_TRAIN), trainer, *common, *PIXEL_SF_COMMON, *extra_args]
+        parser = ProgressParser(SF_FPS_RE, SF_FRAMES_RE, SF_REWARD_RE, solved=float("inf"))
+    else:
+        cmd = [ensure_ale_python(), str(PIXEL_TRAIN), trainer, *common, *PIXEL_SFC_COMMON, *extra_args]
+        cmd += args.sf_curric_args
+        parser = ProgressParser(SFC_FPS_RE, SFC_FRAMES_RE, SFC_REWARD_RE, solved=float("inf"))
+    res = run_measured(cmd, parser, timeout=args.timeout, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return {**res, **parser.summary(), "load": os.getloadavg()[0]}
 
 
 # Sample Factory's log lines: "Fps is (10 sec: ...). Total num frames: N." and "Avg episode reward: [(0, 'R')]"
@@ -168,29 +256,19 @@ SFC_FRAMES_RE = r"env steps (\d+)"
 SFC_REWARD_RE = r"avg return (-?[0-9.]+)"
 
 
-def make_breakout(cfg=None, env_config=None):
-    """ALE Breakout with the usual preprocessing: 84x84 grayscale, 4 stacked frames, frame skip 4 (pixels)."""
-    import ale_py
-    import gymnasium as gym
-    import numpy as np
+def env_makers() -> Dict[str, Callable]:
+    """The benchmark's own envs by name: `breakout_pixels` (pixel_env.py, HWC frames; importing it needs no ale-py)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))  # spawned sampler workers inherit sys.path and unpickle pixel_env
+    from pixel_env import make_breakout_hwc
 
-    gym.register_envs(ale_py)
-    env = gym.make("ALE/Breakout-v5", frameskip=1, repeat_action_probability=0.0)
-    env = gym.wrappers.AtariPreprocessing(env, frame_skip=4, screen_size=84, grayscale_obs=True, noop_max=30)
-    env = gym.wrappers.FrameStackObservation(env, 4)  # [4, 84, 84] uint8
-    # sf_curric's CNN takes HWC images
-    hwc = gym.spaces.Box(0, 255, (84, 84, 4), np.uint8)
-    return gym.wrappers.TransformObservation(env, lambda obs: np.moveaxis(obs, 0, -1), hwc)
-
-
-ENV_MAKERS = {"breakout_pixels": make_breakout}
+    return {"breakout_pixels": make_breakout_hwc}
 
 
 def register_benchmark_envs() -> None:
     """Register the pixel env with sf_curric (module-level factory: picklable for the worker processes)."""
     from sf_curric.envs.registry import register_env
 
-    for name, fn in ENV_MAKERS.items():
+    for name, fn in env_makers().items():
         register_env(name, fn)
 
 
@@ -226,44 +304,67 @@ def fmt(value: Optional[float], spec: str = ",.0f") -> str:
     return "-" if value is None or value != value else format(value, spec)
 
 
+def run_all(trainers: Dict[str, Callable[[int], Dict]], seeds: List[int]) -> Dict[str, List[Dict]]:
+    """Run every trainer on every seed, seed by seed (so a change of machine load hits all trainers alike), print
+    one line per run (and the output tail when it failed); returns the runs per trainer name."""
+    runs: Dict[str, List[Dict]] = {name: [] for name in trainers}
+    for seed in seeds:
+        for name, fn in trainers.items():
+            res = fn(seed)
+            res["pss_gib"] = res["peak_pss_bytes"] / 2**30
+            print(
+                f"  {name} seed {seed}: FPS {fmt(res['fps'])} (first to last report {fmt(res['steady_fps'])}), "
+                f"solved at {fmt(res['solved_frames'])} frames / {fmt(res['solved_s'], '.1f')} s, last avg return "
+                f"{fmt(res['last_return'], '.2f')}, wall {res['wall_s']:.1f} s, peak PSS {res['pss_gib']:.2f} GiB, "
+                f"load average {os.getloadavg()[0]:.1f} (exit {res['returncode']})",
+                flush=True,
+            )
+            if res["returncode"] != 0:
+                print("\n".join(res["tail"]), flush=True)
+            runs[name].append(res)
+    return runs
+
+
+def summarize(runs: List[Dict], keys: List[str]) -> Dict[str, Dict]:
+    """Per key: the median over runs and the per-run values."""
+    return {k: {"median": median([r[k] for r in runs]), "values": [r[k] for r in runs]} for k in keys}
+
+
+def cell(summary: Dict[str, Dict], key: str, spec: str = ",.0f") -> str:
+    """`median` alone for one seed, `median (seed values)` for several."""
+    entry = summary[key]
+    text = fmt(entry["median"], spec)
+    if len(entry["values"]) > 1:
+        text += " (" + " / ".join(fmt(v, spec) for v in entry["values"]) + ")"
+    return text
+
+
+def ratio_cell(ours: Dict[str, Dict], theirs: Dict[str, Dict], key: str) -> str:
+    """Ratio of the medians, `-` when one is missing."""
+    a, b = ours[key]["median"], theirs[key]["median"]
+    missing = a is None or b is None or a != a or b != b or b == 0  # x != x: NaN (no FPS report in a short run)
+    return "-" if missing else f"{a / b:.2f}x"
+
+
 def learning_section(args) -> List[str]:
     """CartPole learning runs of both trainers; returns markdown table lines."""
-    rows = {}
+    keys = ["fps", "solved_frames", "solved_s", "wall_s", "pss_gib"]
     with tempfile.TemporaryDirectory(prefix="sfc_bench_") as train_dir:
         trainers = {
-            name: (lambda a, d, s, extra=extra: run_sf_curric(a, d, s, [*_SFC_COMMON, *extra]))
+            name: (lambda s, extra=extra: run_sf_curric(args, train_dir, s, [*_SFC_COMMON, *extra]))
             for name, extra in SFC_VARIANTS.items()
         }
         if not args.skip_sf:
             ensure_sample_factory()
-            trainers[SF_NAME] = lambda a, d, s: run_sample_factory(a, d, s, SF_SAME_MODEL)
+            trainers[SF_NAME] = lambda s: run_sample_factory(args, train_dir, s, SF_SAME_MODEL)
             if args.sf_default_model:
-                trainers["Sample Factory 2.1.1, its default model (MLP 512-512 elu)"] = lambda a, d, s: (
-                    run_sample_factory(a, d, s, [])
+                trainers["Sample Factory 2.1.1, its default model (MLP 512-512 elu)"] = lambda s: run_sample_factory(
+                    args, train_dir, s, []
                 )
-        for name, fn in trainers.items():
-            runs = []
-            for seed in args.seeds:
-                res = fn(args, train_dir, seed)
-                print(
-                    f"  {name} seed {seed}: FPS {fmt(res['fps'])}, solved at {fmt(res['solved_frames'])} frames / "
-                    f"{fmt(res['solved_s'], '.1f')} s, wall {res['wall_s']:.1f} s, peak PSS "
-                    f"{res['peak_pss_bytes'] / 2**30:.2f} GiB (exit {res['returncode']})",
-                    flush=True,
-                )
-                if res["returncode"] != 0:
-                    print("\n".join(res["tail"]), flush=True)
-                runs.append(res)
-            rows[name] = {
-                "fps": median([r["fps"] for r in runs]),
-                "solved_frames": median([r["solved_frames"] for r in runs]),
-                "solved_s": median([r["solved_s"] for r in runs]),
-                "wall_s": median([r["wall_s"] for r in runs]),
-                "pss_gib": median([r["peak_pss_bytes"] / 2**30 for r in runs]),
-            }
+        rows = {name: summarize(runs, keys) for name, runs in run_all(trainers, args.seeds).items()}
     lines = [
         f"CartPole-v1, {args.num_workers} workers x {args.num_envs_per_worker} envs, MLP 64-64, medians over seeds "
-        f"{args.seeds}, up to {args.frames:,} frames (runs stop at avg return >= {SOLVED:.0f})",
+        f"{args.seeds} (per seed in brackets), up to {args.frames:,} frames",
         "",
         "| trainer | FPS (median of 10-s reports) | frames to avg >= 475 | seconds to avg >= 475 | wall (s) "
         "| peak PSS (GiB) |",
@@ -271,22 +372,49 @@ def learning_section(args) -> List[str]:
     ]
     for name, r in rows.items():
         lines.append(
-            f"| {name} | {fmt(r['fps'])} | {fmt(r['solved_frames'])} | {fmt(r['solved_s'], '.1f')} | "
-            f"{fmt(r['wall_s'], '.1f')} | {fmt(r['pss_gib'], '.2f')} |"
+            f"| {name} | {cell(r, 'fps')} | {cell(r, 'solved_frames')} | {cell(r, 'solved_s', '.1f')} | "
+            f"{cell(r, 'wall_s', '.1f')} | {cell(r, 'pss_gib', '.2f')} |"
         )
     theirs = rows.get(SF_NAME)
-    for name in SFC_VARIANTS:
-        if theirs is None:
-            break
+    for name in SFC_VARIANTS if theirs is not None else []:
         ours = rows[name]
+        lines.append(f"| ratio {name} / SF | " + " | ".join(ratio_cell(ours, theirs, k) for k in keys) + " |")
+    return lines
 
-        def ratio(key: str, ours: Dict = ours) -> str:
-            a, b = ours[key], theirs[key]
-            return "-" if a is None or b is None or b == 0 else f"{a / b:.2f}x"
 
+def pixel_learning_section(args) -> List[str]:
+    """Breakout-from-pixels learning runs: sf_curric against the chosen Sample Factory configurations."""
+    keys = ["fps", "steady_fps", "last_return", "wall_s", "pss_gib", "load"]
+    with tempfile.TemporaryDirectory(prefix="sfc_pixel_bench_") as train_dir:
+        trainers = {PIXEL_SFC_NAME: lambda s: run_pixel(args, "sf_curric", train_dir, s, [])}
+        if not args.skip_sf:
+            ensure_sample_factory()
+            for key in args.pixel_sf_configs:
+                name, flags = PIXEL_SF_CONFIGS[key]
+                trainers[name] = lambda s, flags=flags: run_pixel(args, "sample_factory", train_dir, s, flags)
+        rows = {name: summarize(runs, keys) for name, runs in run_all(trainers, args.seeds).items()}
+    lines = [
+        f"ALE Breakout from pixels (84x84x4 uint8, frame skip 4), Nature-DQN CNN + 512, {args.num_workers} workers x "
+        f"{args.pixel_envs_per_worker} envs, {args.pixel_frames:,} env steps (x4 frames) per run, medians over seeds "
+        f"{args.seeds} (per seed in brackets)",
+        "",
+        "| trainer | FPS (median of 10-s reports) | FPS (first to last report) | avg return at the end (last 100 "
+        "episodes) | wall (s) | peak PSS (GiB) | load average at the end |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, r in rows.items():
         lines.append(
-            f"| ratio {name} / SF | {ratio('fps')} | {ratio('solved_frames')} | {ratio('solved_s')} | "
-            f"{ratio('wall_s')} | {ratio('pss_gib')} |"
+            f"| {name} | {cell(r, 'fps')} | {cell(r, 'steady_fps')} | {cell(r, 'last_return', '.2f')} | "
+            f"{cell(r, 'wall_s', '.1f')} | {cell(r, 'pss_gib', '.2f')} | {cell(r, 'load', '.1f')} |"
+        )
+    sf_rows = {n: r for n, r in rows.items() if n != PIXEL_SFC_NAME}
+    if sf_rows:
+        fastest = max(sf_rows, key=lambda n: sf_rows[n]["steady_fps"]["median"] or 0.0)  # start-up excluded
+        ours, theirs = rows[PIXEL_SFC_NAME], sf_rows[fastest]
+        lines.append(
+            f"| ratio sf_curric / fastest SF ({fastest}) | {ratio_cell(ours, theirs, 'fps')} | "
+            f"{ratio_cell(ours, theirs, 'steady_fps')} | - | {ratio_cell(ours, theirs, 'wall_s')} | "
+            f"{ratio_cell(ours, theirs, 'pss_gib')} | - |"
         )
     return lines
 
@@ -296,7 +424,7 @@ def raw_vector_env_rate(env_id: str, num_envs: int, seconds: float) -> Dict:
     gymnasium's default autoreset)."""
     import gymnasium as gym
 
-    make = ENV_MAKERS.get(env_id, lambda: gym.make(env_id))
+    make = env_makers().get(env_id, lambda: gym.make(env_id))
     venv = gym.vector.SyncVectorEnv([make for _ in range(num_envs)])
     venv.reset(seed=0)
     venv.action_space.seed(0)
@@ -322,20 +450,27 @@ def _cpu_seconds(procs: List[psutil.Process]) -> float:
     return total
 
 
-def sampling_only_rate(env_id: str, num_workers: int, num_envs: int, seconds: float, model_args: Dict) -> Dict:
-    """Steps/s of sf_curric's parallel sampler without learning (policy inference included) and peak PSS."""
+def sampling_only_rate(
+    env_id: str, num_workers: int, num_envs: int, seconds: float, model_args: Dict, extra_args: Sequence[str] = ()
+) -> Dict:
+    """Steps/s of sf_curric's parallel sampler without learning (policy inference included) and peak PSS.
+
+    `extra_args` are sf_curric command-line flags (`--sf_curric_args`); they win over everything else.
+    """
     sys.path.insert(0, str(ROOT))
     from sf_curric.algo.learner import Learner
     from sf_curric.algo.parallel.sampler import ParallelSampler
-    from sf_curric.cfg.arguments import default_cfg
+    from sf_curric.cfg.arguments import default_cfg, parse_args
     from sf_curric.envs.registry import make_env
 
+    register_benchmark_envs()
+    extra = dict(parse_args([f"--env={env_id}", *extra_args]).cli_args)
+    extra.pop("env")
     cfg = default_cfg(
         env_id, num_workers=num_workers, num_envs_per_worker=num_envs, rollout=32, device="cpu", seed=0,
         batch_size=32 * num_envs, num_batches_per_epoch=1,
-        **(model_args or {"encoder_mlp_layers": [64, 64], "nonlinearity": "tanh"}),
+        **{**(model_args or {"encoder_mlp_layers": [64, 64], "nonlinearity": "tanh"}), **extra},
     )  # fmt: skip
-    register_benchmark_envs()
     probe = make_env(cfg)
     learner = Learner(cfg, probe.observation_space, probe.action_space)
     probe.close()
@@ -369,25 +504,47 @@ def sampling_only_rate(env_id: str, num_workers: int, num_envs: int, seconds: fl
     }
 
 
-def sampling_section(args, env_id: str = "CartPole-v1", model_args: Optional[Dict] = None) -> List[str]:
+def sample_factory_raw_rate(num_envs: int, seconds: float) -> Optional[Dict]:
+    """The raw Breakout rate in Sample Factory's venv (ale-py 0.9.1, gymnasium 0.29): its env may step faster or
+    slower than sf_curric's (ale-py 0.12.1, gymnasium 1.x). None when that venv is missing."""
+    if not SF_PYTHON.exists():
+        return None
+    cmd = [str(SF_PYTHON), str(PIXEL_TRAIN), "raw", f"--num_envs={num_envs}", f"--seconds={seconds}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def sampling_section(
+    args, env_id: str = "CartPole-v1", model_args: Optional[Dict] = None, num_envs: Optional[int] = None
+) -> List[str]:
     """Sampling only (no learning) against the raw vector-env rate; returns markdown table lines.
 
     Besides steps per wall second (sensitive to whatever else runs on the machine), steps per CPU second of
     all processes involved are compared: the share of the raw env's efficiency that survives the sampler.
     """
-    n = args.num_envs_per_worker
+    n = num_envs or args.num_envs_per_worker
     raw = raw_vector_env_rate(env_id, n, args.sampling_seconds)
     lines = [
         f"Sampling only (no learning), {env_id}, {n} envs per worker, rollout 32, {args.sampling_seconds:.0f} s "
-        f"each; raw = gymnasium SyncVectorEnv({n}) with random actions in one process",
+        f"each; raw = gymnasium SyncVectorEnv({n}) with random actions in one process; load average "
+        f"{os.getloadavg()[0]:.1f} at the start",
         "",
         "| setup | steps/s | vs raw | steps per CPU-second | vs raw | inference share of worker time "
         "| peak PSS (GiB) |",
         "|---|---|---|---|---|---|---|",
         f"| raw SyncVectorEnv, 1 process | {raw['fps']:,.0f} | 100% | {raw['steps_per_cpu_s']:,.0f} | 100% | - | - |",
     ]
+    if env_id == "breakout_pixels" and not args.skip_sf:
+        theirs = sample_factory_raw_rate(n, args.sampling_seconds)
+        if theirs is not None:
+            lines.append(
+                f"| raw SyncVectorEnv in Sample Factory's venv (ale-py {theirs['ale_py']}, gymnasium "
+                f"{theirs['gymnasium']}) | {theirs['fps']:,.0f} | {100 * theirs['fps'] / raw['fps']:.0f}% | "
+                f"{theirs['steps_per_cpu_s']:,.0f} | {100 * theirs['steps_per_cpu_s'] / raw['steps_per_cpu_s']:.0f}% "
+                "| - | - |"
+            )
     for workers in sorted({1, args.num_workers}):
-        res = sampling_only_rate(env_id, workers, n, args.sampling_seconds, model_args or {})
+        res = sampling_only_rate(env_id, workers, n, args.sampling_seconds, model_args or {}, args.sf_curric_args)
         print(f"  sampling only, {env_id}, {workers} worker(s): {res['fps']:,.0f} steps/s (raw {raw['fps']:,.0f})")
         lines.append(
             f"| sf_curric, {workers} worker process(es) | {res['fps']:,.0f} | {100 * res['fps'] / raw['fps']:.0f}% | "
@@ -397,39 +554,63 @@ def sampling_section(args, env_id: str = "CartPole-v1", model_args: Optional[Dic
     return lines
 
 
-def main() -> None:
+def parse_cli(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """The benchmark's command line."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--frames", type=int, default=1_000_000, help="Frame budget of each learning run.")
+    parser.add_argument("--frames", type=int, default=1_000_000, help="Frame budget of each CartPole learning run.")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1], help="Seeds of the learning runs.")
     parser.add_argument("--num_workers", type=int, default=2)
-    parser.add_argument("--num_envs_per_worker", type=int, default=32)
+    parser.add_argument("--num_envs_per_worker", type=int, default=32, help="Envs per worker on CartPole.")
     parser.add_argument("--timeout", type=float, default=600.0, help="Seconds before a learning run is killed.")
     parser.add_argument("--sampling_seconds", type=float, default=10.0)
-    parser.add_argument("--sf_serial", action="store_true", help="Sample Factory in --serial_mode.")
-    parser.add_argument("--skip_sf", action="store_true", help="Only sf_curric in the learning section.")
+    parser.add_argument("--sf_serial", action="store_true", help="Sample Factory in --serial_mode (CartPole).")
+    parser.add_argument("--skip_sf", action="store_true", help="Only sf_curric in the learning sections.")
     parser.add_argument(
         "--sf_default_model", action="store_true", help="Also run Sample Factory with its default MLP 512-512 elu."
     )
     parser.add_argument("--skip_learning", action="store_true")
     parser.add_argument("--skip_sampling", action="store_true")
+    parser.add_argument("--skip_cartpole", action="store_true", help="Only the pixel sections (with --pixels).")
     parser.add_argument(
-        "--pixels", action="store_true", help="Also sampling-only on ALE Breakout with a CNN (needs ale-py installed)."
+        "--pixels", action="store_true", help="Also ALE Breakout from pixels with a CNN, learning and sampling only."
     )
-    args = parser.parse_args()
+    parser.add_argument("--pixel_frames", type=int, default=30_000, help="Env steps of each Breakout learning run.")
+    parser.add_argument("--pixel_envs_per_worker", type=int, default=8, help="Envs per worker on Breakout.")
+    parser.add_argument(
+        "--pixel_sf_configs", nargs="+", choices=sorted(PIXEL_SF_CONFIGS), default=["nobatch", "batched", "serial"],
+        help="Sample Factory configurations run on Breakout (nobatch: per-env sampling, its Atari default).",
+    )  # fmt: skip
+    parser.add_argument(
+        "--sf_curric_args", type=shlex.split, default=[],
+        help='Extra flags for every sf_curric run, in one string: --sf_curric_args="--num_torch_threads=2".',
+    )  # fmt: skip
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> List[List[str]]:
+    """Run the chosen sections, print their tables; returns the tables (lists of markdown lines)."""
+    args = parse_cli(argv)
+    if args.pixels and importlib.util.find_spec("ale_py") is None:
+        python = ensure_ale_python()  # the sampling-only section steps Breakout in this process
+        print(f"ale-py is not installed here: running again with {python}", flush=True)
+        os.execv(python, [python, str(Path(__file__).resolve()), *(sys.argv[1:] if argv is None else argv)])
 
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start", flush=True)
     tables = []
-    if not args.skip_learning:
+    if not args.skip_cartpole and not args.skip_learning:
         tables.append(learning_section(args))
-    if not args.skip_sampling:
+    if not args.skip_cartpole and not args.skip_sampling:
         tables.append(sampling_section(args))
-    if args.pixels:
-        cnn = {"encoder_conv_architecture": "convnet_atari", "encoder_conv_mlp_layers": [512]}
-        tables.append(sampling_section(args, "breakout_pixels", cnn))
+    if args.pixels and not args.skip_learning:
+        tables.append(pixel_learning_section(args))
+    if args.pixels and not args.skip_sampling:
+        cnn = {"encoder_conv_architecture": "convnet_atari", "encoder_conv_mlp_layers": [512], "nonlinearity": "relu"}
+        tables.append(sampling_section(args, "breakout_pixels", cnn, args.pixel_envs_per_worker))
     print(f"load average {os.getloadavg()[0]:.1f} at the end", flush=True)
     for lines in tables:
         print()
         print("\n".join(lines))
+    return tables
 
 
 if __name__ == "__main__":
