@@ -81,14 +81,45 @@ def _gymnasium_ids() -> list[str]:
     return list(gym.registry.keys())
 
 
+# gymnasium ids whose envs a package registers when imported: (id prefix, module, extra of sf_curric that installs it)
+_ENV_PACKAGES = (
+    ("ALE/", "ale_py", "atari"),
+    ("MiniGrid-", "minigrid", "minigrid"),
+    ("BabyAI-", "minigrid", "minigrid"),
+)
+
+
+def _import_env_package(name: str) -> None:
+    """Register the gymnasium envs of the package that provides `name` (e.g. `ALE/Pong-v5` needs `import ale_py`).
+
+    Raises:
+        ValueError: the package is not installed (names the pip extra that installs it).
+    """
+    for prefix, module_name, extra in _ENV_PACKAGES:
+        if name.startswith(prefix) and name not in gym.registry:
+            try:
+                module = importlib.import_module(module_name)
+            except ImportError:
+                raise ValueError(
+                    f"env {name!r} needs the {module_name} package: pip install -e '.[{extra}]' (or {module_name})"
+                ) from None
+            gym.register_envs(module)
+
+
 def env_exists(name: str) -> bool:
-    """True when `name` is registered here or is a gymnasium id.
+    """True when `name` is registered here or is a gymnasium id (importing ale_py/minigrid for their ids).
 
     Args:
         name: an `--env` value.
     """
     _load_builtin_envs()
-    return name in _REGISTRY or name in gym.registry
+    if name in _REGISTRY:
+        return True
+    try:
+        _import_env_package(name)
+    except ValueError:
+        return False
+    return name in gym.registry
 
 
 def unknown_env_message(name: str) -> str:
@@ -118,6 +149,7 @@ def get_env_spec(name: str) -> EnvSpec | None:
     _load_builtin_envs()
     if name in _REGISTRY:
         return _REGISTRY[name]
+    _import_env_package(name)
     if name in gym.registry:
         return None
     raise ValueError(unknown_env_message(name))

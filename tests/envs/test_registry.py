@@ -1,6 +1,8 @@
 """Env registry: gymnasium ids unregistered, register_env with several make_env_fn signatures, errors."""
 
 import argparse
+import subprocess
+import sys
 
 import gymnasium as gym
 import pytest
@@ -90,3 +92,27 @@ def test_registration_errors_name_the_fix():
         make_env(_cfg("test_reg_returns_junk"))
     with pytest.raises(ValueError, match="--env=NAME"):
         make_env(_cfg(None))
+
+
+def test_package_env_ids_are_found_without_importing_the_package_first():
+    pytest.importorskip("minigrid")
+    code = (
+        "import sys\n"
+        "from sf_curric.envs.registry import env_exists, make_env\n"
+        "assert 'minigrid' not in sys.modules\n"
+        "assert env_exists('MiniGrid-Empty-5x5-v0')\n"
+        "env = make_env(None, env_name='MiniGrid-Empty-5x5-v0')\n"
+        "print(type(env.unwrapped).__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "EmptyEnv"
+
+
+def test_missing_env_package_names_the_extra(monkeypatch):
+    from sf_curric.envs import registry
+
+    monkeypatch.setattr(registry, "_ENV_PACKAGES", (("NoSuchPkg/", "no_such_env_package_xyz", "nosuch"),))
+    assert not registry.env_exists("NoSuchPkg/Game-v0")
+    with pytest.raises(ValueError, match=r"pip install -e '\.\[nosuch\]'"):
+        registry.get_env_spec("NoSuchPkg/Game-v0")
