@@ -105,6 +105,17 @@ SAMPLING_ARGS: list[FlagSpec] = [
         {"type": int, "default": 1000, "help": "Drop transitions acted by weights older than this many versions."},
     ),
     (
+        "--inference_mode",
+        {
+            "type": str,
+            "default": "auto",
+            "choices": ("auto", "local", "central"),
+            "help": "Where workers' actions are computed: local (a CPU copy of the policy in each worker), central "
+            "(one batched forward pass over all workers' requests on the learner's device, in the runner process) "
+            "or auto (central when the learner runs on CUDA, else local). No effect with --serial_mode.",
+        },
+    ),
+    (
         "--policy_refresh_rollouts",
         {
             "type": int,

@@ -1,4 +1,5 @@
-"""Main loop of one rollout worker process: the serial mode's `RolloutWorker` with a local CPU policy copy.
+"""Main loop of one rollout worker process: the serial mode's `RolloutWorker` with a local CPU policy copy, or
+with a `RemotePolicy` of the central inference server (`--inference_mode=central`, central_inference.py).
 
 Per trajectory slot: take a free slot index, refresh the policy copy when the learner published newer weights,
 `RolloutWorker.collect()` into the shared slot, send a `TrajectoryReady` message. Training info waiting on the
@@ -45,6 +46,7 @@ class WorkerArgs(NamedTuple):
         control_queue: queue of `TrainingInfo` messages for this worker.
         parent_pid: pid of the runner (the worker exits when it disappears).
         task_feed: the worker's queues of the curriculum's task feed (`sf_curric.algo.task_feed`), or None.
+        inference: the worker's `InferenceChannel` to the central inference server, or None (local policy copy).
     """
 
     worker_idx: int
@@ -58,6 +60,7 @@ class WorkerArgs(NamedTuple):
     control_queue: Any
     parent_pid: int
     task_feed: Any = None
+    inference: Any = None
 
 
 class ProcessRolloutWorker(RolloutWorker):
@@ -112,7 +115,12 @@ def _make_rollout_worker(
     envs = [make_env(cfg, env_config) for env_config in env_configs]
     model = ActorCritic(envs[0].observation_space, envs[0].action_space, cfg)
     model.eval()
-    worker = ProcessRolloutWorker(cfg, envs, model, env_ids)
+    policy = model
+    if args.inference is not None:  # actions come from the central server; the model only converts actions
+        from sf_curric.algo.parallel.central_inference import RemotePolicy
+
+        policy = RemotePolicy(args.inference, model, should_stop)
+    worker = ProcessRolloutWorker(cfg, envs, policy, env_ids)
     worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors)
     if args.task_feed is not None:  # every env reset takes its task from the curriculum's prefetched queue
         from sf_curric.algo.task_feed import WorkerTaskFeed
@@ -145,7 +153,8 @@ def worker_main(args: WorkerArgs) -> None:
             torch.manual_seed(int(seed) + 1000 * (args.worker_idx + 1))
             np.random.seed(int(seed) + 1000 * (args.worker_idx + 1))
         worker, model = _make_rollout_worker(args, should_stop)
-        version = args.weights.read_into(model)
+        remote = args.inference is not None  # central inference: no local weights, versions recorded per step
+        version = -1 if remote else args.weights.read_into(model)
         put_blocking(args.results, WorkerStarted(args.worker_idx, os.getpid()), should_stop)
         refresh_every = max(1, int(getattr(cfg, "policy_refresh_rollouts", 1)))
         num_rollouts = reported_errors = 0
@@ -157,11 +166,14 @@ def worker_main(args: WorkerArgs) -> None:
             waited += time.perf_counter() - start
             for slot in slots:
                 start = time.perf_counter()
-                if num_rollouts % refresh_every == 0 and args.weights.version != version:
+                if not remote and num_rollouts % refresh_every == 0 and args.weights.version != version:
                     version = args.weights.read_into(model)
                 refresh_s += time.perf_counter() - start
                 worker.poll_training_info()
-                episodes = worker.collect(args.buffers.slot(slot), policy_version=version)
+                traj = args.buffers.slot(slot)
+                episodes = worker.collect(traj, policy_version=version)
+                if remote:  # the oldest weights that acted in the slot: its policy lag and staleness count from it
+                    version = int(traj["policy_version"].min())
                 num_rollouts += 1
                 timing = {k: v - last_timing.get(k, 0.0) for k, v in worker.timing.items()}
                 timing.update(worker_wait=waited, weights_refresh=refresh_s)

@@ -1,0 +1,241 @@
+"""Central inference, the server side: one batched forward pass over the requests of all workers.
+
+`InferenceServer` runs in a thread of the runner process, on the learner's device, with its own copy of the
+policy. Each pass of its loop waits (epoll, GIL released) on the pipes of all workers, takes every request that is
+waiting at that moment, refreshes its weights when the learner published a newer version (through the seqlocked
+`SharedWeights`, so it never reads weights in the middle of an update), runs `ActorCritic.act` once on the
+concatenated rows, writes each worker's share into its response rows and replies with the version used.
+
+Why a thread and not a process: the learner's device lives in this process, so a CUDA run needs no second CUDA
+context (hundreds of MB of GPU memory and seconds of start-up) and no extra process to watch and replace; waiting
+on the pipes and torch's kernels release the GIL, so the thread and the learner overlap except for Python-level
+bookkeeping (a few tens of microseconds per batch). On CUDA the forward pass runs on its own stream, so it does not
+queue behind the learner's kernels. The CUDA path is not tested on the development machine (no GPU there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import multiprocessing
+import selectors
+import threading
+import time
+from typing import Any
+
+import torch
+from gymnasium import spaces
+
+from sf_curric.algo.parallel.central_inference import REPLY, REQUEST, InferenceBuffers, InferenceChannel
+from sf_curric.algo.parallel.shared_buffers import SharedWeights
+
+log = logging.getLogger(__name__)
+
+
+class InferenceServer:
+    """Batched inference for every worker on `device`, in a thread of this process.
+
+    Args:
+        cfg: the run's config (the model flags; `num_envs_per_worker` sizes the request rows).
+        obs_space: the envs' observation space.
+        action_space: the envs' action space.
+        weights: the learner's published weights; the server reloads them when their version changes.
+        device: where the forward pass runs (the learner's device).
+        num_workers: worker processes.
+
+    Example:
+        >>> server = InferenceServer(cfg, obs_space, action_space, sampler.weights, learner.device, 2)
+        >>> channel = server.connect(0)  # give `channel` to worker 0's process
+        >>> server.start(); ...; server.stop()
+    """
+
+    def __init__(
+        self,
+        cfg: argparse.Namespace,
+        obs_space: spaces.Box,
+        action_space: spaces.Space,
+        weights: SharedWeights,
+        device: torch.device | str,
+        num_workers: int,
+    ):
+        from sf_curric.model import ActorCritic
+
+        self.device = torch.device(device)
+        self.weights = weights
+        self.model = ActorCritic(obs_space, action_space, cfg).to(self.device)
+        self.model.eval()
+        self.version = weights.read_into(self.model)
+        rnn_size = self.model.rnn_state_size if self.model.is_recurrent else 0
+        rows = int(cfg.num_envs_per_worker)
+        self.buffers = InferenceBuffers(num_workers, rows, obs_space, action_space, rnn_size)
+        cuda = self.device.type == "cuda"
+        self._stream = torch.cuda.Stream(self.device) if cuda else None
+        # staging rows of one batch; pinned on CUDA so that the copy to the device can be asynchronous
+        total = num_workers * rows
+        self._obs_stage = torch.empty((total, *self.buffers.obs.shape[2:]), dtype=self.buffers.obs.dtype)
+        self._rnn_stage = None if self.buffers.rnn_in is None else torch.empty((total, rnn_size))
+        if cuda:
+            self._obs_stage = self._obs_stage.pin_memory()
+            self._rnn_stage = None if self._rnn_stage is None else self._rnn_stage.pin_memory()
+        self._selector = selectors.DefaultSelector()
+        self._conns: dict[int, Any] = {}
+        self._new_conns: dict[int, Any] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+        self.busy_s = 0.0
+        self.num_forward = self.num_requests = self.num_rows = 0  # since start
+        self._reported = (0, 0, 0)
+
+    # ---- channels --------------------------------------------------------------------------------------------
+
+    def connect(self, worker_idx: int) -> InferenceChannel:
+        """A new pipe for worker `worker_idx` (its first start or a replacement); the server drops the worker's
+        previous pipe before its next batch.
+
+        Args:
+            worker_idx: the worker's index.
+
+        Returns:
+            The channel to give the worker process (close its `conn` here once the process started).
+        """
+        server_end, worker_end = multiprocessing.Pipe(duplex=True)
+        with self._lock:
+            stale = self._new_conns.pop(worker_idx, None)
+            self._new_conns[worker_idx] = server_end
+        if stale is not None:
+            stale.close()
+        return InferenceChannel(worker_idx, self.buffers, worker_end)
+
+    def _apply_new_conns(self) -> None:
+        with self._lock:
+            new, self._new_conns = self._new_conns, {}
+        for w, conn in new.items():
+            old = self._conns.get(w)
+            if old is not None:
+                self._drop(w, old)
+            self._conns[w] = conn
+            self._selector.register(conn, selectors.EVENT_READ, w)
+
+    def _drop(self, w: int, conn: Any) -> None:
+        """Forget a worker's pipe (the worker died or was replaced)."""
+        if self._conns.get(w) is conn:
+            del self._conns[w]
+        try:
+            self._selector.unregister(conn)
+        except (KeyError, ValueError):
+            pass
+        conn.close()
+
+    # ---- serving ---------------------------------------------------------------------------------------------
+
+    def serve_once(self, timeout: float) -> int:
+        """Wait up to `timeout` seconds for requests; serve every request waiting then in one forward pass.
+
+        Args:
+            timeout: seconds to wait for the first request.
+
+        Returns:
+            The number of requests served.
+        """
+        self._apply_new_conns()
+        if not self._conns:
+            time.sleep(timeout)
+            return 0
+        requests = []
+        for key, _ in self._selector.select(timeout):
+            w, conn = key.data, key.fileobj
+            try:
+                (n,) = REQUEST.unpack(conn.recv_bytes())
+            except (EOFError, OSError):  # the worker died: its replacement gets a new pipe
+                self._drop(w, conn)
+                continue
+            requests.append((w, conn, n))
+        if requests:
+            start = time.perf_counter()
+            self._serve(requests)
+            self.busy_s += time.perf_counter() - start
+        return len(requests)
+
+    def _serve(self, requests: list[tuple[int, Any, int]]) -> None:
+        b = self.buffers
+        total = sum(n for _, _, n in requests)
+        obs = torch.cat([b.obs[w, :n] for w, _, n in requests], out=self._obs_stage[:total])
+        rnn = None
+        if self._rnn_stage is not None:
+            rnn = torch.cat([b.rnn_in[w, :n] for w, _, n in requests], out=self._rnn_stage[:total])
+        with torch.cuda.stream(self._stream) if self._stream is not None else contextlib.nullcontext():
+            if self.weights.version != self.version:
+                self.version = self.weights.read_into(self.model)
+            result = self.model.act(obs.to(self.device, non_blocking=True), rnn)
+            actions, log_probs, values = result.actions.cpu(), result.log_probs.cpu(), result.values.cpu()
+            states = None if result.rnn_states is None else result.rnn_states.cpu()
+        reply = REPLY.pack(self.version)
+        offset = 0
+        for w, conn, n in requests:
+            rows = slice(offset, offset + n)
+            b.actions[w, :n].copy_(actions[rows])
+            b.log_probs[w, :n].copy_(log_probs[rows])
+            b.values[w, :n].copy_(values[rows])
+            if states is not None:
+                b.rnn_out[w, :n].copy_(states[rows])
+            offset += n
+            try:
+                conn.send_bytes(reply)
+            except OSError:  # the worker died while it waited
+                self._drop(w, conn)
+        with self._lock:
+            self.num_forward += 1
+            self.num_requests += len(requests)
+            self.num_rows += total
+
+    # ---- thread ----------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Serve in a daemon thread until `stop()`."""
+        self._thread = threading.Thread(
+            target=self._run, args=(torch.get_num_threads(),), name="sf_curric-inference", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, num_threads: int) -> None:
+        # OpenMP's thread count is per thread: without this a new thread uses one per core (slower when busy)
+        torch.set_num_threads(num_threads)
+        try:
+            while not self._stop.is_set():
+                self.serve_once(0.1)
+        except Exception as exc:  # noqa: BLE001 - reported to the runner by raise_if_failed()
+            log.exception("the inference server failed")
+            self.error = exc
+
+    def is_alive(self) -> bool:
+        """True while the serving thread runs."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def raise_if_failed(self) -> None:
+        """Re-raise, in the caller's thread, an exception that stopped the server."""
+        if self.error is not None:
+            raise RuntimeError(f"the central inference server failed: {type(self.error).__name__}: {self.error}")
+
+    def stop(self) -> None:
+        """Stop the thread and close every pipe."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10.0)
+        self._apply_new_conns()
+        for w, conn in list(self._conns.items()):
+            self._drop(w, conn)
+        self._selector.close()
+
+    def take_stats(self) -> dict[str, float]:
+        """Forward passes, requests and rows since the previous call (requests per forward > 1: batching)."""
+        with self._lock:
+            now = (self.num_forward, self.num_requests, self.num_rows)
+        forward, requests, rows = (a - b for a, b in zip(now, self._reported))
+        self._reported = now
+        out = {"inference_forward_passes": float(forward)}
+        if forward:
+            out.update(inference_requests_per_forward=requests / forward, inference_rows_per_forward=rows / forward)
+        return out
