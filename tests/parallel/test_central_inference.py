@@ -175,6 +175,25 @@ def test_close_leaves_no_process_thread_or_shared_memory():
     assert not shm_entries([os.getpid(), *pids])
 
 
+def test_a_failure_of_the_inference_server_stops_the_run_with_its_error():
+    cfg = _cfg(env="test_extra_stats_env")
+    learner = Learner(cfg, envs.CountingEnv.observation_space, envs.CountingEnv.action_space)
+    sampler = ParallelSampler(cfg, learner)
+
+    def broken_act(*args, **kwargs):
+        raise RuntimeError("CUDA error: out of memory")
+
+    sampler.inference_server.model.act = broken_act
+    pids = {p.pid for p in sampler.processes}
+    try:
+        with pytest.raises(RuntimeError, match="central inference server failed: RuntimeError: CUDA error"):
+            for _ in range(20):
+                sampler.get_batch()
+    finally:
+        sampler.close()  # the workers waiting for replies see the stop flag
+    assert not any(is_alive(pid) for pid in pids)
+
+
 def test_a_worker_killed_with_sigkill_is_replaced_and_gets_actions_again():
     cfg = _cfg(env="test_extra_stats_env", num_envs_per_worker=2, rollout=8, batch_size=16)
     learner = Learner(cfg, envs.CountingEnv.observation_space, envs.CountingEnv.action_space)

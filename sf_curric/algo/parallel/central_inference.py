@@ -128,7 +128,7 @@ class RemotePolicy:
 
     def __init__(self, channel: InferenceChannel, model: Any, should_stop: Callable[[], bool] = lambda: False):
         self.model = model
-        self.conn = channel.conn  # kept open: the fd below is its
+        self.conn = channel.conn  # held so that its file descriptor, used directly below, stays open
         self._fd = channel.conn.fileno()
         self._poller = select.poll()
         self._poller.register(self._fd, select.POLLIN)

@@ -101,8 +101,7 @@ class ParallelSampler:
 
             self.inference_server = InferenceServer(
                 cfg, model.obs_space, model.action_space, self.weights, learner.device, self.num_workers
-            )
-            self.inference_server.start()
+            )  # its thread starts once the workers did (it holds their pipes from then on)
         self.control = ControlBlock(self.num_workers)
         self.results = make_queue()
         self.free_slots = [make_queue(1 << 16) for _ in range(self.num_workers)]
@@ -129,6 +128,8 @@ class ParallelSampler:
         if self.task_server is not None:
             self.task_server.start()
         self._start_workers()
+        if self.inference_server is not None:
+            self.inference_server.start()
 
     @staticmethod
     def _check(cfg: argparse.Namespace) -> None:
