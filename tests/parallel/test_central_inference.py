@@ -4,9 +4,11 @@ The CPU path is the one tested here (the development machine has no GPU); the co
 """
 
 import os
+import re
 import signal
 import threading
 import time
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -249,3 +251,6 @@ def test_two_worker_async_run_with_central_inference_solves_cartpole(tmp_path):
     per_forward = dict(scalars["perf/inference_requests_per_forward"])
     requests = sum(forward[step] * per_forward[step] for step in per_forward)
     assert requests > sum(forward.values())  # some forward passes served several workers at once
+    metrics_doc = (Path(__file__).resolve().parents[2] / "docs" / "metrics.md").read_text()
+    documented = set(re.findall(r"`(perf/[^`\s]+)`", metrics_doc))
+    assert not {t for t in scalars if t.startswith("perf/")} - documented, "add them to docs/metrics.md"
