@@ -97,7 +97,12 @@ SAMPLING_ARGS: list[FlagSpec] = [
     ),
     (
         "--worker_num_splits",
-        {"type": int, "default": 2, "help": "Groups of envs per worker, stepped alternately (double buffering)."},
+        {
+            "type": int,
+            "default": 2,
+            "help": "Groups of envs per worker, stepped alternately (double buffering: one group steps while another "
+            "waits for its actions) with --inference_mode=central; no effect with local inference.",
+        },
     ),
     ("--async_rl", _bool(True, "Asynchronous APPO (sampling never waits on learning); False: synchronous PPO.")),
     (

@@ -67,7 +67,7 @@ def test_auto_is_central_on_cuda_and_local_on_cpu():
 
 
 def test_one_forward_pass_serves_the_waiting_requests_of_two_workers_with_the_published_weights():
-    cfg = _cfg(num_envs_per_worker=5, use_rnn=True, rnn_size=16)
+    cfg = _cfg(num_envs_per_worker=5, use_rnn=True, rnn_size=16, worker_num_splits=1)
     learner = _perturbed_learner(cfg, version=0)
     weights = SharedWeights(learner.model.state_dict())
     weights.publish(learner.model.state_dict(), 0)
@@ -83,7 +83,7 @@ def test_one_forward_pass_serves_the_waiting_requests_of_two_workers_with_the_pu
     obs = {w: torch.randn(n, 4, generator=gen) for w, n in requests.items()}
     states = {w: torch.randn(n, learner.model.rnn_state_size, generator=gen) for w, n in requests.items()}
     results = {}
-    clients = {w: RemotePolicy(server.connect(w), learner.model) for w in requests}
+    clients = {w: RemotePolicy(server.connect(w)[0], learner.model) for w in requests}
 
     def ask(w):
         results[w] = clients[w].act(obs[w], states[w])
@@ -119,8 +119,10 @@ def test_one_forward_pass_serves_the_waiting_requests_of_two_workers_with_the_pu
     server.stop()
 
 
-def test_trajectories_from_worker_processes_match_the_learners_forward_pass():
-    cfg = _cfg(use_rnn=True, rnn_size=16, batch_size=96)
+@pytest.mark.parametrize("splits", [1, 2])
+def test_trajectories_from_worker_processes_match_the_learners_forward_pass(splits):
+    # 3 envs per worker: with 2 splits, groups of 2 and 1 envs stepped alternately (double-buffered sampling)
+    cfg = _cfg(use_rnn=True, rnn_size=16, batch_size=96, worker_num_splits=splits)
     learner = _perturbed_learner(cfg, version=3)
     sampler = ParallelSampler(cfg, learner)  # publishes version 3; nothing trains: every step acts with it
     try:
@@ -133,8 +135,11 @@ def test_trajectories_from_worker_processes_match_the_learners_forward_pass():
             log_probs, values = _expected(learner.model, traj["obs"][:-1], traj["actions"], traj["rnn_states"], dones)
             torch.testing.assert_close(traj["log_probs"], log_probs, atol=1e-5, rtol=1e-5)
             torch.testing.assert_close(traj["values"][:-1], values, atol=1e-4, rtol=1e-5)
+            for slot_ids in traj["env_ids"].view(-1, 3).tolist():  # each slot: one worker's envs, in column order
+                assert slot_ids in ([0, 1, 2], [3, 4, 5])
         stats = sampler.stats()
         assert stats["inference_forward_passes"] > 0 and stats["inference_requests_per_forward"] >= 1.0
+        assert sampler.inference_server.groups_per_worker == splits
     finally:
         sampler.close()
 
@@ -153,6 +158,35 @@ def test_sync_mode_has_zero_policy_lag_at_every_step():
             sampler.on_weights_updated()
     finally:
         sampler.close()
+
+
+def test_double_buffered_groups_all_get_training_info_before_their_next_reset(tmp_path, monkeypatch):
+    # 2 envs per worker in 2 groups (--worker_num_splits=2): one group's resets read the control queue, every group
+    # must still see each value before its next reset (the check of test_sampler.py, in central split mode)
+    monkeypatch.setenv(envs.RECORD_DIR_ENV_VAR, str(tmp_path))
+    cfg = _cfg(env="test_recording_env", num_envs_per_worker=2, rollout=4, batch_size=16, worker_num_splits=2)
+    learner = Learner(cfg, envs.CountingEnv.observation_space, envs.CountingEnv.action_space)
+    sampler = ParallelSampler(cfg, learner)
+    sampler.wait_for_workers()
+    sent_at = {}
+    try:
+        for value in range(1, 7):
+            sampler.set_training_info({"approx_total_training_steps": value})
+            sent_at[value] = time.monotonic()
+            for _ in range(3):
+                batch = sampler.get_batch()
+                learner.train(batch.traj, 0)
+                sampler.on_weights_updated()
+    finally:
+        sampler.close()
+    files = sorted(tmp_path.glob("env_*.txt"))
+    assert [f.name for f in files] == [f"env_{i}.txt" for i in range(4)]
+    for f in files:
+        records = [(float(t), int(v)) for t, v in (line.split() for line in f.read_text().splitlines())]
+        for reset_time, value in records:
+            due = max([v for v, t in sent_at.items() if t < reset_time - 0.03], default=-1)
+            assert value >= due, f"{f.name}: a reset at {reset_time} got {value}, {due} was sent before"
+        assert records[-1][1] == 6
 
 
 def test_close_leaves_no_process_thread_or_shared_memory():

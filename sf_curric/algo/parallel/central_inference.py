@@ -71,22 +71,23 @@ def _action_shape_dtype(action_space: spaces.Space) -> tuple[tuple[int, ...], to
 
 
 class InferenceBuffers:
-    """Request and response rows for every worker, preallocated in shared memory (`[num_workers, rows, ...]`).
+    """Request and response rows for every channel (one per worker, or per env group of a worker with
+    `--worker_num_splits`), preallocated in shared memory (`[num_channels, rows, ...]`).
 
     Args:
-        num_workers: worker processes.
-        rows: observation rows a worker sends at most at once (its envs).
+        num_channels: channels to the server.
+        rows: observation rows a channel sends at most at once (the envs of its worker or group).
         obs_space: the envs' Box observation space.
         action_space: the envs' action space.
         rnn_state_size: H of the recurrent state (0 for a non-recurrent model).
     """
 
     def __init__(
-        self, num_workers: int, rows: int, obs_space: spaces.Box, action_space: spaces.Space, rnn_state_size: int
+        self, num_channels: int, rows: int, obs_space: spaces.Box, action_space: spaces.Space, rnn_state_size: int
     ):
         obs_dtype = torch.from_numpy(np.zeros((), dtype=obs_space.dtype)).dtype
         act_shape, act_dtype = _action_shape_dtype(action_space)
-        lead = (num_workers, rows)
+        lead = (num_channels, rows)
         self.rows = rows
         self.obs = torch.zeros((*lead, *obs_space.shape), dtype=obs_dtype).share_memory_()
         self.actions = torch.zeros((*lead, *act_shape), dtype=act_dtype).share_memory_()
@@ -99,15 +100,15 @@ class InferenceBuffers:
 
 
 class InferenceChannel(NamedTuple):
-    """What one worker process receives to reach the inference server.
+    """What a worker process receives to reach the inference server (one per env group).
 
     Attributes:
-        worker_idx: the worker's index (its rows in the buffers).
-        buffers: the shared request/response rows of all workers.
-        conn: the worker's end of its pipe to the server.
+        channel_idx: the channel's index (its rows in the buffers).
+        buffers: the shared request/response rows of all channels.
+        conn: the worker's end of the channel's pipe to the server.
     """
 
-    worker_idx: int
+    channel_idx: int
     buffers: InferenceBuffers
     conn: Any
 
@@ -133,7 +134,7 @@ class RemotePolicy:
         self._poller = select.poll()
         self._poller.register(self._fd, select.POLLIN)
         self.should_stop = should_stop
-        b, w = channel.buffers, channel.worker_idx
+        b, w = channel.buffers, channel.channel_idx
         self.rows = b.rows
         # numpy views of this worker's rows: numpy's slicing and copies cost far less than torch's on small arrays
         self._obs, self._actions = b.obs[w].numpy(), b.actions[w].numpy()

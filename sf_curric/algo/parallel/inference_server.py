@@ -31,6 +31,7 @@ from gymnasium import spaces
 
 from sf_curric.algo.parallel.central_inference import REPLY, REQUEST, InferenceBuffers, InferenceChannel, read_message
 from sf_curric.algo.parallel.shared_buffers import SharedWeights
+from sf_curric.algo.parallel.split_rollout import split_columns
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class InferenceServer:
         action_space: the envs' action space.
         weights: the learner's published weights; the server reloads them when their version changes.
         device: where the forward pass runs (the learner's device).
-        num_workers: worker processes.
+        num_workers: worker processes (each has one channel per env group, `--worker_num_splits`).
 
     Example:
         >>> server = InferenceServer(cfg, obs_space, action_space, sampler.weights, learner.device, 2)
@@ -69,12 +70,15 @@ class InferenceServer:
         self.model.eval()
         self.version = weights.read_into(self.model)
         rnn_size = self.model.rnn_state_size if self.model.is_recurrent else 0
-        rows = int(cfg.num_envs_per_worker)
-        self.buffers = InferenceBuffers(num_workers, rows, obs_space, action_space, rnn_size)
+        # double-buffered sampling: one channel per env group of a worker (split_rollout.py)
+        groups = split_columns(int(cfg.num_envs_per_worker), max(1, int(getattr(cfg, "worker_num_splits", 1))))
+        self.groups_per_worker = len(groups)
+        rows = max(c.stop - c.start for c in groups)
+        self.buffers = InferenceBuffers(num_workers * len(groups), rows, obs_space, action_space, rnn_size)
         cuda = self.device.type == "cuda"
         self._stream = torch.cuda.Stream(self.device) if cuda else None
         # staging rows of one batch; pinned on CUDA so that the copy to the device can be asynchronous
-        total = num_workers * rows
+        total = num_workers * len(groups) * rows
         self._obs_stage = torch.empty((total, *self.buffers.obs.shape[2:]), dtype=self.buffers.obs.dtype)
         self._rnn_stage = None if self.buffers.rnn_in is None else torch.empty((total, rnn_size))
         if cuda:
@@ -97,23 +101,28 @@ class InferenceServer:
 
     # ---- channels --------------------------------------------------------------------------------------------
 
-    def connect(self, worker_idx: int) -> InferenceChannel:
-        """A new pipe for worker `worker_idx` (its first start or a replacement); the server drops the worker's
-        previous pipe before its next batch.
+    def connect(self, worker_idx: int) -> list[InferenceChannel]:
+        """New pipes for worker `worker_idx` (its first start or a replacement), one per env group; the server
+        drops the worker's previous pipes before its next batch.
 
         Args:
             worker_idx: the worker's index.
 
         Returns:
-            The channel to give the worker process (close its `conn` here once the process started).
+            The channels to give the worker process (close their `conn` here once the process started).
         """
-        server_end, worker_end = multiprocessing.Pipe(duplex=True)
-        with self._lock:
-            stale = self._new_conns.pop(worker_idx, None)
-            self._new_conns[worker_idx] = server_end
-        if stale is not None:
-            stale.close()
-        return InferenceChannel(worker_idx, self.buffers, worker_end)
+        channels, stale = [], []
+        for group in range(self.groups_per_worker):
+            index = worker_idx * self.groups_per_worker + group
+            server_end, worker_end = multiprocessing.Pipe(duplex=True)
+            with self._lock:
+                stale.append(self._new_conns.pop(index, None))
+                self._new_conns[index] = server_end
+            channels.append(InferenceChannel(index, self.buffers, worker_end))
+        for conn in stale:
+            if conn is not None:
+                conn.close()
+        return channels
 
     def _apply_new_conns(self) -> None:
         with self._lock:

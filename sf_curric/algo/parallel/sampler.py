@@ -136,9 +136,9 @@ class ParallelSampler:
         if cfg.num_workers < 1:
             raise ValueError(f"--num_workers={cfg.num_workers}: use at least 1 (or --serial_mode)")
         if cfg.worker_num_splits > 1:
-            # double buffering overlaps env steps with inference done elsewhere: not built yet for central
-            # inference, and a local policy copy runs both in the worker, one after the other (docs/performance.md)
-            log.debug("--worker_num_splits=%d has no effect (no double-buffered sampling yet)", cfg.worker_num_splits)
+            # double buffering overlaps env steps with inference done elsewhere (central inference, split_rollout.py);
+            # a local policy copy runs both in the worker, one after the other (docs/performance.md)
+            log.debug("--worker_num_splits=%d: no effect with local inference", cfg.worker_num_splits)
         if not cfg.async_rl and slots_per_batch(cfg) < cfg.num_workers:
             log.warning(
                 "--async_rl=False: a batch holds %d rollouts for %d workers, some workers stay idle; raise "
@@ -175,8 +175,8 @@ class ParallelSampler:
 
     def _start_worker(self, w: int) -> Any:
         """Start worker process `w` (also used to replace a dead one, see respawn.py)."""
-        # central inference: a new pipe to the server at every start, so a replaced worker never shares its
-        # predecessor's channel
+        # central inference: new pipes to the server at every start (one per env group), so a replaced worker never
+        # shares its predecessor's channels
         inference = None if self.inference_server is None else self.inference_server.connect(w)
         args = WorkerArgs(
             w, self.cfg, self._env_spec, self.buffers, self.weights, self.control, self.free_slots[w], self.results,
@@ -185,8 +185,8 @@ class ParallelSampler:
         )  # fmt: skip
         p = spawn_context().Process(target=worker_main, args=(args,), name=f"sf_curric-worker-{w}", daemon=True)
         p.start()
-        if inference is not None:
-            inference.conn.close()  # the child holds its end now; the server sees EOF when the worker dies
+        for channel in inference or []:
+            channel.conn.close()  # the child holds its end now; the server sees EOF when the worker dies
         return p
 
     # ---- receiving -----------------------------------------------------------------------------------------

@@ -46,7 +46,8 @@ class WorkerArgs(NamedTuple):
         control_queue: queue of `TrainingInfo` messages for this worker.
         parent_pid: pid of the runner (the worker exits when it disappears).
         task_feed: the worker's queues of the curriculum's task feed (`sf_curric.algo.task_feed`), or None.
-        inference: the worker's `InferenceChannel` to the central inference server, or None (local policy copy).
+        inference: the worker's `InferenceChannel`s to the central inference server (one per env group,
+            `--worker_num_splits`), or None (local policy copy).
     """
 
     worker_idx: int
@@ -99,7 +100,7 @@ class ProcessRolloutWorker(RolloutWorker):
 
 def _make_rollout_worker(
     args: WorkerArgs, should_stop: Any = lambda: False
-) -> tuple[ProcessRolloutWorker, torch.nn.Module]:
+) -> tuple[Any, torch.nn.Module]:
     from sf_curric.envs.registry import make_env, register_env
     from sf_curric.model import ActorCritic
 
@@ -115,13 +116,16 @@ def _make_rollout_worker(
     envs = [make_env(cfg, env_config) for env_config in env_configs]
     model = ActorCritic(envs[0].observation_space, envs[0].action_space, cfg)
     model.eval()
-    policy = model
-    if args.inference is not None:  # actions come from the central server; the model only converts actions
-        from sf_curric.algo.parallel.central_inference import RemotePolicy
+    if args.inference is None:
+        worker = ProcessRolloutWorker(cfg, envs, model, env_ids)
+        worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors)
+    else:  # actions come from the central server (env groups stepped alternately with --worker_num_splits)
+        from sf_curric.algo.parallel.split_rollout import make_central_rollout_worker
 
-        policy = RemotePolicy(args.inference, model, should_stop)
-    worker = ProcessRolloutWorker(cfg, envs, policy, env_ids)
-    worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors)
+        def make_guard(offset: int) -> EnvGuard:
+            return EnvGuard(lambda i: make_env(cfg, env_configs[offset + i]), cfg.max_env_errors)
+
+        worker = make_central_rollout_worker(args.inference, cfg, envs, model, env_ids, make_guard, should_stop)
     if args.task_feed is not None:  # every env reset takes its task from the curriculum's prefetched queue
         from sf_curric.algo.task_feed import WorkerTaskFeed
 
