@@ -30,7 +30,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-MODES = ("local", "central")
+# (label, --inference_mode, --worker_num_splits)
+MODES = (("local", "local", 1), ("central", "central", 1), ("central, 2 splits", "central", 2))
 
 
 class RandomFrames(gym.Env):
@@ -75,7 +76,7 @@ def _cpu_seconds(procs: list[psutil.Process]) -> float:
     return total
 
 
-def sampling_rate(env: str, mode: str, workers: int, envs: int, seconds: float, model: dict) -> dict:
+def sampling_rate(env: str, mode: tuple, workers: int, envs: int, seconds: float, model: dict) -> dict:
     """Steps/s and steps per CPU-second of the parallel sampler without learning, in inference `mode`."""
     from sf_curric.algo.learner import Learner
     from sf_curric.algo.parallel.sampler import ParallelSampler
@@ -84,7 +85,7 @@ def sampling_rate(env: str, mode: str, workers: int, envs: int, seconds: float, 
 
     cfg = default_cfg(
         env, num_workers=workers, num_envs_per_worker=envs, rollout=32, batch_size=32 * envs, num_batches_per_epoch=1,
-        device="cpu", seed=0, inference_mode=mode, **model,
+        device="cpu", seed=0, inference_mode=mode[1], worker_num_splits=mode[2], **model,
     )  # fmt: skip
     probe = make_env(cfg)
     learner = Learner(cfg, probe.observation_space, probe.action_space)
@@ -121,18 +122,18 @@ def sampling_table(args: argparse.Namespace) -> list[str]:
         "|---|---|---|---|---|---|",
     ]
     for env, model_name, model in setups:
-        results: dict[str, list[dict]] = {m: [] for m in MODES}
+        results: dict[tuple, list[dict]] = {m: [] for m in MODES}
         for r in range(args.rounds):
             for mode in MODES if r % 2 == 0 else MODES[::-1]:
                 res = sampling_rate(env, mode, args.workers, args.envs, args.seconds, model)
-                print(f"  {env} {mode} round {r}: {res['fps']:,.0f} steps/s", flush=True)
+                print(f"  {env} {mode[0]} round {r}: {res['fps']:,.0f} steps/s", flush=True)
                 results[mode].append(res)
         for mode in MODES:
             fps = statistics.median(r["fps"] for r in results[mode])
             cpu = statistics.median(r["cpu"] for r in results[mode])
             rows = [r["per_forward"] for r in results[mode] if r["per_forward"] is not None]
             per = f"{statistics.median(rows):.1f}" if rows else f"{args.envs} (each worker)"
-            lines.append(f"| {env} | {model_name} | {mode} | {fps:,.0f} | {cpu:,.0f} | {per} |")
+            lines.append(f"| {env} | {model_name} | {mode[0]} | {fps:,.0f} | {cpu:,.0f} | {per} |")
     return lines
 
 
@@ -147,13 +148,13 @@ def learning_table(args: argparse.Namespace) -> list[str]:
         "|---|---|---|---|---|",
     ]
     for seed in range(1, args.learning_seeds + 1):
-        for mode in MODES:
+        for label, mode, splits in MODES:
             with tempfile.TemporaryDirectory() as train_dir:
                 cfg = default_cfg(
-                    "CartPole-v1", train_dir=train_dir, experiment=f"{mode}_{seed}", num_workers=2,
+                    "CartPole-v1", train_dir=train_dir, experiment=f"{mode}_{splits}_{seed}", num_workers=2,
                     num_envs_per_worker=32, rollout=16, batch_size=256, num_batches_per_epoch=4, num_epochs=4,
                     train_for_env_steps=600_000, stop_when_avg_return=475.0, seed=seed, save_every_sec=100000,
-                    device="cpu", inference_mode=mode, progress_interval_sec=1000,
+                    device="cpu", inference_mode=mode, worker_num_splits=splits, progress_interval_sec=1000,
                 )  # fmt: skip
                 start = time.perf_counter()
                 result = Runner(cfg).run()
@@ -161,8 +162,8 @@ def learning_table(args: argparse.Namespace) -> list[str]:
             solved_s = "-" if result.solved_at_seconds is None else f"{result.solved_at_seconds:.1f}"
             solved_steps = "-" if result.solved_at_env_steps is None else f"{result.solved_at_env_steps:,}"
             fps = result.env_steps / wall
-            print(f"  learning {mode} seed {seed}: solved at {solved_s} s, {fps:,.0f} FPS", flush=True)
-            lines.append(f"| {mode} | {seed} | {solved_s} | {solved_steps} | {fps:,.0f} |")
+            print(f"  learning {label} seed {seed}: solved at {solved_s} s, {fps:,.0f} FPS", flush=True)
+            lines.append(f"| {label} | {seed} | {solved_s} | {solved_steps} | {fps:,.0f} |")
     return lines
 
 
