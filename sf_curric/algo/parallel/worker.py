@@ -98,9 +98,7 @@ class ProcessRolloutWorker(RolloutWorker):
         return super()._reset_env(i, seed)
 
 
-def _make_rollout_worker(
-    args: WorkerArgs, should_stop: Any = lambda: False
-) -> tuple[Any, torch.nn.Module]:
+def _make_rollout_worker(args: WorkerArgs, should_stop: Any = lambda: False) -> tuple[Any, torch.nn.Module]:
     from sf_curric.envs.registry import make_env, register_env
     from sf_curric.model import ActorCritic
 
