@@ -230,7 +230,8 @@ class RolloutWorker:
 
         Args:
             traj: one slot from `allocate_trajectory(T, len(envs), ...)` (or views of shared memory).
-            policy_version: learner version of the policy's weights, recorded per step.
+            policy_version: learner version of the policy's weights, recorded per step (a policy with an
+                `acting_version` attribute, such as the central server's `RemotePolicy`, gives each step's own).
 
         Returns:
             Summaries of the episodes that ended during these `T` steps.
@@ -255,6 +256,8 @@ class RolloutWorker:
         episodes: list[EpisodeSummary] = []
         env_time = inference_time = 0.0
         discrete = isinstance(self.action_space, spaces.Discrete)
+        # a central inference server (RemotePolicy) may change weights between two steps: record each step's version
+        per_step_version = hasattr(policy, "acting_version")
 
         for t in range(rollout):
             start = time.perf_counter()
@@ -262,6 +265,8 @@ class RolloutWorker:
             traj["actions"][t] = result.actions
             traj["log_probs"][t] = result.log_probs
             traj["values"][t] = result.values
+            if per_step_version:
+                traj["policy_version"][t] = policy.acting_version
             actions = policy.to_env_actions(result.actions)
             if discrete:
                 actions = actions.tolist()  # python ints: Discrete.contains() checks them much faster than np.int64

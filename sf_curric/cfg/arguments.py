@@ -97,12 +97,28 @@ SAMPLING_ARGS: list[FlagSpec] = [
     ),
     (
         "--worker_num_splits",
-        {"type": int, "default": 2, "help": "Groups of envs per worker, stepped alternately (double buffering)."},
+        {
+            "type": int,
+            "default": 2,
+            "help": "Groups of envs per worker, stepped alternately (double buffering: one group steps while another "
+            "waits for its actions) with --inference_mode=central; no effect with local inference.",
+        },
     ),
     ("--async_rl", _bool(True, "Asynchronous APPO (sampling never waits on learning); False: synchronous PPO.")),
     (
         "--max_policy_lag",
         {"type": int, "default": 1000, "help": "Drop transitions acted by weights older than this many versions."},
+    ),
+    (
+        "--inference_mode",
+        {
+            "type": str,
+            "default": "auto",
+            "choices": ("auto", "local", "central"),
+            "help": "Where workers' actions are computed: local (a CPU copy of the policy in each worker), central "
+            "(one batched forward pass over all workers' requests on the learner's device, in the runner process) "
+            "or auto (central when the learner runs on CUDA, else local). No effect with --serial_mode.",
+        },
     ),
     (
         "--policy_refresh_rollouts",

@@ -10,7 +10,8 @@ class TrajectoryReady(NamedTuple):
         worker_idx: index of the worker process that filled the slot.
         slot: index of the slot in the shared trajectory buffers.
         env_steps: env steps stored in the slot (rollout length times envs).
-        policy_version: learner version of the weights that acted (the same for the whole slot).
+        policy_version: learner version of the weights that acted (the oldest one in the slot: with central
+            inference the version can change between two steps; the slot's `policy_version` has each step's).
         episodes: episode summaries of the episodes that ended during the rollout.
         timing: seconds spent by the worker in each phase since its previous message.
         env_errors: env exceptions survived by the worker since its previous message (see algo/env_guard.py).

@@ -1,8 +1,10 @@
 """`ParallelSampler`: rollout worker processes filling shared-memory trajectory slots for the runner.
 
-Same interface as the serial mode's `SerialSampler` (`sf_curric.algo.runner.Sampler`). Inference runs in the
-workers on local CPU copies of the policy, refreshed when the learner publishes a newer weights version (the
-choice measured fastest on CPU-only machines, see docs/performance.md); the learner may run on any device.
+Same interface as the serial mode's `SerialSampler` (`sf_curric.algo.runner.Sampler`). Where actions are computed
+(`--inference_mode`, docs/performance.md): `local`, in the workers on CPU copies of the policy refreshed when the
+learner publishes a newer weights version (the choice measured fastest on CPU-only machines); or `central`, one
+batched forward pass over the requests of all workers on the learner's device (`inference_server.py`); `auto`
+picks central when the learner runs on CUDA.
 
 - Asynchronous (`--async_rl`, default): each worker owns at least two slots, so it keeps sampling while the
   learner trains; a batch is copied out of its slots, which go back to their workers at once.
@@ -25,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from sf_curric.algo.parallel.central_inference import resolve_inference_mode
 from sf_curric.algo.parallel.messages import TrainingInfo, TrajectoryReady, WorkerFailed, WorkerStarted
 from sf_curric.algo.parallel.process_utils import spawn_context, stop_processes
 from sf_curric.algo.parallel.respawn import check_workers, finish_replacement
@@ -56,7 +59,8 @@ class ParallelSampler:
 
     Args:
         cfg: the run's config (reads the sampling flags: num_workers, num_envs_per_worker, async_rl,
-            max_policy_lag, with_vtrace, rollout, batch_size, num_batches_per_epoch, policy_refresh_rollouts).
+            max_policy_lag, with_vtrace, rollout, batch_size, num_batches_per_epoch, policy_refresh_rollouts,
+            inference_mode).
         learner: the `Learner`; its model's weights are published to the workers after every `train()`.
 
     Example:
@@ -91,6 +95,14 @@ class ParallelSampler:
         self.buffers = SharedTrajectories(template, num_slots=len(self.slot_owner))
         self.weights = SharedWeights(model.state_dict())
         self.weights.publish(model.state_dict(), learner.version)
+        self.inference_mode = resolve_inference_mode(getattr(cfg, "inference_mode", "auto"), learner.device)
+        self.inference_server = None
+        if self.inference_mode == "central":
+            from sf_curric.algo.parallel.inference_server import InferenceServer
+
+            self.inference_server = InferenceServer(
+                cfg, model.obs_space, model.action_space, self.weights, learner.device, self.num_workers
+            )  # its thread starts once the workers did (it holds their pipes from then on)
         self.control = ControlBlock(self.num_workers)
         # every worker's queues are its own and only the link's threads touch them (worker_link.py); the main thread
         # waits on this in-process inbox, which the links' reader threads fill
@@ -125,15 +137,17 @@ class ParallelSampler:
         except BaseException:
             self.close()  # stops the link and task server threads already running
             raise
+        if self.inference_server is not None:
+            self.inference_server.start()
 
     @staticmethod
     def _check(cfg: argparse.Namespace) -> None:
         if cfg.num_workers < 1:
             raise ValueError(f"--num_workers={cfg.num_workers}: use at least 1 (or --serial_mode)")
         if cfg.worker_num_splits > 1:
-            # double buffering overlaps env steps with inference done elsewhere; a local policy copy runs both
-            # in the worker's own process, one after the other (docs/performance.md)
-            log.debug("--worker_num_splits=%d has no effect with local CPU inference", cfg.worker_num_splits)
+            # double buffering overlaps env steps with inference done elsewhere (central inference, split_rollout.py);
+            # a local policy copy runs both in the worker, one after the other (docs/performance.md)
+            log.debug("--worker_num_splits=%d: no effect with local inference", cfg.worker_num_splits)
         if not cfg.async_rl and slots_per_batch(cfg) < cfg.num_workers:
             log.warning(
                 "--async_rl=False: a batch holds %d rollouts for %d workers, some workers stay idle; raise "
@@ -158,13 +172,14 @@ class ParallelSampler:
         self._env_spec = env_spec
         self.processes = [self._start_worker(w) for w in range(self.num_workers)]
         log.info(
-            "%d worker processes x %d envs, %d trajectory slots of %d steps, %d slot(s) per batch, %s",
+            "%d worker processes x %d envs, %d trajectory slots of %d steps, %d slot(s) per batch, %s, %s inference",
             self.num_workers,
             self.cfg.num_envs_per_worker,
             len(self.slot_owner),
             self.cfg.rollout,
             self.slots_per_batch,
             "asynchronous (APPO)" if self.cfg.async_rl else "synchronous (PPO)",
+            self.inference_mode if self.inference_server is None else f"central ({self.inference_server.device})",
         )
 
     def _new_link(self, w: int, generation: int) -> WorkerLink:
@@ -181,13 +196,18 @@ class ParallelSampler:
     def _start_worker(self, w: int) -> Any:
         """Start worker process `w` on its current link (also used to replace a dead one, see respawn.py)."""
         q = self.links[w].queues
+        # central inference: new pipes to the server at every start (one per env group), so a replaced worker never
+        # shares its predecessor's channels
+        inference = None if self.inference_server is None else self.inference_server.connect(w)
         args = WorkerArgs(
             w, self.cfg, self._env_spec, self.buffers, self.weights, self.control, q.free_slots, q.results, q.control,
-            os.getpid(), None if self.task_server is None else self.task_server.queues_for(w),
+            os.getpid(), None if self.task_server is None else self.task_server.queues_for(w), inference,
         )  # fmt: skip
         p = spawn_context().Process(target=worker_main, args=(args,), name=f"sf_curric-worker-{w}", daemon=True)
         self.spawned_at[w] = time.monotonic()
         p.start()
+        for channel in inference or []:
+            channel.conn.close()  # the child holds its end now; the server sees EOF when the worker dies
         return p
 
     # ---- receiving -----------------------------------------------------------------------------------------
@@ -198,6 +218,8 @@ class ParallelSampler:
         now = time.monotonic()
         if now >= self._next_liveness_check:
             self._next_liveness_check = now + _LIVENESS_CHECK_SEC
+            if self.inference_server is not None:
+                self.inference_server.raise_if_failed()
             check_workers(self)
         try:
             msgs = [self.inbox.get(timeout=max(0.0, self._next_liveness_check - now))]
@@ -335,9 +357,13 @@ class ParallelSampler:
         link.send(link.queues.control, msg, after=announce)
 
     def timing(self) -> dict[str, float]:
-        """Seconds per phase: env_step, inference, worker_wait, weights_refresh (summed over workers) and
-        runner_wait (the runner waiting for trajectories)."""
-        return dict(self._timing)
+        """Seconds per phase: env_step, inference, worker_wait, weights_refresh (summed over workers),
+        runner_wait (the runner waiting for trajectories) and, with central inference, inference_server (the
+        server's busy time; the workers' `inference` then includes waiting for its replies)."""
+        out = dict(self._timing)
+        if self.inference_server is not None:
+            out["inference_server"] = self.inference_server.busy_s
+        return out
 
     def stats(self) -> dict[str, float]:
         """Policy lag (learner version minus the version that acted) over the slots trained on since the
@@ -352,6 +378,8 @@ class ParallelSampler:
         }
         if self._lag_count:
             out.update(policy_lag_avg=self._lag_sum / self._lag_count, policy_lag_max=self._lag_max)
+        if self.inference_server is not None:
+            out.update(self.inference_server.take_stats())
         self._lag_sum, self._lag_count, self._lag_max = 0.0, 0, 0.0
         return out
 
@@ -369,6 +397,8 @@ class ParallelSampler:
             link.retire()
         for link in self.links:
             link.join(0.5)  # a thread stuck on a queue left locked by a killed worker is left behind (daemon)
+        if self.inference_server is not None:
+            self.inference_server.stop()
 
     def __del__(self) -> None:
         if not getattr(self, "_closed", True):

@@ -1,4 +1,5 @@
-"""Main loop of one rollout worker process: the serial mode's `RolloutWorker` with a local CPU policy copy.
+"""Main loop of one rollout worker process: the serial mode's `RolloutWorker` with a local CPU policy copy, or
+with a `RemotePolicy` of the central inference server (`--inference_mode=central`, central_inference.py).
 
 Per trajectory slot: take a free slot index, refresh the policy copy when the learner published newer weights,
 `RolloutWorker.collect()` into the shared slot, send a `TrajectoryReady` message. Training info waiting on the
@@ -47,6 +48,8 @@ class WorkerArgs(NamedTuple):
         control_queue: queue of `TrainingInfo` messages for this worker.
         parent_pid: pid of the runner (the worker exits when it disappears).
         task_feed: the worker's queues of the curriculum's task feed (`sf_curric.algo.task_feed`), or None.
+        inference: the worker's `InferenceChannel`s to the central inference server (one per env group,
+            `--worker_num_splits`), or None (local policy copy).
     """
 
     worker_idx: int
@@ -60,6 +63,7 @@ class WorkerArgs(NamedTuple):
     control_queue: Any
     parent_pid: int
     task_feed: Any = None
+    inference: Any = None
 
 
 class ProcessRolloutWorker(RolloutWorker):
@@ -111,9 +115,7 @@ class _BeatingPolicy:
         return getattr(self._policy, name)
 
 
-def _make_rollout_worker(
-    args: WorkerArgs, should_stop: Any = lambda: False
-) -> tuple[ProcessRolloutWorker, torch.nn.Module]:
+def _make_rollout_worker(args: WorkerArgs, should_stop: Any = lambda: False) -> tuple[Any, torch.nn.Module]:
     from sf_curric.envs.registry import make_env, register_env
     from sf_curric.model import ActorCritic
 
@@ -130,8 +132,18 @@ def _make_rollout_worker(
     model = ActorCritic(envs[0].observation_space, envs[0].action_space, cfg)
     model.eval()
     beat = args.control.heartbeat[args.worker_idx].numpy()
-    worker = ProcessRolloutWorker(cfg, envs, _BeatingPolicy(model, beat), env_ids)
-    worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors)
+    if args.inference is None:
+        worker = ProcessRolloutWorker(cfg, envs, _BeatingPolicy(model, beat), env_ids)
+        worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors)
+    else:  # actions come from the central server (env groups stepped alternately with --worker_num_splits)
+        from sf_curric.algo.parallel.split_rollout import make_central_rollout_worker
+
+        def make_guard(offset: int) -> EnvGuard:
+            return EnvGuard(lambda i: make_env(cfg, env_configs[offset + i]), cfg.max_env_errors)
+
+        worker = make_central_rollout_worker(
+            args.inference, cfg, envs, model, env_ids, make_guard, should_stop, lambda p: _BeatingPolicy(p, beat)
+        )
     if args.task_feed is not None:  # every env reset takes its task from the curriculum's prefetched queue
         from sf_curric.algo.task_feed import WorkerTaskFeed
 
@@ -165,7 +177,8 @@ def worker_main(args: WorkerArgs) -> None:
             torch.manual_seed(int(seed) + 1000 * (args.worker_idx + 1))
             np.random.seed(int(seed) + 1000 * (args.worker_idx + 1))
         worker, model = _make_rollout_worker(args, should_stop)
-        version = args.weights.read_into(model)
+        remote = args.inference is not None  # central inference: no local weights, versions recorded per step
+        version = -1 if remote else args.weights.read_into(model)
         put_blocking(args.results, WorkerStarted(args.worker_idx, os.getpid()), should_stop)
         refresh_every = max(1, int(getattr(cfg, "policy_refresh_rollouts", 1)))
         num_rollouts = reported_errors = 0
@@ -177,13 +190,16 @@ def worker_main(args: WorkerArgs) -> None:
             waited += time.perf_counter() - start
             for slot in slots:
                 start = time.perf_counter()
-                if num_rollouts % refresh_every == 0 and args.weights.version != version:
+                if not remote and num_rollouts % refresh_every == 0 and args.weights.version != version:
                     version = args.weights.read_into(model)
                 refresh_s += time.perf_counter() - start
                 worker.poll_training_info()
+                traj = args.buffers.slot(slot)
                 beat[BEAT_SLOT] = slot
-                episodes = worker.collect(args.buffers.slot(slot), policy_version=version)
+                episodes = worker.collect(traj, policy_version=version)
                 beat[BEAT_SLOT] = -1
+                if remote:  # the oldest weights that acted in the slot: its policy lag and staleness count from it
+                    version = int(traj["policy_version"].min())
                 num_rollouts += 1
                 timing = {k: v - last_timing.get(k, 0.0) for k, v in worker.timing.items()}
                 timing.update(worker_wait=waited, weights_refresh=refresh_s)
