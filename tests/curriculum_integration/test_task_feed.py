@@ -1,5 +1,7 @@
 """The worker-side task feed and the runner-side task server, in one process (real faster-fifo queues, a thread)."""
 
+import time
+
 import gymnasium as gym
 
 from sf_curric.algo.curriculum_host import CurriculumHost
@@ -23,7 +25,12 @@ def test_feed_hands_out_the_served_tasks_in_order_and_stays_within_its_target():
         # a replacement worker on the same queues (e.g. after a crash) starts with no stock and is served at once
         replacement = WorkerTaskFeed(0, server.queues_for(0), lambda: False)
         more = [replacement(env_id=0) for _ in range(50)]
-        assert len(more) == 50 and len(issued) == server.sent[0]
+        assert len(more) == 50
+        # the server counts a batch as sent after the curriculum issued it: wait for a send still in flight
+        deadline = time.monotonic() + 10.0
+        while len(issued) != server.sent[0] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(issued) == server.sent[0]
         server.raise_if_failed()
     finally:
         server.stop()
