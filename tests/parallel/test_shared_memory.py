@@ -9,7 +9,7 @@ import time
 
 import torch
 
-from sf_curric.algo.parallel.process_utils import spawn_context, stop_processes
+from sf_curric.algo.parallel.process_utils import stop_processes, worker_context
 from sf_curric.algo.parallel.queues import get_many_blocking, make_queue
 from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajectories, SharedWeights
 from tests.parallel import helpers, producer
@@ -24,7 +24,7 @@ def test_child_writes_and_weights_cross_processes_and_gather_concatenates_envs()
         model.weight.fill_(0.25)
     weights.publish(model.state_dict(), version=7)
     out = SharedTrajectories({"version": torch.zeros(1), "sum": torch.zeros(1)}, num_slots=1)
-    p = spawn_context().Process(target=helpers.fill_slots_and_read_weights, args=(buffers, weights, out))
+    p = worker_context().Process(target=helpers.fill_slots_and_read_weights, args=(buffers, weights, out))
     p.start()
     stop_processes([p], timeout=60)
     assert torch.all(buffers.slot(0)["rewards"] == 1.0)
@@ -41,7 +41,7 @@ def test_full_queue_blocks_the_sender_and_drops_nothing():
     # 2 KB hold about 20 messages: the producer is blocked most of the time by the slow consumer
     q = make_queue(max_size_bytes=2048)
     n = 3000
-    producer_proc = spawn_context().Process(target=producer.produce, args=(q, n))
+    producer_proc = worker_context().Process(target=producer.produce, args=(q, n))
     producer_proc.start()
     received = []
     deadline = time.monotonic() + 60
@@ -56,7 +56,7 @@ def test_full_queue_blocks_the_sender_and_drops_nothing():
 def test_stop_flag_ends_workers_and_leaves_no_shm_segment():
     control = ControlBlock(2)
     buffers = SharedTrajectories({"x": torch.zeros(8)}, num_slots=1)
-    ctx = spawn_context()
+    ctx = worker_context()
     procs = [ctx.Process(target=helpers.idle_worker, args=(control, buffers, i, os.getpid())) for i in range(2)]
     for p in procs:
         p.start()
@@ -75,14 +75,14 @@ def test_stop_flag_ends_workers_and_leaves_no_shm_segment():
 _KILLED_PARENT = textwrap.dedent(
     """
     import os, sys, time, torch
-    from sf_curric.algo.parallel.process_utils import spawn_context
+    from sf_curric.algo.parallel.process_utils import worker_context
     from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajectories
     from tests.parallel import helpers, producer
 
     if __name__ == "__main__":
         control, buffers = ControlBlock(2), SharedTrajectories({"x": torch.zeros(1 << 20)}, num_slots=2)
         procs = [
-            spawn_context().Process(target=helpers.idle_worker, args=(control, buffers, i, os.getpid()))
+            worker_context().Process(target=helpers.idle_worker, args=(control, buffers, i, os.getpid()))
             for i in range(2)
         ]
         for p in procs:

@@ -1,4 +1,4 @@
-"""Process start and stop helpers: spawn context, parent-death signal, terminating a process list."""
+"""Process start and stop helpers: the workers' start method, parent-death signal, terminating a process list."""
 
 import ctypes
 import ctypes.util
@@ -14,17 +14,32 @@ log = logging.getLogger(__name__)
 _PR_SET_PDEATHSIG = 1
 
 
-def spawn_context() -> multiprocessing.context.SpawnContext:
-    """The only start method used: spawn, so that workers never inherit a CUDA context or locks."""
-    return multiprocessing.get_context("spawn")
+# imported once by the forkserver, before it forks any worker
+_WORKER_PRELOAD = ["torch", "sf_curric.algo.parallel.worker"]
+
+
+def worker_context() -> multiprocessing.context.BaseContext:
+    """Start method of the rollout workers: forkserver, with torch and the worker module imported by the server.
+
+    Workers fork from a server process that imported torch before any CUDA context, thread or lock existed, so they
+    inherit none (as with spawn) but share the pages of that import: a spawned worker pays about 100 MiB of private
+    memory for importing torch, a forked one about none, and it starts faster. The environment variables are passed
+    to each worker explicitly (`WorkerArgs.environ`), since the server's are those of the moment it started.
+    Where there is no forkserver (Windows), spawn.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(_WORKER_PRELOAD)
+    return ctx
 
 
 def die_with_parent(parent_pid: int) -> None:
-    """Ask Linux to SIGTERM this process when its parent dies (no orphans after a SIGKILL of the runner).
+    """Ask Linux to SIGTERM this process when its OS parent dies (no orphans after a SIGKILL of the runner): the
+    forkserver, which exits when the runner does, or the runner itself with spawn.
 
     Args:
-        parent_pid: pid of the process that started us; if it already died (before the request could be
-            made), exit now.
+        parent_pid: pid of the runner; if it already died (before the request could be made), exit now.
     """
     libc_name = ctypes.util.find_library("c")
     if libc_name is not None:
@@ -38,8 +53,12 @@ def die_with_parent(parent_pid: int) -> None:
 
 
 def parent_alive(parent_pid: int) -> bool:
-    """True while the process that started us is still our parent."""
-    return os.getppid() == parent_pid
+    """True while the runner process `parent_pid` exists (a worker's OS parent is the forkserver, not the runner)."""
+    try:
+        os.kill(parent_pid, 0)
+    except OSError:
+        return False
+    return True
 
 
 def stop_processes(processes: Iterable[multiprocessing.process.BaseProcess], timeout: float = 5.0) -> None:

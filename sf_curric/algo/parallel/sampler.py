@@ -29,7 +29,7 @@ import numpy as np
 
 from sf_curric.algo.parallel.central_inference import resolve_inference_mode
 from sf_curric.algo.parallel.messages import TrainingInfo, TrajectoryReady, WorkerFailed, WorkerStarted
-from sf_curric.algo.parallel.process_utils import spawn_context, stop_processes
+from sf_curric.algo.parallel.process_utils import stop_processes, worker_context
 from sf_curric.algo.parallel.respawn import check_workers, finish_replacement
 from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajectories, SharedWeights
 from sf_curric.algo.parallel.worker import WorkerArgs, worker_main
@@ -202,8 +202,9 @@ class ParallelSampler:
         args = WorkerArgs(
             w, self.cfg, self._env_spec, self.buffers, self.weights, self.control, q.free_slots, q.results, q.control,
             os.getpid(), None if self.task_server is None else self.task_server.queues_for(w), inference,
+            dict(os.environ),
         )  # fmt: skip
-        p = spawn_context().Process(target=worker_main, args=(args,), name=f"sf_curric-worker-{w}", daemon=True)
+        p = worker_context().Process(target=worker_main, args=(args,), name=f"sf_curric-worker-{w}", daemon=True)
         self.spawned_at[w] = time.monotonic()
         p.start()
         for channel in inference or []:

@@ -33,12 +33,12 @@ log = logging.getLogger(__name__)
 
 
 class WorkerArgs(NamedTuple):
-    """Everything a worker process receives at start (pickled once by spawn).
+    """Everything a worker process receives at start (pickled once when the process starts).
 
     Attributes:
         worker_idx: index of this worker.
         cfg: the run's config.
-        env_spec: the `EnvSpec` of `cfg.env` when it was registered with `register_env` in the parent (spawned
+        env_spec: the `EnvSpec` of `cfg.env` when it was registered with `register_env` in the parent (started
             processes do not see registrations made under `if __name__ == "__main__"`), else None.
         buffers: the shared trajectory slots.
         weights: the shared policy weights.
@@ -50,6 +50,8 @@ class WorkerArgs(NamedTuple):
         task_feed: the worker's queues of the curriculum's task feed (`sf_curric.algo.task_feed`), or None.
         inference: the worker's `InferenceChannel`s to the central inference server (one per env group,
             `--worker_num_splits`), or None (local policy copy).
+        environ: the runner's environment variables when it started this worker (a process forked from the
+            forkserver would otherwise see the environment of the moment the forkserver started).
     """
 
     worker_idx: int
@@ -64,6 +66,7 @@ class WorkerArgs(NamedTuple):
     parent_pid: int
     task_feed: Any = None
     inference: Any = None
+    environ: dict | None = None
 
 
 class ProcessRolloutWorker(RolloutWorker):
@@ -154,12 +157,15 @@ def _make_rollout_worker(args: WorkerArgs, should_stop: Any = lambda: False) -> 
 
 
 def worker_main(args: WorkerArgs) -> None:
-    """Entry point of a worker process (spawned by `ParallelSampler`).
+    """Entry point of a worker process (started by `ParallelSampler` from the forkserver).
 
     Args:
         args: see `WorkerArgs`.
     """
     die_with_parent(args.parent_pid)
+    if args.environ is not None:
+        os.environ.clear()
+        os.environ.update(args.environ)
     # Ctrl-C reaches the whole process group: the runner alone handles it (checkpoint, then the stop flag)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     torch.set_num_threads(1)  # one core per process: intra-op threads only add contention
