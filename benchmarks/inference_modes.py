@@ -26,6 +26,7 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 import psutil
+from measure import cpu_seconds  # benchmarks/measure.py, next to this script
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -65,17 +66,6 @@ def _register() -> None:
     register_env("bench_random_frames", make_random_frames)
 
 
-def _cpu_seconds(procs: list[psutil.Process]) -> float:
-    total = 0.0
-    for p in procs:
-        try:
-            t = p.cpu_times()
-            total += t.user + t.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
-
-
 def sampling_rate(env: str, mode: tuple, workers: int, envs: int, seconds: float, model: dict) -> dict:
     """Steps/s and steps per CPU-second of the parallel sampler without learning, in inference `mode`."""
     from sf_curric.algo.learner import Learner
@@ -98,12 +88,12 @@ def sampling_rate(env: str, mode: tuple, workers: int, envs: int, seconds: float
             sampler.get_batch()
         sampler.stats()
         procs = [psutil.Process(), *(psutil.Process(p.pid) for p in sampler.processes)]
-        cpu_before = _cpu_seconds(procs)
+        cpu_before = cpu_seconds(procs)
         steps, start = 0, time.perf_counter()
         while time.perf_counter() - start < seconds:
             steps += sampler.get_batch().env_steps
         elapsed = time.perf_counter() - start
-        cpu = _cpu_seconds(procs) - cpu_before
+        cpu = cpu_seconds(procs) - cpu_before
         stats = sampler.stats()
     finally:
         sampler.close()

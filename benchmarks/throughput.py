@@ -37,12 +37,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
 
 import psutil
+from measure import cpu_seconds, fmt, median, run_measured, tree_pss  # benchmarks/measure.py, next to this script
 
 ROOT = Path(__file__).resolve().parent.parent
 SF_VENV = ROOT / "benchmarks" / ".venv-sf"
@@ -76,54 +76,6 @@ def ensure_ale_python() -> str:
     subprocess.run([str(ALE_PYTHON), "-m", "pip", "install", "-q", "--disable-pip-version-check", "ale-py==0.12.1"],
                    check=True)  # fmt: skip
     return str(ALE_PYTHON)
-
-
-def tree_pss(proc: psutil.Process) -> int:
-    """PSS in bytes summed over a process and all its descendants (0 for those that vanished)."""
-    total = 0
-    try:
-        procs = [proc, *proc.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0
-    for p in procs:
-        try:
-            total += p.memory_full_info().pss
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            pass
-    return total
-
-
-def run_measured(cmd: List[str], on_line: Callable[[str, float], None], timeout: float, env=None) -> Dict:
-    """Run `cmd`, feed each output line with its time since start to `on_line`, sample PSS every 0.5 s.
-
-    Returns:
-        dict with `wall_s`, `peak_pss_bytes`, `returncode`, `tail` (the last output lines).
-    """
-    start = time.monotonic()
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True
-    )
-    ps = psutil.Process(proc.pid)
-    tail: List[str] = []
-
-    def reader() -> None:
-        for line in proc.stdout:
-            tail.append(line.rstrip())
-            del tail[:-30]
-            on_line(line, time.monotonic() - start)
-
-    thread = threading.Thread(target=reader, daemon=True)
-    thread.start()
-    peak = 0
-    while proc.poll() is None:
-        peak = max(peak, tree_pss(ps))
-        if time.monotonic() - start > timeout:
-            os.killpg(proc.pid, 9)
-            break
-        time.sleep(0.5)
-    proc.wait()
-    thread.join(5)
-    return {"wall_s": time.monotonic() - start, "peak_pss_bytes": peak, "returncode": proc.returncode, "tail": tail}
 
 
 class ProgressParser:
@@ -294,16 +246,6 @@ SFC_VARIANTS = {
 }
 
 
-def median(values: List[Optional[float]]) -> Optional[float]:
-    """Median of the values that are not None (None when there are none)."""
-    present = [v for v in values if v is not None]
-    return statistics.median(present) if present else None
-
-
-def fmt(value: Optional[float], spec: str = ",.0f") -> str:
-    return "-" if value is None or value != value else format(value, spec)
-
-
 def run_all(trainers: Dict[str, Callable[[int], Dict]], seeds: List[int]) -> Dict[str, List[Dict]]:
     """Run every trainer on every seed, seed by seed (so a change of machine load hits all trainers alike), print
     one line per run (and the output tail when it failed); returns the runs per trainer name."""
@@ -439,17 +381,6 @@ def raw_vector_env_rate(env_id: str, num_envs: int, seconds: float) -> Dict:
     return {"fps": rate, "steps_per_cpu_s": cpu_rate}
 
 
-def _cpu_seconds(procs: List[psutil.Process]) -> float:
-    total = 0.0
-    for p in procs:
-        try:
-            t = p.cpu_times()
-            total += t.user + t.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
-
-
 def sampling_only_rate(
     env_id: str, num_workers: int, num_envs: int, seconds: float, model_args: Dict, extra_args: Sequence[str] = ()
 ) -> Dict:
@@ -483,7 +414,7 @@ def sampling_only_rate(
             sampler.get_batch()
         before = dict(sampler.timing())
         procs = [me, *(psutil.Process(p.pid) for p in sampler.processes)]
-        cpu_before = _cpu_seconds(procs)
+        cpu_before = cpu_seconds(procs)
         steps, peak, start = 0, 0, time.perf_counter()
         next_pss = start
         while time.perf_counter() - start < seconds:
@@ -491,7 +422,7 @@ def sampling_only_rate(
             if time.perf_counter() >= next_pss:
                 peak, next_pss = max(peak, tree_pss(me)), next_pss + 0.5
         elapsed = time.perf_counter() - start
-        cpu = _cpu_seconds(procs) - cpu_before
+        cpu = cpu_seconds(procs) - cpu_before
         timing = {k: v - before.get(k, 0.0) for k, v in sampler.timing().items()}
     finally:
         sampler.close()
