@@ -29,7 +29,7 @@ import numpy as np
 
 from sf_curric.algo.parallel.central_inference import resolve_inference_mode
 from sf_curric.algo.parallel.messages import TrainingInfo, TrajectoryReady, WorkerFailed, WorkerStarted
-from sf_curric.algo.parallel.process_utils import stop_processes, worker_context
+from sf_curric.algo.parallel.process_utils import stop_processes, stop_worker_server, worker_context
 from sf_curric.algo.parallel.respawn import check_workers, finish_replacement
 from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajectories, SharedWeights
 from sf_curric.algo.parallel.worker import WorkerArgs, worker_main
@@ -394,6 +394,7 @@ class ParallelSampler:
         self.control.request_stop()
         stop_processes(self.processes, timeout=10.0)
         self.processes = []
+        stop_worker_server()
         for link in self.links:
             link.retire()
         for link in self.links:
