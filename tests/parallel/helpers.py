@@ -78,3 +78,11 @@ def read_scalars(exp_dir: Path) -> dict:
             for value in event.summary.value:
                 scalars.setdefault(value.tag, []).append((event.step, value.simple_value))
     return scalars
+
+
+def train_batches(sampler, learner, n: int) -> None:
+    """Take `n` batches from `sampler`, train `learner` on each and publish the new weights (the runner's loop)."""
+    for _ in range(n):
+        batch = sampler.get_batch()
+        learner.train(batch.traj, 0)
+        sampler.on_weights_updated()

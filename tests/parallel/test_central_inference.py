@@ -23,7 +23,7 @@ from sf_curric.algo.parallel.shared_buffers import SharedWeights
 from sf_curric.algo.runner import Runner
 from sf_curric.cfg.arguments import default_cfg
 from tests.parallel import envs  # noqa: F401  (registers the test envs)
-from tests.parallel.helpers import child_pids, is_alive, read_scalars, shm_entries
+from tests.parallel.helpers import child_pids, is_alive, read_scalars, shm_entries, train_batches
 
 CARTPOLE = gym.make("CartPole-v1")
 
@@ -173,10 +173,7 @@ def test_double_buffered_groups_all_get_training_info_before_their_next_reset(tm
         for value in range(1, 7):
             sampler.set_training_info({"approx_total_training_steps": value})
             sent_at[value] = time.monotonic()
-            for _ in range(3):
-                batch = sampler.get_batch()
-                learner.train(batch.traj, 0)
-                sampler.on_weights_updated()
+            train_batches(sampler, learner, 3)
     finally:
         sampler.close()
     files = sorted(tmp_path.glob("env_*.txt"))
@@ -197,10 +194,7 @@ def test_close_leaves_no_process_thread_or_shared_memory():
     server = sampler.inference_server
     try:
         sampler.wait_for_workers()
-        for _ in range(5):
-            batch = sampler.get_batch()
-            learner.train(batch.traj, 0)
-            sampler.on_weights_updated()
+        train_batches(sampler, learner, 5)
         assert server.is_alive()
     finally:
         sampler.close()
@@ -245,10 +239,7 @@ def test_a_worker_killed_with_sigkill_is_replaced_and_gets_actions_again():
     sampler._dispatch = recording_dispatch
     try:
         sampler.wait_for_workers()
-        for _ in range(3):
-            batch = sampler.get_batch()
-            learner.train(batch.traj, 0)
-            sampler.on_weights_updated()
+        train_batches(sampler, learner, 3)
         victim = sampler.processes[0].pid
         os.kill(victim, signal.SIGKILL)  # possibly in the middle of a request to the server
         deadline = time.monotonic() + 20

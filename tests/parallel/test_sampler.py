@@ -10,7 +10,7 @@ from sf_curric.algo.learner import Learner
 from sf_curric.algo.parallel.sampler import ParallelSampler
 from sf_curric.cfg.arguments import default_cfg
 from tests.parallel import envs
-from tests.parallel.helpers import child_pids, is_alive, shm_entries
+from tests.parallel.helpers import child_pids, is_alive, shm_entries, train_batches
 
 
 def _cfg(**overrides):
@@ -40,10 +40,7 @@ def test_training_info_reaches_every_env_of_every_worker_before_its_next_reset(t
         for value in range(1, 9):
             sampler.set_training_info({"approx_total_training_steps": value})
             sent_at[value] = time.monotonic()
-            for _ in range(3):
-                batch = sampler.get_batch()
-                learner.train(batch.traj, 0)
-                sampler.on_weights_updated()
+            train_batches(sampler, learner, 3)
     finally:
         sampler.close()
 
