@@ -103,7 +103,10 @@ def test_training_goes_on_when_a_worker_hangs_and_another_dies_leaving_its_queue
     assert figures["reason"] == "env_steps"  # both replacements sampled, then training went on to the end
     assert figures["curriculum"] == "PrioritizedLevelReplay"
     assert figures["worker_restarts"] == 2 and figures["worker_stalls"] == 1
-    assert figures["results_queues_lost"] == 0 and figures["slots_reclaimed"] == 4
+    assert figures["results_queues_lost"] == 0
+    # each stopped worker was filling a slot (>= 1 each); a slot it had finished and sent is trained on, not reclaimed,
+    # so up to all 4 slots, depending on timing
+    assert 2 <= figures["slots_reclaimed"] <= 4
     assert min(figures["trajectories_of_new_processes"]) >= 3
     log = (tmp_path / "exp" / "sf_log.txt").read_text()
     assert "worker process 0 (pid" in log and "made no progress" in log and "with envs [0, 1]" in log
