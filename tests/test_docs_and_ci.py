@@ -36,3 +36,11 @@ def test_docs_build_strictly(tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ci_uses_a_fresh_venv_with_the_readme_install():
+    """Globally installed packages on the CI machine must not hide a dependency missing from setup.py."""
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "python3 -m venv" in ci and "--system-site-packages" not in ci
+    readme_install = _readme_commands()[1].split("&&")[1].strip().replace("pip install", "")
+    assert readme_install.strip() in ci
