@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import time
 from collections import deque
 from typing import Any, Deque, List
 
@@ -164,9 +165,19 @@ class RayCurriculumWrapper:
         for key, value in self._call("metrics").items():
             writer.add_scalar(key, value, step)
 
-    def kill(self) -> None:
-        """Kill the actor (its name becomes free again)."""
-        _import_ray().kill(self.actor)
+    def kill(self, timeout: float = 30.0) -> None:
+        """Kill the actor and wait until it is gone (ray.kill alone returns before the actor dies)."""
+        ray = _import_ray()
+        ray.kill(self.actor)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                ray.get(self.actor.describe.remote("num_tasks"), timeout=1.0)
+            except ray.exceptions.RayActorError:
+                return
+            except ray.exceptions.GetTimeoutError:
+                pass
+            time.sleep(0.05)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or name in ("actor", "actor_name", "timeout"):
