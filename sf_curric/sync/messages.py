@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, List, NamedTuple
 
+from sf_curric.curricula import hooks
+
 
 class TaskRequest(NamedTuple):
     """An env asks for `count` more tasks (sent once per reset, plus `buffer_size` at start)."""
@@ -60,14 +62,12 @@ def apply_update(curriculum: Any, msg: Any, decode: Callable[[Any], Any]) -> int
         return msg.count
     if isinstance(msg, EpisodeUpdate):
         task = decode(msg.task)
-        if msg.progress is not None:
-            curriculum.update_task_progress(task, msg.progress, env_id=msg.env_id)
-        curriculum.update_on_episode(msg.episode_return, msg.length, task, msg.progress, env_id=msg.env_id)
+        hooks.deliver_episode(curriculum, msg.episode_return, msg.length, task, msg.progress, msg.env_id)
         return 0
     if isinstance(msg, StepBatch):
         tasks = [decode(t) for t in msg.tasks]
         columns = (tasks, msg.obs, msg.rewards, msg.terminated, msg.truncated, msg.infos, msg.progresses)
-        curriculum.update_on_step_batch(columns, env_id=msg.env_id)
+        hooks.deliver_step_batch(curriculum, columns, env_id=msg.env_id)
         return 0
     if isinstance(msg, Wake):
         return 0
