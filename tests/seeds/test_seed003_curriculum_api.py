@@ -141,3 +141,27 @@ def test_use_wandb_without_wandb_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "wandb", None)  # as if wandb were not installed
     with pytest.raises(ImportError, match=r'pip install "sf_curric\[wandb\]"'):
         Curriculum(Discrete(3), use_wandb=True)
+
+
+def test_seed_hooks_are_called_by_the_trainer_curriculum_host():
+    import torch
+
+    from sf_curric.algo.curriculum_host import CurriculumHost
+    from sf_curric.algo.rollout import EpisodeSummary
+
+    curriculum = SeedHookCurriculum(TASK_SPACE)
+    host = CurriculumHost(curriculum, num_envs=2, prefetch_per_env=1)
+    (c0, t0), (c1, t1) = host.next_task(0), host.next_task(1)
+    traj = {  # 2 steps of 2 envs; the curriculum asks for steps because it overrides on_step
+        "tasks": torch.tensor([[c0, c1], [c0, c1]]),
+        "obs": torch.zeros(3, 2, 4),
+        "rewards": torch.tensor([[1.0, 1.0], [1.0, 1.0]]),
+        "terminated": torch.tensor([[False, False], [True, False]]),
+        "truncated": torch.zeros(2, 2, dtype=torch.bool),
+        "env_ids": torch.tensor([0, 1]),
+    }
+    host.on_batch(traj)  # the trainer delivers a batch's steps, then its finished episodes
+    assert (curriculum.steps, curriculum.step_dones, curriculum.step_reward) == (4, 1, 4.0)
+    episodes = [EpisodeSummary(0, 7.0, 7, c0, True, 7 / 500, None), EpisodeSummary(1, 9.0, 9, c1, False, 0.018, None)]
+    host.on_episodes(episodes)
+    assert curriculum.completed == [(tuple(t0), 7 / 500), (tuple(t1), 0.018)]
