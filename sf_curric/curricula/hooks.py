@@ -76,7 +76,7 @@ def _overrides(cls: type, name: str) -> bool:
     return getattr(cls, SEED_TO_NEW[name], None) is None  # an object that follows the API with seed names only
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def plan(cls: type) -> _Plan:
     """Which hooks `cls` overrides and which optional arguments its newer hooks take (cached per class)."""
     return _Plan(
@@ -178,7 +178,6 @@ def deliver_step(
         curriculum.on_step_batch([(obs, rew, bool(term) or bool(trunc), info)])
     else:
         call_update_on_step(curriculum, task, obs, rew, term, trunc, info, progress, env_id)
-
 
 
 class SeedHookDefaults:

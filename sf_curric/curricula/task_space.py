@@ -473,7 +473,9 @@ class TupleTaskSpace(TaskSpace):
         return list(itertools.product(*(p.tasks for p in self.parts))) if self._finite else None
 
 
-def _syllabus_task_space(gym_space: Any = None, tasks: Sequence[Any] | None = None, seed: int | None = None) -> TaskSpace:
+def _syllabus_task_space(
+    gym_space: Any = None, tasks: Sequence[Any] | None = None, seed: int | None = None
+) -> TaskSpace:
     """`TaskSpace(gym_space, tasks)` as in Syllabus: the task space that matches `gym_space`."""
     if isinstance(gym_space, (int, np.integer)) and not isinstance(gym_space, bool):
         gym_space = spaces.Discrete(int(gym_space))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict
 
-log = logging.getLogger(__name__)
+_log = logging.getLogger(__name__)
 
 _warned_no_run = False
 
@@ -27,11 +27,10 @@ def log(metrics: Dict[str, float], step: int | None = None) -> None:
     if wandb.run is None:
         if not _warned_no_run:
             _warned_no_run = True
-            log.warning(
+            _log.warning(
                 "use_wandb=True but there is no wandb run in this process: call wandb.init() where the curriculum "
                 "lives (the main process for make_multiprocessing_curriculum); curriculum metrics are not logged"
             )
         return
     # commit=False: the metrics join the user's next wandb.log, so they never disturb the run's step counter
     wandb.log(dict(metrics), step=step, commit=False)
-

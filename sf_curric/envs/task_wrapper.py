@@ -3,8 +3,8 @@
 `reset(new_task=...)` (or `reset(options={"new_task": ...})`, for vector envs that only pass options) calls
 `change_task(new_task)` before the inner reset. Every step puts `_task_completion(...)` into
 `info["task_completion"]` (overrides may take `(obs, rew, terminated, truncated, info)` or seed 003's
-`(obs, rew, done, info)`, with `done = terminated or truncated`); reset and step put the current task into `info["task"]`. When `_encode_goal()`
-returns something, `observation()` adds it to dict observations under "goal".
+`(obs, rew, done, info)`, with `done = terminated or truncated`); reset and step put the current task into
+`info["task"]`. When `_encode_goal()` returns something, `observation()` adds it to dict observations under "goal".
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def _as_task_space(task_space: Any) -> Any:
     return as_task_space(task_space)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _seed_task_completion(cls: type) -> bool:
     """Whether `cls._task_completion` has seed 003's form `(obs, rew, done, info)` (worked out once per class)."""
     try:

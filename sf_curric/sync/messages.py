@@ -162,8 +162,8 @@ class TaskReset:
         }
         if not (any_kw or ("new_task" in params and params["new_task"].kind in keyword_kinds)):
             raise TypeError(
-                f"{type(env).__name__}.reset must accept a new_task keyword argument (make it a TaskWrapper or TaskEnv, "
-                "or add new_task=None to its reset)"
+                f"{type(env).__name__}.reset must accept a new_task keyword argument (make it a TaskWrapper or "
+                "TaskEnv, or add new_task=None to its reset)"
             )
         self.env = env
         self._warned = False

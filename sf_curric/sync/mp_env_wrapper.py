@@ -11,7 +11,7 @@ from faster_fifo import Queue
 
 from sf_curric.curricula.task_space import as_task_space
 from sf_curric.sync.channel import CurriculumServerError, TaskQueue, get_one, put_all
-from sf_curric.sync.messages import EpisodeRecorder, TaskReset, TaskRequest
+from sf_curric.sync.messages import EpisodeRecorder, TaskRequest, TaskReset
 
 log = logging.getLogger(__name__)
 

@@ -102,7 +102,7 @@ class SeedBatchHookCurriculum(SeedHookCurriculum):
 
     def on_step_batch(self, step_results):
         self.batches += 1
-        for obs, rew, done, info in step_results:
+        for _obs, rew, done, _info in step_results:
             self.steps += 1
             self.step_dones += int(done)
             self.step_reward += float(rew)
