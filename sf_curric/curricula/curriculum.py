@@ -54,6 +54,7 @@ class Curriculum(hooks.SeedHookDefaults):
         use_wandb: log the task distribution to the current wandb run (`wandb.init()` in this process) when
             tasks are sampled, at most every `wandb_log_interval` seconds (needs `pip install "sf_curric[wandb]"`).
             Seed 003's third positional argument: `Curriculum(task_space, 0, True)` means use_wandb=True.
+        wandb_log_interval: seconds between two wandb logs from `sample`.
 
     Example:
         >>> curriculum = DomainRandomization(Discrete(10), seed=0)
@@ -66,7 +67,9 @@ class Curriculum(hooks.SeedHookDefaults):
     REQUIRES_LEARNER_UPDATES = False
 
     # attributes that are configuration or objects rebuilt by __init__, never part of state_dict()
-    _NOT_STATE = frozenset({"task_space", "task_names", "_task_list", "_wandb_logged_at"})
+    _NOT_STATE = frozenset(
+        {"task_space", "task_names", "_task_list", "use_wandb", "wandb_log_interval", "_wandb_logged_at"}
+    )
 
     def __init__(
         self,

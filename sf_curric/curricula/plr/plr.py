@@ -16,7 +16,7 @@ from sf_curric.curricula.task_space import DiscreteTaskSpace
 
 log = logging.getLogger(__name__)
 
-_CURRICULUM_KWARGS = ("random_start_tasks", "task_names", "record_stats", "max_logged_tasks")
+_CURRICULUM_KWARGS = ("random_start_tasks", "task_names", "record_stats", "max_logged_tasks", "use_wandb")
 
 
 def _numpy(x: Any) -> np.ndarray:
