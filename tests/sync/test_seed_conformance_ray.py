@@ -1,5 +1,6 @@
-"""Seeds 002 and 003 over Ray (`ray.init(num_cpus=2)`): the README's RaySyncWrapper / RayCurriculumWrapper code,
-an env whose reset takes only `new_task`, and a task sequence run in order and exactly once across env actors."""
+"""Seeds 002 and 003 over Ray (`ray.init(num_cpus=2)`, the cluster of tests/sync/conftest.py): the README's
+RaySyncWrapper / RayCurriculumWrapper code, an env whose reset takes only `new_task`, and a task sequence run in
+order and exactly once across env actors. The seed code itself is in tests/seeds/snippets.py."""
 
 from __future__ import annotations
 
@@ -10,16 +11,6 @@ import pytest
 
 ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.ray
-
-
-@pytest.fixture(scope="module")
-def ray_cluster():
-    if ray.is_initialized():  # another test module's cluster: share it
-        yield ray
-        return
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    yield ray
-    ray.shutdown()
 
 
 @ray.remote(num_cpus=0.5)
