@@ -17,6 +17,7 @@ _EXPORTS = {
     "TaskEnv": "sf_curric.envs.task_wrapper",
     "check_env": "sf_curric.envs.check_env",
     "Curriculum": "sf_curric.curricula",
+    "TaskSpace": "sf_curric.curricula",
     "make_multiprocessing_curriculum": "sf_curric.sync",
     "MultiProcessingSyncWrapper": "sf_curric.sync",
     "make_ray_curriculum": "sf_curric.sync",

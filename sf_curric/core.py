@@ -5,6 +5,7 @@ Example:
 """
 
 from sf_curric.curricula.curriculum import Curriculum
+from sf_curric.curricula.task_space import TaskSpace
 from sf_curric.envs.task_wrapper import TaskEnv, TaskWrapper
 from sf_curric.sync import (
     CurriculumServerError,
@@ -24,6 +25,7 @@ __all__ = [
     "RayCurriculumWrapper",
     "RaySyncWrapper",
     "TaskEnv",
+    "TaskSpace",
     "TaskWrapper",
     "make_multiprocessing_curriculum",
     "make_ray_curriculum",

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from sf_curric.algo.curriculum_factory import build_curriculum, curriculum_option
+from sf_curric.curricula import hooks
 from sf_curric.curricula.curriculum import Curriculum
 from sf_curric.curricula.task_space import TaskSpace
 
@@ -170,10 +171,10 @@ class CurriculumHost:
                 if ep.task < 0:
                     continue  # an episode that started without a task (none come from a hosted run)
                 task = self.decode(ep.task, keep=False)
-                progress = ep.task_completion
-                if progress is not None:
-                    curriculum.update_task_progress(task, progress, env_id=ep.env_id)
-                curriculum.update_on_episode(ep.episode_return, ep.episode_length, task, progress, env_id=ep.env_id)
+                # the one routing of episode feedback (seed hooks, either argument order): curricula/hooks.py
+                hooks.deliver_episode(
+                    curriculum, ep.episode_return, ep.episode_length, task, ep.task_completion, ep.env_id
+                )
                 if on_extra is not None and ep.extra_stats:
                     on_extra(task, ep.extra_stats, env_id=ep.env_id)
                 self.num_episodes_reported += 1
@@ -262,7 +263,7 @@ class CurriculumHost:
                 truncated[:, b].tolist(),
                 [{} for _ in range(steps)],
             )
-            self.curriculum.update_on_step_batch(columns, env_id=int(env_ids[b]))
+            hooks.deliver_step_batch(self.curriculum, columns, env_id=int(env_ids[b]))
 
     def set_training_info(self, training_info: Dict[str, Any]) -> None:
         """Forward the runner's training info (`approx_total_training_steps`) to the curriculum.

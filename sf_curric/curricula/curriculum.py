@@ -10,16 +10,21 @@ synchronization layer all route to these methods, so a subclass overrides one me
 - `update_on_episode(episode_return, length, task, progress, env_id)`
 - `update_task_progress(task, progress, env_id)`
 - `update_on_demand(metrics)` for learner-side updates (`update(metrics)`, `custom_update(...)`)
+
+The seed (Syllabus README) names `complete_task`, `on_step` and `on_step_batch` work as overrides too: see
+`sf_curric.curricula.hooks` for how they map to the newer names and which one is called when both are overridden.
 """
 
 from __future__ import annotations
 
 import copy
 import math
+import time
 from typing import Any, Callable, Dict, List, Sequence
 
 import numpy as np
 
+from sf_curric.curricula import hooks, wandb_log
 from sf_curric.curricula.stat_recorder import StatRecorder
 from sf_curric.curricula.task_space import TaskSpace, as_task_space
 
@@ -36,7 +41,7 @@ UPDATE_TYPES = (
 )
 
 
-class Curriculum:
+class Curriculum(hooks.SeedHookDefaults):
     """Base class of all curricula.
 
     Args:
@@ -46,6 +51,10 @@ class Curriculum:
         record_stats: keep per-task episode statistics in `self.stat_recorder` (finite spaces only).
         seed: seed of the curriculum's RNG; the same seed and the same updates give the same tasks.
         max_logged_tasks: per-task metrics are reported for at most this many tasks.
+        use_wandb: log the task distribution to the current wandb run (`wandb.init()` in this process) when
+            tasks are sampled, at most every `wandb_log_interval` seconds (needs `pip install "sf_curric[wandb]"`).
+            Seed 003's third positional argument: `Curriculum(task_space, 0, True)` means use_wandb=True.
+        wandb_log_interval: seconds between two wandb logs from `sample`.
 
     Example:
         >>> curriculum = DomainRandomization(Discrete(10), seed=0)
@@ -58,7 +67,9 @@ class Curriculum:
     REQUIRES_LEARNER_UPDATES = False
 
     # attributes that are configuration or objects rebuilt by __init__, never part of state_dict()
-    _NOT_STATE = frozenset({"task_space", "task_names", "_task_list"})
+    _NOT_STATE = frozenset(
+        {"task_space", "task_names", "_task_list", "use_wandb", "wandb_log_interval", "_wandb_logged_at"}
+    )
 
     def __init__(
         self,
@@ -68,7 +79,11 @@ class Curriculum:
         record_stats: bool = False,
         seed: int | None = None,
         max_logged_tasks: int = 16,
+        use_wandb: bool = False,
+        wandb_log_interval: float = 10.0,
     ) -> None:
+        if isinstance(task_names, bool):  # seed 003's signature: Curriculum(task_space, random_start_tasks, use_wandb)
+            task_names, use_wandb = None, use_wandb or task_names
         self.task_space: TaskSpace = as_task_space(task_space)
         if random_start_tasks < 0:
             raise ValueError(f"random_start_tasks must be >= 0, got {random_start_tasks}")
@@ -87,12 +102,18 @@ class Curriculum:
         self.total_steps = 0
         self.completed_tasks = 0
         self.n_updates = 0
+        self.use_wandb = bool(use_wandb)
+        self.wandb_log_interval = float(wandb_log_interval)
+        self._wandb_logged_at: float | None = None
+        if self.use_wandb:
+            wandb_log.require_wandb()
 
     # --- what the curriculum needs -------------------------------------------------------------------------
     @property
     def requires_step_updates(self) -> bool:
-        """Whether per-step results must be sent (False lets the sync layer skip that traffic)."""
-        return bool(self.REQUIRES_STEP_UPDATES)
+        """Whether per-step results must be sent (False lets the sync layer skip that traffic); true as well when
+        the class overrides the seed step hooks `on_step` / `on_step_batch`."""
+        return bool(self.REQUIRES_STEP_UPDATES) or hooks.uses_seed_step_hooks(type(self))
 
     @property
     def requires_episode_updates(self) -> bool:
@@ -175,6 +196,8 @@ class Curriculum:
         if k > n_random:
             tasks += self._sample_tasks(k - n_random)
         self.num_sampled_tasks += k
+        if self.use_wandb:
+            self._maybe_log_to_wandb()
         return tasks
 
     # --- updates (new names) -------------------------------------------------------------------------------
@@ -228,7 +251,7 @@ class Curriculum:
         if len(columns) == 6:
             columns.append([None] * len(columns[0]))
         for task, obs, rew, term, trunc, info, progress in zip(*columns):
-            self.update_on_step(task, obs, rew, term, trunc, info, progress, env_id=env_id)
+            hooks.call_update_on_step(self, task, obs, rew, term, trunc, info, progress, env_id)
 
     def update_on_episode(
         self,
@@ -289,17 +312,18 @@ class Curriculum:
             ) from e
         args = update.get("metrics", ())
         env_id = update.get("env_id")
+        # the same routing as the sync servers and the trainer, so overridden seed hooks are called here too
         if update_type == "step":
-            self.update_on_step(*args, env_id=env_id)
+            hooks.deliver_step(self, *args, env_id=env_id)
         elif update_type == "step_batch":
-            self.update_on_step_batch(args, env_id=env_id)
-        elif update_type == "episode":
-            self.update_on_episode(*args, env_id=env_id)
+            hooks.deliver_step_batch(self, args, env_id=env_id)
+        elif update_type == "episode":  # (return, length, task) as in Syllabus, or with progress fourth
+            hooks.call_update_on_episode(self, *args, env_id=env_id)
         elif update_type == "task_progress":
-            self.update_task_progress(*args, env_id=env_id)
+            hooks.deliver_task_progress(self, *args, env_id=env_id)
         elif update_type == "task_progress_batch":
             for task, progress in zip(*args):
-                self.update_task_progress(task, progress, env_id=env_id)
+                hooks.deliver_task_progress(self, task, progress, env_id=env_id)
         elif update_type == "on_demand":
             self.update_on_demand(args)
         elif update_type == "add_task":
@@ -328,32 +352,10 @@ class Curriculum:
         """Syllabus name for a learner-side update: forwards to `update_on_demand`."""
         self.update_on_demand(*args, **kwargs)
 
-    def complete_task(self, task: Any, success_prob: Any) -> None:
-        """Old name of `update_task_progress`."""
-        self.update_task_progress(task, success_prob)
-
-    def on_step(self, *args: Any, env_id: int | None = None) -> None:
-        """Old name of `update_on_step`; accepts the old `(obs, rew, done, info)` form too."""
-        if len(args) == 4:
-            obs, rew, done, info = args
-            self.update_on_step(None, obs, rew, bool(done), False, info, env_id=env_id)
-        else:
-            self.update_on_step(*args, env_id=env_id)
-
-    def on_step_batch(self, step_results: Sequence[Any], env_id: int | None = None) -> None:
-        """Old name of `update_on_step_batch`; also accepts a list of `(obs, rew, done, info)` rows."""
-        rows = list(step_results)
-        if rows and all(isinstance(r, (tuple, list)) and len(r) == 4 for r in rows) and len(rows) not in (6, 7):
-            obs, rews, dones, infos = zip(*rows)
-            n = len(rows)
-            self.update_on_step_batch(([None] * n, obs, rews, dones, [False] * n, infos), env_id=env_id)
-        else:
-            self.update_on_step_batch(rows, env_id=env_id)
-
     def log_task_dist(
         self, task_dist: Sequence[float], check_dist: bool = True, writer: Any = None, step: int | None = None
     ) -> None:
-        """Check a task distribution and write its probabilities to `writer` (old Syllabus name).
+        """Check a task distribution and write its probabilities to `writer`, and to wandb when `use_wandb`.
 
         Args:
             task_dist: one probability per task.
@@ -367,6 +369,17 @@ class Curriculum:
         if writer is not None:
             for key, value in self._distribution_metrics(dist).items():
                 writer.add_scalar(key, value, step)
+        if self.use_wandb:
+            wandb_log.log(self._distribution_metrics(dist), step)
+
+    def _maybe_log_to_wandb(self) -> None:
+        now = time.monotonic()
+        if self._wandb_logged_at is not None and now - self._wandb_logged_at < self.wandb_log_interval:
+            return
+        self._wandb_logged_at = now
+        metrics = self.metrics()
+        if metrics:
+            wandb_log.log(metrics)
 
     # --- training info -------------------------------------------------------------------------------------
     def set_training_info(self, training_info: Dict[str, Any]) -> None:

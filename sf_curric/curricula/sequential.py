@@ -9,6 +9,7 @@ from typing import Any, Callable, Dict, List, Sequence, Union
 
 import numpy as np
 
+from sf_curric.curricula import hooks
 from sf_curric.curricula.constant import Constant
 from sf_curric.curricula.curriculum import Curriculum
 from sf_curric.curricula.domain_randomization import DomainRandomization
@@ -216,7 +217,7 @@ class SequentialCurriculum(Curriculum):
         self.episode_returns.append(float(episode_return))
         if progress is not None:
             self.task_progresses.append(float(progress))
-        self.current_curriculum.update_on_episode(episode_return, length, task, progress, env_id)
+        hooks.call_update_on_episode(self.current_curriculum, episode_return, length, task, progress, env_id)
         self.check_stopping_conditions()
 
     def update_on_episode_extra_stats(self, task: Any, extra_stats: Dict[str, Any], env_id: int | None = None) -> None:
@@ -226,18 +227,18 @@ class SequentialCurriculum(Curriculum):
     def update_task_progress(self, task: Any, progress: Any, env_id: int | None = None) -> None:
         """Pass task progress on to the current stage, then check its stopping condition."""
         super().update_task_progress(task, progress, env_id)
-        self.current_curriculum.update_task_progress(task, progress, env_id)
+        hooks.deliver_task_progress(self.current_curriculum, task, progress, env_id)
         self.check_stopping_conditions()
 
     def update_on_step(self, task, obs, rew, term, trunc, info, progress=None, env_id=None) -> None:
         """Pass a step on to the current stage when it uses steps."""
         if self.current_curriculum.requires_step_updates:
-            self.current_curriculum.update_on_step(task, obs, rew, term, trunc, info, progress, env_id)
+            hooks.deliver_step(self.current_curriculum, task, obs, rew, term, trunc, info, progress, env_id)
 
     def update_on_step_batch(self, step_results: Sequence[Sequence[Any]], env_id: int | None = None) -> None:
         """Pass a step batch on to the current stage when it uses steps."""
         if self.current_curriculum.requires_step_updates:
-            self.current_curriculum.update_on_step_batch(step_results, env_id)
+            hooks.deliver_step_batch(self.current_curriculum, step_results, env_id)
 
     def update_on_demand(self, metrics: Any) -> None:
         """Pass a learner-side update on to the current stage."""

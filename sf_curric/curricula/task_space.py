@@ -17,11 +17,27 @@ from gymnasium import spaces
 Encoded = Union[int, np.ndarray]
 
 
-class TaskSpace:
+class _TaskSpaceMeta(type):
+    """Lets `TaskSpace(gym_space, tasks)` build the matching task space, as Syllabus's constructor does."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if cls is TaskSpace and (args or set(kwargs) - {"seed"}):
+            return _syllabus_task_space(*args, **kwargs)
+        return super().__call__(*args, **kwargs)
+
+
+class TaskSpace(metaclass=_TaskSpaceMeta):
     """Base class of all task spaces.
 
     Subclasses set `gym_space` and implement `encode`, `decode`, `contains` and `sample`.
     Use `as_task_space(x)` to turn a gymnasium space (or an int, or a list of tasks) into a task space.
+    `TaskSpace(gym_space, tasks=None)` (Syllabus's constructor) returns the matching subclass: `gym_space` is a
+    gymnasium space, an int (that many tasks) or a tuple of ints (a grid); `tasks` names the tasks of a Discrete
+    space (one per index) or the values of each MultiDiscrete axis (one list per axis).
+
+    Example:
+        >>> TaskSpace(Discrete(3), ["easy", "medium", "hard"]).encode("hard")
+        2
     """
 
     gym_space: spaces.Space
@@ -455,6 +471,32 @@ class TupleTaskSpace(TaskSpace):
     @property
     def tasks(self) -> list | None:
         return list(itertools.product(*(p.tasks for p in self.parts))) if self._finite else None
+
+
+def _syllabus_task_space(
+    gym_space: Any = None, tasks: Sequence[Any] | None = None, seed: int | None = None
+) -> TaskSpace:
+    """`TaskSpace(gym_space, tasks)` as in Syllabus: the task space that matches `gym_space`."""
+    if isinstance(gym_space, (int, np.integer)) and not isinstance(gym_space, bool):
+        gym_space = spaces.Discrete(int(gym_space))
+    elif isinstance(gym_space, tuple) and gym_space and all(isinstance(n, (int, np.integer)) for n in gym_space):
+        gym_space = spaces.MultiDiscrete(list(gym_space))
+    if isinstance(gym_space, spaces.Discrete):
+        space = DiscreteTaskSpace(gym_space, tasks=tasks)
+    elif isinstance(gym_space, spaces.MultiDiscrete):
+        space = MultiDiscreteTaskSpace(gym_space, tasks=tasks)
+    elif tasks is not None:
+        raise ValueError(f"task names are supported for Discrete and MultiDiscrete spaces only, not {gym_space!r}")
+    elif isinstance(gym_space, (spaces.Box, spaces.Tuple)):
+        space = as_task_space(gym_space)
+    else:
+        raise TypeError(
+            f"TaskSpace(gym_space, tasks) needs a gymnasium Discrete, MultiDiscrete, Box or Tuple space, an int or a "
+            f"tuple of ints, got {gym_space!r}"
+        )
+    if seed is not None:
+        space.seed(seed)
+    return space
 
 
 def as_task_space(space: Any) -> TaskSpace:

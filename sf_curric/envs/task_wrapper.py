@@ -2,12 +2,15 @@
 
 `reset(new_task=...)` (or `reset(options={"new_task": ...})`, for vector envs that only pass options) calls
 `change_task(new_task)` before the inner reset. Every step puts `_task_completion(...)` into
-`info["task_completion"]`; reset and step put the current task into `info["task"]`. When `_encode_goal()`
-returns something, `observation()` adds it to dict observations under "goal".
+`info["task_completion"]` (overrides may take `(obs, rew, terminated, truncated, info)` or seed 003's
+`(obs, rew, done, info)`, with `done = terminated or truncated`); reset and step put the current task into
+`info["task"]`. When `_encode_goal()` returns something, `observation()` adds it to dict observations under "goal".
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 from typing import Any, SupportsFloat
 
 import gymnasium as gym
@@ -20,6 +23,19 @@ def _as_task_space(task_space: Any) -> Any:
     from sf_curric.curricula.task_space import as_task_space
 
     return as_task_space(task_space)
+
+
+@functools.cache
+def _seed_task_completion(cls: type) -> bool:
+    """Whether `cls._task_completion` has seed 003's form `(obs, rew, done, info)` (worked out once per class)."""
+    try:
+        params = list(inspect.signature(cls._task_completion).parameters.values())[1:]  # without self
+    except (TypeError, ValueError):
+        return False
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
+        return False
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(p.kind in positional for p in params) == 4
 
 
 def _pop_new_task(new_task: Any, options: dict | None) -> tuple[Any, dict | None]:
@@ -81,7 +97,10 @@ class _TaskInterface:
         self.task = new_task
 
     def _finish_step(self, obs: Any, rew: SupportsFloat, terminated: bool, truncated: bool, info: dict) -> tuple:
-        self.task_completion = self._task_completion(obs, rew, terminated, truncated, info)
+        if _seed_task_completion(type(self)):
+            self.task_completion = self._task_completion(obs, rew, bool(terminated) or bool(truncated), info)
+        else:
+            self.task_completion = self._task_completion(obs, rew, terminated, truncated, info)
         info["task_completion"] = self.task_completion
         info["task"] = self.task
         return self.observation(obs), rew, terminated, truncated, info

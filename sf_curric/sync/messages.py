@@ -6,7 +6,13 @@ them before calling the curriculum, so curricula only ever see decoded tasks.
 
 from __future__ import annotations
 
+import inspect
+import logging
 from typing import Any, Callable, List, NamedTuple
+
+from sf_curric.curricula import hooks
+
+log = logging.getLogger(__name__)
 
 
 class TaskRequest(NamedTuple):
@@ -60,14 +66,12 @@ def apply_update(curriculum: Any, msg: Any, decode: Callable[[Any], Any]) -> int
         return msg.count
     if isinstance(msg, EpisodeUpdate):
         task = decode(msg.task)
-        if msg.progress is not None:
-            curriculum.update_task_progress(task, msg.progress, env_id=msg.env_id)
-        curriculum.update_on_episode(msg.episode_return, msg.length, task, msg.progress, env_id=msg.env_id)
+        hooks.deliver_episode(curriculum, msg.episode_return, msg.length, task, msg.progress, msg.env_id)
         return 0
     if isinstance(msg, StepBatch):
         tasks = [decode(t) for t in msg.tasks]
         columns = (tasks, msg.obs, msg.rewards, msg.terminated, msg.truncated, msg.infos, msg.progresses)
-        curriculum.update_on_step_batch(columns, env_id=msg.env_id)
+        hooks.deliver_step_batch(curriculum, columns, env_id=msg.env_id)
         return 0
     if isinstance(msg, Wake):
         return 0
@@ -133,3 +137,49 @@ class EpisodeRecorder:
         batch = StepBatch(self.env_id, *self._columns)
         self._columns = [[] for _ in range(7)]
         return batch
+
+
+class TaskReset:
+    """Calls an env's `reset(new_task=...)` with `seed` and `options` only where that reset accepts them.
+
+    Seed 002 asks only that the env's reset accept `new_task`; a reset that takes nothing else works, and a
+    seed it cannot take is reported once instead of failing. A reset that returns a bare observation (the old
+    gym API of seed 003's example) is read as `(obs, {})`.
+
+    Args:
+        env: the task env the sync wrapper wraps.
+    """
+
+    def __init__(self, env: Any) -> None:
+        try:
+            params = inspect.signature(env.reset).parameters
+        except (TypeError, ValueError):  # not introspectable: assume the gymnasium signature
+            params = {}
+        any_kw = not params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        keyword_kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        self.accepts = {
+            name: any_kw or (name in params and params[name].kind in keyword_kinds) for name in ("seed", "options")
+        }
+        if not (any_kw or ("new_task" in params and params["new_task"].kind in keyword_kinds)):
+            raise TypeError(
+                f"{type(env).__name__}.reset must accept a new_task keyword argument (make it a TaskWrapper or "
+                "TaskEnv, or add new_task=None to its reset)"
+            )
+        self.env = env
+        self._warned = False
+
+    def __call__(self, new_task: Any, seed: int | None = None, options: dict | None = None) -> tuple:
+        """Reset the env with `new_task`; returns `(obs, info)`."""
+        kwargs = {"new_task": new_task}
+        for name, value in (("seed", seed), ("options", options)):
+            if value is None:
+                continue
+            if self.accepts[name]:
+                kwargs[name] = value
+            elif not self._warned:
+                self._warned = True
+                log.warning("%s.reset takes no %s=; it is not passed on", type(self.env).__name__, name)
+        out = self.env.reset(**kwargs)
+        if isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], dict):
+            return out
+        return out, {}

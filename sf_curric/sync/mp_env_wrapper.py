@@ -11,7 +11,7 @@ from faster_fifo import Queue
 
 from sf_curric.curricula.task_space import as_task_space
 from sf_curric.sync.channel import CurriculumServerError, TaskQueue, get_one, put_all
-from sf_curric.sync.messages import EpisodeRecorder, TaskRequest
+from sf_curric.sync.messages import EpisodeRecorder, TaskRequest, TaskReset
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,7 @@ class MultiProcessingSyncWrapper(gym.Wrapper):
         task_space: Any = None,
     ) -> None:
         super().__init__(env)
+        self._task_reset = TaskReset(env)
         if not isinstance(task_queue, TaskQueue) or not isinstance(update_queue, Queue):
             raise TypeError(
                 "MultiProcessingSyncWrapper(env, task_queue, update_queue) needs the two queues returned by "
@@ -101,8 +102,8 @@ class MultiProcessingSyncWrapper(gym.Wrapper):
         """Reset with the next task from the curriculum (or with `new_task`, when given, e.g. for evaluation).
 
         Args:
-            seed: forwarded to the env.
-            options: forwarded to the env.
+            seed: forwarded to the env when its reset takes a seed.
+            options: forwarded to the env when its reset takes options.
             new_task: run this task instead of the curriculum's next one.
         """
         if self._recorder is None:
@@ -123,7 +124,7 @@ class MultiProcessingSyncWrapper(gym.Wrapper):
             encoded = get_one(self.task_queue, self.task_queue.status, self.timeout, f"task for env {self.env_id}")
             new_task = self.task_space.decode(encoded)
         self._latest_task = new_task
-        obs, info = self.env.reset(seed=seed, options=options, new_task=new_task)
+        obs, info = self._task_reset(new_task, seed, options)
         self._encoded_task = self.task_space.encode(self.task)
         return obs, info
 

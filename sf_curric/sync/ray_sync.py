@@ -1,9 +1,11 @@
 """Ray sync: the curriculum lives in one named Ray actor; envs on any node fetch tasks from it and report to it.
 
 `ray` is an optional extra (`pip install -e .[ray]`) and is imported only inside the functions that need it.
-Env wrappers batch their traffic: one actor call per `prefetch` resets carries all updates collected since the
-last call and brings back the next tasks. The call is issued ahead of time and collected when the next task is
-needed, so a reset normally finds its task already local.
+By default (`prefetch=0`) each reset takes its task from the actor in the call that also delivers the env's
+updates, so tasks run in the order the curriculum hands them out, across all envs, exactly as with the shared
+task queue of the multiprocessing sync. With `prefetch=N` env wrappers batch their traffic instead: one actor call
+per N resets carries all updates collected since the last call and brings back the next tasks, issued ahead of
+time, so a reset finds its task already local; the tasks an env holds were handed out before they run.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import gymnasium as gym
 
 from sf_curric.curricula.task_space import as_task_space
 from sf_curric.sync.channel import CurriculumServerError
-from sf_curric.sync.messages import EpisodeRecorder, apply_update
+from sf_curric.sync.messages import EpisodeRecorder, TaskReset, apply_update
 
 log = logging.getLogger(__name__)
 
@@ -228,9 +230,11 @@ class RaySyncWrapper(gym.Wrapper):
         namespace: Ray namespace of the actor (default: this worker's).
         update_on_step: send step batches; defaults to the curriculum's `requires_step_updates`.
         batch_size: at most this many steps per step-batch message.
-        prefetch: tasks fetched per actor call (and episodes of updates sent per call); another `prefetch` tasks
-            are kept in reserve so that a call has a whole batch of episodes to come back. 1 keeps the curriculum
-            freshest; larger values cut actor calls for very short episodes.
+        prefetch: 0 (default): every reset takes the curriculum's next task in one actor call, so the order and
+            the per-task counts of a sequence hold across envs. N > 0: tasks fetched ahead per actor call (and
+            episodes of updates sent per call), with another N kept in reserve; this cuts actor calls for very
+            short episodes, but the tasks in an env's reserve were handed out before they run, so with several
+            envs the tasks run over a fixed number of episodes are not the curriculum's first ones.
         default_task: task of the very first episode, so that the first reset does not wait for the actor.
         task_space: decodes tasks; defaults to the curriculum's.
         timeout: seconds to wait for the actor before raising a TimeoutError.
@@ -246,15 +250,16 @@ class RaySyncWrapper(gym.Wrapper):
         namespace: str | None = None,
         update_on_step: bool | None = None,
         batch_size: int = 100,
-        prefetch: int = 1,
+        prefetch: int = 0,
         default_task: Any = None,
         task_space: Any = None,
         timeout: float = 120.0,
     ) -> None:
         super().__init__(env)
+        self._task_reset = TaskReset(env)
         ray = _import_ray()
-        if prefetch < 1:
-            raise ValueError(f"prefetch must be >= 1 (tasks fetched per actor call), got {prefetch}")
+        if prefetch < 0:
+            raise ValueError(f"prefetch must be >= 0 (tasks fetched ahead per actor call; 0: none), got {prefetch}")
         self.actor_name = actor_name
         self.timeout = float(timeout)
         try:
@@ -278,7 +283,7 @@ class RaySyncWrapper(gym.Wrapper):
         self._latest_task: Any = None
         self._encoded_task: Any = None
         self._closed = False
-        if default_task is None:
+        if default_task is None and self.prefetch:
             self._exchange(2 * self.prefetch)
 
     def _get(self, ref: Any) -> Any:
@@ -315,14 +320,19 @@ class RaySyncWrapper(gym.Wrapper):
         """Reset with the next task from the curriculum (or with `new_task`, when given).
 
         Args:
-            seed: forwarded to the env.
-            options: forwarded to the env.
+            seed: forwarded to the env when its reset takes a seed.
+            options: forwarded to the env when its reset takes options.
             new_task: run this task instead of the curriculum's next one.
         """
         self._recorder.start_episode()
         if new_task is _NO_TASK:
             if self._default_task is not None:
                 new_task, self._default_task = self._default_task, None
+            elif not self.prefetch:
+                # the task is handed out now, after this env's updates: the curriculum's order holds across envs
+                self._exchange(1)
+                self._collect()
+                new_task = self.task_space.decode(self._tasks.popleft())
             else:
                 if self._in_flight is not None and (not self._tasks or self._call_done()):
                     self._collect()
@@ -331,10 +341,10 @@ class RaySyncWrapper(gym.Wrapper):
                     self._collect()
                 new_task = self.task_space.decode(self._tasks.popleft())
             # keep a reserve of `prefetch` tasks, so that the next call has a whole batch of episodes to return
-            if len(self._tasks) <= self.prefetch and self._in_flight is None:
+            if self.prefetch and len(self._tasks) <= self.prefetch and self._in_flight is None:
                 self._exchange(self.prefetch)
         self._latest_task = new_task
-        obs, info = self.env.reset(seed=seed, options=options, new_task=new_task)
+        obs, info = self._task_reset(new_task, seed, options)
         self._encoded_task = self.task_space.encode(self.task)
         return obs, info
 

@@ -16,7 +16,7 @@ from sf_curric.curricula.task_space import DiscreteTaskSpace
 
 log = logging.getLogger(__name__)
 
-_CURRICULUM_KWARGS = ("random_start_tasks", "task_names", "record_stats", "max_logged_tasks")
+_CURRICULUM_KWARGS = ("random_start_tasks", "task_names", "record_stats", "max_logged_tasks", "use_wandb")
 
 
 def _numpy(x: Any) -> np.ndarray:
@@ -39,6 +39,7 @@ class PrioritizedLevelReplay(Curriculum):
 
     Args:
         task_space: a finite task space or gymnasium space (Discrete, MultiDiscrete, finite Tuple).
+        observation_space: the env's observation space (Syllabus's second argument); accepted, unused.
         num_steps: rollout length of the streamed updates.
         num_processes: number of parallel environments (actors); actor ids are 0..num_processes-1.
         gamma: discount of the streamed GAE and of one_step_td_error.
@@ -47,13 +48,16 @@ class PrioritizedLevelReplay(Curriculum):
             replay_prob, alpha, staleness_coef, staleness_transform, staleness_temperature, eps,
             replay_schedule, carry_partial_episodes); they may also be given as keyword arguments.
         action_space: the env's Discrete action space, needed by the policy strategies.
-        observation_space: accepted for Syllabus compatibility, unused.
         device: accepted for Syllabus compatibility, unused (PLR state is numpy).
         seed: seed of the curriculum and sampler RNGs.
-        **kwargs: base `Curriculum` options (random_start_tasks, record_stats, ...) or TaskSampler options.
+        **kwargs: base `Curriculum` options (random_start_tasks, record_stats, ...) or TaskSampler options;
+            Syllabus options that change nothing here (suppress_usage_warnings) are ignored with one warning.
 
     Example:
         >>> plr = PrioritizedLevelReplay(Discrete(200), num_processes=64, seed=0, staleness_coef=0.3)
+        >>> plr = PrioritizedLevelReplay(task_space, envs.single_observation_space, num_steps=128,
+        ...                              num_processes=16, gamma=0.999, gae_lambda=0.95,
+        ...                              task_sampler_kwargs_dict={"strategy": "value_l1"})  # Syllabus's form
         >>> tasks = plr.sample(64)
         >>> plr.update_with_rollout(tasks=enc, dones=dones, values=values, advantages=adv, actor_ids=env_ids)
     """
@@ -65,20 +69,23 @@ class PrioritizedLevelReplay(Curriculum):
     def __init__(
         self,
         task_space: Any,
-        num_steps: Any = 256,
+        observation_space: spaces.Space | None = None,
+        *,
+        num_steps: int = 256,
         num_processes: int = 64,
         gamma: float = 0.999,
         gae_lambda: float = 0.95,
         task_sampler_kwargs_dict: Dict[str, Any] | None = None,
         action_space: spaces.Space | None = None,
-        observation_space: spaces.Space | None = None,
         device: Any = None,
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
-        if isinstance(num_steps, spaces.Space):
-            # newer Syllabus versions take the observation space as the second positional argument
-            _observation_space, num_steps = num_steps, 256
+        if observation_space is not None and not isinstance(observation_space, spaces.Space):
+            raise TypeError(
+                f"the second argument of PrioritizedLevelReplay is the observation space (as in Syllabus), got "
+                f"{observation_space!r}; pass num_steps=..., num_processes=... by keyword"
+            )
         base_kwargs = {k: kwargs.pop(k) for k in _CURRICULUM_KWARGS if k in kwargs}
         super().__init__(task_space, seed=seed, **base_kwargs)
         if not self.task_space.is_finite:

@@ -18,12 +18,28 @@ per decision, which keeps a seeded run reproducible and lets tests recompute eve
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Any, Dict, Sequence
 
 import numpy as np
 
 from sf_curric.curricula.plr.fenwick import StalenessTree
 from sf_curric.curricula.plr.scores import NO_SCORE_STRATEGIES, POLICY_STRATEGIES, STRATEGIES, per_step_scores
+
+# arguments PLR's own signature already takes (passed on by Syllabus-style code), ignored silently
+_PASSED_THROUGH = {"task_space", "action_space", "num_steps", "num_processes", "gae_lambda"}
+# Syllabus options that change nothing here (usage warnings, torch device): ignored with one warning
+IGNORABLE_OPTIONS = {"suppress_usage_warnings", "device", "observation_space"}
+
+
+def _check_ignored(ignored: Dict[str, Any]) -> None:
+    unknown = set(ignored) - _PASSED_THROUGH - IGNORABLE_OPTIONS
+    if unknown:
+        raise TypeError(f"TaskSampler got unknown options {sorted(unknown)}; see the TaskSampler docstring")
+    skipped = sorted(set(ignored) & IGNORABLE_OPTIONS)
+    if skipped:
+        warnings.warn(f"PLR/TaskSampler ignores the Syllabus options {skipped}: they change nothing here", stacklevel=3)
+
 
 TRANSFORMS = ("rank", "power", "softmax", "eps_greedy", "max", "constant")
 SCHEDULES = ("proportionate", "fixed")
@@ -81,9 +97,7 @@ class TaskSampler:
         seed: int | None = None,
         **ignored: Any,
     ) -> None:
-        unknown = set(ignored) - {"task_space", "action_space", "num_steps", "num_processes", "gae_lambda"}
-        if unknown:
-            raise TypeError(f"TaskSampler got unknown options {sorted(unknown)}; see the TaskSampler docstring")
+        _check_ignored(ignored)
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown PLR strategy {strategy!r}; use one of {STRATEGIES}")
         if replay_schedule not in SCHEDULES:
