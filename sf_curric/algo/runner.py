@@ -393,14 +393,20 @@ class Runner:
             remaining.append((cfg.train_for_env_steps - self.env_steps) / fps)
         eta = max(0.0, min(remaining))
         eta_text = time.strftime("%H:%M:%S", time.gmtime(eta)) if eta < 86400 * 30 else "-"
+        curriculum = ""
+        if self.curriculum_host is not None:
+            from sf_curric.algo.curriculum_status import curriculum_status
+
+            curriculum = f", curriculum: {curriculum_status(self.curriculum_host)}"
         log.info(
-            "env steps %d (%.1f%%), FPS %.0f, avg return %.2f (last %d episodes), ETA %s",
+            "env steps %d (%.1f%%), FPS %.0f, avg return %.2f (last %d episodes), ETA %s%s",
             self.env_steps,
             100.0 * min(1.0, self.env_steps / cfg.train_for_env_steps),
             fps,
             self.stats.avg_return(),
             len(self.stats.returns),
             eta_text,
+            curriculum,
         )
 
     # ---- main loop -----------------------------------------------------------------------------------------

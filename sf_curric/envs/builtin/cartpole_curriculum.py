@@ -2,8 +2,12 @@
 
 The Syllabus README's example, for gymnasium 1.x: a task is the range from which every component of the initial
 state (cart position and velocity, pole angle and angular velocity) is drawn; `SimpleBoxCurriculum` widens it
-from +-0.06 towards +-0.3 each time the agent keeps the pole up long enough. Task completion is the fraction of
+from +-0.04 towards +-0.2 each time the agent keeps the pole up long enough. Task completion is the fraction of
 the maximum return (500) reached so far in the episode.
+
+The task space is feasible: `low` lies in [-0.2, 0] and `high` in [0, 0.2], so every task is a valid range
+(low <= high) and no start state is past CartPole's failure angle (0.2095 rad). (The Syllabus example's
+Box(-0.3, 0.3) allows low > high and pole angles at which the episode ends in one or two steps.)
 """
 
 from __future__ import annotations
@@ -19,11 +23,14 @@ from sf_curric.envs.task_wrapper import TaskWrapper
 
 MAX_RETURN = 500.0
 DEFAULT_TASK = (-0.05, 0.05)  # gymnasium's own initial-state range
+MAX_HALF_WIDTH = 0.2  # below CartPole's failure angle, 12 degrees = 0.2095 rad
 
 
 def task_space() -> Box:
-    """Ranges `(low, high)` inside [-0.3, 0.3]."""
-    return Box(-0.3, 0.3, shape=(2,), dtype=np.float64)
+    """Ranges `(low, high)` with low in [-0.2, 0] and high in [0, 0.2]: every point is a valid range."""
+    return Box(
+        np.array([-MAX_HALF_WIDTH, 0.0]), np.array([0.0, MAX_HALF_WIDTH]), shape=(2,), dtype=np.float64
+    )
 
 
 class CartPoleInitRange(TaskWrapper):
