@@ -504,6 +504,10 @@ class Runner:
         self._progress_line()
         self.save()
         log.info("stopped (%s) after %d env steps; time per phase: %s", reason, self.env_steps, self._timing_line())
+        if cfg.final_eval_episodes > 0 and reason != "interrupted":
+            from sf_curric.evaluation.final_eval import final_evaluation
+
+            final_evaluation(cfg, self.learner.model, self.exp_dir)
         return RunResult(
             self.env_steps, self.stats.avg_return(), self.stats.num_episodes, reason, solved_steps, solved_seconds
         )

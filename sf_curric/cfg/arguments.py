@@ -160,6 +160,15 @@ LOGGING_ARGS: list[FlagSpec] = [
         {"type": float, "default": 10.0, "help": "Seconds between two tensorboard summaries."},
     ),
     ("--progress_interval_sec", {"type": float, "default": 5.0, "help": "Seconds between two progress lines."}),
+    (
+        "--final_eval_episodes",
+        {
+            "type": int,
+            "default": 0,
+            "help": "At the end of training, play this many episodes per task group (e.g. easiest, hardest, whole "
+            "task space) and print a table of their returns (0: none).",
+        },
+    ),
 ]
 
 CURRICULUM_ARGS: list[FlagSpec] = [

@@ -74,3 +74,27 @@ def make_cartpole_curriculum(render_mode: str | None = None) -> gym.Env:
         render_mode: gymnasium render mode, e.g. "rgb_array".
     """
     return CartPoleInitRange(gym.make("CartPole-v1", render_mode=render_mode))
+
+
+EASY_HALF_WIDTH = 0.02  # the easiest tasks: ranges inside +-0.02 (gymnasium's own start is +-0.05)
+HARD_MARGIN = 0.02  # the hardest tasks: ranges reaching within 0.02 of +-0.2 on both sides
+
+
+def eval_groups(rng: np.random.Generator, n: int) -> dict:
+    """The task groups of the end-of-training table: easiest, hardest, drawn from the whole task space.
+
+    Args:
+        rng: draws the tasks.
+        n: tasks per group.
+    """
+
+    def ranges(low_bounds: tuple, high_bounds: tuple) -> list:
+        lows, highs = rng.uniform(*low_bounds, size=n), rng.uniform(*high_bounds, size=n)
+        return [(float(lo), float(hi)) for lo, hi in zip(lows, highs)]
+
+    hard = MAX_HALF_WIDTH - HARD_MARGIN
+    return {
+        "easiest": ranges((-EASY_HALF_WIDTH, 0.0), (0.0, EASY_HALF_WIDTH)),
+        "hardest": ranges((-MAX_HALF_WIDTH, -hard), (hard, MAX_HALF_WIDTH)),
+        "whole space": ranges((-MAX_HALF_WIDTH, 0.0), (0.0, MAX_HALF_WIDTH)),
+    }
