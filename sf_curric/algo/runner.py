@@ -334,13 +334,30 @@ class Runner:
         state = self.checkpoint_state()
         ckpt_dir = checkpoint_dir(self.exp_dir)
         path = save_checkpoint(ckpt_dir, state, self.iteration, self.env_steps, self.cfg.keep_checkpoints)
-        avg = self.stats.avg_return()
-        if len(self.stats.returns) > 0 and avg > self.best_avg_return:
-            self.best_avg_return = avg
-            state["best_avg_return"] = avg
-            save_best_checkpoint(ckpt_dir, state, self.iteration, self.env_steps, avg)
+        self.save_best_if_improved(state)
         log.info("saved %s", path)
         return path
+
+    def save_best_if_improved(self, state: dict[str, Any] | None = None) -> bool:
+        """Write the best checkpoint when the average return beats the best so far (every --save_best_every_sec
+        and at each periodic checkpoint). The one place that decides what "best" means.
+
+        Args:
+            state: the checkpoint state when the caller has it already (default: built here).
+
+        Returns:
+            True when a best checkpoint was written.
+        """
+        avg = self.stats.avg_return()
+        if len(self.stats.returns) == 0 or not avg > self.best_avg_return:
+            return False
+        if state is None:
+            check_finite_model(self.learner.model)
+            state = self.checkpoint_state()
+        self.best_avg_return = avg
+        state["best_avg_return"] = avg
+        save_best_checkpoint(checkpoint_dir(self.exp_dir), state, self.iteration, self.env_steps, avg)
+        return True
 
     # ---- training info and reporting ------------------------------------------------------------------------
 
@@ -459,7 +476,7 @@ class Runner:
     def _loop(self) -> RunResult:
         cfg = self.cfg
         self._session_start = now = time.monotonic()
-        last_progress = last_summary = last_info = last_save = now
+        last_progress = last_summary = last_info = last_save = last_best = now
         self.fps_meter.record(self.env_steps, now)
         self._propagate_training_info()
         solved_steps: int | None = None
@@ -497,7 +514,10 @@ class Runner:
                 last_progress = now
             if now - last_save >= cfg.save_every_sec and reason is None:
                 self.save()
-                last_save = now
+                last_save = last_best = now
+            elif now - last_best >= cfg.save_best_every_sec and reason is None:
+                self.save_best_if_improved()
+                last_best = now
 
         self.train_seconds += time.monotonic() - self._session_start
         self._write_summaries()

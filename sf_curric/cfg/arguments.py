@@ -165,6 +165,14 @@ SAMPLING_ARGS: list[FlagSpec] = [
 
 LOGGING_ARGS: list[FlagSpec] = [
     ("--save_every_sec", {"type": int, "default": 120, "help": "Seconds between two checkpoints."}),
+    (
+        "--save_best_every_sec",
+        {
+            "type": int,
+            "default": 5,
+            "help": "Seconds between two checks of the average return; a new best writes the best checkpoint.",
+        },
+    ),
     ("--keep_checkpoints", {"type": int, "default": 2, "help": "Newest checkpoints kept (plus the best one)."}),
     ("--stats_avg", {"type": int, "default": 100, "help": "Episodes averaged for the progress line and tensorboard."}),
     (
