@@ -101,7 +101,7 @@ SAMPLING_ARGS: list[FlagSpec] = [
     ),
     (
         "--num_workers",
-        {"type": int, "default": os.cpu_count() or 1, "help": "Rollout worker processes (default: CPU cores)."},
+        {"type": int, "default": os.cpu_count() or 1, "help": "Rollout worker processes (the default is this machine's number of CPU cores)."},
     ),
     (
         "--num_envs_per_worker",
@@ -198,7 +198,7 @@ CURRICULUM_ARGS: list[FlagSpec] = [
             "type": str,
             "default": None,
             "choices": CURRICULA,
-            "help": "Curriculum over the env's task space (default: the one given to register_env, else none).",
+            "help": "Curriculum over the env's task space (None: the one given to register_env, else none).",
         },
     ),
     ("--curriculum_seed", {"type": int, "default": None, "help": "Seed of the curriculum's RNG (None: --seed)."}),
