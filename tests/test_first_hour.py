@@ -35,7 +35,8 @@ def test_sys_exit_main_exits_0_after_a_successful_run(tmp_path):
     assert user.returncode == 0, user.stderr[-2000:]
     module = _python("-m", "sf_curric.train", "--experiment=module", *flags)
     assert module.returncode == 0, module.stderr[-2000:]
-    assert list_checkpoints(tmp_path / "user" / "checkpoint_p0") and list_checkpoints(tmp_path / "module" / "checkpoint_p0")
+    for experiment in ("user", "module"):
+        assert list_checkpoints(tmp_path / experiment / "checkpoint_p0")
     bad = _python("-m", "sf_curric.train", "--experiment=bad", "--env=CartPole-v1", "--num_workers=0")
     assert bad.returncode == 2
 

@@ -101,7 +101,11 @@ SAMPLING_ARGS: list[FlagSpec] = [
     ),
     (
         "--num_workers",
-        {"type": int, "default": os.cpu_count() or 1, "help": "Rollout worker processes (the default is this machine's number of CPU cores)."},
+        {
+            "type": int,
+            "default": os.cpu_count() or 1,
+            "help": "Rollout worker processes (the default is this machine's number of CPU cores).",
+        },
     ),
     (
         "--num_envs_per_worker",

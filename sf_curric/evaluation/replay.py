@@ -76,7 +76,9 @@ def _frame(env: gym.Env, env_name: str) -> np.ndarray:
         frame = env.render()
     except gym.error.DependencyNotInstalled as e:  # e.g. pygame for CartPole's renderer
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise EvaluationError(f"env {env_name!r} cannot render ({reason}): install the extra, {VIDEO_EXTRA_HINT}") from None
+        raise EvaluationError(
+            f"env {env_name!r} cannot render ({reason}): install the extra, {VIDEO_EXTRA_HINT}"
+        ) from None
     if frame is None:
         raise EvaluationError(
             f"env {env_name!r} returned no frame from render(): give its make_env_fn a render_mode parameter and "

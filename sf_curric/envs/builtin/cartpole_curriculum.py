@@ -28,9 +28,7 @@ MAX_HALF_WIDTH = 0.2  # below CartPole's failure angle, 12 degrees = 0.2095 rad
 
 def task_space() -> Box:
     """Ranges `(low, high)` with low in [-0.2, 0] and high in [0, 0.2]: every point is a valid range."""
-    return Box(
-        np.array([-MAX_HALF_WIDTH, 0.0]), np.array([0.0, MAX_HALF_WIDTH]), shape=(2,), dtype=np.float64
-    )
+    return Box(np.array([-MAX_HALF_WIDTH, 0.0]), np.array([0.0, MAX_HALF_WIDTH]), shape=(2,), dtype=np.float64)
 
 
 class CartPoleInitRange(TaskWrapper):
