@@ -1,11 +1,11 @@
 """The demo's learning curve: return on tasks drawn from the whole task space vs env steps (docs/demo.md).
 
-    python benchmarks/demo_learning_curve.py [--steps 300000] [--curricula simple_box none] [--out docs/img/...]
+    python benchmarks/demo_learning_curve.py [--steps 300000] [--curricula simple_box none] [--reuse]
 
 Trains the README's demo (`--env=cartpole_curriculum`, SimpleBoxCurriculum) and the same run with each other
-`--curriculum` given, keeping a checkpoint every `--save_every_sec` seconds; then evaluates every checkpoint on
-`--tasks` tasks drawn from the whole task space (one episode each, the same tasks for every checkpoint) and plots
-mean return vs env steps. Needs the `plots` extra (matplotlib).
+`--curriculum` given, keeping a checkpoint every `--save_every_sec` seconds; then evaluates `--max_points`
+checkpoints (evenly spread) on `--tasks` tasks drawn from the whole task space (one episode each, the same tasks
+for every checkpoint) and plots mean return vs env steps. Needs the `plots` extra (matplotlib).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def train(curriculum: str, steps: int, train_dir: Path, save_every_sec: int, seed: int) -> Path:
+def train(curriculum: str, steps: int, train_dir: Path, save_every_sec: int, seed: int) -> None:
     cmd = [
         sys.executable, "-m", "sf_curric.train", "--env=cartpole_curriculum", f"--experiment=demo_{curriculum}",
         f"--train_dir={train_dir}", f"--train_for_env_steps={steps}", f"--curriculum={curriculum}",
@@ -28,17 +28,26 @@ def train(curriculum: str, steps: int, train_dir: Path, save_every_sec: int, see
         f"--seed={seed}",
     ]  # fmt: skip
     subprocess.run(cmd, cwd=ROOT, check=True)
-    return train_dir / f"demo_{curriculum}"
 
 
-def curve(exp_dir: Path, train_dir: Path, tasks: int) -> list[tuple[int, float]]:
-    """(env steps, mean return on `tasks` whole-space tasks) for every checkpoint of the experiment."""
+def trained_already(exp_dir: Path, steps: int) -> bool:
+    from sf_curric.utils.checkpoint import list_checkpoints
+
+    ckpts = list_checkpoints(exp_dir / "checkpoint_p0")
+    return bool(ckpts) and int(ckpts[-1].stem.rsplit("_", 1)[1]) >= steps
+
+
+def curve(exp_dir: Path, train_dir: Path, tasks: int, max_points: int) -> list[tuple[int, float]]:
+    """(env steps, mean return on `tasks` whole-space tasks) for up to `max_points` checkpoints, evenly spread."""
     from sf_curric.cfg.arguments import parse_args
     from sf_curric.evaluation.evaluate import evaluate
     from sf_curric.utils.checkpoint import list_checkpoints
 
+    ckpts = list_checkpoints(exp_dir / "checkpoint_p0")
+    if len(ckpts) > max_points:
+        ckpts = [ckpts[round(i * (len(ckpts) - 1) / (max_points - 1))] for i in range(max_points)]
     points = []
-    for ckpt in list_checkpoints(exp_dir / "checkpoint_p0"):
+    for ckpt in ckpts:
         cfg = parse_args(
             [f"--train_dir={train_dir}", f"--experiment={exp_dir.name}", "--eval_tasks=train",
              f"--eval_num_tasks={tasks}", "--eval_episodes_per_task=1", "--seed=123",
@@ -78,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--curricula", nargs="+", default=["simple_box", "none"])
     parser.add_argument("--tasks", type=int, default=50, help="whole-space tasks per checkpoint (one episode each)")
     parser.add_argument("--save_every_sec", type=int, default=10)
+    parser.add_argument("--max_points", type=int, default=15, help="checkpoints evaluated per curve, evenly spread")
+    parser.add_argument("--reuse", action="store_true", help="skip training when the run exists (re-plot)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--train_dir", type=Path, default=ROOT / "train_dir" / "demo_learning_curve")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "demo_learning_curve.png")
@@ -85,8 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     command = "python benchmarks/demo_learning_curve.py " + " ".join(argv if argv is not None else sys.argv[1:])
     curves = {}
     for curriculum in args.curricula:
-        exp_dir = train(curriculum, args.steps, args.train_dir, args.save_every_sec, args.seed)
-        curves[curriculum] = curve(exp_dir, args.train_dir, args.tasks)
+        exp_dir = args.train_dir / f"demo_{curriculum}"
+        if not (args.reuse and trained_already(exp_dir, args.steps)):
+            train(curriculum, args.steps, args.train_dir, args.save_every_sec, args.seed)
+        curves[curriculum] = curve(exp_dir, args.train_dir, args.tasks, args.max_points)
         print(curriculum, json.dumps(curves[curriculum]), flush=True)
     plot(curves, args.out, command.strip())
     (args.out.with_suffix(".json")).write_text(json.dumps({"command": command.strip(), "curves": curves}, indent=1))

@@ -102,3 +102,26 @@ def test_best_checkpoint_is_checked_on_its_own_interval(tmp_path, interval, best
         assert state["best_avg_return"] > 10 * result.avg_return
     else:  # never checked during the run: only the final checkpoint was considered
         assert state["env_steps"] == result.env_steps
+
+
+def test_eval_on_a_box_task_space_samples_and_prints_tasks(tmp_path):
+    import json
+
+    train = _python(
+        "-m", "sf_curric.train", "--env=cartpole_curriculum", f"--train_dir={tmp_path}", "--experiment=box",
+        "--serial_mode=True", "--train_for_env_steps=1024", "--final_eval_episodes=0", "--seed=2",
+    )  # fmt: skip
+    assert train.returncode == 0, train.stderr[-2000:]
+    result = _python("-m", "sf_curric.eval", f"--train_dir={tmp_path}", "--experiment=box", "--eval_num_episodes=40")
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = json.loads((tmp_path / "box" / "eval" / "eval.json").read_text())
+    tasks = {row["task"] for row in data["episodes"]}
+    assert len(tasks) == 20 and data["groups"]["train"]["num_tasks"] == 20  # the default count, 2 episodes each
+    printed = [line for line in (result.stdout + result.stderr).splitlines() if "20 training tasks drawn" in line]
+    assert printed and all(label in printed[0] for label in tasks)
+    for label in tasks:  # feasible: low <= high inside the task space
+        low, high = (float(x) for x in label.strip("[]").split(","))
+        assert -0.2 <= low <= 0.0 <= high <= 0.2
+    few = _python("-m", "sf_curric.eval", f"--train_dir={tmp_path}", "--experiment=box", "--eval_num_tasks=3",
+                  "--eval_episodes_per_task=1", f"--eval_output={tmp_path / 'few'}")  # fmt: skip
+    assert few.returncode == 0 and json.loads((tmp_path / "few" / "eval.json").read_text())["groups"]["train"]["n"] == 3
