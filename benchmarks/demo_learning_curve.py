@@ -88,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", type=int, default=50, help="whole-space tasks per checkpoint (one episode each)")
     parser.add_argument("--save_every_sec", type=int, default=10)
     parser.add_argument("--max_points", type=int, default=15, help="checkpoints evaluated per curve, evenly spread")
-    parser.add_argument("--reuse", action="store_true", help="skip training when the run exists (re-plot)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="skip training (and evaluation) already done for these settings"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--train_dir", type=Path, default=ROOT / "train_dir" / "demo_learning_curve")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "demo_learning_curve.png")
@@ -99,7 +101,12 @@ def main(argv: list[str] | None = None) -> int:
         exp_dir = args.train_dir / f"demo_{curriculum}"
         if not (args.reuse and trained_already(exp_dir, args.steps)):
             train(curriculum, args.steps, args.train_dir, args.save_every_sec, args.seed)
-        curves[curriculum] = curve(exp_dir, args.train_dir, args.tasks, args.max_points)
+        cache = exp_dir / f"curve_{args.tasks}_tasks_{args.max_points}_points.json"
+        if args.reuse and cache.is_file():
+            curves[curriculum] = [tuple(p) for p in json.loads(cache.read_text())]
+        else:
+            curves[curriculum] = curve(exp_dir, args.train_dir, args.tasks, args.max_points)
+            cache.write_text(json.dumps(curves[curriculum]))
         print(curriculum, json.dumps(curves[curriculum]), flush=True)
     plot(curves, args.out, command.strip())
     (args.out.with_suffix(".json")).write_text(json.dumps({"command": command.strip(), "curves": curves}, indent=1))
