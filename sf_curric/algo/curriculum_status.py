@@ -44,3 +44,12 @@ def curriculum_status(host: Any) -> str:
         return f"{name} entropy {entropy:.2f}/{np.log(len(dist)):.2f}, top tasks {tops}"
     scalars = [f"{_short(k)} {v:.3g}" for k, v in metrics.items() if isinstance(v, (int, float))]
     return ", ".join([name, *scalars[:MAX_OTHER_METRICS]])
+
+
+def curriculum_suffix(host: Any) -> str:
+    """`", curriculum: <status>"` for the progress line, or "" for a run without a curriculum.
+
+    Args:
+        host: the run's `CurriculumHost`, or None.
+    """
+    return "" if host is None else f", curriculum: {curriculum_status(host)}"

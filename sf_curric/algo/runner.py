@@ -20,18 +20,15 @@ from typing import Any, NamedTuple, Protocol
 import numpy as np
 import torch
 
+from sf_curric.algo.best_policy import save_best_if_improved
+from sf_curric.algo.curriculum_status import curriculum_suffix
 from sf_curric.algo.env_guard import EnvGuard, check_same_spaces
 from sf_curric.algo.nan_guard import NanGuard, check_finite_model
 from sf_curric.algo.rollout import EpisodeSummary, RolloutWorker, TaskSampler, allocate_trajectory
 from sf_curric.cfg.experiment import experiment_dir, save_config
 from sf_curric.cfg.validation import total_envs
 from sf_curric.envs.registry import make_env
-from sf_curric.utils.checkpoint import (
-    checkpoint_dir,
-    load_newest_checkpoint,
-    save_best_checkpoint,
-    save_checkpoint,
-)
+from sf_curric.utils.checkpoint import checkpoint_dir, load_newest_checkpoint, save_checkpoint
 from sf_curric.utils.logs import close_log_file, setup_logging
 from sf_curric.utils.timing import PhaseTimer, RateMeter
 
@@ -339,25 +336,8 @@ class Runner:
         return path
 
     def save_best_if_improved(self, state: dict[str, Any] | None = None) -> bool:
-        """Write the best checkpoint when the average return beats the best so far (every --save_best_every_sec
-        and at each periodic checkpoint). The one place that decides what "best" means.
-
-        Args:
-            state: the checkpoint state when the caller has it already (default: built here).
-
-        Returns:
-            True when a best checkpoint was written.
-        """
-        avg = self.stats.avg_return()
-        if len(self.stats.returns) == 0 or not avg > self.best_avg_return:
-            return False
-        if state is None:
-            check_finite_model(self.learner.model)
-            state = self.checkpoint_state()
-        self.best_avg_return = avg
-        state["best_avg_return"] = avg
-        save_best_checkpoint(checkpoint_dir(self.exp_dir), state, self.iteration, self.env_steps, avg)
-        return True
+        """Write the best checkpoint when the policy improved (see `sf_curric.algo.best_policy`)."""
+        return save_best_if_improved(self, state)
 
     # ---- training info and reporting ------------------------------------------------------------------------
 
@@ -410,11 +390,6 @@ class Runner:
             remaining.append((cfg.train_for_env_steps - self.env_steps) / fps)
         eta = max(0.0, min(remaining))
         eta_text = time.strftime("%H:%M:%S", time.gmtime(eta)) if eta < 86400 * 30 else "-"
-        curriculum = ""
-        if self.curriculum_host is not None:
-            from sf_curric.algo.curriculum_status import curriculum_status
-
-            curriculum = f", curriculum: {curriculum_status(self.curriculum_host)}"
         log.info(
             "env steps %d (%.1f%%), FPS %.0f, avg return %.2f (last %d episodes), ETA %s%s",
             self.env_steps,
@@ -423,7 +398,7 @@ class Runner:
             self.stats.avg_return(),
             len(self.stats.returns),
             eta_text,
-            curriculum,
+            curriculum_suffix(self.curriculum_host),
         )
 
     # ---- main loop -----------------------------------------------------------------------------------------
