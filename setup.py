@@ -20,11 +20,15 @@ _extras = {
     "vizdoom": ["vizdoom>=1.2"],
     "plots": ["matplotlib>=3.7"],
     "wandb": ["wandb>=0.16"],
+    # enjoy --save_video: H.264 through the ffmpeg inside imageio-ffmpeg's wheel; pygame renders gymnasium's
+    # classic-control envs (CartPole)
+    "video": ["imageio-ffmpeg>=0.4.9", "pygame>=2.1"],
+    "tensorboard": ["tensorboard>=2.10"],  # `tensorboard --logdir train_dir`
 }
 # `test` = the test tools plus every extra the suite exercises, so README line 2 runs every test that
 # can run here (procgen needs its own environment; its tests skip with the reason).
 _TEST_TOOLS = ["pytest>=7", "hypothesis>=6", "mkdocs>=1.5", "psutil>=5", "scipy>=1.10"]
-_TESTED_EXTRAS = ["ray", "minigrid", "plots", "wandb"]
+_TESTED_EXTRAS = ["ray", "minigrid", "plots", "wandb", "video"]
 _extras["test"] = sorted(set(_TEST_TOOLS) | {req for name in _TESTED_EXTRAS for req in _extras[name]})
 _extras["all"] = sorted({req for name, reqs in _extras.items() if name not in ("procgen", "test") for req in reqs})
 

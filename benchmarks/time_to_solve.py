@@ -30,8 +30,8 @@ THRESHOLD = 475.0
 
 SF_CHILD = """
 import json, sys
-from sf_curric.train import run
-r = run(sys.argv[1:])
+from sf_curric.train import run_with_result
+r = run_with_result(sys.argv[1:])
 print("RESULT " + json.dumps({"steps": r.solved_at_env_steps, "seconds": r.solved_at_seconds,
                               "final_avg": r.avg_return, "total_steps": r.env_steps}))
 """

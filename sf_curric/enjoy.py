@@ -28,7 +28,7 @@ def run(argv: Sequence[str] | None = None) -> EnjoyResult:
         >>> run(["--env=CartPole-v1", "--experiment=demo", "--max_num_episodes=3", "--save_video"])
     """
     try:
-        cfg = parse_args(argv, evaluation=True)
+        cfg = parse_args(argv, evaluation=True, program="enjoy")
         setup_logging(cfg.log_level)
         result = enjoy(cfg, on_episode=lambda record: print(describe_episode(record), flush=True))
     except (EvaluationError, ConfigError, CheckpointError) as e:

@@ -29,7 +29,7 @@ def run(argv: Sequence[str] | None = None) -> EvalReport:
         >>> report = run(["--experiment=demo", "--test_tasks=1000:1100", "--eval_episodes_per_task=2"])
     """
     try:
-        cfg = parse_args(argv, evaluation=True)
+        cfg = parse_args(argv, evaluation=True, program="eval")
         setup_logging(cfg.log_level)
         report = evaluate(cfg)
     except (EvaluationError, ConfigError, CheckpointError) as e:

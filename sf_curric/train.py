@@ -16,8 +16,8 @@ from sf_curric.cfg.validation import ConfigError, validate_cfg
 from sf_curric.utils.checkpoint import CheckpointError
 
 
-def run(argv: Sequence[str] | None = None) -> RunResult:
-    """Train with the command line `argv` (default: `sys.argv[1:]`).
+def run_with_result(argv: Sequence[str] | None = None) -> RunResult:
+    """Train with the command line `argv` (default: `sys.argv[1:]`) and return how the run ended.
 
     Invalid flags, an unknown env or an unreadable checkpoint stop the program with one line on stderr and exit
     status 2 (like argparse errors).
@@ -29,7 +29,8 @@ def run(argv: Sequence[str] | None = None) -> RunResult:
         How the run ended (env steps, average return, stop reason).
 
     Example:
-        >>> run(["--env=CartPole-v1", "--experiment=demo", "--serial_mode=True"])
+        >>> result = run_with_result(["--env=CartPole-v1", "--experiment=demo", "--serial_mode=True"])
+        >>> result.avg_return
     """
     try:
         cfg = resolve_config(parse_args(argv))
@@ -44,10 +45,25 @@ def run(argv: Sequence[str] | None = None) -> RunResult:
         raise SystemExit(1) from None
 
 
+def run(argv: Sequence[str] | None = None) -> int:
+    """Train with the command line `argv` (default: `sys.argv[1:]`); returns 0, the exit status of a run that ended.
+
+    Like Sample Factory's `run_rl`, so that a user's script can end in `sys.exit(main())` with `main()` returning
+    `run()`. Errors exit as in `run_with_result`, which returns the detailed `RunResult` instead.
+
+    Args:
+        argv: arguments without the program name, e.g. `["--env=CartPole-v1", "--experiment=demo"]`.
+
+    Example:
+        >>> sys.exit(run(["--env=CartPole-v1", "--experiment=demo", "--serial_mode=True"]))
+    """
+    run_with_result(argv)
+    return 0
+
+
 def main() -> int:
     """Entry point of `python -m sf_curric.train`; returns the exit status."""
-    run()
-    return 0
+    return run()
 
 
 if __name__ == "__main__":

@@ -3,8 +3,12 @@
     python sf_curric_examples/cartpole_curriculum.py --experiment=cartpole_range --serial_mode=True
 
 A task is a range `(low, high)`; every reset draws CartPole's initial state uniformly from it. SimpleBoxCurriculum
-starts at +-0.06 and widens the range each time the agent keeps the pole up long enough, ten episodes in a row.
+starts at +-0.04 and widens the range each time the agent keeps the pole up long enough, ten episodes in a row.
 The same env ships built in: `python -m sf_curric.train --env=cartpole_curriculum`.
+
+The task space is the Syllabus example's with one fix: `low` in [-0.2, 0] and `high` in [0, 0.2], so every task
+is a valid range and no start state is past CartPole's failure angle (0.21 rad); Syllabus's Box(-0.3, 0.3)
+also holds ranges with low > high, which no uniform draw accepts.
 """
 
 import sys
@@ -17,7 +21,7 @@ from sf_curric import TaskWrapper, register_env, run
 from sf_curric.cfg.env_defaults import get_env_defaults, register_env_defaults
 from sf_curric.curricula import SimpleBoxCurriculum
 
-TASK_SPACE = Box(-0.3, 0.3, shape=(2,), dtype=np.float64)
+TASK_SPACE = Box(np.array([-0.2, 0.0]), np.array([0.0, 0.2]), dtype=np.float64)  # (low, high), low <= high
 
 
 class CartPoleTaskWrapper(TaskWrapper):

@@ -20,18 +20,15 @@ from typing import Any, NamedTuple, Protocol
 import numpy as np
 import torch
 
+from sf_curric.algo.best_policy import save_best_if_improved
+from sf_curric.algo.curriculum_status import curriculum_suffix
 from sf_curric.algo.env_guard import EnvGuard, check_same_spaces
 from sf_curric.algo.nan_guard import NanGuard, check_finite_model
 from sf_curric.algo.rollout import EpisodeSummary, RolloutWorker, TaskSampler, allocate_trajectory
 from sf_curric.cfg.experiment import experiment_dir, save_config
 from sf_curric.cfg.validation import total_envs
 from sf_curric.envs.registry import make_env
-from sf_curric.utils.checkpoint import (
-    checkpoint_dir,
-    load_newest_checkpoint,
-    save_best_checkpoint,
-    save_checkpoint,
-)
+from sf_curric.utils.checkpoint import checkpoint_dir, load_newest_checkpoint, save_checkpoint
 from sf_curric.utils.logs import close_log_file, setup_logging
 from sf_curric.utils.timing import PhaseTimer, RateMeter
 
@@ -334,13 +331,13 @@ class Runner:
         state = self.checkpoint_state()
         ckpt_dir = checkpoint_dir(self.exp_dir)
         path = save_checkpoint(ckpt_dir, state, self.iteration, self.env_steps, self.cfg.keep_checkpoints)
-        avg = self.stats.avg_return()
-        if len(self.stats.returns) > 0 and avg > self.best_avg_return:
-            self.best_avg_return = avg
-            state["best_avg_return"] = avg
-            save_best_checkpoint(ckpt_dir, state, self.iteration, self.env_steps, avg)
+        self.save_best_if_improved(state)
         log.info("saved %s", path)
         return path
+
+    def save_best_if_improved(self, state: dict[str, Any] | None = None) -> bool:
+        """Write the best checkpoint when the policy improved (see `sf_curric.algo.best_policy`)."""
+        return save_best_if_improved(self, state)
 
     # ---- training info and reporting ------------------------------------------------------------------------
 
@@ -394,13 +391,14 @@ class Runner:
         eta = max(0.0, min(remaining))
         eta_text = time.strftime("%H:%M:%S", time.gmtime(eta)) if eta < 86400 * 30 else "-"
         log.info(
-            "env steps %d (%.1f%%), FPS %.0f, avg return %.2f (last %d episodes), ETA %s",
+            "env steps %d (%.1f%%), FPS %.0f, avg return %.2f (last %d episodes), ETA %s%s",
             self.env_steps,
             100.0 * min(1.0, self.env_steps / cfg.train_for_env_steps),
             fps,
             self.stats.avg_return(),
             len(self.stats.returns),
             eta_text,
+            curriculum_suffix(self.curriculum_host),
         )
 
     # ---- main loop -----------------------------------------------------------------------------------------
@@ -453,7 +451,7 @@ class Runner:
     def _loop(self) -> RunResult:
         cfg = self.cfg
         self._session_start = now = time.monotonic()
-        last_progress = last_summary = last_info = last_save = now
+        last_progress = last_summary = last_info = last_save = last_best = now
         self.fps_meter.record(self.env_steps, now)
         self._propagate_training_info()
         solved_steps: int | None = None
@@ -491,13 +489,20 @@ class Runner:
                 last_progress = now
             if now - last_save >= cfg.save_every_sec and reason is None:
                 self.save()
-                last_save = now
+                last_save = last_best = now
+            elif now - last_best >= cfg.save_best_every_sec and reason is None:
+                self.save_best_if_improved()
+                last_best = now
 
         self.train_seconds += time.monotonic() - self._session_start
         self._write_summaries()
         self._progress_line()
         self.save()
         log.info("stopped (%s) after %d env steps; time per phase: %s", reason, self.env_steps, self._timing_line())
+        if cfg.final_eval_episodes > 0 and reason != "interrupted":
+            from sf_curric.evaluation.final_eval import final_evaluation
+
+            final_evaluation(cfg, self.learner.model, self.exp_dir)
         return RunResult(
             self.env_steps, self.stats.avg_return(), self.stats.num_episodes, reason, solved_steps, solved_seconds
         )

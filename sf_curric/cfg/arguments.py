@@ -21,6 +21,18 @@ from sf_curric.model.args import bool_flag
 FlagSpec = tuple[str, dict[str, Any]]
 
 RESTART_BEHAVIORS = ("resume", "restart", "overwrite")
+# listed first by --help, in this order (each is defined in its own group's list)
+ESSENTIAL_FLAGS = (
+    "--env",
+    "--experiment",
+    "--train_dir",
+    "--train_for_env_steps",
+    "--num_workers",
+    "--num_envs_per_worker",
+    "--curriculum",
+    "--device",
+    "--seed",
+)
 CURRICULA = ("none", "dr", "plr", "sequential", "simple_box", "learning_progress", "performance", "constant")
 
 
@@ -89,7 +101,11 @@ SAMPLING_ARGS: list[FlagSpec] = [
     ),
     (
         "--num_workers",
-        {"type": int, "default": os.cpu_count() or 1, "help": "Rollout worker processes (default: CPU cores)."},
+        {
+            "type": int,
+            "default": os.cpu_count() or 1,
+            "help": "Rollout worker processes (the default is this machine's number of CPU cores).",
+        },
     ),
     (
         "--num_envs_per_worker",
@@ -153,6 +169,14 @@ SAMPLING_ARGS: list[FlagSpec] = [
 
 LOGGING_ARGS: list[FlagSpec] = [
     ("--save_every_sec", {"type": int, "default": 120, "help": "Seconds between two checkpoints."}),
+    (
+        "--save_best_every_sec",
+        {
+            "type": int,
+            "default": 5,
+            "help": "Seconds between two checks of the average return; a new best writes the best checkpoint.",
+        },
+    ),
     ("--keep_checkpoints", {"type": int, "default": 2, "help": "Newest checkpoints kept (plus the best one)."}),
     ("--stats_avg", {"type": int, "default": 100, "help": "Episodes averaged for the progress line and tensorboard."}),
     (
@@ -160,6 +184,15 @@ LOGGING_ARGS: list[FlagSpec] = [
         {"type": float, "default": 10.0, "help": "Seconds between two tensorboard summaries."},
     ),
     ("--progress_interval_sec", {"type": float, "default": 5.0, "help": "Seconds between two progress lines."}),
+    (
+        "--final_eval_episodes",
+        {
+            "type": int,
+            "default": 0,
+            "help": "At the end of training, play this many episodes per task group (e.g. easiest, hardest, whole "
+            "task space) and print a table of their returns (0: none).",
+        },
+    ),
 ]
 
 CURRICULUM_ARGS: list[FlagSpec] = [
@@ -169,7 +202,7 @@ CURRICULUM_ARGS: list[FlagSpec] = [
             "type": str,
             "default": None,
             "choices": CURRICULA,
-            "help": "Curriculum over the env's task space (default: the one given to register_env, else none).",
+            "help": "Curriculum over the env's task space (None: the one given to register_env, else none).",
         },
     ),
     ("--curriculum_seed", {"type": int, "default": None, "help": "Seed of the curriculum's RNG (None: --seed)."}),
@@ -267,32 +300,65 @@ def _add_group(parser: argparse.ArgumentParser, title: str, specs: Iterable[Flag
         group.add_argument(flag, **kwargs)
 
 
-def build_parser(evaluation: bool = False, extra_args: Sequence[FlagSpec] | None = None) -> argparse.ArgumentParser:
+def _essential_args(*spec_lists: Iterable[FlagSpec]) -> list[FlagSpec]:
+    """The specs of ESSENTIAL_FLAGS, in that order, picked from the lists where they are defined."""
+    by_flag = {flag: kwargs for specs in spec_lists for flag, kwargs in specs}
+    return [(flag, by_flag[flag]) for flag in ESSENTIAL_FLAGS if flag in by_flag]
+
+
+PROGRAMS = {
+    "train": ("python -m sf_curric.train", "Train a policy with asynchronous PPO and optional curricula."),
+    "enjoy": ("python -m sf_curric.enjoy", "Watch or record a trained policy, printing each episode's return."),
+    "eval": ("python -m sf_curric.eval", "Evaluate a trained policy on its training tasks and on held-out tasks."),
+}
+_EPILOG = (
+    "Defaults shown include the per-env defaults of the --env given with --help (docs/configuration.md); every flag "
+    "you type wins over them."
+)
+
+
+def build_parser(
+    evaluation: bool = False, extra_args: Sequence[FlagSpec] | None = None, program: str | None = None
+) -> argparse.ArgumentParser:
     """Build the argument parser with every flag of sf_curric.
+
+    `--help` lists the essential flags first, then the others in named groups, each with its default.
 
     Args:
         evaluation: add the flags of `python -m sf_curric.enjoy` / `sf_curric.eval`.
         extra_args: more `(flag, kwargs)` specs, e.g. flags of a user's own env.
+        program: "train", "enjoy" or "eval": the usage line names that entry point (default: "eval" when
+            `evaluation`, else "train").
 
     Example:
         >>> build_parser().parse_args(["--env=CartPole-v1"]).gamma
         0.99
     """
+    prog, description = PROGRAMS[program or ("eval" if evaluation else "train")]
     parser = _OneLineErrorParser(
-        prog="python -m sf_curric.train",
-        description="Train a policy with asynchronous PPO and optional curricula.",
+        prog=prog,
+        usage="%(prog)s --env=ENV --experiment=NAME [FLAGS...]",  # the full list (300 lines) is below, by group
+        description=description,
+        epilog=_EPILOG,
         allow_abbrev=False,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    _add_group(parser, "model and learner", _component_args())
-    _add_group(parser, "basic", BASIC_ARGS)
-    _add_group(parser, "reinforcement learning", RL_ARGS)
-    _add_group(parser, "sampling", SAMPLING_ARGS)
-    _add_group(parser, "logging and checkpoints", LOGGING_ARGS)
-    _add_group(parser, "curriculum", CURRICULUM_ARGS + _curriculum_option_args())
-    if evaluation:
-        _add_group(parser, "evaluation", _evaluation_args())
-    if extra_args:
-        _add_group(parser, "extra", extra_args)
+    component, curriculum = _component_args(), CURRICULUM_ARGS + _curriculum_option_args()
+    evaluation_specs = _evaluation_args() if evaluation else []
+    groups = [
+        ("basic", BASIC_ARGS),
+        ("reinforcement learning", RL_ARGS),
+        ("sampling", SAMPLING_ARGS),
+        ("logging and checkpoints", LOGGING_ARGS),
+        ("curriculum", curriculum),
+        ("model and learner", component),
+        ("evaluation", evaluation_specs),
+        ("extra", list(extra_args or [])),
+    ]
+    _add_group(parser, "essential", _essential_args(*(specs for _, specs in groups)))
+    for title, specs in groups:
+        if specs:
+            _add_group(parser, title, specs)
     return parser
 
 
@@ -302,7 +368,8 @@ def _explicit_args(parser: argparse.ArgumentParser, argv: Sequence[str]) -> dict
     try:
         for action in parser._actions:
             action.default = argparse.SUPPRESS
-        namespace, _ = parser.parse_known_args(argv)
+        # --help is answered by the full parse, with the defaults in place (and --env's per-env ones)
+        namespace, _ = parser.parse_known_args([a for a in argv if a not in ("-h", "--help")])
     finally:
         for action in parser._actions:
             action.default = saved[action.dest]
@@ -313,6 +380,7 @@ def parse_args(
     argv: Sequence[str] | None = None,
     evaluation: bool = False,
     extra_args: Sequence[FlagSpec] | None = None,
+    program: str | None = None,
 ) -> argparse.Namespace:
     """Parse the command line into `cfg`, applying the per-env defaults of `--env` below the user's flags.
 
@@ -322,6 +390,7 @@ def parse_args(
         argv: arguments without the program name (default: `sys.argv[1:]`).
         evaluation: also accept the evaluation flags (enjoy / eval scripts).
         extra_args: more `(flag, kwargs)` specs to accept.
+        program: the entry point named by the usage line ("train", "enjoy", "eval"; see `build_parser`).
 
     Example:
         >>> cfg = parse_args(["--env=CartPole-v1", "--gamma=0.9"])
@@ -331,7 +400,7 @@ def parse_args(
     from sf_curric.cfg.env_defaults import get_env_defaults
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(evaluation=evaluation, extra_args=extra_args)
+    parser = build_parser(evaluation=evaluation, extra_args=extra_args, program=program)
     explicit = _explicit_args(parser, argv)
     env_name = explicit.get("env")
     if env_name:

@@ -38,7 +38,8 @@ _CARTPOLE = {
 
 _BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "CartPole-v1": _CARTPOLE,
-    "cartpole_curriculum": _CARTPOLE,  # the built-in CartPole with SimpleBoxCurriculum (sf_curric.envs.builtin)
+    # the built-in CartPole with SimpleBoxCurriculum (sf_curric.envs.builtin), its demo ends with an evaluation table
+    "cartpole_curriculum": {**_CARTPOLE, "final_eval_episodes": 50},
 }
 
 _user_defaults: dict[str, dict[str, Any]] = {}

@@ -82,14 +82,20 @@ def check_env(
     for attr in ("observation_space", "action_space"):
         if not isinstance(getattr(env, attr, None), gym.spaces.Space):
             errors.append(f"env.{attr} is missing or not a gymnasium Space: set it in the env's __init__")
-    if not _accepts_new_task(env):
+    space = _find_task_space(env, task_space)
+    takes_tasks = _accepts_new_task(env)
+    if not takes_tasks and space is not None:
         errors.append(
             "env.reset does not accept new_task=...: wrap the env in sf_curric.TaskWrapper (or subclass TaskEnv) "
             "and implement change_task(new_task)"
         )
-    space = _find_task_space(env, task_space)
     if space is None:
-        warnings.append("no task space given or found on env.task_space: pass task_space= to check the tasks too")
+        # a plain env (no tasks) trains without a curriculum; a task env should say which tasks it takes
+        warnings.append(
+            "no task space given or found on env.task_space: pass task_space= to check the tasks too"
+            if takes_tasks
+            else "the env takes no tasks (reset has no new_task): it trains, but without a curriculum"
+        )
     else:
         space = as_task_space(space)
         space.seed(seed)

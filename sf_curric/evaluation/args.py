@@ -13,6 +13,7 @@ from sf_curric.model.args import bool_flag
 FlagSpec = tuple[str, dict[str, Any]]
 
 EVAL_TASK_GROUPS = ("train", "test", "all")
+DEFAULT_EVAL_NUM_TASKS = 20  # tasks drawn from a continuous task space
 
 
 def _bool(default: bool, help_text: str) -> dict[str, Any]:
@@ -97,9 +98,9 @@ def evaluation_args() -> list[FlagSpec]:
             "--eval_num_tasks",
             {
                 "type": int,
-                "default": 0,
-                "help": "eval: tasks drawn (with --seed) from a continuous task space, which cannot be listed "
-                "(0: the env's default task, plain resets).",
+                "default": DEFAULT_EVAL_NUM_TASKS,
+                "help": "eval: tasks drawn (with --seed) from a continuous task space, which cannot be listed; eval "
+                "prints them (0: the env's default task, plain resets).",
             },
         ),
         (

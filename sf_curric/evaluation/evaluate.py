@@ -111,11 +111,12 @@ def format_table(data: dict[str, Any]) -> str:
     Args:
         data: as written to eval.json (or `EvalReport.data`).
     """
-    lines = [f"{'group':<8} {'tasks':>6} {'episodes':>9} {'mean':>10} {'std':>10}   95% interval (t)"]
+    width = max([8, *(len(name) for name in data["groups"])])
+    lines = [f"{'group':<{width}} {'tasks':>6} {'episodes':>9} {'mean':>10} {'std':>10}   95% interval (t)"]
     for name, s in data["groups"].items():
         interval = f"[{_fmt(s['ci95_low'])}, {_fmt(s['ci95_high'])}]"
         lines.append(
-            f"{name:<8} {s['num_tasks']:>6} {s['n']:>9} {_fmt(s['mean']):>10} {_fmt(s['std']):>10}   {interval}"
+            f"{name:<{width}} {s['num_tasks']:>6} {s['n']:>9} {_fmt(s['mean']):>10} {_fmt(s['std']):>10}   {interval}"
         )
     gap = data.get("generalization_gap")
     if gap is not None:

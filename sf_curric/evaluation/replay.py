@@ -17,7 +17,14 @@ from sf_curric.cfg.experiment import experiment_dir
 from sf_curric.envs.registry import make_env
 from sf_curric.evaluation.episodes import EpisodeJob, EpisodeRecord, run_episodes
 from sf_curric.evaluation.policy import EvaluationError, load_eval_config, load_policy
-from sf_curric.evaluation.video import DEFAULT_VIDEO_FPS, VideoWriter, Window, display_available
+from sf_curric.evaluation.video import (
+    DEFAULT_VIDEO_FPS,
+    VIDEO_EXTRA_HINT,
+    VideoDependencyError,
+    VideoWriter,
+    Window,
+    display_available,
+)
 
 log = logging.getLogger("sf_curric")
 
@@ -65,7 +72,13 @@ def video_path(cfg: argparse.Namespace) -> Path:
 
 
 def _frame(env: gym.Env, env_name: str) -> np.ndarray:
-    frame = env.render()
+    try:
+        frame = env.render()
+    except gym.error.DependencyNotInstalled as e:  # e.g. pygame for CartPole's renderer
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise EvaluationError(
+            f"env {env_name!r} cannot render ({reason}): install the extra, {VIDEO_EXTRA_HINT}"
+        ) from None
     if frame is None:
         raise EvaluationError(
             f"env {env_name!r} returned no frame from render(): give its make_env_fn a render_mode parameter and "
@@ -101,7 +114,11 @@ def enjoy(cfg: argparse.Namespace, on_episode: Callable[[EpisodeRecord], None] |
     writer: VideoWriter | None = None
     if cfg.save_video:
         fps = cfg.fps or int(env.metadata.get("render_fps") or DEFAULT_VIDEO_FPS)
-        writer = VideoWriter(video_path(cfg), fps, cfg.video_frames)
+        try:
+            writer = VideoWriter(video_path(cfg), fps, cfg.video_frames)
+        except VideoDependencyError as e:
+            env.close()
+            raise EvaluationError(str(e)) from None
 
     def on_frame(_: int, e: gym.Env) -> None:
         frame = _frame(e, cfg.env)

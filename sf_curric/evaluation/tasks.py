@@ -1,8 +1,8 @@
 """Which episodes eval runs: the task groups (training tasks, held-out tasks) and the episodes per task.
 
 - Training tasks: every task of the env's registered task space when it is finite; `--eval_num_tasks` tasks drawn
-  with `--seed` from a continuous one (by default none: the env's default task, plain resets); one "default" task
-  for an env without a task space.
+  with `--seed` from a continuous one (20 by default, logged; 0: the env's default task, plain resets); one
+  "default" task for an env without a task space.
 - Held-out tasks: the integer level seeds `--test_tasks=START:STOP`, which must not overlap the training tasks.
   By default the seeds right after the largest training task, as many as there are training tasks (at most 100).
   They exist only when the training tasks are integers (level seeds).
@@ -119,6 +119,13 @@ def task_groups(cfg: argparse.Namespace, task_space: Any = "registered") -> list
     elif cfg.eval_num_tasks > 0:
         task_space.seed(0 if cfg.seed is None else int(cfg.seed))
         train = [task_space.sample() for _ in range(cfg.eval_num_tasks)]
+        log.info(
+            "eval: %d training tasks drawn (seed %s) from %r (--eval_num_tasks): %s",
+            len(train),
+            0 if cfg.seed is None else int(cfg.seed),
+            task_space,
+            ", ".join(task_label(t) for t in train),
+        )
     else:
         train = [None]
     groups = []

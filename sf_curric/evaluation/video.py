@@ -1,4 +1,8 @@
-"""Frames out of `enjoy`: an mp4 file through opencv (codec mp4v, no external ffmpeg) and an optional window."""
+"""Frames out of `enjoy`: an H.264 mp4 file (browsers play it) and an optional window.
+
+The video goes through imageio-ffmpeg, whose wheel ships its own ffmpeg with the libx264 encoder
+(`pip install "sf_curric[video]"`); opencv's own mp4 writer only has mp4v, which browsers do not play.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,19 @@ import logging
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 log = logging.getLogger("sf_curric")
 
 DEFAULT_VIDEO_FPS = 30
+VIDEO_CODEC = "libx264"
+VIDEO_EXTRA_HINT = 'pip install "sf_curric[video]"'
+
+
+class VideoDependencyError(RuntimeError):
+    """A package needed to record a video is missing; the message names the pip extra."""
 
 
 def display_available() -> bool:
@@ -19,7 +30,7 @@ def display_available() -> bool:
     return bool(os.environ.get("DISPLAY"))
 
 
-def _to_bgr(frame: np.ndarray) -> np.ndarray:
+def _to_rgb(frame: np.ndarray) -> np.ndarray:
     frame = np.asarray(frame)
     if frame.dtype != np.uint8:
         frame = np.clip(frame, 0, 255).astype(np.uint8)
@@ -27,11 +38,31 @@ def _to_bgr(frame: np.ndarray) -> np.ndarray:
         frame = np.stack([frame] * 3, axis=-1)
     if frame.ndim != 3 or frame.shape[-1] not in (3, 4):
         raise ValueError(f"render() returned an array of shape {frame.shape}: expected (H, W, 3) RGB frames")
-    return np.ascontiguousarray(frame[..., 2::-1])  # RGB(A) -> BGR, alpha dropped
+    return np.ascontiguousarray(frame[..., :3])  # alpha dropped
+
+
+def _to_bgr(frame: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(_to_rgb(frame)[..., ::-1])
+
+
+def _even(frame: np.ndarray) -> np.ndarray:
+    """Pad to even height and width with black (H.264 in yuv420p needs both even)."""
+    pad_h, pad_w = frame.shape[0] % 2, frame.shape[1] % 2
+    if pad_h or pad_w:
+        frame = np.pad(frame, ((0, pad_h), (0, pad_w), (0, 0)))
+    return frame
+
+
+def _imageio_ffmpeg() -> Any:
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise VideoDependencyError(f"--save_video needs imageio-ffmpeg: {VIDEO_EXTRA_HINT}") from None
+    return imageio_ffmpeg
 
 
 class VideoWriter:
-    """Writes RGB frames to an mp4 file with `cv2.VideoWriter` (fourcc mp4v), opened at the first frame.
+    """Writes RGB frames to an H.264 mp4 file (yuv420p, plays in browsers), opened at the first frame.
 
     Args:
         path: the .mp4 file.
@@ -49,38 +80,40 @@ class VideoWriter:
         self.fps = int(fps)
         self.max_frames = int(max_frames)
         self.num_frames = 0
-        self._writer = None
-        self._size: tuple[int, int] | None = None
+        self._writer: Any = None
+        self._shape: tuple[int, ...] | None = None
+        _imageio_ffmpeg()  # a missing package stops before any episode runs
 
     def add(self, frame: np.ndarray) -> None:
-        """Append one RGB frame `(H, W, 3)` (every frame must have the size of the first).
+        """Append one RGB frame `(H, W, 3)` (a frame of another size is resized to the first one's).
 
         Args:
             frame: uint8 RGB image, as returned by `env.render()` with render_mode="rgb_array".
         """
         if self.num_frames >= self.max_frames:
             return
-        import cv2
-
-        bgr = _to_bgr(frame)
-        size = (bgr.shape[1], bgr.shape[0])
+        rgb = _even(_to_rgb(frame))
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*"mp4v"), self.fps, size)
-            if not self._writer.isOpened():
-                raise RuntimeError(f"opencv cannot write {self.path} with codec mp4v: check the folder is writable")
-            self._size = size
-        elif size != self._size:
-            bgr = cv2.resize(bgr, self._size)
-        self._writer.write(bgr)
+            height, width = rgb.shape[:2]
+            self._writer = _imageio_ffmpeg().write_frames(
+                str(self.path), (width, height), fps=self.fps, codec=VIDEO_CODEC, macro_block_size=1
+            )
+            self._writer.send(None)  # start ffmpeg
+            self._shape = rgb.shape
+        elif rgb.shape != self._shape:
+            import cv2
+
+            rgb = cv2.resize(rgb, (self._shape[1], self._shape[0]))
+        self._writer.send(np.ascontiguousarray(rgb))
         self.num_frames += 1
 
     def close(self) -> None:
         """Finish the file (nothing is written when no frame was added)."""
         if self._writer is not None:
-            self._writer.release()
+            self._writer.close()
             self._writer = None
-            log.info("video: %d frames written to %s", self.num_frames, self.path)
+            log.info("video: %d frames written to %s (H.264)", self.num_frames, self.path)
 
 
 class Window:

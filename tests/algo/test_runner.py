@@ -4,13 +4,13 @@ import pytest
 import torch
 
 from sf_curric.envs.registry import register_env
-from sf_curric.train import run
+from sf_curric.train import run, run_with_result
 from sf_curric.utils.checkpoint import list_checkpoints, load_checkpoint
 from tests.algo.runner_helpers import StatsCartPole, read_scalars, short_args
 
 
 def test_a_short_run_writes_config_log_checkpoint_and_summaries(tmp_path):
-    result = run(short_args(tmp_path))
+    result = run_with_result(short_args(tmp_path))
     exp = tmp_path / "exp"
     assert result.env_steps == 2048 and result.reason == "env_steps" and result.num_episodes > 0
     assert (exp / "config.json").is_file() and "env steps 2048" in (exp / "sf_log.txt").read_text()
@@ -59,7 +59,7 @@ def test_resume_continues_counters_and_weights(tmp_path):
     run(short_args(tmp_path))
     ckpt_before = list_checkpoints(tmp_path / "exp" / "checkpoint_p0")[-1]
     weights_before = load_checkpoint(ckpt_before)["learner"]["model"]
-    result = run(short_args(tmp_path, "exp", "--train_for_env_steps=4096"))
+    result = run_with_result(short_args(tmp_path, "exp", "--train_for_env_steps=4096"))
     assert result.env_steps == 4096
     newest = list_checkpoints(tmp_path / "exp" / "checkpoint_p0")[-1]
     state = load_checkpoint(newest)

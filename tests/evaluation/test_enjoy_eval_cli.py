@@ -67,8 +67,11 @@ def test_enjoy_writes_a_video_opencv_can_read(trained):
 
     video = trained / "cp" / "clip.mp4"
     assert video.is_file()
+    assert f"video: {video} ({sum(lengths) + len(lengths)} frames)" in result.stdout
     capture = cv2.VideoCapture(str(video))
     assert capture.get(cv2.CAP_PROP_FPS) == pytest.approx(25.0)
+    fourcc = int(capture.get(cv2.CAP_PROP_FOURCC)).to_bytes(4, "little").decode().lower()
+    assert fourcc in ("avc1", "h264"), fourcc  # H.264: browsers play it (mp4v they do not)
     frames = 0
     while True:
         ok, frame = capture.read()
@@ -78,6 +81,39 @@ def test_enjoy_writes_a_video_opencv_can_read(trained):
         frames += 1
     # one frame after each reset and one after each step
     assert frames == sum(lengths) + len(lengths)
+
+
+def test_video_decodes_with_ffmpeg_to_the_frame_count(trained):
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    result = _run(
+        "sf_curric.enjoy", f"--train_dir={trained}", "--experiment=cp", "--max_num_episodes=3", "--save_video",
+        "--video_name=three", "--seed=5",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    lengths = [int(line.rsplit("length ", 1)[1].split(",")[0]) for line in result.stdout.splitlines()
+               if line.startswith("episode ")]  # fmt: skip
+    reader = imageio_ffmpeg.read_frames(str(trained / "cp" / "three.mp4"))
+    meta = next(reader)
+    assert meta["codec"].startswith("h264") and meta["size"] == (600, 400), meta
+    frames = list(reader)
+    assert len(frames) == sum(lengths) + 3 and len(frames[0]) == 600 * 400 * 3
+
+
+@pytest.mark.parametrize("missing", ["pygame", "imageio_ffmpeg"])
+def test_missing_video_dependency_is_one_line_naming_the_extra(trained, missing):
+    # the package is hidden from this process only: `import pygame` raises ImportError as on a bare install
+    code = f"import sys; sys.modules[{missing!r}] = None; from sf_curric.enjoy import main; sys.exit(main())"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("DISPLAY", None)
+    result = subprocess.run(
+        [sys.executable, "-c", code, f"--train_dir={trained}", "--experiment=cp", "--save_video",
+         "--max_num_episodes=1"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    line = result.stderr.strip().splitlines()[-1]  # the lines before it are the log
+    assert line.startswith("sf_curric.enjoy: error:") and 'pip install "sf_curric[video]"' in line, line
 
 
 def test_eval_json_matches_its_episodes(trained, tmp_path):

@@ -10,7 +10,7 @@ from sf_curric.cfg.arguments import parse_args
 from sf_curric.evaluation.evaluate import evaluate
 from sf_curric.evaluation.policy import EvaluationError
 from sf_curric.evaluation.replay import enjoy
-from sf_curric.train import run as train
+from sf_curric.train import run_with_result as train
 from tests.evaluation import corridor
 from tests.evaluation.corridor import NUM_TRAIN_LEVELS, Corridor, corridor_length
 

@@ -69,6 +69,7 @@ def test_episode_counts_and_seeds():
 
 def test_video_writer_frames_read_back(tmp_path):
     cv2 = pytest.importorskip("cv2")
+    pytest.importorskip("imageio_ffmpeg")
     writer = VideoWriter(tmp_path / "v.mp4", fps=12, max_frames=7)
     for i in range(9):
         frame = np.zeros((40, 64, 3), np.uint8)

@@ -2,7 +2,7 @@
 no user code). A name the user registered first keeps the user's registration."""
 
 from sf_curric.envs import registry
-from sf_curric.envs.builtin.cartpole_curriculum import make_cartpole_curriculum, task_space
+from sf_curric.envs.builtin.cartpole_curriculum import eval_groups, make_cartpole_curriculum, task_space
 
 BUILTIN_ENVS = ("cartpole_curriculum",)
 
@@ -12,6 +12,9 @@ def _register_builtins() -> None:
         registry.register_env(
             "cartpole_curriculum", make_cartpole_curriculum, task_space=task_space(), curriculum="simple_box"
         )
+    from sf_curric.evaluation.final_eval import register_eval_groups
+
+    register_eval_groups("cartpole_curriculum", eval_groups)
 
 
 _register_builtins()

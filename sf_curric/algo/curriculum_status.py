@@ -1,0 +1,55 @@
+"""`curriculum_status(host)`: what the curriculum is doing, in a few words for the progress line.
+
+- a box curriculum (metrics `curriculum/range_low` and `range_high`): its current range;
+- discrete tasks: the entropy of the task distribution (and its maximum, log of the number of tasks) and the
+  most likely tasks with their probabilities;
+- anything else: the first scalar metrics the curriculum reports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+TOP_TASKS = 3
+MAX_OTHER_METRICS = 2
+
+
+def _short(key: str) -> str:
+    return key.split("/", 1)[-1]
+
+
+def curriculum_status(host: Any) -> str:
+    """One short line about the curriculum of a `CurriculumHost` (empty when there is nothing to say).
+
+    Args:
+        host: a `sf_curric.algo.curriculum_host.CurriculumHost`.
+
+    Example:
+        >>> curriculum_status(host)
+        'SimpleBoxCurriculum range [-0.080, 0.080]'
+    """
+    name = type(host.curriculum).__name__
+    with host.lock:
+        metrics = host.curriculum.metrics()
+    if "curriculum/range_low" in metrics and "curriculum/range_high" in metrics:
+        return f"{name} range [{metrics['curriculum/range_low']:.3f}, {metrics['curriculum/range_high']:.3f}]"
+    dist = host.distribution()
+    if dist is not None and len(dist) > 0:
+        positive = dist[dist > 0]
+        entropy = float(-(positive * np.log(positive)).sum())
+        top = np.argsort(-dist, kind="stable")[:TOP_TASKS]
+        tops = ", ".join(f"{host.task_label(int(i))} ({dist[i]:.2f})" for i in top)
+        return f"{name} entropy {entropy:.2f}/{np.log(len(dist)):.2f}, top tasks {tops}"
+    scalars = [f"{_short(k)} {v:.3g}" for k, v in metrics.items() if isinstance(v, (int, float))]
+    return ", ".join([name, *scalars[:MAX_OTHER_METRICS]])
+
+
+def curriculum_suffix(host: Any) -> str:
+    """`", curriculum: <status>"` for the progress line, or "" for a run without a curriculum.
+
+    Args:
+        host: the run's `CurriculumHost`, or None.
+    """
+    return "" if host is None else f", curriculum: {curriculum_status(host)}"
