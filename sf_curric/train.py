@@ -11,6 +11,7 @@ from typing import Sequence
 from sf_curric.algo.nan_guard import NonFiniteTrainingError
 from sf_curric.algo.runner import Runner, RunResult
 from sf_curric.cfg.arguments import parse_args
+from sf_curric.cfg.auto_defaults import apply_auto_defaults
 from sf_curric.cfg.experiment import prepare_experiment_dir, resolve_config
 from sf_curric.cfg.validation import ConfigError, validate_cfg
 from sf_curric.utils.checkpoint import CheckpointError
@@ -32,7 +33,7 @@ def run(argv: Sequence[str] | None = None) -> RunResult:
         >>> run(["--env=CartPole-v1", "--experiment=demo", "--serial_mode=True"])
     """
     try:
-        cfg = resolve_config(parse_args(argv))
+        cfg = resolve_config(apply_auto_defaults(parse_args(argv)))  # a resumed run keeps its saved choice
         validate_cfg(cfg)
         prepare_experiment_dir(cfg)
         return Runner(cfg).run()

@@ -66,3 +66,15 @@ def get_env_defaults(env_name: str) -> dict[str, Any]:
     merged = dict(_BUILTIN_DEFAULTS.get(env_name, {}))
     merged.update(_user_defaults.get(env_name, {}))
     return merged
+
+
+def registered_env_defaults(env_name: str) -> dict[str, Any]:
+    """The defaults a user registered for `env_name` with `register_env_defaults` (the built-in ones left out).
+
+    The auto defaults (`sf_curric.cfg.auto_defaults`) replace the built-in sampling layout for the machine, never
+    a user's.
+
+    Args:
+        env_name: the `--env` value.
+    """
+    return dict(_user_defaults.get(env_name, {}))
