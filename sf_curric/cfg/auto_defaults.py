@@ -39,8 +39,9 @@ KNOWN_STEP_S = {
     "CartPole-v1": 6e-6,
     "cartpole_curriculum": 8e-6,
 }
-# Flags `choose_defaults` decides.
-AUTO_FLAGS = ("serial_mode", "num_workers", "num_envs_per_worker", "num_batches_per_epoch", "num_torch_threads")
+# Flags `choose_defaults` decides; typing one of the layout flags keeps the whole static layout.
+LAYOUT_FLAGS = ("serial_mode", "num_workers", "num_envs_per_worker", "num_batches_per_epoch")
+AUTO_FLAGS = (*LAYOUT_FLAGS, "num_torch_threads")
 
 
 @dataclass(frozen=True)
@@ -177,24 +178,26 @@ def apply_auto_defaults(cfg: argparse.Namespace, cores: int | None = None) -> ar
         return cfg  # invalid: the validation says so
     fixed = set(cfg.cli_args) | set(registered_env_defaults(cfg.env))
     open_flags = [name for name in AUTO_FLAGS if name not in fixed]
+    if fixed & set(LAYOUT_FLAGS):  # the user chose (part of) the layout: the rest of it stays as --help says
+        open_flags = [name for name in open_flags if name not in LAYOUT_FLAGS]
     if not open_flags:
         return cfg
     cores = available_cores() if cores is None else cores
+    step_s = 0.0  # the torch threads alone depend on the cores only: no env is made then
     try:
-        step_s = measure_step_seconds(cfg)
+        if set(open_flags) & set(LAYOUT_FLAGS):
+            step_s = measure_step_seconds(cfg)
     except Exception as e:  # the runner makes the same env next and reports its error properly
         log.debug("auto defaults skipped: making or stepping %s failed (%s)", cfg.env, e)
         return cfg
     choice = choose_defaults(cores, step_s, cfg.rollout, cfg.batch_size)
-    if "serial_mode" in fixed or "num_workers" in fixed:
-        # the user chose the layout: only the envs per worker, batches and threads still follow the machine
-        open_flags = [n for n in open_flags if n not in ("serial_mode", "num_workers")]
     for name in open_flags:
         setattr(cfg, name, choice.values[name])
     chosen = ", ".join(f"--{name}={getattr(cfg, name)}" for name in open_flags)
     from sf_curric.utils.logs import setup_logging
 
     setup_logging(cfg.log_level)  # console only; the runner adds the log file later
+    reason = choice.reason if step_s > 0 else f"{cores} core(s)"
     log.info("auto defaults: %s (%s; flags you type win; --auto_defaults=False: the static defaults)", chosen,
-             choice.reason)  # fmt: skip
+             reason)  # fmt: skip
     return cfg

@@ -71,17 +71,18 @@ def test_cartpole_on_two_cores_runs_serial_and_is_valid():
 
 
 def test_typed_flags_win():
-    cfg = apply_auto_defaults(_cfg("--num_envs_per_worker=5", "--num_torch_threads=3"), cores=16)
-    assert cfg.num_envs_per_worker == 5 and cfg.num_torch_threads == 3
-    assert cfg.num_workers == 15 and cfg.serial_mode is False  # the rest still follows the machine
+    cfg = apply_auto_defaults(_cfg("--num_torch_threads=3"), cores=16)
+    assert cfg.num_torch_threads == 3
+    assert (cfg.serial_mode, cfg.num_workers, cfg.num_envs_per_worker) == (False, 15, 16)  # the rest: the machine's
 
 
-def test_typed_layout_keeps_the_static_mode():
-    # --num_workers typed: serial_mode is not switched on behind the user's back
-    cfg = apply_auto_defaults(_cfg("--num_workers=2"), cores=2)
-    assert cfg.num_workers == 2 and cfg.serial_mode is False
-    cfg = apply_auto_defaults(_cfg("--serial_mode=False"), cores=2)
-    assert cfg.serial_mode is False and cfg.num_workers == 1  # the static CartPole layout
+@pytest.mark.parametrize("typed", ["--num_workers=2", "--serial_mode=True", "--num_envs_per_worker=5"])
+def test_typed_layout_flag_keeps_the_static_layout(typed):
+    static = _cfg("--auto_defaults=False", typed)
+    cfg = apply_auto_defaults(_cfg(typed), cores=16)
+    layout = ("serial_mode", "num_workers", "num_envs_per_worker", "num_batches_per_epoch")
+    assert [getattr(cfg, n) for n in layout] == [getattr(static, n) for n in layout]
+    assert cfg.num_torch_threads == 2  # threads still follow the machine
 
 
 def test_auto_defaults_false_keeps_static_defaults():
@@ -94,7 +95,7 @@ def test_auto_defaults_false_keeps_static_defaults():
 def test_registered_env_defaults_win(monkeypatch):
     monkeypatch.setitem(env_defaults._user_defaults, "CartPole-v1", {"num_envs_per_worker": 4})
     cfg = apply_auto_defaults(_cfg(), cores=16)
-    assert cfg.num_envs_per_worker == 4 and cfg.num_workers == 15
+    assert cfg.num_envs_per_worker == 4 and cfg.num_workers == 1  # a registered layout is kept whole
 
 
 def test_resumed_experiment_keeps_its_saved_choice(tmp_path):
