@@ -39,6 +39,7 @@ _CARTPOLE = {
 _BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "CartPole-v1": _CARTPOLE,
     "cartpole_curriculum": _CARTPOLE,  # the built-in CartPole with SimpleBoxCurriculum (sf_curric.envs.builtin)
+    "envpool:CartPole-v1": _CARTPOLE,  # EnvPool's CartPole (sf_curric.envs.envpool_env)
 }
 
 _user_defaults: dict[str, dict[str, Any]] = {}
