@@ -1,7 +1,9 @@
 """PufferLib 3.0 as a benchmark peer: its virtual environment and its CartPole run (benchmarks/puffer_train.py).
 
 PufferLib is a 60.7 MB source distribution that compiles at install; it gets its own venv, benchmarks/.venv-puffer,
-with CPU torch==2.13.0 installed first (so pip never pulls a CUDA build).
+with CPU torch==2.13.0 installed first (so pip never pulls a CUDA build). There is no wheel of any version, and
+3.0.0's setup.py downloads raylib from GitHub while building: on a machine that reaches only package registries
+the install fails (what happened in the session that wrote this; the runner is untested against PufferLib).
 """
 
 import subprocess
@@ -29,7 +31,11 @@ def ensure_pufferlib() -> Path:
     subprocess.run([sys.executable, "-m", "venv", str(PUFFER_VENV)], check=True)
     pip = [str(PUFFER_PYTHON), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     subprocess.run([*pip, "torch==2.13.0"], check=True)
-    subprocess.run([*pip, "pufferlib==3.0.0"], check=True)
+    if subprocess.run([*pip, "pufferlib==3.0.0"]).returncode != 0:
+        raise RuntimeError(
+            "pufferlib 3.0.0 did not install: it has no wheel, and its setup.py downloads raylib from GitHub while "
+            "building (a machine that reaches only package registries cannot build it); leave out --puffer"
+        )
     return PUFFER_PYTHON
 
 
