@@ -33,8 +33,9 @@ def run(argv: Sequence[str] | None = None) -> RunResult:
         >>> run(["--env=CartPole-v1", "--experiment=demo", "--serial_mode=True"])
     """
     try:
-        cfg = resolve_config(apply_auto_defaults(parse_args(argv)))  # a resumed run keeps its saved choice
+        cfg = resolve_config(parse_args(argv))
         validate_cfg(cfg)
+        cfg = apply_auto_defaults(cfg)  # after validation: a bad flag is reported alone; resumed runs keep theirs
         prepare_experiment_dir(cfg)
         return Runner(cfg).run()
     except (ConfigError, CheckpointError) as e:

@@ -160,7 +160,7 @@ def apply_auto_defaults(cfg: argparse.Namespace, cores: int | None = None) -> ar
     Logs the choice and its reason. A no-op with `--auto_defaults=False`, and when every such flag is given.
 
     Args:
-        cfg: the parsed config (before a saved config is merged: on resume the saved values win).
+        cfg: the resolved, validated config (a resumed experiment keeps the choice saved in its config).
         cores: CPU cores (default: `available_cores()`).
 
     Returns:
