@@ -66,7 +66,9 @@ def _register() -> None:
     register_env("bench_random_frames", make_random_frames)
 
 
-def sampling_rate(env: str, mode: tuple, workers: int, envs: int, seconds: float, model: dict) -> dict:
+def sampling_rate(
+    env: str, mode: tuple, workers: int, envs: int, seconds: float, model: dict, device: str = "cpu"
+) -> dict:
     """Steps/s and steps per CPU-second of the parallel sampler without learning, in inference `mode`."""
     from sf_curric.algo.learner import Learner
     from sf_curric.algo.parallel.sampler import ParallelSampler
@@ -75,7 +77,7 @@ def sampling_rate(env: str, mode: tuple, workers: int, envs: int, seconds: float
 
     cfg = default_cfg(
         env, num_workers=workers, num_envs_per_worker=envs, rollout=32, batch_size=32 * envs, num_batches_per_epoch=1,
-        device="cpu", seed=0, inference_mode=mode[1], worker_num_splits=mode[2], **model,
+        device=device, seed=0, inference_mode=mode[1], worker_num_splits=mode[2], **model,
     )  # fmt: skip
     probe = make_env(cfg)
     learner = Learner(cfg, probe.observation_space, probe.action_space)
@@ -115,7 +117,7 @@ def sampling_table(args: argparse.Namespace) -> list[str]:
         results: dict[tuple, list[dict]] = {m: [] for m in MODES}
         for r in range(args.rounds):
             for mode in MODES if r % 2 == 0 else MODES[::-1]:
-                res = sampling_rate(env, mode, args.workers, args.envs, args.seconds, model)
+                res = sampling_rate(env, mode, args.workers, args.envs, args.seconds, model, args.device)
                 print(f"  {env} {mode[0]} round {r}: {res['fps']:,.0f} steps/s", flush=True)
                 results[mode].append(res)
         for mode in MODES:
@@ -144,7 +146,7 @@ def learning_table(args: argparse.Namespace) -> list[str]:
                     "CartPole-v1", train_dir=train_dir, experiment=f"{mode}_{splits}_{seed}", num_workers=2,
                     num_envs_per_worker=32, rollout=16, batch_size=256, num_batches_per_epoch=4, num_epochs=4,
                     train_for_env_steps=600_000, stop_when_avg_return=475.0, seed=seed, save_every_sec=100000,
-                    device="cpu", inference_mode=mode, worker_num_splits=splits, progress_interval_sec=1000,
+                    device=args.device, inference_mode=mode, worker_num_splits=splits, progress_interval_sec=1000,
                 )  # fmt: skip
                 start = time.perf_counter()
                 result = Runner(cfg).run()
@@ -165,6 +167,7 @@ def main() -> None:
     parser.add_argument("--envs", type=int, default=32, help="Envs per worker.")
     parser.add_argument("--learning_seeds", type=int, default=1, help="CartPole learning runs per mode (0: none).")
     parser.add_argument("--skip_pixels", action="store_true", help="No sampling rows for the synthetic pixel env.")
+    parser.add_argument("--device", default="cpu", choices=("cpu", "gpu"), help="The learner's and inference device.")
     args = parser.parse_args()
     _register()
     import logging

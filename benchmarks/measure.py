@@ -26,8 +26,15 @@ def tree_pss(proc: psutil.Process) -> int:
     return total
 
 
-def run_measured(cmd: List[str], on_line: Callable[[str, float], None], timeout: float, env=None) -> Dict:
-    """Run `cmd`, feed each output line with its time since start to `on_line`, sample PSS every 0.5 s.
+def run_measured(
+    cmd: List[str],
+    on_line: Callable[[str, float], None],
+    timeout: float,
+    env=None,
+    should_stop: Optional[Callable[[], bool]] = None,
+) -> Dict:
+    """Run `cmd`, feed each output line with its time since start to `on_line`, sample PSS every 0.5 s; the process
+    group is killed after `timeout` seconds or as soon as `should_stop()` is true (e.g. the target was reached).
 
     Returns:
         dict with `wall_s`, `peak_pss_bytes`, `returncode`, `tail` (the last output lines).
@@ -47,13 +54,14 @@ def run_measured(cmd: List[str], on_line: Callable[[str, float], None], timeout:
 
     thread = threading.Thread(target=reader, daemon=True)
     thread.start()
-    peak = 0
+    peak, next_pss = 0, start
     while proc.poll() is None:
-        peak = max(peak, tree_pss(ps))
-        if time.monotonic() - start > timeout:
+        if time.monotonic() >= next_pss:
+            peak, next_pss = max(peak, tree_pss(ps)), time.monotonic() + 0.5
+        if time.monotonic() - start > timeout or (should_stop is not None and should_stop()):
             os.killpg(proc.pid, 9)
             break
-        time.sleep(0.5)
+        time.sleep(0.1)
     proc.wait()
     thread.join(5)
     return {"wall_s": time.monotonic() - start, "peak_pss_bytes": peak, "returncode": proc.returncode, "tail": tail}

@@ -7,6 +7,8 @@ Run from the repository root (installs Sample Factory into benchmarks/.venv-sf o
     python benchmarks/throughput.py --skip_sf --skip_sampling   # sf_curric learning runs only
     python benchmarks/throughput.py --pixels --skip_cartpole    # pixel Breakout only (sections 3 and 4)
     python benchmarks/throughput.py --sf_curric_args="--num_torch_threads=2"   # extra flags for every sf_curric run
+    python benchmarks/throughput.py --puffer                 # PufferLib 3.0 in the CartPole table (own venv)
+    python benchmarks/throughput.py --time_to_solve --skip_learning --skip_sampling --seeds 1 2 3   # race only
 
 Sections (each prints a table):
   1. CartPole-v1 learning runs, same model (MLP 64-64, no RNN), workers and envs for both:
@@ -43,6 +45,8 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 import psutil
 from measure import cpu_seconds, fmt, median, run_measured, tree_pss  # benchmarks/measure.py, next to this script
+from puffer_bench import PUFFER_FPS_RE, PUFFER_FRAMES_RE, PUFFER_NAME, PUFFER_REWARD_RE, puffer_command, puffer_env
+from solve_race import add_race_args, race_table
 
 ROOT = Path(__file__).resolve().parent.parent
 SF_VENV = ROOT / "benchmarks" / ".venv-sf"
@@ -296,6 +300,8 @@ def learning_section(args) -> List[str]:
             name: (lambda s, extra=extra: run_sf_curric(args, train_dir, s, [*_SFC_COMMON, *extra]))
             for name, extra in SFC_VARIANTS.items()
         }
+        if args.puffer:
+            trainers[PUFFER_NAME] = lambda s: run_puffer(args, s)
         if not args.skip_sf:
             ensure_sample_factory()
             trainers[SF_NAME] = lambda s: run_sample_factory(args, train_dir, s, SF_SAME_MODEL)
@@ -317,11 +323,19 @@ def learning_section(args) -> List[str]:
             f"| {name} | {cell(r, 'fps')} | {cell(r, 'solved_frames')} | {cell(r, 'solved_s', '.1f')} | "
             f"{cell(r, 'wall_s', '.1f')} | {cell(r, 'pss_gib', '.2f')} |"
         )
-    theirs = rows.get(SF_NAME)
-    for name in SFC_VARIANTS if theirs is not None else []:
-        ours = rows[name]
-        lines.append(f"| ratio {name} / SF | " + " | ".join(ratio_cell(ours, theirs, k) for k in keys) + " |")
+    for peer, short in ((SF_NAME, "SF"), (PUFFER_NAME, "PufferLib")):
+        theirs = rows.get(peer)
+        for name in SFC_VARIANTS if theirs is not None else []:
+            ours = rows[name]
+            lines.append(f"| ratio {name} / {short} | " + " | ".join(ratio_cell(ours, theirs, k) for k in keys) + " |")
     return lines
+
+
+def run_puffer(args, seed: int) -> Dict:
+    """One PufferLib run on CartPole-v1 (benchmarks/puffer_train.py in its own venv), up to --frames env steps."""
+    parser = ProgressParser(PUFFER_FPS_RE, PUFFER_FRAMES_RE, PUFFER_REWARD_RE)
+    res = run_measured(puffer_command(seed, args.frames), parser, timeout=args.timeout, env=puffer_env())
+    return {**res, **parser.summary()}
 
 
 def pixel_learning_section(args) -> List[str]:
@@ -511,6 +525,12 @@ def parse_cli(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         "--pixel_sf_configs", nargs="+", choices=sorted(PIXEL_SF_CONFIGS), default=["nobatch", "batched", "serial"],
         help="Sample Factory configurations run on Breakout (nobatch: per-env sampling, its Atari default).",
     )  # fmt: skip
+    parser.add_argument("--puffer", action="store_true", help="Also PufferLib 3.0 in the CartPole learning table.")
+    parser.add_argument(
+        "--time_to_solve", action="store_true",
+        help="Also the time-to-solve race (benchmarks/solve_race.py: start-up included, every trainer, all seeds).",
+    )  # fmt: skip
+    add_race_args(parser)
     parser.add_argument(
         "--sf_curric_args", type=shlex.split, default=[],
         help='Extra flags for every sf_curric run, in one string: --sf_curric_args="--num_torch_threads=2".',
@@ -532,6 +552,8 @@ def main(argv: Optional[Sequence[str]] = None) -> List[List[str]]:
         tables.append(learning_section(args))
     if not args.skip_cartpole and not args.skip_sampling:
         tables.append(sampling_section(args))
+    if args.time_to_solve:
+        tables.append(race_table(args))
     if args.pixels and not args.skip_learning:
         tables.append(pixel_learning_section(args))
     if args.pixels and not args.skip_sampling:

@@ -11,6 +11,7 @@ from typing import Sequence
 from sf_curric.algo.nan_guard import NonFiniteTrainingError
 from sf_curric.algo.runner import Runner, RunResult
 from sf_curric.cfg.arguments import parse_args
+from sf_curric.cfg.auto_defaults import apply_auto_defaults
 from sf_curric.cfg.experiment import prepare_experiment_dir, resolve_config
 from sf_curric.cfg.validation import ConfigError, validate_cfg
 from sf_curric.utils.checkpoint import CheckpointError
@@ -35,6 +36,7 @@ def run_with_result(argv: Sequence[str] | None = None) -> RunResult:
     try:
         cfg = resolve_config(parse_args(argv))
         validate_cfg(cfg)
+        cfg = apply_auto_defaults(cfg)  # after validation: a bad flag is reported alone; resumed runs keep theirs
         prepare_experiment_dir(cfg)
         return Runner(cfg).run()
     except (ConfigError, CheckpointError) as e:

@@ -24,6 +24,7 @@ from sf_curric.algo.best_policy import save_best_if_improved
 from sf_curric.algo.curriculum_status import curriculum_suffix
 from sf_curric.algo.env_guard import EnvGuard, check_same_spaces
 from sf_curric.algo.nan_guard import NanGuard, check_finite_model
+from sf_curric.algo.parallel.process_utils import prestart_worker_server, stop_worker_server
 from sf_curric.algo.rollout import EpisodeSummary, RolloutWorker, TaskSampler, allocate_trajectory
 from sf_curric.cfg.experiment import experiment_dir, save_config
 from sf_curric.cfg.validation import total_envs
@@ -258,6 +259,7 @@ class Runner:
         self.last_train_stats: dict[str, float] = {}
         self._stop_signal: str | None = None
         self._session_start = 0.0
+        self._prestarted_server = False
 
     # ---- setup ---------------------------------------------------------------------------------------------
 
@@ -266,6 +268,8 @@ class Runner:
         self.exp_dir.mkdir(parents=True, exist_ok=True)
         setup_logging(cfg.log_level, self.exp_dir / LOG_FILE)
         seed_everything(cfg.seed)
+        # start-up: the worker server imports torch on another core while this process builds the learner
+        self._prestarted_server = not cfg.serial_mode and prestart_worker_server()
         if cfg.num_torch_threads > 0:
             torch.set_num_threads(cfg.num_torch_threads)
 
@@ -444,6 +448,8 @@ class Runner:
                 signal.signal(signum, handler)
             if self.sampler is not None:
                 self.sampler.close()
+            elif self._prestarted_server:  # setup failed before the sampler existed: leave no process behind
+                stop_worker_server()
             if self.writer is not None:
                 self.writer.close()
             close_log_file()
@@ -484,7 +490,7 @@ class Runner:
             if now - last_summary >= cfg.experiment_summaries_interval or self.iteration == 1:
                 self._write_summaries()
                 last_summary = now
-            if now - last_progress >= cfg.progress_interval_sec:
+            if now - last_progress >= cfg.progress_interval_sec or self.iteration == 1:  # the first one early
                 self._progress_line()
                 last_progress = now
             if now - last_save >= cfg.save_every_sec and reason is None:

@@ -96,6 +96,15 @@ RL_ARGS: list[FlagSpec] = [
 
 SAMPLING_ARGS: list[FlagSpec] = [
     (
+        "--auto_defaults",
+        _bool(
+            True,
+            "Choose --serial_mode, --num_workers, --num_envs_per_worker, --num_batches_per_epoch and "
+            "--num_torch_threads from the CPU cores and the env's step cost (logged at start) for those you do not "
+            "type; False: the static defaults below.",
+        ),
+    ),
+    (
         "--serial_mode",
         _bool(False, "Run envs, inference and learning in one process (the same components, easy to debug)."),
     ),

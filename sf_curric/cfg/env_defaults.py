@@ -40,6 +40,7 @@ _BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "CartPole-v1": _CARTPOLE,
     # the built-in CartPole with SimpleBoxCurriculum (sf_curric.envs.builtin), its demo ends with an evaluation table
     "cartpole_curriculum": {**_CARTPOLE, "final_eval_episodes": 50},
+    "envpool:CartPole-v1": _CARTPOLE,  # EnvPool's CartPole (sf_curric.envs.envpool_env)
 }
 
 _user_defaults: dict[str, dict[str, Any]] = {}
@@ -67,3 +68,15 @@ def get_env_defaults(env_name: str) -> dict[str, Any]:
     merged = dict(_BUILTIN_DEFAULTS.get(env_name, {}))
     merged.update(_user_defaults.get(env_name, {}))
     return merged
+
+
+def registered_env_defaults(env_name: str) -> dict[str, Any]:
+    """The defaults a user registered for `env_name` with `register_env_defaults` (the built-in ones left out).
+
+    The auto defaults (`sf_curric.cfg.auto_defaults`) replace the built-in sampling layout for the machine, never
+    a user's.
+
+    Args:
+        env_name: the `--env` value.
+    """
+    return dict(_user_defaults.get(env_name, {}))

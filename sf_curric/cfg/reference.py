@@ -32,6 +32,11 @@ Sample Factory where it has one.
    `sf_curric.cfg.env_defaults.register_env_defaults(name, **flags)`);
 4. the defaults in the tables.
 
+With `--auto_defaults` (on by default) the train command replaces the sampling layout (`--serial_mode`,
+`--num_workers`, `--num_envs_per_worker`, `--num_batches_per_epoch`) and `--num_torch_threads` of steps 3-4 with a
+choice for this machine's cores and the env's step cost, logged at start, unless you typed a layout flag or
+registered one ([fast defaults](fast_defaults.md)).
+
 **Booleans** parse like Sample Factory: `--serial_mode=True`, `--async_rl=False`, or a bare `--serial_mode`.
 **Lists** are space-separated: `--encoder_mlp_layers 64 64`.
 

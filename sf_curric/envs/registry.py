@@ -15,6 +15,8 @@ from typing import Any, Callable
 
 import gymnasium as gym
 
+from sf_curric.envs.envpool_env import envpool_problem, is_envpool_name
+
 # Parameter names a make_env_fn may use, and what each receives.
 _NAME_PARAMS = ("full_env_name", "env_name", "name")
 _POSITIONAL_ORDER = ("full_env_name", "cfg", "env_config", "render_mode")
@@ -115,6 +117,8 @@ def env_exists(name: str) -> bool:
     _load_builtin_envs()
     if name in _REGISTRY:
         return True
+    if is_envpool_name(name):
+        return envpool_problem(name) is None
     try:
         _import_env_package(name)
     except ValueError:
@@ -128,6 +132,8 @@ def unknown_env_message(name: str) -> str:
     Args:
         name: the unknown `--env` value.
     """
+    if is_envpool_name(name):
+        return envpool_problem(name) or f"env {name!r} is available"
     candidates = registered_env_names() + _gymnasium_ids()
     close = difflib.get_close_matches(name, candidates, n=5, cutoff=0.5)
     if not close:  # case and separators often differ: compare lower-cased names too
@@ -148,6 +154,14 @@ def get_env_spec(name: str) -> EnvSpec | None:
     """
     _load_builtin_envs()
     if name in _REGISTRY:
+        return _REGISTRY[name]
+    if is_envpool_name(name):  # envpool:<task id>, registered on first use (in each process)
+        problem = envpool_problem(name)
+        if problem:
+            raise ValueError(problem)
+        from sf_curric.envs.envpool_env import make_envpool_env
+
+        register_env(name, make_envpool_env)
         return _REGISTRY[name]
     _import_env_package(name)
     if name in gym.registry:

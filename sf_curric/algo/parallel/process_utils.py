@@ -34,6 +34,20 @@ def worker_context() -> multiprocessing.context.BaseContext:
     return ctx
 
 
+def prestart_worker_server() -> bool:
+    """Start the forkserver now, so that it imports torch on another core while the runner builds the learner.
+
+    Returns:
+        True when a forkserver was started (or already ran); False with spawn.
+    """
+    if worker_context().get_start_method() != "forkserver":
+        return False
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+    return True
+
+
 def stop_worker_server() -> None:
     """Stop the forkserver the workers were forked from, once they are gone.
 
