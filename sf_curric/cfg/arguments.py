@@ -252,6 +252,13 @@ def _curriculum_option_args() -> list[FlagSpec]:
     return list(CURRICULUM_OPTION_ARGS)
 
 
+def _tracking_args() -> list[FlagSpec]:
+    """Flags of wandb, evaluation and videos during training, defined next to the code that reads them."""
+    from sf_curric.tracking.args import TRACKING_ARGS
+
+    return list(TRACKING_ARGS)
+
+
 def _evaluation_args() -> list[FlagSpec]:
     """Flags of the enjoy and eval scripts, defined next to them."""
     from sf_curric.evaluation.args import evaluation_args
@@ -289,6 +296,7 @@ def build_parser(evaluation: bool = False, extra_args: Sequence[FlagSpec] | None
     _add_group(parser, "sampling", SAMPLING_ARGS)
     _add_group(parser, "logging and checkpoints", LOGGING_ARGS)
     _add_group(parser, "curriculum", CURRICULUM_ARGS + _curriculum_option_args())
+    _add_group(parser, "tracking and evaluation during training", _tracking_args())
     if evaluation:
         _add_group(parser, "evaluation", _evaluation_args())
     if extra_args:
