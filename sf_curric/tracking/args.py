@@ -12,7 +12,7 @@ FlagSpec = tuple[str, dict[str, Any]]
 TRACKING_ARGS: list[FlagSpec] = [
     (
         "--with_wandb",
-        {**bool_flag(False, "Log to Weights & Biases too (pip install \"sf_curric[wandb]\")."), "metavar": "BOOL"},
+        {**bool_flag(False, 'Log to Weights & Biases too (pip install "sf_curric[wandb]").'), "metavar": "BOOL"},
     ),
     ("--wandb_project", {"type": str, "default": "sf_curric", "help": "wandb project."}),
     ("--wandb_user", {"type": str, "default": None, "help": "wandb entity (user or team; None: your default)."}),

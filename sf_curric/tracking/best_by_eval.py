@@ -54,7 +54,12 @@ class BestByEval:
         return cls(resolve_best_group(cfg.eval_best_group, group_names), best)
 
     def consider(
-        self, group_returns: dict[str, float], snapshot: Path | str, ckpt_dir: Path | str, iteration: int, env_steps: int
+        self,
+        group_returns: dict[str, float],
+        snapshot: Path | str,
+        ckpt_dir: Path | str,
+        iteration: int,
+        env_steps: int,
     ) -> Path | None:
         """Save `snapshot` as the best checkpoint when its return on the group beats the best so far.
 

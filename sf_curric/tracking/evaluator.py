@@ -266,4 +266,3 @@ class TrainingEvaluator:
             return []
         with open(path) as f:
             return [json.loads(line) for line in f if line.strip()]
-

@@ -34,7 +34,9 @@ def _gif_bytes(frames: list[np.ndarray], fps: int) -> bytes | None:
     return bytes(buf) if ok else None
 
 
-def record_episode(cfg: argparse.Namespace, snapshot: str, output_dir: Path, env_steps: int) -> tuple[Path, Path | None, int]:
+def record_episode(
+    cfg: argparse.Namespace, snapshot: str, output_dir: Path, env_steps: int
+) -> tuple[Path, Path | None, int]:
     """Play one episode of the snapshot's policy and write `<output_dir>/episode_<env_steps>.mp4` (and a .gif).
 
     Args:
@@ -121,9 +123,8 @@ def add_gif(writer: Any, tag: str, gif: str | None, step: int) -> None:
     get_file_writer = getattr(writer, "_get_file_writer", None)
     if gif is None or get_file_writer is None:
         return
-    from tensorboardX.proto.summary_pb2 import Summary
-
     import cv2
+    from tensorboardX.proto.summary_pb2 import Summary
 
     data = Path(gif).read_bytes()
     first = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
