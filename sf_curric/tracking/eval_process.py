@@ -25,7 +25,15 @@ log = logging.getLogger("sf_curric")
 
 EVAL = "eval"
 VIDEO = "video"
-EVAL_PRIORITY = 19  # os.nice increment: the lowest priority, training keeps the cores
+EVAL_PRIORITY = 19  # the lowest priority: training keeps the cores
+
+
+def lower_priority(pid: int) -> None:
+    """Set process `pid` (0: this one) to the lowest CPU priority; where that is not allowed, leave it."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, EVAL_PRIORITY)
+    except (OSError, AttributeError):  # AttributeError: no setpriority (Windows)
+        pass
 
 
 @dataclass(frozen=True)
@@ -163,6 +171,7 @@ def eval_process_main(cfg: argparse.Namespace, env_spec: Any, requests: Any, out
         outcomes: queue of `EvalOutcome`.
         parent_pid: the runner's pid.
     """
+    lower_priority(0)  # before the imports below: they take CPU too (the runner lowered it already, at start)
     import queue
 
     import torch
@@ -172,10 +181,6 @@ def eval_process_main(cfg: argparse.Namespace, env_spec: Any, requests: Any, out
 
     die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's to handle
-    try:
-        os.nice(EVAL_PRIORITY)
-    except OSError:
-        pass  # not allowed on this system: evaluation runs at normal priority
     torch.set_num_threads(1)
     logging.basicConfig(level=logging.WARNING)
     if env_spec is not None:

@@ -22,7 +22,15 @@ from typing import Any, Callable
 from sf_curric.cfg.validation import ConfigError
 from sf_curric.tracking.best_by_eval import BestByEval
 from sf_curric.tracking.curve import CURVE_FILE, plot_eval_curve
-from sf_curric.tracking.eval_process import EVAL, VIDEO, EvalOutcome, EvalRequest, eval_argv, eval_process_main
+from sf_curric.tracking.eval_process import (
+    EVAL,
+    VIDEO,
+    EvalOutcome,
+    EvalRequest,
+    eval_argv,
+    eval_process_main,
+    lower_priority,
+)
 from sf_curric.utils.checkpoint import checkpoint_dir, save_checkpoint
 
 log = logging.getLogger("sf_curric")
@@ -140,6 +148,7 @@ class TrainingEvaluator:
             daemon=True,
         )
         self.process.start()
+        lower_priority(self.process.pid)  # at once: the new process imports torch before it runs any of our code
         log.info(
             "evaluation during training: every %s env steps (%d episodes per group%s), videos every %s env steps",
             self.every[EVAL] or "-",

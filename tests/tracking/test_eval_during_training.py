@@ -1,6 +1,7 @@
 """Evaluation during training: eval/* logged at the right env steps (read back from the tensorboard files), the
 numbers equal those of sf_curric.eval on the same policy, and the best checkpoint is the one with the best eval
-return on the held-out group."""
+return on the held-out group. The run is trained in two sessions (a resume halfway): the schedule and the best
+checkpoint carry over."""
 
 import math
 import multiprocessing
@@ -39,13 +40,14 @@ def trained(tmp_path_factory):
         f"--num_envs_per_worker={NUM_ENVS}",
         f"--rollout={ROLLOUT}",
         f"--batch_size={NUM_ENVS * ROLLOUT}",
-        f"--train_for_env_steps={TOTAL}",
         f"--eval_every_env_steps={EVERY}",
         "--eval_episodes=12",
         "--save_every_sec=1000",
         "--seed=3",
     ]
-    result = run(argv)
+    first = run(argv + [f"--train_for_env_steps={TOTAL // 2}"])
+    assert first.env_steps < TOTAL
+    result = run(argv + [f"--train_for_env_steps={TOTAL}", "--restart_behavior=resume"])
     cfg = parse_args(argv)
     return train_dir / "maze", cfg, result
 
