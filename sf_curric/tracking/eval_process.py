@@ -68,6 +68,7 @@ class EvalOutcome:
         fps: frames per second of the video.
         seconds: how long the job took.
         error: one line when the job failed (the run goes on).
+        new_best: the best checkpoint written for this evaluation (None: not better than the best so far).
     """
 
     request: EvalRequest
@@ -78,6 +79,7 @@ class EvalOutcome:
     fps: int = 30
     seconds: float = 0.0
     error: str | None = None
+    new_best: str | None = None
 
 
 def eval_argv(cfg: argparse.Namespace, output: Path | str) -> list[str]:
@@ -161,7 +163,47 @@ def _video(cfg: argparse.Namespace, request: EvalRequest) -> EvalOutcome:
     return EvalOutcome(request, video=str(path), gif=None if gif is None else str(gif), fps=fps)
 
 
-def eval_process_main(cfg: argparse.Namespace, env_spec: Any, requests: Any, outcomes: Any, parent_pid: int) -> None:
+@dataclass
+class EvalBook:
+    """What the evaluation process keeps between evaluations, so that the trainer's process does none of the
+    plotting and file copying (they take CPU and disk time from training).
+
+    Attributes:
+        best: picks and writes the best checkpoint by eval return (None: evaluation does not select it).
+        history: earlier evaluations of the experiment (`history.jsonl` lines), for the curve.
+        curve: the curve PNG file.
+        checkpoint_dir: the experiment's checkpoint folder.
+    """
+
+    best: Any
+    history: list[dict[str, Any]]
+    curve: str
+    checkpoint_dir: str
+
+    def record(self, cfg: argparse.Namespace, outcome: EvalOutcome) -> None:
+        """Add an evaluation to the curve and keep its snapshot when it is the best so far."""
+        from sf_curric.tracking.curve import plot_eval_curve
+
+        request = outcome.request
+        self.history.append(history_entry(outcome))
+        plot_eval_curve(self.history, self.curve, f"{cfg.experiment}: evaluation during training")
+        if self.best is not None:
+            path = self.best.consider(
+                outcome.group_returns, request.snapshot, self.checkpoint_dir, request.iteration, request.env_steps
+            )
+            outcome.new_best = None if path is None else str(path)
+
+
+def history_entry(outcome: EvalOutcome) -> dict[str, Any]:
+    """One line of `history.jsonl`: env steps, iteration, seconds and the eval/* values of an evaluation."""
+    request = outcome.request
+    return {"env_steps": request.env_steps, "iteration": request.iteration, "seconds": outcome.seconds,
+            "scalars": outcome.scalars}  # fmt: skip
+
+
+def eval_process_main(
+    cfg: argparse.Namespace, env_spec: Any, requests: Any, outcomes: Any, parent_pid: int, book: EvalBook
+) -> None:
     """Entry point of the evaluation process: answer requests until a None arrives or the runner dies.
 
     Args:
@@ -170,6 +212,7 @@ def eval_process_main(cfg: argparse.Namespace, env_spec: Any, requests: Any, out
         requests: queue of `EvalRequest` (None: stop).
         outcomes: queue of `EvalOutcome`.
         parent_pid: the runner's pid.
+        book: the curve and best-checkpoint keeping.
     """
     lower_priority(0)  # before the imports below: they take CPU too (the runner lowered it already, at start)
     import queue
@@ -195,9 +238,12 @@ def eval_process_main(cfg: argparse.Namespace, env_spec: Any, requests: Any, out
         start = time.monotonic()
         try:
             outcome = _evaluate(cfg, request) if request.kind == EVAL else _video(cfg, request)
+            outcome.seconds = time.monotonic() - start
+            if request.kind == EVAL:
+                book.record(cfg, outcome)
         except Exception as e:  # the run goes on; the runner logs the line
             first = str(e).splitlines()[0] if str(e) else type(e).__name__
             log.debug("evaluation failed: %s", traceback.format_exc())
             outcome = EvalOutcome(request, error=f"{type(e).__name__}: {first[:200]}")
-        outcome.seconds = time.monotonic() - start
+            outcome.seconds = time.monotonic() - start
         outcomes.put(outcome)

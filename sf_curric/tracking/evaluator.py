@@ -21,17 +21,20 @@ from typing import Any, Callable
 
 from sf_curric.cfg.validation import ConfigError
 from sf_curric.tracking.best_by_eval import BestByEval
-from sf_curric.tracking.curve import CURVE_FILE, plot_eval_curve
+from sf_curric.tracking.curve import CURVE_FILE
 from sf_curric.tracking.eval_process import (
     EVAL,
     VIDEO,
+    EvalBook,
     EvalOutcome,
     EvalRequest,
     eval_argv,
     eval_process_main,
+    history_entry,
     lower_priority,
 )
-from sf_curric.utils.checkpoint import checkpoint_dir, save_checkpoint
+from sf_curric.utils.checkpoint import checkpoint_dir
+from sf_curric.version import __version__
 
 log = logging.getLogger("sf_curric")
 
@@ -141,9 +144,11 @@ class TrainingEvaluator:
             spec = dataclasses.replace(spec, curriculum=None)
         ctx = multiprocessing.get_context("spawn")
         self.requests, self.outcomes = ctx.Queue(), ctx.Queue()
+        ckpt_dir = checkpoint_dir(self.exp_dir)
+        book = EvalBook(self.best, list(self.history), str(ckpt_dir / CURVE_FILE), str(ckpt_dir))
         self.process = ctx.Process(
             target=eval_process_main,
-            args=(self.cfg, spec, self.requests, self.outcomes, os.getpid()),
+            args=(self.cfg, spec, self.requests, self.outcomes, os.getpid(), book),
             name="sf_curric-eval",
             daemon=True,
         )
@@ -207,11 +212,22 @@ class TrainingEvaluator:
                 self.num_skipped += 1
                 log.warning("%s at %d env steps dropped: the evaluation process is %d behind", kind,
                             dropped.env_steps, MAX_WAITING)  # fmt: skip
-            snapshots = self.root / f"snapshots_{kind}"
-            path = save_checkpoint(snapshots, state(), iteration, env_steps, keep=MAX_WAITING + 2)
+            path = self._write_snapshot(kind, state(), iteration, env_steps)
             output = self.root / f"{env_steps:012d}" if kind == EVAL else self.exp_dir / VIDEO_SUBDIR
             self.waiting.append(EvalRequest(kind, str(path), env_steps, iteration, str(output)))
         self.poll()
+
+    def _write_snapshot(self, kind: str, state: dict[str, Any], iteration: int, env_steps: int) -> Path:
+        # a plain write, renamed into place: no fsync in the training loop (a snapshot lives for seconds)
+        import torch
+
+        folder = self.root / f"snapshots_{kind}"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"checkpoint_{iteration:09d}_{env_steps}.pth"
+        tmp = path.with_name(f".{path.name}.tmp")
+        torch.save({**state, "sf_curric_version": __version__}, tmp)
+        os.replace(tmp, path)
+        return path
 
     def _send_next(self) -> None:
         if self.in_flight is None and self.waiting:
@@ -254,20 +270,16 @@ class TrainingEvaluator:
             self.writer.add_scalar(tag, value, step)
         self.writer.add_scalar("perf/eval_sec", outcome.seconds, step)
         self.writer.flush()
-        entry = {"env_steps": step, "iteration": request.iteration, "seconds": outcome.seconds,
-                 "scalars": outcome.scalars}  # fmt: skip
+        entry = history_entry(outcome)
         self.history.append(entry)
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / HISTORY_FILE, "a") as f:
             f.write(json.dumps(entry) + "\n")
-        ckpt_dir = checkpoint_dir(self.exp_dir)
-        plot_eval_curve(self.history, ckpt_dir / CURVE_FILE, f"{self.cfg.experiment}: evaluation during training")
         summary = ", ".join(f"{g} {v:.3f}" for g, v in outcome.group_returns.items())
         log.info("eval at %d env steps (%.1f s): return %s", step, outcome.seconds, summary)
-        if self.best is not None:
-            best = self.best.consider(outcome.group_returns, request.snapshot, ckpt_dir, request.iteration, step)
-            if best is not None:
-                log.info("new best checkpoint by eval/%s/return: %s", self.best.group, best.name)
+        if self.best is not None and outcome.new_best is not None:  # the evaluation process wrote it
+            self.best.best = float(outcome.group_returns[self.best.group])
+            log.info("new best checkpoint by eval/%s/return: %s", self.best.group, Path(outcome.new_best).name)
 
     def _load_history(self) -> list[dict[str, Any]]:
         path = self.root / HISTORY_FILE
