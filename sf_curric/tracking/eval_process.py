@@ -125,6 +125,7 @@ def group_scalars(data: dict[str, Any], records: list[Any]) -> dict[str, float]:
         out[f"{prefix}/return"] = float(summary["mean"])
         out[f"{prefix}/return_std"] = float(summary["std"]) if summary["std"] is not None else float("nan")
         out[f"{prefix}/length"] = float(summary["mean_length"])
+        out[f"{prefix}/episodes"] = float(summary["n"])
         if mine:
             out[f"{prefix}/terminated"] = float(np.mean([r.terminated for r in mine]))
         completion = _finite([r.task_completion for r in mine])

@@ -41,7 +41,7 @@ log = logging.getLogger("sf_curric")
 EVAL_SUBDIR = "eval_in_training"  # snapshots, eval.json of each evaluation, history.jsonl
 HISTORY_FILE = "history.jsonl"
 VIDEO_SUBDIR = "videos"
-MAX_WAITING = 5  # snapshots waiting per kind; when the process is further behind, the oldest waiting one is dropped
+MAX_WAITING = 20  # snapshots waiting per kind; when the process is further behind, the oldest waiting one is dropped
 
 
 class TrackingConfigError(ConfigError):
