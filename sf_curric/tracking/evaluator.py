@@ -15,6 +15,7 @@ import json
 import logging
 import math
 import os
+import pickle
 import queue
 from pathlib import Path
 from typing import Any, Callable
@@ -142,6 +143,13 @@ class TrainingEvaluator:
         spec = get_env_spec(self.cfg.env)
         if spec is not None:
             spec = dataclasses.replace(spec, curriculum=None)
+            try:
+                pickle.dumps(spec)
+            except (pickle.PicklingError, AttributeError, TypeError) as e:
+                raise TrackingConfigError(
+                    f"env {self.cfg.env!r}: its make_env_fn cannot be sent to the evaluation process ({e}); define "
+                    "it as a module-level function (not a lambda or a nested function)"
+                ) from None
         ctx = multiprocessing.get_context("spawn")
         self.requests, self.outcomes = ctx.Queue(), ctx.Queue()
         ckpt_dir = checkpoint_dir(self.exp_dir)
