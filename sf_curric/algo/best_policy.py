@@ -2,7 +2,8 @@
 
 Runs every `--save_best_every_sec` seconds (Sample Factory's flag) and with every periodic checkpoint. "Best" is
 the highest average return of the last `--stats_avg` training episodes; extend `save_best_if_improved` to rank by
-another score (e.g. an evaluation return) in this one place.
+another score in this one place. With evaluation during training choosing the best
+(`sf_curric.tracking.best_by_eval`), the training-return check stands aside.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ def save_best_if_improved(runner: Any, state: dict[str, Any] | None = None) -> b
     Returns:
         True when a best checkpoint was written.
     """
+    evaluator = getattr(runner, "evaluator", None)
+    if evaluator is not None and evaluator.selects_best:  # eval during training keeps the best (best_by_eval.py)
+        return False
     avg = runner.stats.avg_return()
     if len(runner.stats.returns) == 0 or not avg > runner.best_avg_return:
         return False

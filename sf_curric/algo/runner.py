@@ -248,6 +248,8 @@ class Runner:
         self.iteration = 0
         self.train_seconds = 0.0  # over all sessions of the experiment
         self.best_avg_return = float("-inf")
+        self.best_eval_return = float("-inf")  # best by eval return (--eval_every_env_steps)
+        self.evaluator: Any = None  # sf_curric.tracking.evaluator.TrainingEvaluator when evaluating during training
         self.stats = EpisodeStats(cfg.stats_avg)
         self.timer = PhaseTimer()
         self.fps_meter = RateMeter(window_sec=10.0)
@@ -284,9 +286,10 @@ class Runner:
         save_config(cfg)
         self.sampler = self._make_sampler()
 
-        from tensorboardX import SummaryWriter
+        from sf_curric.tracking.setup import make_evaluator, make_summary_writer
 
-        self.writer = SummaryWriter(str(self.exp_dir / TENSORBOARD_SUBDIR), flush_secs=10)
+        self.writer = make_summary_writer(cfg, self.exp_dir, self.exp_dir / TENSORBOARD_SUBDIR)
+        self.evaluator = make_evaluator(cfg, self.exp_dir, self.writer, self.best_eval_return, self.env_steps)
 
     def _make_sampler(self) -> Sampler:
         cfg, host = self.cfg, self.curriculum_host
@@ -309,6 +312,7 @@ class Runner:
         self.iteration = int(state["iteration"])
         self.train_seconds = float(state.get("train_seconds", 0.0))
         self.best_avg_return = float(state.get("best_avg_return", float("-inf")))
+        self.best_eval_return = float(state.get("best_eval_return", float("-inf")))
         self.stats.load_state_dict(state.get("episode_stats", {}))
         if self.curriculum_host is not None and state.get("curriculum") is not None:
             self.curriculum_host.load_state_dict(state["curriculum"])
@@ -324,6 +328,7 @@ class Runner:
             "iteration": self.iteration,
             "train_seconds": self.train_seconds,
             "best_avg_return": self.best_avg_return,
+            "best_eval_return": self.best_eval_return if self.evaluator is None else self.evaluator.best_eval_return,
             "episode_stats": self.stats.state_dict(),
             "curriculum": None if self.curriculum_host is None else self.curriculum_host.state_dict(),
             "cfg": {k: v for k, v in vars(self.cfg).items() if k != "cli_args"},
@@ -446,6 +451,8 @@ class Runner:
         finally:
             for signum, handler in previous_handlers.items():
                 signal.signal(signum, handler)
+            if self.evaluator is not None:
+                self.evaluator.close(wait=False)
             if self.sampler is not None:
                 self.sampler.close()
             elif self._prestarted_server:  # setup failed before the sampler existed: leave no process behind
@@ -477,6 +484,8 @@ class Runner:
                     self.curriculum_host.on_batch(batch.traj, result, self.learner.model, batch.episodes)
             self.last_train_stats = result.stats
             self.iteration += 1
+            if self.evaluator is not None:
+                self.evaluator.after_iteration(self.env_steps, self.iteration, self.checkpoint_state)
 
             now = time.monotonic()
             self.fps_meter.record(self.env_steps, now)
@@ -501,6 +510,8 @@ class Runner:
                 last_best = now
 
         self.train_seconds += time.monotonic() - self._session_start
+        if self.evaluator is not None:  # log the evaluations still running (their best checkpoint) before saving
+            self.evaluator.close(wait=reason != "interrupted")
         self._write_summaries()
         self._progress_line()
         self.save()

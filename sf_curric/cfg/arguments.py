@@ -294,6 +294,13 @@ def _curriculum_option_args() -> list[FlagSpec]:
     return list(CURRICULUM_OPTION_ARGS)
 
 
+def _tracking_args() -> list[FlagSpec]:
+    """Flags of wandb, evaluation and videos during training, defined next to the code that reads them."""
+    from sf_curric.tracking.args import TRACKING_ARGS
+
+    return list(TRACKING_ARGS)
+
+
 def _evaluation_args() -> list[FlagSpec]:
     """Flags of the enjoy and eval scripts, defined next to them."""
     from sf_curric.evaluation.args import evaluation_args
@@ -360,6 +367,7 @@ def build_parser(
         ("sampling", SAMPLING_ARGS),
         ("logging and checkpoints", LOGGING_ARGS),
         ("curriculum", curriculum),
+        ("tracking and evaluation during training", _tracking_args()),
         ("model and learner", component),
         ("evaluation", evaluation_specs),
         ("extra", list(extra_args or [])),

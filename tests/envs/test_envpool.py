@@ -70,7 +70,7 @@ def test_atari_images_are_channels_last():
 
 
 def test_serial_run_learns_envpool_cartpole(tmp_path):
-    from sf_curric.train import run
+    from sf_curric.train import run_with_result as run
 
     result = run(
         ["--env=envpool:CartPole-v1", f"--train_dir={tmp_path}", "--experiment=ep", "--serial_mode=True",
@@ -80,7 +80,7 @@ def test_serial_run_learns_envpool_cartpole(tmp_path):
 
 
 def test_parallel_run_with_two_workers(tmp_path):
-    from sf_curric.train import run
+    from sf_curric.train import run_with_result as run
 
     result = run(
         ["--env=envpool:CartPole-v1", f"--train_dir={tmp_path}", "--experiment=ep2", "--num_workers=2",

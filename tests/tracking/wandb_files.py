@@ -1,0 +1,90 @@
+"""Read an offline wandb run back from wandb's own files: the `run-<id>.wandb` transaction log (LevelDB log format,
+a 7-byte ":W&B" header, records that are wandb's `Record` protobufs) and the media files it names."""
+
+from __future__ import annotations
+
+import glob
+import json
+import struct
+from pathlib import Path
+from typing import Any
+
+BLOCK = 32768
+HEADER = 7  # ":W&B" + magic (2 bytes) + version (1 byte)
+FULL, FIRST, MIDDLE, LAST = 1, 2, 3, 4
+
+
+def _records(data: bytes) -> list[bytes]:
+    assert data[:4] == b":W&B", data[:4]
+    out, pending, pos = [], b"", HEADER
+    while pos + 7 <= len(data):
+        left = BLOCK - pos % BLOCK
+        if left < 7:  # block trailer: padding
+            pos += left
+            continue
+        _crc, length, kind = struct.unpack("<IHB", data[pos : pos + 7])
+        chunk = data[pos + 7 : pos + 7 + length]
+        pos += 7 + length
+        if kind == FULL:
+            out.append(chunk)
+        elif kind == FIRST:
+            pending = chunk
+        elif kind == MIDDLE:
+            pending += chunk
+        elif kind == LAST:
+            out.append(pending + chunk)
+        elif kind == 0 and length == 0:
+            pos += BLOCK - pos % BLOCK if pos % BLOCK else 0
+    return out
+
+
+class OfflineRun:
+    """History rows, config and files of one offline wandb run directory.
+
+    Args:
+        run_dir: `.../wandb/offline-run-<time>-<id>`.
+    """
+
+    def __init__(self, run_dir: Path | str):
+        from wandb.proto import wandb_internal_pb2 as pb
+
+        self.dir = Path(run_dir)
+        (log_file,) = glob.glob(str(self.dir / "run-*.wandb"))
+        self.history: list[dict[str, Any]] = []
+        self.config: dict[str, Any] = {}
+        self.run_id = None
+        for raw in _records(Path(log_file).read_bytes()):
+            record = pb.Record()
+            record.ParseFromString(raw)
+            kind = record.WhichOneof("record_type")
+            if kind == "history":
+                row = {}
+                for item in record.history.item:
+                    key = item.key or "/".join(item.nested_key)
+                    row[key] = json.loads(item.value_json)
+                self.history.append(row)
+            elif kind == "config":
+                for item in record.config.update:
+                    key = item.key or "/".join(item.nested_key)
+                    self.config[key] = json.loads(item.value_json)
+            elif kind == "run":
+                self.run_id = record.run.run_id
+                for item in record.run.config.update:
+                    key = item.key or "/".join(item.nested_key)
+                    self.config[key] = json.loads(item.value_json)
+
+    def scalars(self, tag: str) -> dict[int, float]:
+        """global_step -> value of a scalar tag."""
+        return {int(r["global_step"]): r[tag] for r in self.history if tag in r and "global_step" in r}
+
+    def media(self, tag: str) -> list[tuple[int, dict[str, Any]]]:
+        """(global_step, media description) of an image/video tag; the description's `path` is under files/.
+
+        wandb stores a media value as nested keys (`tag/_type`, `tag/path`, ...): they are gathered into one dict.
+        """
+        out = []
+        for row in self.history:
+            desc = {key[len(tag) + 1 :]: value for key, value in row.items() if key.startswith(tag + "/")}
+            if desc and "global_step" in row:
+                out.append((int(row["global_step"]), desc))
+        return out
