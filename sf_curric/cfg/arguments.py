@@ -21,7 +21,8 @@ from sf_curric.model.args import bool_flag
 FlagSpec = tuple[str, dict[str, Any]]
 
 RESTART_BEHAVIORS = ("resume", "restart", "overwrite")
-CURRICULA = ("none", "dr", "plr", "sequential", "simple_box", "learning_progress", "performance", "constant")
+CURRICULA = ("none", "dr", "plr", "sequential", "simple_box", "learning_progress", "performance", "constant",
+             "self_play", "fictitious_self_play", "prioritized_fictitious_self_play")  # fmt: skip
 
 
 def _bool(default: bool, help_text: str) -> dict[str, Any]:

@@ -131,15 +131,25 @@ def _make_rollout_worker(args: WorkerArgs, should_stop: Any = lambda: False) -> 
     env_configs = [
         {"worker_index": args.worker_idx, "vector_index": i, "env_id": env_id} for i, env_id in enumerate(env_ids)
     ]
-    envs = [make_env(cfg, env_config) for env_config in env_configs]
-    model = ActorCritic(envs[0].observation_space, envs[0].action_space, cfg)
-    model.eval()
     beat = args.control.heartbeat[args.worker_idx].numpy()
     if args.inference is None:
-        worker = ProcessRolloutWorker(cfg, envs, _BeatingPolicy(model, beat), env_ids)
+        # a PettingZoo env gives a multi-agent worker (one column per agent, multi_agent_rollout.py)
+        from sf_curric.algo.multi_agent_rollout import build_rollout_worker
+        from sf_curric.algo.self_play import worker_opponents
+
+        worker = build_rollout_worker(cfg, env_configs, None, env_ids, None, ProcessRolloutWorker)
+        model = ActorCritic(worker.obs_space, worker.action_space, cfg)
+        model.eval()
+        worker.policy = _BeatingPolicy(model, beat)
+        if hasattr(worker, "opponents"):  # self-play: opponents' snapshots come from files the runner writes
+            worker.opponents = worker_opponents(cfg, model.obs_space, model.action_space)
         worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors)
     else:  # actions come from the central server (env groups stepped alternately with --worker_num_splits)
         from sf_curric.algo.parallel.split_rollout import make_central_rollout_worker
+
+        envs = [make_env(cfg, env_config) for env_config in env_configs]
+        model = ActorCritic(envs[0].observation_space, envs[0].action_space, cfg)
+        model.eval()
 
         def make_guard(offset: int) -> EnvGuard:
             return EnvGuard(lambda i: make_env(cfg, env_configs[offset + i]), cfg.max_env_errors)
