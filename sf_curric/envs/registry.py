@@ -57,8 +57,8 @@ def register_env(
         name: the env name users type.
         make_env_fn: builds one env (a gymnasium.Env, or a PettingZoo ParallelEnv/AECEnv whose agents become
             columns of the batch, see docs/multi_agent.md). Parameters are matched by name: `full_env_name` (or
-            `env_name`/`name`), `cfg`, `env_config` (a dict with `worker_index`, `vector_index`, `env_id`), `render_mode`; a
-            function with none of them is called without arguments.
+            `env_name`/`name`), `cfg`, `env_config` (a dict with `worker_index`, `vector_index`, `env_id`),
+            `render_mode`; a function with none of them is called without arguments.
         task_space: the env's task space, when it has tasks (for curricula).
         curriculum: the default curriculum for this env (a `--curriculum` name or a Curriculum factory).
 
