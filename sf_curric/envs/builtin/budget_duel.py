@@ -98,4 +98,7 @@ def make_pettingzoo_classic(full_env_name: str) -> Any:
         from pettingzoo.classic import connect_four_v3, tictactoe_v3
     except ImportError:
         raise ImportError('--env=tictactoe needs pettingzoo: pip install "sf_curric[pettingzoo]"') from None
+    from pettingzoo.utils.env_logger import EnvLogger
+
+    EnvLogger.suppress_output()  # else every illegal move of a learning agent prints a warning
     return {"tictactoe": tictactoe_v3, "connect_four": connect_four_v3}[full_env_name].env()
