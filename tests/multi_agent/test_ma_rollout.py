@@ -164,3 +164,44 @@ def test_turn_based_pettingzoo_game_masks_the_waiting_player():
     ended = traj["terminated"].numpy().any(axis=1)
     last_end = int(np.nonzero(ended)[0][-1]) + 1
     assert moves == int(valid[:last_end].sum())
+
+
+class TaskCountingGame(envs.CountingGame):
+    def reset(self, seed=None, options=None):
+        self.task = (options or {}).get("new_task")
+        return super().reset(seed, options)
+
+
+def test_one_task_per_game_reaches_reset_and_every_agents_episode():
+    issued = []
+
+    def task_sampler(env_id):
+        issued.append(env_id)
+        return len(issued) + 100, f"task{len(issued)}"
+
+    cfg = SimpleNamespace(rollout=8, reward_scale=1.0, reward_clip=1e6, seed=None)
+    games = [MultiAgentEnv(TaskCountingGame(g)) for g in range(2)]
+    worker = MultiAgentRolloutWorker(cfg, games, ValuePolicy(), env_ids=range(10, 16), task_sampler=task_sampler)
+    traj = allocate_trajectory(8, 6, worker.obs_space, worker.action_space)
+    episodes = worker.collect(traj)
+    assert issued[:2] == [10, 13]  # sampled for each game's first column, one per game reset
+    assert len(issued) == 2 + 2 * 2  # 8 steps = 2 games of 4 steps each
+    tasks = traj["tasks"].numpy()
+    assert (tasks[:, 0:3] == tasks[:, [0]]).all() and (tasks[:, 3:6] == tasks[:, [3]]).all()  # the game's task
+    assert tasks[0, 0] == 101 and tasks[0, 3] == 102 and tasks[4, 0] == 103
+    assert games[0].env.task == "task5" and games[1].env.task == "task6"
+    first_game = [ep for ep in episodes if ep.env_id < 13 and ep.task == 101]
+    assert sorted(ep.env_id for ep in first_game) == [10, 11, 12]  # each agent's episode reports the game's task
+
+
+def test_per_agent_returns_become_custom_metrics():
+    from sf_curric.algo.runner import EpisodeStats
+
+    worker = _worker(games=1, rollout=8)
+    traj = allocate_trajectory(8, 3, worker.obs_space, worker.action_space)
+    stats = EpisodeStats(100)
+    stats.add(worker.collect(traj))
+    for k in range(3):
+        assert list(stats.custom[f"custom/agent/a{k}/return"]) == [envs.episode_return(k)] * 2
+        assert list(stats.custom[f"custom/agent/a{k}/length"]) == [k + 2.0] * 2
+    assert stats.num_episodes == 6

@@ -188,3 +188,32 @@ def test_pool_curricula_beat_random_bids_most_of_the_time(tmp_path, curriculum):
     # measured: 0.81-0.84 after 120k env steps (benchmarks/self_play.py, 2 seeds each)
     rates = _train_and_play(tmp_path, curriculum, 120_000)
     assert rates["win"] > 0.7, rates
+
+
+def test_self_play_in_worker_processes_reads_the_pool_and_trains_on_the_agent_only(tmp_path):
+    cfg = _sp_cfg(
+        tmp_path, serial_mode=False, num_workers=2, num_envs_per_worker=4, rollout=8, batch_size=64,
+        curriculum="prioritized_fictitious_self_play", selfplay_snapshot_every=300, train_for_env_steps=1600,
+    )  # fmt: skip
+    runner = Runner(cfg)
+    runner._setup()
+    try:
+        runner._propagate_training_info()
+        batches = 0
+        while runner.env_steps < cfg.train_for_env_steps:
+            batch = runner.sampler.get_batch()
+            runner.env_steps += batch.env_steps
+            valid = batch.traj["valid"]
+            assert not valid[:, 1::2].any() and valid[:, 0::2].all()
+            assert all(ep.env_id % 2 == 0 for ep in batch.episodes)
+            result = runner.learner.train(batch.traj, runner.env_steps)
+            runner.sampler.on_weights_updated()
+            runner.curriculum_host.on_batch(batch.traj, result, runner.learner.model, batch.episodes)
+            if runner.self_play.after_train(runner.env_steps):
+                runner._propagate_training_info()
+            batches += 1
+        curriculum = runner.self_play.curriculum
+        assert curriculum.num_stored >= 4 and curriculum.games.sum() > 0  # games against several snapshots
+        assert (curriculum.games > 0).sum() >= 2
+    finally:
+        runner.sampler.close()
