@@ -98,6 +98,10 @@ class MultiAgentEnv:
                     "pad the spaces to one shape (e.g. supersuit's pad_observations_v0 / pad_action_space_v0)"
                 )
         self._flatten = isinstance(raw_obs, spaces.Dict)
+        # the last `mask_size` entries of an observation are the legal-action mask (PettingZoo classic), else 0
+        self.mask_size = (
+            int(np.prod(raw_obs["action_mask"].shape)) if self._flatten and "action_mask" in raw_obs.spaces else 0
+        )
         self.observation_space = _flat_space(raw_obs)
         self.action_space = action_space
         self.alive: list[str] = []

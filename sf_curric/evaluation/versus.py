@@ -29,7 +29,8 @@ def versus(
     Args:
         model: an `ActorCritic` (feed-forward).
         make_game: builds one `MultiAgentEnv` (e.g. `lambda: make_env(cfg)`).
-        opponent: "random" (uniform over the action space) or `fn(obs, rng) -> action`.
+        opponent: "random" (uniform over the action space, or over the legal moves when the observation ends
+            with an action mask) or `fn(obs, rng) -> action`.
         games: games to play.
         seed: seeds the games and the random opponent.
         deterministic: the model plays its most likely action.
@@ -51,6 +52,8 @@ def versus(
                 if agent == me:
                     act = model.act(obs[agent][None], None, deterministic=deterministic).actions
                     actions[agent] = np.asarray(model.to_env_actions(act))[0]
+                elif opponent == "random" and game.mask_size:  # a random legal move
+                    actions[agent] = int(rng.choice(np.flatnonzero(obs[agent][-game.mask_size :])))
                 elif opponent == "random":
                     actions[agent] = game.action_space.sample()
                 else:
