@@ -294,7 +294,8 @@ def ppo_train(
                     adv = (adv - adv.mean()) / (adv.std() + 1e-8)
                 else:
                     mean = _masked_mean(adv, mask)
-                    std = _masked_mean((adv - mean).square(), mask).sqrt()
+                    count = mask.sum().clamp(min=2.0)  # unbiased, as Tensor.std() above
+                    std = ((adv - mean).square() * mask).sum().div(count - 1.0).sqrt()
                     adv = (adv - mean) / (std + 1e-8)
 
             # Clipped policy loss.

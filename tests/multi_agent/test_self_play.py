@@ -122,17 +122,26 @@ def test_opponents_samples_are_masked_and_absent_from_every_minibatch(tmp_path):
         runner.sampler.close()
 
 
-def test_masked_training_equals_training_without_the_opponents_columns():
-    cfg = default_cfg("budget_duel", device="cpu", batch_size=64, num_epochs=2, normalize_input=True)
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        dict(batch_size=64, num_epochs=2, normalize_input=True),  # minibatches of valid samples
+        dict(batch_size=10**4, num_epochs=2, use_rnn=True),  # recurrent: whole columns, invalid steps masked
+    ],
+)
+def test_masked_training_equals_training_without_the_opponents_columns(overrides):
+    cfg = default_cfg("budget_duel", device="cpu", **overrides)
     game = make_env(cfg)
-    traj = allocate_trajectory(16, 8, game.observation_space, game.action_space)
+    rnn = Learner(cfg, game.observation_space, game.action_space).model
+    size = rnn.rnn_state_size if rnn.is_recurrent else 0
+    traj = allocate_trajectory(16, 8, game.observation_space, game.action_space, size)
     torch.manual_seed(0)
-    for key in ("obs", "log_probs", "values", "rewards", "final_values"):
+    for key in ("obs", "log_probs", "values", "rewards", "final_values") + (("rnn_states",) if size else ()):
         traj[key].copy_(torch.randn_like(traj[key]))
     traj["actions"].copy_(torch.randint(0, 11, traj["actions"].shape))
     traj["terminated"].copy_(torch.rand(16, 8) < 0.2)
     traj["valid"][:, 1::2] = False
-    own = {k: (v[0::2] if k == "env_ids" else v[:, 0::2]) for k, v in traj.items() if k != "valid"}
+    own = {k: (v[0::2] if k in ("env_ids", "rnn_states") else v[:, 0::2]) for k, v in traj.items() if k != "valid"}
     learners = []
     for batch in (traj, own):
         torch.manual_seed(1)
