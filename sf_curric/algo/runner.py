@@ -24,6 +24,7 @@ from sf_curric.algo.env_guard import EnvGuard, check_same_spaces
 from sf_curric.algo.multi_agent_rollout import build_rollout_worker
 from sf_curric.algo.nan_guard import NanGuard, check_finite_model
 from sf_curric.algo.rollout import EpisodeSummary, TaskSampler, allocate_trajectory
+from sf_curric.algo.self_play import build_self_play
 from sf_curric.cfg.experiment import experiment_dir, save_config
 from sf_curric.cfg.validation import total_envs
 from sf_curric.envs.registry import make_env
@@ -287,10 +288,7 @@ class Runner:
         probe.close()
         self.learner = Learner(cfg, obs_space, action_space)
         self.curriculum_host = _build_curriculum_host(cfg, action_space)
-        from sf_curric.algo.self_play import SelfPlayManager, is_self_play
-
-        if is_self_play(cfg):
-            self.self_play = SelfPlayManager(cfg, self.learner, self.curriculum_host)
+        self.self_play = build_self_play(cfg, self.learner, self.curriculum_host)  # None without self-play
         self._load_checkpoint()  # before anything is written: an unreadable checkpoint changes nothing
         save_config(cfg)
         if self.self_play is not None:
@@ -308,14 +306,8 @@ class Runner:
 
             return ParallelSampler(cfg, self.learner, curriculum_host=host)
         log.info("serial mode: %d envs stepped in this process", total_envs(cfg))
-        opponents = None
-        if self.self_play is not None:
-            from sf_curric.algo.self_play import OpponentPolicy
-
-            opponents = OpponentPolicy(self.learner.model.obs_space, self.learner.model.action_space, cfg)
-        return SerialSampler(
-            cfg, self.learner, task_sampler=None if host is None else host.next_task, opponents=opponents
-        )
+        opponents = None if self.self_play is None else self.self_play.opponent_policy()
+        return SerialSampler(cfg, self.learner, None if host is None else host.next_task, opponents)
 
     def _load_checkpoint(self) -> None:
         if self.cfg.restart_behavior != "resume":

@@ -139,6 +139,11 @@ class SelfPlayManager:
         self.last_snapshot_steps = 0
         self.version = 0  # bumped at every change of the pool (sent as training info)
 
+    def opponent_policy(self) -> OpponentPolicy:
+        """The `OpponentPolicy` of a rollout worker in this process (serial mode)."""
+        model = self.learner.model
+        return OpponentPolicy(model.obs_space, model.action_space, self.cfg)
+
     def start(self, env_steps: int) -> None:
         """Write the pool's files; take the first snapshot (the untrained policy) unless resumed."""
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -208,3 +213,8 @@ class SelfPlayManager:
         self.snapshots = {int(k): v for k, v in state["snapshots"].items()}
         self.next_id = int(state["next_id"])
         self.last_snapshot_steps = int(state["last_snapshot_steps"])
+
+
+def build_self_play(cfg: argparse.Namespace, learner: Any, curriculum_host: Any) -> SelfPlayManager | None:
+    """The run's `SelfPlayManager`, or None when `--curriculum` is not a self-play curriculum."""
+    return SelfPlayManager(cfg, learner, curriculum_host) if is_self_play(cfg) else None
