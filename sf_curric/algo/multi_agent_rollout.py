@@ -24,6 +24,7 @@ from gymnasium import spaces
 
 from sf_curric.algo.rollout import NO_TASK, EpisodeSummary, RolloutWorker, TaskSampler
 from sf_curric.algo.self_play import INFO_KEY as POOL_INFO_KEY
+from sf_curric.cfg.validation import ConfigError
 from sf_curric.envs.multi_agent import MultiAgentEnv, is_multi_agent
 from sf_curric.envs.training_info import set_training_info
 
@@ -265,13 +266,13 @@ def build_rollout_worker(
     first = make_env_fn(cfg, env_configs[0])
     if not is_multi_agent(first):
         if opponents is not None:
-            raise ValueError(f"self-play needs a multi-agent (PettingZoo) env; {cfg.env!r} is a single-agent env")
+            raise ConfigError(f"self-play needs a multi-agent (PettingZoo) env; {cfg.env!r} is a single-agent env")
         envs = [first] + [make_env_fn(cfg, c) for c in env_configs[1:]]
         return worker_cls(cfg, envs, policy, env_ids, task_sampler)
     n = first.num_agents
     if len(env_configs) % n:
         first.close()
-        raise ValueError(
+        raise ConfigError(
             f"env {cfg.env!r} has {n} agents and each agent is a column: make --num_envs_per_worker a multiple of "
             f"{n} (it is {len(env_configs)} columns here)"
         )

@@ -146,6 +146,14 @@ class SelfPlayManager:
 
     def start(self, env_steps: int) -> None:
         """Write the pool's files; take the first snapshot (the untrained policy) unless resumed."""
+        from sf_curric.cfg.validation import ConfigError
+        from sf_curric.envs.multi_agent import is_multi_agent
+        from sf_curric.envs.registry import make_env
+
+        probe = make_env(self.cfg, {"worker_index": 0, "vector_index": 0, "env_id": -1})
+        probe.close()
+        if not is_multi_agent(probe):
+            raise ConfigError(f"self-play needs a multi-agent (PettingZoo) env; {self.cfg.env!r} is a single-agent env")
         self.dir.mkdir(parents=True, exist_ok=True)
         if not self.snapshots:
             self.snapshot(env_steps)
