@@ -116,9 +116,13 @@ def test_parallel_mode_counts_agents_exactly_from_worker_processes():
     learner = Learner(cfg, probe.observation_space, probe.action_space)
     sampler = ParallelSampler(cfg, learner)
     ends = episodes = 0
+    infos_seen = set()
     try:
-        for _ in range(4):
+        for i in range(5):
+            if i == 1:
+                sampler.set_training_info({"approx_total_training_steps": 77})
             batch = sampler.get_batch()
+            infos_seen |= {ep.extra_stats["ti"] for ep in batch.episodes}
             traj = batch.traj
             assert batch.env_steps == traj["rewards"].numel()
             k = traj["env_ids"].numpy() % 3
@@ -141,6 +145,7 @@ def test_parallel_mode_counts_agents_exactly_from_worker_processes():
     finally:
         sampler.close()
     assert ends == episodes > 0
+    assert 77 in infos_seen  # training info reached the games in the worker processes
 
 
 def test_turn_based_pettingzoo_game_masks_the_waiting_player():
