@@ -27,11 +27,13 @@ _extras = {
     # EnvPool's C++ envs as a backend: --env=envpool:CartPole-v1 (cp311 wheels from 1.2)
     "envpool": ["envpool>=1.2"],
     "export": ["onnx>=1.14", "onnxruntime>=1.16", "onnxscript>=0.1"],
+    # multi-agent: PettingZoo envs (the built-in budget_duel needs nothing); classic board games draw with pygame
+    "pettingzoo": ["pettingzoo>=1.24", "pygame>=2.1"],
 }
 # `test` = the test tools plus every extra the suite exercises, so README line 2 runs every test that
 # can run here (procgen needs its own environment; its tests skip with the reason).
 _TEST_TOOLS = ["pytest>=7", "hypothesis>=6", "mkdocs>=1.5", "psutil>=5", "scipy>=1.10"]
-_TESTED_EXTRAS = ["ray", "minigrid", "plots", "wandb", "video", "envpool", "export"]
+_TESTED_EXTRAS = ["ray", "minigrid", "plots", "wandb", "video", "envpool", "export", "pettingzoo"]
 _extras["test"] = sorted(set(_TEST_TOOLS) | {req for name in _TESTED_EXTRAS for req in _extras[name]})
 _extras["all"] = sorted({req for name, reqs in _extras.items() if name not in ("procgen", "test") for req in reqs})
 

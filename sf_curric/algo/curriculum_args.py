@@ -35,6 +35,24 @@ CURRICULUM_OPTION_ARGS: List[FlagSpec] = [
     ),
     ("--perf_demote_threshold", {"type": float, "default": None, "help": "performance: move down at this mean."}),
     ("--perf_replay_easier", {"type": float, "default": 0.0, "help": "performance: share of easier levels."}),
+    (
+        "--selfplay_snapshot_every",
+        {"type": int, "default": 20000, "help": "self-play: env steps between snapshots of the policy into the pool."},
+    ),
+    (
+        "--selfplay_pool_size",
+        {"type": int, "default": 10, "help": "self-play: snapshots kept (the oldest is replaced when full)."},
+    ),
+    (
+        "--pfsp_weighting",
+        {
+            "type": str,
+            "default": "softmax",
+            "choices": ("softmax", "hard"),
+            "help": "prioritized_fictitious_self_play: softmax of loss rates (Syllabus) or (1-win rate)^p (AlphaStar).",
+        },
+    ),
+    ("--pfsp_p", {"type": float, "default": 2.0, "help": "prioritized_fictitious_self_play: p of the hard weighting."}),
     ("--constant_task", {"type": str, "default": None, "help": "constant: the task, as a Python literal (e.g. 3)."}),
     (
         "--sequential_stages",

@@ -197,6 +197,10 @@ def build_curriculum(
     choice = cfg.curriculum if cfg.curriculum is not None else registered
     if choice is None or choice == "none":
         return None
+    from sf_curric.algo.self_play import SELF_PLAY_CURRICULA, build_self_play_curriculum
+
+    if choice in SELF_PLAY_CURRICULA:  # the task is the opponent's pool slot: no env task space needed
+        return build_self_play_curriculum(cfg, seed)
     if isinstance(choice, str):
         if task_space is None:
             if isinstance(registered, Curriculum):

@@ -129,6 +129,8 @@ class Learner:
         missing = [k for k in needed if k not in traj]
         if missing:
             raise ValueError(f"trajectory lacks {missing}: fill every key of docs/architecture.md's layout")
+        if "valid" in traj:  # multi-agent / self-play: samples the loss leaves out
+            needed = needed + ("valid",)
         batch = {k: traj[k].to(self.device, non_blocking=True) for k in needed}
 
         lr = self._schedule(self.cfg.learning_rate, self.cfg.lr_schedule, env_steps)

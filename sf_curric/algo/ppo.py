@@ -153,6 +153,13 @@ class PpoOutput(NamedTuple):
     values: torch.Tensor
 
 
+def _masked_mean(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    # mean over the valid entries (mask 1.0), or over all when there is no mask
+    if mask is None:
+        return x.mean()
+    return (x * mask).sum() / mask.sum().clamp(min=1.0)
+
+
 def _episode_starts(terminated: torch.Tensor, truncated: torch.Tensor) -> torch.Tensor:
     # obs[t] starts a new episode when step t-1 ended one; obs[0] starts from the stored rnn state
     ended = terminated.bool() | truncated.bool()
@@ -172,7 +179,8 @@ def ppo_train(
         model: the learner's ActorCritic (its normalizers are updated here).
         optimizer: optimizer over `model.parameters()`, learning rate already set.
         traj: dict of tensors with the keys of docs/architecture.md (`obs`, `actions`, `log_probs`, `values`,
-            `rewards`, `terminated`, `truncated`, `final_values`, and `rnn_states` for recurrent models).
+            `rewards`, `terminated`, `truncated`, `final_values`, and `rnn_states` for recurrent models; an
+            optional `valid [T, B]` leaves the False samples out of the losses, statistics and normalizers).
         cfg: reads the flags in `sf_curric.algo.args.ALGO_ARGS`.
         clip_ratio: the PPO clip for this call (after the clip schedule).
 
@@ -218,19 +226,31 @@ def ppo_train(
         baseline = values[:-1]
         returns = advantages + baseline
 
+    # Samples of other policies or of agents that finished / wait (multi-agent) are not trained on: GAE above runs
+    # over them (a waiting agent's return flows through its waiting steps), everything below leaves them out.
+    valid = traj.get("valid")
+    valid = None if valid is None or bool(valid.all()) else valid.bool()
+    if valid is not None and not bool(valid.any()):
+        return PpoOutput(_stats({}, 0, 0, False, baseline[:0], returns[:0], advantages[:0], clip_ratio), advantages,
+                         baseline)  # fmt: skip
+    v_baseline, v_returns, v_adv = (x if valid is None else x[valid] for x in (baseline, returns, advantages))
+
     # A non-finite batch (NaN reward or observation) is skipped whole: it would poison the normalizers as well as
     # the weights. Counted in stats["nan_skipped"] (full NaN diagnosis is the caller's job).
     if recurrent:
         item_count, minibatch_size = envs, max(1, cfg.batch_size // steps)
     else:
         item_count, minibatch_size = steps * envs, cfg.batch_size
+        if valid is not None:  # minibatches of valid samples only
+            valid_flat = valid.reshape(-1).nonzero().squeeze(1)
+            item_count = int(valid_flat.numel())
     num_minibatches = max(1, round(item_count / max(1, minibatch_size)))
     finite = torch.isfinite(returns).all() & torch.isfinite(advantages).all()
     if obs.is_floating_point():
         finite &= torch.isfinite(obs).all()
     if not finite.item():
         return PpoOutput(
-            _stats({}, 0, cfg.num_epochs * num_minibatches, False, baseline, returns, advantages, clip_ratio),
+            _stats({}, 0, cfg.num_epochs * num_minibatches, False, v_baseline, v_returns, v_adv, clip_ratio),
             advantages,
             baseline,
         )
@@ -238,7 +258,7 @@ def ppo_train(
     # 2. Value targets in value-head units: fold the new returns into the return normalizer first, then express
     #    the targets and the old predictions (for value clipping) with the updated statistics.
     if model.returns_normalizer is not None:
-        model.returns_normalizer.update(returns)
+        model.returns_normalizer.update(v_returns)
     target_values = model.normalize_returns(returns)
     old_values = model.normalize_returns(baseline)
 
@@ -255,34 +275,48 @@ def ppo_train(
 
     for _epoch in range(cfg.num_epochs):
         for idx in torch.randperm(item_count, device=rewards.device).tensor_split(num_minibatches):
+            mask = None  # recurrent minibatches hold whole columns: invalid steps are masked in the means
             if recurrent:
                 out = model.evaluate(obs[:steps, idx], actions[:, idx], rnn_states[idx], starts[:, idx])
                 adv, behavior, target, old = (x[:, idx] for x in per_step)
+                if valid is not None:
+                    mask = valid[:, idx].to(adv.dtype)
+                    if not bool(mask.any()):
+                        continue
             else:
+                if valid is not None:
+                    idx = valid_flat[idx]
                 out = model.evaluate(flat_obs[idx], flat_actions[idx])
                 adv, behavior, target, old = (x.reshape(-1)[idx] for x in per_step)
 
             if cfg.normalize_advantage and adv.numel() > 1:
-                adv = (adv - adv.mean()) / (adv.std() + 1e-8)
+                if mask is None:
+                    adv = (adv - adv.mean()) / (adv.std() + 1e-8)
+                else:
+                    mean = _masked_mean(adv, mask)
+                    count = mask.sum().clamp(min=2.0)  # unbiased, as Tensor.std() above
+                    std = ((adv - mean).square() * mask).sum().div(count - 1.0).sqrt()
+                    adv = (adv - mean) / (std + 1e-8)
 
             # Clipped policy loss.
             log_ratio = out.log_probs - behavior
             ratio = torch.exp(log_ratio)
-            policy_loss = -torch.min(ratio * adv, ratio.clamp(1.0 - clip_ratio, 1.0 + clip_ratio) * adv).mean()
+            policy_loss = _masked_mean(-torch.min(ratio * adv, ratio.clamp(1.0 - clip_ratio, 1.0 + clip_ratio) * adv),
+                                       mask)  # fmt: skip
 
             # Value loss (mean squared error of normalized returns), optionally clipped around the old prediction.
             value_loss = (out.values - target).square()
             if cfg.ppo_clip_value > 0:
                 clipped = old + (out.values - old).clamp(-cfg.ppo_clip_value, cfg.ppo_clip_value)
                 value_loss = torch.max(value_loss, (clipped - target).square())
-            value_loss = value_loss.mean()
+            value_loss = _masked_mean(value_loss, mask)
 
-            entropy = out.entropy.mean()
+            entropy = _masked_mean(out.entropy, mask)
             loss = policy_loss + cfg.value_loss_coeff * value_loss - cfg.exploration_loss_coeff * entropy
 
             with torch.no_grad():
-                approx_kl = ((ratio - 1.0) - log_ratio).mean().item()  # k3 estimator, >= 0
-                clipfrac = ((ratio - 1.0).abs() > clip_ratio).float().mean().item()
+                approx_kl = _masked_mean((ratio - 1.0) - log_ratio, mask).item()  # k3 estimator, >= 0
+                clipfrac = _masked_mean(((ratio - 1.0).abs() > clip_ratio).float(), mask).item()
             if cfg.target_kl > 0 and approx_kl > 1.5 * cfg.target_kl:
                 early_stopped = True
                 break
@@ -313,9 +347,9 @@ def ppo_train(
     # 4. The observation normalizer learns from this batch after the update, so the epochs above saw the
     #    statistics the acting policy used (ratio 1 at the first minibatch in synchronous PPO).
     if model.obs_normalizer is not None:
-        model.obs_normalizer.update(obs[:steps])
+        model.obs_normalizer.update(obs[:steps] if valid is None else obs[:steps][valid])
 
-    stats = _stats(sums, sgd_steps, nan_skipped, early_stopped, baseline, returns, advantages, clip_ratio)
+    stats = _stats(sums, sgd_steps, nan_skipped, early_stopped, v_baseline, v_returns, v_adv, clip_ratio)
     return PpoOutput(stats, advantages, baseline)
 
 

@@ -111,6 +111,9 @@ def allocate_trajectory(
         "policy_version": torch.zeros((t, b), dtype=torch.int64),
         "tasks": torch.full((t, b), NO_TASK, dtype=torch.int64),
         "env_ids": torch.zeros((b,), dtype=torch.int64),
+        # False where a column holds no sample of the trained policy (multi-agent: an agent that finished or waits
+        # for its turn, a self-play opponent): the learner leaves these out of the loss
+        "valid": torch.ones((t, b), dtype=torch.bool),
     }
     if rnn_state_size:
         traj["rnn_states"] = torch.zeros((b, rnn_state_size))
@@ -249,6 +252,7 @@ class RolloutWorker:
         episode_return, episode_length = self._episode_return, self._episode_length
         traj["env_ids"].copy_(torch.from_numpy(self.env_ids))
         traj["policy_version"].fill_(policy_version)
+        traj["valid"].fill_(True)
         final_values.fill(0.0)
         if self._rnn_states is not None:
             traj["rnn_states"].copy_(self._rnn_states)

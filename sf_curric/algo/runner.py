@@ -23,9 +23,11 @@ import torch
 from sf_curric.algo.best_policy import save_best_if_improved
 from sf_curric.algo.curriculum_status import curriculum_suffix
 from sf_curric.algo.env_guard import EnvGuard, check_same_spaces
+from sf_curric.algo.multi_agent_rollout import build_rollout_worker
 from sf_curric.algo.nan_guard import NanGuard, check_finite_model
 from sf_curric.algo.parallel.process_utils import prestart_worker_server, stop_worker_server
-from sf_curric.algo.rollout import EpisodeSummary, RolloutWorker, TaskSampler, allocate_trajectory
+from sf_curric.algo.rollout import EpisodeSummary, TaskSampler, allocate_trajectory
+from sf_curric.algo.self_play import build_self_play
 from sf_curric.cfg.experiment import experiment_dir, save_config
 from sf_curric.cfg.validation import total_envs
 from sf_curric.envs.registry import make_env
@@ -83,9 +85,12 @@ class SerialSampler:
         cfg: the run's config.
         learner: the `Learner`; its model acts, its version is recorded.
         task_sampler: see `RolloutWorker`.
+        opponents: self-play's `OpponentPolicy` (multi-agent envs only).
     """
 
-    def __init__(self, cfg: argparse.Namespace, learner: Any, task_sampler: TaskSampler | None = None):
+    def __init__(
+        self, cfg: argparse.Namespace, learner: Any, task_sampler: TaskSampler | None = None, opponents: Any = None
+    ):
         self.learner = learner
         num_envs = total_envs(cfg)
         env_configs = [
@@ -93,9 +98,12 @@ class SerialSampler:
              "env_id": env_id}
             for env_id in range(num_envs)
         ]  # fmt: skip
-        envs = [make_env(cfg, env_config) for env_config in env_configs]
-        check_same_spaces(envs, range(num_envs), learner.model.obs_space, learner.model.action_space)
-        self.worker = RolloutWorker(cfg, envs, learner.model, list(range(num_envs)), task_sampler)
+        # one env per column; a PettingZoo game fills one column per agent (multi_agent_rollout.py)
+        self.worker = build_rollout_worker(
+            cfg, env_configs, learner.model, list(range(num_envs)), task_sampler, opponents=opponents
+        )
+        env_ids = getattr(self.worker, "game_env_ids", range(num_envs))
+        check_same_spaces(self.worker.envs, env_ids, learner.model.obs_space, learner.model.action_space)
         self.worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors)
         rnn_size = learner.model.rnn_state_size if learner.model.is_recurrent else 0
         wanted = cfg.batch_size * cfg.num_batches_per_epoch
@@ -256,6 +264,7 @@ class Runner:
         self.nan_guard = NanGuard(cfg)
         self.learner: Any = None
         self.curriculum_host: Any = None  # sf_curric.algo.curriculum_host.CurriculumHost when the run has one
+        self.self_play: Any = None  # sf_curric.algo.self_play.SelfPlayManager with a self-play curriculum
         self.sampler: Sampler | None = None
         self.writer: Any = None
         self.last_train_stats: dict[str, float] = {}
@@ -282,8 +291,11 @@ class Runner:
         probe.close()
         self.learner = Learner(cfg, obs_space, action_space)
         self.curriculum_host = _build_curriculum_host(cfg, action_space)
+        self.self_play = build_self_play(cfg, self.learner, self.curriculum_host)  # None without self-play
         self._load_checkpoint()  # before anything is written: an unreadable checkpoint changes nothing
         save_config(cfg)
+        if self.self_play is not None:
+            self.self_play.start(self.env_steps)  # the pool's files, before any worker reads them
         self.sampler = self._make_sampler()
 
         from sf_curric.tracking.setup import make_evaluator, make_summary_writer
@@ -298,7 +310,8 @@ class Runner:
 
             return ParallelSampler(cfg, self.learner, curriculum_host=host)
         log.info("serial mode: %d envs stepped in this process", total_envs(cfg))
-        return SerialSampler(cfg, self.learner, task_sampler=None if host is None else host.next_task)
+        opponents = None if self.self_play is None else self.self_play.opponent_policy()
+        return SerialSampler(cfg, self.learner, None if host is None else host.next_task, opponents)
 
     def _load_checkpoint(self) -> None:
         if self.cfg.restart_behavior != "resume":
@@ -316,6 +329,8 @@ class Runner:
         self.stats.load_state_dict(state.get("episode_stats", {}))
         if self.curriculum_host is not None and state.get("curriculum") is not None:
             self.curriculum_host.load_state_dict(state["curriculum"])
+        if self.self_play is not None and state.get("self_play") is not None:
+            self.self_play.load_state_dict(state["self_play"])
         log.info("resumed from %s: %d env steps, iteration %d", path, self.env_steps, self.iteration)
 
     # ---- checkpoints ---------------------------------------------------------------------------------------
@@ -331,6 +346,7 @@ class Runner:
             "best_eval_return": self.best_eval_return if self.evaluator is None else self.evaluator.best_eval_return,
             "episode_stats": self.stats.state_dict(),
             "curriculum": None if self.curriculum_host is None else self.curriculum_host.state_dict(),
+            "self_play": None if self.self_play is None else self.self_play.state_dict(),
             "cfg": {k: v for k, v in vars(self.cfg).items() if k != "cli_args"},
         }
 
@@ -353,6 +369,8 @@ class Runner:
     def _propagate_training_info(self) -> None:
         """Send training info to every env (each receives it before its next reset) and to the curriculum."""
         training_info = {"approx_total_training_steps": self.env_steps}
+        if self.self_play is not None:
+            training_info.update(self.self_play.training_info())
         self.sampler.set_training_info(training_info)
         if self.curriculum_host is not None:
             self.curriculum_host.set_training_info(training_info)
@@ -479,6 +497,8 @@ class Runner:
                 result = self.learner.train(batch.traj, self.env_steps)
             self.nan_guard.after_train(result.stats, self.learner.model)  # stops on repeated NaN/Inf
             self.sampler.on_weights_updated()
+            if self.self_play is not None and self.self_play.after_train(self.env_steps):
+                self._propagate_training_info()  # workers re-read the pool before their next resets
             if self.curriculum_host is not None:
                 with self.timer.time("curriculum"):
                     self.curriculum_host.on_batch(batch.traj, result, self.learner.model, batch.episodes)

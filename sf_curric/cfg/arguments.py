@@ -33,7 +33,8 @@ ESSENTIAL_FLAGS = (
     "--device",
     "--seed",
 )
-CURRICULA = ("none", "dr", "plr", "sequential", "simple_box", "learning_progress", "performance", "constant")
+CURRICULA = ("none", "dr", "plr", "sequential", "simple_box", "learning_progress", "performance", "constant",
+             "self_play", "fictitious_self_play", "prioritized_fictitious_self_play")  # fmt: skip
 
 
 def _bool(default: bool, help_text: str) -> dict[str, Any]:

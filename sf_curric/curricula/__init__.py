@@ -29,6 +29,9 @@ _EXPORTS = {
     "PerformanceCurriculum": "performance",
     "PrioritizedLevelReplay": "plr.plr",
     "TaskSampler": "plr.task_sampler",
+    "SelfPlay": "self_play",
+    "FictitiousSelfPlay": "self_play",
+    "PrioritizedFictitiousSelfPlay": "self_play",
 }
 
 __all__ = list(_EXPORTS)

@@ -57,9 +57,10 @@ def register_env(
 
     Args:
         name: the env name users type.
-        make_env_fn: builds one env. Parameters are matched by name: `full_env_name` (or `env_name`/`name`),
-            `cfg`, `env_config` (a dict with `worker_index`, `vector_index`, `env_id`), `render_mode`; a
-            function with none of them is called without arguments.
+        make_env_fn: builds one env (a gymnasium.Env, or a PettingZoo ParallelEnv/AECEnv whose agents become
+            columns of the batch, see docs/multi_agent.md). Parameters are matched by name: `full_env_name` (or
+            `env_name`/`name`), `cfg`, `env_config` (a dict with `worker_index`, `vector_index`, `env_id`),
+            `render_mode`; a function with none of them is called without arguments.
         task_space: the env's task space, when it has tasks (for curricula).
         curriculum: the default curriculum for this env (a `--curriculum` name or a Curriculum factory).
 
@@ -231,9 +232,13 @@ def make_env(
     if spec is None:
         return gym.make(name, render_mode=render_mode)
     env = _call_make_env_fn(spec.make_env_fn, name, cfg, env_config, render_mode)
+    from sf_curric.envs.multi_agent import MultiAgentEnv, is_pettingzoo_env
+
+    if is_pettingzoo_env(env):  # its agents become columns of the batch (docs/multi_agent.md)
+        return MultiAgentEnv(env)
     if not isinstance(env, gym.Env):
         raise TypeError(
             f"make_env_fn of {name!r} returned {type(env).__name__}: it must return a gymnasium.Env "
-            f"(wrap old gym envs with gymnasium's compatibility wrappers)"
+            f"or a PettingZoo ParallelEnv/AECEnv (wrap old gym envs with gymnasium's compatibility wrappers)"
         )
     return env

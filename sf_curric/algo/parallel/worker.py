@@ -118,6 +118,32 @@ class _BeatingPolicy:
         return getattr(self._policy, name)
 
 
+def _central_multi_agent_worker(
+    args: WorkerArgs, worker: Any, model: Any, env_ids: list[int], should_stop: Any, beat: np.ndarray
+) -> Any:
+    """Multi-agent games with central inference: one group of whole games per inference channel."""
+    from sf_curric.algo.parallel.central_inference import RemotePolicy
+    from sf_curric.algo.parallel.split_rollout import SplitRolloutWorker, split_columns
+    from sf_curric.algo.self_play import worker_opponents
+
+    cfg, n, channels = args.cfg, worker.agents_per_game, args.inference
+    columns = split_columns(worker.num_envs, len(channels))
+    if any(cols.start % n or cols.stop % n for cols in columns):
+        raise ConfigError(
+            f"--worker_num_splits={len(channels)} cuts a game of {n} agents in two: split the {worker.num_envs} "
+            f"columns of a worker into whole games (e.g. --worker_num_splits=1)"
+        )
+    groups = []
+    for channel, cols in zip(channels, columns):
+        policy = _BeatingPolicy(RemotePolicy(channel, model, should_stop), beat)
+        opponents = worker_opponents(cfg, model.obs_space, model.action_space)  # one per group: groups are threads
+        games = worker.games[cols.start // n : cols.stop // n]
+        group = type(worker)(cfg, games, policy, env_ids[cols], None, opponents)
+        group.env_guard = EnvGuard(lambda i: None, cfg.max_env_errors)  # games are not rebuilt: it counts 0
+        groups.append(group)
+    return groups[0] if len(groups) == 1 else SplitRolloutWorker(groups, columns)
+
+
 def _make_rollout_worker(args: WorkerArgs, should_stop: Any = lambda: False) -> tuple[Any, torch.nn.Module]:
     from sf_curric.envs.registry import make_env, register_env
     from sf_curric.model import ActorCritic
@@ -131,15 +157,26 @@ def _make_rollout_worker(args: WorkerArgs, should_stop: Any = lambda: False) -> 
     env_configs = [
         {"worker_index": args.worker_idx, "vector_index": i, "env_id": env_id} for i, env_id in enumerate(env_ids)
     ]
-    envs = [make_env(cfg, env_config) for env_config in env_configs]
-    model = ActorCritic(envs[0].observation_space, envs[0].action_space, cfg)
-    model.eval()
     beat = args.control.heartbeat[args.worker_idx].numpy()
+    # a PettingZoo env gives a multi-agent worker (one column per agent, multi_agent_rollout.py)
+    from sf_curric.algo.multi_agent_rollout import MultiAgentRolloutWorker, build_rollout_worker
+    from sf_curric.algo.self_play import worker_opponents
+
+    worker = build_rollout_worker(cfg, env_configs, None, env_ids, None, ProcessRolloutWorker)
+    model = ActorCritic(worker.obs_space, worker.action_space, cfg)
+    model.eval()
+    multi_agent = isinstance(worker, MultiAgentRolloutWorker)
+    if multi_agent:  # self-play: opponents' snapshots come from files the runner writes
+        worker.opponents = worker_opponents(cfg, model.obs_space, model.action_space)
     if args.inference is None:
-        worker = ProcessRolloutWorker(cfg, envs, _BeatingPolicy(model, beat), env_ids)
+        worker.policy = _BeatingPolicy(model, beat)
         worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors)
+    elif multi_agent:
+        worker = _central_multi_agent_worker(args, worker, model, env_ids, should_stop, beat)
     else:  # actions come from the central server (env groups stepped alternately with --worker_num_splits)
         from sf_curric.algo.parallel.split_rollout import make_central_rollout_worker
+
+        envs = worker.envs
 
         def make_guard(offset: int) -> EnvGuard:
             return EnvGuard(lambda i: make_env(cfg, env_configs[offset + i]), cfg.max_env_errors)

@@ -1,0 +1,283 @@
+"""`MultiAgentRolloutWorker`: the rollout worker for PettingZoo games; every agent of every game is a column.
+
+Game `g` with `N` agents fills columns `g*N .. g*N+N-1` of the trajectory slot (so `--num_envs_per_worker` counts
+columns: agents, not games). One batched `act` call serves every column. A column's step is `valid` (trained on)
+only when its agent acts at that step and is not a self-play opponent; an agent that finished waits, masked, with
+`terminated` set and reward 0, until its game ends and every column of the game restarts together. An agent that
+waits for its turn (turn-based games) keeps `terminated` False, so its return flows back through the waiting steps
+to its own last move, and rewards it receives while waiting (a loss when the other player wins) are counted.
+
+Self-play (`opponents` given): column 0 of each game is the trained agent, in a seat drawn per episode; the other
+columns act with the frozen snapshot chosen for the episode, which is the episode's task (the curriculum picks it).
+Only column 0 reports episodes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+from gymnasium import spaces
+
+from sf_curric.algo.rollout import NO_TASK, EpisodeSummary, RolloutWorker, TaskSampler
+from sf_curric.algo.self_play import INFO_KEY as POOL_INFO_KEY
+from sf_curric.cfg.validation import ConfigError
+from sf_curric.envs.multi_agent import MultiAgentEnv, is_multi_agent
+from sf_curric.envs.training_info import set_training_info
+
+
+class MultiAgentRolloutWorker(RolloutWorker):
+    """Steps PettingZoo games (`MultiAgentEnv`s) with one shared policy and writes `[T, games * agents]` slots.
+
+    Args:
+        cfg: reads `--rollout`, `--reward_scale`, `--reward_clip`, `--seed`.
+        games: the games this worker owns.
+        policy: the acting policy (an `ActorCritic` or a `RemotePolicy`).
+        env_ids: global column ids, `len(games) * num_agents` of them (default 0..).
+        task_sampler: called at each game reset with the id of the game's first column: a task for the game
+            (Syllabus's PettingZoo task wrapper: one task per game, every agent's episode reports it), or with
+            `opponents` the pool slot of the episode's opponent.
+        opponents: an `OpponentPolicy` (self-play), or None (every agent is trained).
+    """
+
+    def __init__(
+        self,
+        cfg: argparse.Namespace,
+        games: Sequence[MultiAgentEnv],
+        policy: Any,
+        env_ids: Sequence[int] | None = None,
+        task_sampler: TaskSampler | None = None,
+        opponents: Any = None,
+    ):
+        if not games:
+            raise ValueError("MultiAgentRolloutWorker needs at least one game")
+        n = games[0].num_agents
+        super().__init__(cfg, list(games), policy, None, task_sampler)
+        self.games = self.envs
+        self.agents_per_game = n
+        self.num_envs = len(games) * n  # columns
+        self.env_ids = np.asarray(env_ids if env_ids is not None else range(self.num_envs), dtype=np.int64)
+        if len(self.env_ids) != self.num_envs:
+            raise ValueError(f"got {len(self.env_ids)} env_ids for {self.num_envs} columns ({len(games)} games x {n})")
+        self.game_env_ids = self.env_ids[::n]
+        self.opponents = opponents
+        self._tasks = np.full(self.num_envs, NO_TASK, dtype=np.int64)
+        self._episode_return = np.zeros(self.num_envs, dtype=np.float64)
+        self._episode_length = np.zeros(self.num_envs, dtype=np.int64)
+        self._alive = np.zeros(self.num_envs, dtype=bool)
+        self._col_agent: list[str] = [""] * self.num_envs  # the PettingZoo agent each column plays this episode
+        self._slot = np.full(self.num_envs, -1, dtype=np.int64)  # self-play: opponent snapshot of each column
+        seed = getattr(cfg, "seed", None)
+        self._rng = np.random.default_rng(None if seed is None else int(seed) + 7919 * int(self.env_ids[0]))
+
+    def set_training_info(self, training_info: dict[str, Any]) -> None:
+        """See `RolloutWorker.set_training_info`; a self-play pool change makes the opponents re-read the pool."""
+        info = dict(training_info)
+        if info.pop(POOL_INFO_KEY, None) is not None and self.opponents is not None:
+            self.opponents.refresh()
+        super().set_training_info(info)
+
+    def _cols(self, g: int) -> range:
+        return range(g * self.agents_per_game, (g + 1) * self.agents_per_game)
+
+    def _reset_game(self, g: int, seed: int | None = None) -> dict[str, np.ndarray]:
+        poll = getattr(self, "poll_training_info", None)  # worker processes: newest training info first
+        if poll is not None:
+            poll()
+        game = self.games[g]
+        if self._training_info is not None and self._env_training_info_version[g] != self._training_info_version:
+            set_training_info(game, self._training_info)
+            self._env_training_info_version[g] = self._training_info_version
+        cols = self._cols(g)
+        code, task = NO_TASK, None
+        if self.task_sampler is not None:
+            code, task = self.task_sampler(int(self.game_env_ids[g]))
+        n = self.agents_per_game
+        seat = int(self._rng.integers(n)) if self.opponents is not None else 0
+        for k, col in enumerate(cols):
+            self._col_agent[col] = game.possible_agents[(k + seat) % n]
+            self._tasks[col] = code
+            self._slot[col] = -1 if (self.opponents is None or k == 0) else int(task)
+        obs = game.reset(seed=seed, new_task=None if self.opponents is not None else task)
+        for col in cols:
+            self._alive[col] = self._col_agent[col] in obs
+        return obs
+
+    def _write_obs(self, out: np.ndarray, g: int, obs: dict[str, np.ndarray]) -> None:
+        for col in self._cols(g):
+            agent = self._col_agent[col]
+            if self._alive[col] and agent in obs:
+                out[col] = obs[agent]
+            else:
+                out[col] = 0
+
+    def reset(self) -> None:
+        """First reset of every game (seeded with `cfg.seed + id of its first column` when `--seed` is set)."""
+        seed = getattr(self.cfg, "seed", None)
+        self._obs = np.zeros((self.num_envs, *self.obs_space.shape), dtype=self.obs_space.dtype)
+        for g, game in enumerate(self.games):
+            game_seed = None if seed is None else int(seed) + int(self.game_env_ids[g])
+            if game_seed is not None:
+                game.action_space.seed(game_seed)
+            self._write_obs(self._obs, g, self._reset_game(g, game_seed))
+        self._rnn_states = self.policy.initial_rnn_states(self.num_envs)
+        self._episode_return[:] = 0.0
+        self._episode_length[:] = 0
+
+    def _summary(self, col: int, term: bool, info: dict) -> EpisodeSummary:
+        agent = self._col_agent[col]
+        ret, length = float(self._episode_return[col]), int(self._episode_length[col])
+        extra = dict(info.get("episode_extra_stats") or {}) if info else {}
+        extra["agent"] = {agent: {"return": ret, "length": float(length)}}
+        if self.opponents is not None:  # the opponent's pool slot is the episode's task
+            extra["selfplay"] = {"win": float(ret > 0), "loss": float(ret < 0), "draw": float(ret == 0)}
+        completion = info.get("task_completion") if info else None
+        return EpisodeSummary(
+            int(self.env_ids[col]), ret, length, int(self._tasks[col]), bool(term),
+            None if completion is None else float(completion), extra,
+        )  # fmt: skip
+
+    @torch.no_grad()
+    def collect(self, traj: dict[str, torch.Tensor], policy_version: int = 0) -> list[EpisodeSummary]:
+        """Step every game `T` times and write the slot (see `RolloutWorker.collect`); returns the episodes of
+        trained agents that ended (one per agent and game; self-play: the trained agent's only)."""
+        if self._obs is None:
+            self.reset()
+        policy, n, rollout = self.policy, self.agents_per_game, self.rollout
+        obs_buf, rewards = traj["obs"].numpy(), traj["rewards"].numpy()
+        terminated, truncated = traj["terminated"].numpy(), traj["truncated"].numpy()
+        final_values, tasks, valid = traj["final_values"].numpy(), traj["tasks"].numpy(), traj["valid"].numpy()
+        traj["env_ids"].copy_(torch.from_numpy(self.env_ids))
+        traj["policy_version"].fill_(policy_version)
+        final_values.fill(0.0)
+        if self._rnn_states is not None:
+            traj["rnn_states"].copy_(self._rnn_states)
+        obs_buf[0] = self._obs
+        episodes: list[EpisodeSummary] = []
+        env_time = inference_time = 0.0
+        discrete = isinstance(self.action_space, spaces.Discrete)
+        per_step_version = hasattr(policy, "acting_version")
+        reporting = np.ones(self.num_envs, dtype=bool)
+        if self.opponents is not None:
+            reporting[:] = False
+            reporting[::n] = True
+
+        for t in range(rollout):
+            start = time.perf_counter()
+            result = policy.act(traj["obs"][t], self._rnn_states)
+            traj["actions"][t] = result.actions
+            traj["log_probs"][t] = result.log_probs
+            traj["values"][t] = result.values
+            if per_step_version:
+                traj["policy_version"][t] = policy.acting_version
+            actions = np.asarray(policy.to_env_actions(result.actions))
+            if self.opponents is not None:  # opponent columns act with their frozen snapshots, one pass per snapshot
+                rows = np.nonzero(self._slot >= 0)[0]
+                if len(rows):
+                    actions[rows] = self.opponents.act(self._slot[rows], obs_buf[t][rows])
+            if discrete:
+                actions = actions.tolist()
+            next_states = None if result.rnn_states is None else result.rnn_states.clone()
+            tasks[t] = self._tasks
+            mid = time.perf_counter()
+            inference_time += mid - start
+
+            truncated_ids: list[int] = []
+            truncated_obs: list[Any] = []
+            for g, game in enumerate(self.games):
+                cols = self._cols(g)
+                acting = set(game.acting_agents())
+                agent_cols = {self._col_agent[c]: c for c in cols}
+                for c in cols:
+                    valid[t, c] = self._alive[c] and self._col_agent[c] in acting and reporting[c]
+                obs, rew, term, trunc, info = game.step({a: actions[agent_cols[a]] for a in acting})
+                for c in cols:
+                    agent = self._col_agent[c]
+                    if not self._alive[c]:  # finished earlier: waits for the game to end, masked
+                        rewards[t, c], terminated[t, c], truncated[t, c] = 0.0, True, False
+                        continue
+                    r = rew.get(agent, 0.0)
+                    rewards[t, c] = r
+                    self._episode_return[c] += r
+                    self._episode_length[c] += agent in acting
+                    ended_term, ended_trunc = term.get(agent, False), trunc.get(agent, False)
+                    terminated[t, c] = ended_term
+                    truncated[t, c] = ended_trunc and not ended_term
+                    if ended_term or ended_trunc:
+                        self._alive[c] = False
+                        if truncated[t, c] and agent in obs:
+                            truncated_ids.append(c)
+                            truncated_obs.append(obs[agent])
+                        if reporting[c]:
+                            episodes.append(self._summary(c, ended_term, info.get(agent, {})))
+                        self._episode_return[c] = 0.0
+                        self._episode_length[c] = 0
+                if game.done:
+                    obs = self._reset_game(g)
+                    if next_states is not None:
+                        next_states[list(cols)] = 0.0
+                self._write_obs(obs_buf[t + 1], g, obs)
+            env_time += time.perf_counter() - mid
+
+            if truncated_ids:
+                final_values[t, truncated_ids] = self._final_values(truncated_ids, truncated_obs, result.rnn_states)
+            self._rnn_states = next_states
+
+        start = time.perf_counter()
+        self._obs = obs_buf[rollout].copy()
+        traj["values"][rollout] = policy.act(traj["obs"][rollout], self._rnn_states).values
+        if self.reward_scale != 1.0:
+            rewards *= self.reward_scale
+        np.clip(rewards, -self.reward_clip, self.reward_clip, out=rewards)
+        inference_time += time.perf_counter() - start
+        self.timing["env_step"] += env_time
+        self.timing["inference"] += inference_time
+        return episodes
+
+
+def build_rollout_worker(
+    cfg: argparse.Namespace,
+    env_configs: Sequence[dict],
+    policy: Any,
+    env_ids: Sequence[int],
+    task_sampler: TaskSampler | None = None,
+    worker_cls: type = RolloutWorker,
+    opponents: Any = None,
+    make_env_fn: Any = None,
+) -> Any:
+    """The rollout worker for `env_configs` (one per column): a `worker_cls` over gymnasium envs, or, when the
+    env is a PettingZoo game, a multi-agent worker (with `worker_cls`'s extras) over `len(env_configs) / N` games.
+
+    Args:
+        cfg: the run's config.
+        env_configs: one per column, in column order.
+        policy: the acting policy.
+        env_ids: global column ids.
+        task_sampler: see `RolloutWorker`.
+        worker_cls: `RolloutWorker` or a subclass (the worker processes' `ProcessRolloutWorker`).
+        opponents: self-play `OpponentPolicy` (multi-agent only).
+        make_env_fn: `make_env` (default: the registry's).
+    """
+    if make_env_fn is None:
+        from sf_curric.envs.registry import make_env as make_env_fn
+    first = make_env_fn(cfg, env_configs[0])
+    if not is_multi_agent(first):
+        if opponents is not None:
+            raise ConfigError(f"self-play needs a multi-agent (PettingZoo) env; {cfg.env!r} is a single-agent env")
+        envs = [first] + [make_env_fn(cfg, c) for c in env_configs[1:]]
+        return worker_cls(cfg, envs, policy, env_ids, task_sampler)
+    n = first.num_agents
+    if len(env_configs) % n:
+        first.close()
+        raise ConfigError(
+            f"env {cfg.env!r} has {n} agents and each agent is a column: make --num_envs_per_worker a multiple of "
+            f"{n} (it is {len(env_configs)} columns here)"
+        )
+    games = [first] + [make_env_fn(cfg, c) for c in env_configs[n::n]]
+    cls = MultiAgentRolloutWorker
+    if worker_cls is not RolloutWorker:
+        cls = type(f"MultiAgent{worker_cls.__name__}", (MultiAgentRolloutWorker, worker_cls), {})
+    return cls(cfg, games, policy, env_ids, task_sampler, opponents)
