@@ -8,8 +8,6 @@ train_dir/maze_gen/checkpoint_p0/eval_curve.png, and keeps the best checkpoint b
 (docs/tracking.md).
 """
 
-from functools import partial
-
 from gymnasium.spaces import Discrete
 
 from sf_curric import register_env, run
@@ -17,8 +15,13 @@ from sf_curric.envs.builtin.maze_levels import make_maze_levels
 
 NUM_LEVELS = 200
 
-# the curriculum-efficacy benchmark's maze (5x5 egocentric view) and model (benchmarks/curriculum_efficacy.py)
-register_env("maze_generalization", partial(make_maze_levels, view=5), task_space=Discrete(NUM_LEVELS), curriculum="dr")
+
+def make_maze_generalization(render_mode=None):
+    """The curriculum-efficacy benchmark's maze (5x5 egocentric view, benchmarks/curriculum_efficacy.py)."""
+    return make_maze_levels(render_mode=render_mode, view=5)
+
+
+register_env("maze_generalization", make_maze_generalization, task_space=Discrete(NUM_LEVELS), curriculum="dr")
 
 DEFAULTS = [
     "--env=maze_generalization",

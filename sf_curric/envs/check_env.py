@@ -75,6 +75,12 @@ def check_env(
     """
     from sf_curric.curricula.task_space import as_task_space
 
+    from sf_curric.envs.multi_agent import is_multi_agent, is_pettingzoo_env
+
+    if is_pettingzoo_env(env) or is_multi_agent(env):  # agents as batch columns (docs/multi_agent.md)
+        from sf_curric.envs.check_multi_agent import check_multi_agent_env
+
+        return check_multi_agent_env(env, task_space, num_episodes, max_steps, seed)
     errors: List[str] = []
     warnings: List[str] = []
     if not isinstance(env, gym.Env) and not (hasattr(env, "reset") and hasattr(env, "step")):
