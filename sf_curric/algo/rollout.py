@@ -344,6 +344,8 @@ class RolloutWorker:
         traj["values"][rollout] = policy.act(traj["obs"][rollout], self._rnn_states).values
         if self.reward_scale != 1.0:
             rewards *= self.reward_scale
+        # clipping would turn an inf reward into a finite one: make it NaN so the learner skips the batch (counted)
+        rewards[np.isinf(rewards)] = np.nan
         np.clip(rewards, -self.reward_clip, self.reward_clip, out=rewards)
         inference_time += time.perf_counter() - start
         self.timing["env_step"] += env_time

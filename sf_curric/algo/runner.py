@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import random
 import signal
 import threading
@@ -21,12 +22,20 @@ import numpy as np
 import torch
 
 from sf_curric.algo.env_guard import EnvGuard, check_same_spaces
-from sf_curric.algo.nan_guard import NanGuard, check_finite_model
+from sf_curric.algo.nan_guard import NanGuard, NonFiniteTrainingError, check_finite_model
 from sf_curric.algo.rollout import EpisodeSummary, RolloutWorker, TaskSampler, allocate_trajectory
+from sf_curric.algo.stop_and_save import (
+    FinalSaveError,
+    StopRequested,
+    final_save,
+    periodic_save,
+    save_before_fatal_stop,
+)
 from sf_curric.cfg.experiment import experiment_dir, save_config
 from sf_curric.cfg.validation import total_envs
 from sf_curric.envs.registry import make_env
 from sf_curric.utils.checkpoint import (
+    CheckpointError,
     checkpoint_dir,
     load_newest_checkpoint,
     save_best_checkpoint,
@@ -174,10 +183,14 @@ class EpisodeStats:
         self.task_completion: deque[float] = deque(maxlen=window)
         self.custom: dict[str, deque[float]] = {}
         self.num_episodes = 0
+        self.num_nonfinite_returns = 0  # episodes whose return was NaN/Inf: counted, kept out of the averages
 
     def add(self, episodes: list[EpisodeSummary]) -> None:
         for ep in episodes:
             self.num_episodes += 1
+            if not math.isfinite(ep.episode_return):
+                self.num_nonfinite_returns += 1
+                continue
             self.returns.append(ep.episode_return)
             self.lengths.append(ep.episode_length)
             if ep.task_completion is not None:
@@ -260,6 +273,9 @@ class Runner:
         self.writer: Any = None
         self.last_train_stats: dict[str, float] = {}
         self._stop_signal: str | None = None
+        self._waiting_for_batch = False  # a signal now interrupts get_batch (stop_and_save.py)
+        self.failed_saves = 0
+        self._start_iteration = 0  # iteration when this session's training started (fatal stops save after it)
         self._session_start = 0.0
 
     # ---- setup ---------------------------------------------------------------------------------------------
@@ -303,9 +319,16 @@ class Runner:
         if found is None:
             return
         path, state = found
-        self.learner.load_state_dict(state["learner"])
-        self.env_steps = int(state["env_steps"])
-        self.iteration = int(state["iteration"])
+        try:
+            self.learner.load_state_dict(state["learner"])
+            self.env_steps = int(state["env_steps"])
+            self.iteration = int(state["iteration"])
+        except (KeyError, RuntimeError, ValueError, TypeError) as e:  # another model size, or not ours
+            reason = (str(e).splitlines() or [type(e).__name__])[0][:160]
+            raise CheckpointError(
+                f"{path} does not fit this run's model ({type(e).__name__}: {reason}): resume with the flags it "
+                f"was trained with, or pass --restart_behavior=restart"
+            ) from None
         self.train_seconds = float(state.get("train_seconds", 0.0))
         self.best_avg_return = float(state.get("best_avg_return", float("-inf")))
         self.stats.load_state_dict(state.get("episode_stats", {}))
@@ -335,10 +358,10 @@ class Runner:
         ckpt_dir = checkpoint_dir(self.exp_dir)
         path = save_checkpoint(ckpt_dir, state, self.iteration, self.env_steps, self.cfg.keep_checkpoints)
         avg = self.stats.avg_return()
-        if len(self.stats.returns) > 0 and avg > self.best_avg_return:
-            self.best_avg_return = avg
+        if len(self.stats.returns) > 0 and math.isfinite(avg) and avg > self.best_avg_return:
             state["best_avg_return"] = avg
             save_best_checkpoint(ckpt_dir, state, self.iteration, self.env_steps, avg)
+            self.best_avg_return = avg  # only once written: a failed write is retried at the next save
         log.info("saved %s", path)
         return path
 
@@ -359,6 +382,7 @@ class Runner:
         if self.stats.task_completion:
             w.add_scalar("charts/task_completion", float(np.mean(self.stats.task_completion)), step)
         w.add_scalar("charts/FPS", self.fps_meter.rate(), step)
+        w.add_scalar("train/nonfinite_returns", self.stats.num_nonfinite_returns, step)  # episodes kept out
         for key, values in self.stats.custom.items():
             w.add_scalar(key, float(np.mean(values)), step)
         for key, value in self.last_train_stats.items():
@@ -410,6 +434,8 @@ class Runner:
             raise KeyboardInterrupt
         self._stop_signal = signal.Signals(signum).name
         log.info("%s received: saving a checkpoint and stopping (again to stop without saving)", self._stop_signal)
+        if self._waiting_for_batch:  # workers busy or an env hung: stop waiting, the learner's weights are here
+            raise StopRequested
 
     def _install_signal_handlers(self) -> dict[int, Any]:
         if threading.current_thread() is not threading.main_thread():
@@ -441,6 +467,11 @@ class Runner:
         try:
             self._setup()
             return self._loop()
+        except (FinalSaveError, NonFiniteTrainingError):
+            raise
+        except Exception as e:  # a fatal stop: keep what the weights learned (stop_and_save.py)
+            save_before_fatal_stop(self, e, self._start_iteration)
+            raise
         finally:
             for signum, handler in previous_handlers.items():
                 signal.signal(signum, handler)
@@ -459,9 +490,14 @@ class Runner:
         solved_steps: int | None = None
         solved_seconds: float | None = None
         reason = self._stop_reason(0.0)
+        self._start_iteration = self.iteration
         while reason is None:
-            with self.timer.time("get_batch"):
-                batch = self.sampler.get_batch()
+            try:
+                with self.timer.time("get_batch"):
+                    batch = self._get_batch()
+            except StopRequested:  # a signal while waiting (workers busy, an env hung): save and stop now
+                reason = "interrupted"
+                break
             self.env_steps += batch.env_steps
             self.stats.add(batch.episodes)
             with self.timer.time("learn"):
@@ -490,17 +526,27 @@ class Runner:
                 self._progress_line()
                 last_progress = now
             if now - last_save >= cfg.save_every_sec and reason is None:
-                self.save()
+                periodic_save(self)  # an OSError (disk full) warns; the last good checkpoint stays
                 last_save = now
 
         self.train_seconds += time.monotonic() - self._session_start
         self._write_summaries()
         self._progress_line()
-        self.save()
+        final_save(self)  # FinalSaveError (one line) when even this one cannot be written
         log.info("stopped (%s) after %d env steps; time per phase: %s", reason, self.env_steps, self._timing_line())
         return RunResult(
             self.env_steps, self.stats.avg_return(), self.stats.num_episodes, reason, solved_steps, solved_seconds
         )
+
+    def _get_batch(self) -> Batch:
+        """`sampler.get_batch()`, interruptible by SIGTERM/SIGINT (StopRequested, see stop_and_save.py)."""
+        self._waiting_for_batch = True
+        try:
+            if self._stop_signal is not None:  # it arrived just before
+                raise StopRequested
+            return self.sampler.get_batch()
+        finally:
+            self._waiting_for_batch = False
 
     def _timing_line(self) -> str:
         sampler = PhaseTimer()
