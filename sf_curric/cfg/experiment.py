@@ -110,6 +110,27 @@ def load_config(path: Path | str) -> dict[str, Any]:
     return data
 
 
+def _check_saved_type(cfg: argparse.Namespace, key: str, saved: Any, default: Any) -> None:
+    """A saved value must have the kind of the flag's value now (number, bool, string); a hand-edited
+    config.json with `"num_epochs": "abc"` is one line, not a traceback deep in training."""
+    if default is None or saved is None:
+        return
+    numeric = (int, float)
+    if isinstance(default, bool) or isinstance(saved, bool):
+        ok = isinstance(default, bool) and isinstance(saved, bool)
+    elif isinstance(default, numeric):
+        ok = isinstance(saved, numeric)
+    elif isinstance(default, str):
+        ok = isinstance(saved, str)
+    else:
+        return  # lists, dicts: JSON keeps their shape
+    if not ok:
+        raise ConfigError(
+            f"{config_path(cfg)}: {key}={saved!r} is not a {type(default).__name__}: fix it in that file, pass "
+            f"--{key}=VALUE, or pass --restart_behavior=restart"
+        )
+
+
 def merge_saved_config(saved: dict[str, Any], cfg: argparse.Namespace) -> argparse.Namespace:
     """Saved values win over defaults; flags the user typed now (`cfg.cli_args`) win over saved values.
 
@@ -133,6 +154,7 @@ def merge_saved_config(saved: dict[str, Any], cfg: argparse.Namespace) -> argpar
     current = vars(merged)
     for key, value in saved.items():
         if key in current and key not in _PER_INVOCATION_KEYS and key not in cli_args:
+            _check_saved_type(cfg, key, value, current[key])
             setattr(merged, key, value)
     for key, value in cli_args.items():
         setattr(merged, key, value)
