@@ -170,6 +170,7 @@ class RolloutWorker:
         self._episode_length = np.zeros(self.num_envs, dtype=np.int64)
         self._training_info: dict[str, Any] | None = None
         self._training_info_version = 0
+        self.env_steps = 0  # env steps of this worker's envs so far
         self._env_training_info_version = np.zeros(self.num_envs, dtype=np.int64)
         self.timing: dict[str, float] = {"env_step": 0.0, "inference": 0.0}
 
@@ -240,6 +241,7 @@ class RolloutWorker:
             self.reset()
         policy, envs = self.policy, self.envs
         num_envs, rollout = self.num_envs, self.rollout
+        self.env_steps += num_envs * rollout  # counted ahead; env_guard.py measures error rates in env steps
         obs_buf = traj["obs"].numpy()
         rewards = traj["rewards"].numpy()
         terminated = traj["terminated"].numpy()

@@ -41,7 +41,9 @@ def _prepare_train_dir(train_dir: Path) -> None:
     try:
         train_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise ConfigError(f"cannot create --train_dir={train_dir} ({e.strerror or e}): pass a writable folder") from None
+        raise ConfigError(
+            f"cannot create --train_dir={train_dir} ({e.strerror or e}): pass a writable folder"
+        ) from None
 
 
 @contextlib.contextmanager

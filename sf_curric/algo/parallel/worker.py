@@ -137,12 +137,12 @@ def _make_rollout_worker(args: WorkerArgs, should_stop: Any = lambda: False) -> 
     beat = args.control.heartbeat[args.worker_idx].numpy()
     if args.inference is None:
         worker = ProcessRolloutWorker(cfg, envs, _BeatingPolicy(model, beat), env_ids)
-        worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors)
+        worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors, cfg.env_error_window)
     else:  # actions come from the central server (env groups stepped alternately with --worker_num_splits)
         from sf_curric.algo.parallel.split_rollout import make_central_rollout_worker
 
         def make_guard(offset: int) -> EnvGuard:
-            return EnvGuard(lambda i: make_env(cfg, env_configs[offset + i]), cfg.max_env_errors)
+            return EnvGuard(lambda i: make_env(cfg, env_configs[offset + i]), cfg.max_env_errors, cfg.env_error_window)
 
         worker = make_central_rollout_worker(
             args.inference, cfg, envs, model, env_ids, make_guard, should_stop, lambda p: _BeatingPolicy(p, beat)
