@@ -324,7 +324,8 @@ class Runner:
             self.env_steps = int(state["env_steps"])
             self.iteration = int(state["iteration"])
         except (KeyError, RuntimeError, ValueError, TypeError) as e:  # another model size, or not ours
-            reason = (str(e).splitlines() or [type(e).__name__])[0][:160]
+            lines = [line.strip() for line in str(e).splitlines() if line.strip()] or [type(e).__name__]
+            reason = lines[1 if len(lines) > 1 and lines[0].endswith(":") else 0][:200]  # torch: header, then what
             raise CheckpointError(
                 f"{path} does not fit this run's model ({type(e).__name__}: {reason}): resume with the flags it "
                 f"was trained with, or pass --restart_behavior=restart"
