@@ -233,6 +233,16 @@ class RunResult(NamedTuple):
     solved_at_seconds: float | None
 
 
+def _close_writer(writer: Any) -> None:
+    """Close the tensorboard writer; on a full disk that is a warning, and its exit hook is not retried."""
+    try:
+        writer.close()
+    except OSError as e:
+        log.warning("could not finish the tensorboard files (%s)", e.strerror or e)
+        for file_writer in getattr(writer, "all_writers", {}).values():
+            file_writer.event_writer._closed = True  # tensorboardX's atexit hook would fail the same way again
+
+
 def seed_everything(seed: int | None) -> None:
     """Seed python, numpy and torch (no-op for None).
 
@@ -479,7 +489,7 @@ class Runner:
             if self.sampler is not None:
                 self.sampler.close()
             if self.writer is not None:
-                self.writer.close()
+                _close_writer(self.writer)
             close_log_file()
 
     def _loop(self) -> RunResult:
