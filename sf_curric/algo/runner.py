@@ -107,7 +107,9 @@ class SerialSampler:
         envs = [make_env(cfg, env_config) for env_config in env_configs]
         check_same_spaces(envs, range(num_envs), learner.model.obs_space, learner.model.action_space)
         self.worker = RolloutWorker(cfg, envs, learner.model, list(range(num_envs)), task_sampler)
-        self.worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors, cfg.env_error_window)
+        self.worker.env_guard = EnvGuard(
+            lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors, cfg.env_error_window
+        )
         rnn_size = learner.model.rnn_state_size if learner.model.is_recurrent else 0
         wanted = cfg.batch_size * cfg.num_batches_per_epoch
         per_slot = cfg.rollout * num_envs
