@@ -12,7 +12,7 @@ from setuptools import find_packages, setup
 _version = re.search(r'__version__ = "([^"]+)"', Path("sf_curric/version.py").read_text()).group(1)
 
 _extras = {
-    "ray": ["ray[default]>=2.9"],
+    "ray": ["ray[default]>=2.52"],  # 2.52: token auth (RAY_AUTH_MODE=token)
     "minigrid": ["minigrid>=2.3"],
     # procgen2 pulls gym 0.26 and numpy 1.x: keep it in its own environment when possible.
     "procgen": ["procgen2"],

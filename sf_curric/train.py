@@ -10,11 +10,13 @@ from typing import Sequence
 
 from sf_curric.algo.nan_guard import NonFiniteTrainingError
 from sf_curric.algo.runner import Runner, RunResult
+from sf_curric.algo.stop_and_save import FinalSaveError
 from sf_curric.cfg.arguments import parse_args
 from sf_curric.cfg.auto_defaults import apply_auto_defaults
 from sf_curric.cfg.experiment import prepare_experiment_dir, resolve_config
 from sf_curric.cfg.validation import ConfigError, validate_cfg
 from sf_curric.utils.checkpoint import CheckpointError
+from sf_curric.utils.run_lock import experiment_lock
 
 
 def run_with_result(argv: Sequence[str] | None = None) -> RunResult:
@@ -37,12 +39,13 @@ def run_with_result(argv: Sequence[str] | None = None) -> RunResult:
         cfg = resolve_config(parse_args(argv))
         validate_cfg(cfg)
         cfg = apply_auto_defaults(cfg)  # after validation: a bad flag is reported alone; resumed runs keep theirs
-        prepare_experiment_dir(cfg)
-        return Runner(cfg).run()
+        with experiment_lock(cfg):  # one run per experiment; taken before the folder is renamed or deleted
+            prepare_experiment_dir(cfg)
+            return Runner(cfg).run()
     except (ConfigError, CheckpointError) as e:
         print(f"sf_curric.train: error: {e}", file=sys.stderr)
         raise SystemExit(2) from None
-    except NonFiniteTrainingError as e:  # not a bug to debug: one line that says what to check
+    except (NonFiniteTrainingError, FinalSaveError) as e:  # not a bug to debug: one line that says what to check
         print(f"sf_curric.train: stopped: {e}", file=sys.stderr)
         raise SystemExit(1) from None
 

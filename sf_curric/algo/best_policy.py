@@ -8,10 +8,14 @@ another score in this one place. With evaluation during training choosing the be
 
 from __future__ import annotations
 
+import logging
+import math
 from typing import Any
 
 from sf_curric.algo.nan_guard import check_finite_model
 from sf_curric.utils.checkpoint import checkpoint_dir, save_best_checkpoint
+
+log = logging.getLogger("sf_curric")
 
 
 def save_best_if_improved(runner: Any, state: dict[str, Any] | None = None) -> bool:
@@ -28,12 +32,16 @@ def save_best_if_improved(runner: Any, state: dict[str, Any] | None = None) -> b
     if evaluator is not None and evaluator.selects_best:  # eval during training keeps the best (best_by_eval.py)
         return False
     avg = runner.stats.avg_return()
-    if len(runner.stats.returns) == 0 or not avg > runner.best_avg_return:
+    if len(runner.stats.returns) == 0 or not math.isfinite(avg) or not avg > runner.best_avg_return:
         return False
     if state is None:
         check_finite_model(runner.learner.model)  # a checkpoint never holds NaN/Inf weights
         state = runner.checkpoint_state()
-    runner.best_avg_return = avg
     state["best_avg_return"] = avg
-    save_best_checkpoint(checkpoint_dir(runner.exp_dir), state, runner.iteration, runner.env_steps, avg)
+    try:
+        save_best_checkpoint(checkpoint_dir(runner.exp_dir), state, runner.iteration, runner.env_steps, avg)
+    except OSError as e:  # a full disk: the previous best stays, training goes on (stop_and_save.py)
+        log.warning("could not write the best checkpoint (%s); the previous best stays", e.strerror or e)
+        return False
+    runner.best_avg_return = avg  # only once written: a failed write is retried at the next check
     return True

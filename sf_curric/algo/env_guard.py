@@ -5,8 +5,9 @@ the env's global index and task, closes and rebuilds that env, resets it (with a
 curriculum) and resets the episode counters, so the broken episode is never reported as finished (no
 `EpisodeSummary`, so the curriculum never sees it). The rollout marks the failed step as truncated with reward 0
 and bootstraps from the value of the last good observation, so advantages never cross into the next episode.
-More than `--max_env_errors` failures in one worker stop it with `EnvErrorLimitExceeded`, whose cause is the last
-env error (its traceback is printed), instead of rebuilding envs forever.
+More than `--max_env_errors` failures in one worker within its last `--env_error_window` env steps (a rate: rare
+errors never add up to a stop in a long run; 0 counts over the whole run) stop it with `EnvErrorLimitExceeded`,
+whose cause is the last env error (its traceback is printed), instead of rebuilding envs forever.
 
 Envs whose spaces differ between instances, or whose observations stop matching their declared space, are bugs
 rather than transient failures: they stop the run at once with `EnvSpaceError`, a one-line message naming the fix.
@@ -15,6 +16,7 @@ rather than transient failures: they stop the run at once with `EnvSpaceError`, 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from typing import Any, Callable, Sequence
 
 import gymnasium as gym
@@ -84,16 +86,20 @@ class EnvGuard:
 
     Args:
         env_factory: builds a fresh env for column `i` of the worker.
-        max_env_errors: failures tolerated in this worker; one more raises `EnvErrorLimitExceeded`.
+        max_env_errors: failures tolerated in this worker within `window` env steps; one more raises
+            `EnvErrorLimitExceeded`.
+        window: env steps of the worker (`worker.env_steps`) over which failures are counted; 0: the whole run.
 
     Example:
-        >>> worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors)
+        >>> worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors, 100_000)
     """
 
-    def __init__(self, env_factory: EnvFactory, max_env_errors: int):
+    def __init__(self, env_factory: EnvFactory, max_env_errors: int, window: int = 0):
         self.env_factory = env_factory
         self.max_env_errors = int(max_env_errors)
+        self.window = int(window)
         self.num_errors = 0
+        self._error_steps: deque[int] = deque()  # worker env steps at each failure within the window
 
     def recover(self, worker: Any, i: int, exc: BaseException, where: str) -> Any:
         """Handle `exc` raised by env `i` of `worker` in `where` ("step" or "reset"); return the first
@@ -130,22 +136,29 @@ class EnvGuard:
         self.num_errors += 1
         env_id, task = int(worker.env_ids[i]), int(worker._tasks[i])
         lost = int(worker._episode_length[i])
-        if self.num_errors > self.max_env_errors:
+        now = int(getattr(worker, "env_steps", 0))
+        self._error_steps.append(now)
+        while self.window > 0 and self._error_steps[0] <= now - self.window:
+            self._error_steps.popleft()
+        recent = len(self._error_steps)
+        if recent > self.max_env_errors:
+            span = f"within {self.window} env steps" if self.window > 0 else "in total"
             raise EnvErrorLimitExceeded(
-                f"env {env_id} (task {task}) raised {type(exc).__name__} in {where}: {self.num_errors} env errors in "
+                f"env {env_id} (task {task}) raised {type(exc).__name__} in {where}: {recent} env errors {span} in "
                 f"this worker, more than --max_env_errors={self.max_env_errors}; fix the env (traceback above) or "
-                f"raise --max_env_errors"
+                f"raise --max_env_errors (or lower --env_error_window)"
             ) from exc
         log.warning(
             "env %d (task %d) raised %s in %s: %s; discarded its episode (%d steps), rebuilding the env "
-            "(env error %d of %d tolerated)",
+            "(%d env errors in the window, %d tolerated; %d in total)",
             env_id,
             task,
             type(exc).__name__,
             where,
             exc,
             lost,
-            self.num_errors,
+            recent,
             self.max_env_errors,
+            self.num_errors,
             exc_info=exc,
         )

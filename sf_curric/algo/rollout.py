@@ -173,6 +173,7 @@ class RolloutWorker:
         self._episode_length = np.zeros(self.num_envs, dtype=np.int64)
         self._training_info: dict[str, Any] | None = None
         self._training_info_version = 0
+        self.env_steps = 0  # env steps of this worker's envs so far
         self._env_training_info_version = np.zeros(self.num_envs, dtype=np.int64)
         self.timing: dict[str, float] = {"env_step": 0.0, "inference": 0.0}
 
@@ -243,6 +244,7 @@ class RolloutWorker:
             self.reset()
         policy, envs = self.policy, self.envs
         num_envs, rollout = self.num_envs, self.rollout
+        self.env_steps += num_envs * rollout  # counted ahead; env_guard.py measures error rates in env steps
         obs_buf = traj["obs"].numpy()
         rewards = traj["rewards"].numpy()
         terminated = traj["terminated"].numpy()
@@ -348,6 +350,8 @@ class RolloutWorker:
         traj["values"][rollout] = policy.act(traj["obs"][rollout], self._rnn_states).values
         if self.reward_scale != 1.0:
             rewards *= self.reward_scale
+        # clipping would turn an inf reward into a finite one: make it NaN so the learner skips the batch (counted)
+        rewards[np.isinf(rewards)] = np.nan
         np.clip(rewards, -self.reward_clip, self.reward_clip, out=rewards)
         inference_time += time.perf_counter() - start
         self.timing["env_step"] += env_time

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import random
 import signal
 import threading
@@ -24,14 +25,21 @@ from sf_curric.algo.best_policy import save_best_if_improved
 from sf_curric.algo.curriculum_status import curriculum_suffix
 from sf_curric.algo.env_guard import EnvGuard, check_same_spaces
 from sf_curric.algo.multi_agent_rollout import build_rollout_worker
-from sf_curric.algo.nan_guard import NanGuard, check_finite_model
+from sf_curric.algo.nan_guard import NanGuard, NonFiniteTrainingError, check_finite_model
 from sf_curric.algo.parallel.process_utils import prestart_worker_server, stop_worker_server
 from sf_curric.algo.rollout import EpisodeSummary, TaskSampler, allocate_trajectory
 from sf_curric.algo.self_play import build_self_play
+from sf_curric.algo.stop_and_save import (
+    FinalSaveError,
+    StopRequested,
+    final_save,
+    periodic_save,
+    save_before_fatal_stop,
+)
 from sf_curric.cfg.experiment import experiment_dir, save_config
 from sf_curric.cfg.validation import total_envs
 from sf_curric.envs.registry import make_env
-from sf_curric.utils.checkpoint import checkpoint_dir, load_newest_checkpoint, save_checkpoint
+from sf_curric.utils.checkpoint import CheckpointError, checkpoint_dir, load_newest_checkpoint, save_checkpoint
 from sf_curric.utils.logs import close_log_file, setup_logging
 from sf_curric.utils.timing import PhaseTimer, RateMeter
 
@@ -104,7 +112,9 @@ class SerialSampler:
         )
         env_ids = getattr(self.worker, "game_env_ids", range(num_envs))
         check_same_spaces(self.worker.envs, env_ids, learner.model.obs_space, learner.model.action_space)
-        self.worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors)
+        self.worker.env_guard = EnvGuard(
+            lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors, cfg.env_error_window
+        )
         rnn_size = learner.model.rnn_state_size if learner.model.is_recurrent else 0
         wanted = cfg.batch_size * cfg.num_batches_per_epoch
         per_slot = cfg.rollout * num_envs
@@ -180,10 +190,14 @@ class EpisodeStats:
         self.task_completion: deque[float] = deque(maxlen=window)
         self.custom: dict[str, deque[float]] = {}
         self.num_episodes = 0
+        self.num_nonfinite_returns = 0  # episodes whose return was NaN/Inf: counted, kept out of the averages
 
     def add(self, episodes: list[EpisodeSummary]) -> None:
         for ep in episodes:
             self.num_episodes += 1
+            if not math.isfinite(ep.episode_return):
+                self.num_nonfinite_returns += 1
+                continue
             self.returns.append(ep.episode_return)
             self.lengths.append(ep.episode_length)
             if ep.task_completion is not None:
@@ -224,6 +238,16 @@ class RunResult(NamedTuple):
     reason: str
     solved_at_env_steps: int | None
     solved_at_seconds: float | None
+
+
+def _close_writer(writer: Any) -> None:
+    """Close the tensorboard writer; on a full disk that is a warning, and its exit hook is not retried."""
+    try:
+        writer.close()
+    except OSError as e:
+        log.warning("could not finish the tensorboard files (%s)", e.strerror or e)
+        for file_writer in getattr(writer, "all_writers", {}).values():
+            file_writer.event_writer._closed = True  # tensorboardX's atexit hook would fail the same way again
 
 
 def seed_everything(seed: int | None) -> None:
@@ -269,6 +293,9 @@ class Runner:
         self.writer: Any = None
         self.last_train_stats: dict[str, float] = {}
         self._stop_signal: str | None = None
+        self._waiting_for_batch = False  # a signal now interrupts get_batch (stop_and_save.py)
+        self.failed_saves = 0
+        self._start_iteration = 0  # iteration when this session's training started (fatal stops save after it)
         self._session_start = 0.0
         self._prestarted_server = False
 
@@ -320,9 +347,17 @@ class Runner:
         if found is None:
             return
         path, state = found
-        self.learner.load_state_dict(state["learner"])
-        self.env_steps = int(state["env_steps"])
-        self.iteration = int(state["iteration"])
+        try:
+            self.learner.load_state_dict(state["learner"])
+            self.env_steps = int(state["env_steps"])
+            self.iteration = int(state["iteration"])
+        except (KeyError, RuntimeError, ValueError, TypeError) as e:  # another model size, or not ours
+            lines = [line.strip() for line in str(e).splitlines() if line.strip()] or [type(e).__name__]
+            reason = lines[1 if len(lines) > 1 and lines[0].endswith(":") else 0][:200]  # torch: header, then what
+            raise CheckpointError(
+                f"{path} does not fit this run's model ({type(e).__name__}: {reason}): resume with the flags it "
+                f"was trained with, or pass --restart_behavior=restart"
+            ) from None
         self.train_seconds = float(state.get("train_seconds", 0.0))
         self.best_avg_return = float(state.get("best_avg_return", float("-inf")))
         self.best_eval_return = float(state.get("best_eval_return", float("-inf")))
@@ -383,6 +418,7 @@ class Runner:
         if self.stats.task_completion:
             w.add_scalar("charts/task_completion", float(np.mean(self.stats.task_completion)), step)
         w.add_scalar("charts/FPS", self.fps_meter.rate(), step)
+        w.add_scalar("train/nonfinite_returns", self.stats.num_nonfinite_returns, step)  # episodes kept out
         for key, values in self.stats.custom.items():
             w.add_scalar(key, float(np.mean(values)), step)
         for key, value in self.last_train_stats.items():
@@ -435,6 +471,8 @@ class Runner:
             raise KeyboardInterrupt
         self._stop_signal = signal.Signals(signum).name
         log.info("%s received: saving a checkpoint and stopping (again to stop without saving)", self._stop_signal)
+        if self._waiting_for_batch:  # workers busy or an env hung: stop waiting, the learner's weights are here
+            raise StopRequested
 
     def _install_signal_handlers(self) -> dict[int, Any]:
         if threading.current_thread() is not threading.main_thread():
@@ -466,6 +504,11 @@ class Runner:
         try:
             self._setup()
             return self._loop()
+        except (FinalSaveError, NonFiniteTrainingError):
+            raise
+        except Exception as e:  # a fatal stop: keep what the weights learned (stop_and_save.py)
+            save_before_fatal_stop(self, e, self._start_iteration)
+            raise
         finally:
             for signum, handler in previous_handlers.items():
                 signal.signal(signum, handler)
@@ -476,7 +519,7 @@ class Runner:
             elif self._prestarted_server:  # setup failed before the sampler existed: leave no process behind
                 stop_worker_server()
             if self.writer is not None:
-                self.writer.close()
+                _close_writer(self.writer)
             close_log_file()
 
     def _loop(self) -> RunResult:
@@ -488,9 +531,14 @@ class Runner:
         solved_steps: int | None = None
         solved_seconds: float | None = None
         reason = self._stop_reason(0.0)
+        self._start_iteration = self.iteration
         while reason is None:
-            with self.timer.time("get_batch"):
-                batch = self.sampler.get_batch()
+            try:
+                with self.timer.time("get_batch"):
+                    batch = self._get_batch()
+            except StopRequested:  # a signal while waiting (workers busy, an env hung): save and stop now
+                reason = "interrupted"
+                break
             self.env_steps += batch.env_steps
             self.stats.add(batch.episodes)
             with self.timer.time("learn"):
@@ -523,7 +571,7 @@ class Runner:
                 self._progress_line()
                 last_progress = now
             if now - last_save >= cfg.save_every_sec and reason is None:
-                self.save()
+                periodic_save(self)  # an OSError (disk full) warns; the last good checkpoint stays
                 last_save = last_best = now
             elif now - last_best >= cfg.save_best_every_sec and reason is None:
                 self.save_best_if_improved()
@@ -534,7 +582,7 @@ class Runner:
             self.evaluator.close(wait=reason != "interrupted")
         self._write_summaries()
         self._progress_line()
-        self.save()
+        final_save(self)  # FinalSaveError (one line) when even this one cannot be written
         log.info("stopped (%s) after %d env steps; time per phase: %s", reason, self.env_steps, self._timing_line())
         if cfg.final_eval_episodes > 0 and reason != "interrupted":
             from sf_curric.evaluation.final_eval import final_evaluation
@@ -543,6 +591,16 @@ class Runner:
         return RunResult(
             self.env_steps, self.stats.avg_return(), self.stats.num_episodes, reason, solved_steps, solved_seconds
         )
+
+    def _get_batch(self) -> Batch:
+        """`sampler.get_batch()`, interruptible by SIGTERM/SIGINT (StopRequested, see stop_and_save.py)."""
+        self._waiting_for_batch = True
+        try:
+            if self._stop_signal is not None:  # it arrived just before
+                raise StopRequested
+            return self.sampler.get_batch()
+        finally:
+            self._waiting_for_batch = False
 
     def _timing_line(self) -> str:
         sampler = PhaseTimer()

@@ -160,7 +160,21 @@ SAMPLING_ARGS: list[FlagSpec] = [
     ),
     (
         "--max_env_errors",
-        {"type": int, "default": 10, "help": "Env exceptions tolerated per worker (each env is recreated)."},
+        {
+            "type": int,
+            "default": 10,
+            "help": "Env exceptions tolerated per worker within --env_error_window env steps (each env is "
+            "recreated); also the worker process restarts tolerated per worker.",
+        },
+    ),
+    (
+        "--env_error_window",
+        {
+            "type": int,
+            "default": 100_000,
+            "help": "Env steps of one worker over which --max_env_errors is counted (a rate, so rare errors never "
+            "add up to a stop); 0 counts over the whole run.",
+        },
     ),
     (
         "--worker_stall_timeout_sec",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Callable
 
 
@@ -57,6 +58,7 @@ def _check_positive(cfg: argparse.Namespace) -> None:
         _check(value >= 1, f"--{name}={value} must be at least 1")
     for name in (
         "learning_rate",
+        "adam_eps",
         "ppo_clip_ratio",
         "reward_scale",
         "reward_clip",
@@ -79,6 +81,13 @@ def _check_positive(cfg: argparse.Namespace) -> None:
         _check(value >= 0, f"--{name}={value} must not be negative")
     _check(0.0 < cfg.gamma <= 1.0, f"--gamma={cfg.gamma} must be in (0, 1], e.g. --gamma=0.99")
     _check(0.0 <= cfg.gae_lambda <= 1.0, f"--gae_lambda={cfg.gae_lambda} must be in [0, 1], e.g. --gae_lambda=0.95")
+
+
+def _check_finite(cfg: argparse.Namespace) -> None:
+    # "inf" and "nan" parse as floats; no flag means anything with them (a NaN would pass every range check)
+    for name, value in sorted(vars(cfg).items()):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"--{name}={value} must be a finite number")
 
 
 def _check_batch(cfg: argparse.Namespace) -> None:
@@ -107,6 +116,7 @@ def _check_curriculum(cfg: argparse.Namespace) -> None:
 
 _CHECKS: list[Callable[[argparse.Namespace], None]] = [
     _check_env,
+    _check_finite,
     _check_positive,
     _check_batch,
     _check_device,

@@ -74,7 +74,6 @@ def check_env(
         >>> check_env(MyTaskWrapper(gym.make("CartPole-v1")), task_space=Discrete(10))
     """
     from sf_curric.curricula.task_space import as_task_space
-
     from sf_curric.envs.multi_agent import is_multi_agent, is_pettingzoo_env
 
     if is_pettingzoo_env(env) or is_multi_agent(env):  # agents as batch columns (docs/multi_agent.md)

@@ -32,8 +32,23 @@ def _import_ray() -> Any:
     try:
         import ray
     except ImportError as e:
-        raise ImportError("the Ray sync needs ray: pip install -e '.[ray]' (or pip install 'ray[default]>=2.9')") from e
+        raise ImportError("the Ray sync needs ray: pip install 'sf_curric[ray]' (ray[default]>=2.52)") from e
     return ray
+
+
+def init_ray_locally(address: str | None = None) -> None:
+    """Start (or, with `address`, join) Ray the way sf_curric does. A Ray it starts itself asks for 127.0.0.1 and has
+    no dashboard; Ray 2.60's own servers still listen on all interfaces (measured, docs/reliability.md security), so
+    export RAY_AUTH_MODE=token before starting Python (Ray >= 2.52, required by the extra) to keep others out.
+
+    Args:
+        address: an existing cluster to join (e.g. "auto" or "10.0.0.5:6379"); None starts a local one.
+    """
+    ray = _import_ray()
+    if address is not None:
+        ray.init(address=address)
+    else:
+        ray.init(_node_ip_address="127.0.0.1", include_dashboard=False)
 
 
 class CurriculumActor:
@@ -99,7 +114,7 @@ class RayCurriculumWrapper:
         **kwargs: constructor keyword arguments when `curriculum` is a class.
 
     Example:
-        >>> ray.init()
+        >>> init_ray_locally()  # or ray.init(address=...) for a cluster; started here on 127.0.0.1 otherwise
         >>> curriculum = RayCurriculumWrapper(SimpleBoxCurriculum, task_space=Box(-0.3, 0.3, shape=(2,)))
     """
 
@@ -114,7 +129,7 @@ class RayCurriculumWrapper:
     ) -> None:
         ray = _import_ray()
         if not ray.is_initialized():
-            ray.init()
+            init_ray_locally()
         if isinstance(curriculum, RayCurriculumWrapper):
             raise TypeError("this curriculum already lives in a Ray actor; wrap it only once")
         self.actor_name = actor_name

@@ -2,12 +2,14 @@
 
 Layout: `<experiment>/checkpoint_p0/checkpoint_<iteration:09d>_<env_steps>.pth` and one
 `best_<iteration:09d>_<env_steps>_return_<value>.pth`. Only files matching these names are ever deleted.
+Loading uses `torch.load(weights_only=True)`: tensors, plain containers and numpy arrays only, never code.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import pickle
 import re
 import tempfile
 from pathlib import Path
@@ -26,6 +28,17 @@ _BEST_RE = re.compile(r"^best_(\d{9})_(\d+)_return_(-?[\d.]+|nan|-?inf)\.pth$")
 
 class CheckpointError(RuntimeError):
     """A checkpoint exists but cannot be used; the message is one line that names the file and the fix."""
+
+
+def _safe_globals() -> list[Any]:
+    """What our checkpoints hold beyond tensors and plain containers: numpy arrays, dtypes and scalars (curriculum
+    state). Nothing here runs code when unpickled; everything else is refused by `torch.load(weights_only=True)`."""
+    import numpy as np
+
+    core = np._core if hasattr(np, "_core") else np.core
+    allowed: list[Any] = [core.multiarray._reconstruct, core.multiarray.scalar, np.ndarray, np.dtype]
+    allowed += [c for c in vars(np.dtypes).values() if isinstance(c, type) and issubclass(c, np.dtype)]
+    return allowed
 
 
 def checkpoint_dir(exp_dir: Path | str) -> Path:
@@ -121,6 +134,14 @@ def save_best_checkpoint(
     return path
 
 
+def _unreadable(path: Path, e: BaseException) -> str:
+    reason = str(e).splitlines()[0] if str(e) else e.__class__.__name__
+    return (
+        f"cannot read checkpoint {path} ({reason[:160]}): move it away to resume from an older one, "
+        f"or pass --restart_behavior=restart"
+    )
+
+
 def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") -> dict[str, Any]:
     """Read one checkpoint.
 
@@ -133,13 +154,20 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
     """
     path = Path(path)
     try:
-        state = torch.load(path, map_location=map_location, weights_only=False)
-    except Exception as e:  # torch raises many types for a damaged file; all mean "cannot read"
-        reason = str(e).splitlines()[0] if str(e) else e.__class__.__name__
+        # weights_only: a checkpoint is data, never code (a planted file must not run anything when loaded)
+        with torch.serialization.safe_globals(_safe_globals()):
+            state = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        # what weights_only raises for anything beyond tensors and plain data (a damaged file is "cannot read")
+        found = re.search(r"(GLOBAL \S+|got <class '[^']+'>)", str(e))
+        if found is None:
+            raise CheckpointError(_unreadable(path, e)) from None
         raise CheckpointError(
-            f"cannot read checkpoint {path} ({reason[:160]}): move it away to resume from an older one, "
-            f"or pass --restart_behavior=restart"
+            f"refusing to load {path}: it needs {found.group(1)}, which could run code; sf_curric never writes that, "
+            f"so move the file away unless you made it yourself"
         ) from None
+    except Exception as e:  # torch raises many types for a damaged file; all mean "cannot read"
+        raise CheckpointError(_unreadable(path, e)) from None
     if not isinstance(state, dict) or "sf_curric_version" not in state:
         raise CheckpointError(
             f"{path} is not an sf_curric checkpoint: move it out of {path.parent} or pass --restart_behavior=restart"

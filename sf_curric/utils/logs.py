@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 LOG_FORMAT = "[%(asctime)s][%(process)d] %(levelname)s %(message)s"
 _HANDLER_MARK = "_sf_curric_handler"
 
 log = logging.getLogger("sf_curric")
+
+
+class _LogFile(logging.FileHandler):
+    """The log file; a write that fails (a full disk) is one line on stderr, not a traceback per log line. Later
+    lines keep trying, so the file resumes when space is back."""
+
+    _warned = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if not self._warned:
+            self._warned = True
+            error = sys.exc_info()[1]
+            print(f"sf_curric: cannot write {self.baseFilename} ({error}); logging to the console", file=sys.stderr)
 
 
 def setup_logging(level: str = "info", log_file: Path | str | None = None) -> logging.Logger:
@@ -33,7 +47,7 @@ def setup_logging(level: str = "info", log_file: Path | str | None = None) -> lo
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     if log_file is not None:
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.FileHandler(log_file))
+        handlers.append(_LogFile(log_file))
     for handler in handlers:
         handler.setFormatter(formatter)
         setattr(handler, _HANDLER_MARK, True)

@@ -87,6 +87,10 @@ def test_restart_moves_the_old_folder_aside_and_overwrite_deletes_it(tmp_path):
 
     (exp / "marker").write_text("to delete")
     cfg.restart_behavior = "overwrite"
+    with pytest.raises(ConfigError, match="not an sf_curric experiment folder"):  # no config.json: not ours
+        prepare_experiment_dir(cfg)
+    assert (exp / "marker").exists()
+    (exp / "config.json").write_text("{}")
     prepare_experiment_dir(cfg)
     assert exp.is_dir() and not (exp / "marker").exists()
     cfg.restart_behavior = "resume"

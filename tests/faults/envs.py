@@ -12,6 +12,7 @@ and subprocesses), so one registered name covers every test:
 - `odd_instance_obs_size`: the env with env_id 1 declares an observation space of this size (instances differ).
 - `hang_env` / `hang_after_steps`: env `hang_env` sleeps forever in `step` once it made this many steps; only once
   per `record_dir` (a marker file), so the replacement worker runs normally.
+- `inf_reward_every`: every N-th `step` of an instance returns an inf reward.
 - `record_dir`: one line per injected fault is appended to `<record_dir>/faults_<pid>.txt`.
 - `episode_ids`: each finished episode reports `episode_extra_stats` {"pid", "instance", "episode"} (a unique id)
   and, with `record_dir`, is recorded as an `episode` line, so a test can find lost or duplicated episodes.
@@ -138,7 +139,9 @@ class FaultyEnv(gym.Env):
             info["episode_extra_stats"] = {"pid": os.getpid(), "instance": self.instance, "episode": self.episodes}
             self._record("episode", f" pid={os.getpid()} instance={self.instance} episode={self.episodes}")
         self.episodes += done
-        return self._obs(in_step=True), 1.0, done, False, info
+        inf_every = self.faults.get("inf_reward_every")
+        reward = float("inf") if inf_every and self.steps % inf_every == 0 else 1.0
+        return self._obs(in_step=True), reward, done, False, info
 
 
 def make_faulty_env(cfg=None, env_config=None):

@@ -170,7 +170,7 @@ def _make_rollout_worker(args: WorkerArgs, should_stop: Any = lambda: False) -> 
         worker.opponents = worker_opponents(cfg, model.obs_space, model.action_space)
     if args.inference is None:
         worker.policy = _BeatingPolicy(model, beat)
-        worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors)
+        worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors, cfg.env_error_window)
     elif multi_agent:
         worker = _central_multi_agent_worker(args, worker, model, env_ids, should_stop, beat)
     else:  # actions come from the central server (env groups stepped alternately with --worker_num_splits)
@@ -179,7 +179,7 @@ def _make_rollout_worker(args: WorkerArgs, should_stop: Any = lambda: False) -> 
         envs = worker.envs
 
         def make_guard(offset: int) -> EnvGuard:
-            return EnvGuard(lambda i: make_env(cfg, env_configs[offset + i]), cfg.max_env_errors)
+            return EnvGuard(lambda i: make_env(cfg, env_configs[offset + i]), cfg.max_env_errors, cfg.env_error_window)
 
         worker = make_central_rollout_worker(
             args.inference, cfg, envs, model, env_ids, make_guard, should_stop, lambda p: _BeatingPolicy(p, beat)

@@ -1,0 +1,98 @@
+"""How a run stops without losing what its weights hold: signals, fatal errors, a full disk.
+
+- SIGTERM/SIGINT while the runner waits for a batch (workers busy, an env hung) interrupt the wait at once
+  (`StopRequested`, raised by the runner's signal handler only inside `get_batch`), so the checkpoint is written
+  from the learner's weights, which live in the runner process, within about a second plus one training
+  iteration of the signal.
+- A fatal error in the loop (EnvErrorLimitExceeded, WorkerRestartLimitExceeded, a failed worker, ...) writes a
+  final checkpoint first when this session trained at all and the weights are finite, then re-raises.
+- A periodic save that fails with an OSError (ENOSPC, EIO, a read-only remount) warns and training goes on: the
+  atomic write left the last good checkpoint in place. Only a failed final save stops the run (`FinalSaveError`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sf_curric.algo.nan_guard import NonFiniteTrainingError
+from sf_curric.utils.checkpoint import checkpoint_dir, find_newest_checkpoint
+
+log = logging.getLogger("sf_curric")
+
+
+class StopRequested(BaseException):
+    """Raised by the signal handler into a blocked `get_batch` (a BaseException: env guards must not catch it)."""
+
+
+class FinalSaveError(RuntimeError):
+    """The checkpoint at the end of the run could not be written; the message names the last good one."""
+
+
+def _last_good(runner: Any) -> str:
+    newest = find_newest_checkpoint(runner.exp_dir)
+    return f"the last good checkpoint is {newest}" if newest else f"{checkpoint_dir(runner.exp_dir)} has none"
+
+
+def periodic_save(runner: Any) -> bool:
+    """`runner.save()`; an OSError is a warning (training goes on). Returns whether it saved.
+
+    Args:
+        runner: the `Runner`.
+    """
+    try:
+        runner.save()
+        return True
+    except OSError as e:
+        runner.failed_saves += 1
+        log.warning(
+            "could not write a checkpoint (%s): %s and training goes on; the next save is tried in "
+            "--save_every_sec (%d failed so far)",
+            e.strerror or e,
+            _last_good(runner),
+            runner.failed_saves,
+        )
+        return False
+
+
+def final_save(runner: Any) -> None:
+    """`runner.save()` at the end of a run.
+
+    Args:
+        runner: the `Runner`.
+
+    Raises:
+        FinalSaveError: it could not be written (one line naming the last good checkpoint).
+    """
+    try:
+        runner.save()
+    except OSError as e:
+        raise FinalSaveError(
+            f"the final checkpoint could not be written ({e.strerror or e}) at {runner.env_steps} env steps; "
+            f"{_last_good(runner)}: free space in {runner.exp_dir.parent} and resume"
+        ) from None
+
+
+def save_before_fatal_stop(runner: Any, error: BaseException, start_iteration: int) -> None:
+    """Write a final checkpoint before the run stops on `error` (when this session trained and the weights are
+    finite); failures to do so are logged, never raised over `error`.
+
+    Args:
+        runner: the `Runner`.
+        error: why the run stops.
+        start_iteration: the runner's iteration when this session started (nothing to save if unchanged).
+    """
+    if runner.learner is None or runner.iteration == start_iteration:
+        return
+    try:
+        path = runner.save()
+        log.warning("stopping on %s: saved a final checkpoint %s first", type(error).__name__, path)
+    except NonFiniteTrainingError:
+        log.error("stopping on %s: the weights are not finite, so no final checkpoint", type(error).__name__)
+    except Exception as e:  # noqa: BLE001 - the error that stops the run is the one to report
+        log.error(
+            "stopping on %s: the final checkpoint could not be written either (%s); %s",
+            type(error).__name__,
+            e,
+            _last_good(runner),
+        )
