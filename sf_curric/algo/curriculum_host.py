@@ -91,6 +91,8 @@ class CurriculumHost:
         self.num_episodes_reported = 0
         self.num_learner_updates = 0
         self.num_learner_updates_skipped = 0
+        self.steps_seen = 0  # env steps of batches that went through train_mask
+        self.steps_trained = 0  # ... of which the learner trained on
         self.seconds = 0.0  # time spent in the curriculum (sampling, updates, logging)
 
     # ---- tasks out ---------------------------------------------------------------------------------------------
@@ -205,6 +207,28 @@ class CurriculumHost:
         if episodes:
             self.on_episodes(episodes)
 
+    def train_mask(self, traj: Dict[str, torch.Tensor]) -> torch.Tensor | None:
+        """`[T, B]` bool: the steps the learner may train on, for curricula that choose them (Robust PLR and ACCEL
+        train only on replayed levels); None for the others (train on everything). Call it before training.
+
+        Args:
+            traj: the batch's trajectory (its `tasks` codes).
+        """
+        trains_on = getattr(self.curriculum, "trains_on", None)
+        if trains_on is None:
+            return None
+        with self.lock:
+            mask = torch.as_tensor(np.asarray(trains_on(_to_numpy(traj["tasks"]).astype(np.int64)), dtype=bool))
+            self.steps_seen += mask.numel()
+            self.steps_trained += int(mask.sum())
+        return mask
+
+    def trained_fraction(self) -> float | None:
+        """Fraction of env steps trained on so far (None when every step is)."""
+        if getattr(self.curriculum, "trains_on", None) is None:
+            return None
+        return self.steps_trained / self.steps_seen if self.steps_seen else 0.0
+
     def _learner_update(self, traj: Dict[str, torch.Tensor], result: Any, model: Any) -> None:
         update = getattr(self.curriculum, "update_with_rollout", None)
         if update is None:
@@ -283,6 +307,8 @@ class CurriculumHost:
                 "num_tasks_issued": self.num_tasks_issued,
                 "num_episodes_reported": self.num_episodes_reported,
                 "num_learner_updates": self.num_learner_updates,
+                "steps_seen": self.steps_seen,
+                "steps_trained": self.steps_trained,
                 "returns": {code: list(values) for code, values in self._returns.items()},
             }
 
@@ -298,6 +324,8 @@ class CurriculumHost:
             self.num_tasks_issued = int(state.get("num_tasks_issued", 0))
             self.num_episodes_reported = int(state.get("num_episodes_reported", 0))
             self.num_learner_updates = int(state.get("num_learner_updates", 0))
+            self.steps_seen = int(state.get("steps_seen", 0))
+            self.steps_trained = int(state.get("steps_trained", 0))
             self._returns = {
                 int(code): deque(values, maxlen=self.return_window) for code, values in state.get("returns", {}).items()
             }
@@ -372,6 +400,9 @@ class CurriculumHost:
             writer.add_scalar(f"curriculum/task_return/{self.task_label(code)}", returns[code], step)
         writer.add_scalar("curriculum/tasks_issued", float(self.num_tasks_issued), step)
         writer.add_scalar("curriculum/episodes_reported", float(self.num_episodes_reported), step)
+        fraction = self.trained_fraction()
+        if fraction is not None:
+            writer.add_scalar("curriculum/trained_fraction", fraction, step)
         self.seconds += time.perf_counter() - start
         writer.add_scalar("perf/curriculum_sec", self.seconds, step)
 

@@ -130,6 +130,8 @@ class Learner:
         if missing:
             raise ValueError(f"trajectory lacks {missing}: fill every key of docs/architecture.md's layout")
         batch = {k: traj[k].to(self.device, non_blocking=True) for k in needed}
+        if "train_mask" in traj:  # Robust PLR / ACCEL: train only on these steps
+            batch["train_mask"] = traj["train_mask"].to(self.device)
 
         lr = self._schedule(self.cfg.learning_rate, self.cfg.lr_schedule, env_steps)
         for group in self.optimizer.param_groups:

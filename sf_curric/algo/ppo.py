@@ -172,7 +172,9 @@ def ppo_train(
         model: the learner's ActorCritic (its normalizers are updated here).
         optimizer: optimizer over `model.parameters()`, learning rate already set.
         traj: dict of tensors with the keys of docs/architecture.md (`obs`, `actions`, `log_probs`, `values`,
-            `rewards`, `terminated`, `truncated`, `final_values`, and `rnn_states` for recurrent models).
+            `rewards`, `terminated`, `truncated`, `final_values`, and `rnn_states` for recurrent models); an optional
+            `train_mask` `[T, B]` bool keeps the loss (and the normalizers) to the steps where it is True (Robust
+            PLR trains only on replayed levels); with no True step, nothing changes.
         cfg: reads the flags in `sf_curric.algo.args.ALGO_ARGS`.
         clip_ratio: the PPO clip for this call (after the clip schedule).
 
@@ -188,6 +190,8 @@ def ppo_train(
     recurrent = model.is_recurrent
     rnn_states = traj["rnn_states"].float() if recurrent else None
     starts = _episode_starts(terminated, truncated) if recurrent else None
+    mask = traj.get("train_mask")
+    mask = None if mask is None else mask.bool()
 
     # 1. Advantages and return targets, in return units.
     if cfg.with_vtrace:
@@ -224,7 +228,13 @@ def ppo_train(
         item_count, minibatch_size = envs, max(1, cfg.batch_size // steps)
     else:
         item_count, minibatch_size = steps * envs, cfg.batch_size
+    items = None  # non-recurrent with a train_mask: the flat indices of the steps trained on
+    if mask is not None and not recurrent:
+        items = mask.reshape(-1).nonzero().squeeze(1)
+        item_count = len(items)
     num_minibatches = max(1, round(item_count / max(1, minibatch_size)))
+    if mask is not None and not mask.any():  # nothing to train on (an exploratory batch): no step, no statistics
+        return PpoOutput(_stats({}, 0, 0, False, baseline, returns, advantages, clip_ratio), advantages, baseline)
     finite = torch.isfinite(returns).all() & torch.isfinite(advantages).all()
     if obs.is_floating_point():
         finite &= torch.isfinite(obs).all()
@@ -238,7 +248,7 @@ def ppo_train(
     # 2. Value targets in value-head units: fold the new returns into the return normalizer first, then express
     #    the targets and the old predictions (for value clipping) with the updated statistics.
     if model.returns_normalizer is not None:
-        model.returns_normalizer.update(returns)
+        model.returns_normalizer.update(returns if mask is None else returns[mask])
     target_values = model.normalize_returns(returns)
     old_values = model.normalize_returns(baseline)
 
@@ -255,34 +265,50 @@ def ppo_train(
 
     for _epoch in range(cfg.num_epochs):
         for idx in torch.randperm(item_count, device=rewards.device).tensor_split(num_minibatches):
+            weight = None  # recurrent with a train_mask: 1 on the steps trained on, 0 elsewhere
             if recurrent:
                 out = model.evaluate(obs[:steps, idx], actions[:, idx], rnn_states[idx], starts[:, idx])
                 adv, behavior, target, old = (x[:, idx] for x in per_step)
+                if mask is not None:
+                    weight = mask[:, idx].to(adv.dtype).reshape(-1)
+                    if not weight.any():
+                        continue
+                    out = out._replace(**{k: getattr(out, k).reshape(-1) for k in ("log_probs", "values", "entropy")})
+                    adv, behavior, target, old = (x.reshape(-1) for x in (adv, behavior, target, old))
             else:
+                if items is not None:
+                    idx = items[idx]
                 out = model.evaluate(flat_obs[idx], flat_actions[idx])
                 adv, behavior, target, old = (x.reshape(-1)[idx] for x in per_step)
 
+            def mean(x: torch.Tensor) -> torch.Tensor:
+                return x.mean() if weight is None else (x * weight).sum() / weight.sum()
+
             if cfg.normalize_advantage and adv.numel() > 1:
-                adv = (adv - adv.mean()) / (adv.std() + 1e-8)
+                if weight is None:
+                    adv = (adv - adv.mean()) / (adv.std() + 1e-8)
+                else:
+                    centered = adv - mean(adv)
+                    adv = centered / (mean(centered.square()).sqrt() + 1e-8)
 
             # Clipped policy loss.
             log_ratio = out.log_probs - behavior
             ratio = torch.exp(log_ratio)
-            policy_loss = -torch.min(ratio * adv, ratio.clamp(1.0 - clip_ratio, 1.0 + clip_ratio) * adv).mean()
+            policy_loss = -mean(torch.min(ratio * adv, ratio.clamp(1.0 - clip_ratio, 1.0 + clip_ratio) * adv))
 
             # Value loss (mean squared error of normalized returns), optionally clipped around the old prediction.
             value_loss = (out.values - target).square()
             if cfg.ppo_clip_value > 0:
                 clipped = old + (out.values - old).clamp(-cfg.ppo_clip_value, cfg.ppo_clip_value)
                 value_loss = torch.max(value_loss, (clipped - target).square())
-            value_loss = value_loss.mean()
+            value_loss = mean(value_loss)
 
-            entropy = out.entropy.mean()
+            entropy = mean(out.entropy)
             loss = policy_loss + cfg.value_loss_coeff * value_loss - cfg.exploration_loss_coeff * entropy
 
             with torch.no_grad():
-                approx_kl = ((ratio - 1.0) - log_ratio).mean().item()  # k3 estimator, >= 0
-                clipfrac = ((ratio - 1.0).abs() > clip_ratio).float().mean().item()
+                approx_kl = mean((ratio - 1.0) - log_ratio).item()  # k3 estimator, >= 0
+                clipfrac = mean(((ratio - 1.0).abs() > clip_ratio).float()).item()
             if cfg.target_kl > 0 and approx_kl > 1.5 * cfg.target_kl:
                 early_stopped = True
                 break
@@ -313,7 +339,7 @@ def ppo_train(
     # 4. The observation normalizer learns from this batch after the update, so the epochs above saw the
     #    statistics the acting policy used (ratio 1 at the first minibatch in synchronous PPO).
     if model.obs_normalizer is not None:
-        model.obs_normalizer.update(obs[:steps])
+        model.obs_normalizer.update(obs[:steps] if mask is None else obs[:steps][mask])
 
     stats = _stats(sums, sgd_steps, nan_skipped, early_stopped, baseline, returns, advantages, clip_ratio)
     return PpoOutput(stats, advantages, baseline)

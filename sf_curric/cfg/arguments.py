@@ -21,7 +21,10 @@ from sf_curric.model.args import bool_flag
 FlagSpec = tuple[str, dict[str, Any]]
 
 RESTART_BEHAVIORS = ("resume", "restart", "overwrite")
-CURRICULA = ("none", "dr", "plr", "sequential", "simple_box", "learning_progress", "performance", "constant")
+CURRICULA = (
+    "none", "dr", "plr", "sequential", "simple_box", "learning_progress", "performance", "constant",
+    "robust_plr", "accel", "learnability",
+)  # fmt: skip
 
 
 def _bool(default: bool, help_text: str) -> dict[str, Any]:

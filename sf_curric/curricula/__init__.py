@@ -29,6 +29,11 @@ _EXPORTS = {
     "PerformanceCurriculum": "performance",
     "PrioritizedLevelReplay": "plr.plr",
     "TaskSampler": "plr.task_sampler",
+    "RobustPLR": "plr.plr",
+    "ACCEL": "accel",
+    "Learnability": "learnability",
+    "CentralizedPrioritizedLevelReplay": "plr.syllabus_names",
+    "DirectPrioritizedLevelReplay": "plr.syllabus_names",
 }
 
 __all__ = list(_EXPORTS)
