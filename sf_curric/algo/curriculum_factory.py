@@ -148,7 +148,9 @@ def _accel(task_space: Any, cfg: argparse.Namespace, num_envs: int, seed: int | 
             "mutate(level, rng, num_edits) on the TaskEnv"
         )
     if generator is None:
-        tasks = task_space.tasks
+        from sf_curric.curricula.task_space import as_task_space
+
+        tasks = as_task_space(task_space).tasks
         if tasks is None:
             raise _config_error("--curriculum=accel needs a finite task space or register_env(..., generate_level=fn)")
 

@@ -199,3 +199,28 @@ def make_maze_levels(render_mode: str | None = None, view: int = 3) -> MazeLevel
         view: side of the egocentric wall view in cells (odd).
     """
     return MazeLevels(view=view)
+
+
+def register_maze_levels(num_levels: int = 200, view: int = 3, name: str = "maze_levels") -> None:
+    """Register `maze_levels` with `num_levels` training seeds, the ACCEL mutation and the hand-designed mazes
+    (`--eval_level_set=hand_designed`).
+
+    Args:
+        num_levels: training levels (seeds 0 .. num_levels - 1).
+        view: side of the egocentric wall view.
+        name: the env name.
+    """
+    from functools import partial
+
+    from gymnasium.spaces import Discrete
+
+    from sf_curric.envs.builtin.maze_designs import HAND_DESIGNED
+    from sf_curric.envs.registry import register_env
+
+    register_env(
+        name,
+        partial(make_maze_levels, view=view),
+        task_space=Discrete(num_levels),
+        mutate=mutate,
+        level_sets={"hand_designed": dict(HAND_DESIGNED)},
+    )
