@@ -160,9 +160,6 @@ def register_scale_env(scale: Scale) -> None:
     Args:
         scale: the benchmark setting.
     """
-    from gymnasium.spaces import Discrete
-
-    from sf_curric.envs.registry import register_env
 
     if scale.env == "maze_levels":
         from sf_curric.envs.builtin.maze_levels import register_maze_levels
@@ -453,7 +450,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--steps", type=int, help="env steps per run instead of the scale's (pilots)")
     parser.add_argument("--eval_every", type=int, help="env steps between evaluations (with --steps)")
     parser.add_argument("--fresh", action="store_true", help="delete the work dir first instead of resuming")
-    parser.add_argument("--methods", nargs="+", choices=METHODS, help="methods (default: the scale's; dr and plr needed)")
+    parser.add_argument(
+        "--methods", nargs="+", choices=METHODS, help="methods (default: the scale's; dr and plr are needed)"
+    )
     parser.add_argument("--eval_episodes_per_task", type=int, help="eval episodes per level (default: the scale's)")
     parser.add_argument(
         "--plr_args",
@@ -504,7 +503,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         if not point_file(work_dir, m, s, scale.eval_points[-1]).exists()
     ]
     print(
-        f"curriculum_efficacy --scale={scale_name}: {len(todo)} of {len(scale.methods) * len(scale.seeds)} runs to do, {jobs} at a "
+        f"curriculum_efficacy --scale={scale_name}: {len(todo)} of {len(scale.methods) * len(scale.seeds)} runs to "
+        f"do, {jobs} at a "
         f"time; experiments in {work_dir}",
         flush=True,
     )

@@ -81,7 +81,7 @@ def format_table(result: dict[str, Any], final_step: int) -> str:
     lines = [
         f"return at {final_step:,} env steps; mean over seeds, 95% t-interval over seeds (each seed: mean of its "
         "eval episodes)",
-        f"{'method':<7} {'seeds':>5}   {'train mean':>10} {'train 95% interval':>20}   {'test mean':>10} "
+        f"{'method':<13} {'seeds':>5}   {'train mean':>10} {'train 95% interval':>20}   {'test mean':>10} "
         f"{'test 95% interval':>20}",
     ]
     for method in result["summary"]:
@@ -89,7 +89,7 @@ def format_table(result: dict[str, Any], final_step: int) -> str:
             continue  # no finished run
         tr, te = result["summary"][method]["train"], result["summary"][method]["test"]
         lines.append(
-            f"{method:<7} {te['n']:>5}   {_fmt(tr['mean']):>10} "
+            f"{method:<13} {te['n']:>5}   {_fmt(tr['mean']):>10} "
             f"{'[' + _fmt(tr['ci95_low']) + ', ' + _fmt(tr['ci95_high']) + ']':>20}   {_fmt(te['mean']):>10} "
             f"{'[' + _fmt(te['ci95_low']) + ', ' + _fmt(te['ci95_high']) + ']':>20}"
         )
@@ -200,8 +200,6 @@ def format_group_table(result: dict[str, Any], group: str, title: str) -> str:
         d = result.get("minus_dr", {}).get(method, {}).get(group)
         diff = f"{_fmt(d['value'])} [{_fmt(d['ci95_low'])}, {_fmt(d['ci95_high'])}]" if d else "-"
         sep = result.get("separate_from_dr", {}).get(method, {}).get(group, "-")
-        lines.append(
-            f"{method:<13} {s['n']:>5}   {_fmt(s['mean']) + ' [' + _fmt(s['ci95_low']) + ', ' + _fmt(s['ci95_high']) + ']':>24}"
-            f"   {diff:>24}   {sep}"
-        )
+        interval = f"{_fmt(s['mean'])} [{_fmt(s['ci95_low'])}, {_fmt(s['ci95_high'])}]"
+        lines.append(f"{method:<13} {s['n']:>5}   {interval:>24}   {diff:>24}   {sep}")
     return "\n".join(lines)

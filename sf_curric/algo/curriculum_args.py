@@ -58,8 +58,10 @@ CURRICULUM_OPTION_ARGS: List[FlagSpec] = [
         "--learnability_window",
         {"type": int, "default": 20, "help": "learnability: recent episodes per level in its success rate p."},
     ),
-    ("--learnability_topk", {"type": int, "default": 0, "help": "learnability: sample only the k most learnable "
-                             "levels (0: all)."}),  # fmt: skip
+    (
+        "--learnability_topk",
+        {"type": int, "default": 0, "help": "learnability: sample only the k most learnable levels (0: all)."},
+    ),  # fmt: skip
     (
         "--learnability_uniform_mix",
         {"type": float, "default": 0.05, "help": "learnability: share of draws uniform over all levels."},
@@ -76,8 +78,11 @@ CURRICULUM_OPTION_ARGS: List[FlagSpec] = [
     ),
     (
         "--accel_strategy",
-        {"type": str, "default": "positive_value_loss", "help": "accel: level score (a --plr_strategy value; "
-         "paper: positive_value_loss)."},
+        {
+            "type": str,
+            "default": "positive_value_loss",
+            "help": "accel: level score (a --plr_strategy value; paper: positive_value_loss).",
+        },
     ),  # fmt: skip
     ("--accel_temperature", {"type": float, "default": 0.3, "help": "accel: rank temperature (paper: 0.3)."}),
     ("--accel_staleness_coef", {"type": float, "default": 0.3, "help": "accel: staleness weight (paper: 0.3)."}),

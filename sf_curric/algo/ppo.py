@@ -153,6 +153,11 @@ class PpoOutput(NamedTuple):
     values: torch.Tensor
 
 
+def _masked_mean(x: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
+    # the mean over the steps trained on (weight 1), or over all when there is no train_mask
+    return x.mean() if weight is None else (x * weight).sum() / weight.sum()
+
+
 def _episode_starts(terminated: torch.Tensor, truncated: torch.Tensor) -> torch.Tensor:
     # obs[t] starts a new episode when step t-1 ended one; obs[0] starts from the stored rnn state
     ended = terminated.bool() | truncated.bool()
@@ -281,34 +286,32 @@ def ppo_train(
                 out = model.evaluate(flat_obs[idx], flat_actions[idx])
                 adv, behavior, target, old = (x.reshape(-1)[idx] for x in per_step)
 
-            def mean(x: torch.Tensor) -> torch.Tensor:
-                return x.mean() if weight is None else (x * weight).sum() / weight.sum()
-
             if cfg.normalize_advantage and adv.numel() > 1:
                 if weight is None:
                     adv = (adv - adv.mean()) / (adv.std() + 1e-8)
                 else:
-                    centered = adv - mean(adv)
-                    adv = centered / (mean(centered.square()).sqrt() + 1e-8)
+                    centered = adv - _masked_mean(adv, weight)
+                    adv = centered / (_masked_mean(centered.square(), weight).sqrt() + 1e-8)
 
             # Clipped policy loss.
             log_ratio = out.log_probs - behavior
             ratio = torch.exp(log_ratio)
-            policy_loss = -mean(torch.min(ratio * adv, ratio.clamp(1.0 - clip_ratio, 1.0 + clip_ratio) * adv))
+            clipped_objective = torch.min(ratio * adv, ratio.clamp(1.0 - clip_ratio, 1.0 + clip_ratio) * adv)
+            policy_loss = -_masked_mean(clipped_objective, weight)
 
             # Value loss (mean squared error of normalized returns), optionally clipped around the old prediction.
             value_loss = (out.values - target).square()
             if cfg.ppo_clip_value > 0:
                 clipped = old + (out.values - old).clamp(-cfg.ppo_clip_value, cfg.ppo_clip_value)
                 value_loss = torch.max(value_loss, (clipped - target).square())
-            value_loss = mean(value_loss)
+            value_loss = _masked_mean(value_loss, weight)
 
-            entropy = mean(out.entropy)
+            entropy = _masked_mean(out.entropy, weight)
             loss = policy_loss + cfg.value_loss_coeff * value_loss - cfg.exploration_loss_coeff * entropy
 
             with torch.no_grad():
-                approx_kl = mean((ratio - 1.0) - log_ratio).item()  # k3 estimator, >= 0
-                clipfrac = mean(((ratio - 1.0).abs() > clip_ratio).float()).item()
+                approx_kl = _masked_mean((ratio - 1.0) - log_ratio, weight).item()  # k3 estimator, >= 0
+                clipfrac = _masked_mean(((ratio - 1.0).abs() > clip_ratio).float(), weight).item()
             if cfg.target_kl > 0 and approx_kl > 1.5 * cfg.target_kl:
                 early_stopped = True
                 break

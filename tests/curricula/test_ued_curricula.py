@@ -1,7 +1,5 @@
 """Robust PLR, ACCEL and learnability against independent computations (issue 17)."""
 
-import argparse
-
 import numpy as np
 import pytest
 import torch
