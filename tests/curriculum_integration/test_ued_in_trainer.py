@@ -1,7 +1,6 @@
 """Robust PLR and ACCEL inside the trainer (maze_levels, serial mode): the learner trains on replayed levels only,
 the trained fraction is logged, and ACCEL's buffer of level values (beyond the seed list) survives a resume."""
 
-import numpy as np
 import pytest
 
 from sf_curric.algo.runner import Runner
