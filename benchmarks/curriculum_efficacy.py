@@ -1,4 +1,10 @@
-"""Curriculum efficacy: Prioritized Level Replay vs domain randomization (uniform levels) on held-out levels.
+"""Curriculum efficacy: PLR, Robust PLR, ACCEL and learnability vs domain randomization on held-out levels.
+
+Methods (`--methods`, default all five at --scale=cpu; the tiny scale runs dr and plr): dr, plr, robust_plr, accel,
+learnability. On maze_levels every evaluation also runs the hand-designed mazes (`--eval_level_set=hand_designed`:
+labyrinth, spiral, rooms, corridors, wall_gap, perfect_maze), reported as the group "hand". Full run (10 seeds,
+600k steps): `python benchmarks/curriculum_efficacy.py --scale=cpu`; reduced: add `--seeds 10 11 12 --steps=240000
+--eval_every=40000 --eval_episodes_per_task=1` (results of that: benchmarks/results/curriculum_efficacy_ued_240k*).
 
 Both methods train on the same fixed set of training levels (level seeds) with the same trainer settings, over
 several seeds each; after every chunk of env steps each run is evaluated with `sf_curric.eval` on all its training
