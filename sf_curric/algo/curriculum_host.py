@@ -93,6 +93,7 @@ class CurriculumHost:
         self.num_learner_updates_skipped = 0
         self.steps_seen = 0  # env steps of batches that went through train_mask
         self.steps_trained = 0  # ... of which the learner trained on
+        self._last_trained_log: Tuple[float, int] | None = None  # (time, steps_trained) at the last log
         self.seconds = 0.0  # time spent in the curriculum (sampling, updates, logging)
 
     # ---- tasks out ---------------------------------------------------------------------------------------------
@@ -222,6 +223,12 @@ class CurriculumHost:
             self.steps_seen += mask.numel()
             self.steps_trained += int(mask.sum())
         return mask
+
+    def apply_train_mask(self, traj: Dict[str, torch.Tensor]) -> None:
+        """Put `train_mask(traj)` into `traj["train_mask"]` (what the learner reads) when the curriculum has one."""
+        mask = self.train_mask(traj)
+        if mask is not None:
+            traj["train_mask"] = mask
 
     def trained_fraction(self) -> float | None:
         """Fraction of env steps trained on so far (None when every step is)."""
@@ -401,8 +408,13 @@ class CurriculumHost:
         writer.add_scalar("curriculum/tasks_issued", float(self.num_tasks_issued), step)
         writer.add_scalar("curriculum/episodes_reported", float(self.num_episodes_reported), step)
         fraction = self.trained_fraction()
-        if fraction is not None:
+        if fraction is not None:  # Robust PLR / ACCEL: next to charts/FPS (env steps), the trained-on steps per second
             writer.add_scalar("curriculum/trained_fraction", fraction, step)
+            now = time.monotonic()
+            if self._last_trained_log is not None and now > self._last_trained_log[0]:
+                rate = (self.steps_trained - self._last_trained_log[1]) / (now - self._last_trained_log[0])
+                writer.add_scalar("charts/FPS_trained_on", rate, step)
+            self._last_trained_log = (now, self.steps_trained)
         self.seconds += time.perf_counter() - start
         writer.add_scalar("perf/curriculum_sec", self.seconds, step)
 

@@ -359,9 +359,6 @@ class Runner:
         if self.stats.task_completion:
             w.add_scalar("charts/task_completion", float(np.mean(self.stats.task_completion)), step)
         w.add_scalar("charts/FPS", self.fps_meter.rate(), step)
-        fraction = None if self.curriculum_host is None else self.curriculum_host.trained_fraction()
-        if fraction is not None:  # Robust PLR / ACCEL: env steps per second that reach the optimizer
-            w.add_scalar("charts/FPS_trained_on", self.fps_meter.rate() * fraction, step)
         for key, values in self.stats.custom.items():
             w.add_scalar(key, float(np.mean(values)), step)
         for key, value in self.last_train_stats.items():
@@ -396,9 +393,6 @@ class Runner:
             remaining.append((cfg.train_for_env_steps - self.env_steps) / fps)
         eta = max(0.0, min(remaining))
         eta_text = time.strftime("%H:%M:%S", time.gmtime(eta)) if eta < 86400 * 30 else "-"
-        fraction = None if self.curriculum_host is None else self.curriculum_host.trained_fraction()
-        if fraction is not None:
-            log.info("trained on %.1f%% of env steps (FPS trained on %.0f)", 100 * fraction, fps * fraction)
         log.info(
             "env steps %d (%.1f%%), FPS %.0f, avg return %.2f (last %d episodes), ETA %s",
             self.env_steps,
@@ -471,9 +465,7 @@ class Runner:
             self.env_steps += batch.env_steps
             self.stats.add(batch.episodes)
             if self.curriculum_host is not None:  # Robust PLR / ACCEL: train only on replayed levels
-                mask = self.curriculum_host.train_mask(batch.traj)
-                if mask is not None:
-                    batch.traj["train_mask"] = mask
+                self.curriculum_host.apply_train_mask(batch.traj)
             with self.timer.time("learn"):
                 result = self.learner.train(batch.traj, self.env_steps)
             self.nan_guard.after_train(result.stats, self.learner.model)  # stops on repeated NaN/Inf

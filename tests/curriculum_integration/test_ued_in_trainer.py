@@ -53,6 +53,11 @@ def test_trains_only_on_replays_and_logs_the_fraction(tmp_path, curriculum, monk
     assert 0 < trained < total  # exploratory steps were left out, replays trained on
     assert host.trained_fraction() == pytest.approx(trained / total)
     assert not masks[0].any()  # the first batch: no level had a score yet
+    from tests.algo.runner_helpers import read_scalars
+
+    scalars = read_scalars(tmp_path / "exp" / "tensorboard")
+    assert scalars["curriculum/trained_fraction"][-1][1] == pytest.approx(trained / total, rel=1e-4)
+    assert "charts/FPS_trained_on" in scalars and "charts/FPS" in scalars
 
 
 def test_accel_buffer_grows_beyond_the_seeds_and_survives_resume(tmp_path):
