@@ -1,4 +1,10 @@
-"""Curriculum efficacy: Prioritized Level Replay vs domain randomization (uniform levels) on held-out levels.
+"""Curriculum efficacy: PLR, Robust PLR, ACCEL and learnability vs domain randomization on held-out levels.
+
+Methods (`--methods`, default all five at --scale=cpu; the tiny scale runs dr and plr): dr, plr, robust_plr, accel,
+learnability. On maze_levels every evaluation also runs the hand-designed mazes (`--eval_level_set=hand_designed`:
+labyrinth, spiral, rooms, corridors, wall_gap, perfect_maze), reported as the group "hand". Full run (10 seeds,
+600k steps): `python benchmarks/curriculum_efficacy.py --scale=cpu`; reduced: add `--seeds 10 11 12 --steps=240000
+--eval_every=40000 --eval_episodes_per_task=1` (results of that: benchmarks/results/curriculum_efficacy_ued_240k*).
 
 Both methods train on the same fixed set of training levels (level seeds) with the same trainer settings, over
 several seeds each; after every chunk of env steps each run is evaluated with `sf_curric.eval` on all its training
@@ -47,6 +53,7 @@ sys.path.insert(0, str(HERE))  # efficacy_report.py, next to this file (also whe
 from efficacy_report import (  # noqa: E402
     METHODS,
     format_curve_table,
+    format_group_table,
     format_level_mix,
     format_table,
     intervals_separate,
@@ -101,6 +108,7 @@ class Scale:
     jobs: int = 2
     notes: str = ""
     env_kwargs: dict = field(default_factory=dict)
+    methods: tuple[str, ...] = METHODS
 
 
 SCALES = {
@@ -123,6 +131,7 @@ SCALES = {
             "--device=cpu",
         ),
         notes="pipeline check only",
+        methods=("dr", "plr"),
     ),
     "cpu": Scale(
         env="maze_levels",
@@ -157,18 +166,12 @@ def register_scale_env(scale: Scale) -> None:
     Args:
         scale: the benchmark setting.
     """
-    from gymnasium.spaces import Discrete
-
-    from sf_curric.envs.registry import register_env
 
     if scale.env == "maze_levels":
-        from functools import partial
+        from sf_curric.envs.builtin.maze_levels import register_maze_levels
 
-        from sf_curric.envs.builtin.maze_levels import make_maze_levels
-
-        register_env(
-            "maze_levels", partial(make_maze_levels, **scale.env_kwargs), task_space=Discrete(scale.num_levels)
-        )
+        # training seeds, ACCEL's mutation and the hand-designed mazes (--eval_level_set=hand_designed)
+        register_maze_levels(scale.num_levels, **scale.env_kwargs)
     elif scale.env == "procgen_bigfish_plr":
         try:
             import procgen  # noqa: F401
@@ -203,7 +206,10 @@ def point_summary(data: dict[str, Any], target_steps: int) -> dict[str, Any]:
         target_steps: the evaluation point this was trained to.
     """
     groups = data["groups"]
+    hand = groups.get("hand_designed")
     return {
+        "hand_mean": float(hand["mean"]) if hand else None,
+        "hand_n": int(hand["n"]) if hand else 0,
         "target_steps": int(target_steps),
         "env_steps": int(data["env_steps"]),
         "train_mean": float(groups["train"]["mean"]),
@@ -230,7 +236,7 @@ def train_and_evaluate(scale: Scale, method: str, seed: int, work_dir: Path) -> 
     from sf_curric.train import run as train
     from sf_curric.utils.logs import setup_logging
 
-    method_args = list(scale.plr_args) if method == "plr" else []
+    method_args = list(scale.plr_args) if method in ("plr", "robust_plr") else []
     register_scale_env(scale)
     setup_logging("warning")
     folder = run_dir(work_dir, method, seed)
@@ -257,6 +263,7 @@ def train_and_evaluate(scale: Scale, method: str, seed: int, work_dir: Path) -> 
                 "--eval_tasks=all",
                 f"--test_tasks={scale.test_tasks}",
                 f"--eval_episodes_per_task={scale.eval_episodes_per_task}",
+                *(["--eval_level_set=hand_designed"] if scale.env == "maze_levels" else []),
                 "--eval_num_envs=32",
                 f"--eval_output={folder / 'eval' / str(steps)}",
             ],
@@ -314,8 +321,9 @@ def collect(scale: Scale, work_dir: Path) -> dict[str, Any]:
     """
     from sf_curric.evaluation.stats import welch_gap
 
-    runs: dict[str, dict[str, list[dict]]] = {m: {} for m in METHODS}
-    for method in METHODS:
+    methods = scale.methods
+    runs: dict[str, dict[str, list[dict]]] = {m: {} for m in methods}
+    for method in methods:
         for seed in scale.seeds:
             points = []
             for steps in scale.eval_points:
@@ -325,28 +333,46 @@ def collect(scale: Scale, work_dir: Path) -> dict[str, Any]:
             runs[method][str(seed)] = points
     final_step = scale.eval_points[-1]
     summary, finals = {}, {}
-    for method in METHODS:
+    groups = ("train", "test", "hand")
+    for method in methods:
         last = [p for pts in runs[method].values() for p in pts if p["target_steps"] == final_step]
-        finals[method] = {g: [p[f"{g}_mean"] for p in last] for g in ("train", "test")}
-        summary[method] = {g: t_interval(finals[method][g]) for g in ("train", "test")}
+        finals[method] = {g: [p[f"{g}_mean"] for p in last if p.get(f"{g}_mean") is not None] for g in groups}
+        summary[method] = {g: t_interval(finals[method][g]) for g in groups if finals[method][g]}
     curves = {
         method: [
             {
                 "target_steps": steps,
                 **{
                     g: t_interval(
-                        [p[f"{g}_mean"] for pts in runs[method].values() for p in pts if p["target_steps"] == steps]
+                        [
+                            p[f"{g}_mean"]
+                            for pts in runs[method].values()
+                            for p in pts
+                            if p["target_steps"] == steps and p.get(f"{g}_mean") is not None
+                        ]
                     )
-                    for g in ("train", "test")
+                    for g in groups
                 },
             }
             for steps in scale.eval_points
         ]
-        for method in METHODS
+        for method in methods
     }
     diff = welch_gap(finals["plr"]["test"], finals["dr"]["test"]).as_dict()
     separated = intervals_separate(summary["plr"]["test"], summary["dr"]["test"])
+    minus_dr: dict[str, dict] = {}
+    separate_from_dr: dict[str, dict] = {}
+    for method in methods:
+        if method == "dr":
+            continue
+        for g in ("test", "hand"):
+            a, b = finals[method][g], finals["dr"][g]
+            if len(a) > 1 and len(b) > 1:
+                minus_dr.setdefault(method, {})[g] = welch_gap(a, b).as_dict()
+                separate_from_dr.setdefault(method, {})[g] = intervals_separate(summary[method][g], summary["dr"][g])
     return {
+        "minus_dr": minus_dr,
+        "separate_from_dr": separate_from_dr,
         "summary": summary,
         "plr_minus_dr_test": diff,
         "test_intervals_separate": separated,
@@ -431,6 +457,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--eval_every", type=int, help="env steps between evaluations (with --steps)")
     parser.add_argument("--fresh", action="store_true", help="delete the work dir first instead of resuming")
     parser.add_argument(
+        "--methods", nargs="+", choices=METHODS, help="methods (default: the scale's; dr and plr are needed)"
+    )
+    parser.add_argument("--eval_episodes_per_task", type=int, help="eval episodes per level (default: the scale's)")
+    parser.add_argument(
         "--plr_args",
         help="PLR flags instead of the scale's, e.g. '--plr_temperature=0.1 --plr_staleness_coef=0.1' (use a new "
         "--work_dir: finished runs are not redone)",
@@ -445,6 +475,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         scale = Scale(**{**asdict(scale), "env_kwargs": dict(args.env_kwargs)})
     if args.seeds:
         scale = Scale(**{**asdict(scale), "seeds": tuple(args.seeds)})
+    if args.methods:
+        if not {"dr", "plr"} <= set(args.methods):
+            parser.error("--methods must include dr and plr (the table compares against them)")
+        scale = Scale(**{**asdict(scale), "methods": tuple(args.methods)})
+    if args.eval_episodes_per_task:
+        scale = Scale(**{**asdict(scale), "eval_episodes_per_task": args.eval_episodes_per_task})
     if len(scale.seeds) < 2:
         parser.error("--seeds needs at least 2 seeds for an interval over seeds")
     if scale_name == "gpu" and not _cuda_available():
@@ -467,10 +503,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     work_dir.mkdir(parents=True, exist_ok=True)
 
     todo = [
-        (m, s) for s in scale.seeds for m in METHODS if not point_file(work_dir, m, s, scale.eval_points[-1]).exists()
+        (m, s)
+        for s in scale.seeds
+        for m in scale.methods
+        if not point_file(work_dir, m, s, scale.eval_points[-1]).exists()
     ]
     print(
-        f"curriculum_efficacy --scale={scale_name}: {len(todo)} of {2 * len(scale.seeds)} runs to do, {jobs} at a "
+        f"curriculum_efficacy --scale={scale_name}: {len(todo)} of {len(scale.methods) * len(scale.seeds)} runs to "
+        f"do, {jobs} at a "
         f"time; experiments in {work_dir}",
         flush=True,
     )
@@ -484,9 +524,15 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             print(f"  {method} seed {seed}: {status} in {seconds:.0f} s", flush=True)
     result = collect(scale, work_dir)
     missing = [
-        f"{m}_s{s}" for m in METHODS for s in scale.seeds if len(result["runs"][m][str(s)]) < len(scale.eval_points)
+        f"{m}_s{s}"
+        for m in scale.methods
+        for s in scale.seeds
+        if len(result["runs"][m][str(s)]) < len(scale.eval_points)
     ]
     table = format_curve_table(result) + "\n\n" + format_table(result, scale.eval_points[-1])
+    table += "\n\n" + format_group_table(result, "test", "held-out random levels, final return")
+    if any("hand" in s for s in result["summary"].values()):
+        table += "\n\n" + format_group_table(result, "hand", "hand-designed mazes (zero-shot), final return")
     level_mix = maze_level_mix(scale, work_dir)
     if level_mix is not None:
         table += "\n\n" + format_level_mix(level_mix)
@@ -496,7 +542,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "scale": scale_name,
         "setting": {
             **asdict(scale),
-            "methods": list(METHODS),
+            "methods": list(scale.methods),
             "plr_flags": "trainer defaults (value_l1, rank, temperature 0.1, staleness_coef 0.1, proportionate "
             "replay) unless plr_args set them",
         },
@@ -514,12 +560,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
     tmp.write_text(json.dumps(jsonable(data), indent=1, allow_nan=False))
     os.replace(tmp, out)
-    for group in ("test", "train"):
+    titles = {"test": "held-out levels", "train": "training levels", "hand": "hand-designed mazes"}
+    for group in ("test", "train", "hand"):
+        if group == "hand" and scale.env != "maze_levels":
+            continue
         plot_curves(
-            result,
-            group,
-            args.results_dir / f"{name}_{group}.png",
-            f"{scale.env}: {group} return ({'held-out' if group == 'test' else 'training'} levels)",
+            result, group, args.results_dir / f"{name}_{group}.png", f"{scale.env}: {group} return ({titles[group]})"
         )
     print(f"results: {out}")
     return data

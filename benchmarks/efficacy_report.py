@@ -9,7 +9,11 @@ import math
 from pathlib import Path
 from typing import Any
 
-METHODS = ("dr", "plr")
+METHODS = ("dr", "plr", "robust_plr", "accel", "learnability")
+LABELS = {
+    "dr": "domain randomization", "plr": "PLR", "robust_plr": "Robust PLR", "accel": "ACCEL",
+    "learnability": "learnability",
+}  # fmt: skip
 
 
 def format_curve_table(result: dict[str, Any]) -> str:
@@ -77,13 +81,15 @@ def format_table(result: dict[str, Any], final_step: int) -> str:
     lines = [
         f"return at {final_step:,} env steps; mean over seeds, 95% t-interval over seeds (each seed: mean of its "
         "eval episodes)",
-        f"{'method':<7} {'seeds':>5}   {'train mean':>10} {'train 95% interval':>20}   {'test mean':>10} "
+        f"{'method':<13} {'seeds':>5}   {'train mean':>10} {'train 95% interval':>20}   {'test mean':>10} "
         f"{'test 95% interval':>20}",
     ]
-    for method in METHODS:
+    for method in result["summary"]:
+        if "train" not in result["summary"][method] or "test" not in result["summary"][method]:
+            continue  # no finished run
         tr, te = result["summary"][method]["train"], result["summary"][method]["test"]
         lines.append(
-            f"{method:<7} {te['n']:>5}   {_fmt(tr['mean']):>10} "
+            f"{method:<13} {te['n']:>5}   {_fmt(tr['mean']):>10} "
             f"{'[' + _fmt(tr['ci95_low']) + ', ' + _fmt(tr['ci95_high']) + ']':>20}   {_fmt(te['mean']):>10} "
             f"{'[' + _fmt(te['ci95_low']) + ', ' + _fmt(te['ci95_high']) + ']':>20}"
         )
@@ -110,9 +116,12 @@ def plot_curves(result: dict[str, Any], group: str, path: Path, title: str) -> N
 
     width, height, left, right, top, bottom = 800, 500, 80, 20, 50, 60
     img = np.full((height, width, 3), 255, np.uint8)
-    colors = {"dr": (180, 119, 31), "plr": (14, 127, 255)}  # BGR: blue, orange
+    colors = {  # BGR: blue, orange, green, red, purple
+        "dr": (180, 119, 31), "plr": (14, 127, 255), "robust_plr": (44, 160, 44), "accel": (40, 39, 214),
+        "learnability": (189, 103, 148),
+    }  # fmt: skip
     series = {}
-    for method in METHODS:
+    for method in result["curves"]:
         pts = [
             (c["target_steps"], c[group]["mean"], c[group]["ci95_low"], c[group]["ci95_high"])
             for c in result["curves"][method]
@@ -154,7 +163,7 @@ def plot_curves(result: dict[str, Any], group: str, path: Path, title: str) -> N
         )
     cv2.putText(img, "env steps", (width // 2 - 40, height - 12), font, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
     cv2.putText(img, title, (left, 30), font, 0.55, (0, 0, 0), 1, cv2.LINE_AA)
-    for i, method in enumerate(METHODS):
+    for i, method in enumerate(series):
         pts = series[method]
         band = [p for p in pts if math.isfinite(p[2]) and math.isfinite(p[3])]
         if len(band) >= 2:
@@ -168,7 +177,29 @@ def plot_curves(result: dict[str, Any], group: str, path: Path, title: str) -> N
         for p in line:
             cv2.circle(img, p, 3, colors[method], -1)
         cv2.line(img, (left + 15, top + 20 + 22 * i), (left + 45, top + 20 + 22 * i), colors[method], 2)
-        label = {"dr": "domain randomization", "plr": "PLR"}[method] + " (mean, 95% band over seeds)"
+        label = LABELS[method] + " (mean, 95% band over seeds)"
         cv2.putText(img, label, (left + 52, top + 25 + 22 * i), font, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
     path.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(path), img)
+
+
+def format_group_table(result: dict[str, Any], group: str, title: str) -> str:
+    """Final return on one eval group per method, and each method minus DR (Welch interval), with whether the 95 %
+    intervals separate.
+
+    Args:
+        result: what `collect` returned.
+        group: "test" or "hand" (the hand-designed mazes).
+        title: first line.
+    """
+    lines = [title, f"{'method':<13} {'seeds':>5}   {'mean [95% interval]':>24}   {'minus DR (Welch)':>24}   separate"]
+    for method, summary in result["summary"].items():
+        s = summary.get(group)
+        if not s:
+            continue
+        d = result.get("minus_dr", {}).get(method, {}).get(group)
+        diff = f"{_fmt(d['value'])} [{_fmt(d['ci95_low'])}, {_fmt(d['ci95_high'])}]" if d else "-"
+        sep = result.get("separate_from_dr", {}).get(method, {}).get(group, "-")
+        interval = f"{_fmt(s['mean'])} [{_fmt(s['ci95_low'])}, {_fmt(s['ci95_high'])}]"
+        lines.append(f"{method:<13} {s['n']:>5}   {interval:>24}   {diff:>24}   {sep}")
+    return "\n".join(lines)

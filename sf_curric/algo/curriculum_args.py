@@ -72,4 +72,36 @@ CURRICULUM_OPTION_ARGS: List[FlagSpec] = [
             "'episode_return>0.9&episodes>100;total_steps>=1e6'.",
         },
     ),
+    (
+        "--learnability_window",
+        {"type": int, "default": 20, "help": "learnability: recent episodes per level in its success rate p."},
+    ),
+    (
+        "--learnability_topk",
+        {"type": int, "default": 0, "help": "learnability: sample only the k most learnable levels (0: all)."},
+    ),  # fmt: skip
+    (
+        "--learnability_uniform_mix",
+        {"type": float, "default": 0.05, "help": "learnability: share of draws uniform over all levels."},
+    ),
+    (
+        "--learnability_success_threshold",
+        {"type": float, "default": 1.0, "help": "learnability: task_completion at or above this is a success."},
+    ),
+    ("--accel_buffer_size", {"type": int, "default": 4000, "help": "accel: levels kept in the buffer (paper: 4000)."}),
+    ("--accel_num_edits", {"type": int, "default": 5, "help": "accel: edits per child level (paper: 5)."}),
+    (
+        "--accel_replay_prob",
+        {"type": float, "default": 0.8, "help": "accel: probability of replaying a buffer level (paper: 0.8)."},
+    ),
+    (
+        "--accel_strategy",
+        {
+            "type": str,
+            "default": "positive_value_loss",
+            "help": "accel: level score (a --plr_strategy value; paper: positive_value_loss).",
+        },
+    ),  # fmt: skip
+    ("--accel_temperature", {"type": float, "default": 0.3, "help": "accel: rank temperature (paper: 0.3)."}),
+    ("--accel_staleness_coef", {"type": float, "default": 0.3, "help": "accel: staleness weight (paper: 0.3)."}),
 ]

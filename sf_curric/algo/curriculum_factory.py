@@ -37,11 +37,13 @@ def _literal(text: str) -> Any:
         return text
 
 
-def _plr(task_space: Any, cfg: argparse.Namespace, num_envs: int, action_space: Any, seed: int | None) -> Curriculum:
-    from sf_curric.curricula.plr.plr import PrioritizedLevelReplay
+def _plr(
+    task_space: Any, cfg: argparse.Namespace, num_envs: int, action_space: Any, seed: int | None, robust: bool = False
+) -> Curriculum:
+    from sf_curric.curricula.plr.plr import PrioritizedLevelReplay, RobustPLR
     from sf_curric.curricula.plr.scores import POLICY_STRATEGIES
 
-    return PrioritizedLevelReplay(
+    return (RobustPLR if robust else PrioritizedLevelReplay)(
         task_space,
         num_steps=cfg.rollout,
         num_processes=num_envs,
@@ -70,8 +72,19 @@ def _named_curriculum(
 
     if name == "dr":
         return curricula.DomainRandomization(task_space, seed=seed)
-    if name == "plr":
-        return _plr(task_space, cfg, num_envs, action_space, seed)
+    if name in ("plr", "robust_plr"):
+        return _plr(task_space, cfg, num_envs, action_space, seed, robust=name == "robust_plr")
+    if name == "learnability":
+        return curricula.Learnability(
+            task_space,
+            window=curriculum_option(cfg, "learnability_window"),
+            topk=curriculum_option(cfg, "learnability_topk"),
+            uniform_mix=curriculum_option(cfg, "learnability_uniform_mix"),
+            success_threshold=curriculum_option(cfg, "learnability_success_threshold"),
+            seed=seed,
+        )
+    if name == "accel":
+        return _accel(task_space, cfg, num_envs, seed)
     if name == "simple_box":
         return curricula.SimpleBoxCurriculum(
             task_space,
@@ -108,8 +121,55 @@ def _named_curriculum(
         return curricula.Constant(_literal(task), task_space, seed=seed)
     if name == "sequential":
         return _sequential(task_space, cfg, num_envs, action_space, seed)
-    raise _config_error(f"unknown --curriculum={name!r}: use none, dr, plr, sequential, simple_box, "
-                        "learning_progress, performance or constant")  # fmt: skip
+    raise _config_error(f"unknown --curriculum={name!r}: use none, dr, plr, robust_plr, accel, learnability, "
+                        "sequential, simple_box, learning_progress, performance or constant")  # fmt: skip
+
+
+def _accel(task_space: Any, cfg: argparse.Namespace, num_envs: int, seed: int | None) -> Curriculum:
+    """ACCEL with the env's `mutate` (from register_env or a method of the env) and, as the generator, the env's
+    `generate_level` when it has one, else uniform draws from its task space."""
+    from sf_curric.curricula.accel import ACCEL
+    from sf_curric.envs.registry import get_env_spec
+
+    spec = get_env_spec(cfg.env)
+    mutate = getattr(spec, "mutate", None)
+    generator = getattr(spec, "generate_level", None)
+    if mutate is None or generator is None:
+        from sf_curric.envs.registry import make_env
+
+        env = make_env(cfg)
+        inner = getattr(env, "unwrapped", env)
+        mutate = mutate or getattr(env, "mutate", None) or getattr(inner, "mutate", None)
+        generator = generator or getattr(inner, "generate_level", None)
+        env.close()
+    if mutate is None:
+        raise _config_error(
+            f"--curriculum=accel needs a level mutation: register_env({cfg.env!r}, ..., mutate=fn) or define "
+            "mutate(level, rng, num_edits) on the TaskEnv"
+        )
+    if generator is None:
+        from sf_curric.curricula.task_space import as_task_space
+
+        tasks = as_task_space(task_space).tasks
+        if tasks is None:
+            raise _config_error("--curriculum=accel needs a finite task space or register_env(..., generate_level=fn)")
+
+        def generator(rng: Any) -> Any:
+            return tasks[int(rng.random() * len(tasks))]
+
+    return ACCEL(
+        generator,
+        mutate,
+        buffer_size=curriculum_option(cfg, "accel_buffer_size"),
+        num_edits=curriculum_option(cfg, "accel_num_edits"),
+        replay_prob=curriculum_option(cfg, "accel_replay_prob"),
+        staging=max(1024, 4 * num_envs * curriculum_option(cfg, "curriculum_prefetch")),
+        num_processes=num_envs,
+        strategy=curriculum_option(cfg, "accel_strategy"),
+        temperature=curriculum_option(cfg, "accel_temperature"),
+        staleness_coef=curriculum_option(cfg, "accel_staleness_coef"),
+        seed=seed,
+    )
 
 
 def _sequential(task_space: Any, cfg: argparse.Namespace, num_envs: int, action_space: Any, seed: int | None):
@@ -123,7 +183,7 @@ def _sequential(task_space: Any, cfg: argparse.Namespace, num_envs: int, action_
         raise _config_error("--curriculum=sequential needs --sequential_stages (e.g. '0;[1,2];dr')")
     stages: list = []
     for item in (s.strip() for s in stages_text.split(";")):
-        if item in ("dr", "plr", "learning_progress", "performance", "simple_box"):
+        if item in ("dr", "plr", "robust_plr", "learnability", "learning_progress", "performance", "simple_box"):
             stages.append(_named_curriculum(item, task_space, cfg, num_envs, action_space, seed))
         else:
             stages.append(_literal(item))

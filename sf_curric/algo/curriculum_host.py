@@ -92,6 +92,9 @@ class CurriculumHost:
         self.num_episodes_reported = 0
         self.num_learner_updates = 0
         self.num_learner_updates_skipped = 0
+        self.steps_seen = 0  # env steps of batches that went through train_mask
+        self.steps_trained = 0  # ... of which the learner trained on
+        self._last_trained_log: Tuple[float, int] | None = None  # (time, steps_trained) at the last log
         self.seconds = 0.0  # time spent in the curriculum (sampling, updates, logging)
 
     # ---- tasks out ---------------------------------------------------------------------------------------------
@@ -206,6 +209,34 @@ class CurriculumHost:
         if episodes:
             self.on_episodes(episodes)
 
+    def train_mask(self, traj: Dict[str, torch.Tensor]) -> torch.Tensor | None:
+        """`[T, B]` bool: the steps the learner may train on, for curricula that choose them (Robust PLR and ACCEL
+        train only on replayed levels); None for the others (train on everything). Call it before training.
+
+        Args:
+            traj: the batch's trajectory (its `tasks` codes).
+        """
+        trains_on = getattr(self.curriculum, "trains_on", None)
+        if trains_on is None:
+            return None
+        with self.lock:
+            mask = torch.as_tensor(np.asarray(trains_on(_to_numpy(traj["tasks"]).astype(np.int64)), dtype=bool))
+            self.steps_seen += mask.numel()
+            self.steps_trained += int(mask.sum())
+        return mask
+
+    def apply_train_mask(self, traj: Dict[str, torch.Tensor]) -> None:
+        """Put `train_mask(traj)` into `traj["train_mask"]` (what the learner reads) when the curriculum has one."""
+        mask = self.train_mask(traj)
+        if mask is not None:
+            traj["train_mask"] = mask
+
+    def trained_fraction(self) -> float | None:
+        """Fraction of env steps trained on so far (None when every step is)."""
+        if getattr(self.curriculum, "trains_on", None) is None:
+            return None
+        return self.steps_trained / self.steps_seen if self.steps_seen else 0.0
+
     def _learner_update(self, traj: Dict[str, torch.Tensor], result: Any, model: Any) -> None:
         update = getattr(self.curriculum, "update_with_rollout", None)
         if update is None:
@@ -284,6 +315,8 @@ class CurriculumHost:
                 "num_tasks_issued": self.num_tasks_issued,
                 "num_episodes_reported": self.num_episodes_reported,
                 "num_learner_updates": self.num_learner_updates,
+                "steps_seen": self.steps_seen,
+                "steps_trained": self.steps_trained,
                 "returns": {code: list(values) for code, values in self._returns.items()},
             }
 
@@ -299,6 +332,8 @@ class CurriculumHost:
             self.num_tasks_issued = int(state.get("num_tasks_issued", 0))
             self.num_episodes_reported = int(state.get("num_episodes_reported", 0))
             self.num_learner_updates = int(state.get("num_learner_updates", 0))
+            self.steps_seen = int(state.get("steps_seen", 0))
+            self.steps_trained = int(state.get("steps_trained", 0))
             self._returns = {
                 int(code): deque(values, maxlen=self.return_window) for code, values in state.get("returns", {}).items()
             }
@@ -373,6 +408,14 @@ class CurriculumHost:
             writer.add_scalar(f"curriculum/task_return/{self.task_label(code)}", returns[code], step)
         writer.add_scalar("curriculum/tasks_issued", float(self.num_tasks_issued), step)
         writer.add_scalar("curriculum/episodes_reported", float(self.num_episodes_reported), step)
+        fraction = self.trained_fraction()
+        if fraction is not None:  # Robust PLR / ACCEL: next to charts/FPS (env steps), the trained-on steps per second
+            writer.add_scalar("curriculum/trained_fraction", fraction, step)
+            now = time.monotonic()
+            if self._last_trained_log is not None and now > self._last_trained_log[0]:
+                rate = (self.steps_trained - self._last_trained_log[1]) / (now - self._last_trained_log[0])
+                writer.add_scalar("charts/FPS_trained_on", rate, step)
+            self._last_trained_log = (now, self.steps_trained)
         self.seconds += time.perf_counter() - start
         writer.add_scalar("perf/curriculum_sec", self.seconds, step)
 

@@ -132,6 +132,8 @@ class Learner:
         if "valid" in traj:  # multi-agent / self-play: samples the loss leaves out
             needed = needed + ("valid",)
         batch = {k: traj[k].to(self.device, non_blocking=True) for k in needed}
+        if "train_mask" in traj:  # Robust PLR / ACCEL: train only on these steps
+            batch["train_mask"] = traj["train_mask"].to(self.device)
 
         lr = self._schedule(self.cfg.learning_rate, self.cfg.lr_schedule, env_steps)
         for group in self.optimizer.param_groups:

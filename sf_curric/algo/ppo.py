@@ -180,7 +180,9 @@ def ppo_train(
         optimizer: optimizer over `model.parameters()`, learning rate already set.
         traj: dict of tensors with the keys of docs/architecture.md (`obs`, `actions`, `log_probs`, `values`,
             `rewards`, `terminated`, `truncated`, `final_values`, and `rnn_states` for recurrent models; an
-            optional `valid [T, B]` leaves the False samples out of the losses, statistics and normalizers).
+            optional `valid [T, B]` leaves the False samples out of the losses, statistics and normalizers; an
+            optional `train_mask [T, B]` narrows it further: Robust PLR trains only on replayed levels). With no
+            sample left, nothing changes (no optimizer step, no normalizer update).
         cfg: reads the flags in `sf_curric.algo.args.ALGO_ARGS`.
         clip_ratio: the PPO clip for this call (after the clip schedule).
 
@@ -228,7 +230,10 @@ def ppo_train(
 
     # Samples of other policies or of agents that finished / wait (multi-agent) are not trained on: GAE above runs
     # over them (a waiting agent's return flows through its waiting steps), everything below leaves them out.
-    valid = traj.get("valid")
+    # Robust PLR's `train_mask` (only replayed levels' steps are trained on) narrows the same mask.
+    valid, train_mask = traj.get("valid"), traj.get("train_mask")
+    if train_mask is not None:
+        valid = train_mask.bool() if valid is None else valid.bool() & train_mask.bool()
     valid = None if valid is None or bool(valid.all()) else valid.bool()
     if valid is not None and not bool(valid.any()):
         return PpoOutput(_stats({}, 0, 0, False, baseline[:0], returns[:0], advantages[:0], clip_ratio), advantages,

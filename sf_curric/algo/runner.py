@@ -541,6 +541,8 @@ class Runner:
                 break
             self.env_steps += batch.env_steps
             self.stats.add(batch.episodes)
+            if self.curriculum_host is not None:  # Robust PLR / ACCEL: train only on replayed levels
+                self.curriculum_host.apply_train_mask(batch.traj)
             with self.timer.time("learn"):
                 result = self.learner.train(batch.traj, self.env_steps)
             self.nan_guard.after_train(result.stats, self.learner.model)  # stops on repeated NaN/Inf

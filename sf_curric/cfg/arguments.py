@@ -33,8 +33,10 @@ ESSENTIAL_FLAGS = (
     "--device",
     "--seed",
 )
-CURRICULA = ("none", "dr", "plr", "sequential", "simple_box", "learning_progress", "performance", "constant",
-             "self_play", "fictitious_self_play", "prioritized_fictitious_self_play")  # fmt: skip
+CURRICULA = (
+    "none", "dr", "plr", "sequential", "simple_box", "learning_progress", "performance", "constant",
+    "robust_plr", "accel", "learnability", "self_play", "fictitious_self_play", "prioritized_fictitious_self_play",
+)  # fmt: skip
 
 
 def _bool(default: bool, help_text: str) -> dict[str, Any]:

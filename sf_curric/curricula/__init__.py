@@ -32,6 +32,11 @@ _EXPORTS = {
     "SelfPlay": "self_play",
     "FictitiousSelfPlay": "self_play",
     "PrioritizedFictitiousSelfPlay": "self_play",
+    "RobustPLR": "plr.plr",
+    "ACCEL": "accel",
+    "Learnability": "learnability",
+    "CentralizedPrioritizedLevelReplay": "plr.syllabus_names",
+    "DirectPrioritizedLevelReplay": "plr.syllabus_names",
 }
 
 __all__ = list(_EXPORTS)

@@ -30,6 +30,9 @@ class EnvSpec:
     make_env_fn: Callable[..., gym.Env]
     task_space: Any = None
     curriculum: Any = None
+    mutate: Any = None
+    generate_level: Any = None
+    level_sets: Any = None
 
 
 _REGISTRY: dict[str, EnvSpec] = {}
@@ -52,6 +55,9 @@ def register_env(
     make_env_fn: Callable[..., gym.Env],
     task_space: Any = None,
     curriculum: Any = None,
+    mutate: Any = None,
+    generate_level: Any = None,
+    level_sets: Any = None,
 ) -> None:
     """Make `name` usable as `--env=name`.
 
@@ -63,6 +69,9 @@ def register_env(
             `render_mode`; a function with none of them is called without arguments.
         task_space: the env's task space, when it has tasks (for curricula).
         curriculum: the default curriculum for this env (a `--curriculum` name or a Curriculum factory).
+        mutate: `mutate(level, rng, num_edits) -> level`, the edit ACCEL applies to replayed levels.
+        generate_level: `generate_level(rng) -> level`, ACCEL's source of new levels (default: the task space).
+        level_sets: named lists of held-out levels, `{"hand_designed": [...]}`, for `--eval_level_set=NAME`.
 
     Example:
         >>> register_env("my_cartpole", lambda: gym.make("CartPole-v1"))
@@ -71,7 +80,7 @@ def register_env(
         raise TypeError(f"register_env needs a non-empty string name, got {name!r}")
     if not callable(make_env_fn):
         raise TypeError(f"register_env({name!r}, ...): make_env_fn must be callable, got {type(make_env_fn).__name__}")
-    _REGISTRY[name] = EnvSpec(name, make_env_fn, task_space, curriculum)
+    _REGISTRY[name] = EnvSpec(name, make_env_fn, task_space, curriculum, mutate, generate_level, level_sets)
 
 
 def registered_env_names() -> list[str]:

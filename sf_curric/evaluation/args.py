@@ -95,6 +95,15 @@ def evaluation_args() -> list[FlagSpec]:
             },
         ),
         (
+            "--eval_level_set",
+            {
+                "type": str,
+                "default": None,
+                "help": "eval: also evaluate on this named set of levels given to register_env(level_sets=...), e.g. "
+                "hand_designed for maze_levels (a task group of its own, named after the set).",
+            },
+        ),
+        (
             "--eval_num_tasks",
             {
                 "type": int,

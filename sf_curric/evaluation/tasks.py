@@ -156,7 +156,23 @@ def task_groups(cfg: argparse.Namespace, task_space: Any = "registered") -> list
                     f"(e.g. {min(overlap)}): choose seeds outside them, e.g. --test_tasks={above}:{above + 100}"
                 )
             groups.append(TaskGroup("test", list(test), [str(t) for t in test]))
+    level_set = getattr(cfg, "eval_level_set", None)
+    if level_set:
+        groups.append(_level_set_group(cfg.env, level_set))
     return groups
+
+
+def _level_set_group(env_name: str, name: str) -> TaskGroup:
+    """The named held-out levels of `register_env(level_sets={name: ...})`, as a task group called `name`."""
+    from sf_curric.envs.registry import get_env_spec
+
+    sets = getattr(get_env_spec(env_name), "level_sets", None) or {}
+    if name not in sets:
+        raise EvaluationError(f"--eval_level_set={name}: env {env_name!r} has level sets {sorted(sets)}; pick one")
+    levels = sets[name]
+    if isinstance(levels, dict):
+        return TaskGroup(name, list(levels.values()), list(levels))
+    return TaskGroup(name, list(levels), [f"{name}{i}" for i in range(len(levels))])
 
 
 def episodes_per_task(num_tasks: int, cfg: argparse.Namespace) -> list[int]:

@@ -61,7 +61,15 @@ def test_json_table_and_plots(bench, dry_run):
             assert [p["target_steps"] for p in points] == list(scale.eval_points)
             assert all(p["env_steps"] >= p["target_steps"] for p in points)
             assert all(p["train_n"] == scale.num_levels and p["test_n"] == 8 for p in points)
-    curve_table, final_table, mix_table = saved["table"].split("\n\n")
+    parts = saved["table"].split("\n\n")
+    curve_table, final_table, mix_table = parts[0], parts[1], parts[-1]
+    held_out, hand = parts[2], parts[3]  # per-method final return and minus DR, random and hand-designed levels
+    assert held_out.startswith("held-out random levels") and hand.startswith("hand-designed mazes")
+    for table, group in ((held_out, "test"), (hand, "hand")):
+        row = table.splitlines()[3].split()  # plr
+        assert row[0] == "plr" and float(row[2]) == pytest.approx(saved["summary"]["plr"][group]["mean"], abs=1e-3)
+        assert float(row[5]) == pytest.approx(saved["minus_dr"]["plr"][group]["value"], abs=1e-3)
+    assert all(p["hand_n"] == 6 for pts in saved["runs"]["dr"].values() for p in pts)  # the 6 hand-drawn mazes
     mix = saved["level_mix"]
     assert mix["runs"] == len(scale.seeds) and "level type" in mix_table
     for shares in (mix["uniform"], mix["plr_mean"]):  # every draw goes to some level type
@@ -75,7 +83,7 @@ def test_json_table_and_plots(bench, dry_run):
         assert cells[0] == f"{dr['target_steps']:,}"
         assert float(cells[1]) == pytest.approx(dr["test"]["mean"], abs=1e-3)
         assert float(cells[4]) == pytest.approx(plr["test"]["mean"], abs=1e-3)
-    for group in ("test", "train"):
+    for group in ("test", "train", "hand"):
         img = cv2.imread(str(results / f"curriculum_efficacy_tiny_{group}.png"))
         assert img is not None and img.shape == (500, 800, 3)
         assert (img != 255).any(axis=2).mean() > 0.01  # something is drawn

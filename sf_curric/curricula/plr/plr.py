@@ -278,3 +278,20 @@ class PrioritizedLevelReplay(Curriculum):
         out.update(self._sampler.metrics())
         out["curriculum/rollout_updates"] = float(self.num_rollout_updates)
         return out
+
+
+class RobustPLR(PrioritizedLevelReplay):
+    """Robust PLR (arXiv 2110.02439): PLR whose learner trains only on replayed levels.
+
+    Sampling and scoring are PLR's. The difference is `trains_on`: the trainer asks it which steps of a batch to
+    train on, and a step counts only when its level already had a score before the batch (a replay); the first
+    episode on a level (the exploratory one) is scored, never trained on.
+
+    Example:
+        >>> robust = RobustPLR(Discrete(200), num_processes=64, seed=0)
+        >>> mask = robust.trains_on(tasks)  # [T, B] bool
+    """
+
+    def trains_on(self, tasks: Any) -> np.ndarray:
+        """Which steps (of encoded tasks, any shape) are on replayed levels."""
+        return self._sampler.seen[self._check_encoded(_numpy(tasks))]

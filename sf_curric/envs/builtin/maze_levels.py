@@ -17,6 +17,10 @@ Any integer is a level, so held-out levels are simply seeds outside the training
 
     >>> env = MazeLevels()
     >>> obs, info = env.reset(new_task=1234)
+
+A level is also a value: its layout, a string of `SIZE` rows of `#` (wall), `.` (free), `S` (start) and `G` (goal)
+joined by newlines (`Level(seed).layout()`). `reset(new_task=layout)` builds it; `mutate(level, rng, num_edits)`
+edits one (ACCEL's mutation: add or remove a wall, or move the goal), and `maze_designs.py` holds hand-drawn ones.
 """
 
 from __future__ import annotations
@@ -36,13 +40,16 @@ _MOVES = ((-1, 0), (1, 0), (0, -1), (0, 1))
 
 
 class Level:
-    """One generated level: walls, start, goal.
+    """One level: walls, start, goal; built from a seed (the generator) or from a layout string.
 
     Args:
-        seed: the level seed (any non-negative integer).
+        seed: the level seed (any non-negative integer), or a layout string (see the module docstring).
     """
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int | str) -> None:
+        if isinstance(seed, str):
+            self._from_layout(seed)
+            return
         if int(seed) < 0:
             raise ValueError(f"a maze level is a non-negative integer seed, got {seed}")
         rng = np.random.default_rng(int(seed))
@@ -53,6 +60,25 @@ class Level:
         self.goal = divmod(int(goal), SIZE)
         self.walls[self.start] = False
         self.walls[self.goal] = False
+
+    def _from_layout(self, layout: str) -> None:
+        rows = layout.strip().split("\n")
+        if len(rows) != SIZE or any(len(row) != SIZE for row in rows) or set("".join(rows)) - set("#.SG"):
+            raise ValueError(f"a maze layout is {SIZE} rows of {SIZE} characters from '#.SG', got {layout!r}")
+        grid = np.array([list(row) for row in rows])
+        if (grid == "S").sum() != 1 or (grid == "G").sum() != 1:
+            raise ValueError("a maze layout needs exactly one S (start) and one G (goal)")
+        self.walls = grid == "#"
+        self.density = float(self.walls.mean())
+        self.start = tuple(int(x) for x in np.argwhere(grid == "S")[0])
+        self.goal = tuple(int(x) for x in np.argwhere(grid == "G")[0])
+
+    def layout(self) -> str:
+        """The level as a layout string (a value that `Level(...)` and `reset(new_task=...)` take)."""
+        grid = np.where(self.walls, "#", ".")
+        grid[self.start] = "S"
+        grid[self.goal] = "G"
+        return "\n".join("".join(row) for row in grid)
 
     def shortest_path(self) -> int | None:
         """Steps of the shortest path from start to goal (BFS), None when the goal cannot be reached."""
@@ -70,8 +96,43 @@ class Level:
         return None
 
 
+def mutate(level: int | str, rng: np.random.Generator, num_edits: int) -> str:
+    """ACCEL's edit of a level: `num_edits` times, flip a random cell between wall and free (never the start or the
+    goal), or, with probability 1/10, move the goal to a random free cell.
+
+    Args:
+        level: a level seed or layout.
+        rng: the curriculum's random generator (the only randomness used).
+        num_edits: number of edits.
+
+    Returns:
+        The edited level's layout.
+    """
+    lv = Level(level)
+    walls = lv.walls.copy()
+    goal = lv.goal
+    for _ in range(int(num_edits)):
+        if rng.random() < 0.1:
+            free = np.argwhere(~walls)
+            cell = tuple(int(x) for x in free[int(rng.random() * len(free))])
+            if cell != lv.start:
+                goal = cell
+            continue
+        cell = divmod(int(rng.random() * SIZE * SIZE), SIZE)
+        if cell not in (lv.start, goal):
+            walls[cell] = not walls[cell]
+    lv.walls, lv.goal = walls, goal
+    return lv.layout()
+
+
+def generate_level(rng: np.random.Generator) -> str:
+    """A new level from the generator (a random seed's level), as a layout: ACCEL's source of new levels."""
+    return Level(int(rng.integers(0, 2**31 - 1))).layout()
+
+
 class MazeLevels(TaskEnv):
-    """The maze env: `reset(new_task=seed)` builds level `seed` (levels are cached, they are small).
+    """The maze env: `reset(new_task=seed)` builds level `seed`, `reset(new_task=layout)` a level given as a value
+    (levels are cached, they are small).
 
     No task space on the env on purpose: the training set is the `Discrete(n)` given to `register_env`, and
     evaluation passes held-out seeds outside it.
@@ -84,13 +145,17 @@ class MazeLevels(TaskEnv):
         self.view = int(view)
         self.observation_space = Box(-1.0, 1.0, shape=(self.view * self.view + 2,), dtype=np.float32)
         self.action_space = Discrete(4)
-        self._levels: dict[int, tuple[Level, np.ndarray]] = {}
+        self._levels: dict[int | str, tuple[Level, np.ndarray]] = {}
         self.change_task(0)
         self.task = 0
 
+    mutate = staticmethod(mutate)  # ACCEL finds the mutation on a TaskEnv
+
     def change_task(self, new_task: Any) -> None:
-        seed = int(new_task)
+        seed = new_task if isinstance(new_task, str) else int(new_task)
         if seed not in self._levels:
+            if len(self._levels) >= 4096:  # ACCEL issues endless new layouts
+                self._levels.clear()
             level = Level(seed)
             pad = self.view // 2
             padded = np.ones((SIZE + 2 * pad, SIZE + 2 * pad), dtype=np.float32)  # border of walls for the view
@@ -113,6 +178,9 @@ class MazeLevels(TaskEnv):
         reward = 1.0 - 0.9 * self.steps / MAX_STEPS if reached else 0.0
         return self._obs(), reward, reached, (not reached) and self.steps >= MAX_STEPS, {}
 
+    def _task_completion(self, obs: Any, rew: Any, terminated: bool, truncated: bool, info: dict) -> float:
+        return 1.0 if terminated else 0.0  # reached the goal (a truncated episode is a failure)
+
     def _obs(self) -> np.ndarray:
         obs = np.empty(self.observation_space.shape, dtype=np.float32)
         r, c = self.pos
@@ -131,3 +199,28 @@ def make_maze_levels(render_mode: str | None = None, view: int = 3) -> MazeLevel
         view: side of the egocentric wall view in cells (odd).
     """
     return MazeLevels(view=view)
+
+
+def register_maze_levels(num_levels: int = 200, view: int = 3, name: str = "maze_levels") -> None:
+    """Register `maze_levels` with `num_levels` training seeds, the ACCEL mutation and the hand-designed mazes
+    (`--eval_level_set=hand_designed`).
+
+    Args:
+        num_levels: training levels (seeds 0 .. num_levels - 1).
+        view: side of the egocentric wall view.
+        name: the env name.
+    """
+    from functools import partial
+
+    from gymnasium.spaces import Discrete
+
+    from sf_curric.envs.builtin.maze_designs import HAND_DESIGNED
+    from sf_curric.envs.registry import register_env
+
+    register_env(
+        name,
+        partial(make_maze_levels, view=view),
+        task_space=Discrete(num_levels),
+        mutate=mutate,
+        level_sets={"hand_designed": dict(HAND_DESIGNED)},
+    )
