@@ -25,6 +25,7 @@ from typing import Any, Callable, Dict, List, Sequence
 import numpy as np
 
 from sf_curric.curricula import hooks, wandb_log
+from sf_curric.curricula.plain_state import from_plain, to_plain
 from sf_curric.curricula.stat_recorder import StatRecorder
 from sf_curric.curricula.task_space import TaskSpace, as_task_space
 
@@ -451,7 +452,7 @@ class Curriculum(hooks.SeedHookDefaults):
             elif hasattr(value, "state_dict") and hasattr(value, "load_state_dict"):
                 state[key] = {"__nested__": value.state_dict()}
             else:
-                state[key] = copy.deepcopy(value)
+                state[key] = copy.deepcopy(to_plain(value))
         state["__task_space_rng__"] = copy.deepcopy(self.task_space._rng.bit_generator.state)
         return {"class": type(self).__name__, "state": state}
 
@@ -476,7 +477,7 @@ class Curriculum(hooks.SeedHookDefaults):
             elif isinstance(value, dict) and "__nested__" in value:
                 getattr(self, key).load_state_dict(value["__nested__"])
             else:
-                setattr(self, key, copy.deepcopy(value))
+                setattr(self, key, from_plain(copy.deepcopy(value)))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.task_space!r})"
