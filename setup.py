@@ -19,11 +19,13 @@ _extras = {
     "atari": ["ale-py>=0.9"],
     "vizdoom": ["vizdoom>=1.2"],
     "plots": ["matplotlib>=3.7"],
+    # sf_curric.report: rliable's metrics, tensorboard's event reader, matplotlib's curves
+    "report": ["rliable>=1.2", "tensorboard>=2.14", "matplotlib>=3.7"],
 }
 # `test` = the test tools plus every extra the suite exercises, so README line 2 runs every test that
 # can run here (procgen needs its own environment; its tests skip with the reason).
 _TEST_TOOLS = ["pytest>=7", "hypothesis>=6", "mkdocs>=1.5", "psutil>=5", "scipy>=1.10"]
-_TESTED_EXTRAS = ["ray", "minigrid", "plots"]
+_TESTED_EXTRAS = ["ray", "minigrid", "plots", "report"]
 _extras["test"] = sorted(set(_TEST_TOOLS) | {req for name in _TESTED_EXTRAS for req in _extras[name]})
 _extras["all"] = sorted({req for name, reqs in _extras.items() if name not in ("procgen", "test") for req in reqs})
 
