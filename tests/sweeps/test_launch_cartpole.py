@@ -1,0 +1,108 @@
+"""Real sweeps of sf_curric.train (CartPole, 2 configs x 2 seeds, a few thousand steps each): locally, on a local
+Ray cluster, and a launcher killed mid-sweep then launched again. Each CartPole run needs ~10 s of start-up and
+more on a loaded machine, so these are `slow`; test_launch_mechanics.py covers the same logic fast."""
+
+import re
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from sf_curric.launch import launch
+from sf_curric.report import report
+from sf_curric.sweeps.run_one import DONE_FILE
+from sf_curric.utils.checkpoint import find_newest_checkpoint
+
+from .helpers import start_launcher, wait_for, write_sweep
+
+pytestmark = pytest.mark.slow
+
+CARTPOLE = (
+    "python -m sf_curric.train --env=CartPole-v1 --serial_mode=True --num_workers=1 --num_envs_per_worker=8 "
+    "--rollout=16 --batch_size=128 --device=cpu"
+)
+
+
+def _sweep(tmp_path: Path, steps: int, extra: str = "") -> Path:
+    return write_sweep(
+        tmp_path / "sweep.py",
+        f"""
+        RUN_DESCRIPTION = RunDescription(
+            "cp",
+            [Experiment("cp", "{CARTPOLE} --train_for_env_steps={steps} {extra}",
+                        ParamGrid([("learning_rate", [0.001, 0.0003])]))],
+            seeds=[1, 2],
+        )
+        """,
+    )
+
+
+def _check_finished(tmp_path: Path, steps: int) -> None:
+    runs = sorted((tmp_path / "cp" / "cp").iterdir())
+    assert len(runs) == 4
+    for run in runs:
+        assert (run / DONE_FILE).exists()
+        ckpt = find_newest_checkpoint(run)
+        assert ckpt is not None and int(re.search(r"_(\d+)\.pth$", ckpt.name).group(1)) >= steps
+    reports = report([str(tmp_path / "cp"), "--reps=500"])
+    assert {m: s["final"]["runs"] for m, s in reports[0]["methods"].items()} == {"cp_lr_0.001": 2, "cp_lr_0.0003": 2}
+
+
+def test_local_sweep(tmp_path):
+    sweep = _sweep(tmp_path, 3000)
+    outcomes = launch([f"--run={sweep}", f"--train_dir={tmp_path}", "--max_parallel=2"])
+    assert [o.status for o in outcomes] == ["done"] * 4
+    _check_finished(tmp_path, 3000)
+
+
+@pytest.mark.ray
+def test_ray_sweep(tmp_path):
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        sweep = _sweep(tmp_path, 3000)
+        outcomes = launch([f"--run={sweep}", f"--train_dir={tmp_path}", "--backend=ray", "--cpus_per_run=1"])
+    finally:
+        ray.shutdown()
+    assert [o.status for o in outcomes] == ["done"] * 4
+    _check_finished(tmp_path, 3000)
+
+
+def test_killed_launcher_then_relaunch(tmp_path):
+    # lr 0.001 runs are short; lr 0.0003 runs are long and save every second. One run at a time, short ones first.
+    sweep = write_sweep(
+        tmp_path / "sweep.py",
+        f"""
+        RUN_DESCRIPTION = RunDescription(
+            "cp",
+            [Experiment("cp", "{CARTPOLE} --save_every_sec=1 --log_level=info",
+                        ParamList([{{"learning_rate": 0.001, "train_for_env_steps": 2000}},
+                                   {{"learning_rate": 0.0003, "train_for_env_steps": 60000}}]))],
+            seeds=[1, 2],
+        )
+        """,
+    )
+    base = tmp_path / "cp" / "cp"
+    short = [base / f"cp_lr_0.001_tfes_2000_seed_{s}" for s in (1, 2)]
+    long = base / "cp_lr_0.0003_tfes_60000_seed_1"
+    launcher = start_launcher(sweep, tmp_path, "--max_parallel=1")
+    wait_for(lambda: all((r / DONE_FILE).exists() for r in short), 300, "the short runs to finish")
+    wait_for(lambda: find_newest_checkpoint(long) is not None, 300, "a checkpoint of the long run")
+    launcher.send_signal(signal.SIGKILL)
+    launcher.wait()
+    wait_for(lambda: "stopped (interrupted)" in (long / "sf_log.txt").read_text(), 60, "the run to save and stop")
+    saved = find_newest_checkpoint(long)
+    saved_steps = int(re.search(r"_(\d+)\.pth$", saved.name).group(1))
+    assert 0 < saved_steps < 60000 and not (long / DONE_FILE).exists()
+    done_times = [(r / DONE_FILE).stat().st_mtime for r in short]
+    time.sleep(0.1)
+
+    outcomes = launch([f"--run={sweep}", f"--train_dir={tmp_path}", "--max_parallel=2"])
+    status = {o.name: o.status for o in outcomes}
+    assert [status[r.name] for r in short] == ["skipped", "skipped"]
+    assert [(r / DONE_FILE).stat().st_mtime for r in short] == done_times
+    assert status[long.name] == "done" and status["cp_lr_0.0003_tfes_60000_seed_2"] == "done"
+    log = (long / "sf_log.txt").read_text()
+    assert re.search(rf"resumed from .*: {saved_steps} env steps", log), log[-2000:]
+    assert log.count("resumed from") == 1
