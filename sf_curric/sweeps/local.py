@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Sequence
 
@@ -33,7 +34,8 @@ def run_local(
     def on_signal(signum: int, frame: Any) -> None:
         children.stop_all()
 
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    in_main_thread = threading.current_thread() is threading.main_thread()  # only there can Python catch signals
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)} if in_main_thread else {}
     try:
         with ThreadPoolExecutor(max_workers=max_parallel) as pool:
             return list(pool.map(one, runs))

@@ -106,3 +106,46 @@ def test_killed_launcher_then_relaunch(tmp_path):
     log = (long / "sf_log.txt").read_text()
     assert re.search(rf"resumed from .*: {saved_steps} env steps", log), log[-2000:]
     assert log.count("resumed from") == 1
+
+
+@pytest.mark.ray
+def test_ray_run_lost_with_its_worker_is_retried_and_resumes(tmp_path):
+    """Kill the Ray worker that runs a task (what losing its node does to it): Ray retries the task, and the run
+    resumes from its checkpoint in the same folder."""
+    import threading
+
+    import psutil
+
+    ray = pytest.importorskip("ray")
+    sweep = write_sweep(
+        tmp_path / "sweep.py",
+        f"""
+        RUN_DESCRIPTION = RunDescription(
+            "cp",
+            [Experiment("cp", "{CARTPOLE} --save_every_sec=1 --log_level=info --train_for_env_steps=40000")],
+            seeds=[1],
+        )
+        """,
+    )
+    run = tmp_path / "cp" / "cp" / "cp_seed_1"
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        result = {}
+        argv = [f"--run={sweep}", f"--train_dir={tmp_path}", "--backend=ray", "--max_retries=2"]
+        thread = threading.Thread(target=lambda: result.update(outcomes=launch(argv)))
+        thread.start()
+        wait_for(lambda: find_newest_checkpoint(run) is not None, 300, "a checkpoint of the run")
+        child = next(
+            p
+            for p in psutil.process_iter(["cmdline"])
+            if f"--experiment={run.name}" in " ".join(p.info["cmdline"] or [])
+        )
+        child.parent().kill()  # the Ray worker; the run gets SIGTERM with it, saves and stops
+        thread.join(timeout=600)
+    finally:
+        ray.shutdown()
+    assert [o.status for o in result["outcomes"]] == ["done"]
+    log = (run / "sf_log.txt").read_text()
+    assert "stopped (interrupted)" in log and re.search(r"resumed from .*: [1-9]\d* env steps", log), log[-2000:]
+    ckpt = find_newest_checkpoint(run)
+    assert int(re.search(r"_(\d+)\.pth$", ckpt.name).group(1)) >= 40000
