@@ -4,7 +4,6 @@ more on a loaded machine, so these are `slow`; test_launch_mechanics.py covers t
 
 import re
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -69,43 +68,48 @@ def test_ray_sweep(tmp_path):
     _check_finished(tmp_path, 3000)
 
 
-def test_killed_launcher_then_relaunch(tmp_path):
-    # lr 0.001 runs are short; lr 0.0003 runs are long and save every second. One run at a time, short ones first.
-    sweep = write_sweep(
+def _kill_sweep(tmp_path: Path, long_steps: int) -> Path:
+    # the long run's budget is in its base command, not a parameter: changing it keeps the run's name and folder
+    return write_sweep(
         tmp_path / "sweep.py",
         f"""
         RUN_DESCRIPTION = RunDescription(
             "cp",
-            [Experiment("cp", "{CARTPOLE} --save_every_sec=1 --log_level=info",
-                        ParamList([{{"learning_rate": 0.001, "train_for_env_steps": 2000}},
-                                   {{"learning_rate": 0.0003, "train_for_env_steps": 60000}}]))],
-            seeds=[1, 2],
+            [
+                Experiment("short", "{CARTPOLE} --train_for_env_steps=1024",
+                           ParamGrid([("learning_rate", [0.001, 0.0003])])),
+                Experiment("long", "{CARTPOLE} --save_every_sec=1 --log_level=info --train_for_env_steps={long_steps}"),
+            ],
+            seeds=[1],
         )
         """,
     )
-    base = tmp_path / "cp" / "cp"
-    short = [base / f"cp_lr_0.001_tfes_2000_seed_{s}" for s in (1, 2)]
-    long = base / "cp_lr_0.0003_tfes_60000_seed_1"
-    launcher = start_launcher(sweep, tmp_path, "--max_parallel=1")
-    wait_for(lambda: all((r / DONE_FILE).exists() for r in short), 300, "the short runs to finish")
-    wait_for(lambda: find_newest_checkpoint(long) is not None, 300, "a checkpoint of the long run")
-    launcher.send_signal(signal.SIGKILL)
-    launcher.wait()
-    wait_for(lambda: "stopped (interrupted)" in (long / "sf_log.txt").read_text(), 60, "the run to save and stop")
-    saved = find_newest_checkpoint(long)
-    saved_steps = int(re.search(r"_(\d+)\.pth$", saved.name).group(1))
-    assert 0 < saved_steps < 60000 and not (long / DONE_FILE).exists()
-    done_times = [(r / DONE_FILE).stat().st_mtime for r in short]
-    time.sleep(0.1)
 
+
+def test_killed_launcher_then_relaunch(tmp_path):
+    sweep = _kill_sweep(tmp_path, 10**9)  # cannot finish before the kill
+    short = [tmp_path / "cp" / "short" / f"short_lr_{lr}_seed_1" for lr in ("0.001", "0.0003")]
+    long = tmp_path / "cp" / "long" / "long_seed_1"
+    launcher = start_launcher(sweep, tmp_path, "--max_parallel=1")  # one at a time, in sweep order
+    wait_for(lambda: all((r / DONE_FILE).exists() for r in short), 900, "the short runs to finish")
+    wait_for(lambda: find_newest_checkpoint(long) is not None, 900, "a checkpoint of the long run")
+    launcher.send_signal(signal.SIGKILL)  # no clean-up in the launcher: the run gets SIGTERM from the kernel
+    launcher.wait()
+    wait_for(lambda: "stopped (interrupted)" in (long / "sf_log.txt").read_text(), 300, "the run to save and stop")
+    saved_steps = int(re.search(r"_(\d+)\.pth$", find_newest_checkpoint(long).name).group(1))
+    assert saved_steps > 0 and not (long / DONE_FILE).exists()
+    done_times = [(r / DONE_FILE).stat().st_mtime for r in short]
+
+    _kill_sweep(tmp_path, saved_steps + 1024)  # the same runs; the long one now ends 1024 steps after its checkpoint
     outcomes = launch([f"--run={sweep}", f"--train_dir={tmp_path}", "--max_parallel=2"])
     status = {o.name: o.status for o in outcomes}
-    assert [status[r.name] for r in short] == ["skipped", "skipped"]
-    assert [(r / DONE_FILE).stat().st_mtime for r in short] == done_times
-    assert status[long.name] == "done" and status["cp_lr_0.0003_tfes_60000_seed_2"] == "done"
+    assert status == {short[0].name: "skipped", short[1].name: "skipped", long.name: "done"}
+    assert [(r / DONE_FILE).stat().st_mtime for r in short] == done_times  # not touched
     log = (long / "sf_log.txt").read_text()
     assert re.search(rf"resumed from .*: {saved_steps} env steps", log), log[-2000:]
     assert log.count("resumed from") == 1
+    final = int(re.search(r"_(\d+)\.pth$", find_newest_checkpoint(long).name).group(1))
+    assert final >= saved_steps + 1024
 
 
 @pytest.mark.ray
@@ -134,7 +138,7 @@ def test_ray_run_lost_with_its_worker_is_retried_and_resumes(tmp_path):
         argv = [f"--run={sweep}", f"--train_dir={tmp_path}", "--backend=ray", "--max_retries=2"]
         thread = threading.Thread(target=lambda: result.update(outcomes=launch(argv)))
         thread.start()
-        wait_for(lambda: find_newest_checkpoint(run) is not None, 300, "a checkpoint of the run")
+        wait_for(lambda: find_newest_checkpoint(run) is not None, 900, "a checkpoint of the run")
         child = next(
             p
             for p in psutil.process_iter(["cmdline"])
