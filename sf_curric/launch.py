@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--threads_per_run",
         type=int,
         default=None,
-        help="CPU threads per run (OMP/MKL and --num_torch_threads; default: cores // max_parallel, at least 1).",
+        help="CPU threads per run (OMP/MKL and --num_torch_threads; default 1, the trainer's own default: "
+        "threads beyond the free cores spin and slow every run down).",
     )
     p.add_argument(
         "--ray_address",
@@ -104,7 +105,7 @@ def launch(argv: Sequence[str] | None = None) -> list[RunOutcome]:
     if args.backend == "ray":
         threads = args.threads_per_run or max(1, int(args.cpus_per_run))
     else:
-        threads = args.threads_per_run or max(1, _cores() // max_parallel)
+        threads = args.threads_per_run or 1
     runs = description.generate_runs(Path(args.train_dir).resolve(), python=sys.executable, threads=threads)
     sweep_dir = description.sweep_dir(Path(args.train_dir).resolve())
     if args.dry_run:
