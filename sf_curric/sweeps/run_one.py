@@ -14,10 +14,9 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 from sf_curric.sweeps.run_description import RunSpec, write_run_info
 
@@ -64,39 +63,40 @@ def child_env(spec: RunSpec, threads: int) -> dict[str, str]:
     return env
 
 
-def run_one(
-    spec: RunSpec,
-    threads: int,
-    stopping: Callable[[], bool] = lambda: False,
-    on_start: Callable[[subprocess.Popen], None] | None = None,
-) -> RunOutcome:
-    """Run `spec` to its end unless it finished earlier; write the completion marker when it finishes.
+def start_run(spec: RunSpec, threads: int) -> subprocess.Popen:
+    """Start the run's command (output appended to its `sweep_stdout.log`).
+
+    Call it from the main thread: Linux sends the parent-death signal when the *thread* that started a child ends,
+    and a child started from another thread gets it twice when the launcher is killed (the second SIGTERM makes
+    `sf_curric.train` stop without saving).
 
     Args:
         spec: the run.
         threads: CPU threads the run may use (OMP/MKL/OpenBLAS).
-        stopping: returns True once the launcher was asked to stop (then a child's exit is not a finish).
-        on_start: called with the child process (the launcher keeps it to forward a stop).
     """
-    if is_done(spec.exp_dir):
-        return RunOutcome(spec.name, "skipped", None, 0.0)
     write_run_info(spec)
-    start = time.monotonic()
     with open(spec.exp_dir / LOG_FILE, "ab") as log_file:
         log_file.write(f"\n==== {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(spec.argv)}\n".encode())
         log_file.flush()
-        proc = subprocess.Popen(
+        return subprocess.Popen(
             list(spec.argv),
             stdout=log_file,
             stderr=subprocess.STDOUT,
             env=child_env(spec, threads),
             preexec_fn=_die_with_parent,
         )
-        if on_start is not None:
-            on_start(proc)
-        returncode = proc.wait()
-    seconds = time.monotonic() - start
-    if stopping():
+
+
+def finish_run(spec: RunSpec, returncode: int, seconds: float, stopping: bool) -> RunOutcome:
+    """The outcome of a run whose child exited; writes the completion marker when it finished.
+
+    Args:
+        spec: the run.
+        returncode: the child's exit status.
+        seconds: wall seconds of the child.
+        stopping: whether the launcher was asked to stop (then an exit is not a finish).
+    """
+    if stopping:
         return RunOutcome(spec.name, "stopped", returncode, seconds)
     if returncode != 0:
         return RunOutcome(spec.name, "failed", returncode, seconds)
@@ -107,25 +107,15 @@ def run_one(
     return RunOutcome(spec.name, "done", 0, seconds)
 
 
-class ChildRegistry:
-    """The live children of a launcher, so that a stop request reaches each of them once (thread-safe)."""
+def run_one(spec: RunSpec, threads: int) -> RunOutcome:
+    """Run `spec` to its end unless it finished earlier (a Ray task: one run per worker, in its main thread).
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._procs: list[subprocess.Popen] = []
-        self.stopping = False
-
-    def add(self, proc: subprocess.Popen) -> None:
-        """Keep `proc`; stop it at once when a stop was already requested."""
-        with self._lock:
-            self._procs.append(proc)
-            if self.stopping:
-                proc.terminate()
-
-    def stop_all(self) -> None:
-        """SIGTERM every live child: each saves a checkpoint and exits."""
-        with self._lock:
-            self.stopping = True
-            for proc in self._procs:
-                if proc.poll() is None:
-                    proc.terminate()
+    Args:
+        spec: the run.
+        threads: CPU threads the run may use.
+    """
+    if is_done(spec.exp_dir):
+        return RunOutcome(spec.name, "skipped", None, 0.0)
+    start = time.monotonic()
+    returncode = start_run(spec, threads).wait()
+    return finish_run(spec, returncode, time.monotonic() - start, stopping=False)

@@ -22,7 +22,15 @@ step = int(progress.read_text()) if progress.exists() else 0
 with open(folder / "starts.txt", "a") as f:
     f.write(f"{step}\n")
 stop = []
-signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+
+
+def on_sigterm(*_):
+    stop.append(1)
+    with open(folder / "sigterms.txt", "a") as f:  # sf_curric.train stops without saving on a second one
+        f.write("1\n")
+
+
+signal.signal(signal.SIGTERM, on_sigterm)
 while step < args.steps and not stop:
     time.sleep(float(os.environ.get("FAKE_STEP_SEC", "0.01")))
     step += 1

@@ -57,6 +57,7 @@ def test_killed_launcher_then_relaunch_resumes_the_interrupted_runs(tmp_path):
     wait_for(lambda: all(_stopped(r) for r in long), 30, "the children to stop")
     saved = [int((r / "progress.txt").read_text()) for r in long]
     assert all(s > 0 for s in saved) and not any((r / DONE_FILE).exists() for r in long)
+    assert [(r / "sigterms.txt").read_text() for r in long] == ["1\n", "1\n"]  # exactly one SIGTERM each
 
     _sweep(tmp_path, 300, step_sec=0.001)  # the same runs, faster steps: they finish in this launch
     outcomes = launch([f"--run={sweep}", f"--train_dir={tmp_path}", "--max_parallel=4", "--threads_per_run=1"])
