@@ -29,11 +29,13 @@ _extras = {
     "export": ["onnx>=1.14", "onnxruntime>=1.16", "onnxscript>=0.1"],
     # multi-agent: PettingZoo envs (the built-in budget_duel needs nothing); classic board games draw with pygame
     "pettingzoo": ["pettingzoo>=1.24", "pygame>=2.1"],
+    # sf_curric.report: rliable's metrics, tensorboard's event reader, matplotlib's curves
+    "report": ["rliable>=1.2", "tensorboard>=2.14", "matplotlib>=3.7"],
 }
 # `test` = the test tools plus every extra the suite exercises, so README line 2 runs every test that
 # can run here (procgen needs its own environment; its tests skip with the reason).
 _TEST_TOOLS = ["pytest>=7", "hypothesis>=6", "mkdocs>=1.5", "psutil>=5", "scipy>=1.10"]
-_TESTED_EXTRAS = ["ray", "minigrid", "plots", "wandb", "video", "envpool", "export", "pettingzoo"]
+_TESTED_EXTRAS = ["ray", "minigrid", "plots", "wandb", "video", "envpool", "export", "pettingzoo", "report"]
 _extras["test"] = sorted(set(_TEST_TOOLS) | {req for name in _TESTED_EXTRAS for req in _extras[name]})
 _extras["all"] = sorted({req for name, reqs in _extras.items() if name not in ("procgen", "test") for req in reqs})
 

@@ -1,0 +1,196 @@
+"""`python -m sf_curric.report SWEEP_DIR`: statistics across seeds of every method of a sweep.
+
+For each scalar (the training return `charts/episodic_return` and every held-out `eval/*` scalar the runs logged):
+per method the mean and the IQM over seeds with stratified-bootstrap 95 % intervals, at the final step and over
+training (each run's curve averaged over a common grid of env steps), the probability of improvement of every
+method over every other, and learning curves with interval bands. Writes `report.json`, `summary.csv`,
+`improvement.csv`, `curves.csv` and one PNG per scalar into `SWEEP_DIR/report` (or `--out`).
+
+    python -m sf_curric.report train_dir/my_sweep
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from sf_curric.sweeps.events import RunCurves, find_runs
+from sf_curric.sweeps.stats import probability_of_improvement, summarize
+
+TRAIN_RETURN = "charts/episodic_return"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The report's flags."""
+    p = argparse.ArgumentParser(prog="python -m sf_curric.report", description=__doc__.split("\n")[0])
+    p.add_argument("sweep_dir", type=Path, help="The sweep's folder (<train_dir>/<run_name>).")
+    p.add_argument("--out", type=Path, default=None, help="Output folder (default: SWEEP_DIR/report).")
+    p.add_argument(
+        "--tags", nargs="+", default=None, help=f"Scalars to report (default: {TRAIN_RETURN} and every eval/* one)."
+    )
+    p.add_argument("--points", type=int, default=25, help="Points of the common env-step grid of the curves.")
+    p.add_argument("--reps", type=int, default=2000, help="Bootstrap samples per interval.")
+    p.add_argument("--seed", type=int, default=0, help="Seed of the bootstrap (the report is reproducible).")
+    return p
+
+
+def step_grid(runs: Sequence[RunCurves], tag: str, points: int) -> np.ndarray:
+    """Env steps every run of `tag` covers: `points` steps from the latest first step to the earliest last step.
+
+    Args:
+        runs: the runs that logged `tag`.
+        tag: the scalar.
+        points: grid size.
+    """
+    start = max(int(r.scalars[tag][0][0]) for r in runs)
+    end = min(int(r.scalars[tag][0][-1]) for r in runs)
+    if end <= start:
+        return np.array([end], dtype=float)
+    return np.linspace(start, end, points)
+
+
+def tag_report(runs: Sequence[RunCurves], tag: str, points: int, reps: int, rng: np.random.Generator) -> dict:
+    """Final, over-training and curve statistics of one scalar, per method, and the probabilities of improvement.
+
+    Args:
+        runs: all runs (those without `tag` are left out).
+        tag: the scalar.
+        points: grid size of the curves.
+        reps: bootstrap samples.
+        rng: the random generator.
+    """
+    runs = [r for r in runs if tag in r.scalars]
+    grid = step_grid(runs, tag, points)
+    methods = sorted({r.method for r in runs})
+    final, over, curve_scores = {}, {}, {}
+    for m in methods:
+        mine = [r for r in runs if r.method == m]
+        final[m] = np.array([r.scalars[tag][1][-1] for r in mine])
+        curve_scores[m] = np.stack([np.interp(grid, *r.scalars[tag]) for r in mine])  # (runs, points)
+        over[m] = curve_scores[m].mean(axis=1)
+    out: dict[str, Any] = {"tag": tag, "grid": grid.tolist(), "methods": {}, "improvement": []}
+    for m in methods:
+        curve = [summarize(curve_scores[m][:, i], reps, rng) for i in range(len(grid))]
+        out["methods"][m] = {
+            "runs": [r.name for r in runs if r.method == m],
+            "final_steps": [int(r.scalars[tag][0][-1]) for r in runs if r.method == m],
+            "final": summarize(final[m], reps, rng),
+            "over_training": summarize(over[m], reps, rng),
+            "curve": {k: [c[k] for c in curve] for k in ("mean", "iqm", "iqm_low", "iqm_high")},
+        }
+    for x in methods:
+        for y in methods:
+            if x != y:
+                for when, scores in (("final", final), ("over_training", over)):
+                    poi = probability_of_improvement(scores[x], scores[y], reps, rng)
+                    out["improvement"].append({"x": x, "y": y, "when": when, **poi})
+    return out
+
+
+def _fmt(s: dict[str, float], key: str) -> str:
+    return f"{s[key]:.4g} [{s[key + '_low']:.4g}, {s[key + '_high']:.4g}]"
+
+
+def format_tables(reports: Sequence[dict]) -> str:
+    """The printed tables: one per scalar, then the probabilities of improvement."""
+    lines = []
+    for rep in reports:
+        lines.append(f"\n{rep['tag']}: mean and IQM over seeds [95% stratified-bootstrap CI]")
+        lines.append(f"{'method':<32} {'runs':>4}  {'final mean':>28}  {'final IQM':>28}  {'IQM over training':>28}")
+        for m, s in rep["methods"].items():
+            lines.append(
+                f"{m:<32} {s['final']['runs']:>4}  {_fmt(s['final'], 'mean'):>28}  {_fmt(s['final'], 'iqm'):>28}  "
+                f"{_fmt(s['over_training'], 'iqm'):>28}"
+            )
+        for poi in rep["improvement"]:
+            lines.append(
+                f"  P({poi['x']} > {poi['y']}) {poi['when']}: {poi['p']:.3f} [{poi['low']:.3f}, {poi['high']:.3f}]"
+            )
+    return "\n".join(lines)
+
+
+def _slug(tag: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", tag).strip("_")
+
+
+def write_outputs(reports: Sequence[dict], out: Path) -> None:
+    """report.json, summary.csv, improvement.csv, curves.csv and one PNG per scalar."""
+    from sf_curric.sweeps.plots import plot_curves
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(list(reports), indent=1) + "\n")
+    keys = ("runs", "mean", "mean_low", "mean_high", "iqm", "iqm_low", "iqm_high")
+    with open(out / "summary.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["tag", "method", "when", *keys])
+        for rep in reports:
+            for m, s in rep["methods"].items():
+                for when in ("final", "over_training"):
+                    w.writerow([rep["tag"], m, when, *(s[when][k] for k in keys)])
+    with open(out / "improvement.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["tag", "x", "y", "when", "p", "low", "high"])
+        for rep in reports:
+            for poi in rep["improvement"]:
+                w.writerow([rep["tag"], poi["x"], poi["y"], poi["when"], poi["p"], poi["low"], poi["high"]])
+    with open(out / "curves.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["tag", "method", "env_steps", "mean", "iqm", "iqm_low", "iqm_high"])
+        for rep in reports:
+            for m, s in rep["methods"].items():
+                c = s["curve"]
+                for i, step in enumerate(rep["grid"]):
+                    w.writerow([rep["tag"], m, step, c["mean"][i], c["iqm"][i], c["iqm_low"][i], c["iqm_high"][i]])
+    for rep in reports:
+        curves = {
+            m: {"steps": rep["grid"], "runs": s["final"]["runs"], **s["curve"]} for m, s in rep["methods"].items()
+        }
+        plot_curves(curves, rep["tag"], out / f"{_slug(rep['tag'])}.png")
+
+
+def report(argv: Sequence[str] | None = None) -> list[dict]:
+    """Read the sweep, print the tables, write the files; returns one dict per scalar (what report.json holds).
+
+    Args:
+        argv: arguments without the program name, e.g. `["train_dir/my_sweep"]`.
+
+    Example:
+        >>> reports = report(["train_dir/my_sweep", "--reps=5000"])
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.sweep_dir.is_dir():
+        parser.error(f"{args.sweep_dir} is not a folder; pass the sweep's folder (<train_dir>/<run_name>)")
+    runs = find_runs(args.sweep_dir)
+    if not runs:
+        parser.error(f"no tensorboard event files under {args.sweep_dir}; launch the sweep first")
+    present = sorted({t for r in runs for t in r.scalars})
+    tags = args.tags or [t for t in present if t == TRAIN_RETURN or t.startswith("eval/")]
+    missing = [t for t in tags if t not in present]
+    if missing:
+        parser.error(f"no run logged {', '.join(missing)}; scalars found: {', '.join(present)}")
+    rng = np.random.default_rng(args.seed)
+    reports = [tag_report(runs, tag, args.points, args.reps, rng) for tag in tags]
+    print(f"sf_curric.report: {len(runs)} runs of {len({r.method for r in runs})} methods in {args.sweep_dir}")
+    print(format_tables(reports))
+    out = args.out or args.sweep_dir / "report"
+    write_outputs(reports, out)
+    print(f"\nwritten: {out}/report.json, summary.csv, improvement.csv, curves.csv and one PNG per scalar")
+    return reports
+
+
+def main() -> int:
+    """Entry point of `python -m sf_curric.report`."""
+    report()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

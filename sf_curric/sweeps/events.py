@@ -1,0 +1,89 @@
+"""Read the runs of a sweep folder: which method and seed each run is, and its tensorboard scalars."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sf_curric.sweeps.run_description import RUN_INFO_FILE
+
+TENSORBOARD_SUBDIR = "tensorboard"  # sf_curric.algo.runner writes its event files here
+
+
+@dataclass
+class RunCurves:
+    """One run's scalars.
+
+    Attributes:
+        name: the run's folder name.
+        method: its configuration without the seed.
+        seed: its seed (None when unknown).
+        scalars: tag -> (steps, values), sorted by step, one value per step (a resumed session's value wins).
+    """
+
+    name: str
+    method: str
+    seed: int | None
+    scalars: dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def _import_accumulator():
+    try:
+        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    except ImportError:
+        raise SystemExit('sf_curric.report needs tensorboard: pip install "sf_curric[report]"') from None
+    return EventAccumulator
+
+
+def read_scalars(event_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Every scalar tag in the event files of `event_dir` (all files, oldest first).
+
+    Args:
+        event_dir: a folder of `events.out.tfevents.*` files.
+    """
+    event_accumulator = _import_accumulator()
+    merged: dict[str, dict[int, float]] = {}
+    for path in sorted(event_dir.glob("events.out.tfevents.*")):  # the name starts with the time
+        acc = event_accumulator(str(path), size_guidance={"scalars": 0})
+        acc.Reload()
+        for tag in acc.Tags()["scalars"]:
+            by_step = merged.setdefault(tag, {})
+            for event in acc.Scalars(tag):
+                by_step[int(event.step)] = float(event.value)
+    return {
+        tag: (np.array(sorted(by_step), dtype=np.int64), np.array([by_step[s] for s in sorted(by_step)]))
+        for tag, by_step in merged.items()
+    }
+
+
+def _method_from_name(name: str) -> tuple[str, int | None]:
+    match = re.fullmatch(r"(.+)_seed_(-?\d+)", name)
+    return (match.group(1), int(match.group(2))) if match else (name, None)
+
+
+def find_runs(sweep_dir: Path) -> list[RunCurves]:
+    """Every run under `sweep_dir` that has event files, with its method and seed.
+
+    A run launched by `sf_curric.launch` says both in its `sweep_run.json`; for other experiment folders, a name
+    ending in `_seed_<N>` gives the seed and the rest is the method.
+
+    Args:
+        sweep_dir: the sweep's folder (or any folder of experiment folders).
+    """
+    runs = []
+    for event_dir in sorted(p for p in Path(sweep_dir).rglob(TENSORBOARD_SUBDIR) if p.is_dir()):
+        exp_dir = event_dir.parent
+        info_path = exp_dir / RUN_INFO_FILE
+        if info_path.exists():
+            info = json.loads(info_path.read_text())
+            method, seed = info["method"], info.get("seed")
+        else:
+            method, seed = _method_from_name(exp_dir.name)
+        scalars = read_scalars(event_dir)
+        if scalars:
+            runs.append(RunCurves(exp_dir.name, method, seed, scalars))
+    return runs

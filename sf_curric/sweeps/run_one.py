@@ -1,0 +1,121 @@
+"""One run of a sweep as a child process: its log, its completion marker, and what a re-launch does with it.
+
+A run is *finished* when its command exited with status 0 while nobody asked it to stop; the launcher then writes
+`sweep_done.json` in its experiment folder and a re-launch skips it. Any other run is started again with the same
+command line; `sf_curric.train` resumes from the newest checkpoint in the same experiment folder
+(`--restart_behavior=resume`, its default).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+from sf_curric.sweeps.run_description import RunSpec, write_run_info
+
+DONE_FILE = "sweep_done.json"
+LOG_FILE = "sweep_stdout.log"
+_PR_SET_PDEATHSIG = 1
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the folder that holds sf_curric/
+
+
+class RunOutcome(NamedTuple):
+    """How one run ended in this launch.
+
+    Attributes:
+        name: the run's name.
+        status: "done", "skipped" (finished in an earlier launch), "failed" or "stopped" (the launcher stopped).
+        returncode: the child's exit status (None when skipped).
+        seconds: wall seconds of the child.
+    """
+
+    name: str
+    status: str
+    returncode: int | None
+    seconds: float
+
+
+def is_done(exp_dir: Path) -> bool:
+    """Whether the run in `exp_dir` finished in an earlier launch."""
+    return (exp_dir / DONE_FILE).exists()
+
+
+def _die_with_parent() -> None:
+    # Linux: the child gets SIGTERM when the thread that started it dies (launcher killed, Ray worker lost), so it
+    # saves a checkpoint and stops instead of training on as an orphan.
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def child_env(spec: RunSpec, threads: int) -> dict[str, str]:
+    """The child's environment: thread counts capped so that parallel runs do not fight over cores."""
+    env = dict(os.environ)
+    env.update({k: str(threads) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")})
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH", "")) if p)
+    env.update(spec.env_vars)
+    return env
+
+
+def start_run(spec: RunSpec, threads: int) -> subprocess.Popen:
+    """Start the run's command (output appended to its `sweep_stdout.log`).
+
+    Call it from the main thread: Linux sends the parent-death signal when the *thread* that started a child ends,
+    and a child started from another thread gets it twice when the launcher is killed (the second SIGTERM makes
+    `sf_curric.train` stop without saving).
+
+    Args:
+        spec: the run.
+        threads: CPU threads the run may use (OMP/MKL/OpenBLAS).
+    """
+    write_run_info(spec)
+    with open(spec.exp_dir / LOG_FILE, "ab") as log_file:
+        log_file.write(f"\n==== {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(spec.argv)}\n".encode())
+        log_file.flush()
+        return subprocess.Popen(
+            list(spec.argv),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=child_env(spec, threads),
+            preexec_fn=_die_with_parent,
+        )
+
+
+def finish_run(spec: RunSpec, returncode: int, seconds: float, stopping: bool) -> RunOutcome:
+    """The outcome of a run whose child exited; writes the completion marker when it finished.
+
+    Args:
+        spec: the run.
+        returncode: the child's exit status.
+        seconds: wall seconds of the child.
+        stopping: whether the launcher was asked to stop (then an exit is not a finish).
+    """
+    if stopping:
+        return RunOutcome(spec.name, "stopped", returncode, seconds)
+    if returncode != 0:
+        return RunOutcome(spec.name, "failed", returncode, seconds)
+    marker = {"returncode": 0, "seconds_last_launch": seconds, "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    tmp = spec.exp_dir / (DONE_FILE + ".tmp")
+    tmp.write_text(json.dumps(marker) + "\n")
+    os.replace(tmp, spec.exp_dir / DONE_FILE)
+    return RunOutcome(spec.name, "done", 0, seconds)
+
+
+def run_one(spec: RunSpec, threads: int) -> RunOutcome:
+    """Run `spec` to its end unless it finished earlier (a Ray task: one run per worker, in its main thread).
+
+    Args:
+        spec: the run.
+        threads: CPU threads the run may use.
+    """
+    if is_done(spec.exp_dir):
+        return RunOutcome(spec.name, "skipped", None, 0.0)
+    start = time.monotonic()
+    returncode = start_run(spec, threads).wait()
+    return finish_run(spec, returncode, time.monotonic() - start, stopping=False)

@@ -1,0 +1,79 @@
+"""The local launcher with a stand-in trainer (fast): runs in parallel, finished runs skipped on re-launch, runs
+interrupted by killing the launcher resume where they saved. The same with sf_curric.train: test_launch_cartpole.py.
+"""
+
+import signal
+from pathlib import Path
+
+from sf_curric.launch import launch
+from sf_curric.sweeps.run_one import DONE_FILE
+
+from .helpers import start_launcher, wait_for, write_sweep
+
+FAKE = Path(__file__).with_name("fake_trainer.py")
+
+
+def _sweep(tmp_path: Path, long_steps: int, step_sec: float = 0.01) -> Path:
+    env = {"FAKE_STEP_SEC": str(step_sec)}  # not a parameter: run names stay the same when it changes
+    return write_sweep(
+        tmp_path / "sweep.py",
+        f"""
+        RUN_DESCRIPTION = RunDescription(
+            "mech",
+            [Experiment("f", "python {FAKE}", ParamGrid([("steps", [5, {long_steps}])]), env_vars={env!r})],
+            seeds=[0, 1],
+        )
+        """,
+    )
+
+
+def _starts(folder: Path) -> list[int]:
+    return [int(x) for x in (folder / "starts.txt").read_text().split()]
+
+
+def test_runs_finish_and_a_relaunch_skips_them(tmp_path):
+    sweep = _sweep(tmp_path, 20)
+    outcomes = launch([f"--run={sweep}", f"--train_dir={tmp_path}", "--max_parallel=2"])
+    assert [o.status for o in outcomes] == ["done"] * 4
+    runs = sorted((tmp_path / "mech" / "f").iterdir())
+    assert [r.name for r in runs] == ["f_steps_20_seed_0", "f_steps_20_seed_1", "f_steps_5_seed_0", "f_steps_5_seed_1"]
+    for run in runs:
+        assert (run / DONE_FILE).exists() and _starts(run) == [0]
+    again = launch([f"--run={sweep}", f"--train_dir={tmp_path}", "--max_parallel=2"])
+    assert [o.status for o in again] == ["skipped"] * 4
+    assert all(_starts(run) == [0] for run in runs)  # nothing started again
+
+
+def test_killed_launcher_then_relaunch_resumes_the_interrupted_runs(tmp_path):
+    sweep = _sweep(tmp_path, 300, step_sec=0.5)  # the long runs cannot finish before the kill
+    base = tmp_path / "mech" / "f"
+    short = [base / f"f_steps_5_seed_{s}" for s in (0, 1)]
+    long = [base / f"f_steps_300_seed_{s}" for s in (0, 1)]
+    launcher = start_launcher(sweep, tmp_path, "--max_parallel=4")
+    wait_for(lambda: all((r / DONE_FILE).exists() for r in short), 60, "the short runs to finish")
+    wait_for(lambda: all((r / "progress.txt").exists() for r in long), 60, "the long runs to make progress")
+    launcher.send_signal(signal.SIGKILL)  # no chance to clean up: the children get SIGTERM from the kernel
+    launcher.wait()
+    wait_for(lambda: all(_stopped(r) for r in long), 30, "the children to stop")
+    saved = [int((r / "progress.txt").read_text()) for r in long]
+    assert all(s > 0 for s in saved) and not any((r / DONE_FILE).exists() for r in long)
+    assert [(r / "sigterms.txt").read_text() for r in long] == ["1\n", "1\n"]  # exactly one SIGTERM each
+
+    _sweep(tmp_path, 300, step_sec=0.001)  # the same runs, faster steps: they finish in this launch
+    outcomes = launch([f"--run={sweep}", f"--train_dir={tmp_path}", "--max_parallel=4", "--threads_per_run=1"])
+    statuses = {o.name: o.status for o in outcomes}
+    assert statuses["f_steps_5_seed_0"] == statuses["f_steps_5_seed_1"] == "skipped"
+    assert all(_starts(r) == [0] for r in short)
+    for run, at in zip(long, saved):
+        assert statuses[run.name] == "done" and (run / DONE_FILE).exists()
+        assert _starts(run) == [0, at]  # started twice; the second time where the killed one saved
+        assert int((run / "progress.txt").read_text()) == 300
+
+
+def _stopped(run: Path) -> bool:
+    import psutil
+
+    def cmdline(p):
+        return " ".join(p.info["cmdline"] or [])
+
+    return not any(f"--experiment={run.name}" in cmdline(p) for p in psutil.process_iter(["cmdline"]))
