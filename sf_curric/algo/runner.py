@@ -1,6 +1,6 @@
 """`Runner`: the main loop of a training run (experiment folder, learner, sampler, logging, checkpoints).
 
-The sampler is either `SerialSampler` (envs stepped in this process by one `RolloutWorker`) or the parallel
+The sampler is either `SerialSampler` (`sf_curric.algo.sampling`: envs stepped in this process) or the parallel
 sampler of `sf_curric.algo.parallel.sampler` (same interface, see `Sampler`). The curriculum (when there is one)
 lives here too.
 """
@@ -9,25 +9,22 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import random
 import signal
 import threading
 import time
-from collections import deque
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
 
 from sf_curric.algo.best_policy import save_best_if_improved
 from sf_curric.algo.curriculum_status import curriculum_suffix
-from sf_curric.algo.env_guard import EnvGuard, check_same_spaces
-from sf_curric.algo.multi_agent_rollout import build_rollout_worker
+from sf_curric.algo.episode_stats import EpisodeStats, _flatten  # noqa: F401 (_flatten: tracking/eval_process)
 from sf_curric.algo.nan_guard import NanGuard, NonFiniteTrainingError, check_finite_model
 from sf_curric.algo.parallel.process_utils import prestart_worker_server, stop_worker_server
-from sf_curric.algo.rollout import EpisodeSummary, TaskSampler, allocate_trajectory
+from sf_curric.algo.sampling import Batch, Sampler, SerialSampler  # noqa: F401 (Batch: the sampler interface)
 from sf_curric.algo.self_play import build_self_play
 from sf_curric.algo.stop_and_save import (
     FinalSaveError,
@@ -51,173 +48,11 @@ TENSORBOARD_SUBDIR = "tensorboard"
 _LOSS_STATS = ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac", "explained_variance")
 
 
-class Batch(NamedTuple):
-    """What a sampler hands the runner for one training iteration.
-
-    Attributes:
-        traj: trajectory dict (docs/architecture.md layout), `[T, B']` with B' columns.
-        env_steps: env steps it holds (T * B').
-        episodes: episodes that ended while it was collected.
-    """
-
-    traj: dict[str, torch.Tensor]
-    env_steps: int
-    episodes: list[EpisodeSummary]
-
-
-class Sampler(Protocol):
-    """What the runner needs from a sampler (serial or parallel)."""
-
-    def get_batch(self) -> Batch:
-        """Block until the data of one training iteration is ready."""
-
-    def on_weights_updated(self) -> None:
-        """The learner finished a `train()` call (new weights and version)."""
-
-    def set_training_info(self, training_info: dict[str, Any]) -> None:
-        """Deliver training info to every env before its next reset."""
-
-    def timing(self) -> dict[str, float]:
-        """Seconds spent per phase so far (e.g. env_step, inference)."""
-
-    def close(self) -> None:
-        """Stop and release everything (envs, processes)."""
-
-    # Optional: `stats() -> dict[str, float]`, written as perf/<name> (e.g. policy lag).
-
-
-class SerialSampler:
-    """Steps every env of the run in this process with the learner's own model (serial mode).
-
-    Args:
-        cfg: the run's config.
-        learner: the `Learner`; its model acts, its version is recorded.
-        task_sampler: see `RolloutWorker`.
-        opponents: self-play's `OpponentPolicy` (multi-agent envs only).
-    """
-
-    def __init__(
-        self, cfg: argparse.Namespace, learner: Any, task_sampler: TaskSampler | None = None, opponents: Any = None
-    ):
-        self.learner = learner
-        num_envs = total_envs(cfg)
-        env_configs = [
-            {"worker_index": env_id // cfg.num_envs_per_worker, "vector_index": env_id % cfg.num_envs_per_worker,
-             "env_id": env_id}
-            for env_id in range(num_envs)
-        ]  # fmt: skip
-        # one env per column; a PettingZoo game fills one column per agent (multi_agent_rollout.py)
-        self.worker = build_rollout_worker(
-            cfg, env_configs, learner.model, list(range(num_envs)), task_sampler, opponents=opponents
-        )
-        env_ids = getattr(self.worker, "game_env_ids", range(num_envs))
-        check_same_spaces(self.worker.envs, env_ids, learner.model.obs_space, learner.model.action_space)
-        self.worker.env_guard = EnvGuard(
-            lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors, cfg.env_error_window
-        )
-        rnn_size = learner.model.rnn_state_size if learner.model.is_recurrent else 0
-        wanted = cfg.batch_size * cfg.num_batches_per_epoch
-        per_slot = cfg.rollout * num_envs
-        # whole rollouts of all envs, as close as possible to batch_size * num_batches_per_epoch samples
-        self.num_slots = max(1, round(wanted / per_slot))
-        self.slots = [
-            allocate_trajectory(cfg.rollout, num_envs, self.worker.obs_space, self.worker.action_space, rnn_size)
-            for _ in range(self.num_slots)
-        ]
-        if self.num_slots * per_slot != wanted:
-            log.info(
-                "serial mode: training on %d samples per iteration (%d rollout(s) of %d envs x %d steps); "
-                "batch_size * num_batches_per_epoch = %d",
-                self.num_slots * per_slot,
-                self.num_slots,
-                num_envs,
-                cfg.rollout,
-                wanted,
-            )
-
-    def get_batch(self) -> Batch:
-        episodes: list[EpisodeSummary] = []
-        for slot in self.slots:
-            episodes.extend(self.worker.collect(slot, policy_version=self.learner.version))
-        if self.num_slots == 1:
-            traj = self.slots[0]
-        else:
-            traj = {
-                key: torch.cat([s[key] for s in self.slots], dim=0 if key in ("env_ids", "rnn_states") else 1)
-                for key in self.slots[0]
-            }
-        env_steps = sum(int(s["rewards"].numel()) for s in self.slots)
-        return Batch(traj, env_steps, episodes)
-
-    def on_weights_updated(self) -> None:
-        pass  # the worker acts with the learner's model itself
-
-    def set_training_info(self, training_info: dict[str, Any]) -> None:
-        self.worker.set_training_info(training_info)
-
-    def timing(self) -> dict[str, float]:
-        return dict(self.worker.timing)
-
-    def stats(self) -> dict[str, float]:
-        return {"env_errors": float(self.worker.env_guard.num_errors)}
-
-    def close(self) -> None:
-        self.worker.close()
-
-
 def _build_curriculum_host(cfg: argparse.Namespace, action_space: Any) -> Any:
     """The run's CurriculumHost, or None when the run has no curriculum."""
     from sf_curric.algo.curriculum_host import build_curriculum_host
 
     return build_curriculum_host(cfg, total_envs(cfg), action_space)
-
-
-def _flatten(prefix: str, value: Any, out: dict[str, float]) -> None:
-    if isinstance(value, dict):
-        for key, sub in value.items():
-            _flatten(f"{prefix}/{key}", sub, out)
-    elif isinstance(value, (int, float, np.integer, np.floating, bool, np.bool_)):
-        out[prefix] = float(value)
-
-
-class EpisodeStats:
-    """Windows of the last `--stats_avg` episodes: returns, lengths, task completion, custom metrics."""
-
-    def __init__(self, window: int):
-        self.window = window
-        self.returns: deque[float] = deque(maxlen=window)
-        self.lengths: deque[int] = deque(maxlen=window)
-        self.task_completion: deque[float] = deque(maxlen=window)
-        self.custom: dict[str, deque[float]] = {}
-        self.num_episodes = 0
-        self.num_nonfinite_returns = 0  # episodes whose return was NaN/Inf: counted, kept out of the averages
-
-    def add(self, episodes: list[EpisodeSummary]) -> None:
-        for ep in episodes:
-            self.num_episodes += 1
-            if not math.isfinite(ep.episode_return):
-                self.num_nonfinite_returns += 1
-                continue
-            self.returns.append(ep.episode_return)
-            self.lengths.append(ep.episode_length)
-            if ep.task_completion is not None:
-                self.task_completion.append(ep.task_completion)
-            if ep.extra_stats:
-                flat: dict[str, float] = {}
-                _flatten("custom", ep.extra_stats, flat)
-                for key, value in flat.items():
-                    self.custom.setdefault(key, deque(maxlen=self.window)).append(value)
-
-    def avg_return(self) -> float:
-        return float(np.mean(self.returns)) if self.returns else float("nan")
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"returns": list(self.returns), "lengths": list(self.lengths), "num_episodes": self.num_episodes}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.returns.extend(state.get("returns", []))
-        self.lengths.extend(state.get("lengths", []))
-        self.num_episodes = int(state.get("num_episodes", 0))
 
 
 class RunResult(NamedTuple):

@@ -35,7 +35,7 @@ from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajector
 from sf_curric.algo.parallel.worker import WorkerArgs, worker_main
 from sf_curric.algo.parallel.worker_link import LinkDrained, WorkerLink
 from sf_curric.algo.rollout import EpisodeSummary, allocate_trajectory
-from sf_curric.algo.runner import Batch
+from sf_curric.algo.sampling import Batch
 from sf_curric.cfg.validation import ConfigError
 
 log = logging.getLogger(__name__)
