@@ -226,15 +226,7 @@ class MultiAgentRolloutWorker(RolloutWorker):
                 final_values[t, truncated_ids] = self._final_values(truncated_ids, truncated_obs, result.rnn_states)
             self._rnn_states = next_states
 
-        start = time.perf_counter()
-        self._obs = obs_buf[rollout].copy()
-        traj["values"][rollout] = policy.act(traj["obs"][rollout], self._rnn_states).values
-        if self.reward_scale != 1.0:
-            rewards *= self.reward_scale
-        np.clip(rewards, -self.reward_clip, self.reward_clip, out=rewards)
-        inference_time += time.perf_counter() - start
-        self.timing["env_step"] += env_time
-        self.timing["inference"] += inference_time
+        self._finish_rollout(traj, obs_buf[rollout], policy, env_time, inference_time)
         return episodes
 
 

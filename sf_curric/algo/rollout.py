@@ -345,18 +345,26 @@ class RolloutWorker:
                 final_values[t, truncated_ids] = self._final_values(truncated_ids, truncated_obs, result.rnn_states)
             self._rnn_states = next_states
 
+        self._finish_rollout(traj, obs_buf[rollout], policy, env_time, inference_time)
+        return episodes
+
+    def _finish_rollout(
+        self, traj: dict[str, Any], last_obs: np.ndarray, policy: Any, env_time: float, inference_time: float
+    ) -> None:
+        """Bootstrap values of the observation after the last step, reward scaling and clipping, phase times (shared
+        with the multi-agent worker)."""
         start = time.perf_counter()
-        self._obs = obs_buf[rollout].copy()
+        self._obs = last_obs.copy()
+        rollout = traj["rewards"].shape[0]
         traj["values"][rollout] = policy.act(traj["obs"][rollout], self._rnn_states).values
+        rewards = traj["rewards"].numpy()
         if self.reward_scale != 1.0:
             rewards *= self.reward_scale
         # clipping would turn an inf reward into a finite one: make it NaN so the learner skips the batch (counted)
         rewards[np.isinf(rewards)] = np.nan
         np.clip(rewards, -self.reward_clip, self.reward_clip, out=rewards)
-        inference_time += time.perf_counter() - start
         self.timing["env_step"] += env_time
-        self.timing["inference"] += inference_time
-        return episodes
+        self.timing["inference"] += inference_time + time.perf_counter() - start
 
     def _final_values(self, ids: list[int], final_obs: list[Any], states_after: torch.Tensor | None) -> np.ndarray:
         """Values of the final observations of truncated episodes (one batched forward pass)."""
