@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,8 @@ class WandbTee:
             resume="allow",
             config=config,
             dir=str(exp_dir),
+            # read WANDB_MODE now: wandb's process-wide settings keep the mode of the first run in this process
+            mode=os.environ.get("WANDB_MODE") or None,
         )
         self.run.define_metric(STEP_KEY)
         self.run.define_metric("*", step_metric=STEP_KEY)
