@@ -73,6 +73,9 @@ class OfflineRun:
                     key = item.key or "/".join(item.nested_key)
                     self.config[key] = json.loads(item.value_json)
 
+        if self.run_id is None:  # no run record read back (seen once in CI on the resumed run): wandb's dir name
+            self.run_id = self.dir.name.rsplit("-", 1)[-1]
+
     def scalars(self, tag: str) -> dict[int, float]:
         """global_step -> value of a scalar tag."""
         return {int(r["global_step"]): r[tag] for r in self.history if tag in r and "global_step" in r}
