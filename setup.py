@@ -34,7 +34,7 @@ _extras = {
 }
 # `test` = the test tools plus every extra the suite exercises, so README line 2 runs every test that
 # can run here (procgen needs its own environment; its tests skip with the reason).
-_TEST_TOOLS = ["pytest>=7", "hypothesis>=6", "mkdocs>=1.5", "psutil>=5", "scipy>=1.10"]
+_TEST_TOOLS = ["pytest>=7", "pytest-timeout>=2.1", "hypothesis>=6", "mkdocs>=1.5", "psutil>=5", "scipy>=1.10"]
 _TESTED_EXTRAS = ["ray", "minigrid", "plots", "wandb", "video", "envpool", "export", "pettingzoo", "report"]
 _extras["test"] = sorted(set(_TEST_TOOLS) | {req for name in _TESTED_EXTRAS for req in _extras[name]})
 _extras["all"] = sorted({req for name, reqs in _extras.items() if name not in ("procgen", "test") for req in reqs})

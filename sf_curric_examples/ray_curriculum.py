@@ -60,13 +60,16 @@ def main(argv: List[str] | None = None) -> Dict[str, Any]:
     curriculum = make_ray_curriculum(
         DomainRandomization(Discrete(args.levels), record_stats=True, seed=0), actor_name="example_curriculum"
     )
+    runner_cls = ray.remote(num_cpus=0.5)(EnvRunner)
+    runners = []
     try:
-        runner_cls = ray.remote(num_cpus=0.5)(EnvRunner)
         runners = [runner_cls.remote("example_curriculum", seed) for seed in range(args.runners)]
         results = ray.get([r.play.remote(args.episodes) for r in runners])
         metrics = curriculum.metrics()
         curriculum_episodes = curriculum.total_episodes
     finally:
+        for runner in runners:  # free their CPUs now, not when Ray gets round to collecting the handles
+            ray.kill(runner)
         curriculum.kill()
         if started_ray:
             ray.shutdown()

@@ -2,6 +2,10 @@
 
 import pytest
 
+# A Ray call in a test never waits forever: a worker that cannot start (or an actor left holding the
+# cluster's CPUs) fails that test with Ray's GetTimeoutError instead of hanging the whole run.
+RAY_GET_TIMEOUT_S = 120
+
 
 @pytest.fixture(scope="session")
 def ray_cluster():
@@ -9,3 +13,17 @@ def ray_cluster():
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     yield ray
     ray.shutdown()
+
+
+def ray_get(refs):
+    import ray
+
+    return ray.get(refs, timeout=RAY_GET_TIMEOUT_S)
+
+
+def kill_actors(actors):
+    """Free the actors' CPUs now rather than whenever Ray collects their handles."""
+    import ray
+
+    for actor in actors:
+        ray.kill(actor)

@@ -7,6 +7,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from tests.sync.conftest import kill_actors, ray_get
 from tests.sync.helpers import CountingEnv, RoundRobinCurriculum
 
 ray = pytest.importorskip("ray")
@@ -15,7 +16,8 @@ pytestmark = pytest.mark.ray
 NUM_TASKS = 7
 
 
-@ray.remote(num_cpus=0.5)
+# a quarter CPU each: four runners leave half of the 2-CPU test cluster free for anything still shutting down
+@ray.remote(num_cpus=0.25)
 class EnvRunner:
     """Steps one synced env with constant actions, like an RLlib env runner would."""
 
@@ -46,7 +48,9 @@ class EnvRunner:
 @pytest.fixture(scope="module")
 def runners(ray_cluster):
     # started once for the module: worker start-up is most of the cost of a Ray test
-    return [EnvRunner.remote() for _ in range(4)]
+    actors = [EnvRunner.remote() for _ in range(4)]
+    yield actors
+    kill_actors(actors)
 
 
 @pytest.mark.parametrize("prefetch", [1, 4])
@@ -57,7 +61,7 @@ def test_exactly_once_over_ray(runners, prefetch):
     n, m, length = 4, 40, 5
     curriculum = make_ray_curriculum(RoundRobinCurriculum(NUM_TASKS, step_updates=True), actor_name=name)
     try:
-        results = ray.get([r.run.remote(length, name, prefetch, m) for r in runners])
+        results = ray_get([r.run.remote(length, name, prefetch, m) for r in runners])
         records = curriculum.records()
     finally:
         curriculum.kill()

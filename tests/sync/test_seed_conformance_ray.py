@@ -10,10 +10,12 @@ import numpy as np
 import pytest
 
 ray = pytest.importorskip("ray")
+from tests.sync.conftest import kill_actors, ray_get  # noqa: E402
+
 pytestmark = pytest.mark.ray
 
 
-@ray.remote(num_cpus=0.5)
+@ray.remote(num_cpus=0.25)
 class Runner:
     """Steps one synced env for whole episodes, like an RLlib env runner."""
 
@@ -55,12 +57,14 @@ def test_task_sequence_runs_in_order_exactly_once_over_ray(ray_cluster):
 
     num_tasks, n, m, length = 20, 4, 20, 3  # 80 episodes of a 20-task sequence: each task exactly 4 times
     curriculum = make_ray_curriculum(SequenceCurriculum(num_tasks), actor_name="sequence")
+    runners = []
     try:
         runners = [Runner.remote() for _ in range(n)]
-        results = ray.get([r.run_sequence.remote("sequence", m, length) for r in runners])
+        results = ray_get([r.run_sequence.remote("sequence", m, length) for r in runners])
         handed_out = curriculum.handed_out
         total_episodes = curriculum.total_episodes
     finally:
+        kill_actors(runners)
         curriculum.kill()
     assert sorted(r["env_id"] for r in results) == list(range(n))
     run = Counter(task for r in results for task in r["tasks_run"])
@@ -78,11 +82,14 @@ def test_readme_ray_example_calls_the_seed_hooks(ray_cluster):
 
     # seed 003: curriculum = RayCurriculumWrapper(SimpleBoxCurriculum, task_space=Box(-0.3, 0.3, shape=(2,)))
     curriculum = RayCurriculumWrapper(SeedHookCurriculum, task_space=Box(-0.3, 0.3, shape=(2,)))
+    runners = []
     try:
-        lengths = ray.get(Runner.remote().run_readme_env.remote(8, 0))
+        runners = [Runner.remote()]
+        lengths = ray_get(runners[0].run_readme_env.remote(8, 0))
         completed = curriculum.completed
         steps = curriculum.steps
     finally:
+        kill_actors(runners)
         curriculum.kill()
     # complete_task once per episode, in order, with the seed's task completion (return / 500)
     assert [p for _, p in completed] == pytest.approx([n / 500.0 for n in lengths])
