@@ -1,4 +1,9 @@
-"""One local Ray cluster for all Ray tests of this directory (start-up takes seconds; share it)."""
+"""A local Ray cluster per test module that asks for one.
+
+Per module, not per session: the multiprocessing tests between the Ray modules fork the pytest process, and a
+fork while Ray's gRPC client is live can leave that client hung in the parent (seen in CI: the next actor creation
+waited forever in `internal_kv_put`). Ray's docs do not support forking a connected driver; so no fork happens
+while a cluster is up here."""
 
 import pytest
 
@@ -7,7 +12,7 @@ import pytest
 RAY_GET_TIMEOUT_S = 120
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def ray_cluster():
     ray = pytest.importorskip("ray")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
