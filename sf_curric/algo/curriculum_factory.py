@@ -13,7 +13,8 @@ import inspect
 import logging
 from typing import Any, Callable, Dict
 
-from sf_curric.algo.curriculum_table import BuildContext, flag_value, get_entry
+from sf_curric.algo.curriculum_table import BuildContext, get_entry
+from sf_curric.cfg.arguments import flag_value
 from sf_curric.cfg.validation import ConfigError
 from sf_curric.curricula.curriculum import Curriculum
 

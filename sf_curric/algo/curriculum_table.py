@@ -46,8 +46,8 @@ class BuildContext:
     seed: int | None
 
     def option(self, name: str) -> Any:
-        """The value of flag `--name` (its declared default when `cfg` predates the flag, e.g. an old config)."""
-        return flag_value(self.cfg, name)
+        """The value of flag `--name` (declare it in the entry's `flags`)."""
+        return getattr(self.cfg, name)
 
     def build(self, name: str) -> Any:
         """The curriculum `name` over the same task space (e.g. a stage of a sequential curriculum)."""
@@ -123,16 +123,6 @@ def curriculum_flags() -> list[FlagSpec]:
                 seen.add(flag)
                 specs.append((flag, kwargs))
     return specs
-
-
-def flag_value(cfg: argparse.Namespace, name: str) -> Any:
-    """`cfg.name`, or the declared default of curriculum flag `--name` when `cfg` lacks it (an older config)."""
-    if hasattr(cfg, name):
-        return getattr(cfg, name)
-    for flag, kwargs in curriculum_flags():
-        if flag == f"--{name}":
-            return kwargs.get("default")
-    raise AttributeError(f"no curriculum flag --{name}: declare it in the curriculum's register_curriculum(flags=)")
 
 
 def get_entry(name: str) -> CurriculumEntry:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from sf_curric.algo.curriculum_table import flag_value, is_self_play_curriculum
+from sf_curric.algo.curriculum_table import is_self_play_curriculum
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ class SelfPlayManager:
     def __init__(self, cfg: argparse.Namespace, learner: Any, curriculum_host: Any):
         self.cfg, self.learner, self.host = cfg, learner, curriculum_host
         self.curriculum = curriculum_host.curriculum
-        self.every = int(flag_value(cfg, "selfplay_snapshot_every"))
+        self.every = int(cfg.selfplay_snapshot_every)
         if self.every < 1:
             raise ValueError(f"--selfplay_snapshot_every={self.every} must be >= 1 (env steps between snapshots)")
         self.dir = pool_dir(cfg)

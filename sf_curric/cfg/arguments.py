@@ -239,6 +239,38 @@ def _curriculum_args() -> list[FlagSpec]:
     ]
 
 
+def declared_default(name: str) -> Any:
+    """The default of flag `--name` as declared in its one definition (per-env defaults not applied).
+
+    Example:
+        >>> declared_default("worker_num_splits")
+        2
+    """
+    specs = [
+        *BASIC_ARGS,
+        *RL_ARGS,
+        *SAMPLING_ARGS,
+        *LOGGING_ARGS,
+        *_curriculum_args(),
+        *_tracking_args(),
+        *_component_args(),
+        *_evaluation_args(),
+    ]
+    for flag, kwargs in specs:
+        if flag == f"--{name}":
+            return kwargs.get("default")
+    raise AttributeError(f"no flag --{name}: see `python -m sf_curric.train --help`")
+
+
+def flag_value(cfg: Any, name: str) -> Any:
+    """`cfg.name`, or the flag's declared default when `cfg` lacks it (a config built by hand or by older code).
+
+    Code that may get such a config reads flags through this rather than `getattr(cfg, name, <a copy of the
+    default>)`, so a default is written in one place.
+    """
+    return getattr(cfg, name) if hasattr(cfg, name) else declared_default(name)
+
+
 class _OneLineErrorParser(argparse.ArgumentParser):
     """argparse, but a bad flag is reported in one line (the full usage is long: it is in --help)."""
 
