@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sf_curric.model.args import bool_flag
+from sf_curric.model.args import FlagSpec, bool_flag
 
-ALGO_ARGS: list[tuple[str, dict[str, Any]]] = [
+ALGO_ARGS: list[FlagSpec] = [
     (
         "--device",
         {

@@ -4,22 +4,21 @@ curriculum reads which list; `--curriculum` and `--curriculum_seed` are in `sf_c
 Choice lists come from the code that checks them (PLR's strategies and transforms).
 """
 
-from typing import Any, Dict, List, Tuple
-
+from sf_curric.curricula.performance import BUILTIN_METRICS
 from sf_curric.curricula.plr.options import SCHEDULES
 from sf_curric.curricula.plr.scores import STRATEGIES
 from sf_curric.curricula.plr.transforms import TRANSFORMS
+from sf_curric.curricula.self_play import PFSP_WEIGHTINGS
+from sf_curric.model.args import FlagSpec
 
-FlagSpec = Tuple[str, Dict[str, Any]]
-
-PREFETCH_ARGS: List[FlagSpec] = [
+PREFETCH_ARGS: list[FlagSpec] = [
     (
         "--curriculum_prefetch",
         {"type": int, "default": 2, "help": "Tasks sampled ahead per env, so that env resets never wait."},
     ),
 ]
 
-SIMPLE_BOX_ARGS: List[FlagSpec] = [
+SIMPLE_BOX_ARGS: list[FlagSpec] = [
     ("--simple_box_steps", {"type": int, "default": 5, "help": "simple_box: widenings to reach the full range."}),
     (
         "--simple_box_success_threshold",
@@ -31,13 +30,13 @@ SIMPLE_BOX_ARGS: List[FlagSpec] = [
     ),
 ]
 
-LEARNING_PROGRESS_ARGS: List[FlagSpec] = [
+LEARNING_PROGRESS_ARGS: list[FlagSpec] = [
     ("--lp_ema_alpha", {"type": float, "default": 0.1, "help": "learning_progress: weight of the newest report."}),
     ("--lp_p_theta", {"type": float, "default": 0.1, "help": "learning_progress: reweighting parameter theta."}),
     ("--lp_uniform_mix", {"type": float, "default": 0.05, "help": "learning_progress: uniform share of sampling."}),
 ]
 
-PERFORMANCE_ARGS: List[FlagSpec] = [
+PERFORMANCE_ARGS: list[FlagSpec] = [
     (
         "--perf_promote_threshold",
         {"type": float, "default": None, "help": "performance: mean metric needed to move one level up (required)."},
@@ -45,13 +44,13 @@ PERFORMANCE_ARGS: List[FlagSpec] = [
     ("--perf_window", {"type": int, "default": 100, "help": "performance: episodes averaged per level."}),
     (
         "--perf_metric",
-        {"type": str, "default": "return", "choices": ("return", "progress"), "help": "performance: the metric."},
+        {"type": str, "default": "return", "choices": BUILTIN_METRICS, "help": "performance: the metric."},
     ),
     ("--perf_demote_threshold", {"type": float, "default": None, "help": "performance: move down at this mean."}),
     ("--perf_replay_easier", {"type": float, "default": 0.0, "help": "performance: share of easier levels."}),
 ]
 
-SELF_PLAY_ARGS: List[FlagSpec] = [
+SELF_PLAY_ARGS: list[FlagSpec] = [
     (
         "--selfplay_snapshot_every",
         {"type": int, "default": 20000, "help": "self-play: env steps between snapshots of the policy into the pool."},
@@ -65,18 +64,18 @@ SELF_PLAY_ARGS: List[FlagSpec] = [
         {
             "type": str,
             "default": "softmax",
-            "choices": ("softmax", "hard"),
+            "choices": PFSP_WEIGHTINGS,
             "help": "prioritized_fictitious_self_play: softmax of loss rates (Syllabus) or (1-win rate)^p (AlphaStar).",
         },
     ),
     ("--pfsp_p", {"type": float, "default": 2.0, "help": "prioritized_fictitious_self_play: p of the hard weighting."}),
 ]
 
-CONSTANT_ARGS: List[FlagSpec] = [
+CONSTANT_ARGS: list[FlagSpec] = [
     ("--constant_task", {"type": str, "default": None, "help": "constant: the task, as a Python literal (e.g. 3)."}),
 ]
 
-SEQUENTIAL_ARGS: List[FlagSpec] = [
+SEQUENTIAL_ARGS: list[FlagSpec] = [
     (
         "--sequential_stages",
         {
@@ -97,7 +96,7 @@ SEQUENTIAL_ARGS: List[FlagSpec] = [
     ),
 ]
 
-LEARNABILITY_ARGS: List[FlagSpec] = [
+LEARNABILITY_ARGS: list[FlagSpec] = [
     (
         "--learnability_window",
         {"type": int, "default": 20, "help": "learnability: recent episodes per level in its success rate p."},
@@ -116,7 +115,7 @@ LEARNABILITY_ARGS: List[FlagSpec] = [
     ),
 ]
 
-ACCEL_ARGS: List[FlagSpec] = [
+ACCEL_ARGS: list[FlagSpec] = [
     ("--accel_buffer_size", {"type": int, "default": 4000, "help": "accel: levels kept in the buffer (paper: 4000)."}),
     ("--accel_num_edits", {"type": int, "default": 5, "help": "accel: edits per child level (paper: 5)."}),
     (
@@ -128,6 +127,7 @@ ACCEL_ARGS: List[FlagSpec] = [
         {
             "type": str,
             "default": "positive_value_loss",
+            "choices": STRATEGIES,
             "help": "accel: level score (a --plr_strategy value; paper: positive_value_loss).",
         },
     ),  # fmt: skip
@@ -135,7 +135,7 @@ ACCEL_ARGS: List[FlagSpec] = [
     ("--accel_staleness_coef", {"type": float, "default": 0.3, "help": "accel: staleness weight (paper: 0.3)."}),
 ]
 
-PLR_ARGS: List[FlagSpec] = [  # plr and robust_plr
+PLR_ARGS: list[FlagSpec] = [  # plr and robust_plr
     (
         "--plr_strategy",
         {"type": str, "default": "value_l1", "choices": STRATEGIES, "help": "PLR score of a task."},
@@ -171,7 +171,7 @@ PLR_ARGS: List[FlagSpec] = [  # plr and robust_plr
 ]
 
 # every option flag above, in one list (the old name, for code that imports it)
-CURRICULUM_OPTION_ARGS: List[FlagSpec] = [
+CURRICULUM_OPTION_ARGS: list[FlagSpec] = [
     *PREFETCH_ARGS,
     *PLR_ARGS,
     *SIMPLE_BOX_ARGS,

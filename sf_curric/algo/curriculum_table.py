@@ -4,7 +4,7 @@
 run needs the self-play opponent pool all come from this table. A new curriculum is its class plus one
 `register_curriculum` call (the built-in ones are registered at the bottom of this file):
 
-    >>> from sf_curric.algo.curriculum_table import register_curriculum
+    >>> from sf_curric import register_curriculum
     >>> register_curriculum(
     ...     "favour_hard",
     ...     lambda ctx: FavourHardTasks(ctx.task_space, boost=ctx.option("favour_hard_boost"), seed=ctx.seed),
@@ -21,10 +21,9 @@ import ast
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from sf_curric.algo import curriculum_args as flags
+from sf_curric.algo import curriculum_args as builtin_flags
 from sf_curric.cfg.validation import ConfigError
-
-FlagSpec = tuple[str, dict[str, Any]]
+from sf_curric.model.args import FlagSpec
 
 
 @dataclass(frozen=True)
@@ -116,7 +115,7 @@ def curriculum_names() -> tuple[str, ...]:
 
 def curriculum_flags() -> list[FlagSpec]:
     """The option flags of every curriculum, each once, in table order (after `--curriculum_prefetch`)."""
-    specs, seen = list(flags.PREFETCH_ARGS), {flag for flag, _ in flags.PREFETCH_ARGS}
+    specs, seen = list(builtin_flags.PREFETCH_ARGS), {flag for flag, _ in builtin_flags.PREFETCH_ARGS}
     for entry in CURRICULA.values():
         for flag, kwargs in entry.flags:
             if flag not in seen:
@@ -321,18 +320,18 @@ def _accel(ctx: BuildContext) -> Any:
 
 
 register_curriculum("dr", _dr, stage=True)
-register_curriculum("plr", _plr, flags.PLR_ARGS, stage=True)
-register_curriculum("sequential", _sequential, flags.SEQUENTIAL_ARGS)
-register_curriculum("simple_box", _simple_box, flags.SIMPLE_BOX_ARGS, stage=True)
-register_curriculum("learning_progress", _learning_progress, flags.LEARNING_PROGRESS_ARGS, stage=True)
-register_curriculum("performance", _performance, flags.PERFORMANCE_ARGS, stage=True)
-register_curriculum("constant", _constant, flags.CONSTANT_ARGS)
-register_curriculum("robust_plr", lambda ctx: _plr(ctx, robust=True), flags.PLR_ARGS, stage=True)
-register_curriculum("accel", _accel, flags.ACCEL_ARGS)
-register_curriculum("learnability", _learnability, flags.LEARNABILITY_ARGS, stage=True)
+register_curriculum("plr", _plr, builtin_flags.PLR_ARGS, stage=True)
+register_curriculum("sequential", _sequential, builtin_flags.SEQUENTIAL_ARGS)
+register_curriculum("simple_box", _simple_box, builtin_flags.SIMPLE_BOX_ARGS, stage=True)
+register_curriculum("learning_progress", _learning_progress, builtin_flags.LEARNING_PROGRESS_ARGS, stage=True)
+register_curriculum("performance", _performance, builtin_flags.PERFORMANCE_ARGS, stage=True)
+register_curriculum("constant", _constant, builtin_flags.CONSTANT_ARGS)
+register_curriculum("robust_plr", lambda ctx: _plr(ctx, robust=True), builtin_flags.PLR_ARGS, stage=True)
+register_curriculum("accel", _accel, builtin_flags.ACCEL_ARGS)
+register_curriculum("learnability", _learnability, builtin_flags.LEARNABILITY_ARGS, stage=True)
 for _name, _cls in (
     ("self_play", "SelfPlay"),
     ("fictitious_self_play", "FictitiousSelfPlay"),
     ("prioritized_fictitious_self_play", "PrioritizedFictitiousSelfPlay"),
 ):
-    register_curriculum(_name, _self_play(_cls), flags.SELF_PLAY_ARGS, needs_task_space=False, self_play=True)
+    register_curriculum(_name, _self_play(_cls), builtin_flags.SELF_PLAY_ARGS, needs_task_space=False, self_play=True)

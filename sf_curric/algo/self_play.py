@@ -51,7 +51,7 @@ class OpponentPolicy:
     """
 
     def __init__(self, obs_space: Any, action_space: Any, cfg: argparse.Namespace):
-        if getattr(cfg, "use_rnn", False):
+        if cfg.use_rnn:
             raise ValueError("self-play opponents need a feed-forward policy: drop --use_rnn")
         self.obs_space, self.action_space, self.cfg = obs_space, action_space, cfg
         self.dir = pool_dir(cfg)

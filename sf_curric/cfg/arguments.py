@@ -15,9 +15,7 @@ import os
 import sys
 from typing import Any, Iterable, NoReturn, Sequence
 
-from sf_curric.model.args import bool_flag
-
-FlagSpec = tuple[str, dict[str, Any]]
+from sf_curric.model.args import FlagSpec, bool_flag
 
 RESTART_BEHAVIORS = ("resume", "restart", "overwrite")
 # listed first by --help, in this order (each is defined in its own group's list)
@@ -34,11 +32,6 @@ ESSENTIAL_FLAGS = (
 )
 # --inference_mode's values (sf_curric.algo.parallel.central_inference resolves "auto")
 INFERENCE_MODES = ("auto", "local", "central")
-
-
-def _bool(default: bool, help_text: str) -> dict[str, Any]:
-    # nargs="?" + const=True: a bare `--flag` means True, and `--flag=False` parses like Sample Factory.
-    return {**bool_flag(default, help_text), "metavar": "BOOL"}
 
 
 BASIC_ARGS: list[FlagSpec] = [
@@ -97,7 +90,7 @@ RL_ARGS: list[FlagSpec] = [
 SAMPLING_ARGS: list[FlagSpec] = [
     (
         "--auto_defaults",
-        _bool(
+        bool_flag(
             True,
             "Choose --serial_mode, --num_workers, --num_envs_per_worker, --num_batches_per_epoch and "
             "--num_torch_threads from the CPU cores and the env's step cost (logged at start) for those you do not "
@@ -106,7 +99,7 @@ SAMPLING_ARGS: list[FlagSpec] = [
     ),
     (
         "--serial_mode",
-        _bool(False, "Run envs, inference and learning in one process (the same components, easy to debug)."),
+        bool_flag(False, "Run envs, inference and learning in one process (the same components, easy to debug)."),
     ),
     (
         "--num_workers",
@@ -129,7 +122,7 @@ SAMPLING_ARGS: list[FlagSpec] = [
             "waits for its actions) with --inference_mode=central; no effect with local inference.",
         },
     ),
-    ("--async_rl", _bool(True, "Asynchronous APPO (sampling never waits on learning); False: synchronous PPO.")),
+    ("--async_rl", bool_flag(True, "Asynchronous APPO (sampling never waits on learning); False: synchronous PPO.")),
     (
         "--max_policy_lag",
         {"type": int, "default": 1000, "help": "Drop transitions acted by weights older than this many versions."},
