@@ -156,7 +156,7 @@ def trainers(args, train_dir: str) -> Dict[str, Callable[[int], Dict]]:
             [str(python), "-u", "-c", SB3_CHILD, str(s), str(args.budget)], SolveWatcher(SB3_RE), peer_env
         )
     if "sf" in args.trainers:
-        from throughput import SF_PYTHON, SF_SAME_MODEL, ensure_sample_factory
+        from sample_factory_peer import SF_PYTHON, SF_SAME_MODEL, ensure_sample_factory
 
         ensure_sample_factory()
         runs["Sample Factory 2.1.1, batched sampling, 2 x 32 envs"] = lambda s: race(

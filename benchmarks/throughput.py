@@ -46,26 +46,14 @@ from typing import Callable, Dict, List, Optional, Sequence
 import psutil
 from measure import cpu_seconds, fmt, median, run_measured, tree_pss  # benchmarks/measure.py, next to this script
 from puffer_bench import PUFFER_FPS_RE, PUFFER_FRAMES_RE, PUFFER_NAME, PUFFER_REWARD_RE, puffer_command, puffer_env
+from sample_factory_peer import SF_NAME, SF_PYTHON, SF_SAME_MODEL, ensure_sample_factory
 from solve_race import add_race_args, race_table
 
 ROOT = Path(__file__).resolve().parent.parent
-SF_VENV = ROOT / "benchmarks" / ".venv-sf"
-SF_PYTHON = SF_VENV / "bin" / "python"
 ALE_VENV = ROOT / "benchmarks" / ".venv-ale"
 ALE_PYTHON = ALE_VENV / "bin" / "python"
 PIXEL_TRAIN = ROOT / "benchmarks" / "pixel_train.py"
 SOLVED = 475.0
-
-
-def ensure_sample_factory() -> None:
-    """Create benchmarks/.venv-sf with CPU torch first, then sample-factory 2.1.1 (torch pinned, never CUDA)."""
-    if SF_PYTHON.exists() and subprocess.run([str(SF_PYTHON), "-c", "import sample_factory"]).returncode == 0:
-        return
-    print(f"installing Sample Factory 2.1.1 into {SF_VENV} (a few minutes)...", flush=True)
-    subprocess.run([sys.executable, "-m", "venv", str(SF_VENV)], check=True)
-    pip = [str(SF_PYTHON), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    subprocess.run([*pip, "torch==2.13.0"], check=True)
-    subprocess.run([*pip, "sample-factory==2.1.1"], check=True)
 
 
 def ensure_ale_python() -> str:
@@ -227,9 +215,6 @@ def register_benchmark_envs() -> None:
     for name, fn in env_makers().items():
         register_env(name, fn)
 
-
-SF_NAME = "Sample Factory 2.1.1 (MLP 64-64 tanh)"
-SF_SAME_MODEL = ["--encoder_mlp_layers", "64", "64", "--nonlinearity=tanh"]
 
 # sf_curric's learning runs (model MLP 64-64 tanh, as given to Sample Factory too).
 _SFC_COMMON = [

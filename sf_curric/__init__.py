@@ -23,6 +23,7 @@ _EXPORTS = {
     "make_ray_curriculum": "sf_curric.sync",
     "RaySyncWrapper": "sf_curric.sync",
     "RayCurriculumWrapper": "sf_curric.sync",
+    "register_curriculum": "sf_curric.algo.curriculum_table",
     "run": "sf_curric.train",
 }
 

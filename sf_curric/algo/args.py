@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sf_curric.model.args import bool_flag
+from sf_curric.model.args import FlagSpec, bool_flag
 
-ALGO_ARGS: list[tuple[str, dict[str, Any]]] = [
+ALGO_ARGS: list[FlagSpec] = [
     (
         "--device",
         {
@@ -111,3 +111,12 @@ ALGO_ARGS: list[tuple[str, dict[str, Any]]] = [
         },
     ),
 ]
+
+
+def discount_checks(cfg: Any) -> list[tuple[bool, str]]:
+    """`(ok, one-line message)` for --gamma and --gae_lambda: the one range check, used by the learner and by
+    `sf_curric.cfg.validation` at start."""
+    return [
+        (0.0 < cfg.gamma <= 1.0, f"--gamma={cfg.gamma} must be in (0, 1], e.g. --gamma=0.99"),
+        (0.0 <= cfg.gae_lambda <= 1.0, f"--gae_lambda={cfg.gae_lambda} must be in [0, 1], e.g. --gae_lambda=0.95"),
+    ]

@@ -1,17 +1,24 @@
-"""Flags of the curricula other than PLR (whose `--plr_*` flags live in `sf_curric.cfg.arguments`).
+"""Option flags of the built-in curricula, one list per curriculum (`sf_curric.algo.curriculum_table` names which
+curriculum reads which list; `--curriculum` and `--curriculum_seed` are in `sf_curric.cfg.arguments`).
 
-Kept free of heavy imports: `sf_curric.cfg.arguments` registers these when it builds the parser.
+Choice lists come from the code that checks them (PLR's strategies and transforms).
 """
 
-from typing import Any, Dict, List, Tuple
+from sf_curric.curricula.performance import BUILTIN_METRICS
+from sf_curric.curricula.plr.options import SCHEDULES
+from sf_curric.curricula.plr.scores import STRATEGIES
+from sf_curric.curricula.plr.transforms import TRANSFORMS
+from sf_curric.curricula.self_play import PFSP_WEIGHTINGS
+from sf_curric.model.args import FlagSpec
 
-FlagSpec = Tuple[str, Dict[str, Any]]
-
-CURRICULUM_OPTION_ARGS: List[FlagSpec] = [
+PREFETCH_ARGS: list[FlagSpec] = [
     (
         "--curriculum_prefetch",
         {"type": int, "default": 2, "help": "Tasks sampled ahead per env, so that env resets never wait."},
     ),
+]
+
+SIMPLE_BOX_ARGS: list[FlagSpec] = [
     ("--simple_box_steps", {"type": int, "default": 5, "help": "simple_box: widenings to reach the full range."}),
     (
         "--simple_box_success_threshold",
@@ -21,9 +28,15 @@ CURRICULUM_OPTION_ARGS: List[FlagSpec] = [
         "--simple_box_required_successes",
         {"type": int, "default": 10, "help": "simple_box: consecutive successes needed to widen the range."},
     ),
+]
+
+LEARNING_PROGRESS_ARGS: list[FlagSpec] = [
     ("--lp_ema_alpha", {"type": float, "default": 0.1, "help": "learning_progress: weight of the newest report."}),
     ("--lp_p_theta", {"type": float, "default": 0.1, "help": "learning_progress: reweighting parameter theta."}),
     ("--lp_uniform_mix", {"type": float, "default": 0.05, "help": "learning_progress: uniform share of sampling."}),
+]
+
+PERFORMANCE_ARGS: list[FlagSpec] = [
     (
         "--perf_promote_threshold",
         {"type": float, "default": None, "help": "performance: mean metric needed to move one level up (required)."},
@@ -31,10 +44,13 @@ CURRICULUM_OPTION_ARGS: List[FlagSpec] = [
     ("--perf_window", {"type": int, "default": 100, "help": "performance: episodes averaged per level."}),
     (
         "--perf_metric",
-        {"type": str, "default": "return", "choices": ("return", "progress"), "help": "performance: the metric."},
+        {"type": str, "default": "return", "choices": BUILTIN_METRICS, "help": "performance: the metric."},
     ),
     ("--perf_demote_threshold", {"type": float, "default": None, "help": "performance: move down at this mean."}),
     ("--perf_replay_easier", {"type": float, "default": 0.0, "help": "performance: share of easier levels."}),
+]
+
+SELF_PLAY_ARGS: list[FlagSpec] = [
     (
         "--selfplay_snapshot_every",
         {"type": int, "default": 20000, "help": "self-play: env steps between snapshots of the policy into the pool."},
@@ -48,12 +64,18 @@ CURRICULUM_OPTION_ARGS: List[FlagSpec] = [
         {
             "type": str,
             "default": "softmax",
-            "choices": ("softmax", "hard"),
+            "choices": PFSP_WEIGHTINGS,
             "help": "prioritized_fictitious_self_play: softmax of loss rates (Syllabus) or (1-win rate)^p (AlphaStar).",
         },
     ),
     ("--pfsp_p", {"type": float, "default": 2.0, "help": "prioritized_fictitious_self_play: p of the hard weighting."}),
+]
+
+CONSTANT_ARGS: list[FlagSpec] = [
     ("--constant_task", {"type": str, "default": None, "help": "constant: the task, as a Python literal (e.g. 3)."}),
+]
+
+SEQUENTIAL_ARGS: list[FlagSpec] = [
     (
         "--sequential_stages",
         {
@@ -72,6 +94,9 @@ CURRICULUM_OPTION_ARGS: List[FlagSpec] = [
             "'episode_return>0.9&episodes>100;total_steps>=1e6'.",
         },
     ),
+]
+
+LEARNABILITY_ARGS: list[FlagSpec] = [
     (
         "--learnability_window",
         {"type": int, "default": 20, "help": "learnability: recent episodes per level in its success rate p."},
@@ -88,6 +113,9 @@ CURRICULUM_OPTION_ARGS: List[FlagSpec] = [
         "--learnability_success_threshold",
         {"type": float, "default": 1.0, "help": "learnability: task_completion at or above this is a success."},
     ),
+]
+
+ACCEL_ARGS: list[FlagSpec] = [
     ("--accel_buffer_size", {"type": int, "default": 4000, "help": "accel: levels kept in the buffer (paper: 4000)."}),
     ("--accel_num_edits", {"type": int, "default": 5, "help": "accel: edits per child level (paper: 5)."}),
     (
@@ -99,9 +127,59 @@ CURRICULUM_OPTION_ARGS: List[FlagSpec] = [
         {
             "type": str,
             "default": "positive_value_loss",
+            "choices": STRATEGIES,
             "help": "accel: level score (a --plr_strategy value; paper: positive_value_loss).",
         },
     ),  # fmt: skip
     ("--accel_temperature", {"type": float, "default": 0.3, "help": "accel: rank temperature (paper: 0.3)."}),
     ("--accel_staleness_coef", {"type": float, "default": 0.3, "help": "accel: staleness weight (paper: 0.3)."}),
+]
+
+PLR_ARGS: list[FlagSpec] = [  # plr and robust_plr
+    (
+        "--plr_strategy",
+        {"type": str, "default": "value_l1", "choices": STRATEGIES, "help": "PLR score of a task."},
+    ),
+    (
+        "--plr_score_transform",
+        {
+            "type": str,
+            "default": "rank",
+            "choices": TRANSFORMS,
+            "help": "PLR transform from scores to replay weights.",
+        },
+    ),
+    ("--plr_temperature", {"type": float, "default": 0.1, "help": "PLR score transform temperature."}),
+    ("--plr_staleness_coef", {"type": float, "default": 0.1, "help": "PLR weight of staleness in the mix."}),
+    (
+        "--plr_staleness_transform",
+        {"type": str, "default": "power", "choices": TRANSFORMS, "help": "PLR transform of staleness."},
+    ),
+    ("--plr_rho", {"type": float, "default": 1.0, "help": "PLR: fraction of tasks seen before replay starts."}),
+    ("--plr_nu", {"type": float, "default": 0.5, "help": "PLR replay probability with --plr_replay_schedule=fixed."}),
+    ("--plr_alpha", {"type": float, "default": 1.0, "help": "PLR score EMA weight of the newest score."}),
+    (
+        "--plr_replay_schedule",
+        {
+            "type": str,
+            "default": "proportionate",
+            "choices": SCHEDULES,
+            "help": "PLR replay probability: proportionate to tasks seen, or fixed at --plr_nu.",
+        },
+    ),
+    ("--plr_eps", {"type": float, "default": 0.05, "help": "PLR epsilon of the eps_greedy transform."}),
+]
+
+# every option flag above, in one list (the old name, for code that imports it)
+CURRICULUM_OPTION_ARGS: list[FlagSpec] = [
+    *PREFETCH_ARGS,
+    *PLR_ARGS,
+    *SIMPLE_BOX_ARGS,
+    *LEARNING_PROGRESS_ARGS,
+    *PERFORMANCE_ARGS,
+    *SELF_PLAY_ARGS,
+    *CONSTANT_ARGS,
+    *SEQUENTIAL_ARGS,
+    *LEARNABILITY_ARGS,
+    *ACCEL_ARGS,
 ]

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple, Union
 import torch
 from gymnasium import spaces
 
-from sf_curric.algo.args import ALGO_ARGS
+from sf_curric.algo.args import ALGO_ARGS, discount_checks
 from sf_curric.algo.ppo import ppo_train
 from sf_curric.model.actor_critic import ActorCritic
 from sf_curric.model.args import MODEL_ARGS
@@ -179,8 +179,7 @@ def _validate(cfg: argparse.Namespace) -> None:
     checks = [
         (cfg.num_epochs >= 1, f"--num_epochs={cfg.num_epochs} must be >= 1"),
         (cfg.batch_size >= 1, f"--batch_size={cfg.batch_size} must be >= 1"),
-        (0.0 <= cfg.gamma <= 1.0, f"--gamma={cfg.gamma} must be in [0, 1]"),
-        (0.0 <= cfg.gae_lambda <= 1.0, f"--gae_lambda={cfg.gae_lambda} must be in [0, 1]"),
+        *discount_checks(cfg),
         (cfg.learning_rate > 0, f"--learning_rate={cfg.learning_rate} must be > 0"),
         (cfg.ppo_clip_ratio > 0, f"--ppo_clip_ratio={cfg.ppo_clip_ratio} must be > 0 (e.g. 0.2)"),
         (cfg.vtrace_rho > 0 and cfg.vtrace_c > 0, "--vtrace_rho and --vtrace_c must be > 0 (e.g. 1.0)"),

@@ -17,6 +17,11 @@ from torch import nn
 
 from sf_curric.model.actor_critic import ActorCritic
 
+# TrainResult.stats averaged over the SGD minibatches of one train() call
+MINIBATCH_STATS = ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac", "grad_norm")
+# the stats the runner writes as losses/<name> (docs/metrics.md); the others go to train/<name>
+LOSS_STATS = ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac", "explained_variance")
+
 # ---- advantage estimators --------------------------------------------------------------------------------------
 
 
@@ -268,7 +273,7 @@ def ppo_train(
     old_values = model.normalize_returns(baseline)
 
     # 3. Minibatch epochs. Non-recurrent: shuffled samples; recurrent: whole env columns (sequences).
-    sums = {k: 0.0 for k in ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac", "grad_norm")}
+    sums = {k: 0.0 for k in MINIBATCH_STATS}
     sgd_steps = nan_skipped = 0
     early_stopped = False
     params_list = [p for p in model.parameters() if p.requires_grad]
@@ -368,8 +373,7 @@ def _stats(
     advantages: torch.Tensor,
     clip_ratio: float,
 ) -> dict[str, float]:
-    names = ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac", "grad_norm")
-    stats = {k: (sums[k] / sgd_steps if sgd_steps else float("nan")) for k in names}
+    stats = {k: (sums[k] / sgd_steps if sgd_steps else float("nan")) for k in MINIBATCH_STATS}
     stats.update(
         explained_variance=explained_variance(baseline, returns),
         adv_mean=advantages.mean().item(),

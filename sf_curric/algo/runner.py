@@ -24,6 +24,7 @@ from sf_curric.algo.curriculum_status import curriculum_suffix
 from sf_curric.algo.episode_stats import EpisodeStats, _flatten  # noqa: F401 (_flatten: tracking/eval_process)
 from sf_curric.algo.nan_guard import NanGuard, NonFiniteTrainingError, check_finite_model
 from sf_curric.algo.parallel.process_utils import prestart_worker_server, stop_worker_server
+from sf_curric.algo.ppo import LOSS_STATS
 from sf_curric.algo.sampling import Batch, Sampler, SerialSampler  # noqa: F401 (Batch: the sampler interface)
 from sf_curric.algo.self_play import build_self_play
 from sf_curric.algo.stop_and_save import (
@@ -44,8 +45,6 @@ log = logging.getLogger("sf_curric")
 
 LOG_FILE = "sf_log.txt"
 TENSORBOARD_SUBDIR = "tensorboard"
-# TrainResult.stats keys written as losses/<name>; the other stats go to train/<name>.
-_LOSS_STATS = ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac", "explained_variance")
 
 
 def _build_curriculum_host(cfg: argparse.Namespace, action_space: Any) -> Any:
@@ -259,7 +258,7 @@ class Runner:
         for key, value in self.last_train_stats.items():
             if key == "learning_rate":
                 w.add_scalar("charts/learning_rate", value, step)
-            elif key in _LOSS_STATS:
+            elif key in LOSS_STATS:
                 w.add_scalar(f"losses/{key}", value, step)
             else:
                 w.add_scalar(f"train/{key}", value, step)

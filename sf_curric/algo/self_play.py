@@ -20,22 +20,18 @@ from typing import Any
 import numpy as np
 import torch
 
+from sf_curric.algo.curriculum_table import is_self_play_curriculum
+
 log = logging.getLogger(__name__)
 
-# --curriculum values that turn self-play on, and their classes (sf_curric.curricula.self_play)
-SELF_PLAY_CURRICULA = {
-    "self_play": "SelfPlay",
-    "fictitious_self_play": "FictitiousSelfPlay",
-    "prioritized_fictitious_self_play": "PrioritizedFictitiousSelfPlay",
-}
 POOL_DIR = "opponent_pool"
 POOL_INDEX = "pool.json"
 INFO_KEY = "opponent_pool_version"  # training info: the pool changed (workers re-read pool.json)
 
 
 def is_self_play(cfg: argparse.Namespace) -> bool:
-    """Whether `--curriculum` is a self-play curriculum."""
-    return getattr(cfg, "curriculum", None) in SELF_PLAY_CURRICULA
+    """Whether `--curriculum` is a self-play curriculum (marked so in the curriculum table)."""
+    return is_self_play_curriculum(cfg.curriculum)
 
 
 def pool_dir(cfg: argparse.Namespace) -> Path:
@@ -43,18 +39,6 @@ def pool_dir(cfg: argparse.Namespace) -> Path:
     from sf_curric.cfg.experiment import experiment_dir
 
     return experiment_dir(cfg) / POOL_DIR
-
-
-def build_self_play_curriculum(cfg: argparse.Namespace, seed: int | None) -> Any:
-    """The curriculum of `--curriculum=self_play|fictitious_self_play|prioritized_fictitious_self_play`."""
-    from sf_curric.algo.curriculum_factory import curriculum_option
-    from sf_curric.curricula import self_play
-
-    cls = getattr(self_play, SELF_PLAY_CURRICULA[cfg.curriculum])
-    kwargs: dict[str, Any] = {"max_agents": curriculum_option(cfg, "selfplay_pool_size"), "seed": seed}
-    if cls is self_play.PrioritizedFictitiousSelfPlay:
-        kwargs.update(weighting=curriculum_option(cfg, "pfsp_weighting"), p=curriculum_option(cfg, "pfsp_p"))
-    return cls(**kwargs)
 
 
 class OpponentPolicy:
@@ -67,7 +51,7 @@ class OpponentPolicy:
     """
 
     def __init__(self, obs_space: Any, action_space: Any, cfg: argparse.Namespace):
-        if getattr(cfg, "use_rnn", False):
+        if cfg.use_rnn:
             raise ValueError("self-play opponents need a feed-forward policy: drop --use_rnn")
         self.obs_space, self.action_space, self.cfg = obs_space, action_space, cfg
         self.dir = pool_dir(cfg)
@@ -128,9 +112,7 @@ class SelfPlayManager:
     def __init__(self, cfg: argparse.Namespace, learner: Any, curriculum_host: Any):
         self.cfg, self.learner, self.host = cfg, learner, curriculum_host
         self.curriculum = curriculum_host.curriculum
-        from sf_curric.algo.curriculum_factory import curriculum_option
-
-        self.every = int(curriculum_option(cfg, "selfplay_snapshot_every"))
+        self.every = int(cfg.selfplay_snapshot_every)
         if self.every < 1:
             raise ValueError(f"--selfplay_snapshot_every={self.every} must be >= 1 (env steps between snapshots)")
         self.dir = pool_dir(cfg)

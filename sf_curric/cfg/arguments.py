@@ -11,14 +11,11 @@ config.json between the command line and the defaults.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import sys
 from typing import Any, Iterable, NoReturn, Sequence
 
-from sf_curric.model.args import bool_flag
-
-FlagSpec = tuple[str, dict[str, Any]]
+from sf_curric.model.args import FlagSpec, bool_flag
 
 RESTART_BEHAVIORS = ("resume", "restart", "overwrite")
 # listed first by --help, in this order (each is defined in its own group's list)
@@ -33,15 +30,8 @@ ESSENTIAL_FLAGS = (
     "--device",
     "--seed",
 )
-CURRICULA = (
-    "none", "dr", "plr", "sequential", "simple_box", "learning_progress", "performance", "constant",
-    "robust_plr", "accel", "learnability", "self_play", "fictitious_self_play", "prioritized_fictitious_self_play",
-)  # fmt: skip
-
-
-def _bool(default: bool, help_text: str) -> dict[str, Any]:
-    # nargs="?" + const=True: a bare `--flag` means True, and `--flag=False` parses like Sample Factory.
-    return {**bool_flag(default, help_text), "metavar": "BOOL"}
+# --inference_mode's values (sf_curric.algo.parallel.central_inference resolves "auto")
+INFERENCE_MODES = ("auto", "local", "central")
 
 
 BASIC_ARGS: list[FlagSpec] = [
@@ -100,7 +90,7 @@ RL_ARGS: list[FlagSpec] = [
 SAMPLING_ARGS: list[FlagSpec] = [
     (
         "--auto_defaults",
-        _bool(
+        bool_flag(
             True,
             "Choose --serial_mode, --num_workers, --num_envs_per_worker, --num_batches_per_epoch and "
             "--num_torch_threads from the CPU cores and the env's step cost (logged at start) for those you do not "
@@ -109,7 +99,7 @@ SAMPLING_ARGS: list[FlagSpec] = [
     ),
     (
         "--serial_mode",
-        _bool(False, "Run envs, inference and learning in one process (the same components, easy to debug)."),
+        bool_flag(False, "Run envs, inference and learning in one process (the same components, easy to debug)."),
     ),
     (
         "--num_workers",
@@ -132,7 +122,7 @@ SAMPLING_ARGS: list[FlagSpec] = [
             "waits for its actions) with --inference_mode=central; no effect with local inference.",
         },
     ),
-    ("--async_rl", _bool(True, "Asynchronous APPO (sampling never waits on learning); False: synchronous PPO.")),
+    ("--async_rl", bool_flag(True, "Asynchronous APPO (sampling never waits on learning); False: synchronous PPO.")),
     (
         "--max_policy_lag",
         {"type": int, "default": 1000, "help": "Drop transitions acted by weights older than this many versions."},
@@ -142,7 +132,7 @@ SAMPLING_ARGS: list[FlagSpec] = [
         {
             "type": str,
             "default": "auto",
-            "choices": ("auto", "local", "central"),
+            "choices": INFERENCE_MODES,
             "help": "Where workers' actions are computed: local (a CPU copy of the policy in each worker), central "
             "(one batched forward pass over all workers' requests on the learner's device, in the runner process) "
             "or auto (central when the learner runs on CUDA, else local). No effect with --serial_mode.",
@@ -221,70 +211,57 @@ LOGGING_ARGS: list[FlagSpec] = [
     ),
 ]
 
-CURRICULUM_ARGS: list[FlagSpec] = [
-    (
-        "--curriculum",
-        {
-            "type": str,
-            "default": None,
-            "choices": CURRICULA,
-            "help": "Curriculum over the env's task space (None: the one given to register_env, else none).",
-        },
-    ),
-    ("--curriculum_seed", {"type": int, "default": None, "help": "Seed of the curriculum's RNG (None: --seed)."}),
-    (
-        "--plr_strategy",
-        {
-            "type": str,
-            "default": "value_l1",
-            "choices": (
-                "value_l1",
-                "gae",
-                "positive_value_loss",
-                "one_step_td_error",
-                "policy_entropy",
-                "least_confidence",
-                "min_margin",
-                "random",
-                "sequential",
-            ),
-            "help": "PLR score of a task.",
-        },
-    ),
-    (
-        "--plr_score_transform",
-        {
-            "type": str,
-            "default": "rank",
-            "choices": ("rank", "power", "softmax", "eps_greedy", "max", "constant"),
-            "help": "PLR transform from scores to replay weights.",
-        },
-    ),
-    ("--plr_temperature", {"type": float, "default": 0.1, "help": "PLR score transform temperature."}),
-    ("--plr_staleness_coef", {"type": float, "default": 0.1, "help": "PLR weight of staleness in the mix."}),
-    (
-        "--plr_staleness_transform",
-        {
-            "type": str,
-            "default": "power",
-            "choices": ("rank", "power", "softmax", "eps_greedy", "max", "constant"),
-            "help": "PLR transform of staleness.",
-        },
-    ),
-    ("--plr_rho", {"type": float, "default": 1.0, "help": "PLR: fraction of tasks seen before replay starts."}),
-    ("--plr_nu", {"type": float, "default": 0.5, "help": "PLR replay probability with --plr_replay_schedule=fixed."}),
-    ("--plr_alpha", {"type": float, "default": 1.0, "help": "PLR score EMA weight of the newest score."}),
-    (
-        "--plr_replay_schedule",
-        {
-            "type": str,
-            "default": "proportionate",
-            "choices": ("proportionate", "fixed"),
-            "help": "PLR replay probability: proportionate to tasks seen, or fixed at --plr_nu.",
-        },
-    ),
-    ("--plr_eps", {"type": float, "default": 0.05, "help": "PLR epsilon of the eps_greedy transform."}),
-]
+
+def _curriculum_args() -> list[FlagSpec]:
+    """`--curriculum` (its choices: the curriculum table's names), `--curriculum_seed`, then every curriculum's
+    option flags, as registered in `sf_curric.algo.curriculum_table`."""
+    from sf_curric.algo.curriculum_table import curriculum_flags, curriculum_names
+
+    return [
+        (
+            "--curriculum",
+            {
+                "type": str,
+                "default": None,
+                "choices": curriculum_names(),
+                "help": "Curriculum over the env's task space (None: the one given to register_env, else none).",
+            },
+        ),
+        ("--curriculum_seed", {"type": int, "default": None, "help": "Seed of the curriculum's RNG (None: --seed)."}),
+        *curriculum_flags(),
+    ]
+
+
+def declared_default(name: str) -> Any:
+    """The default of flag `--name` as declared in its one definition (per-env defaults not applied).
+
+    Example:
+        >>> declared_default("worker_num_splits")
+        2
+    """
+    specs = [
+        *BASIC_ARGS,
+        *RL_ARGS,
+        *SAMPLING_ARGS,
+        *LOGGING_ARGS,
+        *_curriculum_args(),
+        *_tracking_args(),
+        *_component_args(),
+        *_evaluation_args(),
+    ]
+    for flag, kwargs in specs:
+        if flag == f"--{name}":
+            return kwargs.get("default")
+    raise AttributeError(f"no flag --{name}: see `python -m sf_curric.train --help`")
+
+
+def flag_value(cfg: Any, name: str) -> Any:
+    """`cfg.name`, or the flag's declared default when `cfg` lacks it (a config built by hand or by older code).
+
+    Code that may get such a config reads flags through this rather than `getattr(cfg, name, <a copy of the
+    default>)`, so a default is written in one place.
+    """
+    return getattr(cfg, name) if hasattr(cfg, name) else declared_default(name)
 
 
 class _OneLineErrorParser(argparse.ArgumentParser):
@@ -300,15 +277,6 @@ def _component_args() -> list[FlagSpec]:
     from sf_curric.model.args import MODEL_ARGS
 
     return list(MODEL_ARGS) + list(ALGO_ARGS)
-
-
-def _curriculum_option_args() -> list[FlagSpec]:
-    """Options of the curricula other than PLR, defined next to the trainer's curriculum host."""
-    if importlib.util.find_spec("sf_curric.algo.curriculum_args") is None:  # only in versions that host curricula
-        return []
-    from sf_curric.algo.curriculum_args import CURRICULUM_OPTION_ARGS
-
-    return list(CURRICULUM_OPTION_ARGS)
 
 
 def _tracking_args() -> list[FlagSpec]:
@@ -376,7 +344,7 @@ def build_parser(
         allow_abbrev=False,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    component, curriculum = _component_args(), CURRICULUM_ARGS + _curriculum_option_args()
+    component, curriculum = _component_args(), _curriculum_args()
     evaluation_specs = _evaluation_args() if evaluation else []
     groups = [
         ("basic", BASIC_ARGS),

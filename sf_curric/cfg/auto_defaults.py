@@ -26,6 +26,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from sf_curric.cfg.arguments import flag_value
+
 log = logging.getLogger("sf_curric")
 
 # An env step cheaper than this is "cheap": the policy's forward pass, not the env, dominates a worker's time.
@@ -170,7 +172,7 @@ def apply_auto_defaults(cfg: argparse.Namespace, cores: int | None = None) -> ar
     from sf_curric.cfg.experiment import config_path
     from sf_curric.envs.registry import env_exists
 
-    if not getattr(cfg, "auto_defaults", True) or not cfg.env or not env_exists(cfg.env):
+    if not flag_value(cfg, "auto_defaults") or not cfg.env or not env_exists(cfg.env):
         return cfg  # an unknown env is reported by the validation, with its fix
     if cfg.restart_behavior == "resume" and config_path(cfg).exists():
         return cfg  # the saved config holds the choice made when the experiment started

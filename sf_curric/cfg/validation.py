@@ -6,6 +6,8 @@ import argparse
 import math
 from typing import Callable
 
+from sf_curric.algo.args import discount_checks
+
 
 class ConfigError(ValueError):
     """An invalid configuration; the message is one line that says what to change."""
@@ -79,8 +81,8 @@ def _check_positive(cfg: argparse.Namespace) -> None:
     ):
         value = getattr(cfg, name)
         _check(value >= 0, f"--{name}={value} must not be negative")
-    _check(0.0 < cfg.gamma <= 1.0, f"--gamma={cfg.gamma} must be in (0, 1], e.g. --gamma=0.99")
-    _check(0.0 <= cfg.gae_lambda <= 1.0, f"--gae_lambda={cfg.gae_lambda} must be in [0, 1], e.g. --gae_lambda=0.95")
+    for ok, message in discount_checks(cfg):
+        _check(ok, message)
 
 
 def _check_finite(cfg: argparse.Namespace) -> None:

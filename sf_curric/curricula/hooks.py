@@ -65,14 +65,12 @@ def _accepted(fn: Any, names: Sequence[str]) -> Tuple[str, ...]:
 
 
 def _overrides(cls: type, name: str) -> bool:
-    """Whether `cls` defines the seed hook `name` itself (not the default of `Curriculum`)."""
-    from sf_curric.curricula.curriculum import Curriculum
-
+    """Whether `cls` defines the seed hook `name` itself (not the default `Curriculum` inherits from here)."""
     impl = getattr(cls, name, None)
     if impl is None:
         return False
-    if issubclass(cls, Curriculum):
-        return impl is not getattr(Curriculum, name)
+    if issubclass(cls, SeedHookDefaults):  # every Curriculum
+        return impl is not getattr(SeedHookDefaults, name)
     return getattr(cls, SEED_TO_NEW[name], None) is None  # an object that follows the API with seed names only
 
 

@@ -9,6 +9,8 @@ import numpy as np
 
 from sf_curric.curricula.curriculum import Curriculum
 
+BUILTIN_METRICS = ("return", "progress")  # other metrics are keys of info["episode_extra_stats"]
+
 
 class PerformanceCurriculum(Curriculum):
     """Difficulty levels in task order (easiest first), promoted by recent performance.
@@ -83,7 +85,7 @@ class PerformanceCurriculum(Curriculum):
     ) -> None:
         """Add the episode's return or progress to its level's window (other metrics come as extra stats)."""
         super().update_on_episode(episode_return, length, task, progress, env_id)
-        if task is None or self.metric not in ("return", "progress"):
+        if task is None or self.metric not in BUILTIN_METRICS:
             return
         if self.metric == "progress":
             if progress is None:
@@ -94,7 +96,7 @@ class PerformanceCurriculum(Curriculum):
 
     def update_on_episode_extra_stats(self, task: Any, extra_stats: Dict[str, Any], env_id: int | None = None) -> None:
         """Add the episode's `metric` entry of `info["episode_extra_stats"]` to its level's window."""
-        if task is None or self.metric in ("return", "progress"):
+        if task is None or self.metric in BUILTIN_METRICS:
             return
         value: Any = extra_stats
         for key in self.metric.split("/"):

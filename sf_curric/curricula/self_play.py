@@ -25,6 +25,8 @@ from gymnasium.spaces import Discrete
 
 from sf_curric.curricula.curriculum import Curriculum
 
+PFSP_WEIGHTINGS = ("softmax", "hard")  # PrioritizedFictitiousSelfPlay: Syllabus's, AlphaStar's
+
 
 class SelfPlay(Curriculum):
     """The opponent of every episode is the newest snapshot of the trained policy.
@@ -135,7 +137,7 @@ class PrioritizedFictitiousSelfPlay(SelfPlay):
     def __init__(
         self, max_agents: int = 10, weighting: str = "softmax", p: float = 2.0, seed: int | None = None, **kwargs: Any
     ):
-        if weighting not in ("softmax", "hard"):
+        if weighting not in PFSP_WEIGHTINGS:
             raise ValueError(f"weighting={weighting!r}: use softmax (Syllabus) or hard (AlphaStar)")
         super().__init__(max_agents, seed=seed, **kwargs)
         self.weighting = weighting

@@ -16,11 +16,9 @@ from typing import Any, List
 import gymnasium as gym
 import numpy as np
 
+from sf_curric.envs.task_env_error import TaskEnvError
+
 log = logging.getLogger(__name__)
-
-
-class TaskEnvError(ValueError):
-    """The env breaks the task interface; the message lists every problem and its fix."""
 
 
 def _find_task_space(env: Any, task_space: Any) -> Any:

@@ -10,6 +10,8 @@ from typing import Any, List
 
 import numpy as np
 
+from sf_curric.envs.task_env_error import TaskEnvError
+
 
 def check_multi_agent_env(env: Any, task_space: Any, num_episodes: int, max_steps: int, seed: int) -> List[str]:
     """Run `num_episodes` random-action episodes through `MultiAgentEnv`; raise TaskEnvError on what breaks training.
@@ -18,7 +20,6 @@ def check_multi_agent_env(env: Any, task_space: Any, num_episodes: int, max_step
         Warnings: things that work but weaken a curriculum.
     """
     from sf_curric.curricula.task_space import as_task_space
-    from sf_curric.envs.check_env import TaskEnvError
     from sf_curric.envs.multi_agent import MultiAgentEnv
 
     try:

@@ -40,14 +40,17 @@ _builtins_loaded = False
 
 
 def _load_builtin_envs() -> None:
-    # Built-in envs (e.g. cartpole_curriculum) register themselves in sf_curric.envs.builtin when it exists;
-    # imported on first lookup so that importing the registry stays cheap.
+    # Built-in envs (e.g. cartpole_curriculum), listed in sf_curric.envs.builtin; imported on first lookup so that
+    # importing the registry stays cheap. A name the user registered first keeps the user's registration.
     global _builtins_loaded
     if _builtins_loaded:
         return
     _builtins_loaded = True
-    if importlib.util.find_spec("sf_curric.envs.builtin") is not None:
-        importlib.import_module("sf_curric.envs.builtin")
+    from sf_curric.envs.builtin import builtin_envs
+
+    for name, make_env_fn, kwargs in builtin_envs():
+        if name not in _REGISTRY:
+            register_env(name, make_env_fn, **kwargs)
 
 
 def register_env(

@@ -6,18 +6,10 @@ training run's config.json because the trainer parses without them.
 
 from __future__ import annotations
 
-from typing import Any
-
-from sf_curric.model.args import bool_flag
-
-FlagSpec = tuple[str, dict[str, Any]]
+from sf_curric.model.args import FlagSpec, bool_flag
 
 EVAL_TASK_GROUPS = ("train", "test", "all")
 DEFAULT_EVAL_NUM_TASKS = 20  # tasks drawn from a continuous task space
-
-
-def _bool(default: bool, help_text: str) -> dict[str, Any]:
-    return {**bool_flag(default, help_text), "metavar": "BOOL"}
 
 
 def evaluation_args() -> list[FlagSpec]:
@@ -37,7 +29,7 @@ def evaluation_args() -> list[FlagSpec]:
                 "help": "Checkpoint to load: the newest periodic one, or the one with the best average return.",
             },
         ),
-        ("--deterministic", _bool(False, "Take the most likely action (the mean for Box) instead of sampling.")),
+        ("--deterministic", bool_flag(False, "Take the most likely action (the mean for Box) instead of sampling.")),
         # enjoy
         (
             "--max_num_episodes",
@@ -47,8 +39,8 @@ def evaluation_args() -> list[FlagSpec]:
             "--max_num_frames",
             {"type": int, "default": 1_000_000_000, "help": "enjoy: stop after this many env steps in total."},
         ),
-        ("--no_render", _bool(False, "enjoy: never open a window (one opens only when DISPLAY is set).")),
-        ("--save_video", _bool(False, "enjoy: write the episodes to an mp4 file in the experiment folder.")),
+        ("--no_render", bool_flag(False, "enjoy: never open a window (one opens only when DISPLAY is set).")),
+        ("--save_video", bool_flag(False, "enjoy: write the episodes to an mp4 file in the experiment folder.")),
         ("--video_name", {"type": str, "default": None, "help": "enjoy: file name of the video (default replay.mp4)."}),
         ("--video_frames", {"type": int, "default": 1_000_000_000, "help": "enjoy: record at most this many frames."}),
         (

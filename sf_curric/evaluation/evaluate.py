@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from sf_curric.cfg.arguments import flag_value
 from sf_curric.cfg.experiment import experiment_dir
 from sf_curric.envs.registry import make_env
 from sf_curric.evaluation.episodes import EpisodeRecord, run_episodes
@@ -148,7 +149,7 @@ def evaluate(cfg: argparse.Namespace, checkpoint_path: Path | str | None = None)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-    if getattr(cfg, "num_torch_threads", 0) > 0:
+    if flag_value(cfg, "num_torch_threads") > 0:
         torch.set_num_threads(cfg.num_torch_threads)
 
     groups = task_groups(cfg)

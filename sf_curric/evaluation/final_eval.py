@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from sf_curric.envs.builtin import BUILTIN_EVAL_GROUPS
 from sf_curric.envs.registry import make_env
 from sf_curric.evaluation.episodes import EpisodeJob, run_episodes
 from sf_curric.evaluation.evaluate import _summaries, format_table
@@ -65,8 +66,9 @@ def final_task_groups(cfg: argparse.Namespace, n: int, seed: int) -> list[TaskGr
     from sf_curric.evaluation.tasks import _registered_task_space
 
     rng = np.random.default_rng(seed)
-    if cfg.env in _GROUPS:
-        named = _GROUPS[cfg.env](rng, n)
+    make_groups = _GROUPS.get(cfg.env) or BUILTIN_EVAL_GROUPS.get(cfg.env)
+    if make_groups is not None:
+        named = make_groups(rng, n)
     else:
         task_space = _registered_task_space(cfg.env)
         named = {"default": [None] * n} if task_space is None else {WHOLE_SPACE: _whole_space(task_space, rng, n)}

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 import torch
 from gymnasium import spaces
 
+from sf_curric.cfg.arguments import flag_value
 from sf_curric.cfg.experiment import experiment_dir, load_experiment_config
 from sf_curric.utils.checkpoint import checkpoint_dir, load_checkpoint, load_newest_checkpoint
 
@@ -68,7 +69,7 @@ def eval_device(cfg: argparse.Namespace) -> torch.device:
     Args:
         cfg: reads `--device`.
     """
-    if getattr(cfg, "device", "cpu") != "cpu" and torch.cuda.is_available():
+    if flag_value(cfg, "device") != "cpu" and torch.cuda.is_available():
         return torch.device("cuda")
     return torch.device("cpu")
 
@@ -96,7 +97,7 @@ def load_policy(
     from sf_curric.model.actor_critic import ActorCritic
 
     device = device or eval_device(cfg)
-    kind = getattr(cfg, "load_checkpoint_kind", "latest")
+    kind = flag_value(cfg, "load_checkpoint_kind")
     exp_dir = experiment_dir(cfg)
     if checkpoint_path is not None:
         found = (Path(checkpoint_path), load_checkpoint(checkpoint_path, map_location=device))

@@ -30,17 +30,22 @@ def str2bool(value: str | bool) -> bool:
     raise argparse.ArgumentTypeError(f"expected True or False, got {value!r}: write e.g. --flag=True")
 
 
+# a flag's definition: `(flag, kwargs for argparse's add_argument)`
+FlagSpec = tuple[str, dict[str, Any]]
+
+
 def bool_flag(default: bool, help_text: str) -> dict[str, Any]:
-    """`add_argument` kwargs for a boolean flag: a bare `--flag` means True, `--flag=False` works too.
+    """`add_argument` kwargs for a boolean flag: a bare `--flag` means True, `--flag=False` works too
+    (`--help` shows `--flag [BOOL]`).
 
     Args:
         default: the value when the flag is not given.
         help_text: the flag's help line.
     """
-    return {"type": str2bool, "nargs": "?", "const": True, "default": default, "help": help_text}
+    return {"type": str2bool, "nargs": "?", "const": True, "default": default, "help": help_text, "metavar": "BOOL"}
 
 
-MODEL_ARGS: list[tuple[str, dict[str, Any]]] = [
+MODEL_ARGS: list[FlagSpec] = [
     (
         "--encoder_mlp_layers",
         {

@@ -3,16 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sf_curric.model.args import bool_flag
-
-FlagSpec = tuple[str, dict[str, Any]]
+from sf_curric.model.args import FlagSpec, bool_flag
 
 TRACKING_ARGS: list[FlagSpec] = [
     (
         "--with_wandb",
-        {**bool_flag(False, 'Log to Weights & Biases too (pip install "sf_curric[wandb]").'), "metavar": "BOOL"},
+        bool_flag(False, 'Log to Weights & Biases too (pip install "sf_curric[wandb]").'),
     ),
     ("--wandb_project", {"type": str, "default": "sf_curric", "help": "wandb project."}),
     ("--wandb_user", {"type": str, "default": None, "help": "wandb entity (user or team; None: your default)."}),

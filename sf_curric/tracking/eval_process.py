@@ -116,7 +116,7 @@ def group_scalars(data: dict[str, Any], records: list[Any]) -> dict[str, float]:
         data: `EvalReport.data` (eval.json).
         records: `EvalReport.records`.
     """
-    from sf_curric.algo.runner import _flatten
+    from sf_curric.algo.episode_stats import _flatten
 
     out: dict[str, float] = {}
     for group, summary in data["groups"].items():

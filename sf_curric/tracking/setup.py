@@ -8,6 +8,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from sf_curric.cfg.arguments import flag_value
+
 
 def make_summary_writer(cfg: argparse.Namespace, exp_dir: Path, tensorboard_dir: Path) -> Any:
     """A tensorboardX `SummaryWriter` on `tensorboard_dir`; with `--with_wandb` wrapped so wandb gets everything too.
@@ -20,7 +22,7 @@ def make_summary_writer(cfg: argparse.Namespace, exp_dir: Path, tensorboard_dir:
     from tensorboardX import SummaryWriter
 
     writer = SummaryWriter(str(tensorboard_dir), flush_secs=10)
-    if not getattr(cfg, "with_wandb", False):
+    if not flag_value(cfg, "with_wandb"):
         return writer
     from sf_curric.tracking.wandb_writer import WandbTee
 

@@ -11,7 +11,6 @@ new pipe (`InferenceServer.connect`).
 
 from __future__ import annotations
 
-import argparse
 import os
 import select
 import struct
@@ -22,9 +21,9 @@ import torch
 from gymnasium import spaces
 
 from sf_curric.algo.parallel.queues import QueueStopped
+from sf_curric.algo.rollout import _action_shape_dtype
+from sf_curric.cfg.arguments import INFERENCE_MODES
 from sf_curric.model.actor_critic import ActResult
-
-INFERENCE_MODES = ("auto", "local", "central")
 
 # request: number of observation rows; reply: weights version used
 REQUEST = struct.Struct("<i")
@@ -60,14 +59,6 @@ def resolve_inference_mode(mode: str, learner_device: torch.device) -> str:
     if mode == "auto":
         return "central" if torch.device(learner_device).type == "cuda" else "local"
     return mode
-
-
-def _action_shape_dtype(action_space: spaces.Space) -> tuple[tuple[int, ...], torch.dtype]:
-    if isinstance(action_space, spaces.Box):
-        return tuple(action_space.shape), torch.float32
-    if isinstance(action_space, spaces.MultiDiscrete):
-        return tuple(action_space.shape), torch.int64
-    return (), torch.int64
 
 
 class InferenceBuffers:
@@ -187,15 +178,3 @@ class RemotePolicy:
     def initial_rnn_states(self, batch_size: int, device: torch.device | None = None) -> torch.Tensor | None:
         """See `ActorCritic.initial_rnn_states` (CPU zeros)."""
         return self.model.initial_rnn_states(batch_size, torch.device("cpu") if device is None else device)
-
-
-def inference_mode_for(cfg: argparse.Namespace, learner_device: torch.device) -> str:
-    """The resolved inference mode of a run (serial mode: the learner's own model acts, reported as "local").
-
-    Args:
-        cfg: reads `inference_mode` (default auto) and `serial_mode`.
-        learner_device: the learner's device.
-    """
-    if getattr(cfg, "serial_mode", False):
-        return "local"
-    return resolve_inference_mode(getattr(cfg, "inference_mode", "auto"), learner_device)

@@ -71,7 +71,7 @@ class InferenceServer:
         self.version = weights.read_into(self.model)
         rnn_size = self.model.rnn_state_size if self.model.is_recurrent else 0
         # double-buffered sampling: one channel per env group of a worker (split_rollout.py)
-        groups = split_columns(int(cfg.num_envs_per_worker), max(1, int(getattr(cfg, "worker_num_splits", 1))))
+        groups = split_columns(int(cfg.num_envs_per_worker), max(1, int(cfg.worker_num_splits)))
         self.groups_per_worker = len(groups)
         rows = max(c.stop - c.start for c in groups)
         self.buffers = InferenceBuffers(num_workers * len(groups), rows, obs_space, action_space, rnn_size)

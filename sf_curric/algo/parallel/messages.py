@@ -1,6 +1,6 @@
 """Small typed messages that cross process boundaries (arrays stay in shared memory)."""
 
-from typing import Any, Dict, List, NamedTuple, Optional
+from typing import Any, Dict, List, NamedTuple
 
 
 class TrajectoryReady(NamedTuple):
@@ -64,8 +64,3 @@ class WorkerStarted(NamedTuple):
 
     worker_idx: int
     pid: int
-
-
-def describe(msg: Optional[NamedTuple]) -> str:
-    """One-line description of a message for log lines."""
-    return "None" if msg is None else f"{type(msg).__name__}({', '.join(map(str, msg[:3]))}...)"

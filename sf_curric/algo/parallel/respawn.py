@@ -46,7 +46,7 @@ def check_workers(sampler: Any) -> None:
         sampler: the `ParallelSampler`; reads its processes, links, heartbeats and `cfg.worker_stall_timeout_sec`.
     """
     now = time.monotonic()
-    stall_timeout = float(getattr(sampler.cfg, "worker_stall_timeout_sec", 0.0) or 0.0)
+    stall_timeout = float(sampler.cfg.worker_stall_timeout_sec)
     for w, p in enumerate(sampler.processes):
         link = sampler.links[w]
         if link.retired:

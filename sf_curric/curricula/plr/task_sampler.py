@@ -18,31 +18,16 @@ per decision, which keeps a seeded run reproducible and lets tests recompute eve
 from __future__ import annotations
 
 import copy
-import warnings
 from typing import Any, Dict, Sequence
 
 import numpy as np
 
 from sf_curric.curricula.plr.fenwick import StalenessTree
+from sf_curric.curricula.plr.options import IGNORABLE_OPTIONS, SCHEDULES, check_options
 from sf_curric.curricula.plr.scores import NO_SCORE_STRATEGIES, POLICY_STRATEGIES, STRATEGIES, per_step_scores
+from sf_curric.curricula.plr.transforms import TRANSFORMS, transform_weights
 
-# arguments PLR's own signature already takes (passed on by Syllabus-style code), ignored silently
-_PASSED_THROUGH = {"task_space", "action_space", "num_steps", "num_processes", "gae_lambda"}
-# Syllabus options that change nothing here (usage warnings, torch device): ignored with one warning
-IGNORABLE_OPTIONS = {"suppress_usage_warnings", "device", "observation_space"}
-
-
-def _check_ignored(ignored: Dict[str, Any]) -> None:
-    unknown = set(ignored) - _PASSED_THROUGH - IGNORABLE_OPTIONS
-    if unknown:
-        raise TypeError(f"TaskSampler got unknown options {sorted(unknown)}; see the TaskSampler docstring")
-    skipped = sorted(set(ignored) & IGNORABLE_OPTIONS)
-    if skipped:
-        warnings.warn(f"PLR/TaskSampler ignores the Syllabus options {skipped}: they change nothing here", stacklevel=3)
-
-
-TRANSFORMS = ("rank", "power", "softmax", "eps_greedy", "max", "constant")
-SCHEDULES = ("proportionate", "fixed")
+__all__ = ["TaskSampler", "TRANSFORMS", "SCHEDULES", "STRATEGIES", "IGNORABLE_OPTIONS"]
 
 
 class TaskSampler:
@@ -97,37 +82,10 @@ class TaskSampler:
         seed: int | None = None,
         **ignored: Any,
     ) -> None:
-        _check_ignored(ignored)
-        if strategy not in STRATEGIES:
-            raise ValueError(f"unknown PLR strategy {strategy!r}; use one of {STRATEGIES}")
-        if replay_schedule not in SCHEDULES:
-            raise ValueError(f"unknown replay_schedule {replay_schedule!r}; use one of {SCHEDULES}")
-        for name, value in (("score_transform", score_transform), ("staleness_transform", staleness_transform)):
-            if value not in TRANSFORMS:
-                raise ValueError(f"unknown {name} {value!r}; use one of {TRANSFORMS}")
-        if strategy == "gae" and score_transform == "power":
-            raise ValueError("strategy 'gae' gives signed scores, which the power transform cannot take; use 'rank'")
-        if temperature <= 0 or staleness_temperature <= 0:
-            raise ValueError("temperature and staleness_temperature must be > 0")
-        if not 0.0 <= rho <= 1.0:
-            raise ValueError(f"rho is a fraction of levels, it must be in [0, 1], got {rho}")
-        if nu is not None and replay_prob is not None and not np.isclose(nu, 1.0 - replay_prob):
-            raise ValueError(f"nu={nu} and replay_prob={replay_prob} disagree (nu = 1 - replay_prob); give only one")
-        if replay_prob is not None:
-            nu = 1.0 - replay_prob
-        nu = 0.5 if nu is None else float(nu)
-        if not 0.0 <= nu <= 1.0:
-            raise ValueError(f"nu must be a probability in [0, 1], got {nu}")
-        if not 0.0 < alpha <= 1.0:
-            raise ValueError(f"alpha must be in (0, 1], got {alpha}")
-        if not 0.0 <= staleness_coef <= 1.0:
-            raise ValueError(f"staleness_coef must be in [0, 1], got {staleness_coef}")
-        if strategy in POLICY_STRATEGIES and (num_actions is None or num_actions < 2):
-            raise ValueError(f"strategy {strategy!r} needs num_actions >= 2 (pass the Discrete action space)")
-        if len(tasks) == 0:
-            raise ValueError("TaskSampler needs at least one task")
-        if num_actors < 1:
-            raise ValueError(f"num_actors must be >= 1, got {num_actors}")
+        nu = check_options(
+            ignored, tasks, num_actors, strategy, replay_schedule, score_transform, staleness_transform, temperature,
+            staleness_temperature, rho, nu, replay_prob, alpha, staleness_coef, num_actions,
+        )  # fmt: skip
 
         self.tasks = list(tasks)
         self.num_tasks = len(self.tasks)
@@ -322,35 +280,8 @@ class TaskSampler:
     # --- weights -------------------------------------------------------------------------------------------
     def _transform(self, transform: str, temperature: float, values: np.ndarray) -> np.ndarray:
         """Unnormalized weights over seen tasks (0 elsewhere)."""
-        seen = self.seen
-        weights = np.zeros(self.num_tasks, dtype=np.float64)
-        if self.num_seen == 0:
-            return weights
-        if transform == "constant":
-            weights[seen] = 1.0
-        elif transform == "max":
-            top = values[seen].max()
-            weights[seen & (values == top)] = 1.0
-        elif transform == "eps_greedy":
-            idx = np.flatnonzero(seen)
-            weights[seen] = self.eps / self.num_tasks
-            weights[idx[np.argmax(values[idx])]] += 1.0 - self.eps
-        elif transform == "rank":
-            idx = np.flatnonzero(seen)
-            order = idx[np.argsort(values[idx], kind="stable")][::-1]  # best first; ties: higher index first
-            ranks = np.empty(self.num_tasks, dtype=np.float64)
-            ranks[order] = np.arange(1, len(order) + 1)
-            weights[seen] = 1.0 / ranks[seen] ** (1.0 / temperature)
-        elif transform == "power":
-            offset = 0.0 if self.staleness_coef > 0 else 1e-3  # the reference code's offset
-            base = values[seen] + offset
-            if np.any(base < 0):
-                raise ValueError("the power transform needs non-negative scores; use score_transform='rank'")
-            weights[seen] = base if temperature == 1.0 else base ** (1.0 / temperature)
-        elif transform == "softmax":
-            v = values[seen] / temperature
-            weights[seen] = np.exp(v - v.max())
-        return weights
+        offset = 0.0 if self.staleness_coef > 0 else 1e-3  # the reference code's offset
+        return transform_weights(transform, temperature, values, self.seen, self.eps, offset)
 
     def _normalized(self, weights: np.ndarray) -> np.ndarray:
         z = weights.sum()
