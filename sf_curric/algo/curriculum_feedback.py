@@ -18,7 +18,8 @@ from sf_curric.curricula.learner_feedback import LearnerFeedback
 
 
 def _numpy(x: torch.Tensor | None) -> np.ndarray | None:
-    return None if x is None else x.detach().cpu().numpy()
+    # a copy: trajectory slots are refilled by the next rollouts, and a curriculum may keep what it was given
+    return None if x is None else x.detach().cpu().numpy().copy()
 
 
 def learner_feedback(traj: dict[str, torch.Tensor], result: Any) -> LearnerFeedback:
