@@ -214,11 +214,11 @@ class CurriculumHost:
         Args:
             traj: the batch's trajectory (its `tasks` codes).
         """
-        trains_on = getattr(self.curriculum, "trains_on", None)
-        if trains_on is None:
-            return None
         with self.lock:
-            mask = torch.as_tensor(np.asarray(trains_on(_to_numpy(traj["tasks"]).astype(np.int64)), dtype=bool))
+            mask = self.curriculum.trains_on(_to_numpy(traj["tasks"]).astype(np.int64))
+            if mask is None:
+                return None
+            mask = torch.as_tensor(np.asarray(mask, dtype=bool))
             self.steps_seen += mask.numel()
             self.steps_trained += int(mask.sum())
         return mask
@@ -230,10 +230,8 @@ class CurriculumHost:
             traj["train_mask"] = mask
 
     def trained_fraction(self) -> float | None:
-        """Fraction of env steps trained on so far (None when every step is)."""
-        if getattr(self.curriculum, "trains_on", None) is None:
-            return None
-        return self.steps_trained / self.steps_seen if self.steps_seen else 0.0
+        """Fraction of env steps trained on so far (None when every step is, or before the first batch)."""
+        return self.steps_trained / self.steps_seen if self.steps_seen else None
 
     def _step_updates(self, traj: Dict[str, torch.Tensor]) -> None:
         # One step batch per env column. The observation after a step that ended an episode is the next episode's

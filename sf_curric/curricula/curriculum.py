@@ -33,15 +33,8 @@ from sf_curric.curricula.task_space import TaskSpace, as_task_space
 
 # update_type values of the Syllabus update dicts that `update_curriculum` understands
 UPDATE_TYPES = (
-    "step",
-    "step_batch",
-    "episode",
-    "task_progress",
-    "task_progress_batch",
-    "on_demand",
-    "add_task",
-    "noop",
-)
+    "step", "step_batch", "episode", "task_progress", "task_progress_batch", "on_demand", "add_task", "noop",
+)  # fmt: skip
 
 
 class Curriculum(hooks.SeedHookDefaults):
@@ -302,6 +295,11 @@ class Curriculum(hooks.SeedHookDefaults):
         """The trainer's learner-side update after every training batch, when `requires_learner_updates` is true:
         `feedback` holds tasks, env ids, episode ends and the learner's own values, advantages and returns. The
         base class ignores it; PLR, Robust PLR and ACCEL score levels from it."""
+
+    def trains_on(self, tasks: np.ndarray) -> np.ndarray | None:
+        """`[T, B]` bool: which steps of a batch (by its encoded tasks) the learner trains on; None (the default):
+        every step. Robust PLR and ACCEL train only on replayed levels."""
+        return None
 
     def update_on_demand(self, metrics: Any) -> None:
         """Learner-side update (scores, losses) from other trainers. The base class has none; PLR overrides it.
