@@ -37,10 +37,6 @@ def learner_feedback(traj: dict[str, torch.Tensor], result: Any) -> LearnerFeedb
     dones = result.dones
     if dones is None:
         dones = traj["terminated"].bool() | traj["truncated"].bool()
-    valid = traj.get("valid")
-    if "train_mask" in traj:
-        valid = traj["train_mask"].bool() if valid is None else valid.bool() & traj["train_mask"].bool()
-    valid = None if valid is None or bool(valid.all()) else _numpy(valid.bool())
     return LearnerFeedback(
         tasks=_numpy(traj["tasks"]),
         env_ids=_numpy(traj["env_ids"]),
@@ -51,7 +47,7 @@ def learner_feedback(traj: dict[str, torch.Tensor], result: Any) -> LearnerFeedb
         returns=advantages + values if result.returns is None else _numpy(result.returns),
         next_values=_numpy(result.next_values),
         action_logits=_numpy(traj.get("action_logits")),
-        valid=valid,
+        valid=_numpy(result.valid),
     )
 
 

@@ -73,6 +73,8 @@ class TrainResult(NamedTuple):
         returns: `[T, B]` value-loss targets (None when not reported).
         next_values: `[T, B]` value of the state after each step, 0 where terminated (None when not reported).
         dones: `[T, B]` bool, the episode ended at the step (None when not reported).
+        valid: `[T, B]` bool, the samples the losses used (multi-agent waits, self-play opponents and Robust
+            PLR's `train_mask` left out); None when every sample was used.
     """
 
     stats: dict[str, float]
@@ -81,6 +83,7 @@ class TrainResult(NamedTuple):
     returns: torch.Tensor | None = None
     next_values: torch.Tensor | None = None
     dones: torch.Tensor | None = None
+    valid: torch.Tensor | None = None
 
 
 class Learner:
@@ -128,7 +131,7 @@ class Learner:
             env_steps: env steps collected so far (drives the linear learning-rate / clip schedules).
 
         Returns:
-            TrainResult(stats, advantages, values, returns, next_values, dones).
+            TrainResult(stats, advantages, values, returns, next_values, dones, valid).
         """
         batch = LearnerBatch.from_trajectory(traj, self.device, self.model.is_recurrent)
         lr = self._schedule(self.cfg.learning_rate, self.cfg.lr_schedule, env_steps)
@@ -142,7 +145,7 @@ class Learner:
         if out.stats["nan_skipped"]:
             log.warning("skipped %d minibatch(es) with a non-finite loss or gradient", int(out.stats["nan_skipped"]))
         stats = dict(out.stats, learning_rate=lr, version=float(self.version))
-        return TrainResult(stats, out.advantages, out.values, out.returns, out.next_values, out.dones)
+        return TrainResult(stats, out.advantages, out.values, out.returns, out.next_values, out.dones, out.valid)
 
     def policy_state_dict(self) -> dict[str, torch.Tensor]:
         """CPU copies of the model's weights and normalizers, for policy copies in rollout workers

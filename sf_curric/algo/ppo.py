@@ -165,6 +165,7 @@ class PpoOutput(NamedTuple):
         returns: value-loss targets (`advantages + values`, or V-trace's `vs`).
         next_values: value of the state after each step, 0 where terminated (`bootstrap_values`).
         dones: bool, the episode ended at the step (`terminated | truncated`).
+        valid: bool, the samples the losses used (`valid` and `train_mask` together), or None for all of them.
     """
 
     stats: dict[str, float]
@@ -173,6 +174,7 @@ class PpoOutput(NamedTuple):
     returns: torch.Tensor
     next_values: torch.Tensor
     dones: torch.Tensor
+    valid: torch.Tensor | None
 
 
 def _masked_mean(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
@@ -207,7 +209,7 @@ def ppo_train(
         clip_ratio: the PPO clip for this call (after the clip schedule).
 
     Returns:
-        PpoOutput(stats, advantages, values, returns, next_values, dones).
+        PpoOutput(stats, advantages, values, returns, next_values, dones, valid).
     """
     obs, actions = batch.obs, batch.actions
     behavior_log_probs = batch.log_probs.float()
@@ -258,7 +260,7 @@ def ppo_train(
     if train_mask is not None:
         valid = train_mask.bool() if valid is None else valid.bool() & train_mask.bool()
     valid = None if valid is None or bool(valid.all()) else valid.bool()
-    per_step_out = (advantages, baseline, returns, next_values, dones)  # what PpoOutput hands on, [T, B] each
+    per_step_out = (advantages, baseline, returns, next_values, dones, valid)  # what PpoOutput hands on, [T, B]
     if valid is not None and not bool(valid.any()):
         return PpoOutput(_stats({}, 0, 0, False, baseline[:0], returns[:0], advantages[:0], clip_ratio), *per_step_out)
     v_baseline, v_returns, v_adv = (x if valid is None else x[valid] for x in (baseline, returns, advantages))

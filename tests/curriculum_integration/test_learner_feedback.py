@@ -79,7 +79,7 @@ def test_plr_gets_the_learners_values_and_the_acting_logits_without_a_second_for
 
     assert len(received) == len(expected) >= 4 and passes["forward_sequence"] > 0
     for feedback, (batch, logits) in zip(received, expected):
-        assert isinstance(feedback, LearnerFeedback)
+        assert isinstance(feedback, LearnerFeedback) and feedback.valid is None  # every sample was trained on
         term, trunc = batch["terminated"], batch["truncated"]
         np.testing.assert_array_equal(feedback.tasks, batch["tasks"])
         np.testing.assert_array_equal(feedback.env_ids, batch["env_ids"])
