@@ -120,3 +120,30 @@ def test_value_strategies_store_no_logits_and_central_inference_cannot_give_them
     central = make_runner(_plr_args(tmp_path / "central", "--num_workers=1", "--inference_mode=central"))
     with pytest.raises(ConfigError, match="--inference_mode=local"):
         central.run()
+
+
+def test_the_hook_is_declared_on_curriculum_and_an_old_style_curriculum_is_a_one_line_error():
+    from gymnasium.spaces import Discrete
+
+    from sf_curric.curricula import Curriculum, DomainRandomization
+
+    feedback = LearnerFeedback(*(np.zeros((2, 1)) for _ in range(7)))
+    DomainRandomization(Discrete(3)).update_on_learner_batch(feedback)  # the default: nothing, no error
+    strategies = {s: PrioritizedLevelReplay(Discrete(3), num_processes=1, strategy=s, action_space=Discrete(2))
+                  for s in ("value_l1", "one_step_td_error", "policy_entropy", "min_margin")}  # fmt: skip
+    assert {s: plr.needs_action_logits for s, plr in strategies.items()} == {
+        "value_l1": False, "one_step_td_error": False, "policy_entropy": True, "min_margin": True
+    }  # fmt: skip
+
+    class OldStyle(Curriculum):
+        REQUIRES_LEARNER_UPDATES = True
+
+        def _sample_distribution(self):
+            return [1 / 3] * 3
+
+        def update_with_rollout(self, tasks, dones, **arrays):
+            pass
+
+    with pytest.raises(TypeError, match="override update_on_learner_batch") as e:
+        CurriculumHost(OldStyle(Discrete(3)), num_envs=1)
+    assert "\n" not in str(e.value)
