@@ -5,7 +5,8 @@ resets from a prefetched buffer, and feeds back everything the curriculum learns
 
 - episode results (task, return, length, `task_completion`, `episode_extra_stats`) of every batch;
 - step batches, built from the trajectory, only when the curriculum `requires_step_updates`;
-- the learner's `TrainResult` (advantages, values) with the trajectory's tasks, dones and env ids, for PLR;
+- the learner's `TrainResult` (values, advantages, episode ends) with the trajectory's tasks and env ids, as one
+  `LearnerFeedback` to `update_on_learner_batch` (curriculum_feedback.py), for PLR, Robust PLR and ACCEL;
 - training info (`approx_total_training_steps`) from the runner's `_propagate_training_info()`.
 
 Tasks travel as small ints (`code`): the encoded task for a finite task space, or a ticket issued here for a
@@ -28,15 +29,12 @@ import numpy as np
 import torch
 
 from sf_curric.algo.curriculum_factory import build_curriculum, curriculum_option
+from sf_curric.algo.curriculum_feedback import check_learner_hook, deliver_learner_batch
 from sf_curric.curricula import hooks
 from sf_curric.curricula.curriculum import Curriculum
 from sf_curric.curricula.task_space import TaskSpace
 
 log = logging.getLogger(__name__)
-
-
-def _finite(x: Any) -> bool:
-    return bool(torch.isfinite(torch.as_tensor(x)).all())
 
 
 def _to_numpy(x: Any) -> np.ndarray:
@@ -72,6 +70,7 @@ class CurriculumHost:
     ) -> None:
         if prefetch_per_env < 1:
             raise ValueError(f"--curriculum_prefetch={prefetch_per_env} must be >= 1")
+        check_learner_hook(curriculum)
         self.curriculum = curriculum
         self.task_space: TaskSpace = curriculum.task_space
         self.finite = self.task_space.is_finite
@@ -185,14 +184,13 @@ class CurriculumHost:
                     self._returns.setdefault(ep.task, deque(maxlen=self.return_window)).append(ep.episode_return)
             self.seconds += time.perf_counter() - start
 
-    def on_batch(self, traj: Dict[str, torch.Tensor], result: Any = None, model: Any = None, episodes=None) -> None:
+    def on_batch(self, traj: Dict[str, torch.Tensor], result: Any = None, episodes=None) -> None:
         """Everything the curriculum learns from one training batch, in order: step batches (when the curriculum
         requires them), the learner's scores (PLR), then the batch's finished episodes.
 
         Args:
             traj: the batch's trajectory (docs/architecture.md layout).
-            result: the learner's `TrainResult` for this batch (advantages, values); None skips learner updates.
-            model: the learner's `ActorCritic`, needed by PLR's policy strategies (action distributions).
+            result: the learner's `TrainResult` for this batch; None skips learner updates.
             episodes: the batch's `EpisodeSummary` list.
         """
         with self.lock:
@@ -200,8 +198,8 @@ class CurriculumHost:
             if self.curriculum.requires_step_updates:
                 self._step_updates(traj)
             if result is not None and self.curriculum.requires_learner_updates:
-                if _finite(result.advantages) and _finite(result.values):
-                    self._learner_update(traj, result, model)
+                if deliver_learner_batch(self.curriculum, traj, result):
+                    self.num_learner_updates += 1
                 else:  # a batch the learner skipped (NaN/Inf): its scores would poison PLR's for good
                     self.num_learner_updates_skipped += 1
                     log.warning("curriculum: batch with non-finite values or advantages not used for scores")
@@ -216,11 +214,11 @@ class CurriculumHost:
         Args:
             traj: the batch's trajectory (its `tasks` codes).
         """
-        trains_on = getattr(self.curriculum, "trains_on", None)
-        if trains_on is None:
-            return None
         with self.lock:
-            mask = torch.as_tensor(np.asarray(trains_on(_to_numpy(traj["tasks"]).astype(np.int64)), dtype=bool))
+            mask = self.curriculum.trains_on(_to_numpy(traj["tasks"]).astype(np.int64))
+            if mask is None:
+                return None
+            mask = torch.as_tensor(np.asarray(mask, dtype=bool))
             self.steps_seen += mask.numel()
             self.steps_trained += int(mask.sum())
         return mask
@@ -232,48 +230,8 @@ class CurriculumHost:
             traj["train_mask"] = mask
 
     def trained_fraction(self) -> float | None:
-        """Fraction of env steps trained on so far (None when every step is)."""
-        if getattr(self.curriculum, "trains_on", None) is None:
-            return None
-        return self.steps_trained / self.steps_seen if self.steps_seen else 0.0
-
-    def _learner_update(self, traj: Dict[str, torch.Tensor], result: Any, model: Any) -> None:
-        update = getattr(self.curriculum, "update_with_rollout", None)
-        if update is None:
-            return
-        terminated, truncated = traj["terminated"].bool(), traj["truncated"].bool()
-        values = traj["values"].float()
-        # value of the state after step t (docs/architecture.md), 0 after a terminal step
-        next_values = torch.where(truncated, traj["final_values"].float(), values[1:]) * (~terminated).float()
-        kwargs = {
-            "tasks": traj["tasks"],
-            "dones": terminated | truncated,
-            "values": result.values,
-            "advantages": result.advantages,
-            "actor_ids": traj["env_ids"],
-            "rewards": traj["rewards"],
-            "next_values": next_values,
-        }
-        sampler = getattr(self.curriculum, "task_sampler", None)
-        if sampler is not None and not sampler.requires_value_buffers:
-            kwargs["action_log_dists"] = self._action_logits(traj, model)
-        update(**kwargs)
-        self.num_learner_updates += 1
-
-    @staticmethod
-    def _action_logits(traj: Dict[str, torch.Tensor], model: Any) -> torch.Tensor:
-        if model is None:
-            raise ValueError("PLR's policy strategies need the learner's model: pass model= to on_batch")
-        steps = traj["rewards"].shape[0]
-        device = next(model.parameters()).device
-        starts = None
-        if model.is_recurrent:
-            ended = (traj["terminated"] | traj["truncated"]).bool()
-            starts = torch.cat([torch.zeros_like(ended[:1]), ended[:-1]]).to(device)
-        with torch.no_grad():
-            states = traj["rnn_states"].to(device) if model.is_recurrent else None
-            params, _ = model.forward_sequence(traj["obs"][:steps].to(device), states, starts)
-        return params.float().cpu()
+        """Fraction of env steps trained on so far (None when every step is, or before the first batch)."""
+        return self.steps_trained / self.steps_seen if self.steps_seen else None
 
     def _step_updates(self, traj: Dict[str, torch.Tensor]) -> None:
         # One step batch per env column. The observation after a step that ended an episode is the next episode's
@@ -347,7 +305,7 @@ class CurriculumHost:
             return None
         with self.lock:
             try:
-                dist = np.asarray(self.curriculum._sample_distribution(), dtype=np.float64)
+                dist = self.curriculum.sample_distribution()
             except NotImplementedError:
                 return None
         total = dist.sum()

@@ -10,6 +10,7 @@ import torch
 from gymnasium import spaces
 
 from sf_curric.algo.args import ALGO_ARGS, discount_checks
+from sf_curric.algo.learner_batch import LearnerBatch
 from sf_curric.algo.ppo import ppo_train
 from sf_curric.model.actor_critic import ActorCritic
 from sf_curric.model.args import MODEL_ARGS
@@ -18,9 +19,6 @@ log = logging.getLogger(__name__)
 
 # Every flag the learner (model + PPO) reads, as (flag, kwargs_for_add_argument); register each flag once.
 LEARNER_ARGS: list[tuple[str, dict[str, Any]]] = MODEL_ARGS + ALGO_ARGS
-
-# Trajectory keys the learner reads (docs/architecture.md); others (tasks, env_ids, policy_version) stay put.
-_TRAJ_KEYS = ("obs", "actions", "log_probs", "values", "rewards", "terminated", "truncated", "final_values")
 
 
 def learner_cfg(**overrides: Any) -> argparse.Namespace:
@@ -62,7 +60,8 @@ def resolve_device(name: str) -> torch.device:
 
 
 class TrainResult(NamedTuple):
-    """What `Learner.train` returns.
+    """What `Learner.train` returns; its per-step tensors reach the curriculum with the trajectory
+    (sf_curric/algo/curriculum_feedback.py), so nothing downstream recomputes them.
 
     Attributes:
         stats: float metrics: policy_loss, value_loss, entropy, approx_kl, clipfrac, explained_variance,
@@ -71,11 +70,20 @@ class TrainResult(NamedTuple):
             when --target_kl stopped the epochs), version (after this call).
         advantages: `[T, B]` advantages used (GAE or V-trace), on the learner's device.
         values: `[T, B]` baseline values used, in return units (what PLR scores are computed from).
+        returns: `[T, B]` value-loss targets (None when not reported).
+        next_values: `[T, B]` value of the state after each step, 0 where terminated (None when not reported).
+        dones: `[T, B]` bool, the episode ended at the step (None when not reported).
+        valid: `[T, B]` bool, the samples the losses used (multi-agent waits, self-play opponents and Robust
+            PLR's `train_mask` left out); None when every sample was used.
     """
 
     stats: dict[str, float]
     advantages: torch.Tensor
     values: torch.Tensor
+    returns: torch.Tensor | None = None
+    next_values: torch.Tensor | None = None
+    dones: torch.Tensor | None = None
+    valid: torch.Tensor | None = None
 
 
 class Learner:
@@ -123,18 +131,9 @@ class Learner:
             env_steps: env steps collected so far (drives the linear learning-rate / clip schedules).
 
         Returns:
-            TrainResult(stats, advantages, values).
+            TrainResult(stats, advantages, values, returns, next_values, dones, valid).
         """
-        needed = _TRAJ_KEYS + (("rnn_states",) if self.model.is_recurrent else ())
-        missing = [k for k in needed if k not in traj]
-        if missing:
-            raise ValueError(f"trajectory lacks {missing}: fill every key of docs/architecture.md's layout")
-        if "valid" in traj:  # multi-agent / self-play: samples the loss leaves out
-            needed = needed + ("valid",)
-        batch = {k: traj[k].to(self.device, non_blocking=True) for k in needed}
-        if "train_mask" in traj:  # Robust PLR / ACCEL: train only on these steps
-            batch["train_mask"] = traj["train_mask"].to(self.device)
-
+        batch = LearnerBatch.from_trajectory(traj, self.device, self.model.is_recurrent)
         lr = self._schedule(self.cfg.learning_rate, self.cfg.lr_schedule, env_steps)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
@@ -146,7 +145,7 @@ class Learner:
         if out.stats["nan_skipped"]:
             log.warning("skipped %d minibatch(es) with a non-finite loss or gradient", int(out.stats["nan_skipped"]))
         stats = dict(out.stats, learning_rate=lr, version=float(self.version))
-        return TrainResult(stats, out.advantages, out.values)
+        return TrainResult(stats, out.advantages, out.values, out.returns, out.next_values, out.dones, out.valid)
 
     def policy_state_dict(self) -> dict[str, torch.Tensor]:
         """CPU copies of the model's weights and normalizers, for policy copies in rollout workers

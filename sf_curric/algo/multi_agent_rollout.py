@@ -165,9 +165,13 @@ class MultiAgentRolloutWorker(RolloutWorker):
             reporting[:] = False
             reporting[::n] = True
 
+        logits = traj.get("action_logits")  # only when the curriculum scores from them
         for t in range(rollout):
             start = time.perf_counter()
-            result = policy.act(traj["obs"][t], self._rnn_states)
+            if logits is None:
+                result = policy.act(traj["obs"][t], self._rnn_states)
+            else:
+                result = policy.act(traj["obs"][t], self._rnn_states, logits_out=logits[t])
             traj["actions"][t] = result.actions
             traj["log_probs"][t] = result.log_probs
             traj["values"][t] = result.values

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from sf_curric.algo.learner_batch import LearnerBatch
 from sf_curric.model.actor_critic import ActorCritic
 
 # TrainResult.stats averaged over the SGD minibatches of one train() call
@@ -25,9 +26,20 @@ LOSS_STATS = ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac", "
 # ---- advantage estimators --------------------------------------------------------------------------------------
 
 
-def _next_values(values: torch.Tensor, final_values: torch.Tensor, truncated: torch.Tensor) -> torch.Tensor:
-    # value of the state after step t: the final observation where the episode was truncated, else obs[t+1]
-    return torch.where(truncated.bool(), final_values, values[1:])
+def bootstrap_values(
+    values: torch.Tensor, final_values: torch.Tensor, terminated: torch.Tensor, truncated: torch.Tensor
+) -> torch.Tensor:
+    """`[T, B]` value of the state after step t: `final_values[t]` where truncated, `values[t+1]` otherwise, 0 where
+    terminated (what GAE's TD errors bootstrap from, and PLR's one_step_td_error reads).
+
+    Args:
+        values: `[T+1, B]` in return units.
+        final_values: `[T, B]`.
+        terminated: `[T, B]` bool.
+        truncated: `[T, B]` bool.
+    """
+    after = torch.where(truncated.bool(), final_values, values[1:])  # obs[t+1] is the next episode's after a cut
+    return after * (~terminated.bool()).to(values.dtype)
 
 
 def compute_gae(
@@ -63,9 +75,8 @@ def compute_gae(
         [3.0, 2.0, 1.0]
     """
     terminated, truncated = terminated.bool(), truncated.bool()
-    not_terminal = (~terminated).to(rewards.dtype)
     continues = (~(terminated | truncated)).to(rewards.dtype)
-    deltas = rewards + gamma * _next_values(values, final_values, truncated) * not_terminal - values[:-1]
+    deltas = rewards + gamma * bootstrap_values(values, final_values, terminated, truncated) - values[:-1]
     advantages = torch.empty_like(rewards)
     running = torch.zeros_like(rewards[0])
     for t in range(rewards.shape[0] - 1, -1, -1):
@@ -122,8 +133,7 @@ def compute_vtrace(
     cs = ratios.clamp(max=c_bar)
     not_terminal = (~terminated).to(rewards.dtype)
     continues = (~(terminated | truncated)).to(rewards.dtype)
-    next_values = _next_values(values, final_values, truncated)
-    deltas = rhos * (rewards + gamma * next_values * not_terminal - values[:-1])
+    deltas = rhos * (rewards + gamma * bootstrap_values(values, final_values, terminated, truncated) - values[:-1])
 
     vs_minus_v = torch.empty_like(rewards)
     running = torch.zeros_like(rewards[0])
@@ -151,11 +161,25 @@ def explained_variance(predictions: torch.Tensor, targets: torch.Tensor) -> floa
 
 
 class PpoOutput(NamedTuple):
-    """What `ppo_train` returns: stats (float values) and the `[T, B]` advantages and baseline values used."""
+    """What `ppo_train` returns: stats (float values) and what it computed per step, `[T, B]` each.
+
+    Attributes:
+        stats: float metrics (see `TrainResult.stats`).
+        advantages: advantages used (GAE or V-trace), before normalization.
+        values: baseline values used, in return units.
+        returns: value-loss targets (`advantages + values`, or V-trace's `vs`).
+        next_values: value of the state after each step, 0 where terminated (`bootstrap_values`).
+        dones: bool, the episode ended at the step (`terminated | truncated`).
+        valid: bool, the samples the losses used (`valid` and `train_mask` together), or None for all of them.
+    """
 
     stats: dict[str, float]
     advantages: torch.Tensor
     values: torch.Tensor
+    returns: torch.Tensor
+    next_values: torch.Tensor
+    dones: torch.Tensor
+    valid: torch.Tensor | None
 
 
 def _masked_mean(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
@@ -165,44 +189,45 @@ def _masked_mean(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
     return (x * mask).sum() / mask.sum().clamp(min=1.0)
 
 
-def _episode_starts(terminated: torch.Tensor, truncated: torch.Tensor) -> torch.Tensor:
+def _episode_starts(dones: torch.Tensor) -> torch.Tensor:
     # obs[t] starts a new episode when step t-1 ended one; obs[0] starts from the stored rnn state
-    ended = terminated.bool() | truncated.bool()
-    return torch.cat([torch.zeros_like(ended[:1]), ended[:-1]])
+    return torch.cat([torch.zeros_like(dones[:1]), dones[:-1]])
 
 
 def ppo_train(
     model: ActorCritic,
     optimizer: torch.optim.Optimizer,
-    traj: dict[str, torch.Tensor],
+    batch: LearnerBatch,
     cfg: argparse.Namespace,
     clip_ratio: float,
 ) -> PpoOutput:
-    """One PPO training call on a trajectory already on the model's device.
+    """One PPO training call on a batch already on the model's device.
 
     Args:
         model: the learner's ActorCritic (its normalizers are updated here).
         optimizer: optimizer over `model.parameters()`, learning rate already set.
-        traj: dict of tensors with the keys of docs/architecture.md (`obs`, `actions`, `log_probs`, `values`,
-            `rewards`, `terminated`, `truncated`, `final_values`, and `rnn_states` for recurrent models; an
-            optional `valid [T, B]` leaves the False samples out of the losses, statistics and normalizers; an
-            optional `train_mask [T, B]` narrows it further: Robust PLR trains only on replayed levels). With no
-            sample left, nothing changes (no optimizer step, no normalizer update).
+        batch: the trajectory fields PPO reads (`rnn_states` for recurrent models; an optional `valid [T, B]`
+            leaves the False samples out of the losses, statistics and normalizers; an optional `train_mask
+            [T, B]` narrows it further: Robust PLR trains only on replayed levels). With no sample left, nothing
+            changes (no optimizer step, no normalizer update).
         cfg: reads the flags in `sf_curric.algo.args.ALGO_ARGS`.
         clip_ratio: the PPO clip for this call (after the clip schedule).
 
     Returns:
-        PpoOutput(stats, advantages, values).
+        PpoOutput(stats, advantages, values, returns, next_values, dones, valid).
     """
-    obs, actions = traj["obs"], traj["actions"]
-    behavior_log_probs = traj["log_probs"].float()
-    rewards = traj["rewards"].float()
-    terminated, truncated = traj["terminated"].bool(), traj["truncated"].bool()
-    final_values = traj["final_values"].float()
+    obs, actions = batch.obs, batch.actions
+    behavior_log_probs = batch.log_probs.float()
+    rewards = batch.rewards.float()
+    terminated, truncated = batch.terminated.bool(), batch.truncated.bool()
+    final_values = batch.final_values.float()
     steps, envs = rewards.shape
     recurrent = model.is_recurrent
-    rnn_states = traj["rnn_states"].float() if recurrent else None
-    starts = _episode_starts(terminated, truncated) if recurrent else None
+    rnn_states = batch.rnn_states.float() if recurrent else None
+    dones = terminated | truncated
+    starts = _episode_starts(dones) if recurrent else None
+    # the value after each step (handed on to the curriculum with the advantages: nobody recomputes it)
+    next_values = bootstrap_values(batch.values.float(), final_values, terminated, truncated)
 
     # 1. Advantages and return targets, in return units.
     if cfg.with_vtrace:
@@ -228,7 +253,7 @@ def ppo_train(
         )
         advantages, returns, baseline = vtrace.advantages, vtrace.vs, baseline[:-1]
     else:
-        values = traj["values"].float()
+        values = batch.values.float()
         advantages = compute_gae(rewards, values, final_values, terminated, truncated, cfg.gamma, cfg.gae_lambda)
         baseline = values[:-1]
         returns = advantages + baseline
@@ -236,13 +261,13 @@ def ppo_train(
     # Samples of other policies or of agents that finished / wait (multi-agent) are not trained on: GAE above runs
     # over them (a waiting agent's return flows through its waiting steps), everything below leaves them out.
     # Robust PLR's `train_mask` (only replayed levels' steps are trained on) narrows the same mask.
-    valid, train_mask = traj.get("valid"), traj.get("train_mask")
+    valid, train_mask = batch.valid, batch.train_mask
     if train_mask is not None:
         valid = train_mask.bool() if valid is None else valid.bool() & train_mask.bool()
     valid = None if valid is None or bool(valid.all()) else valid.bool()
+    per_step_out = (advantages, baseline, returns, next_values, dones, valid)  # what PpoOutput hands on, [T, B]
     if valid is not None and not bool(valid.any()):
-        return PpoOutput(_stats({}, 0, 0, False, baseline[:0], returns[:0], advantages[:0], clip_ratio), advantages,
-                         baseline)  # fmt: skip
+        return PpoOutput(_stats({}, 0, 0, False, baseline[:0], returns[:0], advantages[:0], clip_ratio), *per_step_out)
     v_baseline, v_returns, v_adv = (x if valid is None else x[valid] for x in (baseline, returns, advantages))
 
     # A non-finite batch (NaN reward or observation) is skipped whole: it would poison the normalizers as well as
@@ -259,11 +284,8 @@ def ppo_train(
     if obs.is_floating_point():
         finite &= torch.isfinite(obs).all()
     if not finite.item():
-        return PpoOutput(
-            _stats({}, 0, cfg.num_epochs * num_minibatches, False, v_baseline, v_returns, v_adv, clip_ratio),
-            advantages,
-            baseline,
-        )
+        stats = _stats({}, 0, cfg.num_epochs * num_minibatches, False, v_baseline, v_returns, v_adv, clip_ratio)
+        return PpoOutput(stats, *per_step_out)
 
     # 2. Value targets in value-head units: fold the new returns into the return normalizer first, then express
     #    the targets and the old predictions (for value clipping) with the updated statistics.
@@ -360,7 +382,7 @@ def ppo_train(
         model.obs_normalizer.update(obs[:steps] if valid is None else obs[:steps][valid])
 
     stats = _stats(sums, sgd_steps, nan_skipped, early_stopped, v_baseline, v_returns, v_adv, clip_ratio)
-    return PpoOutput(stats, advantages, baseline)
+    return PpoOutput(stats, *per_step_out)
 
 
 def _stats(

@@ -77,6 +77,7 @@ def allocate_trajectory(
     obs_space: spaces.Space,
     action_space: spaces.Space,
     rnn_state_size: int = 0,
+    action_logits: bool = False,
 ) -> dict[str, torch.Tensor]:
     """Zeroed tensors for one trajectory slot with the layout of docs/architecture.md.
 
@@ -86,6 +87,8 @@ def allocate_trajectory(
         obs_space: a Box observation space.
         action_space: Discrete, MultiDiscrete or Box.
         rnn_state_size: H for recurrent models (0: no `rnn_states` key).
+        action_logits: add `action_logits [T, B, n]` (Discrete actions only), which `RolloutWorker.collect` fills
+            with the acting policy's logits, for curricula that score from them (`Curriculum.needs_action_logits`).
 
     Example:
         >>> env = gym.make("CartPole-v1")
@@ -117,6 +120,11 @@ def allocate_trajectory(
     }
     if rnn_state_size:
         traj["rnn_states"] = torch.zeros((b, rnn_state_size))
+    if action_logits:
+        if not isinstance(action_space, spaces.Discrete):
+            raise ValueError(f"action logits are stored for Discrete actions only, not {action_space}: use a value "
+                             "strategy (e.g. --plr_strategy=value_l1)")  # fmt: skip
+        traj["action_logits"] = torch.zeros((t, b, int(action_space.n)))
     return traj
 
 
@@ -264,10 +272,14 @@ class RolloutWorker:
         discrete = isinstance(self.action_space, spaces.Discrete)
         # a central inference server (RemotePolicy) may change weights between two steps: record each step's version
         per_step_version = hasattr(policy, "acting_version")
+        logits = traj.get("action_logits")  # only when the curriculum scores from them
 
         for t in range(rollout):
             start = time.perf_counter()
-            result = policy.act(traj["obs"][t], self._rnn_states)
+            if logits is None:
+                result = policy.act(traj["obs"][t], self._rnn_states)
+            else:
+                result = policy.act(traj["obs"][t], self._rnn_states, logits_out=logits[t])
             traj["actions"][t] = result.actions
             traj["log_probs"][t] = result.log_probs
             traj["values"][t] = result.values

@@ -172,7 +172,9 @@ class Runner:
             return ParallelSampler(cfg, self.learner, curriculum_host=host)
         log.info("serial mode: %d envs stepped in this process", total_envs(cfg))
         opponents = None if self.self_play is None else self.self_play.opponent_policy()
-        return SerialSampler(cfg, self.learner, None if host is None else host.next_task, opponents)
+        if host is None:
+            return SerialSampler(cfg, self.learner, None, opponents)
+        return SerialSampler(cfg, self.learner, host.next_task, opponents, host.curriculum.needs_action_logits)
 
     def _load_checkpoint(self) -> None:
         if self.cfg.restart_behavior != "resume":
@@ -385,7 +387,7 @@ class Runner:
                 self._propagate_training_info()  # workers re-read the pool before their next resets
             if self.curriculum_host is not None:
                 with self.timer.time("curriculum"):
-                    self.curriculum_host.on_batch(batch.traj, result, self.learner.model, batch.episodes)
+                    self.curriculum_host.on_batch(batch.traj, result, batch.episodes)
             self.last_train_stats = result.stats
             self.iteration += 1
             if self.evaluator is not None:

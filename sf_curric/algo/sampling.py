@@ -63,10 +63,16 @@ class SerialSampler:
         learner: the `Learner`; its model acts, its version is recorded.
         task_sampler: see `RolloutWorker`.
         opponents: self-play's `OpponentPolicy` (multi-agent envs only).
+        action_logits: store the acting policy's logits in the trajectories (`Curriculum.needs_action_logits`).
     """
 
     def __init__(
-        self, cfg: argparse.Namespace, learner: Any, task_sampler: TaskSampler | None = None, opponents: Any = None
+        self,
+        cfg: argparse.Namespace,
+        learner: Any,
+        task_sampler: TaskSampler | None = None,
+        opponents: Any = None,
+        action_logits: bool = False,
     ):
         self.learner = learner
         num_envs = total_envs(cfg)
@@ -90,7 +96,9 @@ class SerialSampler:
         # whole rollouts of all envs, as close as possible to batch_size * num_batches_per_epoch samples
         self.num_slots = max(1, round(wanted / per_slot))
         self.slots = [
-            allocate_trajectory(cfg.rollout, num_envs, self.worker.obs_space, self.worker.action_space, rnn_size)
+            allocate_trajectory(
+                cfg.rollout, num_envs, self.worker.obs_space, self.worker.action_space, rnn_size, action_logits
+            )
             for _ in range(self.num_slots)
         ]
         if self.num_slots * per_slot != wanted:

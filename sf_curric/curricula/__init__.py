@@ -18,6 +18,7 @@ _EXPORTS = {
     "TupleTaskSpace": "task_space",
     "as_task_space": "task_space",
     "Curriculum": "curriculum",
+    "LearnerFeedback": "learner_feedback",
     "StatRecorder": "stat_recorder",
     "DomainRandomization": "domain_randomization",
     "Uniform": "domain_randomization",

@@ -24,7 +24,8 @@ from typing import Any, Callable, Dict, List
 import numpy as np
 
 from sf_curric.curricula.curriculum import Curriculum
-from sf_curric.curricula.plr.plr import _numpy
+from sf_curric.curricula.learner_feedback import LearnerFeedback
+from sf_curric.curricula.plr.plr import _numpy, rollout_arrays
 from sf_curric.curricula.plr.task_sampler import TaskSampler
 from sf_curric.curricula.task_space import TaskSpace
 
@@ -152,6 +153,11 @@ class ACCEL(Curriculum):
         return self._sampler
 
     @property
+    def needs_action_logits(self) -> bool:
+        """True for PLR's policy strategies."""
+        return not self._sampler.requires_value_buffers
+
+    @property
     def levels(self) -> List[Any]:
         """The buffer's levels (slot order), without empty slots."""
         return [lv for lv in self.task_space.levels[: self.buffer_size] if lv is not None]
@@ -242,6 +248,10 @@ class ACCEL(Curriculum):
         sampler.num_scored_episodes += 1
         sampler._score_weights_cache = sampler._score_cdf_cache = sampler._unseen_cdf_cache = None
         sampler._staleness_tree = None
+
+    def update_on_learner_batch(self, feedback: LearnerFeedback) -> None:
+        """Score the trainer's batch of slots (as `PrioritizedLevelReplay.update_on_learner_batch`)."""
+        self.update_with_rollout(**rollout_arrays(feedback, self.needs_action_logits))
 
     def update_with_rollout(self, tasks: Any, dones: Any, **kwargs: Any) -> None:
         """Score a learner rollout of slots (same arguments as `PrioritizedLevelReplay.update_with_rollout`)."""

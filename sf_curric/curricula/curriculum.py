@@ -9,7 +9,8 @@ synchronization layer all route to these methods, so a subclass overrides one me
 - `update_on_step(task, obs, rew, term, trunc, info, progress, env_id)` / `update_on_step_batch(...)`
 - `update_on_episode(episode_return, length, task, progress, env_id)`
 - `update_task_progress(task, progress, env_id)`
-- `update_on_demand(metrics)` for learner-side updates (`update(metrics)`, `custom_update(...)`)
+- `update_on_learner_batch(feedback)`: the trainer's learner-side update per training batch (a `LearnerFeedback`)
+- `update_on_demand(metrics)` for learner-side updates of other trainers (`update(metrics)`, `custom_update(...)`)
 
 The seed (Syllabus README) names `complete_task`, `on_step` and `on_step_batch` work as overrides too: see
 `sf_curric.curricula.hooks` for how they map to the newer names and which one is called when both are overridden.
@@ -25,21 +26,15 @@ from typing import Any, Callable, Dict, List, Sequence
 import numpy as np
 
 from sf_curric.curricula import hooks, wandb_log
+from sf_curric.curricula.learner_feedback import LearnerFeedback
 from sf_curric.curricula.plain_state import from_plain, to_plain
 from sf_curric.curricula.stat_recorder import StatRecorder
 from sf_curric.curricula.task_space import TaskSpace, as_task_space
 
 # update_type values of the Syllabus update dicts that `update_curriculum` understands
 UPDATE_TYPES = (
-    "step",
-    "step_batch",
-    "episode",
-    "task_progress",
-    "task_progress_batch",
-    "on_demand",
-    "add_task",
-    "noop",
-)
+    "step", "step_batch", "episode", "task_progress", "task_progress_batch", "on_demand", "add_task", "noop",
+)  # fmt: skip
 
 
 class Curriculum(hooks.SeedHookDefaults):
@@ -66,6 +61,7 @@ class Curriculum(hooks.SeedHookDefaults):
     REQUIRES_STEP_UPDATES = False
     REQUIRES_EPISODE_UPDATES = False
     REQUIRES_LEARNER_UPDATES = False
+    NEEDS_ACTION_LOGITS = False
 
     # attributes that are configuration or objects rebuilt by __init__, never part of state_dict()
     _NOT_STATE = frozenset(
@@ -123,8 +119,13 @@ class Curriculum(hooks.SeedHookDefaults):
 
     @property
     def requires_learner_updates(self) -> bool:
-        """Whether the learner should call `update(metrics)` / `update_with_rollout(...)` (PLR)."""
+        """Whether the trainer calls `update_on_learner_batch(feedback)` after every training batch (PLR, ACCEL)."""
         return bool(self.REQUIRES_LEARNER_UPDATES)
+
+    @property
+    def needs_action_logits(self) -> bool:
+        """Whether the rollouts store the acting policy's logits for `feedback.action_logits` (PLR policy scores)."""
+        return bool(self.NEEDS_ACTION_LOGITS)
 
     @property
     def num_tasks(self) -> int | None:
@@ -148,6 +149,10 @@ class Curriculum(hooks.SeedHookDefaults):
     def _sample_distribution(self) -> List[float]:
         """Probability of each task of `_tasks`; override this or `_sample_weights` in finite-space curricula."""
         raise NotImplementedError(f"{type(self).__name__} does not define a distribution over a finite task list")
+
+    def sample_distribution(self) -> np.ndarray:
+        """Probability of each task of `tasks` being drawn next (NotImplementedError without a finite list)."""
+        return np.asarray(self._sample_distribution(), dtype=np.float64)
 
     def _sample_weights(self) -> np.ndarray:
         """`_sample_distribution()` as a float array; curricula with many tasks override this to skip lists."""
@@ -286,8 +291,18 @@ class Curriculum(hooks.SeedHookDefaults):
             env_id: index of the environment.
         """
 
+    def update_on_learner_batch(self, feedback: LearnerFeedback) -> None:
+        """The trainer's learner-side update after every training batch, when `requires_learner_updates` is true:
+        `feedback` holds tasks, env ids, episode ends and the learner's own values, advantages and returns. The
+        base class ignores it; PLR, Robust PLR and ACCEL score levels from it."""
+
+    def trains_on(self, tasks: np.ndarray) -> np.ndarray | None:
+        """`[T, B]` bool: which steps of a batch (by its encoded tasks) the learner trains on; None (the default):
+        every step. Robust PLR and ACCEL train only on replayed levels."""
+        return None
+
     def update_on_demand(self, metrics: Any) -> None:
-        """Learner-side update (scores, losses). The base class has none; PLR overrides it.
+        """Learner-side update (scores, losses) from other trainers. The base class has none; PLR overrides it.
 
         Args:
             metrics: whatever the curriculum documents.

@@ -13,6 +13,7 @@ from sf_curric.curricula import hooks
 from sf_curric.curricula.constant import Constant
 from sf_curric.curricula.curriculum import Curriculum
 from sf_curric.curricula.domain_randomization import DomainRandomization
+from sf_curric.curricula.learner_feedback import LearnerFeedback
 from sf_curric.curricula.task_space import DiscreteTaskSpace, TaskSpace
 
 # metrics a condition string may test; "stage" metrics restart at every new stage
@@ -188,6 +189,11 @@ class SequentialCurriculum(Curriculum):
         """True when any stage takes learner updates (e.g. a PLR stage)."""
         return any(c.requires_learner_updates for c in self.curriculum_list)
 
+    @property
+    def needs_action_logits(self) -> bool:
+        """True when any stage scores from the acting policy's logits (the rollouts store them from the start)."""
+        return any(c.needs_action_logits for c in self.curriculum_list)
+
     def _sample_tasks(self, k: int) -> list:
         tasks = self.current_curriculum.sample(k)
         for task in tasks:
@@ -243,6 +249,10 @@ class SequentialCurriculum(Curriculum):
     def update_on_demand(self, metrics: Any) -> None:
         """Pass a learner-side update on to the current stage."""
         self.current_curriculum.update_on_demand(metrics)
+
+    def update_on_learner_batch(self, feedback: LearnerFeedback) -> None:
+        """Pass the trainer's learner batch on to the current stage."""
+        self.current_curriculum.update_on_learner_batch(feedback)
 
     def update_with_rollout(self, *args: Any, **kwargs: Any) -> None:
         """Forward a learner rollout to the current stage when it takes them (e.g. a PLR stage)."""

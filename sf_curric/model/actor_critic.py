@@ -219,7 +219,13 @@ class ActorCritic(nn.Module):
 
     # ---- rollout hot path -------------------------------------------------------------------------------------
 
-    def act(self, obs: ObsLike, rnn_states: torch.Tensor | None = None, deterministic: bool = False) -> ActResult:
+    def act(
+        self,
+        obs: ObsLike,
+        rnn_states: torch.Tensor | None = None,
+        deterministic: bool = False,
+        logits_out: torch.Tensor | None = None,
+    ) -> ActResult:
         """Choose actions for one step of `B` envs, without gradients.
 
         Args:
@@ -227,6 +233,8 @@ class ActorCritic(nn.Module):
             rnn_states: `[B, rnn_state_size]` for a recurrent model (zeros where an episode starts: the caller
                 zeroes the state of an env whose episode ended); ignored otherwise.
             deterministic: take the most likely action (the mean for Box) instead of sampling.
+            logits_out: a `[B, n]` tensor (Discrete actions) that receives the action logits, e.g. a row of the
+                trajectory's `action_logits` (for curricula that score levels from the acting policy).
 
         Returns:
             ActResult(actions, log_probs, values, rnn_states) on the model's device.
@@ -248,6 +256,8 @@ class ActorCritic(nn.Module):
                     critic, critic_new = self.critic_core.step(critic, critic_state)
                     new_states = torch.cat([new_states, critic_new], dim=-1)
             params = self.action_head.shape_params(F.linear(actor, cache.head_weight, cache.head_bias))
+            if logits_out is not None:
+                logits_out.copy_(params)
             actions, log_probs = self.action_head.sample(params, deterministic)
             values = self.denormalize_values(F.linear(critic, cache.value_weight, cache.value_bias).squeeze(-1))
         return ActResult(actions, log_probs, values, new_states)

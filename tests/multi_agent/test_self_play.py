@@ -218,7 +218,7 @@ def test_self_play_in_worker_processes_reads_the_pool_and_trains_on_the_agent_on
             assert all(ep.env_id % 2 == 0 for ep in batch.episodes)
             result = runner.learner.train(batch.traj, runner.env_steps)
             runner.sampler.on_weights_updated()
-            runner.curriculum_host.on_batch(batch.traj, result, runner.learner.model, batch.episodes)
+            runner.curriculum_host.on_batch(batch.traj, result, batch.episodes)
             if runner.self_play.after_train(runner.env_steps):
                 runner._propagate_training_info()
             batches += 1

@@ -84,8 +84,10 @@ class ParallelSampler:
         self._check(cfg)
         model = learner.model
         rnn_size = model.rnn_state_size if model.is_recurrent else 0
+        # PLR's policy strategies score from the acting policy's logits: the workers store them in the slots
+        action_logits = curriculum_host is not None and curriculum_host.curriculum.needs_action_logits
         template = allocate_trajectory(
-            cfg.rollout, cfg.num_envs_per_worker, model.obs_space, model.action_space, rnn_size
+            cfg.rollout, cfg.num_envs_per_worker, model.obs_space, model.action_space, rnn_size, action_logits
         )
         if cfg.async_rl:
             per_worker = max(2, 2 * math.ceil(self.slots_per_batch / self.num_workers))
@@ -96,6 +98,13 @@ class ParallelSampler:
         self.weights = SharedWeights(model.state_dict())
         self.weights.publish(model.state_dict(), learner.version)
         self.inference_mode = resolve_inference_mode(getattr(cfg, "inference_mode", "auto"), learner.device)
+        if action_logits and self.inference_mode == "central":
+            if getattr(cfg, "inference_mode", "auto") == "central":
+                raise ConfigError(
+                    "the curriculum scores from action logits, which central inference does not return: "
+                    "use --inference_mode=local (or a value strategy, e.g. --plr_strategy=value_l1)"
+                )
+            self.inference_mode = "local"  # auto: the workers act with their own copies and store the logits
         self.inference_server = None
         if self.inference_mode == "central":
             from sf_curric.algo.parallel.inference_server import InferenceServer

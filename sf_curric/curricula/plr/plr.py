@@ -9,6 +9,7 @@ import numpy as np
 from gymnasium import spaces
 
 from sf_curric.curricula.curriculum import Curriculum
+from sf_curric.curricula.learner_feedback import LearnerFeedback
 from sf_curric.curricula.plr.scores import POLICY_STRATEGIES
 from sf_curric.curricula.plr.step_buffer import StepBuffer, gae
 from sf_curric.curricula.plr.task_sampler import TaskSampler
@@ -26,13 +27,27 @@ def _numpy(x: Any) -> np.ndarray:
     return np.asarray(x)
 
 
+def rollout_arrays(feedback: LearnerFeedback, with_logits: bool) -> Dict[str, Any]:
+    """The `update_with_rollout` arguments of a trainer batch (PLR and ACCEL)."""
+    return {
+        "tasks": feedback.tasks,
+        "dones": feedback.dones,
+        "values": feedback.values,
+        "advantages": feedback.advantages,
+        "actor_ids": feedback.env_ids,
+        "rewards": feedback.rewards,
+        "next_values": feedback.next_values,
+        "action_log_dists": feedback.action_logits if with_logits else None,
+    }
+
+
 class PrioritizedLevelReplay(Curriculum):
     """Prioritized Level Replay: replay the levels with the highest learning potential, try new ones in between.
 
-    Feed it in one of two ways:
+    Feed it in one of three ways:
 
-    - `update_with_rollout(tasks, dones, values, advantages, actor_ids, ...)` with the learner's [T, B] arrays
-      (what sf_curric's trainer does), or
+    - `update_on_learner_batch(feedback)`, what sf_curric's trainer calls after every training batch,
+    - `update_with_rollout(tasks, dones, values, advantages, actor_ids, ...)` with a learner's [T, B] arrays, or
     - `update_curriculum({"update_type": "on_demand", "metrics": {"value", "next_value", "rew", "dones",
       "tasks"}})` once per environment step (Syllabus / CleanRL style); steps are buffered per actor and
       scored every `num_steps` steps with GAE(`gamma`, `gae_lambda`).
@@ -125,6 +140,11 @@ class PrioritizedLevelReplay(Curriculum):
         """The underlying TaskSampler (scores, staleness, options)."""
         return self._sampler
 
+    @property
+    def needs_action_logits(self) -> bool:
+        """True for the policy strategies (policy_entropy, least_confidence, min_margin)."""
+        return not self._sampler.requires_value_buffers
+
     def _sample_tasks(self, k: int) -> list:
         return [self._task_list[self._sampler.sample_index()] for _ in range(k)]
 
@@ -140,6 +160,10 @@ class PrioritizedLevelReplay(Curriculum):
         return self._sampler.sample_weights()
 
     # --- updates -------------------------------------------------------------------------------------------
+    def update_on_learner_batch(self, feedback: LearnerFeedback) -> None:
+        """Score the trainer's batch: `update_with_rollout` with the learner's values and advantages."""
+        self.update_with_rollout(**rollout_arrays(feedback, self.needs_action_logits))
+
     def update_with_rollout(
         self,
         tasks: Any,

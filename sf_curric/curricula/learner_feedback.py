@@ -1,0 +1,59 @@
+"""`LearnerFeedback`: one training batch as the learner saw it, handed to `Curriculum.update_on_learner_batch`.
+
+The learner computes values, advantages, return targets and episode ends once (sf_curric/algo/ppo.py); the trainer
+packs them with the trajectory's tasks and env ids into this record (sf_curric/algo/curriculum_feedback.py), so a
+curriculum never recomputes them and never needs the model. Arrays are numpy (torch-free on the curriculum side).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class LearnerFeedback:
+    """One `[T, B]` training batch: T steps of B env columns, time first.
+
+    Attributes:
+        tasks: `[T, B]` int64, encoded task of the episode each step belongs to.
+        env_ids: `[B]` int64, global env index of each column (stable across batches: PLR carries an episode cut
+            by the end of a rollout by this id).
+        dones: `[T, B]` bool, the episode ended at step t (`terminated | truncated`).
+        rewards: `[T, B]` rewards the learner trained on (after `--reward_scale` / `--reward_clip`).
+        values: `[T, B]` baseline values the learner used (return units): the acting policy's with GAE, the
+            current value function's with V-trace.
+        advantages: `[T, B]` advantages the learner used (GAE or V-trace), before normalization.
+        returns: `[T, B]` return targets of the value loss (`advantages + values` with GAE, V-trace's `vs`).
+        next_values: `[T, B]` value of the state after step t (the final observation's where truncated, 0 where
+            terminated), or None when the learner did not report it.
+        action_logits: `[T, B, A]` logits of the policy that acted, stored in the trajectory; only when the
+            curriculum's `needs_action_logits` is true, else None.
+        valid: `[T, B]` bool, False for samples the learner left out (multi-agent waits, self-play opponents,
+            Robust PLR's `train_mask`); None when every sample was trained on.
+
+    Example:
+        >>> class MyCurriculum(Curriculum):
+        ...     REQUIRES_LEARNER_UPDATES = True
+        ...     def update_on_learner_batch(self, feedback: LearnerFeedback) -> None:
+        ...         self.last_mean_value = float(feedback.values.mean())
+    """
+
+    tasks: np.ndarray
+    env_ids: np.ndarray
+    dones: np.ndarray
+    rewards: np.ndarray
+    values: np.ndarray
+    advantages: np.ndarray
+    returns: np.ndarray
+    next_values: np.ndarray | None = None
+    action_logits: np.ndarray | None = None
+    valid: np.ndarray | None = None
+
+    @property
+    def episode_starts(self) -> np.ndarray:
+        """`[T, B]` bool: step t is the first of an episode that started inside this batch (step t-1 ended one)."""
+        starts = np.zeros_like(self.dones)
+        starts[1:] = self.dones[:-1]
+        return starts
