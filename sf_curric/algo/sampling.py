@@ -13,7 +13,7 @@ import torch
 
 from sf_curric.algo.env_guard import EnvGuard, check_same_spaces
 from sf_curric.algo.multi_agent_rollout import build_rollout_worker
-from sf_curric.algo.rollout import EpisodeSummary, TaskSampler, allocate_trajectory
+from sf_curric.algo.rollout import EpisodeSummary, TaskSource, allocate_trajectory
 from sf_curric.cfg.validation import total_envs
 from sf_curric.envs.registry import make_env
 
@@ -66,7 +66,7 @@ class SerialSampler:
     """
 
     def __init__(
-        self, cfg: argparse.Namespace, learner: Any, task_sampler: TaskSampler | None = None, opponents: Any = None
+        self, cfg: argparse.Namespace, learner: Any, task_sampler: TaskSource | None = None, opponents: Any = None
     ):
         self.learner = learner
         num_envs = total_envs(cfg)

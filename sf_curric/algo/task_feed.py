@@ -81,6 +81,7 @@ class WorkerTaskFeed:
         self.local: deque = deque()
         self.consumed = 0
         self._request_pending = False
+        self._lock = threading.Lock()  # the env groups of a split worker (split_rollout.py) share one feed
 
     def _take(self, msgs: List[Any]) -> None:
         for msg in msgs:
@@ -88,6 +89,10 @@ class WorkerTaskFeed:
             self._request_pending = False  # every batch after the first answers the one pending request
 
     def __call__(self, env_id: int) -> Tuple[int, Any]:
+        with self._lock:
+            return self._next()
+
+    def _next(self) -> Tuple[int, Any]:
         if len(self.local) <= self.low_water:
             self._take(get_all_nowait(self.queues.tasks))
             if len(self.local) <= self.low_water and not self._request_pending:

@@ -1,6 +1,6 @@
 """Small typed messages that cross process boundaries (arrays stay in shared memory)."""
 
-from typing import Any, Dict, List, NamedTuple, Optional
+from typing import Any, Dict, List, NamedTuple
 
 
 class TrajectoryReady(NamedTuple):
@@ -42,18 +42,6 @@ class WorkerFailed(NamedTuple):
     user_error: bool = False
 
 
-class TrainingInfo(NamedTuple):
-    """Training info for every env of a worker, applied before each env's next reset.
-
-    Args:
-        info: the dict passed to `set_training_info()` (e.g. `{"approx_total_training_steps": 1000}`).
-        counter: increasing number of the message; the shared counter tells the worker one is waiting.
-    """
-
-    info: Dict[str, Any]
-    counter: int
-
-
 class WorkerStarted(NamedTuple):
     """A worker built its envs and is ready to sample.
 
@@ -64,8 +52,3 @@ class WorkerStarted(NamedTuple):
 
     worker_idx: int
     pid: int
-
-
-def describe(msg: Optional[NamedTuple]) -> str:
-    """One-line description of a message for log lines."""
-    return "None" if msg is None else f"{type(msg).__name__}({', '.join(map(str, msg[:3]))}...)"
