@@ -5,7 +5,7 @@ import time
 import gymnasium as gym
 
 from sf_curric.algo.curriculum_host import CurriculumHost
-from sf_curric.algo.task_feed import TaskServer, WorkerTaskFeed
+from sf_curric.algo.task_feed import TaskServer, TaskFeed
 from sf_curric.curricula import DomainRandomization
 
 
@@ -18,12 +18,12 @@ def test_feed_hands_out_the_served_tasks_in_order_and_stays_within_its_target():
     server.start()
     try:
         timing = {}
-        feed = WorkerTaskFeed(0, server.queues_for(0), lambda: False, timing)
+        feed = TaskFeed(0, server.queues_for(0), lambda: False, timing)
         got = [feed(env_id=i % 4) for i in range(200)]
         assert got == issued[:200]  # every task once, in the order the curriculum issued them
         assert server.sent[0] - 200 <= server.target  # prefetching never runs away
         # a replacement worker on the same queues (e.g. after a crash) starts with no stock and is served at once
-        replacement = WorkerTaskFeed(0, server.queues_for(0), lambda: False)
+        replacement = TaskFeed(0, server.queues_for(0), lambda: False)
         more = [replacement(env_id=0) for _ in range(50)]
         assert len(more) == 50
         # the server counts a batch as sent after the curriculum issued it: wait for a send still in flight

@@ -7,7 +7,7 @@ pipe), another steps its envs, so the worker's core keeps stepping envs during t
 of the groups never run at the same time (the GIL), so a worker still uses about one core.
 
 Every group reads the runner's `TrainingInfoBoard` itself before its envs' resets, and takes tasks from the worker's
-one `WorkerTaskFeed` (which serves several threads).
+one `TaskFeed` (which serves several threads).
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class SplitRolloutWorker:
 
     @property
     def task_sampler(self) -> TaskSource | None:
-        """The worker's task feed, shared by the groups (a `WorkerTaskFeed` serves several threads)."""
+        """The worker's task feed, shared by the groups (a `TaskFeed` serves several threads)."""
         return self.groups[0].task_sampler
 
     @task_sampler.setter

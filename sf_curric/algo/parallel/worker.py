@@ -129,9 +129,9 @@ def _make_rollout_worker(args: WorkerArgs, should_stop: Any = lambda: False) -> 
             args.inference, cfg, envs, model, env_ids, make_guard, should_stop, lambda p: _BeatingPolicy(p, beat)
         )
     if args.task_feed is not None:  # every env reset takes its task from the curriculum's prefetched queue
-        from sf_curric.algo.task_feed import WorkerTaskFeed
+        from sf_curric.algo.task_feed import TaskFeed
 
-        worker.task_sampler = WorkerTaskFeed(args.worker_idx, args.task_feed, should_stop, worker.timing)
+        worker.task_sampler = TaskFeed(args.worker_idx, args.task_feed, should_stop, worker.timing)
     worker.training_info_board = args.training_info
     return worker, model
 
