@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from sf_curric.algo.curriculum_factory import build_curriculum, curriculum_option
+from sf_curric.algo.task_feed import in_process_feed
 from sf_curric.curricula.curriculum import Curriculum
 from sf_curric.curricula.feedback import EpisodeUpdate, StepBatch, deliver
 from sf_curric.curricula.task_space import TaskSpace
@@ -138,8 +139,6 @@ class CurriculumHost:
             env_id: global index of the env (unused: every env draws from the one distribution).
         """
         if self._serial_feed is None:
-            from sf_curric.algo.task_feed import in_process_feed
-
             self._serial_feed = in_process_feed(self, self.num_envs, self.prefetch_per_env)
         return self._serial_feed(env_id)
 
