@@ -1,6 +1,6 @@
 """Tasks for env resets, one route in every mode: a `TaskFeed` at the envs, a `TaskServer` at the curriculum.
 
-A `TaskFeed` hands prefetched `(code, task)` pairs out at env resets and, when its stock falls to half, sends one
+A `TaskFeed` hands prefetched `(code, task)` pairs out at env resets and, when its stock falls low, sends one
 `TaskRequest(requester, count)` (curricula/feedback.py) for what tops it up to its target (`--curriculum_prefetch`
 tasks per env); the `TaskServer` answers with a `TaskBatch` sampled from the `CurriculumHost`. A feed has at most
 one request pending and asks only after it received every batch sent to it (a replaced worker simply starts with a
@@ -12,7 +12,8 @@ stock of 0). Only `(code, task)` pairs and counts cross the queues.
   worker gets a new link (`attach`); requests still arriving from the old one are ignored. The server primes every
   worker's queue at start, so resets never wait on the curriculum unless it is slower than the envs.
 - Serial mode (`in_process_feed`): the same feed and server joined by an `InProcessLink`, whose in-process queues
-  answer a request at once in the caller's thread (a seeded serial run samples the same tasks every time).
+  answer a request at once in the caller's thread (a seeded serial run samples the same tasks every time); the
+  feed asks only when it is out of tasks.
 
 The sync wrappers for other trainers (sf_curric/sync) send the same `TaskRequest` to their curriculum server.
 """
@@ -61,16 +62,23 @@ class TaskFeed:
         queues: the worker's `TaskFeedQueues`.
         should_stop: checked while waiting; when it returns True, `QueueStopped` is raised.
         timing: dict where the seconds spent waiting for tasks are added under "task_wait".
+        low_water: ask for more when the stock is down to this many (default: half the target, so a worker process
+            rarely waits; 0 in serial mode, where a request is answered at once).
     """
 
     def __init__(
-        self, worker_idx: int, queues: TaskFeedQueues, should_stop: Callable[[], bool], timing: dict | None = None
+        self,
+        worker_idx: int,
+        queues: TaskFeedQueues,
+        should_stop: Callable[[], bool],
+        timing: dict | None = None,
+        low_water: int | None = None,
     ) -> None:
         self.worker_idx = worker_idx
         self.queues = queues
         self.should_stop = should_stop
         self.timing = timing if timing is not None else {}
-        self.low_water = max(1, queues.target // 2)
+        self.low_water = max(1, queues.target // 2) if low_water is None else int(low_water)
         self.local: deque = deque()
         self.consumed = 0
         self._request_pending = False
@@ -265,4 +273,5 @@ def in_process_feed(host: Any, num_envs: int, prefetch_per_env: int = 2) -> Task
     """
     server = TaskServer(host, num_workers=1, envs_per_worker=num_envs, prefetch_per_env=prefetch_per_env)
     InProcessLink(server)
-    return TaskFeed(0, server.queues_for(0), lambda: False)
+    # asks only when out of tasks (an answer takes no time here): one sample() of the whole target each time
+    return TaskFeed(0, server.queues_for(0), lambda: False, low_water=0)
