@@ -30,8 +30,9 @@ import torch
 
 from sf_curric.algo.curriculum_factory import build_curriculum, curriculum_option
 from sf_curric.algo.curriculum_feedback import check_learner_hook, deliver_learner_batch
-from sf_curric.curricula import hooks
+from sf_curric.algo.task_feed import in_process_feed
 from sf_curric.curricula.curriculum import Curriculum
+from sf_curric.curricula.feedback import EpisodeUpdate, StepBatch, deliver
 from sf_curric.curricula.task_space import TaskSpace
 
 log = logging.getLogger(__name__)
@@ -75,12 +76,12 @@ class CurriculumHost:
         self.task_space: TaskSpace = curriculum.task_space
         self.finite = self.task_space.is_finite
         self.num_envs = int(num_envs)
-        self.prefetch = int(prefetch_per_env) * self.num_envs
         self.reward_scale = float(reward_scale)
         self.max_logged_tasks = int(max_logged_tasks)
         self.return_window = int(return_window)
         self.lock = threading.RLock()
-        self._buffer: deque = deque()  # prefetched (code, task) for next_task
+        self.prefetch_per_env = int(prefetch_per_env)
+        self._serial_feed: Any = None  # serial mode's TaskFeed (task_feed.py), built at the first next_task
         self._tickets: Dict[int, Any] = {}  # continuous spaces: code -> task of episodes not reported yet
         self._next_ticket = 0
         self._returns: Dict[int, deque] = {}  # finite spaces: code -> recent returns
@@ -130,18 +131,19 @@ class CurriculumHost:
         return out
 
     def next_task(self, env_id: int) -> Tuple[int, Any]:
-        """The task for the next reset of env `env_id` (serial mode), from the prefetched buffer.
+        """The task for the next reset of env `env_id` in serial mode, from the same prefetching `TaskFeed` as the
+        worker processes use (task_feed.py), on in-process queues.
 
         Args:
             env_id: global index of the env (unused: every env draws from the one distribution).
         """
-        if not self._buffer:
-            self._buffer.extend(self.take_tasks(self.prefetch))
-        return self._buffer.popleft()
+        if self._serial_feed is None:
+            self._serial_feed = in_process_feed(self, self.num_envs, self.prefetch_per_env)
+        return self._serial_feed(env_id)
 
     def pending_tasks(self) -> List[Tuple[int, Any]]:
         """Tasks sampled for serial-mode resets and not used yet."""
-        return list(self._buffer)
+        return [] if self._serial_feed is None else self._serial_feed.pending()
 
     def decode(self, code: int, keep: bool = True) -> Any:
         """The task of a code from the trajectory or an episode summary.
@@ -167,18 +169,13 @@ class CurriculumHost:
         """
         with self.lock:
             start = time.perf_counter()
-            curriculum = self.curriculum
-            on_extra = getattr(curriculum, "update_on_episode_extra_stats", None)
             for ep in episodes:
                 if ep.task < 0:
                     continue  # an episode that started without a task (none come from a hosted run)
-                task = self.decode(ep.task, keep=False)
-                # the one routing of episode feedback (seed hooks, either argument order): curricula/hooks.py
-                hooks.deliver_episode(
-                    curriculum, ep.episode_return, ep.episode_length, task, ep.task_completion, ep.env_id
+                update = EpisodeUpdate(
+                    ep.env_id, ep.task, ep.episode_return, ep.episode_length, ep.task_completion, ep.extra_stats
                 )
-                if on_extra is not None and ep.extra_stats:
-                    on_extra(task, ep.extra_stats, env_id=ep.env_id)
+                deliver(self.curriculum, update, lambda code: self.decode(code, keep=False))
                 self.num_episodes_reported += 1
                 if self.finite:
                     self._returns.setdefault(ep.task, deque(maxlen=self.return_window)).append(ep.episode_return)
@@ -243,16 +240,17 @@ class CurriculumHost:
         env_ids = _to_numpy(traj["env_ids"])
         steps = tasks.shape[0]
         for b in range(tasks.shape[1]):
-            column_tasks = [self.decode(code) for code in tasks[:, b]]
-            columns = (
-                column_tasks,
+            batch = StepBatch(
+                int(env_ids[b]),
+                tasks[:, b].tolist(),
                 list(obs[:, b]),
                 rewards[:, b].tolist(),
                 terminated[:, b].tolist(),
                 truncated[:, b].tolist(),
                 [{} for _ in range(steps)],
+                [None] * steps,
             )
-            hooks.deliver_step_batch(self.curriculum, columns, env_id=int(env_ids[b]))
+            deliver(self.curriculum, batch, self.decode)
 
     def set_training_info(self, training_info: Dict[str, Any]) -> None:
         """Forward the runner's training info (`approx_total_training_steps`) to the curriculum.
@@ -295,7 +293,7 @@ class CurriculumHost:
             self._returns = {
                 int(code): deque(values, maxlen=self.return_window) for code, values in state.get("returns", {}).items()
             }
-            self._buffer.clear()
+            self._serial_feed = None  # tasks sampled before the restore are dropped
 
     # ---- logging -----------------------------------------------------------------------------------------------
 

@@ -106,7 +106,7 @@ class EnvGuard:
         observation of the rebuilt env's new episode.
 
         Args:
-            worker: the `RolloutWorker` (its envs, env ids, tasks and episode counters are updated).
+            worker: the `RolloutWorker` (its `episode_so_far`, `discard_episode` and `replace_env` are used).
             i: column of the failed env.
             exc: the exception it raised.
             where: "step" or "reset".
@@ -116,17 +116,13 @@ class EnvGuard:
         """
         while True:
             self._count(worker, i, exc, where)
-            worker._episode_return[i] = 0.0
-            worker._episode_length[i] = 0
+            worker.discard_episode(i)
             try:
                 worker.envs[i].close()
             except Exception:  # noqa: BLE001 - a broken env may fail to close too; it is replaced anyway
                 log.debug("closing the failed env %d raised", int(worker.env_ids[i]), exc_info=True)
             try:
-                env = self.env_factory(i)
-                check_same_spaces([env], [int(worker.env_ids[i])], worker.obs_space, worker.action_space)
-                worker.envs[i] = env
-                return worker._reset_env(i)
+                return worker.replace_env(i, self.env_factory(i))
             except EnvSpaceError:
                 raise
             except Exception as again:  # noqa: BLE001 - counted like any env error, up to the limit
@@ -134,8 +130,7 @@ class EnvGuard:
 
     def _count(self, worker: Any, i: int, exc: BaseException, where: str) -> None:
         self.num_errors += 1
-        env_id, task = int(worker.env_ids[i]), int(worker._tasks[i])
-        lost = int(worker._episode_length[i])
+        env_id, task, lost = worker.episode_so_far(i)
         now = int(getattr(worker, "env_steps", 0))
         self._error_steps.append(now)
         while self.window > 0 and self._error_steps[0] <= now - self.window:

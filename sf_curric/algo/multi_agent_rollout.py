@@ -22,11 +22,10 @@ import numpy as np
 import torch
 from gymnasium import spaces
 
-from sf_curric.algo.rollout import NO_TASK, EpisodeSummary, RolloutWorker, TaskSampler
+from sf_curric.algo.rollout import NO_TASK, EpisodeSummary, RolloutWorker, TaskSource
 from sf_curric.algo.self_play import INFO_KEY as POOL_INFO_KEY
 from sf_curric.cfg.validation import ConfigError
 from sf_curric.envs.multi_agent import MultiAgentEnv, is_multi_agent
-from sf_curric.envs.training_info import set_training_info
 
 
 class MultiAgentRolloutWorker(RolloutWorker):
@@ -49,7 +48,7 @@ class MultiAgentRolloutWorker(RolloutWorker):
         games: Sequence[MultiAgentEnv],
         policy: Any,
         env_ids: Sequence[int] | None = None,
-        task_sampler: TaskSampler | None = None,
+        task_sampler: TaskSource | None = None,
         opponents: Any = None,
     ):
         if not games:
@@ -73,24 +72,19 @@ class MultiAgentRolloutWorker(RolloutWorker):
         seed = getattr(cfg, "seed", None)
         self._rng = np.random.default_rng(None if seed is None else int(seed) + 7919 * int(self.env_ids[0]))
 
-    def set_training_info(self, training_info: dict[str, Any]) -> None:
-        """See `RolloutWorker.set_training_info`; a self-play pool change makes the opponents re-read the pool."""
-        info = dict(training_info)
+    def _on_new_training_info(self, info: dict[str, Any]) -> dict[str, Any]:
+        """A self-play pool change (`POOL_INFO_KEY`) makes the opponents re-read the pool; games get the rest."""
+        info = dict(info)
         if info.pop(POOL_INFO_KEY, None) is not None and self.opponents is not None:
             self.opponents.refresh()
-        super().set_training_info(info)
+        return info
 
     def _cols(self, g: int) -> range:
         return range(g * self.agents_per_game, (g + 1) * self.agents_per_game)
 
     def _reset_game(self, g: int, seed: int | None = None) -> dict[str, np.ndarray]:
-        poll = getattr(self, "poll_training_info", None)  # worker processes: newest training info first
-        if poll is not None:
-            poll()
         game = self.games[g]
-        if self._training_info is not None and self._env_training_info_version[g] != self._training_info_version:
-            set_training_info(game, self._training_info)
-            self._env_training_info_version[g] = self._training_info_version
+        self._give_training_info(g, game)
         cols = self._cols(g)
         code, task = NO_TASK, None
         if self.task_sampler is not None:
@@ -239,13 +233,12 @@ def build_rollout_worker(
     env_configs: Sequence[dict],
     policy: Any,
     env_ids: Sequence[int],
-    task_sampler: TaskSampler | None = None,
-    worker_cls: type = RolloutWorker,
+    task_sampler: TaskSource | None = None,
     opponents: Any = None,
     make_env_fn: Any = None,
 ) -> Any:
-    """The rollout worker for `env_configs` (one per column): a `worker_cls` over gymnasium envs, or, when the
-    env is a PettingZoo game, a multi-agent worker (with `worker_cls`'s extras) over `len(env_configs) / N` games.
+    """The rollout worker for `env_configs` (one per column): a `RolloutWorker` over gymnasium envs, or, when the
+    env is a PettingZoo game, a `MultiAgentRolloutWorker` over `len(env_configs) / N` games.
 
     Args:
         cfg: the run's config.
@@ -253,7 +246,6 @@ def build_rollout_worker(
         policy: the acting policy.
         env_ids: global column ids.
         task_sampler: see `RolloutWorker`.
-        worker_cls: `RolloutWorker` or a subclass (the worker processes' `ProcessRolloutWorker`).
         opponents: self-play `OpponentPolicy` (multi-agent only).
         make_env_fn: `make_env` (default: the registry's).
     """
@@ -264,7 +256,7 @@ def build_rollout_worker(
         if opponents is not None:
             raise ConfigError(f"self-play needs a multi-agent (PettingZoo) env; {cfg.env!r} is a single-agent env")
         envs = [first] + [make_env_fn(cfg, c) for c in env_configs[1:]]
-        return worker_cls(cfg, envs, policy, env_ids, task_sampler)
+        return RolloutWorker(cfg, envs, policy, env_ids, task_sampler)
     n = first.num_agents
     if len(env_configs) % n:
         first.close()
@@ -273,7 +265,4 @@ def build_rollout_worker(
             f"{n} (it is {len(env_configs)} columns here)"
         )
     games = [first] + [make_env_fn(cfg, c) for c in env_configs[n::n]]
-    cls = MultiAgentRolloutWorker
-    if worker_cls is not RolloutWorker:
-        cls = type(f"MultiAgent{worker_cls.__name__}", (MultiAgentRolloutWorker, worker_cls), {})
-    return cls(cfg, games, policy, env_ids, task_sampler, opponents)
+    return MultiAgentRolloutWorker(cfg, games, policy, env_ids, task_sampler, opponents)

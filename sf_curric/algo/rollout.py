@@ -19,10 +19,12 @@ import torch
 from gymnasium import spaces
 
 from sf_curric.algo.env_guard import EnvGuard, check_same_spaces, observation_mismatch
+from sf_curric.algo.training_info_board import TrainingInfoBoard
 from sf_curric.envs.training_info import set_training_info
 
-# Called at every reset of env `env_id`: returns (encoded task for the trajectory, task for env.reset(new_task=)).
-TaskSampler = Callable[[int], tuple[int, Any]]
+# A task source (a task feed), called at every reset of env `env_id`: returns (encoded task for the trajectory,
+# task for env.reset(new_task=)). Not PLR's `TaskSampler`, which scores and samples tasks inside a curriculum.
+TaskSource = Callable[[int], tuple[int, Any]]
 
 NO_TASK = -1
 
@@ -154,7 +156,7 @@ class RolloutWorker:
         envs: Sequence[gym.Env],
         policy: Any,
         env_ids: Sequence[int] | None = None,
-        task_sampler: TaskSampler | None = None,
+        task_sampler: TaskSource | None = None,
     ):
         if not envs:
             raise ValueError("RolloutWorker needs at least one env")
@@ -179,7 +181,9 @@ class RolloutWorker:
         self._tasks = np.full(self.num_envs, NO_TASK, dtype=np.int64)
         self._episode_return = np.zeros(self.num_envs, dtype=np.float64)
         self._episode_length = np.zeros(self.num_envs, dtype=np.int64)
-        self._training_info: dict[str, Any] | None = None
+        # training info comes from this board (worker processes: the runner's shared one, see worker.py)
+        self.training_info_board = TrainingInfoBoard()
+        self._training_info: dict[str, Any] | None = None  # the board's newest info, as envs receive it
         self._training_info_version = 0
         self.env_steps = 0  # env steps of this worker's envs so far
         self._env_training_info_version = np.zeros(self.num_envs, dtype=np.int64)
@@ -188,19 +192,32 @@ class RolloutWorker:
     # ---- training info -------------------------------------------------------------------------------------
 
     def set_training_info(self, training_info: dict[str, Any]) -> None:
-        """Remember `training_info`; each env receives it before its next reset.
+        """Publish `training_info` on this worker's board; each env receives it before its next reset.
 
         Args:
             training_info: e.g. `{"approx_total_training_steps": 12345}`.
         """
-        self._training_info = dict(training_info)
-        self._training_info_version += 1
+        self.training_info_board.publish(training_info)
+
+    def _give_training_info(self, i: int, env: Any) -> None:
+        """Before a reset of column `i`'s env: give it the board's newest info if it has not seen it."""
+        board = self.training_info_board
+        if board.version == self._env_training_info_version[i]:
+            return  # the common case: one shared-memory read
+        version, info = board.read()
+        if version != self._training_info_version:
+            self._training_info = self._on_new_training_info(info)
+            self._training_info_version = version
+        set_training_info(env, self._training_info)
+        self._env_training_info_version[i] = version
+
+    def _on_new_training_info(self, info: dict[str, Any]) -> dict[str, Any]:
+        """A newer training info was read from the board: returns what the envs receive (a subclass may act on it)."""
+        return info
 
     def _reset_env(self, i: int, seed: int | None = None) -> Any:
         env = self.envs[i]
-        if self._training_info is not None and self._env_training_info_version[i] != self._training_info_version:
-            set_training_info(env, self._training_info)
-            self._env_training_info_version[i] = self._training_info_version
+        self._give_training_info(i, env)
         kwargs: dict[str, Any] = {} if seed is None else {"seed": seed}
         if self.task_sampler is not None:
             encoded, task = self.task_sampler(int(self.env_ids[i]))
@@ -225,6 +242,24 @@ class RolloutWorker:
         self._rnn_states = self.policy.initial_rnn_states(self.num_envs)
         self._episode_return[:] = 0.0
         self._episode_length[:] = 0
+
+    # ---- what EnvGuard asks of a worker (env_guard.py) ------------------------------------------------------
+
+    def episode_so_far(self, i: int) -> tuple[int, int, int]:
+        """`(env_id, encoded task, steps)` of the running episode of column `i` (for error messages)."""
+        return int(self.env_ids[i]), int(self._tasks[i]), int(self._episode_length[i])
+
+    def discard_episode(self, i: int) -> None:
+        """Forget the running episode of column `i`: it is never reported (its env failed)."""
+        self._episode_return[i] = 0.0
+        self._episode_length[i] = 0
+
+    def replace_env(self, i: int, env: gym.Env) -> Any:
+        """Put the fresh `env` in column `i` (same spaces as the run's, else `EnvSpaceError`) and reset it with a
+        new task; returns its first observation."""
+        check_same_spaces([env], [int(self.env_ids[i])], self.obs_space, self.action_space)
+        self.envs[i] = env
+        return self._reset_env(i)
 
     def _guarded_reset(self, i: int, seed: int | None = None) -> Any:
         try:

@@ -13,7 +13,7 @@ import torch
 
 from sf_curric.algo.env_guard import EnvGuard, check_same_spaces
 from sf_curric.algo.multi_agent_rollout import build_rollout_worker
-from sf_curric.algo.rollout import EpisodeSummary, TaskSampler, allocate_trajectory
+from sf_curric.algo.rollout import EpisodeSummary, TaskSource, allocate_trajectory
 from sf_curric.cfg.validation import total_envs
 from sf_curric.envs.registry import make_env
 
@@ -70,7 +70,7 @@ class SerialSampler:
         self,
         cfg: argparse.Namespace,
         learner: Any,
-        task_sampler: TaskSampler | None = None,
+        task_sampler: TaskSource | None = None,
         opponents: Any = None,
         action_logits: bool = False,
     ):

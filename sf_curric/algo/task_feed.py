@@ -1,16 +1,21 @@
-"""Tasks for env resets in worker processes: a prefetched queue per worker, refilled on request by a thread.
+"""Tasks for env resets, one route in every mode: a `TaskFeed` at the envs, a `TaskServer` at the curriculum.
 
-The runner process runs one `TaskServer` thread next to the `CurriculumHost`. It primes every worker's task queue
-with `--curriculum_prefetch` tasks per env; a worker's `WorkerTaskFeed` hands them out at env resets and, when its
-stock falls to half, asks for more with a `TaskRequest` that says how many tasks it still holds. A worker has at
-most one request pending and asks only after it received every batch sent to it, so the server tops it up to
-exactly its target (a replaced worker simply starts with a stock of 0). Resets never wait on the curriculum unless
-the curriculum is slower than the envs. Only `(code, task)` pairs and counts cross the queues.
+A `TaskFeed` hands prefetched `(code, task)` pairs out at env resets and, when its stock falls low, sends one
+`TaskRequest(requester, count)` (curricula/feedback.py) for what tops it up to its target (`--curriculum_prefetch`
+tasks per env); the `TaskServer` answers with a `TaskBatch` sampled from the `CurriculumHost`. A feed has at most
+one request pending and asks only after it received every batch sent to it (a replaced worker simply starts with a
+stock of 0). Only `(code, task)` pairs and counts cross the queues.
 
-The queues are those of the worker's `WorkerLink` (worker_link.py): requests ride its results queue and reach the
-server through the link's reader thread, tasks go out through the link's writer thread, so the server thread never
-touches a queue that a killed worker may have left locked. A replaced worker gets a new link (`attach`); requests
-still arriving from the old one are ignored.
+- Parallel mode: one feed per worker process, on the queues of its `WorkerLink` (worker_link.py): requests ride its
+  results queue and reach the server's thread through the link's reader thread, tasks go out through the link's
+  writer thread, so the server thread never touches a queue that a killed worker may have left locked. A replaced
+  worker gets a new link (`attach`); requests still arriving from the old one are ignored. The server primes every
+  worker's queue at start, so resets never wait on the curriculum unless it is slower than the envs.
+- Serial mode (`in_process_feed`): the same feed and server joined by an `InProcessLink`, whose in-process queues
+  answer a request at once in the caller's thread (a seeded serial run samples the same tasks every time); the
+  feed asks only when it is out of tasks.
+
+The sync wrappers for other trainers (sf_curric/sync) send the same `TaskRequest` to their curriculum server.
 """
 
 from __future__ import annotations
@@ -23,21 +28,10 @@ from collections import deque
 from typing import Any, Callable, List, NamedTuple, Tuple
 
 from sf_curric.algo.parallel.queues import get_all_nowait, get_many_blocking, put_blocking
-from sf_curric.algo.parallel.worker_link import WorkerLink
+from sf_curric.algo.parallel.worker_link import WorkerLink, WorkerQueues
+from sf_curric.curricula.feedback import TaskRequest
 
 log = logging.getLogger(__name__)
-
-
-class TaskRequest(NamedTuple):
-    """A worker asks to be topped up.
-
-    Attributes:
-        worker_idx: the worker.
-        stock: tasks it holds and has not used yet.
-    """
-
-    worker_idx: int
-    stock: int
 
 
 class TaskBatch(NamedTuple):
@@ -60,27 +54,35 @@ class TaskFeedQueues(NamedTuple):
     target: int
 
 
-class WorkerTaskFeed:
-    """The worker side: `feed(env_id) -> (code, task)` is the `task_sampler` of a `RolloutWorker`.
+class TaskFeed:
+    """The env side: `feed(env_id) -> (code, task)` is the `task_sampler` of a `RolloutWorker` (a `TaskSource`).
 
     Args:
-        worker_idx: index of this worker.
+        worker_idx: index of this worker (0 in serial mode).
         queues: the worker's `TaskFeedQueues`.
         should_stop: checked while waiting; when it returns True, `QueueStopped` is raised.
         timing: dict where the seconds spent waiting for tasks are added under "task_wait".
+        low_water: ask for more when the stock is down to this many (default: half the target, so a worker process
+            rarely waits; 0 in serial mode, where a request is answered at once).
     """
 
     def __init__(
-        self, worker_idx: int, queues: TaskFeedQueues, should_stop: Callable[[], bool], timing: dict | None = None
+        self,
+        worker_idx: int,
+        queues: TaskFeedQueues,
+        should_stop: Callable[[], bool],
+        timing: dict | None = None,
+        low_water: int | None = None,
     ) -> None:
         self.worker_idx = worker_idx
         self.queues = queues
         self.should_stop = should_stop
         self.timing = timing if timing is not None else {}
-        self.low_water = max(1, queues.target // 2)
+        self.low_water = max(1, queues.target // 2) if low_water is None else int(low_water)
         self.local: deque = deque()
         self.consumed = 0
         self._request_pending = False
+        self._lock = threading.Lock()  # the env groups of a split worker (split_rollout.py) share one feed
 
     def _take(self, msgs: List[Any]) -> None:
         for msg in msgs:
@@ -88,10 +90,14 @@ class WorkerTaskFeed:
             self._request_pending = False  # every batch after the first answers the one pending request
 
     def __call__(self, env_id: int) -> Tuple[int, Any]:
+        with self._lock:
+            return self._next()
+
+    def _next(self) -> Tuple[int, Any]:
         if len(self.local) <= self.low_water:
             self._take(get_all_nowait(self.queues.tasks))
             if len(self.local) <= self.low_water and not self._request_pending:
-                request = TaskRequest(self.worker_idx, len(self.local))
+                request = TaskRequest(self.worker_idx, self.queues.target - len(self.local))
                 put_blocking(self.queues.requests, request, self.should_stop)
                 self._request_pending = True
         if not self.local:
@@ -102,9 +108,16 @@ class WorkerTaskFeed:
         self.consumed += 1
         return self.local.popleft()
 
+    def pending(self) -> List[Tuple[int, Any]]:
+        """Tasks received and not handed out yet (in order)."""
+        with self._lock:
+            self._take(get_all_nowait(self.queues.tasks))
+            return list(self.local)
+
 
 class TaskServer:
-    """The runner side: a thread that answers `TaskRequest`s with tasks sampled from the `CurriculumHost`.
+    """The runner side: answers `TaskRequest`s with tasks sampled from the `CurriculumHost` (a thread in parallel
+    mode; at once, in the caller's thread, on an `InProcessLink` in serial mode).
 
     Args:
         host: the `CurriculumHost`.
@@ -121,7 +134,7 @@ class TaskServer:
     def __init__(self, host: Any, num_workers: int, envs_per_worker: int, prefetch_per_env: int = 2) -> None:
         self.host = host
         self.target = max(1, prefetch_per_env) * envs_per_worker
-        self.links: List[WorkerLink | None] = [None] * num_workers  # the current link of every worker
+        self.links: List[Any] = [None] * num_workers  # the current link of every worker
         self._own_links: List[WorkerLink] = []  # links made here for workers nobody attached (in-process use)
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()  # (link, TaskRequest) from the links' reader threads
         self.sent = [0] * num_workers
@@ -150,9 +163,15 @@ class TaskServer:
         return link
 
     def queues_for(self, worker_idx: int) -> TaskFeedQueues:
-        """What worker `worker_idx` needs to build its `WorkerTaskFeed` (the queues of its current link)."""
+        """What worker `worker_idx` needs to build its `TaskFeed` (the queues of its current link)."""
         link = self._link(worker_idx)
         return TaskFeedQueues(link.queues.tasks, link.queues.results, self.target)
+
+    def answer(self, link: Any, msg: TaskRequest) -> None:
+        """Send the tasks `msg` asks for through `link`, unless a newer link replaced it (a dead process's request:
+        its replacement asks anew)."""
+        if link is self.links[msg.requester]:
+            self._send(msg.requester, msg.count)
 
     def _send(self, worker_idx: int, count: int) -> None:
         link = self._link(worker_idx)
@@ -174,8 +193,7 @@ class TaskServer:
                     link, msg = self.inbox.get(timeout=0.2)
                 except queue.Empty:
                     continue
-                if link is self.links[msg.worker_idx]:  # else: from a dead process, its replacement asks anew
-                    self._send(msg.worker_idx, self.target - msg.stock)
+                self.answer(link, msg)
         except Exception as exc:  # noqa: BLE001 - re-raised in the runner's thread by raise_if_failed()
             log.exception("the task server stopped")
             self.error = exc
@@ -194,3 +212,66 @@ class TaskServer:
         for link in self._own_links:
             link.retire()
             link.join(1.0)
+
+
+class _InProcessQueue:
+    """A queue inside one thread, with the faster-fifo methods the feed and the server use."""
+
+    max_size_bytes = 1 << 62
+
+    def __init__(self, on_put: Callable[[Any], None] | None = None) -> None:
+        self._items: deque = deque()
+        self._on_put = on_put
+
+    def put(self, msg: Any, block: bool = True, timeout: float | None = None) -> None:
+        if self._on_put is not None:
+            self._on_put(msg)
+        else:
+            self._items.append(msg)
+
+    def get_many(self, block: bool = True, timeout: float | None = None) -> List[Any]:
+        if not self._items:
+            raise queue.Empty  # nothing can arrive while the only thread waits: the feed asked first
+        out = list(self._items)
+        self._items.clear()
+        return out
+
+
+class InProcessLink:
+    """Serial mode's route between one `TaskFeed` and the `TaskServer`: in-process queues, requests answered at once
+    in the caller's thread (so a seeded serial run samples the same tasks every time).
+
+    Args:
+        server: the `TaskServer` (this link is attached to it as worker 0).
+    """
+
+    worker_idx = 0
+    generation = 0
+
+    def __init__(self, server: TaskServer) -> None:
+        # a worker's results queue carries its task requests: here they go straight to the server
+        self.queues = WorkerQueues(_InProcessQueue(lambda msg: server.answer(self, msg)), None, _InProcessQueue())
+        server.attach(self)
+
+    def send(self, q: Any, msg: Any) -> None:
+        q.put(msg)
+
+    def retire(self) -> None:
+        pass
+
+    def join(self, timeout: float) -> None:
+        pass
+
+
+def in_process_feed(host: Any, num_envs: int, prefetch_per_env: int = 2) -> TaskFeed:
+    """Serial mode's task feed: the parallel mode's feed and server, joined by an `InProcessLink`.
+
+    Args:
+        host: the `CurriculumHost`.
+        num_envs: envs of the run (all in this process).
+        prefetch_per_env: tasks kept ready per env (`--curriculum_prefetch`).
+    """
+    server = TaskServer(host, num_workers=1, envs_per_worker=num_envs, prefetch_per_env=prefetch_per_env)
+    InProcessLink(server)
+    # asks only when out of tasks (an answer takes no time here): one sample() of the whole target each time
+    return TaskFeed(0, server.queues_for(0), lambda: False, low_water=0)

@@ -1,7 +1,9 @@
 """Messages between environment wrappers and the curriculum server, and how the server applies them.
 
-Tasks cross process boundaries encoded (`task_space.encode`: a small int for finite spaces); the server decodes
-them before calling the curriculum, so curricula only ever see decoded tasks.
+`TaskRequest`, `EpisodeUpdate` and `StepBatch` are the trainer's own (sf_curric/curricula/feedback.py): a curriculum
+served to another trainer gets its feedback through the same `deliver` as one inside sf_curric's trainer. Tasks
+cross process boundaries encoded (`task_space.encode`: a small int for finite spaces); the server decodes them
+before calling the curriculum, so curricula only ever see decoded tasks.
 """
 
 from __future__ import annotations
@@ -10,39 +12,11 @@ import inspect
 import logging
 from typing import Any, Callable, List, NamedTuple
 
-from sf_curric.curricula import hooks
+from sf_curric.curricula.feedback import EpisodeUpdate, StepBatch, TaskRequest, deliver
+
+__all__ = ["EpisodeRecorder", "EpisodeUpdate", "StepBatch", "TaskRequest", "TaskReset", "Wake", "apply_update"]
 
 log = logging.getLogger(__name__)
-
-
-class TaskRequest(NamedTuple):
-    """An env asks for `count` more tasks (sent once per reset, plus `buffer_size` at start)."""
-
-    env_id: int
-    count: int
-
-
-class EpisodeUpdate(NamedTuple):
-    """A finished episode of env `env_id` (task encoded)."""
-
-    env_id: int
-    task: Any
-    episode_return: float
-    length: int
-    progress: Any
-
-
-class StepBatch(NamedTuple):
-    """Consecutive steps of env `env_id`, column-wise (tasks encoded), for curricula that need step updates."""
-
-    env_id: int
-    tasks: List[Any]
-    obs: List[Any]
-    rewards: List[float]
-    terminated: List[bool]
-    truncated: List[bool]
-    infos: List[dict]
-    progresses: List[Any]
 
 
 class Wake(NamedTuple):
@@ -64,16 +38,10 @@ def apply_update(curriculum: Any, msg: Any, decode: Callable[[Any], Any]) -> int
     """
     if isinstance(msg, TaskRequest):
         return msg.count
-    if isinstance(msg, EpisodeUpdate):
-        task = decode(msg.task)
-        hooks.deliver_episode(curriculum, msg.episode_return, msg.length, task, msg.progress, msg.env_id)
-        return 0
-    if isinstance(msg, StepBatch):
-        tasks = [decode(t) for t in msg.tasks]
-        columns = (tasks, msg.obs, msg.rewards, msg.terminated, msg.truncated, msg.infos, msg.progresses)
-        hooks.deliver_step_batch(curriculum, columns, env_id=msg.env_id)
-        return 0
     if isinstance(msg, Wake):
+        return 0
+    if isinstance(msg, (EpisodeUpdate, StepBatch)):
+        deliver(curriculum, msg, decode)  # built and applied as in the trainer (curricula/feedback.py)
         return 0
     raise TypeError(f"the curriculum server got a {type(msg).__name__}; only sf_curric.sync messages may be sent")
 

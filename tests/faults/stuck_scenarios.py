@@ -4,7 +4,7 @@ worker. It runs in a subprocess with a timeout (`python -m tests.faults.stuck_sc
 
 1. Env 1 (worker 0) sleeps forever in `step`: worker 0 stays alive without progress; the stall check kills it and a
    new worker 0 starts.
-2. Meanwhile, a helper process takes the locks of all four queues of worker 1 (results, free slots, control, tasks)
+2. Meanwhile, a helper process takes the locks of all the queues of worker 1 (results, free slots, tasks)
    and dies by SIGKILL, then worker 1 is killed too: this is what a worker killed inside a queue operation leaves
    behind. The runner threads that block on those queues are abandoned, the results queue is read without its
    lock, and a new worker 1 starts on new queues.

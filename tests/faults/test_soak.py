@@ -63,7 +63,7 @@ def test_soak_many_faults_nothing_lost(tmp_path, monkeypatch):
                 continue
             # only a worker that is sampling (a new one takes seconds to import torch and build its envs) and is
             # not being replaced already
-            started = sorted(w for w in sampler._started if not sampler.links[w].retired)
+            started = sorted(w for w in sampler.pool.started if not sampler.links[w].retired)
             if not started:
                 continue
             victim = rng.choice(started)

@@ -57,7 +57,7 @@ def test_killed_worker_is_replaced_and_its_slots_reclaimed(tmp_path):
             assert time.monotonic() < deadline, "worker 0's slots did not come back after its restart"
         # bookkeeping: every slot is either with a worker or waiting in the sampler, none lost
         pending = {m.slot for m in sampler._pending}
-        assert sampler._with_workers | pending == set(range(len(sampler.slot_owner)))
+        assert sampler.pool.with_workers | pending == set(range(len(sampler.slot_owner)))
         stats = sampler.stats()
         assert stats["worker_restarts"] == 1 and stats["slots_reclaimed"] == sampler.num_slots_reclaimed
         print(f"dead worker detected and replaced after {detected_s:.2f} s, {sampler.num_slots_reclaimed} slot(s)")

@@ -42,18 +42,6 @@ class WorkerFailed(NamedTuple):
     user_error: bool = False
 
 
-class TrainingInfo(NamedTuple):
-    """Training info for every env of a worker, applied before each env's next reset.
-
-    Args:
-        info: the dict passed to `set_training_info()` (e.g. `{"approx_total_training_steps": 1000}`).
-        counter: increasing number of the message; the shared counter tells the worker one is waiting.
-    """
-
-    info: Dict[str, Any]
-    counter: int
-
-
 class WorkerStarted(NamedTuple):
     """A worker built its envs and is ready to sample.
 

@@ -1,6 +1,7 @@
 """Replacing rollout worker processes that died (SIGKILL, segfault in an env, out of memory) or hang.
 
-`ParallelSampler` calls `check_workers()` at least once per `_LIVENESS_CHECK_SEC` while it waits for trajectories.
+`ParallelSampler` has its `WorkerPool` call `check_workers()` at least once per `_LIVENESS_CHECK_SEC` while it waits for
+trajectories. The functions here decide; the pool's public methods (`kill`, `retire`, `restart`) act.
 
 1. A dead worker, or one that showed no sign of progress (heartbeat, see `ControlBlock`) for
    `--worker_stall_timeout_sec` and is then killed with SIGKILL, has its `WorkerLink` retired: the link's reader
@@ -10,7 +11,8 @@
 2. When the sampler dispatches that `LinkDrained` (`finish_replacement()`), it has seen every message of the dead
    process, so the slots still marked as with the worker (its free slots and the one being filled: the partial
    rollout and its episodes are discarded, as for an env error) are exactly those to reclaim. They go, each once,
-   to a new link for a new process with the same worker index, envs and seeds, with the latest training info.
+   to a new link for a new process with the same worker index, envs and seeds (it reads the latest training info
+   from the shared board at its first resets).
 
 A worker that keeps dying or hanging is a crash loop: more than `--max_env_errors` restarts of one worker stop the
 run.
@@ -39,23 +41,23 @@ class WorkerRestartLimitExceeded(RuntimeError):
     """One worker process died (or hung) more often than `--max_env_errors`."""
 
 
-def check_workers(sampler: Any) -> None:
-    """Retire the links of dead or stalled workers of `sampler` (a `ParallelSampler`) and abandon overdue ones.
+def check_workers(pool: Any) -> None:
+    """Retire the links of dead or stalled workers of `pool` (a `WorkerPool`) and abandon overdue ones.
 
     Args:
-        sampler: the `ParallelSampler`; reads its processes, links, heartbeats and `cfg.worker_stall_timeout_sec`.
+        pool: the `WorkerPool`; reads its processes, links, heartbeats and `cfg.worker_stall_timeout_sec`.
     """
     now = time.monotonic()
-    stall_timeout = float(sampler.cfg.worker_stall_timeout_sec)
-    for w, p in enumerate(sampler.processes):
-        link = sampler.links[w]
+    stall_timeout = float(pool.cfg.worker_stall_timeout_sec)
+    for w, p in enumerate(pool.processes):
+        link = pool.links[w]
         if link.retired:
             _abandon_if_overdue(link, now)
             continue
         if not p.is_alive():
             log.warning("worker process %d (pid %s) died (exit code %s): replacing it", w, p.pid, p.exitcode)
         elif stall_timeout > 0:
-            last_beat, spawned = float(sampler.control.heartbeat[w, BEAT_TIME]), sampler.spawned_at[w]
+            last_beat, spawned = float(pool.control.heartbeat[w, BEAT_TIME]), pool.spawned_at[w]
             quiet = now - max(last_beat, spawned)
             if quiet <= (stall_timeout if last_beat > spawned else max(stall_timeout, _STARTUP_GRACE_SEC)):
                 continue
@@ -66,23 +68,21 @@ def check_workers(sampler: Any) -> None:
                 p.pid,
                 quiet,
                 stall_timeout,
-                _where(sampler, w),
+                _where(pool, w),
             )
-            p.kill()
-            p.join(5.0)
-            sampler.num_worker_stalls += 1
+            pool.kill(w)
         else:
             continue
-        link.retire()
+        pool.retire(w)
 
 
-def _where(sampler: Any, w: int) -> str:
+def _where(pool: Any, w: int) -> str:
     """What a stalled worker was doing, from its heartbeat and the slot it was filling."""
-    slot = int(sampler.control.heartbeat[w, BEAT_SLOT])
+    slot = int(pool.control.heartbeat[w, BEAT_SLOT])
     if slot < 0:
         return "outside a rollout (starting up, waiting, or between rollouts)"
-    env_ids = sampler.buffers.tensors["env_ids"][slot].tolist()
-    tasks = sampler.buffers.tensors["tasks"][slot, 0].tolist()  # written at the rollout's first policy step
+    env_ids = pool.buffers.tensors["env_ids"][slot].tolist()
+    tasks = pool.buffers.tensors["tasks"][slot, 0].tolist()  # written at the rollout's first policy step
     return f"while filling slot {slot} with envs {env_ids} (tasks at the rollout's start: {tasks})"
 
 
@@ -95,48 +95,31 @@ def _abandon_if_overdue(link: Any, now: float) -> None:
         link.abandon()
 
 
-def finish_replacement(sampler: Any, drained: LinkDrained) -> None:
+def finish_replacement(pool: Any, drained: LinkDrained) -> None:
     """Every message of a dead worker was dispatched: reclaim its slots and start its new process.
 
     Args:
-        sampler: the `ParallelSampler`.
+        pool: the `WorkerPool`.
         drained: the `LinkDrained` of the dead process's link.
 
     Raises:
         WorkerRestartLimitExceeded: the worker died more than `--max_env_errors` times.
     """
     w = drained.worker_idx
-    old_link = sampler.links[w]
-    if drained.generation != old_link.generation:
+    if drained.generation != pool.links[w].generation:
         return  # an older link's late marker; that replacement is done
-    old = sampler.processes[w]
-    exitcode = old.exitcode
-    if drained.messages_lost:
-        sampler.num_results_queues_lost += 1
-    sampler.worker_restarts[w] += 1
-    limit = int(sampler.cfg.max_env_errors)
-    if sampler.worker_restarts[w] > limit:
+    restarts, limit = pool.restarts[w] + 1, int(pool.cfg.max_env_errors)
+    if restarts > limit:
         raise WorkerRestartLimitExceeded(
-            f"worker process {w} died or hung {sampler.worker_restarts[w]} times (last exit code {exitcode}), more "
+            f"worker process {w} died or hung {restarts} times (last exit code {pool.processes[w].exitcode}), more "
             f"than --max_env_errors={limit}: look for a crashing or hanging env (segfault, out of memory, deadlock) "
             "or raise the limit (or --worker_stall_timeout_sec for envs that take that long)"
         )
-    try:
-        old.close()
-    except ValueError:  # still running (e.g. uninterruptible sleep after SIGKILL): leave it, nothing reads from it
-        log.warning("worker process %d (pid %s) did not exit after SIGKILL; leaving it behind", w, old.pid)
-    link = sampler._new_link(w, old_link.generation + 1)
-    ours = sorted(s for s in sampler._with_workers if sampler.slot_owner[s] == w)
-    for slot in ours:
-        link.send(link.queues.free_slots, slot)
-    sampler.num_slots_reclaimed += len(ours)
-    sampler._resend_training_info(w)
-    sampler.processes[w] = sampler._start_worker(w)
-    sampler._started.discard(w)
+    reclaimed = pool.restart(w, drained.messages_lost)
     log.warning(
         "worker process %d restarted (restart %d of %d tolerated), its %d trajectory slot(s) reclaimed",
         w,
-        sampler.worker_restarts[w],
+        restarts,
         limit,
-        len(ours),
+        reclaimed,
     )

@@ -15,11 +15,8 @@ picks central when the learner runs on CUDA.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import math
-import os
-import pickle
 import queue
 import time
 from collections import defaultdict
@@ -28,14 +25,13 @@ from typing import Any
 import numpy as np
 
 from sf_curric.algo.parallel.central_inference import resolve_inference_mode
-from sf_curric.algo.parallel.messages import TrainingInfo, TrajectoryReady, WorkerFailed, WorkerStarted
-from sf_curric.algo.parallel.process_utils import stop_processes, stop_worker_server, worker_context
-from sf_curric.algo.parallel.respawn import check_workers, finish_replacement
-from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajectories, SharedWeights
-from sf_curric.algo.parallel.worker import WorkerArgs, worker_main
-from sf_curric.algo.parallel.worker_link import LinkDrained, WorkerLink
+from sf_curric.algo.parallel.messages import TrajectoryReady, WorkerFailed, WorkerStarted
+from sf_curric.algo.parallel.shared_buffers import SharedTrajectories, SharedWeights
+from sf_curric.algo.parallel.worker_link import LinkDrained
+from sf_curric.algo.parallel.worker_pool import WorkerPool
 from sf_curric.algo.rollout import EpisodeSummary, allocate_trajectory
 from sf_curric.algo.sampling import Batch
+from sf_curric.algo.training_info_board import TrainingInfoBoard
 from sf_curric.cfg.validation import ConfigError
 
 log = logging.getLogger(__name__)
@@ -91,10 +87,10 @@ class ParallelSampler:
         )
         if cfg.async_rl:
             per_worker = max(2, 2 * math.ceil(self.slots_per_batch / self.num_workers))
-            self.slot_owner = [w for w in range(self.num_workers) for _ in range(per_worker)]
+            slot_owner = [w for w in range(self.num_workers) for _ in range(per_worker)]
         else:
-            self.slot_owner = [s % self.num_workers for s in range(self.slots_per_batch)]
-        self.buffers = SharedTrajectories(template, num_slots=len(self.slot_owner))
+            slot_owner = [s % self.num_workers for s in range(self.slots_per_batch)]
+        self.buffers = SharedTrajectories(template, num_slots=len(slot_owner))
         self.weights = SharedWeights(model.state_dict())
         self.weights.publish(model.state_dict(), learner.version)
         self.inference_mode = resolve_inference_mode(getattr(cfg, "inference_mode", "auto"), learner.device)
@@ -112,12 +108,13 @@ class ParallelSampler:
             self.inference_server = InferenceServer(
                 cfg, model.obs_space, model.action_space, self.weights, learner.device, self.num_workers
             )  # its thread starts once the workers did (it holds their pipes from then on)
-        self.control = ControlBlock(self.num_workers)
-        # every worker's queues are its own and only the link's threads touch them (worker_link.py); the main thread
-        # waits on this in-process inbox, which the links' reader threads fill
+        self.training_info = TrainingInfoBoard()  # the one channel of training info to every env (and a new worker)
+        # the main thread waits on this in-process inbox, which the links' reader threads fill (worker_link.py)
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()
-        self.links: list[WorkerLink] = [self._new_link(w, 0) for w in range(self.num_workers)]
-        self._training_info_counter = 0
+        self.pool = WorkerPool(
+            cfg, slot_owner, self.buffers, self.weights, self.training_info, self.inbox, self.task_server,
+            self.inference_server,
+        )  # fmt: skip
         self._pending: list[TrajectoryReady] = []  # arrived beyond the current batch: used by the next one
         self._held_slots: list[int] = []  # sync mode: slots of the batch being trained on
         self._timing: dict[str, float] = defaultdict(float)
@@ -125,29 +122,36 @@ class ParallelSampler:
         self.last_batch_lag_max = 0.0
         self.num_stale_slots_dropped = 0
         self.num_env_errors = 0
-        # slots given to a worker (in its free queue or being filled) and not yet returned: reclaimed if it dies
-        self._with_workers: set[int] = set(range(len(self.slot_owner)))
-        self.worker_restarts = [0] * self.num_workers
-        self.num_slots_reclaimed = 0
-        self.num_worker_stalls = 0
-        self.num_results_queues_lost = 0  # dead workers' results queues left locked and not readable
-        self.spawned_at = [0.0] * self.num_workers  # the stall check counts from here until the first heartbeat
-        self._last_training_info: TrainingInfo | None = None
         self._next_liveness_check = 0.0
-        self.processes: list = []
-        self._started: set[int] = set()
         self._closed = False
-        for slot, owner in enumerate(self.slot_owner):
-            self.links[owner].send(self.links[owner].queues.free_slots, slot)
         if self.task_server is not None:
             self.task_server.start()
         try:
-            self._start_workers()
+            self.pool.start()
         except BaseException:
             self.close()  # stops the link and task server threads already running
             raise
+        log.info(
+            "%d worker processes x %d envs, %d trajectory slots of %d steps, %d slot(s) per batch, %s, %s inference",
+            self.num_workers,
+            cfg.num_envs_per_worker,
+            len(slot_owner),
+            cfg.rollout,
+            self.slots_per_batch,
+            "asynchronous (APPO)" if cfg.async_rl else "synchronous (PPO)",
+            self.inference_mode if self.inference_server is None else f"central ({self.inference_server.device})",
+        )
         if self.inference_server is not None:
             self.inference_server.start()
+
+    # what the pool owns, read by the runner's stats, benchmarks and tests
+    processes = property(lambda self: self.pool.processes)
+    links = property(lambda self: self.pool.links)
+    slot_owner = property(lambda self: self.pool.slot_owner)
+    worker_restarts = property(lambda self: self.pool.restarts)
+    num_slots_reclaimed = property(lambda self: self.pool.num_slots_reclaimed)
+    num_worker_stalls = property(lambda self: self.pool.num_worker_stalls)
+    num_results_queues_lost = property(lambda self: self.pool.num_results_queues_lost)
 
     @staticmethod
     def _check(cfg: argparse.Namespace) -> None:
@@ -165,61 +169,6 @@ class ParallelSampler:
                 cfg.num_workers,
             )
 
-    def _start_workers(self) -> None:
-        from sf_curric.envs.registry import get_env_spec
-
-        env_spec = get_env_spec(self.cfg.env)
-        if env_spec is not None:
-            env_spec = dataclasses.replace(env_spec, curriculum=None)  # the curriculum lives in this process only
-            try:
-                pickle.dumps(env_spec)
-            except (pickle.PicklingError, AttributeError, TypeError) as exc:
-                raise ValueError(
-                    f"env {self.cfg.env!r}: its make_env_fn cannot be sent to worker processes ({exc}); define it "
-                    "as a module-level function (not a lambda or a nested function), or use --serial_mode"
-                ) from None
-        self._env_spec = env_spec
-        self.processes = [self._start_worker(w) for w in range(self.num_workers)]
-        log.info(
-            "%d worker processes x %d envs, %d trajectory slots of %d steps, %d slot(s) per batch, %s, %s inference",
-            self.num_workers,
-            self.cfg.num_envs_per_worker,
-            len(self.slot_owner),
-            self.cfg.rollout,
-            self.slots_per_batch,
-            "asynchronous (APPO)" if self.cfg.async_rl else "synchronous (PPO)",
-            self.inference_mode if self.inference_server is None else f"central ({self.inference_server.device})",
-        )
-
-    def _new_link(self, w: int, generation: int) -> WorkerLink:
-        """New queues (and their threads) for a new process of worker `w` (also used by respawn.py)."""
-        server = self.task_server
-        link = WorkerLink(w, generation, self.inbox, None if server is None else server.route, server is not None)
-        if server is not None:
-            server.attach(link)
-        link.start()
-        if generation > 0:
-            self.links[w] = link
-        return link
-
-    def _start_worker(self, w: int) -> Any:
-        """Start worker process `w` on its current link (also used to replace a dead one, see respawn.py)."""
-        q = self.links[w].queues
-        # central inference: new pipes to the server at every start (one per env group), so a replaced worker never
-        # shares its predecessor's channels
-        inference = None if self.inference_server is None else self.inference_server.connect(w)
-        args = WorkerArgs(
-            w, self.cfg, self._env_spec, self.buffers, self.weights, self.control, q.free_slots, q.results, q.control,
-            os.getpid(), None if self.task_server is None else self.task_server.queues_for(w), inference,
-            dict(os.environ),
-        )  # fmt: skip
-        p = worker_context().Process(target=worker_main, args=(args,), name=f"sf_curric-worker-{w}", daemon=True)
-        self.spawned_at[w] = time.monotonic()
-        p.start()
-        for channel in inference or []:
-            channel.conn.close()  # the child holds its end now; the server sees EOF when the worker dies
-        return p
-
     # ---- receiving -----------------------------------------------------------------------------------------
 
     def _receive(self) -> list[TrajectoryReady]:
@@ -230,7 +179,7 @@ class ParallelSampler:
             self._next_liveness_check = now + _LIVENESS_CHECK_SEC
             if self.inference_server is not None:
                 self.inference_server.raise_if_failed()
-            check_workers(self)
+            self.pool.check()
         try:
             msgs = [self.inbox.get(timeout=max(0.0, self._next_liveness_check - now))]
         except queue.Empty:
@@ -248,7 +197,7 @@ class ParallelSampler:
         for msg in msgs:
             if isinstance(msg, TrajectoryReady):
                 ready.append(msg)
-                self._with_workers.discard(msg.slot)
+                self.pool.returned(msg.slot)
                 self.num_env_errors += msg.env_errors
                 for phase, seconds in msg.timing.items():
                     self._timing[phase] += seconds
@@ -257,10 +206,10 @@ class ParallelSampler:
                     raise ConfigError(msg.error.split(": ", 1)[-1])
                 raise RuntimeError(f"worker process {msg.worker_idx} failed: {msg.error}\n{msg.traceback}")
             elif isinstance(msg, WorkerStarted):
-                self._started.add(msg.worker_idx)
+                self.pool.on_started(msg.worker_idx)
                 log.debug("worker %d started (pid %d)", msg.worker_idx, msg.pid)
             elif isinstance(msg, LinkDrained):  # every message of a dead worker was handled above
-                finish_replacement(self, msg)
+                self.pool.on_drained(msg)
             else:
                 raise TypeError(f"unexpected message {type(msg).__name__} from a worker")
         return ready
@@ -272,16 +221,14 @@ class ParallelSampler:
             timeout: seconds before a RuntimeError.
         """
         deadline = time.monotonic() + timeout
-        while len(self._started) < self.num_workers:
+        while len(self.pool.started) < self.num_workers:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"only {len(self._started)} of {self.num_workers} workers started in {timeout} s")
+                started = len(self.pool.started)
+                raise RuntimeError(f"only {started} of {self.num_workers} workers started in {timeout} s")
             self._pending.extend(self._receive())
 
     def _free(self, slots: list[int]) -> None:
-        self._with_workers.update(slots)
-        for slot in slots:
-            link = self.links[self.slot_owner[slot]]
-            link.send(link.queues.free_slots, slot)  # a retired link drops it: respawn.py reclaims it
+        self.pool.give(slots)
 
     def _is_stale(self, msg: TrajectoryReady) -> bool:
         lag = self.learner.version - msg.policy_version
@@ -345,26 +292,12 @@ class ParallelSampler:
             self._held_slots = []
 
     def set_training_info(self, training_info: dict[str, Any]) -> None:
-        """Send `training_info` to every worker; each env receives it before its next reset.
+        """Publish `training_info` on the shared board; each env of every worker receives it before its next reset.
 
         Args:
             training_info: e.g. `{"approx_total_training_steps": 12345}`.
         """
-        self._training_info_counter += 1
-        self._last_training_info = TrainingInfo(dict(training_info), self._training_info_counter)
-        for w in range(self.num_workers):
-            self._resend_training_info(w)
-
-    def _resend_training_info(self, w: int) -> None:
-        """Send the latest training info to worker `w` (also to a replaced worker, see respawn.py)."""
-        msg, link = self._last_training_info, self.links[w]
-        if msg is None:
-            return
-
-        def announce() -> None:  # after the put: a worker that sees the new counter finds the message in its queue
-            self.control.training_info_counter[w] = max(int(self.control.training_info_counter[w]), msg.counter)
-
-        link.send(link.queues.control, msg, after=announce)
+        self.training_info.publish(training_info)
 
     def timing(self) -> dict[str, float]:
         """Seconds per phase: env_step, inference, worker_wait, weights_refresh (summed over workers),
@@ -400,14 +333,7 @@ class ParallelSampler:
         self._closed = True
         if self.task_server is not None:
             self.task_server.stop()
-        self.control.request_stop()
-        stop_processes(self.processes, timeout=10.0)
-        self.processes = []
-        stop_worker_server()
-        for link in self.links:
-            link.retire()
-        for link in self.links:
-            link.join(0.5)  # a thread stuck on a queue left locked by a killed worker is left behind (daemon)
+        self.pool.close()
         if self.inference_server is not None:
             self.inference_server.stop()
 

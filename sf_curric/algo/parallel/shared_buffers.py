@@ -109,7 +109,7 @@ NUM_BEAT_FIELDS = 2
 
 
 class ControlBlock:
-    """Shared flags: the stop request, one training-info counter and one heartbeat row per worker.
+    """Shared flags: the stop request and one heartbeat row per worker.
 
     Args:
         num_workers: number of worker processes.
@@ -117,8 +117,6 @@ class ControlBlock:
 
     def __init__(self, num_workers: int):
         self.flags = torch.zeros(NUM_CONTROL_FIELDS, dtype=torch.int64).share_memory_()
-        # numbers of the latest TrainingInfo message put on each worker's control queue
-        self.training_info_counter = torch.zeros(max(1, num_workers), dtype=torch.int64).share_memory_()
         # [worker, BEAT_*]: written at every policy step, env reset and wait of the worker (sampler's stall check)
         self.heartbeat = torch.zeros((max(1, num_workers), NUM_BEAT_FIELDS), dtype=torch.float64).share_memory_()
         self.heartbeat[:, BEAT_SLOT] = -1

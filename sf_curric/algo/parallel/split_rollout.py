@@ -1,13 +1,13 @@
 """Double-buffered sampling (`--worker_num_splits` > 1 with central inference): a worker's envs in groups.
 
-Each group is a `ProcessRolloutWorker` over its own envs with its own `RemotePolicy` (its own pipe and rows to the
+Each group is a `RolloutWorker` over its own envs with its own `RemotePolicy` (its own pipe and rows to the
 inference server), and fills its own columns of the trajectory slot. `SplitRolloutWorker.collect` runs the groups'
 `collect` in one thread each: while one group waits for its actions (the GIL is released while it waits on its
 pipe), another steps its envs, so the worker's core keeps stepping envs during the server's forward passes. Env steps
 of the groups never run at the same time (the GIL), so a worker still uses about one core.
 
-Training info and curriculum tasks reach all groups through one lock each: the worker's control queue and task feed
-are read by one group at a time, and training info read by any group is given to every group.
+Every group reads the runner's `TrainingInfoBoard` itself before its envs' resets, and takes tasks from the worker's
+one `TaskFeed` (which serves several threads).
 """
 
 from __future__ import annotations
@@ -18,8 +18,12 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from sf_curric.algo.env_guard import EnvGuard
+from sf_curric.algo.parallel.central_inference import RemotePolicy
 from sf_curric.algo.parallel.shared_buffers import PER_ENV_KEYS
-from sf_curric.algo.rollout import EpisodeSummary
+from sf_curric.algo.rollout import EpisodeSummary, RolloutWorker, TaskSource
+from sf_curric.algo.training_info_board import TrainingInfoBoard
+from sf_curric.cfg.validation import ConfigError
 
 
 def split_columns(num_envs: int, num_splits: int) -> list[slice]:
@@ -49,27 +53,14 @@ class _GuardTotals:
         return sum(g.env_guard.num_errors for g in self._groups)
 
 
-class _LockedTaskSampler:
-    """One task feed shared by the groups' threads."""
-
-    def __init__(self, sampler: Callable[[int], tuple[int, Any]]):
-        self._sampler = sampler
-        self._lock = threading.Lock()
-
-    def __call__(self, env_id: int) -> tuple[int, Any]:
-        with self._lock:
-            return self._sampler(env_id)
-
-
 class SplitRolloutWorker:
-    """`ProcessRolloutWorker`s over disjoint env groups that fill one trajectory slot together, one thread each.
+    """`RolloutWorker`s over disjoint env groups that fill one trajectory slot together, one thread each.
 
-    Offers what the worker loop uses of a `ProcessRolloutWorker`: `collect`, `timing`, `env_guard.num_errors`,
-    `poll_training_info`, `task_sampler`, `attach_control`, `num_envs`, `close`.
+    Offers what the worker loop uses of a `RolloutWorker`: `collect`, `timing`, `env_guard.num_errors`,
+    `task_sampler`, `training_info_board`, `num_envs`, `close`.
 
     Args:
-        groups: one `ProcessRolloutWorker` per group, in column order; the first one reads the control queue,
-            the others get the training info it reads.
+        groups: one `RolloutWorker` per group, in column order.
         columns: each group's columns of the slot (see `split_columns`).
     """
 
@@ -82,36 +73,26 @@ class SplitRolloutWorker:
         self.env_guard = _GuardTotals(groups)
         # seconds per phase summed over the groups (their waits for actions overlap the other groups' steps)
         self.timing: dict[str, float] = {}
-        self._task_sampler: Callable[[int], tuple[int, Any]] | None = None
-        self._info_lock = threading.Lock()
-        for g in groups:
-            g.poll_training_info = self.poll_training_info  # every group's resets go through the shared poll
-
-    def attach_control(self, control_queue: Any, counter_view: np.ndarray) -> None:
-        """See `ProcessRolloutWorker.attach_control` (the first group reads the queue)."""
-        self.groups[0].attach_control(control_queue, counter_view)
 
     @property
-    def task_sampler(self) -> Callable[[int], tuple[int, Any]] | None:
-        """The worker's task feed, shared by the groups behind a lock."""
-        return self._task_sampler
+    def task_sampler(self) -> TaskSource | None:
+        """The worker's task feed, shared by the groups (a `TaskFeed` serves several threads)."""
+        return self.groups[0].task_sampler
 
     @task_sampler.setter
-    def task_sampler(self, sampler: Callable[[int], tuple[int, Any]] | None) -> None:
-        self._task_sampler = sampler
-        locked = None if sampler is None else _LockedTaskSampler(sampler)
+    def task_sampler(self, sampler: TaskSource | None) -> None:
         for g in self.groups:
-            g.task_sampler = locked
+            g.task_sampler = sampler
 
-    def poll_training_info(self) -> None:
-        """Read the newest training info from the control queue (first group) and give it to every group."""
-        with self._info_lock:
-            leader = self.groups[0]
-            before = leader._training_info_version
-            type(leader).poll_training_info(leader)
-            if leader._training_info_version != before:
-                for g in self.groups[1:]:
-                    g.set_training_info(leader._training_info)
+    @property
+    def training_info_board(self) -> TrainingInfoBoard:
+        """The board every group reads before its envs' resets (each group keeps its own view of what it gave)."""
+        return self.groups[0].training_info_board
+
+    @training_info_board.setter
+    def training_info_board(self, board: TrainingInfoBoard) -> None:
+        for g in self.groups:
+            g.training_info_board = board
 
     def collect(self, traj: dict[str, torch.Tensor], policy_version: int = 0) -> list[EpisodeSummary]:
         """Fill slot `traj`: each group its own columns, in its own thread.
@@ -166,7 +147,7 @@ def make_central_rollout_worker(
     should_stop: Callable[[], bool],
     wrap_policy: Callable[[Any], Any] = lambda policy: policy,
 ) -> Any:
-    """The rollout worker of a worker process with central inference: one `ProcessRolloutWorker` with a
+    """The rollout worker of a worker process with central inference: one `RolloutWorker` with a
     `RemotePolicy`, or with several channels (`--worker_num_splits`) a `SplitRolloutWorker` of one per group.
 
     Args:
@@ -179,17 +160,52 @@ def make_central_rollout_worker(
         should_stop: see `RemotePolicy`.
         wrap_policy: applied to each group's `RemotePolicy` (the worker process adds its heartbeat).
     """
-    from sf_curric.algo.parallel.central_inference import RemotePolicy
-    from sf_curric.algo.parallel.worker import ProcessRolloutWorker
-
     columns = split_columns(len(envs), len(channels))
     if len(columns) != len(channels):
         raise ValueError(f"{len(channels)} inference channels for {len(columns)} env groups: one per group")
     groups = []
     for channel, cols in zip(channels, columns):
-        group = ProcessRolloutWorker(
-            cfg, envs[cols], wrap_policy(RemotePolicy(channel, model, should_stop)), env_ids[cols]
-        )
+        group = RolloutWorker(cfg, envs[cols], wrap_policy(RemotePolicy(channel, model, should_stop)), env_ids[cols])
         group.env_guard = make_guard(cols.start)
+        groups.append(group)
+    return groups[0] if len(groups) == 1 else SplitRolloutWorker(groups, columns)
+
+
+def make_central_multi_agent_worker(
+    channels: list[Any],
+    cfg: Any,
+    worker: Any,
+    model: Any,
+    env_ids: list[int],
+    should_stop: Callable[[], bool],
+    wrap_policy: Callable[[Any], Any] = lambda policy: policy,
+) -> Any:
+    """Multi-agent games with central inference: one group of whole games per inference channel.
+
+    Args:
+        channels: the worker's `InferenceChannel`s, one per group.
+        cfg: the run's config.
+        worker: the `MultiAgentRolloutWorker` built over all the worker's games (its games are shared out).
+        model: a local `ActorCritic` (spaces, `to_env_actions`, `initial_rnn_states`).
+        env_ids: global column ids of `worker`.
+        should_stop: see `RemotePolicy`.
+        wrap_policy: applied to each group's `RemotePolicy` (the worker process adds its heartbeat).
+    """
+    from sf_curric.algo.self_play import worker_opponents
+
+    n = worker.agents_per_game
+    columns = split_columns(worker.num_envs, len(channels))
+    if any(cols.start % n or cols.stop % n for cols in columns):
+        raise ConfigError(
+            f"--worker_num_splits={len(channels)} cuts a game of {n} agents in two: split the {worker.num_envs} "
+            f"columns of a worker into whole games (e.g. --worker_num_splits=1)"
+        )
+    groups = []
+    for channel, cols in zip(channels, columns):
+        policy = wrap_policy(RemotePolicy(channel, model, should_stop))
+        opponents = worker_opponents(cfg, model.obs_space, model.action_space)  # one per group: groups are threads
+        games = worker.games[cols.start // n : cols.stop // n]
+        group = type(worker)(cfg, games, policy, env_ids[cols], None, opponents)
+        group.env_guard = EnvGuard(lambda i: None, cfg.max_env_errors)  # games are not rebuilt: it counts 0
         groups.append(group)
     return groups[0] if len(groups) == 1 else SplitRolloutWorker(groups, columns)

@@ -3,7 +3,7 @@ with a `RemotePolicy` of the central inference server (`--inference_mode=central
 
 Per trajectory slot: take a free slot index, refresh the policy copy when the learner published newer weights,
 `RolloutWorker.collect()` into the shared slot, send a `TrajectoryReady` message. Training info waiting on the
-worker's control queue is applied before each env's next reset (checked at every reset, not once per rollout).
+runner's `TrainingInfoBoard` (shared memory) is given to each env before its next reset.
 The worker writes a heartbeat (`ControlBlock.heartbeat`) at every policy step and while it waits on a queue, so the
 runner can tell a hung worker (an env stuck in `step`, a queue left locked) from a busy or idle one.
 """
@@ -11,29 +11,33 @@ runner can tell a hung worker (an env stuck in `step`, a queue left locked) from
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import signal
 import time
 import traceback
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import torch
 
 from sf_curric.algo.env_guard import EnvGuard
-from sf_curric.algo.parallel.messages import TrainingInfo, TrajectoryReady, WorkerFailed, WorkerStarted
+from sf_curric.algo.parallel.messages import TrajectoryReady, WorkerFailed, WorkerStarted
 from sf_curric.algo.parallel.process_utils import die_with_parent, parent_alive
 from sf_curric.algo.parallel.queues import QueueStopped, get_many_blocking, put_blocking
 from sf_curric.algo.parallel.shared_buffers import BEAT_SLOT, BEAT_TIME, ControlBlock, SharedTrajectories, SharedWeights
-from sf_curric.algo.rollout import RolloutWorker
+from sf_curric.algo.parallel.split_rollout import make_central_multi_agent_worker, make_central_rollout_worker
+from sf_curric.algo.training_info_board import TrainingInfoBoard
 from sf_curric.cfg.validation import ConfigError
 
 log = logging.getLogger(__name__)
 
 
-class WorkerArgs(NamedTuple):
-    """Everything a worker process receives at start (pickled once when the process starts).
+@dataclasses.dataclass(frozen=True)
+class WorkerArgs:
+    """Everything a worker process receives at start (pickled once when the process starts; built in one place,
+    `WorkerPool._start`).
 
     Attributes:
         worker_idx: index of this worker.
@@ -42,10 +46,10 @@ class WorkerArgs(NamedTuple):
             processes do not see registrations made under `if __name__ == "__main__"`), else None.
         buffers: the shared trajectory slots.
         weights: the shared policy weights.
-        control: the shared control block.
+        control: the shared control block (stop flag, heartbeats).
+        training_info: the runner's `TrainingInfoBoard` (read before every env reset).
         free_slots: queue of slot indices this worker may fill.
         results: queue of `TrajectoryReady` / `WorkerStarted` / `WorkerFailed` messages to the runner.
-        control_queue: queue of `TrainingInfo` messages for this worker.
         parent_pid: pid of the runner (the worker exits when it disappears).
         task_feed: the worker's queues of the curriculum's task feed (`sf_curric.algo.task_feed`), or None.
         inference: the worker's `InferenceChannel`s to the central inference server (one per env group,
@@ -60,47 +64,13 @@ class WorkerArgs(NamedTuple):
     buffers: SharedTrajectories
     weights: SharedWeights
     control: ControlBlock
+    training_info: TrainingInfoBoard
     free_slots: Any
     results: Any
-    control_queue: Any
     parent_pid: int
     task_feed: Any = None
     inference: Any = None
     environ: dict | None = None
-
-
-class ProcessRolloutWorker(RolloutWorker):
-    """`RolloutWorker` that checks its control queue for training info before every env reset."""
-
-    def attach_control(self, control_queue: Any, counter_view: np.ndarray) -> None:
-        """Read `TrainingInfo` messages from `control_queue` whenever the shared counter moves.
-
-        Args:
-            control_queue: this worker's control queue.
-            counter_view: numpy view of this worker's entry of `ControlBlock.training_info_counter`.
-        """
-        self._control_queue = control_queue
-        self._counter_view = counter_view
-        self._seen_counter = 0
-
-    def poll_training_info(self) -> None:
-        """Apply the newest waiting training info (only a shared-memory read when there is none)."""
-        target = int(self._counter_view[0])
-        if target == self._seen_counter:
-            return
-        # the runner bumps the counter after its put returned: message `target` is in the queue
-        newest: TrainingInfo | None = None
-        deadline = time.monotonic() + 10.0
-        while newest is None or newest.counter < target:
-            for msg in get_many_blocking(self._control_queue, lambda: time.monotonic() > deadline, poll_s=0.05):
-                if newest is None or msg.counter > newest.counter:
-                    newest = msg
-        self._seen_counter = newest.counter
-        self.set_training_info(newest.info)
-
-    def _reset_env(self, i: int, seed: int | None = None) -> Any:
-        self.poll_training_info()
-        return super()._reset_env(i, seed)
 
 
 class _BeatingPolicy:
@@ -116,32 +86,6 @@ class _BeatingPolicy:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._policy, name)
-
-
-def _central_multi_agent_worker(
-    args: WorkerArgs, worker: Any, model: Any, env_ids: list[int], should_stop: Any, beat: np.ndarray
-) -> Any:
-    """Multi-agent games with central inference: one group of whole games per inference channel."""
-    from sf_curric.algo.parallel.central_inference import RemotePolicy
-    from sf_curric.algo.parallel.split_rollout import SplitRolloutWorker, split_columns
-    from sf_curric.algo.self_play import worker_opponents
-
-    cfg, n, channels = args.cfg, worker.agents_per_game, args.inference
-    columns = split_columns(worker.num_envs, len(channels))
-    if any(cols.start % n or cols.stop % n for cols in columns):
-        raise ConfigError(
-            f"--worker_num_splits={len(channels)} cuts a game of {n} agents in two: split the {worker.num_envs} "
-            f"columns of a worker into whole games (e.g. --worker_num_splits=1)"
-        )
-    groups = []
-    for channel, cols in zip(channels, columns):
-        policy = _BeatingPolicy(RemotePolicy(channel, model, should_stop), beat)
-        opponents = worker_opponents(cfg, model.obs_space, model.action_space)  # one per group: groups are threads
-        games = worker.games[cols.start // n : cols.stop // n]
-        group = type(worker)(cfg, games, policy, env_ids[cols], None, opponents)
-        group.env_guard = EnvGuard(lambda i: None, cfg.max_env_errors)  # games are not rebuilt: it counts 0
-        groups.append(group)
-    return groups[0] if len(groups) == 1 else SplitRolloutWorker(groups, columns)
 
 
 def _make_rollout_worker(args: WorkerArgs, should_stop: Any = lambda: False) -> tuple[Any, torch.nn.Module]:
@@ -162,7 +106,7 @@ def _make_rollout_worker(args: WorkerArgs, should_stop: Any = lambda: False) -> 
     from sf_curric.algo.multi_agent_rollout import MultiAgentRolloutWorker, build_rollout_worker
     from sf_curric.algo.self_play import worker_opponents
 
-    worker = build_rollout_worker(cfg, env_configs, None, env_ids, None, ProcessRolloutWorker)
+    worker = build_rollout_worker(cfg, env_configs, None, env_ids)
     model = ActorCritic(worker.obs_space, worker.action_space, cfg)
     model.eval()
     multi_agent = isinstance(worker, MultiAgentRolloutWorker)
@@ -172,10 +116,10 @@ def _make_rollout_worker(args: WorkerArgs, should_stop: Any = lambda: False) -> 
         worker.policy = _BeatingPolicy(model, beat)
         worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors, cfg.env_error_window)
     elif multi_agent:
-        worker = _central_multi_agent_worker(args, worker, model, env_ids, should_stop, beat)
+        worker = make_central_multi_agent_worker(
+            args.inference, cfg, worker, model, env_ids, should_stop, lambda p: _BeatingPolicy(p, beat)
+        )
     else:  # actions come from the central server (env groups stepped alternately with --worker_num_splits)
-        from sf_curric.algo.parallel.split_rollout import make_central_rollout_worker
-
         envs = worker.envs
 
         def make_guard(offset: int) -> EnvGuard:
@@ -185,11 +129,10 @@ def _make_rollout_worker(args: WorkerArgs, should_stop: Any = lambda: False) -> 
             args.inference, cfg, envs, model, env_ids, make_guard, should_stop, lambda p: _BeatingPolicy(p, beat)
         )
     if args.task_feed is not None:  # every env reset takes its task from the curriculum's prefetched queue
-        from sf_curric.algo.task_feed import WorkerTaskFeed
+        from sf_curric.algo.task_feed import TaskFeed
 
-        worker.task_sampler = WorkerTaskFeed(args.worker_idx, args.task_feed, should_stop, worker.timing)
-    counter = args.control.training_info_counter[args.worker_idx : args.worker_idx + 1].numpy()
-    worker.attach_control(args.control_queue, counter)
+        worker.task_sampler = TaskFeed(args.worker_idx, args.task_feed, should_stop, worker.timing)
+    worker.training_info_board = args.training_info
     return worker, model
 
 
@@ -236,7 +179,6 @@ def worker_main(args: WorkerArgs) -> None:
                 if not remote and num_rollouts % refresh_every == 0 and args.weights.version != version:
                     version = args.weights.read_into(model)
                 refresh_s += time.perf_counter() - start
-                worker.poll_training_info()
                 traj = args.buffers.slot(slot)
                 beat[BEAT_SLOT] = slot
                 episodes = worker.collect(traj, policy_version=version)

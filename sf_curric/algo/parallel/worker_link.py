@@ -4,7 +4,7 @@ A process killed while it holds a faster-fifo queue's lock leaves that queue loc
 operation on it blocks forever, timeouts included (see queue_salvage.py). So:
 
 - every queue a worker process touches belongs to that process alone (one `WorkerLink` per process: its results,
-  free slots, control and task queues; a replaced process gets a new link, never the old queues);
+  free slots and task queues; a replaced process gets a new link, never the old queues);
 - the runner touches those queues only from the link's two daemon threads: a reader that moves the worker's
   messages to the runner's inbox (a `queue.SimpleQueue`) and a writer that puts the runner's messages from an
   outbox. The runner's main thread and its task server thread only use in-process queues.
@@ -54,13 +54,11 @@ class WorkerQueues(NamedTuple):
     Attributes:
         results: worker -> runner (`TrajectoryReady`, `WorkerStarted`, `WorkerFailed`, `TaskRequest`).
         free_slots: runner -> worker, slot indices it may fill.
-        control: runner -> worker, `TrainingInfo` messages.
         tasks: runner -> worker, `TaskBatch` messages of the curriculum's task feed (None without a curriculum).
     """
 
     results: Any
     free_slots: Any
-    control: Any
     tasks: Any = None
 
 
@@ -90,9 +88,7 @@ class WorkerLink:
     ) -> None:
         self.worker_idx = worker_idx
         self.generation = generation
-        self.queues = WorkerQueues(
-            make_queue(), make_queue(1 << 16), make_queue(1 << 20), make_queue(8 << 20) if with_tasks else None
-        )
+        self.queues = WorkerQueues(make_queue(), make_queue(1 << 16), make_queue(8 << 20) if with_tasks else None)
         self._inbox = inbox
         self._route = route
         self._outbox: queue.SimpleQueue = queue.SimpleQueue()
@@ -111,16 +107,15 @@ class WorkerLink:
         for t in self._threads:
             t.start()
 
-    def send(self, q: Any, msg: Any, after: Callable[[], None] | None = None) -> None:
-        """Put `msg` on `q` (one of `self.queues`) from the writer thread, then call `after` (never blocks).
+    def send(self, q: Any, msg: Any) -> None:
+        """Put `msg` on `q` (one of `self.queues`) from the writer thread (never blocks).
 
         Args:
             q: the queue.
             msg: a picklable message.
-            after: called in the writer thread once the put returned (e.g. to bump a shared counter).
         """
         if not self._retired.is_set():
-            self._outbox.put((q, msg, after))
+            self._outbox.put((q, msg))
 
     @property
     def retired(self) -> bool:
@@ -206,13 +201,11 @@ class WorkerLink:
             item = self._outbox.get()
             if item is _STOP:
                 return
-            q, msg, after = item
+            q, msg = item
             try:
                 put_blocking(q, msg, self._retired.is_set)
             except QueueStopped:
                 return
-            if after is not None:
-                after()
 
     def join(self, timeout: float) -> None:
         """Wait up to `timeout` seconds in all for the threads to exit (stuck ones are left behind)."""
