@@ -38,7 +38,7 @@ def _sweep(tmp_path: Path, steps: int, extra: str = "") -> Path:
 
 
 def _check_finished(tmp_path: Path, steps: int) -> None:
-    runs = sorted((tmp_path / "cp" / "cp").iterdir())
+    runs = sorted(p for p in (tmp_path / "cp" / "cp").iterdir() if p.is_dir())  # not the trainers' .lock files
     assert len(runs) == 4
     for run in runs:
         assert (run / DONE_FILE).exists()
