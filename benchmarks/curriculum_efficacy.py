@@ -311,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = build_parser()
     args = parser.parse_args(argv)
     scale_name, scale = scale_from_args(parser, args)
-    jobs = args.jobs or scale.jobs
+    jobs = scale.jobs if args.jobs is None else args.jobs
     if jobs < 1:
         parser.error(f"--jobs={jobs} must be at least 1")
     work_dir = (args.work_dir or ROOT / "train_dir" / f"curriculum_efficacy_{scale_name}").resolve()

@@ -172,7 +172,7 @@ def scale_from_env(names: Sequence[str] = tuple(SCALES)) -> str:
     """`EFFICACY_SCALE` (default cpu), checked."""
     name = os.environ.get("EFFICACY_SCALE", "cpu")
     if name not in names:
-        raise ValueError(f"EFFICACY_SCALE={name!r}: use one of {', '.join(names)}")
+        raise SystemExit(f"EFFICACY_SCALE={name!r}: use one of {', '.join(names)}")
     return name
 
 
