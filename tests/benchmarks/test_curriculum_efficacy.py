@@ -1,6 +1,6 @@
 """The curriculum efficacy benchmark, tiny scale: a real sweep (launcher child processes) whose runs evaluate during
-training, then the table, the JSON, the plots, the numbers recomputed from the eval episodes, and a resumed invocation that trains
-nothing."""
+training, then the table, the JSON, the plots, the numbers recomputed from the eval episodes, and a resumed
+invocation that trains nothing."""
 
 from __future__ import annotations
 
