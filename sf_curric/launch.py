@@ -1,6 +1,6 @@
 """`python -m sf_curric.launch --run=my_sweep.py`: run every run of a sweep, locally or on a Ray cluster.
 
-    python -m sf_curric.launch --run=benchmarks/sweeps/cartpole_seeds.py --max_parallel=2
+    python -m sf_curric.launch --run=benchmarks/sweeps/curriculum_efficacy.py --max_parallel=2
     python -m sf_curric.launch --run=my_sweep.py --backend=ray --ray_address=auto
     python -m sf_curric.report train_dir/<run_name>
 

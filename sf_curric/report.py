@@ -1,6 +1,7 @@
 """`python -m sf_curric.report SWEEP_DIR`: statistics across seeds of every method of a sweep.
 
-For each scalar (the training return `charts/episodic_return` and every held-out `eval/*` scalar the runs logged):
+For each scalar (the training return `charts/episodic_return` and every held-out `eval/*` outcome the runs logged
+during training, `--eval_every_env_steps`: eval/<group>/return, terminated, length, ..., eval/gap):
 per method the mean and the IQM over seeds with stratified-bootstrap 95 % intervals, at the final step and over
 training (each run's curve averaged over a common grid of env steps), the probability of improvement of every
 method over every other, and learning curves with interval bands. Writes `report.json`, `summary.csv`,
@@ -33,12 +34,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sweep_dir", type=Path, help="The sweep's folder (<train_dir>/<run_name>).")
     p.add_argument("--out", type=Path, default=None, help="Output folder (default: SWEEP_DIR/report).")
     p.add_argument(
-        "--tags", nargs="+", default=None, help=f"Scalars to report (default: {TRAIN_RETURN} and every eval/* one)."
+        "--tags",
+        nargs="+",
+        default=None,
+        help=f"Scalars to report (default: {TRAIN_RETURN} and every eval/* one but eval/*/episodes and "
+        "eval/*/return_std).",
     )
     p.add_argument("--points", type=int, default=25, help="Points of the common env-step grid of the curves.")
     p.add_argument("--reps", type=int, default=2000, help="Bootstrap samples per interval.")
     p.add_argument("--seed", type=int, default=0, help="Seed of the bootstrap (the report is reproducible).")
     return p
+
+
+def default_tags(present: Sequence[str]) -> list[str]:
+    """The training return and every held-out `eval/*` outcome among `present`; not an evaluation's bookkeeping
+    (`eval/<group>/episodes`, a constant count, and `eval/<group>/return_std`, the spread within one run)."""
+    bookkeeping = ("/episodes", "/return_std")
+    return [t for t in present if t == TRAIN_RETURN or (t.startswith("eval/") and not t.endswith(bookkeeping))]
 
 
 def step_grid(runs: Sequence[RunCurves], tag: str, points: int) -> np.ndarray:
@@ -172,7 +184,7 @@ def report(argv: Sequence[str] | None = None) -> list[dict]:
     if not runs:
         parser.error(f"no tensorboard event files under {args.sweep_dir}; launch the sweep first")
     present = sorted({t for r in runs for t in r.scalars})
-    tags = args.tags or [t for t in present if t == TRAIN_RETURN or t.startswith("eval/")]
+    tags = args.tags or default_tags(present)
     missing = [t for t in tags if t not in present]
     if missing:
         parser.error(f"no run logged {', '.join(missing)}; scalars found: {', '.join(present)}")

@@ -13,9 +13,10 @@ from sf_curric.algo.runner import Runner, RunResult
 from sf_curric.algo.stop_and_save import FinalSaveError
 from sf_curric.cfg.arguments import parse_args
 from sf_curric.cfg.auto_defaults import apply_auto_defaults
-from sf_curric.cfg.experiment import prepare_experiment_dir, resolve_config
+from sf_curric.cfg.experiment import experiment_dir, prepare_experiment_dir, resolve_config
 from sf_curric.cfg.validation import ConfigError, validate_cfg
 from sf_curric.utils.checkpoint import CheckpointError
+from sf_curric.utils.run_end import write_run_end
 from sf_curric.utils.run_lock import experiment_lock
 
 
@@ -41,7 +42,9 @@ def run_with_result(argv: Sequence[str] | None = None) -> RunResult:
         cfg = apply_auto_defaults(cfg)  # after validation: a bad flag is reported alone; resumed runs keep theirs
         with experiment_lock(cfg):  # one run per experiment; taken before the folder is renamed or deleted
             prepare_experiment_dir(cfg)
-            return Runner(cfg).run()
+            result = Runner(cfg).run()
+            write_run_end(experiment_dir(cfg), result.reason, result.env_steps)  # for sf_curric.launch
+            return result
     except (ConfigError, CheckpointError) as e:
         print(f"sf_curric.train: error: {e}", file=sys.stderr)
         raise SystemExit(2) from None

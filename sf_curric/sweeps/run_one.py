@@ -1,6 +1,8 @@
 """One run of a sweep as a child process: its log, its completion marker, and what a re-launch does with it.
 
-A run is *finished* when its command exited with status 0 while nobody asked it to stop; the launcher then writes
+A run is *finished* when its command exited with status 0 while the launcher was not stopping it and, when the
+command is `sf_curric.train` (or a script that calls its `run()`), the trainer's `run_end.json` says it reached its
+budget rather than stopped on a signal (someone else's SIGTERM also ends it with status 0). The launcher then writes
 `sweep_done.json` in its experiment folder and a re-launch skips it. Any other run is started again with the same
 command line; `sf_curric.train` resumes from the newest checkpoint in the same experiment folder
 (`--restart_behavior=resume`, its default).
@@ -8,10 +10,8 @@ command line; `sf_curric.train` resumes from the newest checkpoint in the same e
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 from sf_curric.sweeps.run_description import RunSpec, write_run_info
+from sf_curric.sweeps.run_guard import die_with_parent
+from sf_curric.utils.run_end import FINISHED_REASONS, RUN_END_FILE, read_run_end
 
 DONE_FILE = "sweep_done.json"
 LOG_FILE = "sweep_stdout.log"
-_PR_SET_PDEATHSIG = 1
+_GUARD = str(Path(__file__).with_name("run_guard.py"))
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the folder that holds sf_curric/
 
 
@@ -31,7 +33,8 @@ class RunOutcome(NamedTuple):
 
     Attributes:
         name: the run's name.
-        status: "done", "skipped" (finished in an earlier launch), "failed" or "stopped" (the launcher stopped).
+        status: "done", "skipped" (finished in an earlier launch), "failed" or "stopped" (the launcher stopped it,
+            or a signal from elsewhere stopped the trainer before its budget: a re-launch resumes it).
         returncode: the child's exit status (None when skipped).
         seconds: wall seconds of the child.
     """
@@ -47,13 +50,6 @@ def is_done(exp_dir: Path) -> bool:
     return (exp_dir / DONE_FILE).exists()
 
 
-def _die_with_parent() -> None:
-    # Linux: the child gets SIGTERM when the thread that started it dies (launcher killed, Ray worker lost), so it
-    # saves a checkpoint and stops instead of training on as an orphan.
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 def child_env(spec: RunSpec, threads: int) -> dict[str, str]:
     """The child's environment: thread counts capped so that parallel runs do not fight over cores."""
     env = dict(os.environ)
@@ -63,27 +59,37 @@ def child_env(spec: RunSpec, threads: int) -> dict[str, str]:
     return env
 
 
-def start_run(spec: RunSpec, threads: int) -> subprocess.Popen:
-    """Start the run's command (output appended to its `sweep_stdout.log`).
+def _lock_file(spec: RunSpec) -> str:
+    import argparse
 
-    Call it from the main thread: Linux sends the parent-death signal when the *thread* that started a child ends,
-    and a child started from another thread gets it twice when the launcher is killed (the second SIGTERM makes
-    `sf_curric.train` stop without saving).
+    from sf_curric.utils.run_lock import lock_path
+
+    return str(lock_path(argparse.Namespace(train_dir=str(spec.exp_dir.parent), experiment=spec.name)))
+
+
+def start_run(spec: RunSpec, threads: int) -> subprocess.Popen:
+    """Start the run's command behind `run_guard.py` (output appended to its `sweep_stdout.log`).
+
+    The guard waits for the experiment's lock, passes a stop on to the run once, and gets SIGTERM when the thread
+    that started it ends (launcher killed, Ray worker lost); call this from the thread that lives as long as the
+    run (the local launcher's main thread, the Ray task's).
 
     Args:
         spec: the run.
         threads: CPU threads the run may use (OMP/MKL/OpenBLAS).
     """
     write_run_info(spec)
+    (spec.exp_dir / RUN_END_FILE).unlink(missing_ok=True)  # an earlier session's: only this session's one counts
     with open(spec.exp_dir / LOG_FILE, "ab") as log_file:
         log_file.write(f"\n==== {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(spec.argv)}\n".encode())
         log_file.flush()
         return subprocess.Popen(
-            list(spec.argv),
+            [sys.executable, _GUARD, _lock_file(spec), "--", *spec.argv],
             stdout=log_file,
             stderr=subprocess.STDOUT,
             env=child_env(spec, threads),
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
+            start_new_session=True,  # out of the terminal's and the Ray worker's process group (see run_guard)
         )
 
 
@@ -100,6 +106,9 @@ def finish_run(spec: RunSpec, returncode: int, seconds: float, stopping: bool) -
         return RunOutcome(spec.name, "stopped", returncode, seconds)
     if returncode != 0:
         return RunOutcome(spec.name, "failed", returncode, seconds)
+    run_end = read_run_end(spec.exp_dir)  # None: a command that is not sf_curric.train; its exit status decides
+    if run_end is not None and run_end.get("reason") not in FINISHED_REASONS:
+        return RunOutcome(spec.name, "stopped", returncode, seconds)
     marker = {"returncode": 0, "seconds_last_launch": seconds, "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
     tmp = spec.exp_dir / (DONE_FILE + ".tmp")
     tmp.write_text(json.dumps(marker) + "\n")

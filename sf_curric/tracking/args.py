@@ -29,6 +29,15 @@ TRACKING_ARGS: list[FlagSpec] = [
         {"type": int, "default": 50, "help": "Episodes per task group of each evaluation during training."},
     ),
     (
+        "--eval_episodes_per_level",
+        {
+            "type": int,
+            "default": None,
+            "help": "Episodes on every task (level) of every group of each evaluation during training, instead of "
+            "--eval_episodes per group (sf_curric.eval's --eval_episodes_per_task).",
+        },
+    ),
+    (
         "--eval_test_tasks",
         {
             "type": str,
@@ -36,6 +45,15 @@ TRACKING_ARGS: list[FlagSpec] = [
             "metavar": "START:STOP",
             "help": "Held-out level seeds of evaluation during training (sf_curric.eval's --test_tasks; default: as "
             "many seeds as there are training tasks, at most 100, right after the largest training task).",
+        },
+    ),
+    (
+        "--eval_test_level_set",
+        {
+            "type": str,
+            "default": None,
+            "help": "A named level set also evaluated during training, as a group of its own (sf_curric.eval's "
+            "--eval_level_set), e.g. hand_designed for maze_levels.",
         },
     ),
     (

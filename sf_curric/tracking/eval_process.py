@@ -86,18 +86,23 @@ def eval_argv(cfg: argparse.Namespace, output: Path | str) -> list[str]:
     """The `python -m sf_curric.eval` arguments of an evaluation during training (they reproduce its numbers).
 
     Args:
-        cfg: the training run's config (`--eval_episodes`, `--eval_test_tasks`, `--train_dir`, `--experiment`).
+        cfg: the training run's config (`--eval_episodes` or `--eval_episodes_per_level`, `--eval_test_tasks`,
+            `--eval_test_level_set`, `--train_dir`, `--experiment`).
         output: the `--eval_output` folder.
     """
     argv = [
         f"--train_dir={cfg.train_dir}",
         f"--experiment={cfg.experiment}",
         "--eval_tasks=all",
-        f"--eval_num_episodes={cfg.eval_episodes}",
+        f"--eval_num_episodes={cfg.eval_episodes}"
+        if getattr(cfg, "eval_episodes_per_level", None) is None  # getattr: configs saved before the flag existed
+        else f"--eval_episodes_per_task={cfg.eval_episodes_per_level}",
         f"--eval_output={output}",
     ]
     if cfg.eval_test_tasks is not None:
         argv.append(f"--test_tasks={cfg.eval_test_tasks}")
+    if getattr(cfg, "eval_test_level_set", None):  # getattr: configs saved before the flag existed
+        argv.append(f"--eval_level_set={cfg.eval_test_level_set}")
     return argv
 
 
@@ -228,7 +233,8 @@ def eval_process_main(
     torch.set_num_threads(1)
     logging.basicConfig(level=logging.WARNING)
     if env_spec is not None:
-        register_env(env_spec.name, env_spec.make_env_fn, env_spec.task_space, None)
+        # level_sets too: --eval_test_level_set evaluates them (the curriculum stays the runner's)
+        register_env(env_spec.name, env_spec.make_env_fn, env_spec.task_space, None, level_sets=env_spec.level_sets)
     while parent_alive(parent_pid):
         try:
             request = requests.get(timeout=1.0)

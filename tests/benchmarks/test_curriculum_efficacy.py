@@ -1,6 +1,6 @@
-"""The curriculum efficacy benchmark, tiny scale: real training runs (child processes) and real evaluations, then
-the table, the JSON, the plots, the numbers recomputed from the eval episodes, and a resumed invocation that trains
-nothing."""
+"""The curriculum efficacy benchmark, tiny scale: a real sweep (launcher child processes) whose runs evaluate during
+training, then the table, the JSON, the plots, the numbers recomputed from the eval episodes, and a resumed
+invocation that trains nothing."""
 
 from __future__ import annotations
 
@@ -97,7 +97,7 @@ def test_numbers_come_from_the_eval_episodes(bench, dry_run):
     for method in ("dr", "plr"):
         per_seed = {"train": [], "test": []}
         for seed in scale.seeds:
-            eval_dir = work / f"{method}_s{seed}" / "eval" / str(final)
+            eval_dir = bench.eval_dirs(work, method, seed, scale)[final]  # the evaluation during training
             for group in ("train", "test"):
                 returns = _episode_returns(eval_dir, group)
                 assert len(returns) == 8

@@ -1,6 +1,7 @@
 """A stand-in trainer for the fast launcher tests: counts `--steps` in `<train_dir>/<experiment>/progress.txt`,
 resumes from it, saves and exits 0 on SIGTERM (like sf_curric.train), and appends each start to `starts.txt`.
-$FAKE_STEP_SEC: seconds per step."""
+$FAKE_STEP_SEC: seconds per step. With $FAKE_RUN_END set it also writes sf_curric.train's run_end.json (why it
+stopped) and appends its pid to `pids.txt` (the tests SIGTERM it)."""
 
 import argparse
 import os
@@ -21,6 +22,9 @@ progress = folder / "progress.txt"
 step = int(progress.read_text()) if progress.exists() else 0
 with open(folder / "starts.txt", "a") as f:
     f.write(f"{step}\n")
+if os.environ.get("FAKE_RUN_END"):
+    with open(folder / "pids.txt", "a") as f:
+        f.write(f"{os.getpid()}\n")
 stop = []
 
 
@@ -35,3 +39,7 @@ while step < args.steps and not stop:
     time.sleep(float(os.environ.get("FAKE_STEP_SEC", "0.01")))
     step += 1
     progress.write_text(str(step))
+if os.environ.get("FAKE_RUN_END"):
+    from sf_curric.utils.run_end import write_run_end
+
+    write_run_end(folder, "interrupted" if stop else "env_steps", step)

@@ -38,7 +38,7 @@ def _sweep(tmp_path: Path, steps: int, extra: str = "") -> Path:
 
 
 def _check_finished(tmp_path: Path, steps: int) -> None:
-    runs = sorted((tmp_path / "cp" / "cp").iterdir())
+    runs = sorted(p for p in (tmp_path / "cp" / "cp").iterdir() if p.is_dir())  # not the trainers' .lock files
     assert len(runs) == 4
     for run in runs:
         assert (run / DONE_FILE).exists()
@@ -153,3 +153,33 @@ def test_ray_run_lost_with_its_worker_is_retried_and_resumes(tmp_path):
     assert "stopped (interrupted)" in log and re.search(r"resumed from .*: [1-9]\d* env steps", log), log[-2000:]
     ckpt = find_newest_checkpoint(run)
     assert int(re.search(r"_(\d+)\.pth$", ckpt.name).group(1)) >= 40000
+
+
+def test_run_sigtermed_by_someone_else_resumes_on_relaunch(tmp_path):
+    """SIGTERM to one sf_curric.train process (not from the launcher): it saves and exits 0, yet its run_end.json
+    says 'interrupted', so the launcher does not mark it finished; the next launch resumes it from its checkpoint."""
+    import psutil
+
+    sweep = _kill_sweep(tmp_path, 10**9)  # cannot finish before the signal
+    long = tmp_path / "cp" / "long" / "long_seed_1"
+    launcher = start_launcher(sweep, tmp_path, "--max_parallel=3")
+    wait_for(lambda: find_newest_checkpoint(long) is not None, 900, "a checkpoint of the long run")
+    (trainer,) = [
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if f"--experiment={long.name}" in " ".join(p.info["cmdline"] or [])
+        and "run_guard.py" not in " ".join(p.info["cmdline"] or [])
+    ]
+    trainer.send_signal(signal.SIGTERM)
+    assert launcher.wait(timeout=600) == 1  # a run stopped: exit status 1
+    assert "long_seed_1: stopped" in (tmp_path / "launcher.log").read_text()
+    assert "stopped (interrupted)" in (long / "sf_log.txt").read_text() and not (long / DONE_FILE).exists()
+    saved_steps = int(re.search(r"_(\d+)\.pth$", find_newest_checkpoint(long).name).group(1))
+    assert saved_steps > 0
+
+    _kill_sweep(tmp_path, saved_steps + 1024)  # the same runs; the long one now ends 1024 steps after its checkpoint
+    outcomes = launch([f"--run={sweep}", f"--train_dir={tmp_path}", "--max_parallel=2"])
+    assert {o.name: o.status for o in outcomes}[long.name] == "done"
+    log = (long / "sf_log.txt").read_text()
+    assert re.search(rf"resumed from .*: {saved_steps} env steps", log) and log.count("resumed from") == 1, log[-2000:]
+    assert int(re.search(r"_(\d+)\.pth$", find_newest_checkpoint(long).name).group(1)) >= saved_steps + 1024
