@@ -31,12 +31,12 @@ import json, sys
 from gymnasium.spaces import Discrete
 from sf_curric.envs.builtin.maze_levels import make_maze_levels
 from sf_curric.envs.registry import register_env
-from sf_curric.train import run
+from sf_curric.train import run_with_result
 from sf_curric.utils.checkpoint import find_newest_checkpoint, load_checkpoint
 
 register_env("maze_levels", make_maze_levels, task_space=Discrete(200), curriculum="dr")
 if __name__ == "__main__":
-    result = run(sys.argv[1:])
+    result = run_with_result(sys.argv[1:])
     train_dir, experiment = sys.argv[1].split("=", 1)[1], sys.argv[2].split("=", 1)[1]
     state = load_checkpoint(find_newest_checkpoint(f"{train_dir}/{experiment}"))
     print("RESULT " + json.dumps({"env_steps": state["env_steps"], "train_seconds": state["train_seconds"],
