@@ -37,16 +37,24 @@ CONFIGS = {
     "parallel_dr": ["--serial_mode=False", "--num_workers=2", "--curriculum=dr"],
 }
 
+# the env factory lives in its own module: worker processes import it by name (a lambda cannot be sent to them)
+LEVELS_MODULE = """
+import gymnasium as gym
+from sf_curric_examples.cartpole_levels import CartPoleLevels
+
+def make_levels():
+    return CartPoleLevels(gym.make("CartPole-v1"))
+"""
+
 CHILD = """
 import json, sys
-import gymnasium as gym
 from gymnasium.spaces import Discrete
+from bench_levels import make_levels
 from sf_curric.envs.registry import register_env
 from sf_curric.train import run_with_result
 from sf_curric.utils.checkpoint import find_newest_checkpoint, load_checkpoint
-from sf_curric_examples.cartpole_levels import CartPoleLevels
 
-register_env("cartpole_levels", lambda: CartPoleLevels(gym.make("CartPole-v1")), task_space=Discrete(200))
+register_env("cartpole_levels", make_levels, task_space=Discrete(200))
 if __name__ == "__main__":
     result = run_with_result(sys.argv[1:])
     train_dir, experiment = sys.argv[1].split("=", 1)[1], sys.argv[2].split("=", 1)[1]
@@ -69,10 +77,11 @@ def train_once(tree: Path, config: str, steps: int, seed: int, work: Path) -> fl
     """FPS of one training run with the package of `tree`."""
     child = work / "child.py"
     child.write_text(CHILD)
+    (work / "bench_levels.py").write_text(LEVELS_MODULE)
     experiment = f"{tree.name}_{config}_{seed}"
     argv = [f"--train_dir={work}", f"--experiment={experiment}", "--env=cartpole_levels", f"--seed={seed}",
             f"--train_for_env_steps={steps}", *COMMON, *CONFIGS[config]]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(tree)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), str(work)])}
     proc = subprocess.run([sys.executable, str(child), *argv], env=env, cwd=tree, capture_output=True, text=True)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
     if proc.returncode != 0 or not lines:
