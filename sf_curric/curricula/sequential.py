@@ -207,9 +207,9 @@ class SequentialCurriculum(Curriculum):
     def _sample_distribution(self) -> List[float]:
         stage = self.current_curriculum
         if stage.task_space is self.task_space or stage.tasks == self.tasks:
-            return list(stage._sample_distribution())
+            return stage.sample_distribution().tolist()
         dist = np.zeros(self.num_tasks)
-        for task, p in zip(stage.tasks, stage._sample_distribution()):
+        for task, p in zip(stage.tasks, stage.sample_distribution()):
             dist[self.task_space.encode(task)] += p
         return dist.tolist()
 

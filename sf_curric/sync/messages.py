@@ -81,7 +81,8 @@ class EpisodeRecorder:
             rew: reward of the step.
             term: the episode terminated.
             trunc: the episode was truncated.
-            info: the step's info dict (`task_completion` is reported as progress).
+            info: the step's info dict (`task_completion` is reported as progress, `episode_extra_stats` at the
+                episode's end goes to `update_on_episode_extra_stats`).
         """
         self.episode_return += float(rew)
         self.episode_length += 1
@@ -94,8 +95,13 @@ class EpisodeRecorder:
                 column.append(value)
             if len(self._columns[0]) >= self.batch_size or term or trunc:
                 out.append(self.take_step_batch())
-        if term or trunc:
-            out.append(EpisodeUpdate(self.env_id, encoded_task, self.episode_return, self.episode_length, progress))
+        if term or trunc:  # the same feedback the trainer gives: extra stats included (seed 000's metrics up)
+            extra_stats = info.get("episode_extra_stats")
+            out.append(
+                EpisodeUpdate(
+                    self.env_id, encoded_task, self.episode_return, self.episode_length, progress, extra_stats
+                )
+            )
         return out
 
     def take_step_batch(self) -> StepBatch | None:

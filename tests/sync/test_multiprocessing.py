@@ -254,3 +254,50 @@ def test_wrong_arguments_name_the_fix():
             pickle.dumps(curriculum)
     finally:
         curriculum.stop()
+
+
+class _ExtraStatsEnv(CountingEnv):
+    """CountingEnv that reports `info["episode_extra_stats"]` (its task and the episode number) at each episode end."""
+
+    def _step(self, action):
+        obs, rew, term, trunc, info = super()._step(action)
+        if term:
+            info = {"episode_extra_stats": {"task": int(self.task), "episode": len(self.tasks_run)}}
+        return obs, rew, term, trunc, info
+
+
+class _ExtraStatsCurriculum(RoundRobinCurriculum):
+    def __init__(self):
+        super().__init__(NUM_TASKS)
+        self.extra = []  # (env_id, task, extra_stats)
+
+    def update_on_episode_extra_stats(self, task, extra_stats, env_id=None):
+        self.extra.append((env_id, int(task), dict(extra_stats)))
+
+    def records(self):
+        return {**super().records(), "extra": list(self.extra)}
+
+
+def test_episode_extra_stats_reach_the_curriculum_once_per_episode():
+    # seed 000: info["episode_extra_stats"] reaches the curricula; through the sync wrappers as in the trainer
+    curriculum, task_queue, update_queue = make_multiprocessing_curriculum(_ExtraStatsCurriculum())
+    envs = gym.vector.AsyncVectorEnv(
+        [lambda: MultiProcessingSyncWrapper(_ExtraStatsEnv(3, NUM_TASKS), task_queue, update_queue)] * 2,
+        autoreset_mode=gym.vector.AutoresetMode.SAME_STEP,
+    )
+    try:
+        envs.reset(seed=0)
+        for _ in range(3 * 5):  # 5 episodes of 3 steps per env
+            envs.step(np.zeros(2, dtype=np.int64))
+        curriculum.flush()
+        records = curriculum.records()
+    finally:
+        envs.close()
+        curriculum.stop()
+    episodes, extra = records["episodes"], records["extra"]
+    assert len(episodes) == len(extra) == 10
+    for env_id in (0, 1):
+        mine = [(task, stats) for e, task, stats in extra if e == env_id]
+        # in order, one per episode, with the task the episode ran (the one its update_on_episode got)
+        assert [task for task, _ in mine] == [task for e, task, _, _ in episodes if e == env_id]
+        assert [stats for _, stats in mine] == [{"task": task, "episode": n + 1} for n, (task, _) in enumerate(mine)]
