@@ -13,7 +13,6 @@ import torch
 
 from sf_curric.algo.curriculum_host import CurriculumHost
 from sf_curric.algo.learner import Learner
-from sf_curric.cfg.validation import ConfigError
 from sf_curric.curricula import LearnerFeedback, PrioritizedLevelReplay
 from sf_curric.model.actor_critic import ActorCritic
 from tests.curriculum_integration.helpers import level_args, make_runner
@@ -96,7 +95,8 @@ def test_plr_gets_the_learners_values_and_the_acting_logits_without_a_second_for
     assert sampler.num_scored_episodes > 0 and runner.curriculum_host.num_learner_updates == len(received)
 
 
-def test_parallel_workers_store_the_acting_logits(tmp_path, monkeypatch):
+@pytest.mark.parametrize("inference_mode", ["local", "central"])
+def test_parallel_workers_store_the_acting_logits(tmp_path, monkeypatch, inference_mode):
     batches = []
     on_batch = CurriculumHost.on_batch
 
@@ -105,21 +105,20 @@ def test_parallel_workers_store_the_acting_logits(tmp_path, monkeypatch):
         on_batch(self, traj, result, episodes)
 
     monkeypatch.setattr(CurriculumHost, "on_batch", recording_on_batch)
-    runner = make_runner(_plr_args(tmp_path, "--num_workers=2", "--num_envs_per_worker=2", "--inference_mode=local"))
+    args = _plr_args(tmp_path, "--num_workers=2", "--num_envs_per_worker=2", f"--inference_mode={inference_mode}")
+    runner = make_runner(args)
     runner.run()
+    assert runner.sampler.inference_mode == inference_mode  # central inference returns the logits too
     assert batches and runner.curriculum_host.curriculum.task_sampler.num_scored_episodes > 0
     for batch in batches:
         assert batch["action_logits"].shape == (*batch["actions"].shape, 2)
         np.testing.assert_allclose(_log_probs_from_logits(batch), batch["log_probs"], rtol=1e-5, atol=1e-5)
 
 
-def test_value_strategies_store_no_logits_and_central_inference_cannot_give_them(tmp_path):
+def test_value_strategies_store_no_logits(tmp_path):
     runner = make_runner(level_args(tmp_path, "--curriculum=plr", "--serial_mode=True", "--train_for_env_steps=64"))
     runner.run()
     assert "action_logits" not in runner.sampler.slots[0]
-    central = make_runner(_plr_args(tmp_path / "central", "--num_workers=1", "--inference_mode=central"))
-    with pytest.raises(ConfigError, match="--inference_mode=local"):
-        central.run()
 
 
 def test_the_hook_is_declared_on_curriculum_and_an_old_style_curriculum_is_a_one_line_error():

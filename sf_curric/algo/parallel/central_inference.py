@@ -71,10 +71,17 @@ class InferenceBuffers:
         obs_space: the envs' Box observation space.
         action_space: the envs' action space.
         rnn_state_size: H of the recurrent state (0 for a non-recurrent model).
+        action_logits: also return the action logits (Discrete actions; `Curriculum.needs_action_logits`).
     """
 
     def __init__(
-        self, num_channels: int, rows: int, obs_space: spaces.Box, action_space: spaces.Space, rnn_state_size: int
+        self,
+        num_channels: int,
+        rows: int,
+        obs_space: spaces.Box,
+        action_space: spaces.Space,
+        rnn_state_size: int,
+        action_logits: bool = False,
     ):
         obs_dtype = torch.from_numpy(np.zeros((), dtype=obs_space.dtype)).dtype
         act_shape, act_dtype = _action_shape_dtype(action_space)
@@ -84,6 +91,11 @@ class InferenceBuffers:
         self.actions = torch.zeros((*lead, *act_shape), dtype=act_dtype).share_memory_()
         self.log_probs = torch.zeros(lead).share_memory_()
         self.values = torch.zeros(lead).share_memory_()
+        self.logits = None
+        if action_logits:
+            if not isinstance(action_space, spaces.Discrete):
+                raise ValueError(f"action logits are stored for Discrete actions only, not {action_space}")
+            self.logits = torch.zeros((*lead, int(action_space.n))).share_memory_()
         self.rnn_in = self.rnn_out = None
         if rnn_state_size:
             self.rnn_in = torch.zeros((*lead, rnn_state_size)).share_memory_()
@@ -132,19 +144,30 @@ class RemotePolicy:
         self._log_probs, self._values = b.log_probs[w].numpy(), b.values[w].numpy()
         self._rnn_in = None if b.rnn_in is None else b.rnn_in[w].numpy()
         self._rnn_out = None if b.rnn_out is None else b.rnn_out[w].numpy()
+        self._logits = None if b.logits is None else b.logits[w].numpy()
         self.acting_version = -1
         self.num_requests = 0
 
-    def act(self, obs: Any, rnn_states: torch.Tensor | None = None, deterministic: bool = False) -> ActResult:
+    def act(
+        self,
+        obs: Any,
+        rnn_states: torch.Tensor | None = None,
+        deterministic: bool = False,
+        logits_out: torch.Tensor | None = None,
+    ) -> ActResult:
         """`ActorCritic.act` computed by the server: same arguments and result (tensors on the CPU).
 
         Args:
             obs: raw observations `[n, *obs_shape]` (n at most the worker's envs).
             rnn_states: `[n, H]` for a recurrent model.
             deterministic: not supported centrally (the server samples).
+            logits_out: `[n, num_actions]`, receives the logits of the acting policy (the server must have been
+                built with `action_logits=True`).
         """
         if deterministic:
             raise ValueError("central inference samples actions: act with a local ActorCritic for deterministic=True")
+        if logits_out is not None and self._logits is None:
+            raise ValueError("this inference server returns no action logits: build it with action_logits=True")
         n = int(obs.shape[0])
         if n > self.rows:
             raise ValueError(f"{n} observation rows in one request, the buffers hold {self.rows} (one per env)")
@@ -164,6 +187,8 @@ class RemotePolicy:
         self.num_requests += 1
         # copies: the next request overwrites the response rows while the caller may still hold this result
         states = None if self._rnn_out is None else torch.from_numpy(self._rnn_out[:n].copy())
+        if logits_out is not None:
+            logits_out.copy_(torch.from_numpy(self._logits[:n]))
         return ActResult(
             torch.from_numpy(self._actions[:n].copy()),
             torch.from_numpy(self._log_probs[:n].copy()),

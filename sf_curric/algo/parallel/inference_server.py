@@ -61,6 +61,7 @@ class InferenceServer:
         weights: SharedWeights,
         device: torch.device | str,
         num_workers: int,
+        action_logits: bool = False,
     ):
         from sf_curric.model import ActorCritic
 
@@ -74,19 +75,24 @@ class InferenceServer:
         groups = split_columns(int(cfg.num_envs_per_worker), max(1, int(cfg.worker_num_splits)))
         self.groups_per_worker = len(groups)
         rows = max(c.stop - c.start for c in groups)
-        self.buffers = InferenceBuffers(num_workers * len(groups), rows, obs_space, action_space, rnn_size)
+        self.buffers = InferenceBuffers(
+            num_workers * len(groups), rows, obs_space, action_space, rnn_size, action_logits
+        )
         cuda = self.device.type == "cuda"
         self._stream = torch.cuda.Stream(self.device) if cuda else None
         # staging rows of one batch; pinned on CUDA so that the copy to the device can be asynchronous
         total = num_workers * len(groups) * rows
         self._obs_stage = torch.empty((total, *self.buffers.obs.shape[2:]), dtype=self.buffers.obs.dtype)
         self._rnn_stage = None if self.buffers.rnn_in is None else torch.empty((total, rnn_size))
+        # logits are written by act itself (logits_out), on the CPU: a curriculum reads them, the model does not
+        logits = self.buffers.logits
+        self._logits_stage = None if logits is None else torch.empty((total, logits.shape[-1]))
         if cuda:
             self._obs_stage = self._obs_stage.pin_memory()
             self._rnn_stage = None if self._rnn_stage is None else self._rnn_stage.pin_memory()
         self._obs_stage_np = self._obs_stage.numpy()
         self._rnn_stage_np = None if self._rnn_stage is None else self._rnn_stage.numpy()
-        names = ("obs", "actions", "log_probs", "values", "rnn_in", "rnn_out")
+        names = ("obs", "actions", "log_probs", "values", "rnn_in", "rnn_out", "logits")
         self._np = {k: getattr(self.buffers, k).numpy() for k in names if getattr(self.buffers, k) is not None}
         self._selector = selectors.DefaultSelector()
         self._conns: dict[int, Any] = {}
@@ -185,8 +191,12 @@ class InferenceServer:
         with torch.cuda.stream(self._stream) if self._stream is not None else contextlib.nullcontext():
             if self.weights.version != self.version:
                 self.version = self.weights.read_into(self.model)
-            result = self.model.act(self._obs_stage[:total], rnn)  # act copies the rows to the device
+            logits_out = None if self._logits_stage is None else self._logits_stage[:total]
+            # act copies the rows to the device
+            result = self.model.act(self._obs_stage[:total], rnn, logits_out=logits_out)
             outputs = {"actions": result.actions, "log_probs": result.log_probs, "values": result.values}
+            if logits_out is not None:
+                outputs["logits"] = logits_out
             if result.rnn_states is not None:
                 outputs["rnn_out"] = result.rnn_states
             outputs = {key: t.cpu().numpy() for key, t in outputs.items()}  # waits for the server's stream only

@@ -94,19 +94,12 @@ class ParallelSampler:
         self.weights = SharedWeights(model.state_dict())
         self.weights.publish(model.state_dict(), learner.version)
         self.inference_mode = resolve_inference_mode(getattr(cfg, "inference_mode", "auto"), learner.device)
-        if action_logits and self.inference_mode == "central":
-            if getattr(cfg, "inference_mode", "auto") == "central":
-                raise ConfigError(
-                    "the curriculum scores from action logits, which central inference does not return: "
-                    "use --inference_mode=local (or a value strategy, e.g. --plr_strategy=value_l1)"
-                )
-            self.inference_mode = "local"  # auto: the workers act with their own copies and store the logits
         self.inference_server = None
         if self.inference_mode == "central":
             from sf_curric.algo.parallel.inference_server import InferenceServer
 
             self.inference_server = InferenceServer(
-                cfg, model.obs_space, model.action_space, self.weights, learner.device, self.num_workers
+                cfg, model.obs_space, model.action_space, self.weights, learner.device, self.num_workers, action_logits
             )  # its thread starts once the workers did (it holds their pipes from then on)
         self.training_info = TrainingInfoBoard()  # the one channel of training info to every env (and a new worker)
         # the main thread waits on this in-process inbox, which the links' reader threads fill (worker_link.py)
