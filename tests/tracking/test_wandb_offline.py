@@ -46,14 +46,21 @@ def offline_runs(tmp_path_factory):
         first = sorted(glob.glob(str(train_dir / "wb" / "wandb" / "offline-run-*")))
         tb_first = _tensorboard_scalars(train_dir / "wb")
         run(_argv(train_dir, 4500, restart="resume"))
+        tb_all = _tensorboard_scalars(train_dir / "wb")
     finally:
         mp.undo()
     runs = sorted(glob.glob(str(train_dir / "wb" / "wandb" / "offline-run-*")))
-    return train_dir / "wb", [OfflineRun(p) for p in runs], len(first), tb_first
+    runs = [OfflineRun(p) for p in runs]
+    assert all(r.complete for r in runs), "an offline wandb log has no exit record 60 s after its run finished"
+    tb_resumed = {  # what the resumed session added to tensorboard: the steps after the first session's last
+        tag: {step: v for step, v in points.items() if step > max(max(p) for p in tb_first.values())}
+        for tag, points in tb_all.items()
+    }
+    return train_dir / "wb", runs, len(first), tb_first, tb_resumed
 
 
 def test_offline_run_holds_every_tensorboard_scalar(offline_runs):
-    exp_dir, runs, num_first, tb = offline_runs
+    exp_dir, runs, num_first, tb, _ = offline_runs
     assert num_first == 1
     first = runs[0]
     assert len(tb) > 20
@@ -66,7 +73,7 @@ def test_offline_run_holds_every_tensorboard_scalar(offline_runs):
 
 
 def test_offline_run_holds_config_and_images(offline_runs):
-    _, runs, _, _ = offline_runs
+    _, runs, _, _, _ = offline_runs
     first = runs[0]
     config = {k: v["value"] if isinstance(v, dict) and "value" in v else v for k, v in first.config.items()}
     assert config["env"] == MAZE_ENV and config["eval_every_env_steps"] == 1500 and config["wandb_tags"] == ["a", "b"]
@@ -78,11 +85,16 @@ def test_offline_run_holds_config_and_images(offline_runs):
 
 
 def test_resumed_experiment_continues_the_same_wandb_run(offline_runs):
-    exp_dir, runs, _, _ = offline_runs
+    exp_dir, runs, _, _, tb_resumed = offline_runs
     assert len(runs) == 2
     saved_id = (exp_dir / "wandb_run_id.txt").read_text().strip()
     assert runs[0].run_id == runs[1].run_id == saved_id
-    assert max(runs[1].scalars("charts/episodic_return")) >= 4500
+    # the resumed session's scalars went to the resumed wandb run, at the same steps with the same values
+    assert max(tb_resumed["charts/FPS"]) >= 4500
+    for tag, points in tb_resumed.items():
+        logged = runs[1].scalars(tag)
+        for step, value in points.items():
+            assert logged.get(step) == pytest.approx(value, rel=1e-5, abs=1e-6), (tag, step, sorted(logged))
 
 
 def test_with_wandb_without_wandb_is_one_line_error(tmp_path):

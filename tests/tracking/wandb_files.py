@@ -6,10 +6,12 @@ from __future__ import annotations
 import glob
 import json
 import struct
+import time
 from pathlib import Path
 from typing import Any
 
 BLOCK = 32768
+EXIT_WAIT_S = 60.0  # wandb's service may still be writing the log when wandb.finish() has returned
 HEADER = 7  # ":W&B" + magic (2 bytes) + version (1 byte)
 FULL, FIRST, MIDDLE, LAST = 1, 2, 3, 4
 
@@ -53,9 +55,21 @@ class OfflineRun:
         self.history: list[dict[str, Any]] = []
         self.config: dict[str, Any] = {}
         self.run_id = None
-        for raw in _records(Path(log_file).read_bytes()):
-            record = pb.Record()
-            record.ParseFromString(raw)
+        # read once the log is complete (its last record is the run's `exit`): a log read while wandb's service
+        # still wrote it lacked its last rows once in CI
+        deadline = time.monotonic() + EXIT_WAIT_S
+        while True:
+            records = []
+            for raw in _records(Path(log_file).read_bytes()):
+                record = pb.Record()
+                record.ParseFromString(raw)
+                records.append(record)
+            kinds = [record.WhichOneof("record_type") for record in records]
+            if "exit" in kinds or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        self.complete = "exit" in kinds
+        for record in records:
             kind = record.WhichOneof("record_type")
             if kind == "history":
                 row = {}
