@@ -31,6 +31,7 @@ import torch
 from sf_curric.algo.curriculum_factory import build_curriculum, curriculum_option
 from sf_curric.algo.curriculum_feedback import check_learner_hook, deliver_learner_batch
 from sf_curric.algo.task_feed import in_process_feed
+from sf_curric.cfg.arguments import flag_value
 from sf_curric.curricula.curriculum import Curriculum
 from sf_curric.curricula.feedback import EpisodeUpdate, StepBatch, deliver
 from sf_curric.curricula.task_space import TaskSpace
@@ -316,9 +317,8 @@ class CurriculumHost:
 
     def task_label(self, code: int) -> str:
         """A short printable name of a task code (for tags and images)."""
-        names = getattr(self.curriculum, "task_names", None)
-        if names is not None:
-            return str(names(code))
+        if self.curriculum.task_names is not None:  # declared on Curriculum (None unless the user named tasks)
+            return str(self.curriculum.task_names(code))
         task = self.task_space.decode(code)
         return str(task) if isinstance(task, (int, str, np.integer)) else str(code)
 
@@ -415,5 +415,5 @@ def build_curriculum_host(
         curriculum,
         num_envs,
         prefetch_per_env=curriculum_option(cfg, "curriculum_prefetch"),
-        reward_scale=getattr(cfg, "reward_scale", 1.0),
+        reward_scale=flag_value(cfg, "reward_scale"),
     )

@@ -25,6 +25,7 @@ from gymnasium import spaces
 from sf_curric.algo.rollout import NO_TASK, EpisodeSummary, RolloutWorker, TaskSource
 from sf_curric.algo.self_play import INFO_KEY as POOL_INFO_KEY
 from sf_curric.cfg.validation import ConfigError
+from sf_curric.curricula.feedback import episode_end
 from sf_curric.envs.multi_agent import MultiAgentEnv, is_multi_agent
 
 
@@ -124,14 +125,13 @@ class MultiAgentRolloutWorker(RolloutWorker):
     def _summary(self, col: int, term: bool, info: dict) -> EpisodeSummary:
         agent = self._col_agent[col]
         ret, length = float(self._episode_return[col]), int(self._episode_length[col])
-        extra = dict(info.get("episode_extra_stats") or {}) if info else {}
+        completion, reported = episode_end(info)
+        extra = dict(reported or {})
         extra["agent"] = {agent: {"return": ret, "length": float(length)}}
         if self.opponents is not None:  # the opponent's pool slot is the episode's task
             extra["selfplay"] = {"win": float(ret > 0), "loss": float(ret < 0), "draw": float(ret == 0)}
-        completion = info.get("task_completion") if info else None
         return EpisodeSummary(
-            int(self.env_ids[col]), ret, length, int(self._tasks[col]), bool(term),
-            None if completion is None else float(completion), extra,
+            int(self.env_ids[col]), ret, length, int(self._tasks[col]), bool(term), completion, extra
         )  # fmt: skip
 
     @torch.no_grad()

@@ -20,6 +20,7 @@ from gymnasium import spaces
 
 from sf_curric.algo.env_guard import EnvGuard, check_same_spaces, observation_mismatch
 from sf_curric.algo.training_info_board import TrainingInfoBoard
+from sf_curric.curricula.feedback import episode_end
 from sf_curric.envs.training_info import set_training_info
 
 # A task source (a task feed), called at every reset of env `env_id`: returns (encoded task for the trajectory,
@@ -359,8 +360,7 @@ class RolloutWorker:
                     if trunc and not term:
                         truncated_ids.append(i)
                         truncated_obs.append(obs)
-                    extra = info.get("episode_extra_stats") if info else None
-                    completion = info.get("task_completion") if info else None
+                    completion, extra = episode_end(info)
                     episodes.append(
                         EpisodeSummary(
                             int(self.env_ids[i]),
@@ -368,7 +368,7 @@ class RolloutWorker:
                             int(episode_length[i]),
                             int(self._tasks[i]),
                             bool(term),
-                            None if completion is None else float(completion),
+                            completion,
                             extra,
                         )
                     )

@@ -58,6 +58,16 @@ class StepBatch(NamedTuple):
     progresses: List[Any]
 
 
+def episode_end(info: dict | None) -> tuple[float | None, dict | None]:
+    """What the last step's `info` of a finished episode reports to curricula, read the same way on every route
+    (trainer workers, multi-agent games, sync wrappers): `(task_completion as a float or None, episode_extra_stats
+    or None)`."""
+    if not info:
+        return None, None
+    completion = info.get("task_completion")
+    return (None if completion is None else float(completion)), info.get("episode_extra_stats")
+
+
 def deliver(curriculum: Any, msg: EpisodeUpdate | StepBatch, decode: Callable[[Any], Any]) -> None:
     """Give one finished episode (task progress, the episode, its extra stats) or one step batch to `curriculum`.
 

@@ -12,7 +12,7 @@ import inspect
 import logging
 from typing import Any, Callable, List, NamedTuple
 
-from sf_curric.curricula.feedback import EpisodeUpdate, StepBatch, TaskRequest, deliver
+from sf_curric.curricula.feedback import EpisodeUpdate, StepBatch, TaskRequest, deliver, episode_end
 
 __all__ = ["EpisodeRecorder", "EpisodeUpdate", "StepBatch", "TaskRequest", "TaskReset", "Wake", "apply_update"]
 
@@ -95,11 +95,11 @@ class EpisodeRecorder:
                 column.append(value)
             if len(self._columns[0]) >= self.batch_size or term or trunc:
                 out.append(self.take_step_batch())
-        if term or trunc:  # the same feedback the trainer gives: extra stats included (seed 000's metrics up)
-            extra_stats = info.get("episode_extra_stats")
+        if term or trunc:  # the last info read as the trainer reads it (seed 000's metrics up included)
+            completion, extra_stats = episode_end(info)
             out.append(
                 EpisodeUpdate(
-                    self.env_id, encoded_task, self.episode_return, self.episode_length, progress, extra_stats
+                    self.env_id, encoded_task, self.episode_return, self.episode_length, completion, extra_stats
                 )
             )
         return out
