@@ -88,9 +88,10 @@ def eval_dirs(work_dir: Path, method: str, seed: int, scale: Scale) -> dict[int,
     iteration's env steps. A resumed run's later evaluation of the same point replaces the earlier one.
     """
     found = {}
+    every = scale.eval_every_of(method)  # a method with a step factor: its k-th evaluation is point k
     for folder in sorted((run_dir(work_dir, method, seed) / "eval_in_training").glob("[0-9]*")):
         if (folder / "eval.json").exists():
-            point = int(folder.name) // scale.eval_every * scale.eval_every
+            point = int(folder.name) // every * scale.eval_every
             if point in scale.eval_points:
                 found[point] = folder
     return found
@@ -168,6 +169,7 @@ def collect(scale: Scale, work_dir: Path) -> dict[str, Any]:
                 minus_dr.setdefault(method, {})[g] = welch_gap(a, b).as_dict()
                 separate_from_dr.setdefault(method, {})[g] = intervals_separate(summary[method][g], summary["dr"][g])
     return {
+        "trained_fraction": {m: trained_fractions(work_dir, m, scale.seeds) for m in methods},
         "minus_dr": minus_dr,
         "separate_from_dr": separate_from_dr,
         "summary": summary,
@@ -237,6 +239,36 @@ def report_tags(scale: Scale) -> list[str]:
     return ["eval/test/return", "eval/train/return"]
 
 
+def trained_fractions(work_dir: Path, method: str, seeds: Sequence[int]) -> dict[str, Any] | None:
+    """Share of env steps the learner trained on at the end of each run of `method` (`curriculum/trained_fraction`:
+    Robust PLR and ACCEL log it; None for methods that train on every step), with the env steps of those runs."""
+    from sf_curric.sweeps.events import read_scalars
+
+    fractions, steps = [], []
+    for seed in seeds:
+        event_dir = run_dir(work_dir, method, seed) / "tensorboard"
+        scalars = read_scalars(event_dir) if event_dir.is_dir() else {}
+        if "curriculum/trained_fraction" in scalars:
+            at, values = scalars["curriculum/trained_fraction"]
+            fractions.append(float(values[-1]))
+            steps.append(int(at[-1]))
+    if not fractions:
+        return None
+    return {**t_interval(fractions), "env_steps": steps}
+
+
+def format_trained_fractions(result: dict[str, Any]) -> str:
+    """One line per method that trains on part of its steps: its trained fraction at the end, over seeds."""
+    lines = ["share of env steps trained on at the end of each run (mean [95% interval] over seeds; steps)"]
+    for method, tf in result["trained_fraction"].items():
+        if tf:
+            lines.append(
+                f"  {method:<14}{tf['mean']:.3f} [{tf['ci95_low']:.3f}, {tf['ci95_high']:.3f}]   "
+                f"env steps {min(tf['env_steps']):,}-{max(tf['env_steps']):,}"
+            )
+    return "\n".join(lines) if len(lines) > 1 else ""
+
+
 def _cuda_available() -> bool:
     import torch
 
@@ -263,6 +295,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--plr_args",
         help="PLR flags instead of the scale's, e.g. '--plr_temperature=0.1 --plr_staleness_coef=0.1' (use a new "
         "--work_dir: finished runs are not redone)",
+    )
+    parser.add_argument(
+        "--step_factor",
+        nargs="+",
+        default=[],
+        metavar="METHOD=FACTOR",
+        help="train METHOD for FACTOR times the env steps, evaluated at FACTOR times each point, e.g. "
+        "'accel=2.7 robust_plr=1.3' (1 / their trained fraction: equal trained-on steps, as the Robust PLR and ACCEL "
+        "papers compare at equal gradient updates; use a new --work_dir, or link the other methods' runs into it)",
     )
     parser.add_argument(
         "--env_kwargs", type=json.loads, help="env factory arguments instead of the scale's, as JSON: '{\"view\": 5}'"
@@ -295,7 +336,24 @@ def scale_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -
         scale = scale.replace(steps=args.steps, eval_every=every)
     if args.plr_args is not None:
         scale = scale.replace(plr_args=tuple(args.plr_args.split()))
+    if args.step_factor:
+        scale = scale.replace(step_factors=parse_step_factors(parser, args.step_factor, scale.methods))
     return name, scale
+
+
+def parse_step_factors(parser: argparse.ArgumentParser, items: Sequence[str], methods: Sequence[str]) -> dict:
+    """`METHOD=FACTOR` items as a dict, checked (a method of the run, a factor >= 1)."""
+    factors = {}
+    for item in items:
+        method, _, value = item.partition("=")
+        try:
+            factor = float(value)
+        except ValueError:
+            factor = 0.0
+        if method not in methods or factor < 1.0:
+            parser.error(f"--step_factor {item!r}: write METHOD=FACTOR with a method of the run and FACTOR >= 1")
+        factors[method] = factor
+    return factors
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
@@ -356,6 +414,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     table += "\n\n" + format_group_table(result, "test", "held-out random levels, final return")
     if any("hand" in s for s in result["summary"].values()):
         table += "\n\n" + format_group_table(result, "hand", "hand-designed mazes (zero-shot), final return")
+    if format_trained_fractions(result):
+        table += "\n\n" + format_trained_fractions(result)
     level_mix = maze_level_mix(scale, work_dir)
     if level_mix is not None:
         table += "\n\n" + format_level_mix(level_mix)

@@ -52,6 +52,10 @@ class Scale:
         notes: a remark kept in the results JSON.
         env_kwargs: keyword arguments of the env's registration (maze_levels' `view`).
         methods: curricula compared (dr and plr are needed).
+        step_factors: method -> env-step budget factor. A method with factor f trains f times `steps` env steps
+            and is evaluated every f * `eval_every` (its k-th evaluation is reported at point k): to compare Robust
+            PLR and ACCEL, which train only on replays, at the number of trained-on steps of the others, as their
+            papers compare at equal gradient updates (f = 1 / its trained fraction).
     """
 
     env: str
@@ -67,6 +71,15 @@ class Scale:
     notes: str = ""
     env_kwargs: dict = field(default_factory=dict)
     methods: tuple[str, ...] = METHODS
+    step_factors: dict = field(default_factory=dict)
+
+    def eval_every_of(self, method: str) -> int:
+        """Env steps between the evaluations of `method` (`eval_every` times its step factor)."""
+        return int(round(self.eval_every * float(self.step_factors.get(method, 1.0))))
+
+    def steps_of(self, method: str) -> int:
+        """Env steps of one run of `method`."""
+        return self.eval_every_of(method) * len(self.eval_points)
 
     @property
     def eval_points(self) -> tuple[int, ...]:
@@ -136,8 +149,8 @@ SCALES = {
 }
 
 
-def train_command(scale: Scale) -> str:
-    """The command every run of the scale starts with (env registration, trainer and evaluation flags)."""
+def train_command(scale: Scale, method: str = "dr") -> str:
+    """The command every run of `method` starts with (env registration, trainer and evaluation flags)."""
     if scale.env == "maze_levels":
         view = scale.env_kwargs.get("view", 3)
         base = f"python {TRAIN_MAZE} --num_levels={scale.num_levels} --view={view} {scale.train_args}"
@@ -147,7 +160,7 @@ def train_command(scale: Scale) -> str:
     else:
         raise ValueError(f"unknown benchmark env {scale.env!r}; add its command to train_command")
     return (
-        f"{base} --train_for_env_steps={scale.steps} --eval_every_env_steps={scale.eval_every} "
+        f"{base} --train_for_env_steps={scale.steps_of(method)} --eval_every_env_steps={scale.eval_every_of(method)} "
         f"--eval_episodes_per_level={scale.eval_episodes_per_task} --eval_test_tasks={scale.test_tasks}{level_set} "
         "--keep_checkpoints=1 --save_every_sec=60 --log_level=warning"
     )
@@ -160,11 +173,10 @@ def efficacy_sweep(scale: Scale, run_name: str) -> RunDescription:
         scale: the setting.
         run_name: the sweep's folder name under the launcher's `--train_dir`.
     """
-    command = train_command(scale)
     experiments = []
     for method in scale.methods:
         extra = " ".join(scale.plr_args) if method in ("plr", "robust_plr") else ""
-        experiments.append(Experiment(method, f"{command} --curriculum={method} {extra}".strip()))
+        experiments.append(Experiment(method, f"{train_command(scale, method)} --curriculum={method} {extra}".strip()))
     return RunDescription(run_name, experiments=experiments, seeds=scale.seeds)
 
 
