@@ -297,6 +297,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--work_dir: finished runs are not redone)",
     )
     parser.add_argument(
+        "--accel_args",
+        help="ACCEL flags added to the scale's, e.g. '--accel_generator=empty' (the paper's empty-maze generator; "
+        "a new --work_dir)",
+    )
+    parser.add_argument(
         "--step_factor",
         nargs="+",
         default=[],
@@ -336,6 +341,8 @@ def scale_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -
         scale = scale.replace(steps=args.steps, eval_every=every)
     if args.plr_args is not None:
         scale = scale.replace(plr_args=tuple(args.plr_args.split()))
+    if args.accel_args is not None:
+        scale = scale.replace(accel_args=tuple(args.accel_args.split()))
     if args.step_factor:
         scale = scale.replace(step_factors=parse_step_factors(parser, args.step_factor, scale.methods))
     return name, scale

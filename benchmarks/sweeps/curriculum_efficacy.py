@@ -47,6 +47,7 @@ class Scale:
         eval_every: env steps between evaluations during training.
         train_args: trainer flags shared by every method.
         plr_args: extra trainer flags of the PLR and Robust PLR runs.
+        accel_args: extra flags of the ACCEL runs (e.g. `--accel_generator=empty`, train_maze_levels.py's).
         eval_episodes_per_task: eval episodes on every training, held-out and hand-designed level.
         jobs: runs trained at the same time.
         notes: a remark kept in the results JSON.
@@ -66,6 +67,7 @@ class Scale:
     eval_every: int
     train_args: str
     plr_args: tuple[str, ...] = ()
+    accel_args: tuple[str, ...] = ()
     eval_episodes_per_task: int = 1
     jobs: int = 2
     notes: str = ""
@@ -175,7 +177,8 @@ def efficacy_sweep(scale: Scale, run_name: str) -> RunDescription:
     """
     experiments = []
     for method in scale.methods:
-        extra = " ".join(scale.plr_args) if method in ("plr", "robust_plr") else ""
+        extra = {"plr": scale.plr_args, "robust_plr": scale.plr_args, "accel": scale.accel_args}.get(method, ())
+        extra = " ".join(extra)
         experiments.append(Experiment(method, f"{train_command(scale, method)} --curriculum={method} {extra}".strip()))
     return RunDescription(run_name, experiments=experiments, seeds=scale.seeds)
 

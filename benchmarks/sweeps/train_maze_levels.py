@@ -11,19 +11,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a check
 
 
 def main() -> None:
-    """Take `--num_levels=N` (training levels 0..N-1) and `--view=V` off the command line; train with the rest."""
+    """Take `--num_levels=N` (training levels 0..N-1), `--view=V` and `--accel_generator=seeds|random|empty` (ACCEL's
+    new levels, see `register_maze_levels`) off the command line; train with the rest."""
     from sf_curric.envs.builtin.maze_levels import register_maze_levels
     from sf_curric.train import run
 
-    own = {"--num_levels": 200, "--view": 5}
+    own = {"--num_levels": "200", "--view": "5", "--accel_generator": "seeds"}
     argv = []
     for arg in sys.argv[1:]:
         name, _, value = arg.partition("=")
         if name in own:
-            own[name] = int(value)
+            own[name] = value
         else:
             argv.append(arg)
-    register_maze_levels(own["--num_levels"], view=own["--view"])
+    try:
+        register_maze_levels(int(own["--num_levels"]), int(own["--view"]), accel_generator=own["--accel_generator"])
+    except ValueError as e:
+        raise SystemExit(f"train_maze_levels.py: {e}") from None
     run(["--env=maze_levels", *argv])
 
 

@@ -129,7 +129,9 @@ def test_step_factor_scales_a_methods_budget_and_maps_its_evaluations_back(bench
     """`--step_factor accel=2.5`: ACCEL trains 2.5x the env steps, is evaluated every 2.5x eval_every, and its k-th
     evaluation is reported at the k-th point (equal trained-on steps); other methods are unchanged."""
     parser = bench.build_parser()
-    args = parser.parse_args(["--scale=small", "--methods", "dr", "plr", "accel", "--step_factor", "accel=2.5"])
+    args = parser.parse_args(
+        ["--scale=small", "--methods", "dr", "plr", "accel", "--step_factor", "accel=2.5", "--accel_args=--x=1"]
+    )
     _, scale = bench.scale_from_args(parser, args)
     assert scale.eval_every_of("dr") == 20_000 and scale.steps_of("dr") == 60_000
     assert scale.eval_every_of("accel") == 50_000 and scale.steps_of("accel") == 150_000
@@ -137,6 +139,7 @@ def test_step_factor_scales_a_methods_budget_and_maps_its_evaluations_back(bench
     commands = {e.name: e.cmd for e in sweep.experiments}
     assert "--train_for_env_steps=150000 --eval_every_env_steps=50000" in commands["accel"]
     assert "--train_for_env_steps=60000 --eval_every_env_steps=20000" in commands["dr"]
+    assert commands["accel"].endswith("--curriculum=accel --x=1") and "--x=1" not in commands["dr"]
     for folder in ("000000050176", "000000100352", "000000150016"):  # evaluations at the first iteration past each
         (bench.run_dir(tmp_path, "accel", 10) / "eval_in_training" / folder).mkdir(parents=True)
         (bench.run_dir(tmp_path, "accel", 10) / "eval_in_training" / folder / "eval.json").write_text("{}")

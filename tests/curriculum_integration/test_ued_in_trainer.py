@@ -73,3 +73,37 @@ def test_accel_buffer_grows_beyond_the_seeds_and_survives_resume(tmp_path):
     resumed = _run(tmp_path, "accel", 2000).curriculum_host.curriculum
     assert resumed.buffer_scores() == scores and resumed.counts == accel.counts
     assert list(resumed.children) == list(accel.children)
+
+
+def test_accel_with_the_papers_empty_generator_builds_every_wall_by_edits(tmp_path):
+    """register_maze_levels(accel_generator="empty"): ACCEL's new levels have no walls (the paper's maze generator),
+    so every wall of a buffer level comes from edits: at most num_edits per generation of an edited level."""
+    from sf_curric.envs.builtin.maze_levels import empty_level
+
+    rng = __import__("numpy").random.default_rng(0)
+    for _ in range(20):
+        level = Level(empty_level(rng))
+        assert not level.walls.any() and level.start != level.goal
+    register_maze_levels(num_levels=20, name="maze_levels_empty", accel_generator="empty")
+    argv = [
+        "--env=maze_levels_empty", f"--train_dir={tmp_path}", "--experiment=exp", "--curriculum=accel",
+        "--serial_mode=True", "--num_workers=1", "--num_envs_per_worker=8", "--rollout=16", "--batch_size=64",
+        "--num_epochs=1", "--seed=1", "--device=cpu", "--train_for_env_steps=1500", "--save_every_sec=1000",
+        "--accel_num_edits=2",
+    ]  # fmt: skip
+    cfg = resolve_config(parse_args(argv))
+    validate_cfg(cfg)
+    prepare_experiment_dir(cfg)
+    runner = Runner(cfg)
+    try:
+        runner.run()
+    finally:
+        close_log_file()
+    accel = runner.curriculum_host.curriculum
+    walls = [int(Level(lv).walls.sum()) for lv in accel.levels]
+    assert walls and min(walls) == 0  # generated levels joined the buffer wall-free
+    seed_layouts = {Level(s).layout() for s in range(20)}
+    assert not seed_layouts & {lv for lv in accel.levels if isinstance(lv, str)}  # no training seed is drawn
+    assert max(walls) <= 2 * accel.counts["edited"]  # each edit adds at most num_edits=2 walls
+    with pytest.raises(ValueError, match="accel_generator"):
+        register_maze_levels(accel_generator="rooms")

@@ -130,6 +130,18 @@ def generate_level(rng: np.random.Generator) -> str:
     return Level(int(rng.integers(0, 2**31 - 1))).layout()
 
 
+def empty_level(rng: np.random.Generator) -> str:
+    """A level without walls, start and goal at random cells: the ACCEL paper's maze generator, whose edits then
+    build every wall the curriculum ever trains on."""
+    start, goal = rng.choice(SIZE * SIZE, size=2, replace=False)
+    rows = [["."] * SIZE for _ in range(SIZE)]
+    rows[start // SIZE][start % SIZE], rows[goal // SIZE][goal % SIZE] = "S", "G"
+    return "\n".join("".join(row) for row in rows)
+
+
+ACCEL_GENERATORS = {"seeds": None, "random": generate_level, "empty": empty_level}
+
+
 class MazeLevels(TaskEnv):
     """The maze env: `reset(new_task=seed)` builds level `seed`, `reset(new_task=layout)` a level given as a value
     (levels are cached, they are small).
@@ -201,7 +213,9 @@ def make_maze_levels(render_mode: str | None = None, view: int = 3) -> MazeLevel
     return MazeLevels(view=view)
 
 
-def register_maze_levels(num_levels: int = 200, view: int = 3, name: str = "maze_levels") -> None:
+def register_maze_levels(
+    num_levels: int = 200, view: int = 3, name: str = "maze_levels", accel_generator: str = "seeds"
+) -> None:
     """Register `maze_levels` with `num_levels` training seeds, the ACCEL mutation and the hand-designed mazes
     (`--eval_level_set=hand_designed`).
 
@@ -209,7 +223,11 @@ def register_maze_levels(num_levels: int = 200, view: int = 3, name: str = "maze
         num_levels: training levels (seeds 0 .. num_levels - 1).
         view: side of the egocentric wall view.
         name: the env name.
+        accel_generator: ACCEL's new levels: "seeds" (the training seeds, uniformly), "random" (a fresh random
+            seed's level: the generator without a fixed level set) or "empty" (no walls: the ACCEL paper's).
     """
+    if accel_generator not in ACCEL_GENERATORS:
+        raise ValueError(f"accel_generator={accel_generator!r}: use one of {', '.join(ACCEL_GENERATORS)}")
     from functools import partial
 
     from gymnasium.spaces import Discrete
@@ -222,5 +240,6 @@ def register_maze_levels(num_levels: int = 200, view: int = 3, name: str = "maze
         partial(make_maze_levels, view=view),
         task_space=Discrete(num_levels),
         mutate=mutate,
+        generate_level=ACCEL_GENERATORS[accel_generator],
         level_sets={"hand_designed": dict(HAND_DESIGNED)},
     )
