@@ -426,6 +426,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     level_mix = maze_level_mix(scale, work_dir)
     if level_mix is not None:
         table += "\n\n" + format_level_mix(level_mix)
+    factors = ", ".join(f"{m} x{f:g}" for m, f in scale.step_factors.items())
+    if factors:  # every point is the same count of trained-on steps, not of env steps
+        table = f"step factors: {factors} (those methods' env steps are the points times their factor)\n\n" + table
     print("\n" + table)
     data = {
         "scale": scale_name,
@@ -456,7 +459,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         if group == "hand" and scale.env != "maze_levels":
             continue
         plot_curves(
-            result, group, args.results_dir / f"{name}_{group}.png", f"{scale.env}: {group} return ({titles[group]})"
+            result,
+            group,
+            args.results_dir / f"{name}_{group}.png",
+            f"{scale.env}: {group} return ({titles[group]})",
+            xlabel=f"env steps ({factors}: times their factor)" if factors else "env steps",
         )
     print(f"results: {out}")
     return data

@@ -101,7 +101,7 @@ def format_table(result: dict[str, Any], final_step: int) -> str:
     return "\n".join(lines)
 
 
-def plot_curves(result: dict[str, Any], group: str, path: Path, title: str) -> None:
+def plot_curves(result: dict[str, Any], group: str, path: Path, title: str, xlabel: str = "env steps") -> None:
     """Draw `group` return vs env steps, mean over seeds with the 95 % band, one line per method (OpenCV, no
     matplotlib needed).
 
@@ -161,7 +161,8 @@ def plot_curves(result: dict[str, Any], group: str, path: Path, title: str) -> N
             1,
             cv2.LINE_AA,
         )
-    cv2.putText(img, "env steps", (width // 2 - 40, height - 12), font, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+    (text_w, _), _ = cv2.getTextSize(xlabel, font, 0.5, 1)
+    cv2.putText(img, xlabel, (width // 2 - text_w // 2, height - 12), font, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
     cv2.putText(img, title, (left, 30), font, 0.55, (0, 0, 0), 1, cv2.LINE_AA)
     for i, method in enumerate(series):
         pts = series[method]
