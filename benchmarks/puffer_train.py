@@ -151,6 +151,7 @@ def main(argv=None):
     parser.add_argument("--budget", type=int, default=500_000, help="Env steps (and the learning-rate schedule).")
     parser.add_argument("--seconds", type=float, default=20.0, help="fps mode: seconds measured.")
     parser.add_argument("--vec", default="", help="Override VEC for a sweep: backend,num_envs,num_workers,batch.")
+    parser.add_argument("--threads", type=int, default=PUFFER_THREADS, help="torch threads of the main process.")
     parser.add_argument("--ppo", default="", help="Override PPO knobs for tuning: key=value,key=value.")
     args = parser.parse_args(argv)
     vec, cfg = dict(VEC), dict(PPO)
@@ -162,7 +163,7 @@ def main(argv=None):
         cfg[key] = value.lower() == "true" if isinstance(cfg[key], bool) else type(cfg[key])(value)
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
-    torch.set_num_threads(PUFFER_THREADS)
+    torch.set_num_threads(args.threads)
 
     vecenv = make_vecenv(vec)
     n_obs = vecenv.single_observation_space.shape[0]
