@@ -5,7 +5,7 @@
 
 The pufferlib 2.0.2 wheel has no trainer (2.0's `clean_pufferl.py` lived at its repository root), so this is a
 CleanRL-style PPO loop built the way that script is, from PufferLib's own pieces: gymnasium's CartPole-v1 behind
-`pufferlib.emulation.GymnasiumPufferEnv`, `pufferlib.vector.make(..., backend=Multiprocessing)` stepped with its
+`pufferlib.emulation.GymnasiumPufferEnv`, `pufferlib.vector.make` (Serial or Multiprocessing backend) stepped with its
 EnvPool-style `async_reset` / `recv` / `send`, actions and log-probs from `pufferlib.cleanrl.sample_logits`,
 `pufferlib.pytorch.layer_init`, Adam with a linearly annealed learning rate, GAE over each env's rows with
 PufferLib's reward/done alignment (the reward and done that arrive with an observation belong to the previous
@@ -15,13 +15,17 @@ each env carries over to the next rollout (clean_pufferl drops it and gives it a
 episode like termination (clean_pufferl reads terminals only), and the row that arrives with a finished episode's
 last observation is left out of the update (PufferLib's emulation ignores the action sent for it and resets).
 
-Model: sf_curric's CartPole model, separate 64-64 tanh actor and critic. Torch runs on 1 thread in the main
-process (the 2 env workers use the other cores' time).
+Model: sf_curric's CartPole model, separate 64-64 tanh actor and critic.
 
-Vector config (VEC): 64 envs in 2 worker processes with batch_size 32, i.e. PufferLib's EnvPool mode: the main
-process computes actions for one worker's 32 envs while the other worker steps its own. Chosen from a short sweep
-on 2 cores (docs/fast_defaults.md): Serial 64 envs, Multiprocessing 2 x 32 synchronous (batch 64) and the
-EnvPool mode; PPO knobs (PPO) tuned so seed 1 solves CartPole well inside 500k steps.
+Vector config (VEC): PufferLib's Serial backend, 64 envs in the main process (64 is its classic_control config's
+num_envs), the fastest on 2 cores in a short sweep (10-s fps runs, 2026-12-03; the machine was shared, so only
+the ordering is worth quoting): Serial 64 envs 11.0k steps/s (load 0.5) and 7.6k (load 4.5), against 1.3-3.5k for
+Multiprocessing with 64 envs in 2 workers synchronous (batch 64) or EnvPool-style (batch 32), 128 envs in 2 workers
+(batch 64), and 64 envs in 1 worker. Its Multiprocessing workers and the main process busy-wait on shared-memory
+flags (one process per core, PufferLib's design), so 2 workers plus the learner oversubscribe 2 cores, and a
+CartPole step (~10 us) is too cheap for the overlap to pay for the hand-offs. `--vec` reruns the sweep's configs.
+Torch threads: 1 (2 measured slower, under load). PPO knobs (PPO) tuned so seeds 1-3 solve CartPole well inside
+500k steps.
 
 Prints `progress steps N avg R n K fps F` after every update (avg: the last 100 episode returns; F: env steps per
 second of that rollout + update) and, in fps mode, `fps F` over the run after the first update.
@@ -41,7 +45,7 @@ import pufferlib.vector
 import torch
 from torch import nn
 
-VEC = dict(backend="Multiprocessing", num_envs=64, num_workers=2, batch_size=32)
+VEC = dict(backend="Serial", num_envs=64, num_workers=1, batch_size=64)
 PPO = dict(
     rows=2048, minibatch=512, epochs=4, learning_rate=2.5e-3, anneal_lr=True, gamma=0.99, gae_lambda=0.95,
     clip_coef=0.2, vf_coef=0.5, vf_clip_coef=10.0, ent_coef=0.0, max_grad_norm=0.5,
