@@ -1,9 +1,11 @@
-"""PufferLib 3.0 as a benchmark peer: its virtual environment and its CartPole run (benchmarks/puffer_train.py).
+"""PufferLib 2.0.2 as a benchmark peer: its virtual environment and its CartPole run (benchmarks/puffer_train.py).
 
-PufferLib is a 60.7 MB source distribution that compiles at install; it gets its own venv, benchmarks/.venv-puffer,
-with CPU torch==2.13.0 installed first (so pip never pulls a CUDA build). There is no wheel of any version, and
-3.0.0's setup.py downloads raylib from GitHub while building: on a machine that reaches only package registries
-the install fails (what happened in the session that wrote this; the runner is untested against PufferLib).
+PufferLib gets its own venv, benchmarks/.venv-puffer (python3.11), with CPU torch==2.13.0 installed first (so pip
+never resolves a CUDA build), then pufferlib==2.0.2: the newest release with a cp311 manylinux wheel (3.0.0 is
+source only and downloads raylib from GitHub while building). Its pins come with it as wheels: numpy 1.23.3,
+gymnasium 0.29.1, gym 0.23.0 (built from its sdist, pure Python), pettingzoo 1.24.1, shimmy 1.3.0,
+opencv-python 3.4.17.63, psutil 5.9.5, cython, rich, pynvml, imageio. The wheel has no trainer: puffer_train.py
+is a CleanRL-style PPO loop on PufferLib's emulation and vector modules (its docstring says what it follows).
 """
 
 import subprocess
@@ -15,32 +17,44 @@ HERE = Path(__file__).resolve().parent
 PUFFER_VENV = HERE / ".venv-puffer"
 PUFFER_PYTHON = PUFFER_VENV / "bin" / "python"
 PUFFER_TRAIN = HERE / "puffer_train.py"
-PUFFER_NAME = "PufferLib 3.0 (MLP 64-64 tanh, 2 workers x 32 envs, its PPO on CPU)"
-# puffer_train.py's line after every training epoch
+PUFFER_VERSION = "2.0.2"
+PUFFER_NAME = "PufferLib 2.0.2 (MLP 64-64 tanh, Serial vector env x 64 envs, CleanRL-style PPO on CPU)"
+# `import` that proves the venv has every PufferLib module puffer_train.py uses, at the pinned version
+PUFFER_CHECK = (
+    "import pufferlib, pufferlib.cleanrl, pufferlib.emulation, pufferlib.pytorch, pufferlib.vector; "
+    f"assert pufferlib.__version__ == '{PUFFER_VERSION}', pufferlib.__version__"
+)
+# puffer_train.py's line after every update
 PUFFER_FPS_RE = r"progress steps \d+ avg \S+ n \d+ fps ([0-9.]+)"
 PUFFER_FRAMES_RE = r"progress steps (\d+)"
 PUFFER_REWARD_RE = r"progress steps \d+ avg (-?[0-9.]+) n 100\b"
 
 
+def has_pufferlib() -> bool:
+    """Whether benchmarks/.venv-puffer imports pufferlib 2.0.2 with the modules puffer_train.py uses."""
+    check = [str(PUFFER_PYTHON), "-c", PUFFER_CHECK]
+    return PUFFER_PYTHON.exists() and subprocess.run(check, capture_output=True).returncode == 0
+
+
 def ensure_pufferlib() -> Path:
-    """benchmarks/.venv-puffer with torch==2.13.0 (CPU) first, then pufferlib==3.0.0; returns its python."""
-    check = [str(PUFFER_PYTHON), "-c", "import pufferlib.pufferl"]
-    if PUFFER_PYTHON.exists() and subprocess.run(check, capture_output=True).returncode == 0:
+    """benchmarks/.venv-puffer with torch==2.13.0 (CPU) first, then pufferlib==2.0.2; returns its python."""
+    if has_pufferlib():
         return PUFFER_PYTHON
-    print(f"installing PufferLib 3.0.0 into {PUFFER_VENV} (compiles: several minutes)...", flush=True)
-    subprocess.run([sys.executable, "-m", "venv", str(PUFFER_VENV)], check=True)
+    print(f"installing PufferLib {PUFFER_VERSION} into {PUFFER_VENV} (wheels: about a minute)...", flush=True)
     pip = [str(PUFFER_PYTHON), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    subprocess.run([*pip, "torch==2.13.0"], check=True)
-    if subprocess.run([*pip, "pufferlib==3.0.0"]).returncode != 0:
-        raise RuntimeError(
-            "pufferlib 3.0.0 did not install: it has no wheel, and its setup.py downloads raylib from GitHub while "
-            "building (a machine that reaches only package registries cannot build it); leave out --puffer"
-        )
+    python311 = sys.executable if sys.version_info[:2] == (3, 11) else "python3.11"  # the wheel is cp311
+    venv = [python311, "-m", "venv", str(PUFFER_VENV)]
+    for cmd in (venv, [*pip, "torch==2.13.0"], [*pip, f"pufferlib=={PUFFER_VERSION}"]):
+        if subprocess.run(cmd).returncode != 0:
+            raise RuntimeError(f"`{' '.join(cmd)}` failed: fix it by hand (python3.11 and the package registry are "
+                               f"needed) or delete {PUFFER_VENV} and retry; or leave out --puffer")  # fmt: skip
+    if not has_pufferlib():
+        raise RuntimeError(f"{PUFFER_VENV} does not import pufferlib {PUFFER_VERSION}: delete it and run again")
     return PUFFER_PYTHON
 
 
 def puffer_command(seed: int, budget: int) -> List[str]:
-    """The command of one PufferLib learning run on CartPole-v1."""
+    """The command of one PufferLib learning run on CartPole-v1 (budget: env steps and the lr schedule's length)."""
     return [str(ensure_pufferlib()), "-u", str(PUFFER_TRAIN), "solve", f"--seed={seed}", f"--budget={budget}"]
 
 

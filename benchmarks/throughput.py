@@ -7,7 +7,7 @@ Run from the repository root (installs Sample Factory into benchmarks/.venv-sf o
     python benchmarks/throughput.py --skip_sf --skip_sampling   # sf_curric learning runs only
     python benchmarks/throughput.py --pixels --skip_cartpole    # pixel Breakout only (sections 3 and 4)
     python benchmarks/throughput.py --sf_curric_args="--num_torch_threads=2"   # extra flags for every sf_curric run
-    python benchmarks/throughput.py --puffer                 # PufferLib 3.0 in the CartPole table (own venv)
+    python benchmarks/throughput.py --puffer                 # PufferLib 2.0.2 in the CartPole table (own venv)
     python benchmarks/throughput.py --time_to_solve --skip_learning --skip_sampling --seeds 1 2 3   # race only
 
 Sections (each prints a table):
@@ -510,7 +510,7 @@ def parse_cli(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         "--pixel_sf_configs", nargs="+", choices=sorted(PIXEL_SF_CONFIGS), default=["nobatch", "batched", "serial"],
         help="Sample Factory configurations run on Breakout (nobatch: per-env sampling, its Atari default).",
     )  # fmt: skip
-    parser.add_argument("--puffer", action="store_true", help="Also PufferLib 3.0 in the CartPole learning table.")
+    parser.add_argument("--puffer", action="store_true", help="Also PufferLib 2.0.2 in the CartPole learning table.")
     parser.add_argument(
         "--time_to_solve", action="store_true",
         help="Also the time-to-solve race (benchmarks/solve_race.py: start-up included, every trainer, all seeds).",

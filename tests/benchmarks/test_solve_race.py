@@ -16,7 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import solve_race  # noqa: E402  (benchmarks/ is not a package)
+import puffer_bench  # noqa: E402  (benchmarks/ is not a package)
+import solve_race  # noqa: E402
 import startup  # noqa: E402
 
 
@@ -59,12 +60,10 @@ def test_startup_probe_records_the_first_env_step(tmp_path):
 PUFFER_PYTHON = ROOT / "benchmarks" / ".venv-puffer" / "bin" / "python"
 
 
-def _has_pufferlib() -> bool:
-    check = [str(PUFFER_PYTHON), "-c", "import pufferlib.pufferl"]
-    return PUFFER_PYTHON.exists() and subprocess.run(check, capture_output=True).returncode == 0
-
-
-@pytest.mark.skipif(not _has_pufferlib(), reason="benchmarks/.venv-puffer with pufferlib 3.0 is not installed")
+@pytest.mark.skipif(
+    not puffer_bench.has_pufferlib(),
+    reason="benchmarks/.venv-puffer with pufferlib 2.0.2 is not installed (`python benchmarks/throughput.py --puffer`)",
+)
 def test_puffer_train_runs(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     cmd = [str(PUFFER_PYTHON), str(ROOT / "benchmarks" / "puffer_train.py"), "fps", "--seconds=3", "--budget=20000"]
