@@ -76,7 +76,9 @@ def _envs_per_worker(step_seconds: float) -> int:
     return 4
 
 
-def choose_defaults(cores: int, step_seconds: float, rollout: int, batch_size: int) -> AutoChoice:
+def choose_defaults(
+    cores: int, step_seconds: float, rollout: int, batch_size: int, env_envs: int | None = None
+) -> AutoChoice:
     """Workers, envs, batch count and torch threads for `cores` cores and an env step of `step_seconds`.
 
     One training iteration uses one rollout of every env (`num_batches_per_epoch` minibatches of `batch_size`),
@@ -87,6 +89,8 @@ def choose_defaults(cores: int, step_seconds: float, rollout: int, batch_size: i
         step_seconds: seconds one `env.step` takes.
         rollout: the run's `--rollout`.
         batch_size: the run's `--batch_size` (minibatch size).
+        env_envs: the env's own default `--num_envs_per_worker` (per-env defaults), kept in serial mode when it is
+            larger: its hyperparameters assume that many samples per iteration.
 
     Returns:
         AutoChoice with the flag values and a one-line reason.
@@ -100,7 +104,7 @@ def choose_defaults(cores: int, step_seconds: float, rollout: int, batch_size: i
     cheap = step_seconds < CHEAP_STEP_S
     cost = f"env step {step_seconds * 1e6:.0f} us ({'cheaper' if cheap else 'dearer'} than inference)"
     if cores <= 2 and cheap:
-        serial, workers, envs = True, 1, 16
+        serial, workers, envs = True, 1, max(16, env_envs or 0)
         why = f"{cores} core(s), {cost}: serial mode (a worker process would only share the learner's core)"
     elif cores == 1:
         serial, workers, envs = True, 1, 8
@@ -168,7 +172,7 @@ def apply_auto_defaults(cfg: argparse.Namespace, cores: int | None = None) -> ar
     Returns:
         `cfg`, changed in place.
     """
-    from sf_curric.cfg.env_defaults import registered_env_defaults
+    from sf_curric.cfg.env_defaults import get_env_defaults, registered_env_defaults
     from sf_curric.cfg.experiment import config_path
     from sf_curric.envs.registry import env_exists
 
@@ -192,7 +196,8 @@ def apply_auto_defaults(cfg: argparse.Namespace, cores: int | None = None) -> ar
     except Exception as e:  # the runner makes the same env next and reports its error properly
         log.debug("auto defaults skipped: making or stepping %s failed (%s)", cfg.env, e)
         return cfg
-    choice = choose_defaults(cores, step_s, cfg.rollout, cfg.batch_size)
+    env_envs = get_env_defaults(cfg.env).get("num_envs_per_worker")
+    choice = choose_defaults(cores, step_s, cfg.rollout, cfg.batch_size, env_envs)
     for name in open_flags:
         setattr(cfg, name, choice.values[name])
     chosen = ", ".join(f"--{name}={getattr(cfg, name)}" for name in open_flags)

@@ -33,8 +33,8 @@ def test_bad_boolean_is_an_argparse_error(capsys):
 def test_env_defaults_apply_below_the_command_line():
     cfg = parse_args(["--env=CartPole-v1", "--gamma=0.9"])
     assert cfg.gamma == 0.9  # typed by the user: wins
-    assert cfg.gae_lambda == get_env_defaults("CartPole-v1")["gae_lambda"] == 0.8  # per-env default
-    assert parse_args(["--env=Acrobot-v1"]).gae_lambda == build_parser().get_default("gae_lambda")
+    assert cfg.learning_rate == get_env_defaults("CartPole-v1")["learning_rate"] == 2.5e-3  # per-env default
+    assert parse_args(["--env=Acrobot-v1"]).learning_rate == build_parser().get_default("learning_rate") != 2.5e-3
 
 
 def test_cli_args_hold_only_the_flags_typed():

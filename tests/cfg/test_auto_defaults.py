@@ -65,9 +65,17 @@ def _cfg(*argv):
 
 
 def test_cartpole_on_two_cores_runs_serial_and_is_valid():
+    # CartPole's own defaults: 64 envs x 32 steps = 2048 samples in 4 minibatches of 512, kept in one process
     cfg = apply_auto_defaults(_cfg(), cores=2)
-    assert (cfg.serial_mode, cfg.num_workers, cfg.num_envs_per_worker, cfg.num_batches_per_epoch) == (True, 1, 16, 2)
+    assert (cfg.serial_mode, cfg.num_workers, cfg.num_envs_per_worker, cfg.num_batches_per_epoch) == (True, 1, 64, 4)
     validate_cfg(cfg)
+
+
+def test_serial_layout_keeps_an_envs_larger_env_count():
+    # a cheap env whose per-env defaults ask for 64 envs keeps them in serial mode; fewer than 16 are raised to 16
+    assert choose_defaults(2, CHEAP, rollout=32, batch_size=512, env_envs=64).values["num_envs_per_worker"] == 64
+    assert choose_defaults(2, CHEAP, rollout=32, batch_size=256, env_envs=8).values["num_envs_per_worker"] == 16
+    assert choose_defaults(4, CHEAP, rollout=32, batch_size=512, env_envs=64).values["num_envs_per_worker"] == 16
 
 
 def test_typed_flags_win():

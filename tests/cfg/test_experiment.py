@@ -38,7 +38,7 @@ def test_resume_keeps_saved_values_and_command_line_wins(tmp_path):
     assert resumed.env == "CartPole-v1"
     assert resumed.gamma == 0.9
     assert resumed.rollout == 8
-    assert resumed.gae_lambda == 0.8  # the per-env default saved by the first run
+    assert resumed.learning_rate == 2.5e-3  # the per-env default saved by the first run
     assert resumed.cli_args == {"train_dir": str(tmp_path), "experiment": "exp", "rollout": 8}
 
 
@@ -63,7 +63,7 @@ def test_resume_with_another_env_is_refused(tmp_path):
 def test_restart_ignores_the_saved_config(tmp_path):
     save_config(parse_args(_args(tmp_path, "--env=CartPole-v1", "--gamma=0.9")))
     cfg = resolve_config(parse_args(_args(tmp_path, "--env=CartPole-v1", "--restart_behavior=restart")))
-    assert cfg.gamma == 0.98
+    assert cfg.gamma == 0.99  # CartPole's per-env default, not the saved 0.9
 
 
 def test_unreadable_config_is_a_one_line_error(tmp_path):
