@@ -1,5 +1,7 @@
 """Time to solve CartPole-v1: env steps and wall seconds until the average return of the last 100 episodes
-reaches 475, for sf_curric (serial mode, its CartPole defaults) and Stable-Baselines3 PPO (rl-zoo settings).
+reaches 475, for sf_curric (serial mode, rl-zoo's settings typed: `CARTPOLE_RL_ZOO`, the CartPole defaults before
+they became PufferLib's recipe) and Stable-Baselines3 PPO (rl-zoo settings): the same algorithm settings on both
+sides. `benchmarks/solve_race.py` races the current defaults.
 
 Both run in the same invocation, one process at a time, 3 seeds each, with the same budget of env steps (the
 horizon of both linear schedules). SB3 is installed by this script into its own virtual environment
@@ -27,6 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 THRESHOLD = 475.0
+sys.path.insert(0, str(ROOT))  # sf_curric's settings are read from this checkout
 
 SF_CHILD = """
 import json, sys
@@ -96,8 +99,15 @@ def _run_child(cmd: list[str], env: dict[str, str], timeout: float) -> dict:
 
 def run_sf_curric(seed: int, budget: int, timeout: float) -> dict:
     with tempfile.TemporaryDirectory(prefix="tts_sf_") as train_dir:
+        from sf_curric.cfg.env_defaults import CARTPOLE_RL_ZOO
+
+        rl_zoo = [f"--{k}={v}" for k, v in CARTPOLE_RL_ZOO.items() if k not in ("train_for_env_steps", "device")]
         argv = [
             "--env=CartPole-v1",
+            *[a for a in rl_zoo if not a.startswith("--encoder_mlp_layers")],
+            "--encoder_mlp_layers",
+            "64",
+            "64",
             "--serial_mode=True",
             f"--seed={seed}",
             f"--train_for_env_steps={budget}",

@@ -10,7 +10,7 @@ from typing import Any
 # rl-zoo's tuned PPO settings for CartPole-v1 (8 envs, short rollouts, many epochs on small data), in
 # sf_curric's flag names; the model is CleanRL's/SB3's separate 64-64 tanh actor and critic. The built-in
 # curriculum demo keeps them (its curriculum was tuned with them).
-_CARTPOLE_RL_ZOO = {
+CARTPOLE_RL_ZOO = {
     "num_workers": 1,
     "num_envs_per_worker": 8,
     "rollout": 32,
@@ -42,7 +42,7 @@ _CARTPOLE_RL_ZOO = {
 # recipe). It needs ~2x rl-zoo's samples (105k-160k over 7 seeds) at ~5x the FPS; 300k steps leave the annealed
 # rate room to finish.
 _CARTPOLE = {
-    **_CARTPOLE_RL_ZOO,
+    **CARTPOLE_RL_ZOO,
     "num_envs_per_worker": 64,
     "batch_size": 512,
     "num_batches_per_epoch": 4,
@@ -56,7 +56,7 @@ _CARTPOLE = {
 _BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "CartPole-v1": _CARTPOLE,
     # the built-in CartPole with SimpleBoxCurriculum (sf_curric.envs.builtin), its demo ends with an evaluation table
-    "cartpole_curriculum": {**_CARTPOLE_RL_ZOO, "final_eval_episodes": 50},
+    "cartpole_curriculum": {**CARTPOLE_RL_ZOO, "final_eval_episodes": 50},
     "envpool:CartPole-v1": _CARTPOLE,  # EnvPool's CartPole (sf_curric.envs.envpool_env)
 }
 
