@@ -60,7 +60,7 @@ def test_help_names_its_entry_point_shows_defaults_and_essential_flags_first(pro
 def test_help_shows_the_per_env_defaults_of_the_env_given():
     text = _python("-m", "sf_curric.train", "--env=CartPole-v1", "--help").stdout
     block = " ".join(text[text.index("--train_for_env_steps") :].split("  --", 1)[0].split())
-    assert "(default: 100000)" in block  # CartPole-v1's per-env default, not the global 10000000000
+    assert "(default: 300000)" in block  # CartPole-v1's per-env default, not the global 10000000000
 
 
 class FadingRewardEnv(gym.Env):
