@@ -421,8 +421,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     table += "\n\n" + format_group_table(result, "test", "held-out random levels, final return")
     if any("hand" in s for s in result["summary"].values()):
         table += "\n\n" + format_group_table(result, "hand", "hand-designed mazes (zero-shot), final return")
-    if format_trained_fractions(result):
-        table += "\n\n" + format_trained_fractions(result)
+    fractions = format_trained_fractions(result)
+    if fractions:
+        table += "\n\n" + fractions
     level_mix = maze_level_mix(scale, work_dir)
     if level_mix is not None:
         table += "\n\n" + format_level_mix(level_mix)

@@ -1,6 +1,7 @@
 """Robust PLR and ACCEL inside the trainer (maze_levels, serial mode): the learner trains on replayed levels only,
 the trained fraction is logged, and ACCEL's buffer of level values (beyond the seed list) survives a resume."""
 
+import numpy as np
 import pytest
 
 from sf_curric.algo.runner import Runner
@@ -11,10 +12,11 @@ from sf_curric.envs.builtin.maze_levels import Level, register_maze_levels
 from sf_curric.utils.logs import close_log_file
 
 
-def _run(tmp_path, curriculum, steps, *extra):
-    register_maze_levels(num_levels=20, name="maze_levels_test")
+def _run(tmp_path, curriculum, steps, *extra, accel_generator="seeds"):
+    env = f"maze_levels_test_{accel_generator}"
+    register_maze_levels(num_levels=20, name=env, accel_generator=accel_generator)
     argv = [
-        "--env=maze_levels_test", f"--train_dir={tmp_path}", "--experiment=exp", f"--curriculum={curriculum}",
+        f"--env={env}", f"--train_dir={tmp_path}", "--experiment=exp", f"--curriculum={curriculum}",
         "--serial_mode=True", "--num_workers=1", "--num_envs_per_worker=8", "--rollout=16", "--batch_size=64",
         "--num_epochs=1", "--seed=1", "--device=cpu", f"--train_for_env_steps={steps}", "--save_every_sec=1000",
         "--restart_behavior=resume", *extra,
@@ -80,25 +82,11 @@ def test_accel_with_the_papers_empty_generator_builds_every_wall_by_edits(tmp_pa
     so every wall of a buffer level comes from edits: at most num_edits per generation of an edited level."""
     from sf_curric.envs.builtin.maze_levels import empty_level
 
-    rng = __import__("numpy").random.default_rng(0)
+    rng = np.random.default_rng(0)
     for _ in range(20):
         level = Level(empty_level(rng))
         assert not level.walls.any() and level.start != level.goal
-    register_maze_levels(num_levels=20, name="maze_levels_empty", accel_generator="empty")
-    argv = [
-        "--env=maze_levels_empty", f"--train_dir={tmp_path}", "--experiment=exp", "--curriculum=accel",
-        "--serial_mode=True", "--num_workers=1", "--num_envs_per_worker=8", "--rollout=16", "--batch_size=64",
-        "--num_epochs=1", "--seed=1", "--device=cpu", "--train_for_env_steps=1500", "--save_every_sec=1000",
-        "--accel_num_edits=2",
-    ]  # fmt: skip
-    cfg = resolve_config(parse_args(argv))
-    validate_cfg(cfg)
-    prepare_experiment_dir(cfg)
-    runner = Runner(cfg)
-    try:
-        runner.run()
-    finally:
-        close_log_file()
+    runner = _run(tmp_path, "accel", 1500, "--accel_num_edits=2", accel_generator="empty")
     accel = runner.curriculum_host.curriculum
     walls = [int(Level(lv).walls.sum()) for lv in accel.levels]
     assert walls and min(walls) == 0  # generated levels joined the buffer wall-free
