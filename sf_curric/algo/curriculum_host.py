@@ -35,6 +35,7 @@ from sf_curric.cfg.arguments import flag_value
 from sf_curric.curricula.curriculum import Curriculum
 from sf_curric.curricula.feedback import EpisodeUpdate, StepBatch, deliver
 from sf_curric.curricula.task_space import TaskSpace
+from sf_curric.model.obs_batch import obs_index, obs_map
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +236,7 @@ class CurriculumHost:
         # One step batch per env column. The observation after a step that ended an episode is the next episode's
         # first one (the final observation is not stored), and step infos are not kept: they are empty dicts.
         tasks = _to_numpy(traj["tasks"])
-        obs = _to_numpy(traj["obs"])[1:]
+        obs = obs_map(_to_numpy, traj["obs"])  # [T+1, B, ...]; a dict of them for a Dict observation space
         rewards = _to_numpy(traj["rewards"]) / self.reward_scale
         terminated, truncated = _to_numpy(traj["terminated"]), _to_numpy(traj["truncated"])
         env_ids = _to_numpy(traj["env_ids"])
@@ -244,7 +245,7 @@ class CurriculumHost:
             batch = StepBatch(
                 int(env_ids[b]),
                 tasks[:, b].tolist(),
-                list(obs[:, b]),
+                [obs_index(obs, (t, b)) for t in range(1, steps + 1)],
                 rewards[:, b].tolist(),
                 terminated[:, b].tolist(),
                 truncated[:, b].tolist(),

@@ -13,9 +13,9 @@ from sf_curric.algo.args import ALGO_ARGS, discount_checks
 from sf_curric.algo.learner_batch import LearnerBatch
 from sf_curric.algo.ppo import ppo_train
 from sf_curric.cfg.validation import ConfigError
+from sf_curric.envs.observation_space import ObservationSpaceError
 from sf_curric.model.actor_critic import ActorCritic
 from sf_curric.model.args import MODEL_ARGS
-from sf_curric.model.encoders import ObservationSpaceError
 
 log = logging.getLogger(__name__)
 

@@ -17,6 +17,7 @@ from torch import nn
 
 from sf_curric.algo.learner_batch import LearnerBatch
 from sf_curric.model.actor_critic import ActorCritic
+from sf_curric.model.obs_batch import obs_finite, obs_index, obs_map
 
 # TrainResult.stats averaged over the SGD minibatches of one train() call
 MINIBATCH_STATS = ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac", "grad_norm")
@@ -280,10 +281,8 @@ def ppo_train(
             valid_flat = valid.reshape(-1).nonzero().squeeze(1)
             item_count = int(valid_flat.numel())
     num_minibatches = max(1, round(item_count / max(1, minibatch_size)))
-    finite = torch.isfinite(returns).all() & torch.isfinite(advantages).all()
-    if obs.is_floating_point():
-        finite &= torch.isfinite(obs).all()
-    if not finite.item():
+    finite = bool(torch.isfinite(returns).all() & torch.isfinite(advantages).all()) and obs_finite(obs)
+    if not finite:
         stats = _stats({}, 0, cfg.num_epochs * num_minibatches, False, v_baseline, v_returns, v_adv, clip_ratio)
         return PpoOutput(stats, *per_step_out)
 
@@ -302,14 +301,16 @@ def ppo_train(
     max_norm = cfg.max_grad_norm if cfg.max_grad_norm > 0 else math.inf
     per_step = (advantages, behavior_log_probs, target_values, old_values)  # [T, B] tensors sliced per minibatch
     if not recurrent:  # samples are independent: flatten [T, B] once
-        flat_obs = obs[:steps].reshape(steps * envs, *obs.shape[2:])
+        flat_obs = obs_map(lambda x: x[:steps].reshape(steps * envs, *x.shape[2:]), obs)
         flat_actions = actions.reshape(steps * envs, *actions.shape[2:])
 
     for _epoch in range(cfg.num_epochs):
         for idx in torch.randperm(item_count, device=rewards.device).tensor_split(num_minibatches):
             mask = None  # recurrent minibatches hold whole columns: invalid steps are masked in the means
             if recurrent:
-                out = model.evaluate(obs[:steps, idx], actions[:, idx], rnn_states[idx], starts[:, idx])
+                out = model.evaluate(
+                    obs_index(obs, (slice(steps), idx)), actions[:, idx], rnn_states[idx], starts[:, idx]
+                )
                 adv, behavior, target, old = (x[:, idx] for x in per_step)
                 if valid is not None:
                     mask = valid[:, idx].to(adv.dtype)
@@ -318,7 +319,7 @@ def ppo_train(
             else:
                 if valid is not None:
                     idx = valid_flat[idx]
-                out = model.evaluate(flat_obs[idx], flat_actions[idx])
+                out = model.evaluate(obs_index(flat_obs, idx), flat_actions[idx])
                 adv, behavior, target, old = (x.reshape(-1)[idx] for x in per_step)
 
             if cfg.normalize_advantage and adv.numel() > 1:
@@ -379,7 +380,8 @@ def ppo_train(
     # 4. The observation normalizer learns from this batch after the update, so the epochs above saw the
     #    statistics the acting policy used (ratio 1 at the first minibatch in synchronous PPO).
     if model.obs_normalizer is not None:
-        model.obs_normalizer.update(obs[:steps] if valid is None else obs[:steps][valid])
+        trained_obs = obs_index(obs, slice(steps))
+        model.update_obs_normalizer(trained_obs if valid is None else obs_index(trained_obs, valid))
 
     stats = _stats(sums, sgd_steps, nan_skipped, early_stopped, v_baseline, v_returns, v_adv, clip_ratio)
     return PpoOutput(stats, *per_step_out)

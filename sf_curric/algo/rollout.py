@@ -22,6 +22,7 @@ from sf_curric.algo.env_guard import EnvGuard, check_same_spaces, observation_mi
 from sf_curric.algo.training_info_board import TrainingInfoBoard
 from sf_curric.curricula.feedback import episode_end
 from sf_curric.envs.training_info import set_training_info
+from sf_curric.model.obs_batch import allocate_obs, obs_index, obs_map, stack_obs, to_numpy, write_obs
 
 # A task source (a task feed), called at every reset of env `env_id`: returns (encoded task for the trajectory,
 # task for env.reset(new_task=)). Not PLR's `TaskSampler`, which scores and samples tasks inside a curriculum.
@@ -87,7 +88,8 @@ def allocate_trajectory(
     Args:
         rollout: T, steps per env.
         num_envs: B, envs (columns).
-        obs_space: a Box observation space.
+        obs_space: a policy observation space: a Box, or a flat Dict of leaves (`obs` is then a dict of tensors,
+            one per key; see `sf_curric.envs.observation_space`).
         action_space: Discrete, MultiDiscrete or Box.
         rnn_state_size: H for recurrent models (0: no `rnn_states` key).
         action_logits: add `action_logits [T, B, n]` (Discrete actions only), which `RolloutWorker.collect` fills
@@ -98,15 +100,10 @@ def allocate_trajectory(
         >>> allocate_trajectory(32, 8, env.observation_space, env.action_space)["obs"].shape
         torch.Size([33, 8, 4])
     """
-    if not isinstance(obs_space, spaces.Box):
-        raise ValueError(
-            f"observation space {obs_space} is not supported: use a Box (e.g. gymnasium.wrappers.FlattenObservation)"
-        )
     act_shape, act_dtype = _action_shape_dtype(action_space)
-    obs_dtype = torch.from_numpy(np.zeros((), dtype=obs_space.dtype)).dtype
     t, b = rollout, num_envs
     traj = {
-        "obs": torch.zeros((t + 1, b, *obs_space.shape), dtype=obs_dtype),
+        "obs": allocate_obs(obs_space, (t + 1, b)),
         "actions": torch.zeros((t, b, *act_shape), dtype=act_dtype),
         "log_probs": torch.zeros((t, b)),
         "values": torch.zeros((t + 1, b)),
@@ -177,7 +174,7 @@ class RolloutWorker:
         self.reward_scale = float(cfg.reward_scale)
         self.reward_clip = float(cfg.reward_clip)
 
-        self._obs: np.ndarray | None = None  # current observation of every env [B, *obs_shape]
+        self._obs: Any = None  # current observation of every env [B, *obs_shape] (a dict of them for a Dict space)
         self._rnn_states: torch.Tensor | None = None
         self._tasks = np.full(self.num_envs, NO_TASK, dtype=np.int64)
         self._episode_return = np.zeros(self.num_envs, dtype=np.float64)
@@ -239,7 +236,7 @@ class RolloutWorker:
             if env_seed is not None:
                 env.action_space.seed(env_seed)
             first.append(self._guarded_reset(i, env_seed))
-        self._obs = np.stack([np.asarray(o, dtype=self.obs_space.dtype) for o in first])
+        self._obs = stack_obs(self.obs_space, first)
         self._rnn_states = self.policy.initial_rnn_states(self.num_envs)
         self._episode_return[:] = 0.0
         self._episode_length[:] = 0
@@ -289,7 +286,7 @@ class RolloutWorker:
         policy, envs = self.policy, self.envs
         num_envs, rollout = self.num_envs, self.rollout
         self.env_steps += num_envs * rollout  # counted ahead; env_guard.py measures error rates in env steps
-        obs_buf = traj["obs"].numpy()
+        obs_buf = to_numpy(traj["obs"])
         rewards = traj["rewards"].numpy()
         terminated = traj["terminated"].numpy()
         truncated = traj["truncated"].numpy()
@@ -302,7 +299,7 @@ class RolloutWorker:
         final_values.fill(0.0)
         if self._rnn_states is not None:
             traj["rnn_states"].copy_(self._rnn_states)
-        obs_buf[0] = self._obs
+        write_obs(obs_buf, 0, self._obs)
         episodes: list[EpisodeSummary] = []
         env_time = inference_time = 0.0
         discrete = isinstance(self.action_space, spaces.Discrete)
@@ -313,9 +310,9 @@ class RolloutWorker:
         for t in range(rollout):
             start = time.perf_counter()
             if logits is None:
-                result = policy.act(traj["obs"][t], self._rnn_states)
+                result = policy.act(obs_index(traj["obs"], t), self._rnn_states)
             else:
-                result = policy.act(traj["obs"][t], self._rnn_states, logits_out=logits[t])
+                result = policy.act(obs_index(traj["obs"], t), self._rnn_states, logits_out=logits[t])
             traj["actions"][t] = result.actions
             traj["log_probs"][t] = result.log_probs
             traj["values"][t] = result.values
@@ -330,7 +327,7 @@ class RolloutWorker:
             mid = time.perf_counter()
             inference_time += mid - start
 
-            next_obs = obs_buf[t + 1]
+            next_obs = obs_index(obs_buf, t + 1)
             step_rewards = rewards[t]
             step_terminated = terminated[t]
             step_truncated = truncated[t]
@@ -343,7 +340,7 @@ class RolloutWorker:
                     if self.env_guard is None:
                         raise
                     # the episode is discarded: cut it here (truncated, reward 0, bootstrap from the last value)
-                    next_obs[i] = self.env_guard.recover(self, i, exc, "step")
+                    write_obs(next_obs, i, self.env_guard.recover(self, i, exc, "step"))
                     step_rewards[i] = 0.0
                     step_terminated[i] = False
                     step_truncated[i] = True
@@ -383,8 +380,8 @@ class RolloutWorker:
                     step_terminated[i] = False
                     step_truncated[i] = False
                 try:
-                    next_obs[i] = obs
-                except ValueError:
+                    write_obs(next_obs, i, obs)
+                except (ValueError, KeyError):
                     raise observation_mismatch(int(self.env_ids[i]), int(self._tasks[i]), obs, self.obs_space) from None
             env_time += time.perf_counter() - mid
 
@@ -392,18 +389,18 @@ class RolloutWorker:
                 final_values[t, truncated_ids] = self._final_values(truncated_ids, truncated_obs, result.rnn_states)
             self._rnn_states = next_states
 
-        self._finish_rollout(traj, obs_buf[rollout], policy, env_time, inference_time)
+        self._finish_rollout(traj, obs_index(obs_buf, rollout), policy, env_time, inference_time)
         return episodes
 
     def _finish_rollout(
-        self, traj: dict[str, Any], last_obs: np.ndarray, policy: Any, env_time: float, inference_time: float
+        self, traj: dict[str, Any], last_obs: Any, policy: Any, env_time: float, inference_time: float
     ) -> None:
         """Bootstrap values of the observation after the last step, reward scaling and clipping, phase times (shared
         with the multi-agent worker)."""
         start = time.perf_counter()
-        self._obs = last_obs.copy()
+        self._obs = obs_map(np.copy, last_obs)
         rollout = traj["rewards"].shape[0]
-        traj["values"][rollout] = policy.act(traj["obs"][rollout], self._rnn_states).values
+        traj["values"][rollout] = policy.act(obs_index(traj["obs"], rollout), self._rnn_states).values
         rewards = traj["rewards"].numpy()
         if self.reward_scale != 1.0:
             rewards *= self.reward_scale
@@ -415,7 +412,7 @@ class RolloutWorker:
 
     def _final_values(self, ids: list[int], final_obs: list[Any], states_after: torch.Tensor | None) -> np.ndarray:
         """Values of the final observations of truncated episodes (one batched forward pass)."""
-        obs = np.stack([np.asarray(o, dtype=self.obs_space.dtype) for o in final_obs])
+        obs = stack_obs(self.obs_space, final_obs)
         states = None
         if states_after is not None:
             # the recurrent state after the last step of the episode, before it was zeroed for the reset

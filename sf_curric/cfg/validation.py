@@ -55,6 +55,7 @@ def _check_positive(cfg: argparse.Namespace) -> None:
         "stats_avg",
         "train_for_env_steps",
         "train_for_seconds",
+        "obs_embedding_size",
     ):
         value = getattr(cfg, name)
         _check(value >= 1, f"--{name}={value} must be at least 1")

@@ -94,8 +94,8 @@ def load_policy(
         EvaluationError: the experiment has no checkpoint of that kind.
         CheckpointError: the newest checkpoint cannot be read.
     """
+    from sf_curric.envs.observation_space import ObservationSpaceError
     from sf_curric.model.actor_critic import ActorCritic
-    from sf_curric.model.encoders import ObservationSpaceError
 
     device = device or eval_device(cfg)
     kind = flag_value(cfg, "load_checkpoint_kind")

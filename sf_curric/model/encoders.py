@@ -9,6 +9,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from sf_curric.envs.observation_space import ObservationSpaceError
+
 _ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU}
 _ACTIVATION_FNS = {"tanh": torch.tanh, "relu": torch.relu, "elu": F.elu}
 
@@ -88,10 +90,6 @@ CONV_ARCHITECTURES = {
     "resnet_impala": "IMPALA's residual network (Espeholt et al. 2018), images of any size",
     "convnet_minigrid": "the MiniGrid agent of rl-starter-files/torch-ac, images from 7x7 (MiniGrid's view)",
 }
-
-
-class ObservationSpaceError(ValueError):
-    """The observations do not fit the model; the message is one line that names the fix."""
 
 
 def _conv_body(architecture: str, in_channels: int, nonlinearity: str) -> nn.Module:

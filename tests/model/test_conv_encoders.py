@@ -10,12 +10,8 @@ from gymnasium import spaces
 
 from sf_curric.algo.learner import Learner, learner_cfg
 from sf_curric.cfg.validation import ConfigError
-from sf_curric.model.encoders import (
-    CONV_ARCHITECTURES,
-    ConvEncoder,
-    ObservationSpaceError,
-    smallest_image_side,
-)
+from sf_curric.envs.observation_space import ObservationSpaceError
+from sf_curric.model.encoders import CONV_ARCHITECTURES, ConvEncoder, smallest_image_side
 
 
 def _side_after(side: int, windows: list[tuple[int, int, int]]) -> int:
