@@ -17,6 +17,11 @@ _extras = {
     # procgen2 pulls gym 0.26 and numpy 1.x: keep it in its own environment when possible.
     "procgen": ["procgen2"],
     "atari": ["ale-py>=0.9"],
+    # gymnasium's own envs that need more than gymnasium: LunarLander/CarRacing, the MuJoCo envs, phys2d/tabular (jax)
+    "box2d": ["gymnasium[box2d]>=1.0"],
+    "mujoco": ["gymnasium[mujoco]>=1.0"],
+    "jax": ["gymnasium[jax]>=1.0"],
+    "shimmy": ["shimmy[dm-control]>=1.0"],  # dm_control/... ids
     "vizdoom": ["vizdoom>=1.2"],
     "plots": ["matplotlib>=3.7"],
     "wandb": ["wandb>=0.16"],

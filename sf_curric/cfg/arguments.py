@@ -235,6 +235,7 @@ def declared_default(name: str) -> Any:
         *_curriculum_args(),
         *_tracking_args(),
         *_component_args(),
+        *_env_args(),
         *_evaluation_args(),
     ]
     for flag, kwargs in specs:
@@ -265,6 +266,13 @@ def _component_args() -> list[FlagSpec]:
     from sf_curric.model.args import MODEL_ARGS
 
     return list(MODEL_ARGS) + list(ALGO_ARGS)
+
+
+def _env_args() -> list[FlagSpec]:
+    """Flags of env construction (`make_env`), defined next to it."""
+    from sf_curric.envs.args import ENV_ARGS
+
+    return list(ENV_ARGS)
 
 
 def _tracking_args() -> list[FlagSpec]:
@@ -341,6 +349,7 @@ def build_parser(
         ("logging and checkpoints", LOGGING_ARGS),
         ("curriculum", curriculum),
         ("tracking and evaluation during training", _tracking_args()),
+        ("environment", _env_args()),
         ("model and learner", component),
         ("evaluation", evaluation_specs),
         ("extra", list(extra_args or [])),

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sf_curric.cfg.arguments import build_parser
-from sf_curric.cfg.env_defaults import _BUILTIN_DEFAULTS
+from sf_curric.cfg.env_defaults import builtin_env_defaults
 
 # Defaults that depend on the machine: shown as words, not as this machine's value.
 _DYNAMIC_DEFAULTS = {"num_workers": "number of CPU cores"}
@@ -97,8 +97,9 @@ def render_markdown(evaluation: bool = True) -> str:
             )
         parts.append("")
     parts.append("## Per-env defaults\n")
-    parts.append("Applied when `--env` is one of these, below the command line.\n")
-    for env_name, defaults in sorted(_BUILTIN_DEFAULTS.items()):
+    parts.append("Applied when `--env` is one of these (`PREFIX*`: every env whose name starts so), below the command "
+                 "line.\n")  # fmt: skip
+    for env_name, defaults in sorted(builtin_env_defaults().items()):
         parts.append(f"### {env_name}\n")
         parts.append("| flag | value |")
         parts.append("|---|---|")

@@ -25,11 +25,19 @@ def total_envs(cfg: argparse.Namespace) -> int:
 
 
 def _check_env(cfg: argparse.Namespace) -> None:
-    from sf_curric.envs.registry import env_exists, unknown_env_message
+    from sf_curric.envs.registry import env_problem, get_env_spec
 
     _check(bool(cfg.env), "no env given: pass --env=NAME (a registered name or a gymnasium id, e.g. CartPole-v1)")
-    if not env_exists(cfg.env):
-        raise ConfigError(unknown_env_message(cfg.env) + " (fix --env)")
+    problem = env_problem(cfg.env)  # an unknown name, or a package the env needs (with its extra)
+    if problem:
+        raise ConfigError(problem)
+    _check(
+        not cfg.env_kwargs or get_env_spec(cfg.env) is None,
+        f"--env_kwargs applies to gymnasium ids; {cfg.env!r} is registered with sf_curric.register_env: read your "
+        "settings from cfg in its make_env_fn",
+    )
+    _check(cfg.obs_text_words >= 0, f"--obs_text_words={cfg.obs_text_words} must not be negative")
+    _check(cfg.obs_text_vocab >= 2, f"--obs_text_vocab={cfg.obs_text_vocab} must be at least 2")
 
 
 def _check_device(cfg: argparse.Namespace) -> None:

@@ -7,7 +7,8 @@
 - a `Dict` or `Tuple` becomes a flat Dict of its leaves (`Box`, `Discrete`, `MultiDiscrete`, `MultiBinary`), nested
   keys joined with "." (`{"a": {"b": ...}}` -> `"a.b"`, `Tuple` items by index: `"0"`, `"1"`, ...);
 - leaves a network cannot eat (`Text` such as MiniGrid's `mission`, `Graph`, `Sequence`, ...) are dropped and named
-  in `PolicySpace.dropped`; a space with nothing left is an `ObservationSpaceError`.
+  in `PolicySpace.dropped`, except text with `text_words > 0` (`--obs_text_words`), which becomes word codes
+  (`sf_curric.envs.text_codes`); a space with nothing left is an `ObservationSpaceError`.
 
 `PolicyObservation` (applied by `make_env` where the space changes) turns each observation into that form, so every
 part of the trainer (storage, shared memory, inference, export) sees a Box or a flat Dict of fixed-shape arrays.
@@ -20,6 +21,8 @@ from typing import Any, NamedTuple
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+
+from sf_curric.envs.text_codes import TextCodes, is_text_space
 
 # leaves a network encodes: vectors / images, one-hot or embedded integers, binary vectors
 LEAF_SPACES = (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)
@@ -41,35 +44,48 @@ class PolicySpace(NamedTuple):
         space: a Box, or a flat Dict of `LEAF_SPACES` (what the network takes).
         paths: for a Dict, where each of its keys is found in the raw observation (None: a Box taken as it is).
         dropped: keys left out (a network cannot eat them) -> their space's type name.
+        texts: keys of text encoded as word codes -> their encoder.
     """
 
     space: spaces.Space
     paths: dict[str, Path] | None
     dropped: dict[str, str]
+    texts: dict[str, TextCodes]
 
 
-def _leaves(space: spaces.Space, path: Path, out: dict[Path, spaces.Space], dropped: dict[str, str]) -> None:
+class _Leaves(NamedTuple):
+    spaces: dict[Path, spaces.Space]
+    dropped: dict[str, str]
+    texts: dict[Path, TextCodes]
+
+
+def _leaves(space: spaces.Space, path: Path, out: _Leaves, text_words: int, text_vocab: int) -> None:
     if isinstance(space, spaces.Dict):
         for key, sub in space.spaces.items():
-            _leaves(sub, (*path, key), out, dropped)
+            _leaves(sub, (*path, key), out, text_words, text_vocab)
     elif isinstance(space, spaces.Tuple):
         for index, sub in enumerate(space.spaces):
-            _leaves(sub, (*path, index), out, dropped)
+            _leaves(sub, (*path, index), out, text_words, text_vocab)
     elif isinstance(space, LEAF_SPACES):
-        out[path] = space
+        out.spaces[path] = space
+    elif text_words > 0 and is_text_space(space):
+        out.texts[path] = TextCodes(space, text_words, text_vocab)
+        out.spaces[path] = out.texts[path].space
     else:
-        dropped[_key(path)] = type(space).__name__
+        out.dropped[_key(path)] = type(space).__name__
 
 
 def _key(path: Path) -> str:
     return KEY_SEPARATOR.join(str(part) for part in path) or SINGLE_KEY
 
 
-def policy_space(space: spaces.Space) -> PolicySpace:
+def policy_space(space: spaces.Space, text_words: int = 0, text_vocab: int = 256) -> PolicySpace:
     """The observation space a network takes from `space` (see the module docstring).
 
     Args:
         space: an env's observation space.
+        text_words: encode text keys as their first `text_words` words (0: drop them; `--obs_text_words`).
+        text_vocab: word codes of a text space without a known vocabulary (`--obs_text_vocab`).
 
     Raises:
         ObservationSpaceError: no part of `space` can be encoded.
@@ -79,10 +95,10 @@ def policy_space(space: spaces.Space) -> PolicySpace:
         Dict('0': Discrete(32), '1': Discrete(11))
     """
     if isinstance(space, spaces.Box):
-        return PolicySpace(space, None, {})
-    leaves: dict[Path, spaces.Space] = {}
-    dropped: dict[str, str] = {}
-    _leaves(space, (), leaves, dropped)
+        return PolicySpace(space, None, {}, {})
+    found = _Leaves({}, {}, {})
+    _leaves(space, (), found, text_words, text_vocab)
+    leaves, dropped = found.spaces, found.dropped
     if not leaves:
         raise ObservationSpaceError(
             f"observation space {space} has nothing a network can take: give the env a Box, Discrete, "
@@ -95,7 +111,8 @@ def policy_space(space: spaces.Space) -> PolicySpace:
             f"observation space {space} gives two parts the same key once nested keys are joined with "
             f"{KEY_SEPARATOR!r}: rename one in an ObservationWrapper"
         )
-    return PolicySpace(spaces.Dict({key: leaves[path] for key, path in keys.items()}), keys, dropped)
+    texts = {_key(path): codes for path, codes in found.texts.items()}
+    return PolicySpace(spaces.Dict({key: leaves[path] for key, path in keys.items()}), keys, dropped, texts)
 
 
 def takes_as_is(space: spaces.Space) -> bool:
@@ -119,6 +136,8 @@ class PolicyObservation(gym.ObservationWrapper):
 
     Args:
         env: an env whose observation space is not taken as it is (see `takes_as_is`).
+        text_words: `--obs_text_words` (0: text keys dropped).
+        text_vocab: `--obs_text_vocab`.
 
     Attributes:
         dropped: keys left out -> their space's type name.
@@ -129,12 +148,13 @@ class PolicyObservation(gym.ObservationWrapper):
         {'0': array(15), '1': array(2), '2': array(0)}
     """
 
-    def __init__(self, env: gym.Env):
+    def __init__(self, env: gym.Env, text_words: int = 0, text_vocab: int = 256):
         super().__init__(env)
-        flat = policy_space(env.observation_space)
+        flat = policy_space(env.observation_space, text_words, text_vocab)
         self.observation_space = flat.space
         self.dropped = flat.dropped
         self._paths = flat.paths or {}
+        self._texts = flat.texts
         self._dtypes = {key: _storage_dtype(sub) for key, sub in flat.space.spaces.items()}
 
     def reset(self, **kwargs: Any) -> tuple[Any, dict]:
@@ -142,7 +162,12 @@ class PolicyObservation(gym.ObservationWrapper):
         return self.observation(obs), info
 
     def observation(self, observation: Any) -> dict[str, np.ndarray]:
-        return {key: np.asarray(_get(observation, path), self._dtypes[key]) for key, path in self._paths.items()}
+        out = {}
+        for key, path in self._paths.items():
+            value = _get(observation, path)
+            codes = self._texts.get(key)
+            out[key] = np.asarray(value, self._dtypes[key]) if codes is None else codes(value)
+        return out
 
 
 def _storage_dtype(space: spaces.Space) -> np.dtype:
@@ -174,14 +199,16 @@ def storage_fields(space: spaces.Space) -> Field | dict[str, Field]:
     return {key: (tuple(sub.shape), _storage_dtype(sub)) for key, sub in space.spaces.items()}
 
 
-def with_policy_observations(env: gym.Env) -> gym.Env:
+def with_policy_observations(env: gym.Env, text_words: int = 0, text_vocab: int = 256) -> gym.Env:
     """`env`, wrapped in `PolicyObservation` when its observations need converting (Discrete, Tuple, nested or
     partly unsupported Dict spaces).
 
     Args:
         env: a gymnasium env.
+        text_words: `--obs_text_words` (0: text keys dropped).
+        text_vocab: `--obs_text_vocab`.
     """
-    return env if takes_as_is(env.observation_space) else PolicyObservation(env)
+    return env if takes_as_is(env.observation_space) else PolicyObservation(env, text_words, text_vocab)
 
 
 def describe_dropped(env: Any) -> str | None:
@@ -194,4 +221,7 @@ def describe_dropped(env: Any) -> str | None:
     if not dropped:
         return None
     keys = ", ".join(f"{key} ({kind})" for key, kind in dropped.items())
-    return f"observation keys left out of the policy's input (a network cannot take them): {keys}"
+    return (
+        f"observation keys left out of the policy's input (a network cannot take them): {keys}; "
+        "--obs_text_words=N encodes text keys as their first N words"
+    )

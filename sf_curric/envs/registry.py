@@ -15,6 +15,8 @@ from typing import Any, Callable
 
 import gymnasium as gym
 
+from sf_curric.envs.args import env_flag
+from sf_curric.envs.dependencies import EnvDependencyError, install_hint, missing_dependency, package_for_id
 from sf_curric.envs.envpool_env import envpool_problem, is_envpool_name
 from sf_curric.envs.observation_space import with_policy_observations
 
@@ -97,29 +99,21 @@ def _gymnasium_ids() -> list[str]:
     return list(gym.registry.keys())
 
 
-# gymnasium ids whose envs a package registers when imported: (id prefix, module, extra of sf_curric that installs it)
-_ENV_PACKAGES = (
-    ("ALE/", "ale_py", "atari"),
-    ("MiniGrid-", "minigrid", "minigrid"),
-    ("BabyAI-", "minigrid", "minigrid"),
-)
-
-
 def _import_env_package(name: str) -> None:
     """Register the gymnasium envs of the package that provides `name` (e.g. `ALE/Pong-v5` needs `import ale_py`).
 
     Raises:
-        ValueError: the package is not installed (names the pip extra that installs it).
+        EnvDependencyError: the package is not installed (names the sf_curric extra that installs it).
     """
-    for prefix, module_name, extra in _ENV_PACKAGES:
-        if name.startswith(prefix) and name not in gym.registry:
-            try:
-                module = importlib.import_module(module_name)
-            except ImportError:
-                raise ValueError(
-                    f"env {name!r} needs the {module_name} package: pip install -e '.[{extra}]' (or {module_name})"
-                ) from None
-            gym.register_envs(module)
+    package = package_for_id(name)
+    if package is None or name in gym.registry:
+        return
+    module_name, extra = package
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        raise EnvDependencyError(f"env {name!r} {install_hint(f'the {module_name} package', extra)}") from None
+    gym.register_envs(module)
 
 
 def env_exists(name: str) -> bool:
@@ -138,6 +132,28 @@ def env_exists(name: str) -> bool:
     except ValueError:
         return False
     return name in gym.registry
+
+
+def env_problem(name: str) -> str | None:
+    """Why `--env=name` cannot be built, in one line that names the fix (None: nothing known to be wrong): an
+    unknown name (with the closest known ones), or a package the env needs (with the sf_curric extra that installs
+    it).
+
+    Args:
+        name: an `--env` value.
+    """
+    _load_builtin_envs()
+    if name in _REGISTRY:
+        return None
+    if is_envpool_name(name):
+        return envpool_problem(name)
+    try:
+        _import_env_package(name)
+    except EnvDependencyError as e:
+        return str(e)
+    if name not in gym.registry:
+        return unknown_env_message(name) + " (fix --env)"
+    return missing_dependency(name)
 
 
 def unknown_env_message(name: str) -> str:
@@ -243,8 +259,10 @@ def make_env(
     if not name:
         raise ValueError("no env given: pass --env=NAME (a registered name or a gymnasium id)")
     spec = get_env_spec(name)
+    text_words, text_vocab = env_flag(cfg, "obs_text_words"), env_flag(cfg, "obs_text_vocab")
     if spec is None:
-        return with_policy_observations(gym.make(name, render_mode=render_mode))
+        return with_policy_observations(_make_gymnasium_env(name, render_mode, env_flag(cfg, "env_kwargs")),
+                                        text_words, text_vocab)  # fmt: skip
     env = _call_make_env_fn(spec.make_env_fn, name, cfg, env_config, render_mode)
     from sf_curric.envs.multi_agent import MultiAgentEnv, is_pettingzoo_env
 
@@ -255,4 +273,13 @@ def make_env(
             f"make_env_fn of {name!r} returned {type(env).__name__}: it must return a gymnasium.Env "
             f"or a PettingZoo ParallelEnv/AECEnv (wrap old gym envs with gymnasium's compatibility wrappers)"
         )
-    return with_policy_observations(env)
+    return with_policy_observations(env, text_words, text_vocab)
+
+
+def _make_gymnasium_env(name: str, render_mode: str | None, kwargs: dict[str, Any]) -> gym.Env:
+    """`gym.make`, with a missing package (Box2D, MuJoCo, jax, ...) as one line naming the extra that installs it."""
+    try:
+        return gym.make(name, render_mode=render_mode, **kwargs)
+    except (gym.error.DependencyNotInstalled, ImportError) as e:
+        problem = missing_dependency(name) or f"env {name!r} cannot be built: {str(e).splitlines()[0]}"
+        raise EnvDependencyError(problem) from None

@@ -55,10 +55,11 @@ def load_eval_config(cfg: argparse.Namespace) -> argparse.Namespace:
     merged = load_experiment_config(cfg)
     if not merged.env:
         raise EvaluationError(f"{exp_dir} has no config.json naming the env: pass --env=ENV")
-    from sf_curric.envs.registry import env_exists, unknown_env_message
+    from sf_curric.envs.registry import env_problem
 
-    if not env_exists(merged.env):
-        raise EvaluationError(unknown_env_message(merged.env) + " (fix --env, or register the env before run())")
+    problem = env_problem(merged.env)
+    if problem:
+        raise EvaluationError(problem)
     return merged
 
 

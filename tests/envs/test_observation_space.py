@@ -82,3 +82,35 @@ def test_minigrid_drops_its_mission_and_keeps_image_and_direction():
     obs, _ = env.reset(seed=0)
     assert sorted(obs) == ["direction", "image"] and obs["image"].shape == (7, 7, 3)
     assert int(obs["direction"]) == env.unwrapped.agent_dir
+
+
+def test_text_becomes_word_codes_with_obs_text_words():
+    from sf_curric.envs.text_codes import TextCodes
+
+    flat = policy_space(spaces.Dict({"mission": spaces.Text(40), "v": BOX}), text_words=4, text_vocab=64)
+    assert flat.dropped == {} and flat.space["mission"] == spaces.MultiDiscrete([64] * 4)
+    codes = flat.texts["mission"]
+    first = codes("Go to the RED door, now!")  # words: go to the red (cut at 4)
+    assert first.dtype == np.int64 and (first > 0).all() and (first < 64).all()
+    np.testing.assert_array_equal(first, codes("go to the red"))  # case and punctuation do not matter
+    np.testing.assert_array_equal(codes("go")[1:], [0, 0, 0])  # padding
+    # the hash is crc32: the same codes in every process (python's hash() is salted per process)
+    import zlib
+
+    assert first[0] == 1 + zlib.crc32(b"go") % 63
+    assert TextCodes(spaces.Text(40), 4, 64)("door")[0] == codes("door")[0]
+
+
+def test_minigrid_missions_get_exact_word_codes():
+    pytest.importorskip("minigrid", reason='pip install "sf_curric[minigrid]"')
+    from sf_curric.cfg.arguments import default_cfg
+
+    env = make_env(default_cfg("MiniGrid-PutNear-6x6-N2-v0", obs_text_words=8))
+    codes = env._texts["mission"]
+    colors, objects = ["blue", "green", "grey", "purple", "red", "yellow"], ["ball", "box", "key"]
+    vocabulary = sorted({"put", "the", "near", *colors, *objects})  # "put the {color} {obj} near the {color} {obj}"
+    assert env.observation_space["mission"] == spaces.MultiDiscrete([len(vocabulary) + 1] * 8)
+    obs, _ = env.reset(seed=0)
+    words = env.unwrapped.mission.split()
+    np.testing.assert_array_equal(obs["mission"], [vocabulary.index(w) + 1 for w in words])
+    assert codes.index is not None and env.dropped == {}

@@ -24,9 +24,9 @@ TOL = 1e-5
 
 VECTOR = spaces.Box(-10.0, 10.0, (6,), np.float32)
 IMAGE = spaces.Box(0, 255, (36, 36, 3), np.uint8)
-DICT = spaces.Dict(  # MiniGrid's view and direction, a vector, a MultiDiscrete with a start
+DICT = spaces.Dict(  # MiniGrid's view (its codes: 0..10) and direction, a vector, a MultiDiscrete with a start
     {
-        "image": spaces.Box(0, 255, (7, 7, 3), np.uint8),
+        "image": spaces.Box(0, 10, (7, 7, 3), np.uint8),
         "direction": spaces.Discrete(4),
         "pos": VECTOR,
         "codes": spaces.MultiDiscrete([3, 4], start=[1, 0]),

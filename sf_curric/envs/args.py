@@ -1,0 +1,78 @@
+"""Command-line flags read by env construction (`sf_curric.envs.registry.make_env`).
+
+Each entry is `(flag, kwargs_for_add_argument)`, like the model's and the learner's flag lists; `env_flag(cfg,
+name)` reads one from a config that may lack it (built by hand, or by older code) with the default declared here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+
+def json_object(text: str | dict) -> dict[str, Any]:
+    """Parse `--env_kwargs`: a JSON object (an already parsed dict is returned as it is).
+
+    Example:
+        >>> json_object('{"is_slippery": false}')
+        {'is_slippery': False}
+    """
+    if isinstance(text, dict):
+        return text
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(
+            f"expected a JSON object, got {text!r}: write e.g. --env_kwargs='{{\"is_slippery\": false}}'"
+        )
+    return value
+
+
+ENV_ARGS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "--env_kwargs",
+        {
+            "type": json_object,
+            "default": {},
+            "help": "Keyword arguments of gymnasium.make for a gymnasium id, as a JSON object (e.g. "
+            "--env_kwargs='{\"is_slippery\": false}' for FrozenLake-v1).",
+        },
+    ),
+    (
+        "--obs_text_words",
+        {
+            "type": int,
+            "default": 0,
+            "help": "Text observation keys (MiniGrid's mission, gymnasium Text): 0 leaves them out of the policy's "
+            "input (one log line names them); N > 0 keeps each as its first N words, one code per word (0 pads), "
+            "which the network takes like a MultiDiscrete observation (docs/observation_spaces.md).",
+        },
+    ),
+    (
+        "--obs_text_vocab",
+        {
+            "type": int,
+            "default": 256,
+            "help": "With --obs_text_words: the number of word codes of a text space without a known vocabulary "
+            "(words are hashed into them, so two words may share one; MiniGrid's missions get exact codes).",
+        },
+    ),
+]
+
+
+def env_flag(cfg: Any, name: str) -> Any:
+    """`cfg.name`, or the default declared in `ENV_ARGS` when `cfg` is None or lacks it.
+
+    Args:
+        cfg: the run's config, or None.
+        name: a flag of `ENV_ARGS` without dashes.
+    """
+    if cfg is not None and hasattr(cfg, name):
+        return getattr(cfg, name)
+    for flag, kwargs in ENV_ARGS:
+        if flag == f"--{name}":
+            return kwargs["default"]
+    raise AttributeError(f"no env flag --{name}: see sf_curric.envs.args.ENV_ARGS")
