@@ -110,13 +110,11 @@ def test_package_env_ids_are_found_without_importing_the_package_first():
 
 
 def test_missing_env_package_names_the_extra(monkeypatch):
-    from sf_curric.envs import registry
-
-    from sf_curric.envs import dependencies
+    from sf_curric.envs import dependencies, registry
 
     monkeypatch.setattr(dependencies, "PACKAGE_IDS", (("NoSuchPkg/", "no_such_env_package_xyz", "nosuch"),))
     assert not registry.env_exists("NoSuchPkg/Game-v0")
-    message = 'env \'NoSuchPkg/Game-v0\' needs the no_such_env_package_xyz package: pip install "sf_curric[nosuch]"'
+    message = "env 'NoSuchPkg/Game-v0' needs the no_such_env_package_xyz package: pip install \"sf_curric[nosuch]\""
     assert registry.env_problem("NoSuchPkg/Game-v0") == message
     with pytest.raises(ValueError, match=r"sf_curric\[nosuch\]"):
         registry.get_env_spec("NoSuchPkg/Game-v0")
