@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from sf_curric.cfg.arguments import parse_args
+from sf_curric.command_line import parse_args
 from sf_curric.envs.registry import make_env
 from sf_curric.evaluation.policy import load_eval_config, load_policy
 from sf_curric.model.obs_batch import stack_obs

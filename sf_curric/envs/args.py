@@ -1,7 +1,8 @@
 """Command-line flags read by env construction (`sf_curric.envs.registry.make_env`).
 
-Each entry is `(flag, kwargs_for_add_argument)`, like the model's and the learner's flag lists; `env_flag(cfg,
-name)` reads one from a config that may lack it (built by hand, or by older code) with the default declared here.
+Each entry is `(flag, kwargs_for_add_argument)`, like the model's and the learner's flag lists (the programs add
+them to the parser, `sf_curric.command_line`); `env_flag(cfg, name)` reads one from a config that may lack it (None,
+built by hand, or by older code) with the default declared here.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def json_object(text: str | dict) -> dict[str, Any]:
     return value
 
 
+# `(flag, add_argument kwargs)` (sf_curric.cfg.flags.FlagSpec; envs sit below cfg and do not import it)
 ENV_ARGS: list[tuple[str, dict[str, Any]]] = [
     (
         "--env_kwargs",
@@ -72,7 +74,4 @@ def env_flag(cfg: Any, name: str) -> Any:
     """
     if cfg is not None and hasattr(cfg, name):
         return getattr(cfg, name)
-    for flag, kwargs in ENV_ARGS:
-        if flag == f"--{name}":
-            return kwargs["default"]
-    raise AttributeError(f"no env flag --{name}: see sf_curric.envs.args.ENV_ARGS")
+    return next(kwargs["default"] for flag, kwargs in ENV_ARGS if flag == f"--{name}")

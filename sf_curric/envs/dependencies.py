@@ -13,6 +13,8 @@ import importlib
 
 import gymnasium as gym
 
+from sf_curric.errors import ConfigError
+
 # an entry point's module prefix -> (what it needs, the sf_curric extra that installs it)
 ENTRY_POINT_NEEDS = (
     ("gymnasium.envs.box2d", "Box2D", "box2d"),
@@ -30,7 +32,7 @@ PACKAGE_IDS = (
 )
 
 
-class EnvDependencyError(ValueError):
+class EnvDependencyError(ConfigError):
     """An env needs a package that is not installed; the message is one line naming the extra to install."""
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from gymnasium import spaces
 
 from sf_curric.envs.text_codes import TextCodes, is_text_space
+from sf_curric.errors import ConfigError
 
 # leaves a network encodes: vectors / images, one-hot or embedded integers, binary vectors
 LEAF_SPACES = (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)
@@ -33,7 +34,7 @@ Path = tuple[Any, ...]  # keys (Dict) and indexes (Tuple) from the raw observati
 Field = tuple[tuple[int, ...], np.dtype]  # shape and dtype of a stored observation array
 
 
-class ObservationSpaceError(ValueError):
+class ObservationSpaceError(ConfigError):
     """The observations do not fit the policy network; the message is one line that names the fix."""
 
 

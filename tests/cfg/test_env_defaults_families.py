@@ -1,8 +1,8 @@
 """Per-env defaults by family: every MiniGrid-* and BabyAI-* env gets the MiniGrid defaults; a name's own entry and
 the flags typed win over them."""
 
-from sf_curric.cfg.arguments import parse_args
 from sf_curric.cfg.env_defaults import MINIGRID, builtin_env_defaults, get_env_defaults
+from sf_curric.command_line import parse_args
 
 
 def test_every_minigrid_env_gets_the_family_defaults():

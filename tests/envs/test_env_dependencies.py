@@ -44,7 +44,7 @@ def test_known_and_unknown_envs():
 
 
 def test_env_kwargs_reach_gymnasium_make():
-    from sf_curric.cfg.arguments import parse_args
+    from sf_curric.command_line import parse_args
 
     cfg = parse_args(["--env=FrozenLake-v1", '--env_kwargs={"is_slippery": false, "map_name": "8x8"}'])
     env = make_env(cfg)

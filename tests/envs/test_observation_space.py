@@ -103,7 +103,7 @@ def test_text_becomes_word_codes_with_obs_text_words():
 
 def test_minigrid_missions_get_exact_word_codes():
     pytest.importorskip("minigrid", reason='pip install "sf_curric[minigrid]"')
-    from sf_curric.cfg.arguments import default_cfg
+    from sf_curric.command_line import default_cfg
 
     env = make_env(default_cfg("MiniGrid-PutNear-6x6-N2-v0", obs_text_words=8))
     codes = env._texts["mission"]
