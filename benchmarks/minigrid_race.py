@@ -161,18 +161,20 @@ def trainers(args, train_dir: str) -> Dict[str, Callable[[str, int], Dict]]:
     if "sb3" in args.trainers:
         from time_to_solve import ensure_sb3_venv
 
-        python = _with_minigrid(ensure_sb3_venv(HERE / ".venv-sb3"), SB3_MINIGRID)
+        sb3_python = _with_minigrid(ensure_sb3_venv(HERE / ".venv-sb3"), SB3_MINIGRID)
         runs["SB3 PPO MultiInputPolicy, rl-zoo MiniGrid settings"] = lambda env, s: race(
-            [str(python), "-u", "-c", SB3_CHILD, env, str(s), str(args.budget)], SolveWatcher(SB3_RE, TARGET), peer_env
-        )
+            [str(sb3_python), "-u", "-c", SB3_CHILD, env, str(s), str(args.budget)], SolveWatcher(SB3_RE, TARGET),
+            peer_env,
+        )  # fmt: skip
     if "sf" in args.trainers:
         from sample_factory_peer import SF_PYTHON, ensure_sample_factory
 
         ensure_sample_factory()
-        python = _with_minigrid(SF_PYTHON, SF_MINIGRID)
+        sf_python = _with_minigrid(SF_PYTHON, SF_MINIGRID)
         runs["Sample Factory 2.1.1, same network and PPO settings"] = lambda env, s: race(
-            [str(python), "-u", "-c", SF_CHILD, f"--env={env}", f"--experiment=mg_sf_{s}", f"--train_dir={train_dir}",
-             "--restart_behavior=overwrite", f"--train_for_env_steps={args.budget}", f"--seed={s}", *SF_SAME_SETTINGS],
+            [str(sf_python), "-u", "-c", SF_CHILD, f"--env={env}", f"--experiment=mg_sf_{s}",
+             f"--train_dir={train_dir}", "--restart_behavior=overwrite", f"--train_for_env_steps={args.budget}",
+             f"--seed={s}", *SF_SAME_SETTINGS],
             SfWatcher(TARGET), peer_env,
         )  # fmt: skip
     return runs

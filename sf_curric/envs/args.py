@@ -11,6 +11,8 @@ import argparse
 import json
 from typing import Any
 
+from sf_curric.envs.text_codes import DEFAULT_TEXT_VOCAB
+
 
 def json_object(text: str | dict) -> dict[str, Any]:
     """Parse `--env_kwargs`: a JSON object (an already parsed dict is returned as it is).
@@ -57,7 +59,7 @@ ENV_ARGS: list[tuple[str, dict[str, Any]]] = [
         "--obs_text_vocab",
         {
             "type": int,
-            "default": 256,
+            "default": DEFAULT_TEXT_VOCAB,
             "help": "With --obs_text_words: the number of word codes of a text space without a known vocabulary "
             "(words are hashed into them, so two words may share one; MiniGrid's missions get exact codes).",
         },

@@ -22,7 +22,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from sf_curric.envs.text_codes import TextCodes, is_text_space
+from sf_curric.envs.text_codes import DEFAULT_TEXT_VOCAB, TextCodes, is_text_space
 from sf_curric.errors import ConfigError
 
 # leaves a network encodes: vectors / images, one-hot or embedded integers, binary vectors
@@ -55,7 +55,7 @@ class PolicySpace(NamedTuple):
 
 
 class _Leaves(NamedTuple):
-    spaces: dict[Path, spaces.Space]
+    kept: dict[Path, spaces.Space]
     dropped: dict[str, str]
     texts: dict[Path, TextCodes]
 
@@ -68,10 +68,10 @@ def _leaves(space: spaces.Space, path: Path, out: _Leaves, text_words: int, text
         for index, sub in enumerate(space.spaces):
             _leaves(sub, (*path, index), out, text_words, text_vocab)
     elif isinstance(space, LEAF_SPACES):
-        out.spaces[path] = space
+        out.kept[path] = space
     elif text_words > 0 and is_text_space(space):
         out.texts[path] = TextCodes(space, text_words, text_vocab)
-        out.spaces[path] = out.texts[path].space
+        out.kept[path] = out.texts[path].space
     else:
         out.dropped[_key(path)] = type(space).__name__
 
@@ -80,7 +80,7 @@ def _key(path: Path) -> str:
     return KEY_SEPARATOR.join(str(part) for part in path) or SINGLE_KEY
 
 
-def policy_space(space: spaces.Space, text_words: int = 0, text_vocab: int = 256) -> PolicySpace:
+def policy_space(space: spaces.Space, text_words: int = 0, text_vocab: int = DEFAULT_TEXT_VOCAB) -> PolicySpace:
     """The observation space a network takes from `space` (see the module docstring).
 
     Args:
@@ -99,7 +99,7 @@ def policy_space(space: spaces.Space, text_words: int = 0, text_vocab: int = 256
         return PolicySpace(space, None, {}, {})
     found = _Leaves({}, {}, {})
     _leaves(space, (), found, text_words, text_vocab)
-    leaves, dropped = found.spaces, found.dropped
+    leaves, dropped = found.kept, found.dropped
     if not leaves:
         raise ObservationSpaceError(
             f"observation space {space} has nothing a network can take: give the env a Box, Discrete, "
@@ -149,7 +149,7 @@ class PolicyObservation(gym.ObservationWrapper):
         {'0': array(15), '1': array(2), '2': array(0)}
     """
 
-    def __init__(self, env: gym.Env, text_words: int = 0, text_vocab: int = 256):
+    def __init__(self, env: gym.Env, text_words: int = 0, text_vocab: int = DEFAULT_TEXT_VOCAB):
         super().__init__(env)
         flat = policy_space(env.observation_space, text_words, text_vocab)
         self.observation_space = flat.space
@@ -200,7 +200,7 @@ def storage_fields(space: spaces.Space) -> Field | dict[str, Field]:
     return {key: (tuple(sub.shape), _storage_dtype(sub)) for key, sub in space.spaces.items()}
 
 
-def with_policy_observations(env: gym.Env, text_words: int = 0, text_vocab: int = 256) -> gym.Env:
+def with_policy_observations(env: gym.Env, text_words: int = 0, text_vocab: int = DEFAULT_TEXT_VOCAB) -> gym.Env:
     """`env`, wrapped in `PolicyObservation` when its observations need converting (Discrete, Tuple, nested or
     partly unsupported Dict spaces).
 

@@ -18,6 +18,7 @@ import numpy as np
 from gymnasium import spaces
 
 _WORD = re.compile("[a-z]+")
+DEFAULT_TEXT_VOCAB = 256  # --obs_text_vocab's default
 MAX_MISSIONS = 100_000  # enumerate at most this many missions of a MissionSpace (its placeholders' product)
 
 
