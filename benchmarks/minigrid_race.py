@@ -119,10 +119,11 @@ class RlStarterEncoder(Encoder):
 def make_env(full_env_name, cfg=None, env_config=None, render_mode=None):
     return ImageAndDirection(gym.make(full_env_name, render_mode=render_mode))
 
-register_env(sys.argv[1].split("=", 1)[1], make_env)
-global_model_factory().register_encoder_factory(RlStarterEncoder)
-parser, _ = parse_sf_args(argv=sys.argv[1:])
-sys.exit(run_rl(parse_full_cfg(parser, sys.argv[1:])))
+if __name__ == "__main__":
+    register_env(sys.argv[1].split("=", 1)[1], make_env)
+    global_model_factory().register_encoder_factory(RlStarterEncoder)
+    parser, _ = parse_sf_args(argv=sys.argv[1:])
+    sys.exit(run_rl(parse_full_cfg(parser, sys.argv[1:])))
 """
 
 # sf_curric's MiniGrid defaults (sf_curric.cfg.env_defaults.MINIGRID) in Sample Factory's flag names
@@ -171,8 +172,11 @@ def trainers(args, train_dir: str) -> Dict[str, Callable[[str, int], Dict]]:
 
         ensure_sample_factory()
         sf_python = _with_minigrid(SF_PYTHON, SF_MINIGRID)
+        # a file, not `-c`: its worker processes are spawned and import the env factory from the main module
+        sf_child = Path(train_dir) / "sf_minigrid_child.py"
+        sf_child.write_text(SF_CHILD)
         runs["Sample Factory 2.1.1, same network and PPO settings"] = lambda env, s: race(
-            [str(sf_python), "-u", "-c", SF_CHILD, f"--env={env}", f"--experiment=mg_sf_{s}",
+            [str(sf_python), "-u", str(sf_child), f"--env={env}", f"--experiment=mg_sf_{s}",
              f"--train_dir={train_dir}", "--restart_behavior=overwrite", f"--train_for_env_steps={args.budget}",
              f"--seed={s}", *SF_SAME_SETTINGS],
             SfWatcher(TARGET), peer_env,
