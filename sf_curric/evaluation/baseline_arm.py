@@ -79,7 +79,7 @@ def check_baseline_flags(cfg: argparse.Namespace) -> None:
     name = getattr(cfg, "baseline_curriculum", None)
     if not name:
         return
-    from sf_curric.algo.curriculum_table import curriculum_names
+    from sf_curric.curricula.registry import curriculum_names
 
     if name not in curriculum_names():
         raise ConfigError(f"unknown --baseline_curriculum={name!r}: use one of {', '.join(curriculum_names())}")
