@@ -54,6 +54,9 @@ def test_demo_short_run_trains_both_arms_and_prints_the_comparison(tmp_path):
     assert baseline["env_steps"] >= 20000 and not (tmp_path / "demo_none_none").exists()
     ours, theirs = _final(tmp_path, "demo"), _final(tmp_path, "demo_none")
     assert list(ours) == list(theirs) == ["easiest", "hardest", "whole space"]
+    for groups in (ours, theirs):  # 10 episodes per group, each counted once though a group repeats its task
+        assert [g["n"] for g in groups.values()] == [10, 10, 10]
+        assert [g["num_tasks"] for g in groups.values()] == [1, 1, 10]
     table = log[log.index("the same command with --curriculum=none (experiment demo_none):") :].splitlines()
     assert table[1].split()[:3] == ["group", "--curriculum=performance", "--curriculum=none"]
     hardest = next(line for line in table if line.startswith("hardest"))
