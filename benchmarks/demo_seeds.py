@@ -63,7 +63,7 @@ def run_seed(flags: list[str], seed: int, train_dir: Path, steps: int | None) ->
     if proc.returncode != 0:
         raise SystemExit(f"seed {seed} failed ({proc.returncode}): {proc.stderr[-2000:]}")
     cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
-    sentence = next((line for line in proc.stderr.splitlines() if line.startswith("The 95 % interval")), "")
+    sentence = json.loads((train_dir / experiment / "baseline_comparison.json").read_text())["sentence"]
     arms = {}
     for arm, folder in (("curriculum", experiment), ("none", f"{experiment}_none")):
         arms[arm] = json.loads((train_dir / folder / "final_eval.json").read_text())["groups"]

@@ -22,10 +22,12 @@ from typing import IO, Any, Sequence
 
 from sf_curric.cfg.experiment import experiment_dir
 from sf_curric.cfg.validation import ConfigError
+from sf_curric.evaluation.writers import write_json
 from sf_curric.utils.logs import setup_logging
 
 log = logging.getLogger("sf_curric")
 
+COMPARISON_FILE = "baseline_comparison.json"
 # How long a stopped run waits for its baseline to save and exit before ending it.
 STOP_WAIT_S = 60.0
 
@@ -138,7 +140,8 @@ def finish_baseline(arm: BaselineArm | None, cfg: argparse.Namespace) -> dict[st
         cfg: the run's config (its own table is `final_eval.json` in its experiment folder).
 
     Returns:
-        `{"groups": {group: "above" | "below" | "overlaps" | "unknown"}, "sentence": ...}`, or None.
+        What `baseline_comparison.json` in the run's experiment folder holds: the baseline's curriculum and
+        experiment, `groups` (`{group: "above" | "below" | "overlaps" | "unknown"}`) and the `sentence`; or None.
     """
     if arm is None:
         return None
@@ -163,7 +166,10 @@ def finish_baseline(arm: BaselineArm | None, cfg: argparse.Namespace) -> dict[st
     table = comparison_table(ours, theirs, ours_name, f"--curriculum={arm.curriculum}", verdicts)
     log.info("the same command with --curriculum=%s (experiment %s):\n%s\n%s", arm.curriculum, arm.experiment,
              table, sentence)  # fmt: skip
-    return {"groups": verdicts, "sentence": sentence}
+    comparison = {"baseline_curriculum": arm.curriculum, "baseline_experiment": arm.experiment,
+                  "groups": verdicts, "sentence": sentence}  # fmt: skip
+    write_json(experiment_dir(cfg) / COMPARISON_FILE, comparison)
+    return comparison
 
 
 def run_curriculum_name(cfg: argparse.Namespace) -> str:

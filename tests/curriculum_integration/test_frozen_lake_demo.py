@@ -61,7 +61,10 @@ def test_demo_short_run_trains_both_arms_and_prints_the_comparison(tmp_path):
     assert table[1].split()[:3] == ["group", "--curriculum=performance", "--curriculum=none"]
     hardest = next(line for line in table if line.startswith("hardest"))
     assert f"{ours['hardest']['mean']:.2f}" in hardest and f"{theirs['hardest']['mean']:.2f}" in hardest
-    assert any(line.startswith("The 95 % interval of --curriculum=performance ") for line in table)
+    sentence = next(line for line in table if line.startswith("The 95 % interval of --curriculum=performance "))
+    saved = json.loads((tmp_path / "demo" / "baseline_comparison.json").read_text())
+    assert saved["sentence"] == sentence and saved["baseline_experiment"] == "demo_none"
+    assert set(saved["groups"]) == set(ours) and set(saved["groups"].values()) <= {"above", "below", "overlaps"}
 
 
 @pytest.mark.slow
