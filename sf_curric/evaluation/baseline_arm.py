@@ -105,7 +105,9 @@ def start_baseline(cfg: argparse.Namespace, argv: Sequence[str]) -> BaselineArm 
     experiment = f"{cfg.experiment}_{name}"
     stderr = tempfile.TemporaryFile()
     command = baseline_command(argv, name, experiment)
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
+    # its own session: a Ctrl-C in the terminal reaches this run alone, which then stops the baseline with one
+    # SIGTERM (a second signal would make the baseline stop without saving)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
     arm = BaselineArm(name, experiment, Path(cfg.train_dir) / experiment, process, stderr)
     setup_logging(cfg.log_level)  # console only, before the runner starts (it adds the log file)
     log.info(

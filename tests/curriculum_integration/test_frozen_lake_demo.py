@@ -3,8 +3,10 @@
 import json
 import re
 import shlex
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -65,6 +67,32 @@ def test_demo_short_run_trains_both_arms_and_prints_the_comparison(tmp_path):
     saved = json.loads((tmp_path / "demo" / "baseline_comparison.json").read_text())
     assert saved["sentence"] == sentence and saved["baseline_experiment"] == "demo_none"
     assert set(saved["groups"]) == set(ours) and set(saved["groups"].values()) <= {"above", "below", "overlaps"}
+
+
+def test_ctrl_c_stops_both_arms_and_each_saves_a_checkpoint(tmp_path):
+    # SIGINT to the run alone (as a terminal's Ctrl-C reaches it: the baseline has its own session): the run saves,
+    # then stops the baseline with one SIGTERM, and the baseline saves too; nothing is compared
+    cmd = [sys.executable, "-m", "sf_curric.train", *readme_train_flags(), f"--train_dir={tmp_path}",
+           "--train_for_env_steps=100000000", "--save_every_sec=100000"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 300
+    for name in ("demo", "demo_none"):  # both arms are training once each has written a progress line
+        while "env steps" not in _log_text(tmp_path / name) and time.monotonic() < deadline:
+            time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    output, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0, output[-3000:]
+    for name in ("demo", "demo_none"):
+        [checkpoint] = list_checkpoints(tmp_path / name / "checkpoint_p0")
+        assert load_checkpoint(checkpoint)["env_steps"] > 0, name
+        assert "saving a checkpoint and stopping" in _log_text(tmp_path / name), name
+    assert "the same command with --curriculum=none (experiment demo_none):" not in output
+    assert not (tmp_path / "demo" / "baseline_comparison.json").exists()
+
+
+def _log_text(exp_dir: Path) -> str:
+    log = exp_dir / "sf_log.txt"
+    return log.read_text() if log.exists() else ""
 
 
 @pytest.mark.slow
