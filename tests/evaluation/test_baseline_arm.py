@@ -6,8 +6,8 @@ import types
 
 import pytest
 
-from sf_curric.cfg.arguments import parse_args
 from sf_curric.cfg.validation import ConfigError
+from sf_curric.command_line import parse_args
 from sf_curric.evaluation.baseline_arm import (
     baseline_command,
     comparison_sentence,
