@@ -87,6 +87,24 @@ _FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
     "BabyAI-": MINIGRID,
 }
 
+# The README demo (sf_curric.envs.builtin.frozen_lake_curriculum, docs/demo.md): PerformanceCurriculum moves the
+# start one level back once 90 % of the last 50 episodes at the current level reached the goal, and keeps a fifth
+# of the episodes on easier levels. The layout is fixed (one process, 16 envs, 512 samples per iteration) so that the
+# demo learns the same way on every machine; 200k steps leave every measured seed room to finish.
+_FROZEN_LAKE_DEMO = {
+    "perf_metric": "progress",
+    "perf_promote_threshold": 0.9,
+    "perf_window": 50,
+    "perf_replay_easier": 0.2,
+    "auto_defaults": False,
+    "serial_mode": True,
+    "num_workers": 1,
+    "num_envs_per_worker": 16,
+    "num_batches_per_epoch": 2,
+    "train_for_env_steps": 200_000,
+    "final_eval_episodes": 50,
+}
+
 _BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "CartPole-v1": _CARTPOLE,
     # the built-in CartPole with SimpleBoxCurriculum (sf_curric.envs.builtin), its demo ends with an evaluation table
@@ -95,6 +113,7 @@ _BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
     # episodes of 1-3 steps, a Tuple of three Discrete observed one-hot: a high learning rate reaches a greedy return
     # of about -0.05 (basic strategy's) in 20k-30k steps (seed 1), where 3e-4 is still at always-stick's -0.17
     "Blackjack-v1": {"learning_rate": 3e-3, "train_for_env_steps": 50_000},
+    "frozen_lake_curriculum": _FROZEN_LAKE_DEMO,
 }
 
 _user_defaults: dict[str, dict[str, Any]] = {}
