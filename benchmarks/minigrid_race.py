@@ -215,10 +215,13 @@ def _table(env: str, args, results: Dict[str, List[Dict]], load_start: float) ->
         f"seeds {args.seeds}, at most {args.timeout:.0f} s / {args.budget:,} frames per run; {os.cpu_count()} cores, "
         f"load average {load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end",
         "",
-        "| trainer | seconds to 0.9 | frames to 0.9 | frames reached | first progress (s) |",
-        "|---|---|---|---|---|",
+        "| trainer | seconds to 0.9 | frames to 0.9 | frames reached | mean return reached | first progress (s) |",
+        "|---|---|---|---|---|---|",
     ]
-    columns = (("solved_s", ".1f"), ("solved_steps", ",.0f"), ("last_steps", ",.0f"), ("first_progress_s", ".1f"))
+    columns = (
+        ("solved_s", ".1f"), ("solved_steps", ",.0f"), ("last_steps", ",.0f"), ("last_avg", ".2f"),
+        ("first_progress_s", ".1f"),
+    )  # fmt: skip
     for name, runs in results.items():
         lines.append(f"| {name} | " + " | ".join(cell([r[key] for r in runs], spec) for key, spec in columns) + " |")
     medians = {name: median([r["solved_s"] for r in runs]) for name, runs in results.items()}
@@ -226,7 +229,7 @@ def _table(env: str, args, results: Dict[str, List[Dict]], load_start: float) ->
     for a in ours:
         for b in (n for n in medians if n not in ours):
             if medians[a] and medians[b]:
-                lines.append(f"| ratio {a} / {b} | {medians[a] / medians[b]:.2f}x | | | |")
+                lines.append(f"| ratio {a} / {b} | {medians[a] / medians[b]:.2f}x | | | | |")
     return lines
 
 

@@ -79,6 +79,7 @@ class SolveWatcher:
         self.solved_s: float | None = None
         self.solved_steps: int | None = None
         self.last_steps = 0
+        self.last_avg: float | None = None  # the latest average return reported
 
     def __call__(self, line: str, t: float) -> None:
         m = self.progress_re.search(line)
@@ -88,7 +89,7 @@ class SolveWatcher:
             self.first_progress_s = t
         steps, avg = int(float(m.group("steps"))), float(m.group("avg"))
         episodes = int(m.group("n")) if "n" in m.groupdict() and m.group("n") else 100
-        self.last_steps = steps
+        self.last_steps, self.last_avg = steps, avg
         if self.solved_s is None and episodes >= 100 and avg >= self.target:
             self.solved_s, self.solved_steps = t, steps
 
@@ -125,6 +126,8 @@ class SfWatcher(SolveWatcher):
             if self.first_progress_s is None and self.frames > 0:
                 self.first_progress_s = t
         m = SF_REWARD_RE.search(line)
+        if m:
+            self.last_steps, self.last_avg = self.frames, float(m.group(1))
         if m and self.solved_s is None and float(m.group(1)) >= self.target:
             self.solved_s, self.solved_steps = t, self.frames
 
@@ -141,7 +144,8 @@ def run_until_solved(cmd: List[str], watcher: SolveWatcher, env: Dict[str, str],
     """Run `cmd` until `watcher` sees the target (then the process is killed) or `timeout`; what was measured."""
     res = run_measured(cmd, watcher, timeout=timeout, env=env, should_stop=watcher.solved)
     return {**res, "solved_s": watcher.solved_s, "solved_steps": watcher.solved_steps,
-            "first_progress_s": watcher.first_progress_s, "last_steps": watcher.last_steps}  # fmt: skip
+            "first_progress_s": watcher.first_progress_s, "last_steps": watcher.last_steps,
+            "last_avg": watcher.last_avg}  # fmt: skip
 
 
 def trainers(args, train_dir: str) -> Dict[str, Callable[[int], Dict]]:
