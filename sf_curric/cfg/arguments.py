@@ -24,6 +24,7 @@ ESSENTIAL_FLAGS = (
     "--experiment",
     "--train_dir",
     "--train_for_env_steps",
+    "--train_for_seconds",
     "--num_workers",
     "--num_envs_per_worker",
     "--curriculum",
@@ -49,7 +50,6 @@ BASIC_ARGS: list[FlagSpec] = [
             "aside; overwrite: delete the experiment folder first.",
         },
     ),
-    ("--train_for_seconds", {"type": int, "default": 10_000_000_000, "help": "Stop after this many seconds."}),
     (
         "--stop_when_avg_return",
         {
