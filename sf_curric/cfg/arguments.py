@@ -94,7 +94,7 @@ SAMPLING_ARGS: list[FlagSpec] = [
             True,
             "Choose --serial_mode, --num_workers, --num_envs_per_worker, --num_batches_per_epoch and "
             "--num_torch_threads from the CPU cores and the env's step cost (logged at start) for those you do not "
-            "type; False: the static defaults below.",
+            "type, around those you type (docs/fast_defaults.md); False: the static defaults below.",
         ),
     ),
     (
