@@ -51,6 +51,8 @@ KNOWN_STEP_S = {
 # Flags `choose_defaults` decides. A typed (or registered) one is kept and the others are chosen around it.
 LAYOUT_FLAGS = ("serial_mode", "num_workers", "num_envs_per_worker", "num_batches_per_epoch")
 AUTO_FLAGS = (*LAYOUT_FLAGS, "num_torch_threads")
+# the flags whose choice depends on the env's step cost (the workers follow the mode, the minibatches the envs)
+COST_FLAGS = ("serial_mode", "num_envs_per_worker")
 
 
 @dataclass(frozen=True)
@@ -262,8 +264,9 @@ def apply_auto_defaults(cfg: argparse.Namespace, cores: int | None = None) -> ar
         return cfg
     setup_logging(cfg.log_level)  # console only; the runner adds the log file later
     cores = available_cores() if cores is None else cores
-    cost = StepCost(0.0, 1)  # the torch threads alone depend on the cores only: no env is made then
-    if set(open_flags) & set(LAYOUT_FLAGS):
+    cost = StepCost(0.0, 1)
+    measured = bool(set(open_flags) & set(COST_FLAGS))  # else no env is made: the open flags follow the others
+    if measured:
         try:
             cost = measure_step_cost(cfg)
         except Exception as e:  # the runner makes the same env next and reports a construction error properly
@@ -271,7 +274,7 @@ def apply_auto_defaults(cfg: argparse.Namespace, cores: int | None = None) -> ar
             log.warning("auto defaults: measuring the step cost of %s failed (%s: %s), so the sampling layout stays "
                         "the static one of --help; type --serial_mode/--num_workers/--num_envs_per_worker to choose "
                         "it", cfg.env, type(e).__name__, first)  # fmt: skip
-            open_flags = [name for name in open_flags if name not in LAYOUT_FLAGS]
+            open_flags, measured = [name for name in open_flags if name not in LAYOUT_FLAGS], False
     fixed = {name: getattr(cfg, name) for name in LAYOUT_FLAGS if name in given}
     env_envs = get_env_defaults(cfg.env).get("num_envs_per_worker")
     choice = choose_defaults(cores, cost.seconds, cfg.rollout, cfg.batch_size, env_envs, fixed, cost.agents)
@@ -280,7 +283,7 @@ def apply_auto_defaults(cfg: argparse.Namespace, cores: int | None = None) -> ar
     if not open_flags:
         return cfg
     chosen = ", ".join(f"--{name}={getattr(cfg, name)}" for name in open_flags)
-    reason = choice.reason if cost.seconds > 0 else f"{cores} core(s)"
+    reason = choice.reason if measured else f"{cores} core(s)" + "".join(f", --{k}={v} given" for k, v in fixed.items())
     log.info("auto defaults: %s (%s; flags you type win; --auto_defaults=False: the static defaults)", chosen,
              reason)  # fmt: skip
     return cfg

@@ -202,3 +202,14 @@ def test_a_failed_measurement_is_a_warning_and_keeps_the_static_layout(capsys):
     assert "test_auto_defaults_broken" in warning[0]
     assert {name: getattr(cfg, name) for name in LAYOUT} == static
     assert cfg.num_torch_threads == 2  # the threads depend on the cores only
+
+
+def test_no_env_is_made_when_the_open_flags_do_not_depend_on_the_step_cost(capsys):
+    from sf_curric.envs.registry import register_env
+
+    register_env("test_auto_defaults_broken", broken_env)  # measuring it would warn
+    argv = ["--env=test_auto_defaults_broken", "--serial_mode=True", "--num_envs_per_worker=4", "--rollout=16"]
+    cfg = apply_auto_defaults(parse_args(argv), cores=2)
+    err = capsys.readouterr().err
+    assert "WARNING" not in err and "--serial_mode=True given" in err
+    assert (cfg.num_workers, cfg.num_batches_per_epoch) == (1, 1)  # serial: one worker; 4 x 16 = 64 samples
