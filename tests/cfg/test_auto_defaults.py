@@ -56,6 +56,15 @@ def test_bad_arguments_raise():
         choose_defaults(2, -1.0, 32, 256)
 
 
+@pytest.fixture
+def own_registry(monkeypatch):
+    """Envs registered here (and `envpool:` names, registered on first use) are gone after the test."""
+    from sf_curric.envs import registry
+
+    registry._load_builtin_envs()
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+
+
 def test_available_cores_is_positive():
     assert available_cores() >= 1
 
@@ -158,7 +167,7 @@ def test_a_game_gets_whole_games_per_worker(agents):
         ("envpool:CartPole-v1", 1),  # EnvPool's C++ CartPole through the single-env view
     ],
 )
-def test_every_env_kind_gets_auto_defaults(env, agents, capsys):
+def test_every_env_kind_gets_auto_defaults(env, agents, capsys, own_registry):
     if env == "tictactoe":
         pytest.importorskip("pettingzoo")
     if env.startswith("envpool:"):
@@ -189,7 +198,7 @@ def broken_env():
     return Broken()
 
 
-def test_a_failed_measurement_is_a_warning_and_keeps_the_static_layout(capsys):
+def test_a_failed_measurement_is_a_warning_and_keeps_the_static_layout(capsys, own_registry):
     from sf_curric.envs.registry import register_env
 
     register_env("test_auto_defaults_broken", broken_env)
@@ -204,7 +213,7 @@ def test_a_failed_measurement_is_a_warning_and_keeps_the_static_layout(capsys):
     assert cfg.num_torch_threads == 2  # the threads depend on the cores only
 
 
-def test_no_env_is_made_when_the_open_flags_do_not_depend_on_the_step_cost(capsys):
+def test_no_env_is_made_when_the_open_flags_do_not_depend_on_the_step_cost(capsys, own_registry):
     from sf_curric.envs.registry import register_env
 
     register_env("test_auto_defaults_broken", broken_env)  # measuring it would warn
