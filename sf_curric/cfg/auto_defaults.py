@@ -237,8 +237,9 @@ def apply_auto_defaults(cfg: argparse.Namespace, cores: int | None = None) -> ar
     choosing them around those that are set (`choose_defaults`'s `fixed`).
 
     The built-in per-env defaults' layout (e.g. CartPole's) is what `--auto_defaults=False` gives. Logs the choice
-    and its reason; when the env's step cost cannot be measured, a warning, and the layout stays the static one.
-    A no-op with `--auto_defaults=False`, and when every such flag is given.
+    and its reason (to the console the train command set up); when the env's step cost cannot be measured, a
+    warning, and the layout stays the static one. A no-op with `--auto_defaults=False`, and when every such flag is
+    given.
 
     Args:
         cfg: the resolved, validated config (a resumed experiment keeps the choice saved in its config).
@@ -250,7 +251,6 @@ def apply_auto_defaults(cfg: argparse.Namespace, cores: int | None = None) -> ar
     from sf_curric.cfg.env_defaults import get_env_defaults, registered_env_defaults
     from sf_curric.cfg.experiment import config_path
     from sf_curric.envs.registry import env_exists
-    from sf_curric.utils.logs import setup_logging
 
     if not flag_value(cfg, "auto_defaults") or not cfg.env or not env_exists(cfg.env):
         return cfg  # an unknown env is reported by the validation, with its fix
@@ -262,7 +262,6 @@ def apply_auto_defaults(cfg: argparse.Namespace, cores: int | None = None) -> ar
     open_flags = [name for name in AUTO_FLAGS if name not in given]
     if not open_flags:
         return cfg
-    setup_logging(cfg.log_level)  # console only; the runner adds the log file later
     cores = available_cores() if cores is None else cores
     cost = StepCost(0.0, 1)
     measured = bool(set(open_flags) & set(COST_FLAGS))  # else no env is made: the open flags follow the others

@@ -3,7 +3,6 @@
 import pytest
 
 from sf_curric.cfg import env_defaults
-from sf_curric.cfg.arguments import parse_args
 from sf_curric.cfg.auto_defaults import (
     AUTO_FLAGS,
     apply_auto_defaults,
@@ -13,6 +12,7 @@ from sf_curric.cfg.auto_defaults import (
 )
 from sf_curric.cfg.experiment import save_config
 from sf_curric.cfg.validation import validate_cfg
+from sf_curric.command_line import parse_args
 
 CHEAP = 6e-6  # CartPole
 DEAR = 300e-6  # ALE Breakout (3.2k steps/s)
@@ -54,6 +54,15 @@ def test_bad_arguments_raise():
         choose_defaults(0, CHEAP, 32, 256)
     with pytest.raises(ValueError):
         choose_defaults(2, -1.0, 32, 256)
+
+
+def _console(capsys):
+    """The console log the train command sets up before the auto defaults, on the captured stderr (set up in the
+    test's call phase: a handler made during fixture setup would write to setup's stream, closed by then)."""
+    from sf_curric.utils.logs import setup_logging
+
+    setup_logging("info")
+    return capsys
 
 
 @pytest.fixture
@@ -168,6 +177,7 @@ def test_a_game_gets_whole_games_per_worker(agents):
     ],
 )
 def test_every_env_kind_gets_auto_defaults(env, agents, capsys, own_registry):
+    console = _console(capsys)
     if env == "tictactoe":
         pytest.importorskip("pettingzoo")
     if env.startswith("envpool:"):
@@ -176,7 +186,7 @@ def test_every_env_kind_gets_auto_defaults(env, agents, capsys, own_registry):
     cost = measure_step_cost(cfg, budget_s=0.05)
     assert 0 < cost.seconds < 0.01 and cost.agents == agents
     cfg = apply_auto_defaults(cfg, cores=4)
-    assert "auto defaults: --serial_mode=False, --num_workers=3" in capsys.readouterr().err
+    assert "auto defaults: --serial_mode=False, --num_workers=3" in console.readouterr().err
     assert cfg.num_envs_per_worker % agents == 0
     validate_cfg(cfg)
 
@@ -199,13 +209,14 @@ def broken_env():
 
 
 def test_a_failed_measurement_is_a_warning_and_keeps_the_static_layout(capsys, own_registry):
+    console = _console(capsys)
     from sf_curric.envs.registry import register_env
 
     register_env("test_auto_defaults_broken", broken_env)
     cfg = parse_args(["--env=test_auto_defaults_broken", "--train_dir=/nonexistent_sf_curric_test"])
     static = {name: getattr(cfg, name) for name in LAYOUT}
     cfg = apply_auto_defaults(cfg, cores=16)
-    err = capsys.readouterr().err
+    err = console.readouterr().err
     warning = [line for line in err.splitlines() if "WARNING" in line]
     assert len(warning) == 1 and "IndexError: invalid index to scalar variable." in warning[0]
     assert "test_auto_defaults_broken" in warning[0]
@@ -214,11 +225,12 @@ def test_a_failed_measurement_is_a_warning_and_keeps_the_static_layout(capsys, o
 
 
 def test_no_env_is_made_when_the_open_flags_do_not_depend_on_the_step_cost(capsys, own_registry):
+    console = _console(capsys)
     from sf_curric.envs.registry import register_env
 
     register_env("test_auto_defaults_broken", broken_env)  # measuring it would warn
     argv = ["--env=test_auto_defaults_broken", "--serial_mode=True", "--num_envs_per_worker=4", "--rollout=16"]
     cfg = apply_auto_defaults(parse_args(argv), cores=2)
-    err = capsys.readouterr().err
+    err = console.readouterr().err
     assert "WARNING" not in err and "--serial_mode=True given" in err
     assert (cfg.num_workers, cfg.num_batches_per_epoch) == (1, 1)  # serial: one worker; 4 x 16 = 64 samples

@@ -6,9 +6,9 @@ import argparse
 import pytest
 
 from sf_curric.algo.args import DEFAULT_ENV_STEPS
-from sf_curric.cfg.arguments import build_parser, parse_args
 from sf_curric.cfg.budget import NO_STEP_LIMIT, eta_seconds, format_eta, training_progress
 from sf_curric.cfg.experiment import resolve_config, save_config
+from sf_curric.command_line import build_parser, parse_args
 
 
 def _budget(steps, seconds):

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sf_curric.cfg.arguments import parse_args
+from sf_curric.command_line import parse_args
 from sf_curric.evaluation.evaluate import evaluate
 from sf_curric.tracking.eval_process import EVAL, EvalRequest, _evaluate
 from sf_curric.train import run_with_result as train

@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sf_curric.cfg.arguments import default_cfg
+from sf_curric.command_line import default_cfg
 from sf_curric.envs.registry import make_env
 from sf_curric.evaluation.final_eval import _GROUPS, FINAL_EVAL_FILE, final_evaluation, register_eval_groups
 from sf_curric.model.actor_critic import ActorCritic
