@@ -53,11 +53,30 @@ _CARTPOLE = {
     "train_for_env_steps": 300_000,
 }
 
+# maze_levels (sf_curric.envs.builtin): the PPO settings of the curriculum efficacy benchmark's 600k-step runs
+# (benchmarks/sweeps/curriculum_efficacy.py types the same flags; docs/benchmarks.md)
+_MAZE_LEVELS = {
+    "serial_mode": True,
+    "num_workers": 1,
+    "num_envs_per_worker": 64,
+    "rollout": 32,
+    "batch_size": 1024,
+    "num_epochs": 4,
+    "gamma": 0.99,
+    "gae_lambda": 0.95,
+    "learning_rate": 5e-4,
+    "exploration_loss_coeff": 0.01,
+    "encoder_mlp_layers": [128, 128],
+    "device": "cpu",
+    "train_for_env_steps": 600_000,
+}
+
 _BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "CartPole-v1": _CARTPOLE,
     # the built-in CartPole with SimpleBoxCurriculum (sf_curric.envs.builtin), its demo ends with an evaluation table
     "cartpole_curriculum": {**CARTPOLE_RL_ZOO, "final_eval_episodes": 50},
     "envpool:CartPole-v1": _CARTPOLE,  # EnvPool's CartPole (sf_curric.envs.envpool_env)
+    "maze_levels": _MAZE_LEVELS,
 }
 
 _user_defaults: dict[str, dict[str, Any]] = {}
