@@ -35,7 +35,14 @@ INFERENCE_MODES = ("auto", "local", "central")
 
 
 BASIC_ARGS: list[FlagSpec] = [
-    ("--env", {"type": str, "default": None, "help": "Env name: a registered name, any gymnasium id, or module:EnvId (imports module first)."}),
+    (
+        "--env",
+        {
+            "type": str,
+            "default": None,
+            "help": "Env name: a registered name, any gymnasium id, or module:EnvId (imports module first).",
+        },
+    ),
     ("--experiment", {"type": str, "default": "default_experiment", "help": "Experiment name (a folder)."}),
     ("--train_dir", {"type": str, "default": "./train_dir", "help": "Root folder of all experiments."}),
     ("--seed", {"type": int, "default": None, "help": "Seed for python, numpy, torch and every env (None: random)."}),

@@ -1,8 +1,9 @@
 """Env registry: `register_env(name, make_env_fn, ...)`, and `make_env(cfg, env_config)` for the trainer.
 
 Any gymnasium id works without registration, and so does gymnasium's `module:EnvId` form (the module is imported
-first, so that its import registers `EnvId`, as `gym.make("module:EnvId")` does). A `make_env_fn` may use Sample Factory's signature
-`(full_env_name, cfg, env_config, render_mode)` or any simpler one: parameters are matched by name.
+first, so that its import registers `EnvId`, as `gym.make("module:EnvId")` does). A `make_env_fn` may use Sample
+Factory's signature `(full_env_name, cfg, env_config, render_mode)` or any simpler one: parameters are matched by
+name.
 """
 
 from __future__ import annotations
