@@ -318,6 +318,7 @@ PROGRAMS = {
     "train": ("python -m sf_curric.train", "Train a policy with asynchronous PPO and optional curricula."),
     "enjoy": ("python -m sf_curric.enjoy", "Watch or record a trained policy, printing each episode's return."),
     "eval": ("python -m sf_curric.eval", "Evaluate a trained policy on its training tasks and on held-out tasks."),
+    "export": ("python -m sf_curric.export", "Write a trained policy as one TorchScript or ONNX file."),
 }
 _EPILOG = (
     "Defaults shown include the per-env defaults of the --env given with --help (docs/configuration.md); every flag "
@@ -335,7 +336,7 @@ def build_parser(
     Args:
         evaluation: add the flags of `python -m sf_curric.enjoy` / `sf_curric.eval`.
         extra_args: more `(flag, kwargs)` specs, e.g. flags of a user's own env.
-        program: "train", "enjoy" or "eval": the usage line names that entry point (default: "eval" when
+        program: "train", "enjoy", "eval" or "export": the usage line and the errors name that entry point (default: "eval" when
             `evaluation`, else "train").
 
     Example:
@@ -399,7 +400,8 @@ def parse_args(
         argv: arguments without the program name (default: `sys.argv[1:]`).
         evaluation: also accept the evaluation flags (enjoy / eval scripts).
         extra_args: more `(flag, kwargs)` specs to accept.
-        program: the entry point named by the usage line ("train", "enjoy", "eval"; see `build_parser`).
+        program: the entry point named by the usage line and the errors ("train", "enjoy", "eval", "export"; see
+            `build_parser`).
 
     Example:
         >>> cfg = parse_args(["--env=CartPole-v1", "--gamma=0.9"])
