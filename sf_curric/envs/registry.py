@@ -18,6 +18,7 @@ from typing import Any, Callable
 import gymnasium as gym
 
 from sf_curric.envs.envpool_env import envpool_problem, is_envpool_name
+from sf_curric.utils.extras import install_command
 
 # Parameter names a make_env_fn may use, and what each receives.
 _NAME_PARAMS = ("full_env_name", "env_name", "name")
@@ -117,9 +118,8 @@ def _import_env_package(name: str) -> None:
             try:
                 module = importlib.import_module(module_name)
             except ImportError:
-                raise ValueError(
-                    f"env {name!r} needs the {module_name} package: pip install -e '.[{extra}]' (or {module_name})"
-                ) from None
+                hint = f"{install_command(extra)} (or pip install {module_name})"
+                raise ValueError(f"env {name!r} needs the {module_name} package: {hint}") from None
             gym.register_envs(module)
 
 

@@ -1,7 +1,7 @@
 """Frames out of `enjoy`: an H.264 mp4 file (browsers play it) and an optional window.
 
 The video goes through imageio-ffmpeg, whose wheel ships its own ffmpeg with the libx264 encoder
-(`pip install "sf_curric[video]"`); opencv's own mp4 writer only has mp4v, which browsers do not play.
+(the `video` extra); opencv's own mp4 writer only has mp4v, which browsers do not play.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from sf_curric.utils.extras import install_command
+
 log = logging.getLogger("sf_curric")
 
 DEFAULT_VIDEO_FPS = 30
 VIDEO_CODEC = "libx264"
-VIDEO_EXTRA_HINT = 'pip install "sf_curric[video]"'
+VIDEO_EXTRA_HINT = install_command("video")
 
 
 class VideoDependencyError(RuntimeError):

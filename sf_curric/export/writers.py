@@ -10,6 +10,7 @@ from typing import Any
 import torch
 
 from sf_curric.export.policy_module import ExportedPolicy
+from sf_curric.utils.extras import install_command
 
 FORMATS = ("torchscript", "onnx")
 SUFFIX = {"torchscript": ".pt", "onnx": ".onnx"}
@@ -30,7 +31,7 @@ def _onnx(policy: ExportedPolicy, path: Path, meta: dict[str, Any]) -> None:
     try:
         import onnx
     except ImportError:
-        raise ExportError('ONNX export needs onnx: pip install "sf_curric[export]"') from None
+        raise ExportError(f"ONNX export needs onnx: {install_command('export')}") from None
     dynamic = {name: {0: "batch"} for name in meta["inputs"] + meta["outputs"]}
     with torch.no_grad():
         torch.onnx.export(

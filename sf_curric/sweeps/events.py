@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from sf_curric.sweeps.run_description import RUN_INFO_FILE
+from sf_curric.utils.extras import install_command
 
 TENSORBOARD_SUBDIR = "tensorboard"  # sf_curric.algo.runner writes its event files here
 
@@ -35,7 +36,7 @@ def _import_accumulator():
     try:
         from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
     except ImportError:
-        raise SystemExit('sf_curric.report needs tensorboard: pip install "sf_curric[report]"') from None
+        raise SystemExit(f"sf_curric.report needs tensorboard: {install_command('report')}") from None
     return EventAccumulator
 
 

@@ -11,13 +11,14 @@ from typing import Callable, Sequence
 
 from sf_curric.sweeps.run_description import RunSpec
 from sf_curric.sweeps.run_one import RunOutcome, run_one
+from sf_curric.utils.extras import install_command
 
 
 def _import_ray():
     try:
         import ray
     except ImportError:
-        raise SystemExit('sf_curric.launch: --backend=ray needs ray: pip install "sf_curric[ray]"') from None
+        raise SystemExit(f"sf_curric.launch: --backend=ray needs ray: {install_command('ray')}") from None
     return ray
 
 

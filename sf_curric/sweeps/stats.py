@@ -14,12 +14,14 @@ from typing import Callable
 import numpy as np
 from scipy import stats as scipy_stats
 
+from sf_curric.utils.extras import install_command
+
 
 def _metrics():
     try:
         from rliable import metrics
     except ImportError:
-        raise SystemExit('sf_curric.report needs rliable: pip install "sf_curric[report]"') from None
+        raise SystemExit(f"sf_curric.report needs rliable: {install_command('report')}") from None
     return metrics
 
 

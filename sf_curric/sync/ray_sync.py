@@ -1,6 +1,6 @@
 """Ray sync: the curriculum lives in one named Ray actor; envs on any node fetch tasks from it and report to it.
 
-`ray` is an optional extra (`pip install -e .[ray]`) and is imported only inside the functions that need it.
+`ray` is an optional extra (`pip install -e ".[ray]"`) and is imported only inside the functions that need it.
 By default (`prefetch=0`) each reset takes its task from the actor in the call that also delivers the env's
 updates, so tasks run in the order the curriculum hands them out, across all envs, exactly as with the shared
 task queue of the multiprocessing sync. With `prefetch=N` env wrappers batch their traffic instead: one actor call
@@ -21,6 +21,7 @@ import gymnasium as gym
 from sf_curric.curricula.task_space import as_task_space
 from sf_curric.sync.channel import CurriculumServerError
 from sf_curric.sync.messages import EpisodeRecorder, TaskReset, apply_update
+from sf_curric.utils.extras import install_command
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ def _import_ray() -> Any:
     try:
         import ray
     except ImportError as e:
-        raise ImportError("the Ray sync needs ray: pip install 'sf_curric[ray]' (ray[default]>=2.52)") from e
+        raise ImportError(f"the Ray sync needs ray: {install_command('ray')} (ray[default]>=2.52)") from e
     return ray
 
 

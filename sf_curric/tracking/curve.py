@@ -7,6 +7,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from sf_curric.utils.extras import install_command
+
 log = logging.getLogger("sf_curric")
 
 CURVE_FILE = "eval_curve.png"
@@ -30,7 +32,7 @@ def plot_eval_curve(history: list[dict[str, Any]], path: Path | str, title: str 
         title: the plot title.
 
     Returns:
-        The path, or None when matplotlib is missing (pip install "sf_curric[plots]") or there is nothing to draw.
+        The path, or None when matplotlib is missing (the `plots` extra) or there is nothing to draw.
     """
     try:
         import matplotlib
@@ -38,7 +40,7 @@ def plot_eval_curve(history: list[dict[str, Any]], path: Path | str, title: str 
         matplotlib.use("Agg")
         from matplotlib import pyplot as plt
     except ImportError:
-        log.info('eval curve: no PNG without matplotlib: pip install "sf_curric[plots]"')
+        log.info("eval curve: no PNG without matplotlib: %s", install_command("plots"))
         return None
     groups = sorted({tag.split("/")[1] for h in history for tag in h["scalars"] if tag.endswith("/return")})
     if not groups:

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sf_curric.utils.extras import install_command
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -113,7 +115,7 @@ def test_missing_video_dependency_is_one_line_naming_the_extra(trained, missing)
     assert result.returncode == 2, result.stderr[-2000:]
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
     line = result.stderr.strip().splitlines()[-1]  # the lines before it are the log
-    assert line.startswith("sf_curric.enjoy: error:") and 'pip install "sf_curric[video]"' in line, line
+    assert line.startswith("sf_curric.enjoy: error:") and install_command("video") in line, line
 
 
 def test_eval_json_matches_its_episodes(trained, tmp_path):

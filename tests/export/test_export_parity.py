@@ -17,7 +17,7 @@ from sf_curric.cfg.arguments import default_cfg
 from sf_curric.export import export_policy, reference_outputs
 from sf_curric.model.actor_critic import ActorCritic
 
-ort = pytest.importorskip("onnxruntime", reason='pip install "sf_curric[export]"')
+ort = pytest.importorskip("onnxruntime", reason='pip install -e ".[export]"')
 ROOT = Path(__file__).resolve().parents[2]
 TOL = 1e-5
 

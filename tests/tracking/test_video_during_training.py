@@ -8,7 +8,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from sf_curric.train import run
 
-pytest.importorskip("wandb", reason='pip install "sf_curric[wandb]"')
+pytest.importorskip("wandb", reason='pip install -e ".[wandb]"')
 from tests.tracking.wandb_files import OfflineRun  # noqa: E402
 
 
