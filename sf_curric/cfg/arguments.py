@@ -271,6 +271,33 @@ def flag_value(cfg: Any, name: str) -> Any:
     return getattr(cfg, name) if hasattr(cfg, name) else declared_default(name)
 
 
+class _EnvDefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """`--help` with each default, saying where a per-env default applies: "set by --env=NAME" for the flags the
+    given env's defaults set, "set by the env" (then the static default) for those some env sets when none is
+    given. `parse_args` makes a subclass that knows the env (`for_env`)."""
+
+    env_name: str | None = None
+    set_by_env: frozenset[str] = frozenset()  # flags the given --env's defaults set
+    set_by_some_env: frozenset[str] = frozenset()  # flags any env's defaults set (without --env)
+
+    @classmethod
+    def for_env(cls, env_name: str | None, set_by_env: Iterable[str], set_by_some_env: Iterable[str]) -> type:
+        attributes = {"env_name": env_name, "set_by_env": frozenset(set_by_env),
+                      "set_by_some_env": frozenset(set_by_some_env)}  # fmt: skip
+        return type("EnvDefaultsHelpFormatter", (cls,), attributes)
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = super()._get_help_string(action) or ""
+        shown = "(default: %(default)s)"
+        if shown not in text:
+            return text
+        if action.dest in self.set_by_env:
+            return text.replace(shown, f"(default: %(default)s, set by --env={self.env_name})")
+        if self.env_name is None and action.dest in self.set_by_some_env:
+            return text.replace(shown, "(default: set by the env; %(default)s for an env without per-env defaults)")
+        return text
+
+
 class _OneLineErrorParser(argparse.ArgumentParser):
     """argparse, but a bad flag is reported in one line (the full usage is long: it is in --help)."""
 
@@ -321,8 +348,8 @@ PROGRAMS = {
     "export": ("python -m sf_curric.export", "Write a trained policy as one TorchScript or ONNX file."),
 }
 _EPILOG = (
-    "Defaults shown include the per-env defaults of the --env given with --help (docs/configuration.md); every flag "
-    "you type wins over them."
+    "Defaults shown include the per-env defaults of the --env given with --help (docs/configuration.md); without "
+    "--env, 'set by the env' marks the flags an env's defaults set. Every flag you type wins over them."
 )
 
 
@@ -408,18 +435,18 @@ def parse_args(
         >>> cfg.gamma, cfg.cli_args["gamma"]
         (0.9, 0.9)
     """
-    from sf_curric.cfg.env_defaults import get_env_defaults
+    from sf_curric.cfg.env_defaults import flags_set_by_some_env, get_env_defaults
 
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(evaluation=evaluation, extra_args=extra_args, program=program)
     explicit = _explicit_args(parser, argv)
     env_name = explicit.get("env")
-    if env_name:
-        defaults = get_env_defaults(env_name)
-        unknown = sorted(set(defaults) - {action.dest for action in parser._actions})
-        if unknown:
-            raise ValueError(f"per-env defaults of {env_name!r} name unknown flags {unknown}: fix env_defaults")
-        parser.set_defaults(**defaults)
+    defaults = get_env_defaults(env_name) if env_name else {}
+    unknown = sorted(set(defaults) - {action.dest for action in parser._actions})
+    if unknown:
+        raise ValueError(f"per-env defaults of {env_name!r} name unknown flags {unknown}: fix env_defaults")
+    parser.set_defaults(**defaults)
+    parser.formatter_class = _EnvDefaultsHelpFormatter.for_env(env_name, defaults, flags_set_by_some_env())
     cfg = parser.parse_args(argv)
     cfg.cli_args = explicit
     return cfg

@@ -106,6 +106,12 @@ def get_env_defaults(env_name: str) -> dict[str, Any]:
     return merged
 
 
+def flags_set_by_some_env() -> set[str]:
+    """Flags that the per-env defaults of at least one env set (built-in or registered): `--help` without `--env`
+    says "set by the env" for them."""
+    return {flag for defaults in (*_BUILTIN_DEFAULTS.values(), *_user_defaults.values()) for flag in defaults}
+
+
 def registered_env_defaults(env_name: str) -> dict[str, Any]:
     """The defaults a user registered for `env_name` with `register_env_defaults` (the built-in ones left out).
 
