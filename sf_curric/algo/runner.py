@@ -39,7 +39,7 @@ from sf_curric.cfg.validation import total_envs
 from sf_curric.envs.registry import make_env
 from sf_curric.utils.checkpoint import CheckpointError, checkpoint_dir, load_newest_checkpoint, save_checkpoint
 from sf_curric.utils.logs import close_log_file, setup_logging
-from sf_curric.utils.timing import PhaseTimer, RateMeter
+from sf_curric.utils.timing import PhaseTimer, RateMeter, SummaryClock
 
 log = logging.getLogger("sf_curric")
 
@@ -361,7 +361,10 @@ class Runner:
     def _loop(self) -> RunResult:
         cfg = self.cfg
         self._session_start = now = time.monotonic()
-        last_progress = last_summary = last_info = last_save = last_best = now
+        last_progress = last_info = last_save = last_best = now
+        summaries = SummaryClock(cfg.experiment_summaries_interval, cfg.summaries_every_env_steps,
+                                 cfg.train_for_env_steps)  # fmt: skip
+        summaries.mark(now, self.env_steps)
         self.fps_meter.record(self.env_steps, now)
         self._propagate_training_info()
         solved_steps: int | None = None
@@ -402,9 +405,9 @@ class Runner:
             if now - last_info >= cfg.training_info_interval_sec:
                 self._propagate_training_info()
                 last_info = now
-            if now - last_summary >= cfg.experiment_summaries_interval or self.iteration == 1:
+            if summaries.due(now, self.env_steps) or self.iteration == 1:
                 self._write_summaries()
-                last_summary = now
+                summaries.mark(now, self.env_steps)
             if now - last_progress >= cfg.progress_interval_sec or self.iteration == 1:  # the first one early
                 self._progress_line()
                 last_progress = now

@@ -204,7 +204,21 @@ LOGGING_ARGS: list[FlagSpec] = [
     ("--stats_avg", {"type": int, "default": 100, "help": "Episodes averaged for the progress line and tensorboard."}),
     (
         "--experiment_summaries_interval",
-        {"type": float, "default": 10.0, "help": "Seconds between two tensorboard summaries."},
+        {
+            "type": float,
+            "default": 10.0,
+            "help": "Seconds between two tensorboard summaries (or fewer: see --summaries_every_env_steps).",
+        },
+    ),
+    (
+        "--summaries_every_env_steps",
+        {
+            "type": int,
+            "default": 0,
+            "help": "Env steps between two tensorboard summaries, whichever of this and "
+            "--experiment_summaries_interval comes first (0: a hundredth of --train_for_env_steps, so a short "
+            "run's curves have points too).",
+        },
     ),
     ("--progress_interval_sec", {"type": float, "default": 5.0, "help": "Seconds between two progress lines."}),
     (
