@@ -24,12 +24,15 @@ class RunCurves:
         method: its configuration without the seed.
         seed: its seed (None when unknown).
         scalars: tag -> (steps, values), sorted by step, one value per step (a resumed session's value wins).
+        label: the method as a legend says it: the experiment's name and its swept values, e.g.
+            `lr (learning_rate=0.001)` for the method `lr_lr_0.001` (the method itself without sweep_run.json).
     """
 
     name: str
     method: str
     seed: int | None
     scalars: dict[str, tuple[np.ndarray, np.ndarray]]
+    label: str = ""
 
 
 def _import_accumulator():
@@ -81,10 +84,20 @@ def find_runs(sweep_dir: Path) -> list[RunCurves]:
         info_path = exp_dir / RUN_INFO_FILE
         if info_path.exists():
             info = json.loads(info_path.read_text())
-            method, seed = info["method"], info.get("seed")
+            method, seed, label = info["method"], info.get("seed"), _label(info)
         else:
             method, seed = _method_from_name(exp_dir.name)
+            label = method
         scalars = read_scalars(event_dir)
         if scalars:
-            runs.append(RunCurves(exp_dir.name, method, seed, scalars))
+            runs.append(RunCurves(exp_dir.name, method, seed, scalars, label))
     return runs
+
+
+def _label(info: dict) -> str:
+    """`experiment (flag=value, ...)` from a run's sweep_run.json; the experiment alone when it sweeps nothing."""
+    swept = {k: v for k, v in (info.get("params") or {}).items() if k != "seed"}
+    experiment = info.get("experiment") or info["method"]
+    if not swept:
+        return experiment
+    return f"{experiment} ({', '.join(f'{k}={v}' for k, v in swept.items())})"

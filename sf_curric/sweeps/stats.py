@@ -14,7 +14,12 @@ from typing import Callable
 import numpy as np
 from scipy import stats as scipy_stats
 
+from sf_curric.utils.bootstrap import percentile_interval
 from sf_curric.utils.extras import install_command
+
+# Fewer runs per method than this: the report gives point estimates only and says why (Agarwal et al. 2021 show
+# intervals from 3-5 seeds are already wide; from 1-2 a bootstrap interval collapses onto the runs themselves)
+MIN_RUNS = 3
 
 
 def _metrics():
@@ -38,7 +43,7 @@ def _iqm_rows(samples: np.ndarray) -> np.ndarray:
 def bootstrap_interval(
     scores: np.ndarray, statistic: Callable[[np.ndarray], np.ndarray], reps: int, rng: np.random.Generator
 ) -> tuple[float, float]:
-    """95 % percentile interval of `statistic` over `reps` resamples of the runs.
+    """95 % percentile interval of `statistic` over `reps` resamples of the runs (`utils.bootstrap`).
 
     Args:
         scores: one score per run.
@@ -46,15 +51,17 @@ def bootstrap_interval(
         reps: bootstrap samples.
         rng: the random generator (seeded by the caller for a reproducible report).
     """
-    scores = np.asarray(scores, float)
-    idx = rng.integers(0, len(scores), size=(reps, len(scores)))
-    values = statistic(scores[idx])
-    low, high = np.percentile(values, [2.5, 97.5])
-    return float(low), float(high)
+    return percentile_interval(scores, statistic, reps, rng)
 
 
-def summarize(scores: np.ndarray, reps: int, rng: np.random.Generator) -> dict[str, float]:
-    """Mean and IQM of per-run scores, each with its stratified-bootstrap 95 % interval.
+def interval_estimable(*runs: int) -> bool:
+    """Whether a bootstrap interval over this many runs (per method) means anything: at least `MIN_RUNS`."""
+    return min(runs) >= MIN_RUNS
+
+
+def summarize(scores: np.ndarray, reps: int, rng: np.random.Generator) -> dict[str, float | None]:
+    """Mean and IQM of per-run scores, each with its stratified-bootstrap 95 % interval (None below `MIN_RUNS`
+    runs: resampling one or two runs gives an interval that says nothing about another seed).
 
     Args:
         scores: one score per run (seed) of one method.
@@ -63,17 +70,19 @@ def summarize(scores: np.ndarray, reps: int, rng: np.random.Generator) -> dict[s
     """
     scores = np.asarray(scores, float)
     metrics = _metrics()
-    mean_low, mean_high = bootstrap_interval(scores, lambda s: s.mean(axis=1), reps, rng)
-    iqm_low, iqm_high = bootstrap_interval(scores, _iqm_rows, reps, rng)
-    return {
+    out: dict[str, float | None] = {
         "runs": int(len(scores)),
         "mean": float(metrics.aggregate_mean(scores[:, None])),
-        "mean_low": mean_low,
-        "mean_high": mean_high,
+        "mean_low": None,
+        "mean_high": None,
         "iqm": iqm(scores),
-        "iqm_low": iqm_low,
-        "iqm_high": iqm_high,
+        "iqm_low": None,
+        "iqm_high": None,
     }
+    if interval_estimable(len(scores)):
+        out["mean_low"], out["mean_high"] = bootstrap_interval(scores, lambda s: s.mean(axis=1), reps, rng)
+        out["iqm_low"], out["iqm_high"] = bootstrap_interval(scores, _iqm_rows, reps, rng)
+    return out
 
 
 def probability_of_improvement(x: np.ndarray, y: np.ndarray, reps: int, rng: np.random.Generator) -> dict[str, float]:
@@ -85,9 +94,14 @@ def probability_of_improvement(x: np.ndarray, y: np.ndarray, reps: int, rng: np.
         y: per-run scores of method Y.
         reps: bootstrap samples.
         rng: the random generator.
+
+    Returns:
+        `{"p", "low", "high"}`; `low` and `high` are None when either method has fewer than `MIN_RUNS` runs.
     """
     x, y = np.asarray(x, float), np.asarray(y, float)
     point = float(_metrics().probability_of_improvement(x[:, None], y[:, None]))
+    if not interval_estimable(len(x), len(y)):
+        return {"p": point, "low": None, "high": None}
     xs = x[rng.integers(0, len(x), size=(reps, len(x)))]
     ys = y[rng.integers(0, len(y), size=(reps, len(y)))]
     # the Mann-Whitney U statistic over n*m, for every resample at once (the same number rliable computes)
