@@ -258,6 +258,8 @@ class Runner:
         for key, values in self.stats.custom.items():
             w.add_scalar(key, float(np.mean(values)), step)
         for key, value in self.last_train_stats.items():
+            if not np.isfinite(value):  # a batch with nothing to train on (Robust PLR, ACCEL) has no losses
+                continue
             if key == "learning_rate":
                 w.add_scalar("charts/learning_rate", value, step)
             elif key in LOSS_STATS:
@@ -289,13 +291,15 @@ class Runner:
             remaining.append((cfg.train_for_env_steps - self.env_steps) / fps)
         eta = max(0.0, min(remaining))
         eta_text = time.strftime("%H:%M:%S", time.gmtime(eta)) if eta < 86400 * 30 else "-"
+        episodes = len(self.stats.returns)
+        returns = f"avg return {self.stats.avg_return():.2f} (last {episodes} episodes)" if episodes else (
+            "no episode finished yet")  # fmt: skip
         log.info(
-            "env steps %d (%.1f%%), FPS %.0f, avg return %.2f (last %d episodes), ETA %s%s",
+            "env steps %d (%.1f%%), FPS %.0f, %s, ETA %s%s",
             self.env_steps,
             100.0 * min(1.0, self.env_steps / cfg.train_for_env_steps),
             fps,
-            self.stats.avg_return(),
-            len(self.stats.returns),
+            returns,
             eta_text,
             curriculum_suffix(self.curriculum_host),
         )

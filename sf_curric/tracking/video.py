@@ -54,8 +54,9 @@ def record_episode(
     from sf_curric.envs.registry import make_env
     from sf_curric.evaluation.episodes import EpisodeJob, run_episodes
     from sf_curric.evaluation.policy import load_policy
-    from sf_curric.evaluation.video import DEFAULT_VIDEO_FPS, VideoWriter
+    from sf_curric.evaluation.video import DEFAULT_VIDEO_FPS, VideoWriter, render_offscreen
 
+    render_offscreen()  # before pygame starts: no "XDG_RUNTIME_DIR is invalid" line during training
     env = make_env(cfg, {"worker_index": 0, "vector_index": 0, "env_id": 0, "evaluation": True},
                    render_mode="rgb_array")  # fmt: skip
     frames: list[np.ndarray] = []
