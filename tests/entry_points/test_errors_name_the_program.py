@@ -13,7 +13,7 @@ ENTRY_POINTS = [
     ("sf_curric.export.__main__", "run", "--format=tflite"),
     ("sf_curric.launch", "launch", "--backend=slurm"),
     ("sf_curric.report", "report", "--points=many"),
-    ("sf_curric.cfg.reference", "main", "--out"),
+    ("sf_curric.reference", "main", "--out"),
 ]
 
 

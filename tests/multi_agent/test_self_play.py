@@ -12,7 +12,7 @@ from sf_curric.algo.learner import Learner
 from sf_curric.algo.multi_agent_rollout import MultiAgentRolloutWorker
 from sf_curric.algo.rollout import allocate_trajectory
 from sf_curric.algo.runner import Runner
-from sf_curric.cfg.arguments import default_cfg
+from sf_curric.command_line import default_cfg
 from sf_curric.curricula.self_play import FictitiousSelfPlay, PrioritizedFictitiousSelfPlay, SelfPlay
 from sf_curric.envs.registry import make_env
 from sf_curric.evaluation.versus import versus
@@ -78,7 +78,7 @@ def test_progress_line_shows_win_draw_and_loss_rates():
     import threading
     from types import SimpleNamespace
 
-    from sf_curric.algo.curriculum_status import curriculum_status
+    from sf_curric.tracking.curriculum_status import curriculum_status
 
     curriculum = PrioritizedFictitiousSelfPlay(max_agents=4, seed=0)
     host = SimpleNamespace(curriculum=curriculum, lock=threading.Lock())
