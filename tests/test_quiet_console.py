@@ -34,6 +34,7 @@ def test_accel_first_batches_print_no_nan_warnings(tmp_path):
     assert "env steps" in output and not _alarming_lines(output), _alarming_lines(output)
 
 
+@pytest.mark.heavy
 def test_enjoy_video_without_a_display_prints_no_sdl_error(tmp_path):
     pytest.importorskip("imageio_ffmpeg", reason='the video extra: pip install -e ".[video]"')
     _run(tmp_path, "sf_curric.train", "--env=CartPole-v1", "--experiment=cp", "--train_for_env_steps=2048")

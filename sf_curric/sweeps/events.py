@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from sf_curric.sweeps.run_description import RUN_INFO_FILE
-from sf_curric.utils.extras import install_command
+from sf_curric.utils.event_files import read_scalars as read_event_scalars
 
 TENSORBOARD_SUBDIR = "tensorboard"  # sf_curric.algo.runner writes its event files here
 
@@ -35,29 +35,13 @@ class RunCurves:
     label: str = ""
 
 
-def _import_accumulator():
-    try:
-        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-    except ImportError:
-        raise SystemExit(f"sf_curric.report needs tensorboard: {install_command('report')}") from None
-    return EventAccumulator
-
-
 def read_scalars(event_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Every scalar tag in the event files of `event_dir` (all files, oldest first).
 
     Args:
         event_dir: a folder of `events.out.tfevents.*` files.
     """
-    event_accumulator = _import_accumulator()
-    merged: dict[str, dict[int, float]] = {}
-    for path in sorted(event_dir.glob("events.out.tfevents.*")):  # the name starts with the time
-        acc = event_accumulator(str(path), size_guidance={"scalars": 0})
-        acc.Reload()
-        for tag in acc.Tags()["scalars"]:
-            by_step = merged.setdefault(tag, {})
-            for event in acc.Scalars(tag):
-                by_step[int(event.step)] = float(event.value)
+    merged = read_event_scalars(event_dir)
     return {
         tag: (np.array(sorted(by_step), dtype=np.int64), np.array([by_step[s] for s in sorted(by_step)]))
         for tag, by_step in merged.items()

@@ -66,7 +66,7 @@ class EvalOutcome:
         group_intervals: group -> [low, high], the 95 % percentile-bootstrap interval of its mean return over the
             episodes (EVAL only; the eval curve's band).
         video: path of the mp4 file (VIDEO only).
-        gif: path of its small GIF for tensorboard (VIDEO only; None when OpenCV cannot write GIFs).
+        gif: path of its small GIF for tensorboard (VIDEO only).
         fps: frames per second of the video.
         seconds: how long the job took.
         error: one line when the job failed (the run goes on).

@@ -19,6 +19,8 @@ def test_missing_envpool_names_the_extra(monkeypatch):
 
 envpool = pytest.importorskip("envpool", reason='envpool is not installed: pip install -e ".[envpool]"')
 
+pytestmark = pytest.mark.heavy  # the test-heavy extra: CI's second step
+
 
 def _views(task, num_envs, seed=1):
     cfg = default_cfg(f"envpool:{task}", num_envs_per_worker=num_envs, seed=seed)

@@ -150,6 +150,7 @@ def test_task_space_takes_syllabus_constructor():
         TaskSpace(Box(0, 1, shape=(1,)), ["a"])
 
 
+@pytest.mark.heavy
 def test_use_wandb_logs_the_task_distribution(tmp_path):
     wandb = pytest.importorskip("wandb")
 

@@ -9,14 +9,18 @@ import sys
 from pathlib import Path
 
 import pytest
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from sf_curric.train import run
 from sf_curric.utils.extras import install_command
 from tests.tracking.maze_env import MAZE_ENV
 
 pytest.importorskip("wandb", reason='pip install -e ".[wandb]"')
+pytest.importorskip("tensorboard", reason='pip install -e ".[tensorboard]"')
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
+
 from tests.tracking.wandb_files import OfflineRun  # noqa: E402  (needs wandb's protobufs)
+
+pytestmark = pytest.mark.heavy  # the test-heavy extra: CI's second step
 
 ROOT = Path(__file__).resolve().parents[2]
 
