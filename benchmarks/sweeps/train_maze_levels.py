@@ -14,7 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a check
 def main() -> None:
     """Take `--num_levels=N` (training levels 0..N-1), `--view=V` and `--accel_generator=seeds|random|empty` (ACCEL's
     new levels, see `register_maze_levels`) off the command line; train with the rest."""
-    from sf_curric.envs.builtin.maze_levels import BUILTIN_NUM_LEVELS, BUILTIN_VIEW, register_maze_levels
+    from sf_curric.envs.builtin.maze_levels import BUILTIN_NUM_LEVELS, BUILTIN_VIEW
+    from sf_curric.envs.maze_levels_setup import register_maze_levels
     from sf_curric.train import run
 
     own = {"--num_levels": str(BUILTIN_NUM_LEVELS), "--view": str(BUILTIN_VIEW), "--accel_generator": "seeds"}

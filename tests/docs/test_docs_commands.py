@@ -26,6 +26,7 @@ from tests.docs.doc_commands import ROOT, DocCommand, all_commands, doc_pages, p
 
 TRAIN_BUDGET = ["--train_for_env_steps=1024"]  # appended: the last value of a flag wins
 COMMAND_TIMEOUT_S = 300
+PAGES_TIMEOUT_S = 1800  # ~1 minute on an idle 2-core machine; 10x that when the machine is shared
 PARALLEL_PAGES = 2
 # a command needs these modules when it contains the key (the extra that installs them is in test-heavy)
 HEAVY_NEEDS = {
@@ -108,6 +109,7 @@ def _runnable() -> list[DocCommand]:
     return [c for c in all_commands() if c.skip_reason is None]
 
 
+@pytest.mark.timeout(PAGES_TIMEOUT_S)
 def test_every_command_of_the_docs_runs(tmp_path, demo_experiment):
     pages: dict[str, list[DocCommand]] = {}
     for command in _runnable():
@@ -119,6 +121,7 @@ def test_every_command_of_the_docs_runs(tmp_path, demo_experiment):
 
 
 @pytest.mark.heavy
+@pytest.mark.timeout(PAGES_TIMEOUT_S)
 def test_every_command_needing_a_heavy_extra_runs(tmp_path, demo_experiment):
     """The pages that record videos, export ONNX, log to wandb, ...: each whole page (their heavy commands use
     what the page's earlier commands wrote)."""
