@@ -1,7 +1,6 @@
 """Install commands work from a clone: the hints errors print name an extra of setup.py in the form pip accepts,
 and the docs never tell users to install `sf_curric[...]` from the package index (it is not there)."""
 
-import ast
 import re
 import subprocess
 import sys
@@ -13,13 +12,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _setup_extras() -> set[str]:
-    """The extras of setup.py, read from its `_extras` dict and the `_extras["..."] = ...` lines after it."""
+    """The extras of setup.py: the keys of its `_extras` dict and the `_extras["..."] = ...` lines after it."""
     text = (ROOT / "setup.py").read_text()
-    names = set(re.findall(r'_extras\["([\w-]+)"\]\s*=', text))
-    start = text.index("_extras = {")
-    literal = text[start + len("_extras = ") : text.index("\n}\n", start) + 2]
-    names |= set(ast.literal_eval(re.sub(r"#[^\n]*", "", literal)))
-    return names
+    block = text[text.index("_extras = {") : text.index("\n}\n", text.index("_extras = {"))]
+    return set(re.findall(r'^    "([\w-]+)":', block, re.M)) | set(re.findall(r'_extras\["([\w-]+)"\]\s*=', text))
 
 
 def test_every_extra_named_in_code_and_docs_exists():
@@ -54,3 +50,10 @@ def test_the_printed_install_command_is_accepted_by_pip():
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Would install sf_curric" in result.stdout
+
+
+def test_one_pygame_for_every_extra():
+    """pygame and pygame-ce install into the same `pygame/` folder: every extra asks for pygame-ce (minigrid's)."""
+    requirements = re.findall(r'"(pygame[\w-]*)[<>=!~]', (ROOT / "setup.py").read_text())
+    assert requirements and set(requirements) == {"pygame-ce"}, requirements
+    assert "opencv" not in (ROOT / "setup.py").read_text().split("install_requires", 1)[1]  # Pillow draws images
