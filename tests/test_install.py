@@ -56,4 +56,5 @@ def test_one_pygame_for_every_extra():
     """pygame and pygame-ce install into the same `pygame/` folder: every extra asks for pygame-ce (minigrid's)."""
     requirements = re.findall(r'"(pygame[\w-]*)[<>=!~]', (ROOT / "setup.py").read_text())
     assert requirements and set(requirements) == {"pygame-ce"}, requirements
-    assert "opencv" not in (ROOT / "setup.py").read_text().split("install_requires", 1)[1]  # Pillow draws images
+    required = re.findall(r'^\s+"([\w-]+)[<>=]', (ROOT / "setup.py").read_text().split("install_requires", 1)[1], re.M)
+    assert "pillow" in required and not [r for r in required if r.startswith("opencv")]  # Pillow draws images
