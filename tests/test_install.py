@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sf_curric.utils.extras import install_command
+from sf_curric.errors import install_command
 
 ROOT = Path(__file__).resolve().parents[1]
 

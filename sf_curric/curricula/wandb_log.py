@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict
 
-from sf_curric.utils.extras import install_command
+from sf_curric.errors import install_command
 
 _log = logging.getLogger(__name__)
 

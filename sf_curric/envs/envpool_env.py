@@ -24,7 +24,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from sf_curric.utils.extras import install_command
+from sf_curric.errors import install_command
 
 PREFIX = "envpool:"
 EXTRA_HINT = f"EnvPool is not installed: {install_command('envpool')} (or pip install envpool)"

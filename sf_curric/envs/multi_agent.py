@@ -24,7 +24,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from sf_curric.utils.extras import install_command
+from sf_curric.errors import install_command
 
 MISSING_EXTRA = f"PettingZoo envs need the pettingzoo package: {install_command('pettingzoo')}"
 

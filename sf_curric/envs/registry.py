@@ -18,7 +18,7 @@ from typing import Any, Callable
 import gymnasium as gym
 
 from sf_curric.envs.envpool_env import envpool_problem, is_envpool_name
-from sf_curric.utils.extras import install_command
+from sf_curric.errors import install_command
 
 # Parameter names a make_env_fn may use, and what each receives.
 _NAME_PARAMS = ("full_env_name", "env_name", "name")

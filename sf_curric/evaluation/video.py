@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from sf_curric.utils.extras import install_command
+from sf_curric.errors import install_command
 
 log = logging.getLogger("sf_curric")
 

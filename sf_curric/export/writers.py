@@ -9,8 +9,8 @@ from typing import Any
 
 import torch
 
+from sf_curric.errors import install_command
 from sf_curric.export.policy_module import ExportedPolicy
-from sf_curric.utils.extras import install_command
 
 FORMATS = ("torchscript", "onnx")
 SUFFIX = {"torchscript": ".pt", "onnx": ".onnx"}

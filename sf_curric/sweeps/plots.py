@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from sf_curric.utils.extras import install_command
+from sf_curric.errors import install_command
 
 # what the tags the trainer and the evaluation during training log mean (docs/metrics.md)
 _TRAIN_TAGS = {

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+from sf_curric.errors import install_command
 from sf_curric.sweeps.run_description import RunSpec
 from sf_curric.sweeps.run_one import RunOutcome, run_one
-from sf_curric.utils.extras import install_command
 
 
 def _import_ray():

@@ -19,9 +19,9 @@ from typing import Any, Deque, List
 import gymnasium as gym
 
 from sf_curric.curricula.task_space import as_task_space
+from sf_curric.errors import install_command
 from sf_curric.sync.channel import CurriculumServerError
 from sf_curric.sync.messages import EpisodeRecorder, TaskReset, apply_update
-from sf_curric.utils.extras import install_command
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from sf_curric.utils.extras import install_command
+from sf_curric.errors import install_command
 
 log = logging.getLogger("sf_curric")
 

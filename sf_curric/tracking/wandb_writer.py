@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from sf_curric.cfg.validation import ConfigError
-from sf_curric.utils.extras import install_command
+from sf_curric.errors import install_command
 
 log = logging.getLogger("sf_curric")
 

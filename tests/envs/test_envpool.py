@@ -6,7 +6,7 @@ import pytest
 from sf_curric.command_line import default_cfg
 from sf_curric.envs import envpool_env
 from sf_curric.envs.registry import env_exists, make_env, unknown_env_message
-from sf_curric.utils.extras import install_command
+from sf_curric.errors import install_command
 
 
 def test_missing_envpool_names_the_extra(monkeypatch):

@@ -18,7 +18,7 @@ from sf_curric.envs.registry import (
     registered_env_names,
     unknown_env_message,
 )
-from sf_curric.utils.extras import install_command
+from sf_curric.errors import install_command
 from tests.algo.runner_helpers import read_scalars
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sf_curric.utils.extras import install_command
+from sf_curric.errors import install_command
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -19,7 +19,7 @@ from gymnasium.spaces import Box, Discrete, MultiDiscrete
 
 from sf_curric import Curriculum, TaskSpace
 from sf_curric.core import make_multiprocessing_curriculum
-from sf_curric.utils.extras import install_command
+from sf_curric.errors import install_command
 from tests.seeds.snippets import CartPoleTaskWrapper, SeedBatchHookCurriculum, SeedHookCurriculum, mp_env_creator
 
 TASK_SPACE = Box(-0.3, 0.3, shape=(2,))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from sf_curric.errors import install_command
 from sf_curric.train import run
-from sf_curric.utils.extras import install_command
 from tests.tracking.maze_env import MAZE_ENV
 
 pytest.importorskip("wandb", reason='pip install -e ".[wandb]"')

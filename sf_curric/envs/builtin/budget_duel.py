@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from sf_curric.utils.extras import install_command
+from sf_curric.errors import install_command
 
 ROUNDS = 5
 BUDGET = 10
