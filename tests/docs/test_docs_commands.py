@@ -2,9 +2,9 @@
 budget appended to training commands; a command that cannot run here says why next to it in the doc.
 
 Each page runs in its own folder (its commands in page order: a page's `enjoy` finds the experiment its `train`
-wrote), which holds the README's `demo` experiment (the pages that export or evaluate it) and links to
-`benchmarks/`; pages run two at a time. Commands that need an extra of `test-heavy` (videos, ONNX, wandb, Ray,
-EnvPool) run in the `heavy` test, with their page, in CI's second step.
+wrote; a command written on several pages runs once), which holds the README's `demo` experiment (the pages that
+export or evaluate it) and links to `benchmarks/`; pages run two at a time. Commands that need an extra of
+`test-heavy` (videos, ONNX, wandb, Ray, EnvPool) run in the `heavy` test, with their page, in CI's second step.
 
 Run just these: `python -m pytest tests/docs -q` (add `-m heavy` for the heavy ones).
 """
@@ -17,6 +17,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -64,10 +65,26 @@ def _prepare(folder: Path, demo: Path) -> None:
     shutil.copytree(demo, folder / "train_dir" / "demo")
 
 
-def _run_page(commands: list[DocCommand], folder: Path) -> list[str]:
-    """Run a page's commands in order in `folder`; one line per failure."""
+class _Once:
+    """Commands already run, by their text: a command written on several pages (README line 1 on the demo and
+    index pages, the reference generator on three) runs once; the `demo` it trains is in every page's folder."""
+
+    def __init__(self) -> None:
+        self.lock, self.done = threading.Lock(), set()
+
+    def claim(self, command: DocCommand) -> bool:
+        with self.lock:
+            new = command.command not in self.done
+            self.done.add(command.command)
+            return new
+
+
+def _run_page(commands: list[DocCommand], folder: Path, once: _Once | None = None) -> list[str]:
+    """Run a page's commands in order in `folder` (those `once` saw run elsewhere left out); one line per failure."""
     failures = []
     for command in commands:
+        if once is not None and not once.claim(command):
+            continue
         extra_env, argv = _argv(command)
         env = dict(os.environ, PYTHONPATH=str(ROOT), **extra_env)
         for name in ("DISPLAY", "WAYLAND_DISPLAY"):
@@ -95,11 +112,15 @@ def demo_experiment(tmp_path_factory) -> Path:
 
 
 def _run_pages(pages: dict[str, list[DocCommand]], root: Path, demo: Path) -> list[str]:
+    once = _Once()
+    [readme_demo] = [c for c in page_commands(ROOT / "README.md") if "--experiment=demo" in c.command]
+    once.claim(readme_demo)  # the demo_experiment fixture ran it
+
     def run(item):
         page, commands = item
         folder = root / page.replace("/", "_")
         _prepare(folder, demo)
-        return _run_page(commands, folder)
+        return _run_page(commands, folder, once)
 
     with ThreadPoolExecutor(PARALLEL_PAGES) as pool:
         return [line for failures in pool.map(run, sorted(pages.items())) for line in failures]
