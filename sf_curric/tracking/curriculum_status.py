@@ -1,6 +1,8 @@
 """`curriculum_status(host)`: what the curriculum is doing, in a few words for the progress line.
 
 - a box curriculum (metrics `curriculum/range_low` and `range_high`): its current range;
+- a level curriculum (metric `curriculum/level`, e.g. PerformanceCurriculum): its level out of the last one and the
+  recent mean of the metric that promotes it;
 - discrete tasks: the entropy of the task distribution (and its maximum, log of the number of tasks) and the
   most likely tasks with their probabilities;
 - self-play: the trained agent's win, draw and loss rates against the pool's snapshots;
@@ -43,6 +45,9 @@ def curriculum_status(host: Any) -> str:
         rates = " ".join(f"{kind} {metrics[f'curriculum/{kind}_rate']:.2f}" for kind in ("win", "draw", "loss"))
         return f"{pool}: {rates} ({metrics['curriculum/games']:.0f} games)"
     dist = host.distribution()
+    if "curriculum/level" in metrics and dist is not None:
+        recent = metrics.get("curriculum/level_recent_mean", float("nan"))
+        return f"{name} level {int(metrics['curriculum/level'])}/{len(dist) - 1}, recent mean {recent:.2f}"
     if dist is not None and len(dist) > 0:
         positive = dist[dist > 0]
         entropy = max(0.0, float(-(positive * np.log(positive)).sum()))  # a one-task distribution: 0, not -0
