@@ -58,11 +58,18 @@ def _argv(command: DocCommand) -> tuple[dict[str, str], list[str]]:
     return env, tokens
 
 
-def _prepare(folder: Path, demo: Path) -> None:
+def _trains_its_own_demo(commands: list[DocCommand], readme_demo: DocCommand) -> bool:
+    """The page trains an experiment named `demo` with another command than README line 1 (e.g. another env)."""
+    return any("sf_curric.train" in c.command and "--experiment=demo" in c.command and c.command != readme_demo.command
+               for c in commands)  # fmt: skip
+
+
+def _prepare(folder: Path, demo: Path | None) -> None:
     folder.mkdir(parents=True)
     (folder / "docs").mkdir()  # `python -m sf_curric.reference --out docs/configuration.md` writes here
     (folder / "benchmarks").symlink_to(ROOT / "benchmarks")
-    shutil.copytree(demo, folder / "train_dir" / "demo")
+    if demo is not None:
+        shutil.copytree(demo, folder / "train_dir" / "demo")
 
 
 class _Once:
@@ -119,7 +126,7 @@ def _run_pages(pages: dict[str, list[DocCommand]], root: Path, demo: Path) -> li
     def run(item):
         page, commands = item
         folder = root / page.replace("/", "_")
-        _prepare(folder, demo)
+        _prepare(folder, None if _trains_its_own_demo(commands, readme_demo) else demo)
         return _run_page(commands, folder, once)
 
     with ThreadPoolExecutor(PARALLEL_PAGES) as pool:
