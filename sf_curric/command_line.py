@@ -51,8 +51,8 @@ def build_parser(
     Args:
         evaluation: add the flags of `python -m sf_curric.enjoy` / `sf_curric.eval`.
         extra_args: more `(flag, kwargs)` specs, e.g. flags of a user's own env.
-        program: "train", "enjoy" or "eval": the usage line names that entry point (default: "eval" when
-            `evaluation`, else "train").
+        program: "train", "enjoy", "eval" or "export": the usage line and the errors name that entry point
+            (default: "eval" when `evaluation`, else "train").
 
     Example:
         >>> build_parser().parse_args(["--env=CartPole-v1"]).gamma

@@ -112,7 +112,9 @@ def render_markdown(evaluation: bool = True) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the reference, or write it with `--out PATH`."""
-    parser = argparse.ArgumentParser(description="Render the configuration reference as markdown.")
+    parser = argparse.ArgumentParser(
+        prog="python -m sf_curric.reference", description="Render the configuration reference as markdown."
+    )
     parser.add_argument("--out", type=Path, default=None, help="file to write (default: print)")
     args = parser.parse_args(argv)
     text = render_markdown()

@@ -156,6 +156,8 @@ def compute_vtrace(
 def explained_variance(predictions: torch.Tensor, targets: torch.Tensor) -> float:
     """`1 - Var(targets - predictions) / Var(targets)`: 1 is perfect, 0 is no better than the mean (nan when the
     targets are constant)."""
+    if targets.numel() < 2:  # no trained step (Robust PLR, ACCEL): nothing to explain, and no torch warning
+        return float("nan")
     var_targets = targets.var(unbiased=False)
     if var_targets.item() == 0.0:
         return float("nan")

@@ -41,7 +41,7 @@ from sf_curric.envs.registry import make_env
 from sf_curric.tracking.curriculum_status import curriculum_suffix
 from sf_curric.utils.checkpoint import CheckpointError, checkpoint_dir, load_newest_checkpoint, save_checkpoint
 from sf_curric.utils.logs import close_log_file, setup_logging
-from sf_curric.utils.timing import PhaseTimer, RateMeter
+from sf_curric.utils.timing import PhaseTimer, RateMeter, SummaryClock
 
 log = logging.getLogger("sf_curric")
 
@@ -271,6 +271,8 @@ class Runner:
             w.add_scalar(key, float(np.mean(values)), step)
         losses = logged_as_losses()
         for key, value in self.last_train_stats.items():
+            if not np.isfinite(value):  # a batch with nothing to train on (Robust PLR, ACCEL) has no losses
+                continue
             if key == "learning_rate":
                 w.add_scalar("charts/learning_rate", value, step)
             elif key in losses:
@@ -297,13 +299,15 @@ class Runner:
         cfg = self.cfg
         fps = self.fps_meter.rate()
         seconds = self._train_seconds_now()
+        episodes = len(self.stats.returns)
+        returns = f"avg return {self.stats.avg_return():.2f} (last {episodes} episodes)" if episodes else (
+            "no episode finished yet")  # fmt: skip
         log.info(
-            "env steps %d (%.1f%%), FPS %.0f, avg return %.2f (last %d episodes), ETA %s%s",
+            "env steps %d (%.1f%%), FPS %.0f, %s, ETA %s%s",
             self.env_steps,
             100.0 * training_progress(cfg, self.env_steps, seconds),
             fps,
-            self.stats.avg_return(),
-            len(self.stats.returns),
+            returns,
             format_eta(eta_seconds(cfg, self.env_steps, seconds, fps)),
             curriculum_suffix(self.curriculum_host),
         )
@@ -370,7 +374,10 @@ class Runner:
     def _loop(self) -> RunResult:
         cfg = self.cfg
         self._session_start = now = time.monotonic()
-        last_progress = last_summary = last_info = last_save = last_best = now
+        last_progress = last_info = last_save = last_best = now
+        summaries = SummaryClock(cfg.experiment_summaries_interval, cfg.summaries_every_env_steps,
+                                 cfg.train_for_env_steps)  # fmt: skip
+        summaries.mark(now, self.env_steps)
         self.fps_meter.record(self.env_steps, now)
         self._propagate_training_info()
         solved_steps: int | None = None
@@ -411,9 +418,9 @@ class Runner:
             if now - last_info >= cfg.training_info_interval_sec:
                 self._propagate_training_info()
                 last_info = now
-            if now - last_summary >= cfg.experiment_summaries_interval or self.iteration == 1:
+            if summaries.due(now, self.env_steps) or self.iteration == 1:
                 self._write_summaries()
-                last_summary = now
+                summaries.mark(now, self.env_steps)
             if now - last_progress >= cfg.progress_interval_sec or self.iteration == 1:  # the first one early
                 self._progress_line()
                 last_progress = now

@@ -87,6 +87,24 @@ _FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
     "BabyAI-": MINIGRID,
 }
 
+# maze_levels (sf_curric.envs.builtin): the PPO settings of the curriculum efficacy benchmark's 600k-step runs
+# (benchmarks/sweeps/curriculum_efficacy.py types the same flags; docs/benchmarks.md)
+_MAZE_LEVELS = {
+    "serial_mode": True,
+    "num_workers": 1,
+    "num_envs_per_worker": 64,
+    "rollout": 32,
+    "batch_size": 1024,
+    "num_epochs": 4,
+    "gamma": 0.99,
+    "gae_lambda": 0.95,
+    "learning_rate": 5e-4,
+    "exploration_loss_coeff": 0.01,
+    "encoder_mlp_layers": [128, 128],
+    "device": "cpu",
+    "train_for_env_steps": 600_000,
+}
+
 # The README demo (sf_curric.envs.builtin.frozen_lake_curriculum, docs/demo.md): PerformanceCurriculum moves the
 # start one level back once 90 % of the last 50 episodes at the current level reached the goal, and keeps a fifth
 # of the episodes on easier levels. The layout is fixed (one process, 16 envs, 512 samples per iteration) so that the
@@ -113,6 +131,7 @@ _BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
     # episodes of 1-3 steps, a Tuple of three Discrete observed one-hot: a high learning rate reaches a greedy return
     # of about -0.05 (basic strategy's) in 20k-30k steps (seed 1), where 3e-4 is still at always-stick's -0.17
     "Blackjack-v1": {"learning_rate": 3e-3, "train_for_env_steps": 50_000},
+    "maze_levels": _MAZE_LEVELS,
     "frozen_lake_curriculum": _FROZEN_LAKE_DEMO,
 }
 
@@ -152,6 +171,13 @@ def builtin_env_defaults() -> dict[str, dict[str, Any]]:
     """The built-in defaults by env name, families as `PREFIX*` (e.g. `MiniGrid-*`), for the reference docs."""
     families = {f"{prefix}*": defaults for prefix, defaults in _FAMILY_DEFAULTS.items()}
     return {**families, **_BUILTIN_DEFAULTS}
+
+
+def flags_set_by_some_env() -> set[str]:
+    """Flags that the per-env defaults of at least one env set (built-in or registered): `--help` without `--env`
+    says "set by the env" for them."""
+    every = (*_FAMILY_DEFAULTS.values(), *_BUILTIN_DEFAULTS.values(), *_user_defaults.values())
+    return {flag for defaults in every for flag in defaults}
 
 
 def registered_env_defaults(env_name: str) -> dict[str, Any]:

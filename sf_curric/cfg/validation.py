@@ -93,6 +93,7 @@ def _check_positive(cfg: argparse.Namespace) -> None:
         "ppo_clip_value",
         "target_kl",
         "worker_stall_timeout_sec",
+        "summaries_every_env_steps",
     ):
         value = getattr(cfg, name)
         _check(value >= 0, f"--{name}={value} must not be negative")

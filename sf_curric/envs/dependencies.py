@@ -13,7 +13,7 @@ import importlib
 
 import gymnasium as gym
 
-from sf_curric.errors import ConfigError
+from sf_curric.errors import ConfigError, install_command
 
 # an entry point's module prefix -> (what it needs, the sf_curric extra that installs it)
 ENTRY_POINT_NEEDS = (
@@ -37,8 +37,8 @@ class EnvDependencyError(ConfigError):
 
 
 def install_hint(what: str, extra: str) -> str:
-    """`needs X: pip install "sf_curric[extra]"` (the wording of every missing-package message)."""
-    return f'needs {what}: pip install "sf_curric[{extra}]"'
+    """`needs X: pip install -e "<checkout>[extra]"` (the wording of every missing-package message)."""
+    return f"needs {what}: {install_command(extra)}"
 
 
 def package_for_id(name: str) -> tuple[str, str] | None:
@@ -58,7 +58,7 @@ def missing_dependency(name: str) -> str | None:
 
     Example:
         >>> missing_dependency("LunarLander-v3")  # without Box2D
-        'env \\'LunarLander-v3\\' needs Box2D: pip install "sf_curric[box2d]"'
+        'env \\'LunarLander-v3\\' needs Box2D: pip install -e "<checkout>[box2d]"'
     """
     spec = gym.registry.get(name)
     if spec is None or not isinstance(spec.entry_point, str):

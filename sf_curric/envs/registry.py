@@ -1,7 +1,9 @@
 """Env registry: `register_env(name, make_env_fn, ...)`, and `make_env(cfg, env_config)` for the trainer.
 
-Any gymnasium id works without registration. A `make_env_fn` may use Sample Factory's signature
-`(full_env_name, cfg, env_config, render_mode)` or any simpler one: parameters are matched by name.
+Any gymnasium id works without registration, and so does gymnasium's `module:EnvId` form (the module is imported
+first, so that its import registers `EnvId`, as `gym.make("module:EnvId")` does). A `make_env_fn` may use Sample
+Factory's signature `(full_env_name, cfg, env_config, render_mode)` or any simpler one: parameters are matched by
+name.
 """
 
 from __future__ import annotations
@@ -116,6 +118,33 @@ def _import_env_package(name: str) -> None:
     gym.register_envs(module)
 
 
+def _split_module_id(name: str) -> tuple[str, str] | None:
+    """`("my_envs", "Foo-v0")` for gymnasium's `my_envs:Foo-v0` form, None for every other name."""
+    if is_envpool_name(name) or name.count(":") != 1:
+        return None
+    module_name, env_id = name.split(":")
+    return (module_name, env_id) if module_name and env_id else None
+
+
+def _import_env_module(name: str) -> None:
+    """Import the module of a `module:EnvId` name, whose import registers `EnvId` with gymnasium.
+
+    Raises:
+        ValueError: the module cannot be imported, or it registers no `EnvId` (one line naming the fix).
+    """
+    module_name, env_id = _split_module_id(name)
+    try:
+        importlib.import_module(module_name)
+    except ImportError as e:
+        raise ValueError(
+            f"env {name!r}: cannot import module {module_name!r} ({e}): install it or add its folder to PYTHONPATH"
+        ) from None
+    if env_id not in gym.registry:
+        close = difflib.get_close_matches(env_id, _gymnasium_ids(), n=3, cutoff=0.5)
+        hint = f"closest ids: {', '.join(close)}" if close else "register it there with gymnasium.register(id=...)"
+        raise ValueError(f"env {name!r}: importing {module_name!r} registered no gymnasium id {env_id!r}; {hint}")
+
+
 def env_exists(name: str) -> bool:
     """True when `name` is registered here or is a gymnasium id (importing ale_py/minigrid for their ids).
 
@@ -128,6 +157,9 @@ def env_exists(name: str) -> bool:
     if is_envpool_name(name):
         return envpool_problem(name) is None
     try:
+        if _split_module_id(name):
+            _import_env_module(name)
+            return True
         _import_env_package(name)
     except ValueError:
         return False
@@ -164,6 +196,12 @@ def unknown_env_message(name: str) -> str:
     """
     if is_envpool_name(name):
         return envpool_problem(name) or f"env {name!r} is available"
+    if _split_module_id(name):
+        try:
+            _import_env_module(name)
+        except ValueError as e:
+            return str(e)
+        return f"env {name!r} is available"
     candidates = registered_env_names() + _gymnasium_ids()
     close = difflib.get_close_matches(name, candidates, n=5, cutoff=0.5)
     if not close:  # case and separators often differ: compare lower-cased names too
@@ -193,6 +231,9 @@ def get_env_spec(name: str) -> EnvSpec | None:
 
         register_env(name, make_envpool_env)
         return _REGISTRY[name]
+    if _split_module_id(name):  # gym.make imports the module again in every process that makes the env
+        _import_env_module(name)
+        return None
     _import_env_package(name)
     if name in gym.registry:
         return None

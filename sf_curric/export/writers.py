@@ -9,6 +9,7 @@ from typing import Any
 
 import torch
 
+from sf_curric.errors import install_command
 from sf_curric.export.policy_module import ExportedPolicy
 
 FORMATS = ("torchscript", "onnx")
@@ -30,7 +31,7 @@ def _onnx(policy: ExportedPolicy, path: Path, meta: dict[str, Any]) -> None:
     try:
         import onnx
     except ImportError:
-        raise ExportError('ONNX export needs onnx: pip install "sf_curric[export]"') from None
+        raise ExportError(f"ONNX export needs onnx: {install_command('export')}") from None
     dynamic = {name: {0: "batch"} for name in meta["inputs"] + meta["outputs"]}
     inputs = policy.example_inputs()
     if isinstance(inputs[-1], dict):  # a trailing dict would be read as keyword arguments: its keys become inputs

@@ -76,7 +76,7 @@ def test_make_env_gives_policy_observations():
 
 
 def test_minigrid_drops_its_mission_and_keeps_image_and_direction():
-    pytest.importorskip("minigrid", reason='pip install "sf_curric[minigrid]"')
+    pytest.importorskip("minigrid", reason='pip install -e ".[minigrid]"')
     env = make_env(None, env_name="MiniGrid-Empty-5x5-v0")
     assert env.dropped == {"mission": "MissionSpace"}
     obs, _ = env.reset(seed=0)
@@ -102,7 +102,7 @@ def test_text_becomes_word_codes_with_obs_text_words():
 
 
 def test_minigrid_missions_get_exact_word_codes():
-    pytest.importorskip("minigrid", reason='pip install "sf_curric[minigrid]"')
+    pytest.importorskip("minigrid", reason='pip install -e ".[minigrid]"')
     from sf_curric.command_line import default_cfg
 
     env = make_env(default_cfg("MiniGrid-PutNear-6x6-N2-v0", obs_text_words=8))

@@ -73,8 +73,21 @@ EXAMPLES = {
 }
 
 
+HEAVY_MODULES = ("ray",)  # installed by the test-heavy extra: these examples run in CI's second step
+
+
 def _example_files():
     return sorted(p.name for p in EXAMPLES_DIR.glob("*.py") if p.name != "__init__.py")
+
+
+def _example_params():
+    """Every example, marked `heavy` when it needs a module of the test-heavy extra."""
+    return [
+        pytest.param(name, marks=pytest.mark.heavy)
+        if set(EXAMPLES.get(name, Example()).requires) & set(HEAVY_MODULES)
+        else name
+        for name in _example_files()
+    ]
 
 
 def _interpreter(name, spec):
@@ -151,7 +164,7 @@ def test_examples_folder_has_the_examples_of_this_issue():
         assert name in files
 
 
-@pytest.mark.parametrize("name", _example_files())
+@pytest.mark.parametrize("name", _example_params())
 def test_example_runs_briefly(name, launched):
     if EXAMPLES.get(name, Example()).helper_module:
         _load(name)

@@ -18,7 +18,9 @@ from sf_curric.export import export_policy, reference_outputs
 from sf_curric.model.actor_critic import ActorCritic
 from sf_curric.model.obs_batch import stack_obs, to_torch
 
-ort = pytest.importorskip("onnxruntime", reason='pip install "sf_curric[export]"')
+ort = pytest.importorskip("onnxruntime", reason='pip install -e ".[export]"')
+
+pytestmark = pytest.mark.heavy  # the test-heavy extra: CI's second step
 ROOT = Path(__file__).resolve().parents[2]
 TOL = 1e-5
 
