@@ -179,6 +179,12 @@ def env_problem(name: str) -> str | None:
         return None
     if is_envpool_name(name):
         return envpool_problem(name)
+    if _split_module_id(name):  # gymnasium's `module:EnvId`: the module's import registers the id
+        try:
+            _import_env_module(name)
+        except ValueError as e:
+            return str(e)
+        return missing_dependency(_split_module_id(name)[1])
     try:
         _import_env_package(name)
     except EnvDependencyError as e:

@@ -13,11 +13,11 @@ from sf_curric.errors import install_command
 
 ROOT = Path(__file__).resolve().parents[2]
 MISSING = [  # (env, the module it needs, what the message names)
-    ("LunarLander-v3", "Box2D", f'needs Box2D: {install_command("box2d")}'),
-    ("Ant-v5", "mujoco", f'needs MuJoCo: {install_command("mujoco")}'),
-    ("phys2d/CartPole-v1", "jax", f'needs jax: {install_command("jax")}'),
-    ("ALE/Pong-v5", "ale_py", f'needs the ale_py package: {install_command("atari")}'),
-    ("dm_control/cartpole-balance-v0", "shimmy", f'needs the shimmy package: {install_command("shimmy")}'),
+    ("LunarLander-v3", "Box2D", f"needs Box2D: {install_command('box2d')}"),
+    ("Ant-v5", "mujoco", f"needs MuJoCo: {install_command('mujoco')}"),
+    ("phys2d/CartPole-v1", "jax", f"needs jax: {install_command('jax')}"),
+    ("ALE/Pong-v5", "ale_py", f"needs the ale_py package: {install_command('atari')}"),
+    ("dm_control/cartpole-balance-v0", "shimmy", f"needs the shimmy package: {install_command('shimmy')}"),
 ]
 
 
