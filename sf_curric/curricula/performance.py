@@ -142,11 +142,13 @@ class PerformanceCurriculum(Curriculum):
         return dist
 
     def metrics(self) -> Dict[str, float]:
-        """Base metrics plus the current level and its recent mean."""
+        """Base metrics plus the current level and its recent mean (left out while the level has no episode, e.g.
+        right after a promotion: a 0 there would read as a failing agent)."""
         out = super().metrics()
         recent = self.history.get(self.level)
         out["curriculum/level"] = float(self.level)
-        out["curriculum/level_recent_mean"] = float(np.mean(recent)) if recent else 0.0
+        if recent:
+            out["curriculum/level_recent_mean"] = float(np.mean(recent))
         return out
 
 

@@ -13,6 +13,8 @@ from sf_curric.cfg.flags import FlagSpec, bool_flag
 
 EVAL_TASK_GROUPS = ("train", "test", "all")
 DEFAULT_EVAL_NUM_TASKS = 20  # tasks drawn from a continuous task space
+# enjoy's episodes when no window is shown: a few returns to read (or a short video), then the program ends
+DEFAULT_EPISODES_WITHOUT_WINDOW = 10
 
 
 # the flags of the enjoy and eval scripts
@@ -30,7 +32,13 @@ EVALUATION_ARGS: list[FlagSpec] = [
     # enjoy
     (
         "--max_num_episodes",
-        {"type": int, "default": 1_000_000_000, "help": "enjoy: stop after this many episodes."},
+        {
+            "type": int,
+            "default": None,
+            "help": f"enjoy: stop after this many episodes (default: {DEFAULT_EPISODES_WITHOUT_WINDOW} when no window "
+            "is shown, e.g. without a display or with --no_render; with a window, until you close it or press "
+            "Ctrl-C).",
+        },
     ),
     (
         "--max_num_frames",

@@ -15,6 +15,7 @@ import torch
 
 from sf_curric.cfg.experiment import experiment_dir
 from sf_curric.envs.registry import make_env
+from sf_curric.evaluation.args import DEFAULT_EPISODES_WITHOUT_WINDOW
 from sf_curric.evaluation.episodes import EpisodeJob, EpisodeRecord, run_episodes
 from sf_curric.evaluation.policy import EvaluationError, load_eval_config, load_policy
 from sf_curric.evaluation.video import (
@@ -51,9 +52,23 @@ class EnjoyResult:
     env_steps: int
 
 
-def _jobs(cfg: argparse.Namespace) -> Iterator[EpisodeJob]:
+def episode_limit(cfg: argparse.Namespace, window_shown: bool) -> int | None:
+    """How many episodes enjoy plays: `--max_num_episodes`, else unlimited while a window is shown (the user closes
+    it or presses Ctrl-C, as in Sample Factory, whose default is 1e9) and `DEFAULT_EPISODES_WITHOUT_WINDOW` without
+    one (a console or a video has nothing to close: the program must end by itself).
+
+    Args:
+        cfg: reads `--max_num_episodes`.
+        window_shown: whether enjoy shows a window.
+    """
+    if cfg.max_num_episodes is not None:
+        return int(cfg.max_num_episodes)
+    return None if window_shown else DEFAULT_EPISODES_WITHOUT_WINDOW
+
+
+def _jobs(cfg: argparse.Namespace, limit: int | None, window: Window | None) -> Iterator[EpisodeJob]:
     for episode in itertools.count():
-        if episode >= cfg.max_num_episodes:
+        if (limit is not None and episode >= limit) or (window is not None and window.closed):
             return
         seed = None if cfg.seed is None else int(cfg.seed) + episode
         yield EpisodeJob("default", None, "default", episode, seed)
@@ -91,7 +106,9 @@ def _frame(env: gym.Env, env_name: str) -> np.ndarray:
 
 
 def enjoy(cfg: argparse.Namespace, on_episode: Callable[[EpisodeRecord], None] | None = None) -> EnjoyResult:
-    """Play the experiment's policy for `--max_num_episodes` / `--max_num_frames`.
+    """Play the experiment's policy for `--max_num_episodes` (default: `episode_limit`) / `--max_num_frames`.
+
+    Ctrl-C ends the show after the episodes finished so far (the video keeps their frames).
 
     Args:
         cfg: parsed with `parse_args(argv, evaluation=True)`; the experiment's config.json is merged in.
@@ -132,18 +149,28 @@ def enjoy(cfg: argparse.Namespace, on_episode: Callable[[EpisodeRecord], None] |
         if writer is not None:
             writer.add(frame)
 
+    episodes: list[EpisodeRecord] = []
+
+    def finished(record: EpisodeRecord) -> None:
+        episodes.append(record)
+        if on_episode is not None:
+            on_episode(record)
+
     try:
         policy = load_policy(cfg, env.observation_space, env.action_space)
-        episodes = run_episodes(
-            [env],
-            policy.model,
-            _jobs(cfg),
-            deterministic=bool(cfg.deterministic),
-            training_info=policy.training_info,
-            on_frame=on_frame if need_frames else None,
-            on_episode=on_episode,
-            max_frames=cfg.max_num_frames,
-        )
+        try:
+            run_episodes(
+                [env],
+                policy.model,
+                _jobs(cfg, episode_limit(cfg, window is not None), window),
+                deterministic=bool(cfg.deterministic),
+                training_info=policy.training_info,
+                on_frame=on_frame if need_frames else None,
+                on_episode=finished,
+                max_frames=cfg.max_num_frames,
+            )
+        except KeyboardInterrupt:
+            log.info("enjoy: stopped by Ctrl-C after %d finished episode(s)", len(episodes))
     finally:
         if writer is not None:
             writer.close()

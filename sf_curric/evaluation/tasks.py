@@ -5,15 +5,18 @@
   "default" task for an env without a task space.
 - Held-out tasks: the integer level seeds `--test_tasks=START:STOP`, which must not overlap the training tasks.
   By default the seeds right after the largest training task, as many as there are training tasks (at most 100).
-  They exist only when the training tasks are integers (level seeds).
+  They exist only when the training tasks are integers (level seeds) and the env takes seeds outside them: an env
+  whose own task space rejects them (e.g. frozen_lake_curriculum's 13 start levels) has no held-out tasks, and
+  `--eval_tasks=all` evaluates its training tasks alone (one log line says so).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import math
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
@@ -92,18 +95,48 @@ def _registered_task_space(env_name: str) -> Any:
     return as_task_space(spec.task_space)
 
 
-def task_groups(cfg: argparse.Namespace, task_space: Any = "registered") -> list[TaskGroup]:
+def env_takes_task(cfg: argparse.Namespace, task: Any) -> bool:
+    """Whether `--env` (built as eval builds it) takes `reset(new_task=task)`: False when it raises ValueError, as a
+    TaskWrapper or TaskEnv does for a task outside its own task space.
+
+    Args:
+        cfg: the evaluation config (reads `--env` and what the env's make function reads).
+        task: a decoded task, e.g. a held-out level seed.
+    """
+    from sf_curric.envs.registry import make_env
+
+    env = make_env(cfg, {"worker_index": 0, "vector_index": 0, "env_id": 0, "evaluation": True})
+    try:
+        env.reset(new_task=task)
+    except ValueError:
+        return False
+    except TypeError:  # no reset(new_task=...): the episode runner says how to fix that
+        return True
+    finally:
+        env.close()
+    return True
+
+
+def task_groups(
+    cfg: argparse.Namespace,
+    task_space: Any = "registered",
+    takes_task: Callable[[Any], bool] | None = None,
+) -> list[TaskGroup]:
     """The task groups that `--eval_tasks` asks for.
 
     Args:
         cfg: reads `--env`, `--eval_tasks`, `--test_tasks`, `--eval_num_tasks`, `--seed`.
         task_space: the env's task space (default: the one given to `register_env`; None: no tasks).
+        takes_task: whether the env takes a held-out task (default with the registered task space: builds the env
+            once and asks it, `env_takes_task`; with a given task space: every task is taken).
 
     Raises:
         EvaluationError: held-out tasks were asked for but cannot exist, or overlap the training tasks.
     """
     if isinstance(task_space, str) and task_space == "registered":
         task_space = _registered_task_space(cfg.env)
+        if takes_task is None:
+            takes_task = functools.partial(env_takes_task, cfg)
     want_train = cfg.eval_tasks in ("train", "all")
     explicit_test = cfg.eval_tasks == "test" or cfg.test_tasks is not None
     want_test = cfg.eval_tasks in ("test", "all")
@@ -135,33 +168,60 @@ def task_groups(cfg: argparse.Namespace, task_space: Any = "registered") -> list
         groups.append(TaskGroup("train", train, [task_label(t) for t in train]))
 
     if want_test:
-        ints = task_space.is_finite and all(_is_int(t) for t in train)
-        if not ints:
-            if explicit_test:
-                raise EvaluationError(
-                    f"held-out tasks are integer level seeds, but the tasks of {cfg.env!r} are not integers: "
-                    f"use --eval_tasks=train"
-                )
-            log.info("eval: no held-out tasks (the tasks of %s are not integer level seeds)", cfg.env)
-        else:
-            train_set = {int(t) for t in train}
-            if cfg.test_tasks is not None:
-                test = parse_task_range(cfg.test_tasks)
-            else:
-                start = max(train_set) + 1
-                test = range(start, start + min(len(train_set), DEFAULT_MAX_TEST_TASKS))
-            overlap = train_set.intersection(test)
-            if overlap:
-                above = max(train_set) + 1
-                raise EvaluationError(
-                    f"--test_tasks={test.start}:{test.stop} overlaps {len(overlap)} training task(s) "
-                    f"(e.g. {min(overlap)}): choose seeds outside them, e.g. --test_tasks={above}:{above + 100}"
-                )
-            groups.append(TaskGroup("test", list(test), [str(t) for t in test]))
+        test = _held_out_group(cfg, task_space, train, explicit_test, takes_task)
+        if test is not None:
+            groups.append(test)
     level_set = flag_value(cfg, "eval_level_set", evaluation_args())
     if level_set:
         groups.append(_level_set_group(cfg.env, level_set))
     return groups
+
+
+def _held_out_group(
+    cfg: argparse.Namespace,
+    task_space: Any,
+    train: list[Any],
+    explicit: bool,
+    takes_task: Callable[[Any], bool] | None,
+) -> TaskGroup | None:
+    """The "test" group of `task_groups`, or None (with a log line) when the env has no held-out tasks.
+
+    Raises:
+        EvaluationError: held-out tasks were asked for explicitly but cannot exist, or overlap the training tasks.
+    """
+    if not (task_space.is_finite and all(_is_int(t) for t in train)):
+        if explicit:
+            raise EvaluationError(
+                f"held-out tasks are integer level seeds, but the tasks of {cfg.env!r} are not integers: "
+                f"use --eval_tasks=train"
+            )
+        log.info("eval: no held-out tasks (the tasks of %s are not integer level seeds)", cfg.env)
+        return None
+    train_set = {int(t) for t in train}
+    if cfg.test_tasks is not None:
+        test = parse_task_range(cfg.test_tasks)
+    else:
+        start = max(train_set) + 1
+        test = range(start, start + min(len(train_set), DEFAULT_MAX_TEST_TASKS))
+    overlap = train_set.intersection(test)
+    if overlap:
+        above = max(train_set) + 1
+        raise EvaluationError(
+            f"--test_tasks={test.start}:{test.stop} overlaps {len(overlap)} training task(s) "
+            f"(e.g. {min(overlap)}): choose seeds outside them, e.g. --test_tasks={above}:{above + 100}"
+        )
+    if takes_task is None or takes_task(test[0]):
+        return TaskGroup("test", list(test), [str(t) for t in test])
+    if explicit:
+        raise EvaluationError(
+            f"env {cfg.env!r} rejects task {test[0]}: it takes only the tasks of its task space {task_space!r}, so "
+            f"it has no held-out tasks: use --eval_tasks=train (or build its TaskWrapper without task_space when "
+            f"env_config['evaluation'] is true)"
+        )
+    # a finite task space the env checks (e.g. frozen_lake_curriculum's start levels): the train tasks are all
+    log.info("eval: no held-out tasks (%s takes only the %d tasks of %r): evaluating its training tasks",
+             cfg.env, len(train), task_space)  # fmt: skip
+    return None
 
 
 def _level_set_group(env_name: str, name: str) -> TaskGroup:

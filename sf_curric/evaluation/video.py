@@ -126,7 +126,8 @@ class VideoWriter:
 
 
 class Window:
-    """Shows frames in a pygame window (the `video` extra), paced to `fps` (0: as fast as possible).
+    """Shows frames in a pygame window (the `video` extra), paced to `fps` (0: as fast as possible); closing the
+    window sets `closed` (enjoy then plays no further episode).
 
     pygame, not OpenCV: sf_curric depends on no OpenCV (Pillow draws its images), and pygame is what draws
     gymnasium's classic-control envs anyway.
@@ -150,13 +151,16 @@ class Window:
         self.period = 1.0 / fps if fps > 0 else 0.0
         self._last = 0.0
         self._screen: Any = None
+        self.closed = False
 
     def show(self, frame: np.ndarray) -> None:
-        """Display one RGB frame.
+        """Display one RGB frame (nothing once the user closed the window).
 
         Args:
             frame: uint8 RGB image.
         """
+        if self.closed:
+            return
         pygame = self._pygame
         rgb = _to_rgb(frame)
         if self._screen is None or self._screen.get_size() != (rgb.shape[1], rgb.shape[0]):
@@ -170,7 +174,10 @@ class Window:
             self._last = time.monotonic()
         self._screen.blit(pygame.surfarray.make_surface(rgb.swapaxes(0, 1)), (0, 0))
         pygame.display.flip()
-        pygame.event.pump()  # keeps the window responsive
+        # reading the events keeps the window responsive; the window's close button ends the show
+        if any(event.type == pygame.QUIT for event in pygame.event.get()):
+            self.closed = True
+            self.close()
 
     def close(self) -> None:
         """Close the window if one was opened."""

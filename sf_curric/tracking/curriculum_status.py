@@ -2,7 +2,7 @@
 
 - a box curriculum (metrics `curriculum/range_low` and `range_high`): its current range;
 - a level curriculum (metric `curriculum/level`, e.g. PerformanceCurriculum): its level out of the last one and the
-  recent mean of the metric that promotes it;
+  recent mean of the metric that promotes it (or "no episodes at this level yet", right after a promotion);
 - discrete tasks: the entropy of the task distribution (and its maximum, log of the number of tasks) and the
   most likely tasks with their probabilities;
 - self-play: the trained agent's win, draw and loss rates against the pool's snapshots;
@@ -46,8 +46,10 @@ def curriculum_status(host: Any) -> str:
         return f"{pool}: {rates} ({metrics['curriculum/games']:.0f} games)"
     dist = host.distribution()
     if "curriculum/level" in metrics and dist is not None:
-        recent = metrics.get("curriculum/level_recent_mean", float("nan"))
-        return f"{name} level {int(metrics['curriculum/level'])}/{len(dist) - 1}, recent mean {recent:.2f}"
+        level = f"{name} level {int(metrics['curriculum/level'])}/{len(dist) - 1}"
+        if "curriculum/level_recent_mean" not in metrics:  # just promoted (or demoted): nothing measured there yet
+            return f"{level}, no episodes at this level yet"
+        return f"{level}, recent mean {metrics['curriculum/level_recent_mean']:.2f}"
     if dist is not None and len(dist) > 0:
         positive = dist[dist > 0]
         entropy = max(0.0, float(-(positive * np.log(positive)).sum()))  # a one-task distribution: 0, not -0

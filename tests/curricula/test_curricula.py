@@ -198,6 +198,21 @@ def test_performance_curriculum_progress_metric_and_replay_easier():
         cur.update_on_episode(0.0, 5, 3)
 
 
+def test_performance_status_line_after_a_promotion_says_no_episodes_yet():
+    from sf_curric.algo.curriculum_host import CurriculumHost
+    from sf_curric.tracking.curriculum_status import curriculum_status
+
+    cur = PerformanceCurriculum(Discrete(3), promote_threshold=0.5, window=2, metric="progress")
+    host = CurriculumHost(cur, num_envs=1)
+    cur.update_on_episode(0.0, 5, 0, progress=1.0)
+    assert curriculum_status(host) == "PerformanceCurriculum level 0/2, recent mean 1.00"
+    cur.update_on_episode(0.0, 5, 0, progress=0.0)  # window full, mean 0.5: promoted to level 1
+    assert cur.level == 1 and "curriculum/level_recent_mean" not in cur.metrics()  # no false 0.0 in tensorboard
+    assert curriculum_status(host) == "PerformanceCurriculum level 1/2, no episodes at this level yet"
+    cur.update_on_episode(0.0, 5, 1, progress=0.25)
+    assert curriculum_status(host) == "PerformanceCurriculum level 1/2, recent mean 0.25"
+
+
 def test_performance_curriculum_on_a_custom_episode_stat():
     cur = PerformanceCurriculum(Discrete(3), promote_threshold=0.5, window=2, metric="match/win")
     cur.update_on_episode(-5.0, 10, 0)  # the return does not count for this metric
