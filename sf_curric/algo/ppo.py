@@ -18,6 +18,7 @@ from torch import nn
 
 from sf_curric.algo.learner_batch import LearnerBatch
 from sf_curric.algo.losses import Minibatch, calculate_losses, loss_stat_names, masked_mean
+from sf_curric.algo.lr_schedule import LearningRate
 from sf_curric.model.actor_critic import ActorCritic
 
 
@@ -300,10 +301,11 @@ def _epochs(
     per_step: tuple,
     valid: torch.Tensor | None,
     clip_ratio: float,
+    learning_rate: LearningRate | None,
 ) -> _Epochs:
     """The minibatch epochs (Sample Factory's `_train`): losses, the optimizer step, stats summed by name."""
     split = _split(model, batch, cfg, valid)
-    sums = {name: 0.0 for name in (*loss_stat_names(), "grad_norm")}
+    sums = {name: 0.0 for name in (*loss_stat_names(cfg), "grad_norm")}
     sgd_steps = nan_skipped = 0
     params_list = [p for p in model.parameters() if p.requires_grad]
     max_norm = cfg.max_grad_norm if cfg.max_grad_norm > 0 else math.inf
@@ -314,7 +316,20 @@ def _epochs(
                 continue
             if cfg.normalize_advantage and adv.numel() > 1:
                 adv = _normalized(adv, mask)
-            mb = Minibatch(out.log_probs, out.entropy, out.values, behavior, adv, target, old, mask, clip_ratio, cfg)
+            mb = Minibatch(
+                out.log_probs,
+                out.entropy,
+                out.values,
+                behavior,
+                adv,
+                target,
+                old,
+                mask,
+                clip_ratio,
+                cfg,
+                out.params,
+                model.action_head,
+            )
             loss, stats = calculate_losses(mb)
             if cfg.target_kl > 0 and stats["approx_kl"] > 1.5 * cfg.target_kl:
                 return _Epochs(sums, sgd_steps, nan_skipped, True)
@@ -334,6 +349,10 @@ def _epochs(
             for name, value in stats.items():
                 sums[name] += value
             sums["grad_norm"] += grad_norm
+            if learning_rate is not None:  # Sample Factory's kl_adaptive schedules (lr_schedule.py)
+                learning_rate.after_minibatch(optimizer, stats["kl_divergence"])
+        if learning_rate is not None:
+            learning_rate.after_epoch(optimizer)
     return _Epochs(sums, sgd_steps, nan_skipped, False)
 
 
@@ -343,6 +362,7 @@ def ppo_train(
     batch: LearnerBatch,
     cfg: argparse.Namespace,
     clip_ratio: float,
+    learning_rate: LearningRate | None = None,
 ) -> PpoOutput:
     """One PPO training call on a batch already on the model's device.
 
@@ -355,6 +375,8 @@ def ppo_train(
             changes (no optimizer step, no normalizer update).
         cfg: reads the flags in `sf_curric.algo.args.ALGO_ARGS` and the loss terms' coefficient flags.
         clip_ratio: the PPO clip for this call (after the clip schedule).
+        learning_rate: the learner's `LearningRate`, told about every minibatch and epoch (kl_adaptive schedules
+            change the rate within the call); None keeps the optimizer's rate.
 
     Returns:
         PpoOutput(stats, advantages, values, returns, next_values, dones, valid).
@@ -368,8 +390,8 @@ def ppo_train(
     valid = _trained_samples(batch)
     per_step_out = (advantages, baseline, returns, next_values, terminated | truncated, valid)
     if valid is not None and not bool(valid.any()):
-        return PpoOutput(_stats(_Epochs({}, 0, 0, False), baseline[:0], returns[:0], advantages[:0], clip_ratio),
-                         *per_step_out)  # fmt: skip
+        nothing = _Epochs({}, 0, 0, False)
+        return PpoOutput(_stats(nothing, baseline[:0], returns[:0], advantages[:0], clip_ratio, cfg), *per_step_out)
     v_baseline, v_returns, v_adv = (x if valid is None else x[valid] for x in (baseline, returns, advantages))
 
     # A non-finite batch (NaN reward or observation) is skipped whole: it would poison the normalizers as well as
@@ -379,7 +401,7 @@ def ppo_train(
         finite &= torch.isfinite(batch.obs).all()
     if not finite.item():
         skipped = _Epochs({}, 0, cfg.num_epochs * _split(model, batch, cfg, valid).count, False)
-        return PpoOutput(_stats(skipped, v_baseline, v_returns, v_adv, clip_ratio), *per_step_out)
+        return PpoOutput(_stats(skipped, v_baseline, v_returns, v_adv, clip_ratio, cfg), *per_step_out)
 
     # 2. Value targets in value-head units: fold the new returns into the return normalizer first, then express
     #    the targets and the old predictions (for value clipping) with the updated statistics.
@@ -393,23 +415,29 @@ def ppo_train(
     )
 
     # 3. Minibatch epochs. Non-recurrent: shuffled samples; recurrent: whole env columns (sequences).
-    epochs = _epochs(model, optimizer, batch, cfg, per_step, valid, clip_ratio)
+    epochs = _epochs(model, optimizer, batch, cfg, per_step, valid, clip_ratio, learning_rate)
 
     # 4. The observation normalizer learns from this batch after the update, so the epochs above saw the
     #    statistics the acting policy used (ratio 1 at the first minibatch in synchronous PPO).
     if model.obs_normalizer is not None:
         steps = batch.rewards.shape[0]
         model.obs_normalizer.update(batch.obs[:steps] if valid is None else batch.obs[:steps][valid])
-    return PpoOutput(_stats(epochs, v_baseline, v_returns, v_adv, clip_ratio), *per_step_out)
+    return PpoOutput(_stats(epochs, v_baseline, v_returns, v_adv, clip_ratio, cfg), *per_step_out)
 
 
 def _stats(
-    epochs: _Epochs, baseline: torch.Tensor, returns: torch.Tensor, advantages: torch.Tensor, clip_ratio: float
+    epochs: _Epochs,
+    baseline: torch.Tensor,
+    returns: torch.Tensor,
+    advantages: torch.Tensor,
+    clip_ratio: float,
+    cfg: argparse.Namespace,
 ) -> dict[str, float]:
-    """`TrainResult.stats`: every loss term's stats and the gradient norm averaged over the optimizer steps (nan
-    without one), then the batch's own numbers."""
+    """`TrainResult.stats`: every active loss term's stats and the gradient norm averaged over the optimizer steps
+    (nan without one), then the batch's own numbers."""
     n = epochs.sgd_steps
-    stats = {k: (epochs.sums.get(k, 0.0) / n if n else float("nan")) for k in (*loss_stat_names(), "grad_norm")}
+    names = (*loss_stat_names(cfg), "grad_norm")
+    stats = {k: (epochs.sums.get(k, 0.0) / n if n else float("nan")) for k in names}
     stats.update(
         explained_variance=explained_variance(baseline, returns),
         adv_mean=advantages.mean().item(),

@@ -34,6 +34,7 @@ from sf_curric.algo.stop_and_save import (
     save_before_fatal_stop,
 )
 from sf_curric.cfg.experiment import experiment_dir, save_config
+from sf_curric.cfg.sample_factory import sample_factory_notes
 from sf_curric.cfg.validation import total_envs
 from sf_curric.envs.registry import make_env
 from sf_curric.tracking.curriculum_status import curriculum_suffix
@@ -139,6 +140,8 @@ class Runner:
         cfg = self.cfg
         self.exp_dir.mkdir(parents=True, exist_ok=True)
         setup_logging(cfg.log_level, self.exp_dir / LOG_FILE)
+        for line in sample_factory_notes(cfg):  # what each Sample Factory flag typed does here (no silent no-op)
+            log.info(line)
         seed_everything(cfg.seed)
         # start-up: the worker server imports torch on another core while this process builds the learner
         self._prestarted_server = not cfg.serial_mode and prestart_worker_server()
@@ -179,7 +182,8 @@ class Runner:
     def _load_checkpoint(self) -> None:
         if self.cfg.restart_behavior != "resume":
             return
-        found = load_newest_checkpoint(self.exp_dir, map_location=self.learner.device)
+        # Sample Factory's --load_checkpoint_kind: resume from the newest periodic checkpoint, or from the best one
+        found = load_newest_checkpoint(self.exp_dir, self.cfg.load_checkpoint_kind, map_location=self.learner.device)
         if found is None:
             return
         path, state = found

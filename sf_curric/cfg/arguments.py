@@ -17,6 +17,7 @@ import os
 from typing import Any, Iterable, NoReturn, Sequence
 
 from sf_curric.cfg.flags import FlagSpec, bool_flag
+from sf_curric.cfg.sample_factory import SAMPLE_FACTORY_ARGS
 
 RESTART_BEHAVIORS = ("resume", "restart", "overwrite")
 # listed first by --help, in this order (each is defined in its own group's list)
@@ -36,6 +37,16 @@ INFERENCE_MODES = ("auto", "local", "central")
 
 
 BASIC_ARGS: list[FlagSpec] = [
+    (
+        "--algo",
+        {
+            "type": str,
+            "default": "APPO",
+            "choices": ["APPO"],
+            "help": "The algorithm: APPO, the only one, as in Sample Factory (asynchronous PPO; --async_rl=False "
+            "makes it synchronous).",
+        },
+    ),
     ("--env", {"type": str, "default": None, "help": "Env name: a registered name or any gymnasium id."}),
     (
         "--device",
@@ -204,6 +215,16 @@ LOGGING_ARGS: list[FlagSpec] = [
         },
     ),
     ("--keep_checkpoints", {"type": int, "default": 2, "help": "Newest checkpoints kept (plus the best one)."}),
+    (
+        "--load_checkpoint_kind",
+        {
+            "type": str,
+            "default": "latest",
+            "choices": ("latest", "best"),
+            "help": "Checkpoint that a resumed run, enjoy, eval and export load: the newest periodic one, or the best "
+            "one (--save_best_metric).",
+        },
+    ),
     ("--stats_avg", {"type": int, "default": 100, "help": "Episodes averaged for the progress line and tensorboard."}),
     (
         "--experiment_summaries_interval",
@@ -238,6 +259,7 @@ CFG_GROUPS: list[tuple[str, list[FlagSpec]]] = [
     ("reinforcement learning", RL_ARGS),
     ("sampling", SAMPLING_ARGS),
     ("logging and checkpoints", LOGGING_ARGS),
+    ("Sample Factory flags accepted without an effect here", SAMPLE_FACTORY_ARGS),
 ]
 
 

@@ -6,6 +6,7 @@ import argparse
 import math
 from typing import Any, Callable
 
+from sf_curric.cfg.sample_factory import check_pending
 from sf_curric.errors import ConfigError  # defined below every package; users catch it from here too
 
 
@@ -123,6 +124,7 @@ def _check_curriculum(cfg: argparse.Namespace) -> None:
 
 _CHECKS: list[Callable[[argparse.Namespace], None]] = [
     _check_env,
+    check_pending,
     _check_finite,
     _check_positive,
     _check_batch,

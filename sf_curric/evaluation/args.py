@@ -17,15 +17,6 @@ DEFAULT_EVAL_NUM_TASKS = 20  # tasks drawn from a continuous task space
 
 # the flags of the enjoy and eval scripts
 EVALUATION_ARGS: list[FlagSpec] = [
-    (
-        "--load_checkpoint_kind",
-        {
-            "type": str,
-            "default": "latest",
-            "choices": ("latest", "best"),
-            "help": "Checkpoint to load: the newest periodic one, or the one with the best average return.",
-        },
-    ),
     ("--deterministic", bool_flag(False, "Take the most likely action (the mean for Box) instead of sampling.")),
     # enjoy
     (
@@ -122,7 +113,7 @@ def evaluation_args() -> list[FlagSpec]:
 
     Example:
         >>> [flag for flag, _ in evaluation_args()][:2]
-        ['--load_checkpoint_kind', '--deterministic']
+        ['--deterministic', '--max_num_episodes']
     """
     return list(EVALUATION_ARGS)
 

@@ -54,6 +54,13 @@ class CategoricalHead(nn.Module):
         entropy = -(log_p.exp() * log_p).sum(-1)
         return log_prob, entropy
 
+    def symmetric_kl_with_uniform(self, params: torch.Tensor) -> torch.Tensor:
+        """`0.5 * (KL(p || U) + KL(U || p))` per sample, U uniform over the actions (Sample Factory's
+        `symmetric_kl_with_uniform_prior`)."""
+        log_p = torch.log_softmax(params, dim=-1)
+        log_u = -math.log(params.shape[-1])
+        return 0.5 * ((log_p.exp() * (log_p - log_u)).sum(-1) + (log_u - log_p).mean(-1))
+
 
 class MultiCategoricalHead(nn.Module):
     """Independent categoricals for `MultiDiscrete(nvec)` (1-D nvec), padded to one `[N, k, max(nvec)]` tensor."""
@@ -67,6 +74,10 @@ class MultiCategoricalHead(nn.Module):
         index = [i * self.max_n + j for i, n in enumerate(self.nvec) for j in range(n)]
         self.register_buffer("pad_index", torch.tensor(index, dtype=torch.long), persistent=False)
         self.uniform = all(n == self.max_n for n in self.nvec)
+        # the uniform distribution of each sub-action in the padded layout (0 on padding), and its log
+        prior = torch.tensor([[1.0 / n if j < n else 0.0 for j in range(self.max_n)] for n in self.nvec])
+        self.register_buffer("prior", prior, persistent=False)
+        self.register_buffer("log_prior", -torch.tensor(self.nvec, dtype=torch.float).log()[:, None], persistent=False)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.shape_params(self.linear(features))
@@ -89,6 +100,14 @@ class MultiCategoricalHead(nn.Module):
         log_prob = log_p.gather(-1, actions.long().unsqueeze(-1)).squeeze(-1).sum(-1)
         entropy = -(log_p.exp() * log_p).sum((-2, -1))
         return log_prob, entropy
+
+    def symmetric_kl_with_uniform(self, params: torch.Tensor) -> torch.Tensor:
+        """The symmetric KL with the uniform distribution of each sub-action, summed over the sub-actions (Sample
+        Factory's TupleActionDistribution)."""
+        log_p = torch.log_softmax(params, dim=-1)
+        kl_p_u = (log_p.exp() * (log_p - self.log_prior)).sum((-2, -1))
+        kl_u_p = (self.prior * (self.log_prior - log_p)).sum((-2, -1))
+        return 0.5 * (kl_p_u + kl_u_p)
 
 
 class GaussianHead(nn.Module):

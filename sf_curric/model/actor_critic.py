@@ -44,11 +44,13 @@ class EvalResult(NamedTuple):
         entropy: policy entropy.
         values: raw value-head outputs, in NORMALIZED return units when `--normalize_returns` is on
             (use `model.denormalize_values` for return units).
+        params: the action distribution's parameters (what the action head outputs: logits, or Gaussian means).
     """
 
     log_probs: torch.Tensor
     entropy: torch.Tensor
     values: torch.Tensor
+    params: torch.Tensor
 
 
 class _ActCache(NamedTuple):
@@ -336,8 +338,8 @@ class ActorCritic(nn.Module):
                 `dones[t] = terminated[t-1] | truncated[t-1]`, `dones[0] = False`.
 
         Returns:
-            EvalResult(log_probs, entropy, values) — values in normalized units, see `EvalResult`.
+            EvalResult(log_probs, entropy, values, params) — values in normalized units, see `EvalResult`.
         """
         params, values = self.forward_sequence(obs, rnn_states, dones)
         log_probs, entropy = self.action_head.log_prob_entropy(params, actions)
-        return EvalResult(log_probs, entropy, values)
+        return EvalResult(log_probs, entropy, values, params)

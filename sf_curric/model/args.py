@@ -27,8 +27,9 @@ MODEL_ARGS: list[FlagSpec] = [
         {
             "type": str,
             "default": "convnet_simple",
-            "choices": ["convnet_simple", "convnet_atari", "resnet_impala"],
-            "help": "CNN for image observations (HWC): convnet_simple (small, fast), convnet_atari (Nature DQN), "
+            "choices": ["convnet_simple", "convnet_impala", "convnet_atari", "resnet_impala"],
+            "help": "CNN for image observations (HWC): convnet_simple (small, fast), convnet_impala (IMPALA's "
+            "shallow CNN: 16 8x8/4, 32 4x4/2), convnet_atari (Nature DQN), "
             "resnet_impala (IMPALA residual network).",
         },
     ),

@@ -84,6 +84,8 @@ def _impala_stack(in_channels: int, out_channels: int) -> nn.Module:
 def _conv_body(architecture: str, in_channels: int, nonlinearity: str) -> nn.Module:
     if architecture == "convnet_simple":  # Sample Factory's small default CNN
         spec = [(32, 8, 4), (64, 4, 2), (128, 3, 2)]
+    elif architecture == "convnet_impala":  # Sample Factory's shallow IMPALA CNN (Espeholt et al. 2018, Fig. 3 left)
+        spec = [(16, 8, 4), (32, 4, 2)]
     elif architecture == "convnet_atari":  # Nature DQN
         spec = [(32, 8, 4), (64, 4, 2), (64, 3, 1)]
     elif architecture == "resnet_impala":  # Espeholt et al. 2018, 3 stacks of (16, 32, 32) channels
@@ -95,7 +97,7 @@ def _conv_body(architecture: str, in_channels: int, nonlinearity: str) -> nn.Mod
     else:
         raise ValueError(
             f"--encoder_conv_architecture={architecture!r} is not supported: "
-            "use convnet_simple, convnet_atari or resnet_impala"
+            "use convnet_simple, convnet_impala, convnet_atari or resnet_impala"
         )
     layers: list[nn.Module] = []
     channels = in_channels
@@ -112,7 +114,7 @@ class ConvEncoder(nn.Module):
 
     Args:
         obs_shape: `(H, W, C)`.
-        architecture: convnet_simple, convnet_atari or resnet_impala.
+        architecture: convnet_simple, convnet_impala, convnet_atari or resnet_impala.
         mlp_layers: fully connected layers after the convolutions.
         nonlinearity: activation of the conv (except resnet_impala, which uses relu) and fc layers.
     """
