@@ -69,7 +69,7 @@ def resolve_device(name: str) -> torch.device:
 
 class TrainResult(NamedTuple):
     """What `Learner.train` returns; its per-step tensors reach the curriculum with the trajectory
-    (sf_curric/algo/curriculum_feedback.py), so nothing downstream recomputes them.
+    (`LearnerFeedback.of_batch`, sf_curric/curricula/learner_feedback.py), so nothing downstream recomputes them.
 
     Attributes:
         stats: float metrics: policy_loss, value_loss, entropy, approx_kl, clipfrac, explained_variance,
