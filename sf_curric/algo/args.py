@@ -27,6 +27,15 @@ ALGO_ARGS: list[FlagSpec] = [
     ("--gamma", {"type": float, "default": 0.99, "help": "Discount factor."}),
     ("--gae_lambda", {"type": float, "default": 0.95, "help": "GAE lambda (bias/variance trade-off)."}),
     (
+        "--value_bootstrap",
+        bool_flag(
+            True,
+            "An episode cut by a time limit (truncated) bootstraps its return from the value of its final "
+            "observation; False: it ends the return like a terminal state (Sample Factory's default; its True "
+            "bootstraps from the value of the last observation before the cut).",
+        ),
+    ),
+    (
         "--with_vtrace",
         bool_flag(False, "Use V-trace (IMPALA) targets and advantages instead of GAE, correcting for policy lag."),
     ),
@@ -125,6 +134,24 @@ ALGO_ARGS: list[FlagSpec] = [
     ),
     ("--normalize_advantage", bool_flag(True, "Normalize advantages to zero mean, unit std per minibatch.")),
     ("--num_epochs", {"type": int, "default": 4, "help": "Passes over each training batch."}),
+    (
+        "--recurrence",
+        {
+            "type": int,
+            "default": -1,
+            "help": "Steps of one backpropagation-through-time sequence of a recurrent model (must divide --rollout); "
+            "-1: the whole rollout. Each sequence starts from the recurrent state the current weights reach there. "
+            "No effect on a feed-forward model (samples are drawn one by one).",
+        },
+    ),
+    (
+        "--shuffle_minibatches",
+        bool_flag(
+            True,
+            "Draw each epoch's minibatches in a new random order; False: Sample Factory's fixed order, env by env "
+            "(consecutive steps stay together), the same minibatches every epoch.",
+        ),
+    ),
     (
         "--batch_size",
         {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -19,6 +19,7 @@ from torch import nn
 from sf_curric.algo.learner_batch import LearnerBatch
 from sf_curric.algo.losses import Minibatch, calculate_losses, loss_stat_names, masked_mean
 from sf_curric.algo.lr_schedule import LearningRate
+from sf_curric.algo.minibatches import episode_starts, split_batch
 from sf_curric.model.actor_critic import ActorCritic
 
 
@@ -204,11 +205,6 @@ class _Epochs(NamedTuple):
     early_stopped: bool
 
 
-def _episode_starts(dones: torch.Tensor) -> torch.Tensor:
-    # obs[t] starts a new episode when step t-1 ended one; obs[0] starts from the stored rnn state
-    return torch.cat([torch.zeros_like(dones[:1]), dones[:-1]])
-
-
 def _targets(model: ActorCritic, batch: LearnerBatch, cfg: argparse.Namespace) -> _Targets:
     """GAE on the acting policy's values, or V-trace on the current value function (`--with_vtrace`)."""
     rewards, final_values = batch.rewards.float(), batch.final_values.float()
@@ -224,7 +220,7 @@ def _targets(model: ActorCritic, batch: LearnerBatch, cfg: argparse.Namespace) -
     with torch.no_grad():
         starts_ext = None
         if model.is_recurrent:
-            starts_ext = torch.cat([_episode_starts(terminated | truncated), (terminated[-1:] | truncated[-1:])])
+            starts_ext = torch.cat([episode_starts(terminated | truncated), (terminated[-1:] | truncated[-1:])])
         rnn_states = batch.rnn_states.float() if model.is_recurrent else None
         params, raw_values = model.forward_sequence(batch.obs, rnn_states, starts_ext)
         target_log_probs, _ = model.action_head.log_prob_entropy(params[:steps], batch.actions)
@@ -256,43 +252,6 @@ def _normalized(adv: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
     return (adv - mean) / (std + 1e-8)
 
 
-class _Split(NamedTuple):
-    """How one batch is cut into minibatches: `count` of them over `items` shuffled items; `take(idx, per_step)`
-    gives the model's evaluation of the items `idx`, those items of the `per_step` tensors, and the mask."""
-
-    items: int
-    count: int
-    take: Callable[[torch.Tensor, tuple], tuple]
-
-
-def _split(model: ActorCritic, batch: LearnerBatch, cfg: argparse.Namespace, valid: torch.Tensor | None) -> _Split:
-    """Non-recurrent models: shuffled samples (only the valid ones); recurrent models: whole env columns,
-    `batch_size // T` per minibatch, invalid steps masked in the means."""
-    obs, actions = batch.obs, batch.actions
-    steps, envs = batch.rewards.shape
-    if model.is_recurrent:
-        rnn_states = batch.rnn_states.float()
-        starts = _episode_starts(batch.terminated.bool() | batch.truncated.bool())
-
-        def take_columns(idx: torch.Tensor, per_step: tuple) -> tuple:
-            out = model.evaluate(obs[:steps, idx], actions[:, idx], rnn_states[idx], starts[:, idx])
-            mask = None if valid is None else valid[:, idx].to(per_step[0].dtype)
-            return out, tuple(x[:, idx] for x in per_step), mask
-
-        return _Split(envs, max(1, round(envs / max(1, cfg.batch_size // steps))), take_columns)
-    flat_obs = obs[:steps].reshape(steps * envs, *obs.shape[2:])
-    flat_actions = actions.reshape(steps * envs, *actions.shape[2:])
-    valid_flat = None if valid is None else valid.reshape(-1).nonzero().squeeze(1)
-    items = steps * envs if valid_flat is None else int(valid_flat.numel())
-
-    def take_samples(idx: torch.Tensor, per_step: tuple) -> tuple:
-        if valid_flat is not None:
-            idx = valid_flat[idx]
-        return model.evaluate(flat_obs[idx], flat_actions[idx]), tuple(x.reshape(-1)[idx] for x in per_step), None
-
-    return _Split(items, max(1, round(items / max(1, cfg.batch_size))), take_samples)
-
-
 def _epochs(
     model: ActorCritic,
     optimizer: torch.optim.Optimizer,
@@ -304,14 +263,15 @@ def _epochs(
     learning_rate: LearningRate | None,
 ) -> _Epochs:
     """The minibatch epochs (Sample Factory's `_train`): losses, the optimizer step, stats summed by name."""
-    split = _split(model, batch, cfg, valid)
+    split = split_batch(model, batch, cfg, valid)
+    prepared = split.prepare(per_step)
     sums = {name: 0.0 for name in (*loss_stat_names(cfg), "grad_norm")}
     sgd_steps = nan_skipped = 0
     params_list = [p for p in model.parameters() if p.requires_grad]
     max_norm = cfg.max_grad_norm if cfg.max_grad_norm > 0 else math.inf
     for _epoch in range(cfg.num_epochs):
-        for idx in torch.randperm(split.items, device=batch.rewards.device).tensor_split(split.count):
-            out, (adv, behavior, target, old), mask = split.take(idx, per_step)
+        for idx in split.order().tensor_split(split.count):
+            out, (adv, behavior, target, old), mask = split.take(idx, prepared)
             if mask is not None and not bool(mask.any()):
                 continue
             if cfg.normalize_advantage and adv.numel() > 1:
@@ -381,6 +341,10 @@ def ppo_train(
     Returns:
         PpoOutput(stats, advantages, values, returns, next_values, dones, valid).
     """
+    if not cfg.value_bootstrap:  # Sample Factory's default: a time limit ends the return like a terminal state
+        batch = batch._replace(
+            terminated=batch.terminated.bool() | batch.truncated.bool(), truncated=torch.zeros_like(batch.truncated)
+        )
     terminated, truncated = batch.terminated.bool(), batch.truncated.bool()
     # the value after each step (handed on to the curriculum with the advantages: nobody recomputes it)
     next_values = bootstrap_values(batch.values.float(), batch.final_values.float(), terminated, truncated)
@@ -400,7 +364,7 @@ def ppo_train(
     if batch.obs.is_floating_point():
         finite &= torch.isfinite(batch.obs).all()
     if not finite.item():
-        skipped = _Epochs({}, 0, cfg.num_epochs * _split(model, batch, cfg, valid).count, False)
+        skipped = _Epochs({}, 0, cfg.num_epochs * split_batch(model, batch, cfg, valid).count, False)
         return PpoOutput(_stats(skipped, v_baseline, v_returns, v_adv, clip_ratio, cfg), *per_step_out)
 
     # 2. Value targets in value-head units: fold the new returns into the return normalizer first, then express

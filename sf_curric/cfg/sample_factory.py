@@ -138,6 +138,11 @@ class ConditionalNote(NamedTuple):
 
 CONDITIONAL_NOTES: list[ConditionalNote] = [
     ConditionalNote(
+        "--recurrence",
+        lambda cfg: not cfg.use_rnn and cfg.recurrence not in (-1, 1),
+        "No effect on a feed-forward model: its samples are drawn one by one (sequences only matter with --use_rnn).",
+    ),
+    ConditionalNote(
         "--algo",
         lambda cfg: True,
         "APPO is the only algorithm here, as in Sample Factory (asynchronous PPO; --async_rl=False makes it "
@@ -170,15 +175,8 @@ def _pending(flag: str, default: Any, kind: Any = None, accepts: Any = None, **e
     return PendingFlag(flag, kwargs, accepts or (lambda cfg: getattr(cfg, name) == default))
 
 
-def _recurrence_is_current(cfg: argparse.Namespace) -> bool:
-    return cfg.recurrence == -1 or cfg.recurrence == (cfg.rollout if cfg.use_rnn else 1)
-
-
 PENDING: list[PendingFlag] = [
     _pending("--num_batches_to_accumulate", 2),
-    _pending("--recurrence", -1, accepts=_recurrence_is_current),
-    _pending("--shuffle_minibatches", True),
-    _pending("--value_bootstrap", True),
     _pending("--obs_subtract_mean", 0.0),
     _pending("--obs_scale", 1.0),
     _pending("--normalize_input_keys", None, kind=str, nargs="*"),

@@ -106,10 +106,15 @@ def _check_batch(cfg: argparse.Namespace) -> None:
         f"change --batch_size or --rollout",
     )
     if cfg.use_rnn:
+        length = cfg.rollout if cfg.recurrence == -1 else cfg.recurrence
         _check(
-            cfg.batch_size % cfg.rollout == 0,
-            f"--batch_size={cfg.batch_size} must be a multiple of --rollout={cfg.rollout} with --use_rnn "
-            f"(minibatches hold whole env columns)",
+            length >= 1 and cfg.rollout % length == 0,
+            f"--recurrence={cfg.recurrence} must divide --rollout={cfg.rollout} (or be -1: the whole rollout)",
+        )
+        _check(
+            cfg.batch_size % length == 0,
+            f"--batch_size={cfg.batch_size} must be a multiple of the sequence length {length} with --use_rnn "
+            f"(minibatches hold whole sequences: --recurrence, or --rollout when it is -1)",
         )
 
 

@@ -320,6 +320,28 @@ class ActorCritic(nn.Module):
         values = self.value_head(critic).squeeze(-1)
         return params.view(*lead, *params.shape[1:]), values.view(lead)
 
+    @torch.no_grad()
+    def rnn_states_at(
+        self, obs: torch.Tensor, rnn_states: torch.Tensor, episode_starts: torch.Tensor, every: int
+    ) -> torch.Tensor:
+        """The recurrent states `[T // every, B, H]` before steps 0, every, 2 * every, ... of a `[T, B]` sequence,
+        run from `rnn_states [B, H]` (the state before `obs[0]`) with the current weights, zeroed where
+        `episode_starts [T, B]` is set (what `--recurrence` sequences start from)."""
+        steps, batch = obs.shape[:2]
+        x = self._prepare_obs(obs.reshape(-1, *self.obs_shape))
+        actor = self.actor_encoder(x).view(steps, batch, -1)
+        critic = None if self.shared else self.critic_encoder(x).view(steps, batch, -1)
+        actor_state, critic_state = self._split_states(rnn_states.to(x.device))
+        starts = episode_starts.to(x.device)
+        states = []
+        for first in range(0, steps - steps % every, every):
+            part = slice(first, first + every)
+            states.append(actor_state if self.shared else torch.cat([actor_state, critic_state], dim=-1))
+            _, actor_state = self.actor_core.sequence(actor[part], actor_state, starts[part])
+            if not self.shared:
+                _, critic_state = self.critic_core.sequence(critic[part], critic_state, starts[part])
+        return torch.stack(states)
+
     def evaluate(
         self,
         obs: torch.Tensor,

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HELP_TEXT = ROOT / "tests" / "data" / "sample_factory_2.1.1_help_gym.txt"
 EFFECTS = "tests/cfg/test_sample_factory_flag_effects.py"
 WANDB = "tests/tracking/test_wandb_offline.py"
+MINIBATCHES = "tests/algo/test_minibatches.py"
 
 # SF flag -> the tests of its effect here (each names the flag in its module)
 IMPLEMENTED: dict[str, list[str]] = {
@@ -71,6 +72,14 @@ IMPLEMENTED: dict[str, list[str]] = {
     "--adam_beta2": [f"{EFFECTS}::test_adam_flags_reach_the_optimizer"],
     "--max_grad_norm": [f"{EFFECTS}::test_max_grad_norm_clips_the_update"],
     "--optimizer": ["tests/algo/test_lamb.py::test_optimizer_lamb_trains_the_learner"],
+    "--recurrence": [
+        f"{MINIBATCHES}::test_sequences_of_recurrence_steps_continue_the_whole_rollout",
+        f"{MINIBATCHES}::test_recurrent_learner_learns_the_memory_task_with_sequences_of_one_episode",
+    ],
+    "--shuffle_minibatches": [
+        f"{MINIBATCHES}::test_unshuffled_minibatches_are_sample_factorys_fixed_env_by_env_slices"
+    ],
+    "--value_bootstrap": [f"{MINIBATCHES}::test_value_bootstrap_false_ends_the_return_at_a_time_limit"],
     "--exploration_loss": [
         "tests/algo/test_sample_factory_losses.py::test_symmetric_kl_exploration_keeps_every_action_likely"
     ],
