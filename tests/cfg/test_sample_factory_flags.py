@@ -173,16 +173,22 @@ def test_implemented_flags_name_tests_that_exist_and_use_the_flag(flag):
         assert re.search(rf"\b{flag[2:]}\b", source), (flag, node_id)
 
 
+# a value of each conditionally explained flag that has no effect with CartPole-v1's defaults
+CONDITIONAL_VALUES = {"--algo": "APPO", "--recurrence": "4"}
+
+
 def test_explained_flags_log_one_line_each_and_implemented_ones_none():
     argv = ["--env=CartPole-v1"]
     for accepted in ACCEPTED:
         value = accepted.kwargs["default"]
         argv += [accepted.flag] if isinstance(value, list) else [f"{accepted.flag}={value}"]
-    lines = sample_factory_notes(parse_args([*argv, "--gamma=0.9", "--algo=APPO"]))
+    assert list(CONDITIONAL_VALUES) == [n.flag for n in CONDITIONAL_NOTES]
+    argv += [f"{flag}={value}" for flag, value in CONDITIONAL_VALUES.items()]
+    lines = sample_factory_notes(parse_args([*argv, "--gamma=0.9"]))
     expected = [a.flag for a in ACCEPTED] + [n.flag for n in CONDITIONAL_NOTES]
     assert [line.split("=")[0] for line in lines] == expected
     assert all(a.here in line for a, line in zip(ACCEPTED, lines))
-    assert sample_factory_notes(parse_args(["--env=CartPole-v1", "--gamma=0.9"])) == []
+    assert sample_factory_notes(parse_args(["--env=CartPole-v1", "--gamma=0.9", "--recurrence=1"])) == []
 
 
 def test_sample_factory_best_cartpole_command_runs_as_typed(tmp_path):
