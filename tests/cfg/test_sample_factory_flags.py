@@ -174,7 +174,7 @@ def test_implemented_flags_name_tests_that_exist_and_use_the_flag(flag):
 
 
 # a value of each conditionally explained flag that has no effect with CartPole-v1's defaults
-CONDITIONAL_VALUES = {"--algo": "APPO", "--recurrence": "4"}
+CONDITIONAL_VALUES = {"--recurrence": "4", "--algo": "APPO"}
 
 
 def test_explained_flags_log_one_line_each_and_implemented_ones_none():
