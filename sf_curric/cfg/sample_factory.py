@@ -187,7 +187,6 @@ PENDING: list[PendingFlag] = [
     _pending("--save_milestones_sec", -1),
     _pending("--save_best_metric", "reward"),
     _pending("--save_best_after", 0),
-    _pending("--rnn_num_layers", 1),
     _pending("--decoder_mlp_layers", [], kind=int, nargs="*"),
     _pending("--policy_initialization", "orthogonal", choices=["orthogonal", "xavier_uniform", "torch_default"]),
     _pending("--adaptive_stddev", False),

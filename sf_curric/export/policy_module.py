@@ -26,12 +26,8 @@ from torch import nn
 
 
 def _core_step(core: Any, x: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    if core.is_lstm:
-        h, c = state[:, : core.rnn_size], state[:, core.rnn_size :]
-        out, (h_new, c_new) = core.rnn(x.unsqueeze(0), (h.unsqueeze(0).contiguous(), c.unsqueeze(0).contiguous()))
-        return out[0], torch.cat([h_new[0], c_new[0]], dim=-1)
-    out, h_new = core.rnn(x.unsqueeze(0), state.unsqueeze(0).contiguous())
-    return out[0], h_new[0]
+    out, new_state = core.rnn(x.unsqueeze(0), core.torch_state(state))
+    return out[0], core.flat_state(new_state)
 
 
 class ExportedPolicy(nn.Module):

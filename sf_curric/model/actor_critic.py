@@ -115,8 +115,8 @@ class ActorCritic(nn.Module):
         size = self.actor_encoder.output_size
         self.actor_core = self.critic_core = None
         if cfg.use_rnn:
-            self.actor_core = RnnCore(size, cfg.rnn_type, cfg.rnn_size)
-            self.critic_core = None if self.shared else RnnCore(size, cfg.rnn_type, cfg.rnn_size)
+            self.actor_core = RnnCore(size, cfg.rnn_type, cfg.rnn_size, cfg.rnn_num_layers)
+            self.critic_core = None if self.shared else RnnCore(size, cfg.rnn_type, cfg.rnn_size, cfg.rnn_num_layers)
             size = cfg.rnn_size
         self._core_state_size = self.actor_core.state_size if self.actor_core is not None else 0
 

@@ -53,6 +53,7 @@ MODEL_ARGS: list[FlagSpec] = [
     ("--use_rnn", bool_flag(False, "Add a recurrent core (GRU or LSTM) after the encoder.")),
     ("--rnn_type", {"type": str, "default": "gru", "choices": ["gru", "lstm"], "help": "Recurrent core type."}),
     ("--rnn_size", {"type": int, "default": 128, "help": "Hidden size of the recurrent core."}),
+    ("--rnn_num_layers", {"type": int, "default": 1, "help": "Stacked layers of the recurrent core."}),
     (
         "--normalize_input",
         bool_flag(

@@ -103,6 +103,10 @@ IMPLEMENTED: dict[str, list[str]] = {
     "--use_rnn": ["tests/algo/test_learner.py::test_recurrent_learner_learns_a_memory_task"],
     "--rnn_size": ["tests/algo/test_learner.py::test_recurrent_learner_learns_a_memory_task"],
     "--rnn_type": ["tests/model/test_core.py::test_sequence_matches_step_loop"],
+    "--rnn_num_layers": [
+        "tests/model/test_core.py::test_sequence_matches_step_loop",
+        "tests/export/test_export_parity.py::test_exported_outputs_match_the_model",
+    ],
     "--nonlinearity": [f"{EFFECTS}::test_model_shape_flags"],
     "--policy_init_gain": [f"{EFFECTS}::test_model_shape_flags"],
     "--actor_critic_share_weights": [f"{EFFECTS}::test_model_shape_flags"],

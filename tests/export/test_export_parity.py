@@ -35,6 +35,12 @@ MODELS = {
         {"use_rnn": True, "rnn_type": "gru", "rnn_size": 16, "actor_critic_share_weights": False},
     ),
     "lstm": (VECTOR, spaces.Discrete(5), {"use_rnn": True, "rnn_type": "lstm", "rnn_size": 16}),
+    "lstm_2_layers": (
+        VECTOR,
+        spaces.Discrete(5),
+        {"use_rnn": True, "rnn_type": "lstm", "rnn_size": 16, "rnn_num_layers": 2, "actor_critic_share_weights": False},
+    ),
+    "gru_3_layers": (VECTOR, spaces.Discrete(5), {"use_rnn": True, "rnn_size": 16, "rnn_num_layers": 3}),
 }
 
 
