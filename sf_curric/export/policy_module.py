@@ -7,7 +7,7 @@ Inputs and outputs (batch first, N any):
 - `rnn_states` (recurrent models only): `[N, rnn_state_size]`, zeros at the start of an episode.
 - `action_params`: the action head's output: logits `[N, n]` (Discrete; action = argmax or a sample), padded
   logits `[N, k, max(nvec)]` (MultiDiscrete) or the Gaussian mean `[N, d]` (Box; the std is `exp(log_std)`, stored
-  in the metadata).
+  in the metadata; with `--adaptive_stddev` `[N, 2d]`: the means, then the log stds).
 - `values`: value estimates `[N]` in return units.
 - `new_rnn_states` (recurrent models only): the state to feed back at the next step.
 
@@ -113,10 +113,12 @@ class ExportedPolicy(nn.Module):
         if hasattr(space, "nvec"):
             meta["nvec"] = [int(n) for n in space.nvec]
             meta["action_start"] = [int(s) for s in np.broadcast_to(getattr(space, "start", 0), space.nvec.shape)]
-        if hasattr(space, "low") and hasattr(m.action_head, "log_std"):
+        if hasattr(space, "low"):
             meta["action_low"] = np.asarray(space.low).tolist()
             meta["action_high"] = np.asarray(space.high).tolist()
-            meta["log_std"] = m.action_head.log_std.detach().cpu().numpy().tolist()
+            meta["adaptive_stddev"] = bool(m.action_head.adaptive)
+            if not m.action_head.adaptive:
+                meta["log_std"] = m.action_head.log_std.detach().cpu().numpy().tolist()
         return meta
 
 

@@ -120,7 +120,10 @@ class ActorCritic(nn.Module):
             size = cfg.rnn_size
         self._core_state_size = self.actor_core.state_size if self.actor_core is not None else 0
 
-        self.action_head = make_action_head(action_space, size, cfg.policy_init_gain, cfg.continuous_init_log_std)
+        self.action_head = make_action_head(
+            action_space, size, cfg.policy_init_gain, cfg.initial_stddev, cfg.adaptive_stddev,
+            cfg.continuous_tanh_scale,
+        )  # fmt: skip
         self.value_head = orthogonal_init(nn.Linear(size, 1), 1.0)
 
         self._act_cache: _ActCache | None = None

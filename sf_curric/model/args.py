@@ -79,7 +79,28 @@ MODEL_ARGS: list[FlagSpec] = [
         },
     ),
     (
-        "--continuous_init_log_std",
-        {"type": float, "default": 0.0, "help": "Initial log std of the Gaussian policy for Box action spaces."},
+        "--adaptive_stddev",
+        bool_flag(
+            False,
+            "Box actions: the Gaussian's std is computed from the state like its mean (Sample Factory's default); "
+            "False: one learned std per action dimension, state-independent.",
+        ),
+    ),
+    (
+        "--initial_stddev",
+        {
+            "type": float,
+            "default": 1.0,
+            "help": "Box actions: the Gaussian's std at the start of training (with --adaptive_stddev: the bias of its "
+            "log-std outputs).",
+        },
+    ),
+    (
+        "--continuous_tanh_scale",
+        {
+            "type": float,
+            "default": 0.0,
+            "help": "Box actions: squash the Gaussian's means to tanh(mean / scale) * scale; 0: no squashing.",
+        },
     ),
 ]

@@ -16,6 +16,8 @@ HELP_TEXT = ROOT / "tests" / "data" / "sample_factory_2.1.1_help_gym.txt"
 EFFECTS = "tests/cfg/test_sample_factory_flag_effects.py"
 WANDB = "tests/tracking/test_wandb_offline.py"
 MINIBATCHES = "tests/algo/test_minibatches.py"
+HEADS = "tests/model/test_action_heads.py"
+EXPORT = "tests/export/test_export_parity.py::test_exported_outputs_match_the_model"
 
 # SF flag -> the tests of its effect here (each names the flag in its module)
 IMPLEMENTED: dict[str, list[str]] = {
@@ -103,9 +105,12 @@ IMPLEMENTED: dict[str, list[str]] = {
     "--use_rnn": ["tests/algo/test_learner.py::test_recurrent_learner_learns_a_memory_task"],
     "--rnn_size": ["tests/algo/test_learner.py::test_recurrent_learner_learns_a_memory_task"],
     "--rnn_type": ["tests/model/test_core.py::test_sequence_matches_step_loop"],
+    "--adaptive_stddev": [f"{HEADS}::test_adaptive_stddev_gaussian_matches_torch_distributions", f"{EXPORT}"],
+    "--initial_stddev": [f"{HEADS}::test_initial_stddev_and_tanh_scale", f"{EXPORT}"],
+    "--continuous_tanh_scale": [f"{HEADS}::test_initial_stddev_and_tanh_scale", f"{EXPORT}"],
     "--rnn_num_layers": [
         "tests/model/test_core.py::test_sequence_matches_step_loop",
-        "tests/export/test_export_parity.py::test_exported_outputs_match_the_model",
+        f"{EXPORT}",
     ],
     "--nonlinearity": [f"{EFFECTS}::test_model_shape_flags"],
     "--policy_init_gain": [f"{EFFECTS}::test_model_shape_flags"],

@@ -27,6 +27,11 @@ MODELS = {
     "mlp": (VECTOR, spaces.Discrete(5), {}),
     "mlp_box": (VECTOR, spaces.Box(-1.0, 1.0, (2,), np.float32), {"actor_critic_share_weights": False}),
     "mlp_multidiscrete": (VECTOR, spaces.MultiDiscrete([3, 5]), {}),
+    "mlp_box_adaptive_tanh": (
+        VECTOR,
+        spaces.Box(-1.0, 1.0, (2,), np.float32),
+        {"adaptive_stddev": True, "continuous_tanh_scale": 0.5, "initial_stddev": 0.4},
+    ),
     "cnn": (IMAGE, spaces.Discrete(4), {}),
     "gru": (VECTOR, spaces.Discrete(5), {"use_rnn": True, "rnn_type": "gru", "rnn_size": 16}),
     "gru_separate": (
