@@ -385,7 +385,7 @@ def ppo_train(
     #    statistics the acting policy used (ratio 1 at the first minibatch in synchronous PPO).
     if model.obs_normalizer is not None:
         steps = batch.rewards.shape[0]
-        model.obs_normalizer.update(batch.obs[:steps] if valid is None else batch.obs[:steps][valid])
+        model.update_obs_normalizer(batch.obs[:steps] if valid is None else batch.obs[:steps][valid])
     return PpoOutput(_stats(epochs, v_baseline, v_returns, v_adv, clip_ratio, cfg), *per_step_out)
 
 

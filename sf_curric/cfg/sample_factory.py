@@ -177,9 +177,6 @@ def _pending(flag: str, default: Any, kind: Any = None, accepts: Any = None, **e
 
 PENDING: list[PendingFlag] = [
     _pending("--num_batches_to_accumulate", 2),
-    _pending("--obs_subtract_mean", 0.0),
-    _pending("--obs_scale", 1.0),
-    _pending("--normalize_input_keys", None, kind=str, nargs="*"),
     _pending("--default_niceness", 0),
     _pending("--log_to_file", True),
     _pending("--flush_summaries_interval", 10.0),

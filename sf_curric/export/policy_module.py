@@ -51,6 +51,7 @@ class ExportedPolicy(nn.Module):
 
     def _features(self, obs: torch.Tensor) -> torch.Tensor:
         m = self.model
+        obs = m.rescale_obs(obs)  # --obs_subtract_mean / --obs_scale
         if m.image_obs:
             return obs if obs.dtype == torch.uint8 else obs.float()
         x = obs.float()

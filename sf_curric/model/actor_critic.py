@@ -11,6 +11,7 @@ from gymnasium import spaces
 from torch import nn
 from torch.nn import functional as F
 
+from sf_curric.errors import ConfigError
 from sf_curric.model.action_heads import make_action_head
 from sf_curric.model.core import RnnCore
 from sf_curric.model.encoders import ConvEncoder, MlpEncoder, orthogonal_init
@@ -69,6 +70,20 @@ def _is_image(space: spaces.Box) -> bool:
     return len(space.shape) == 3
 
 
+def _normalizes_obs_key(keys: list[str] | None) -> bool:
+    """Sample Factory's --normalize_input_keys for an array observation, whose one key is `obs`: None means every
+    key; a list must name only `obs` (the keys of Dict observations are not supported here)."""
+    if keys is None:
+        return True
+    unknown = sorted(set(keys) - {"obs"})
+    if unknown:
+        raise ConfigError(
+            f"--normalize_input_keys names {unknown}, but the observation is one array, whose key is obs: "
+            "pass --normalize_input_keys obs, or leave the flag out"
+        )
+    return "obs" in keys
+
+
 class ActorCritic(nn.Module):
     """Encoder (MLP or CNN) -> optional GRU/LSTM core -> action head and value head.
 
@@ -107,7 +122,15 @@ class ActorCritic(nn.Module):
             )
         self.shared = bool(cfg.actor_critic_share_weights)
 
-        self.obs_normalizer = RunningMeanStd(self.obs_shape) if cfg.normalize_input and not self.image_obs else None
+        # Sample Factory's preprocessing: (obs - --obs_subtract_mean) / --obs_scale, before the running normalizer;
+        # uint8 images without it are divided by 255 in the CNN
+        self.obs_subtract_mean = float(cfg.obs_subtract_mean)
+        self.obs_scale = float(cfg.obs_scale)
+        if self.obs_scale == 0:
+            raise ConfigError("--obs_scale=0 divides the observations by zero: use e.g. --obs_scale=255")
+        self._rescale = self.obs_subtract_mean != 0.0 or self.obs_scale != 1.0
+        normalized = cfg.normalize_input and _normalizes_obs_key(cfg.normalize_input_keys)
+        self.obs_normalizer = RunningMeanStd(self.obs_shape) if normalized and not self.image_obs else None
         self.returns_normalizer = RunningMeanStd((), clip=0.0) if cfg.normalize_returns else None
 
         self.actor_encoder = self._make_encoder(cfg)
@@ -199,6 +222,8 @@ class ActorCritic(nn.Module):
         device = device or self.value_head.weight.device
         if obs.device != device:
             obs = obs.to(device, non_blocking=True)
+        if self._rescale:
+            obs = self.rescale_obs(obs)
         if self.image_obs:
             return obs if obs.dtype == torch.uint8 else obs.float()
         if obs.dtype != torch.float32:
@@ -206,6 +231,19 @@ class ActorCritic(nn.Module):
         if self.obs_normalizer is not None:
             obs = self.obs_normalizer.normalize(obs)
         return obs.reshape(obs.shape[0], -1)
+
+    def rescale_obs(self, obs: torch.Tensor) -> torch.Tensor:
+        """`(obs - --obs_subtract_mean) / --obs_scale` as float32 (identity without those flags)."""
+        if not self._rescale:
+            return obs
+        return (obs.float() - self.obs_subtract_mean) * (1.0 / self.obs_scale)
+
+    @torch.no_grad()
+    def update_obs_normalizer(self, obs: torch.Tensor) -> None:
+        """Fold raw observations (any leading shape) into the running observation statistics, after the same
+        rescaling as `act` (the learner's job, after the PPO epochs of a batch); nothing without a normalizer."""
+        if self.obs_normalizer is not None:
+            self.obs_normalizer.update(self.rescale_obs(obs))
 
     def _split_states(self, states: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         if self.shared:

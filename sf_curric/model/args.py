@@ -63,6 +63,34 @@ MODEL_ARGS: list[FlagSpec] = [
         ),
     ),
     (
+        "--normalize_input_keys",
+        {
+            "type": str,
+            "nargs": "*",
+            "default": None,
+            "help": "Observation keys the running normalization applies to (Sample Factory's); None: every key. An "
+            "array observation has one key, obs (e.g. --normalize_input_keys obs).",
+        },
+    ),
+    (
+        "--obs_subtract_mean",
+        {
+            "type": float,
+            "default": 0.0,
+            "help": "Subtracted from observations before --obs_scale and the running normalization (e.g. 128 for "
+            "8-bit images).",
+        },
+    ),
+    (
+        "--obs_scale",
+        {
+            "type": float,
+            "default": 1.0,
+            "help": "Observations are divided by this before the running normalization (e.g. 255 for 8-bit images). "
+            "uint8 images are divided by 255 in the CNN when neither this nor --obs_subtract_mean is given.",
+        },
+    ),
+    (
         "--normalize_returns",
         bool_flag(
             True,

@@ -17,6 +17,7 @@ EFFECTS = "tests/cfg/test_sample_factory_flag_effects.py"
 WANDB = "tests/tracking/test_wandb_offline.py"
 MINIBATCHES = "tests/algo/test_minibatches.py"
 HEADS = "tests/model/test_action_heads.py"
+OBS = "tests/model/test_obs_preprocessing.py"
 EXPORT = "tests/export/test_export_parity.py::test_exported_outputs_match_the_model"
 
 # SF flag -> the tests of its effect here (each names the flag in its module)
@@ -105,6 +106,13 @@ IMPLEMENTED: dict[str, list[str]] = {
     "--use_rnn": ["tests/algo/test_learner.py::test_recurrent_learner_learns_a_memory_task"],
     "--rnn_size": ["tests/algo/test_learner.py::test_recurrent_learner_learns_a_memory_task"],
     "--rnn_type": ["tests/model/test_core.py::test_sequence_matches_step_loop"],
+    "--obs_subtract_mean": [f"{OBS}::test_vector_obs_are_shifted_and_scaled_before_the_network", EXPORT],
+    "--obs_scale": [
+        f"{OBS}::test_vector_obs_are_shifted_and_scaled_before_the_network",
+        f"{OBS}::test_the_running_normalizer_learns_the_scaled_observations",
+        f"{OBS}::test_uint8_images_obs_scale_replaces_the_division_by_255",
+    ],
+    "--normalize_input_keys": [f"{OBS}::test_normalize_input_keys"],
     "--adaptive_stddev": [f"{HEADS}::test_adaptive_stddev_gaussian_matches_torch_distributions", f"{EXPORT}"],
     "--initial_stddev": [f"{HEADS}::test_initial_stddev_and_tanh_scale", f"{EXPORT}"],
     "--continuous_tanh_scale": [f"{HEADS}::test_initial_stddev_and_tanh_scale", f"{EXPORT}"],

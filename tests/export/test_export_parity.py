@@ -33,6 +33,8 @@ MODELS = {
         {"adaptive_stddev": True, "continuous_tanh_scale": 0.5, "initial_stddev": 0.4},
     ),
     "cnn": (IMAGE, spaces.Discrete(4), {}),
+    "cnn_centered": (IMAGE, spaces.Discrete(4), {"obs_subtract_mean": 128.0, "obs_scale": 128.0}),
+    "mlp_scaled": (VECTOR, spaces.Discrete(5), {"obs_subtract_mean": 1.0, "obs_scale": 4.0}),
     "gru": (VECTOR, spaces.Discrete(5), {"use_rnn": True, "rnn_type": "gru", "rnn_size": 16}),
     "gru_separate": (
         VECTOR,
