@@ -185,7 +185,6 @@ PENDING: list[PendingFlag] = [
     _pending("--save_best_metric", "reward"),
     _pending("--save_best_after", 0),
     _pending("--decoder_mlp_layers", [], kind=int, nargs="*"),
-    _pending("--policy_initialization", "orthogonal", choices=["orthogonal", "xavier_uniform", "torch_default"]),
     _pending("--env_frameskip", 1),
     _pending("--env_framestack", 1),
     _pending("--num_policies", 1),

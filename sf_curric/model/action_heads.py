@@ -141,12 +141,17 @@ class GaussianHead(nn.Module):
         self.action_size = action_size
         self.adaptive = adaptive
         self.tanh_scale = float(tanh_scale)
+        self.initial_stddev = float(initial_stddev)
         self.linear = orthogonal_init(nn.Linear(input_size, action_size * (2 if adaptive else 1)), init_gain)
         if adaptive:
-            with torch.no_grad():  # the log std outputs start around log(initial_stddev)
-                self.linear.bias[action_size:] = math.log(initial_stddev)
+            self.reset_log_std_bias()
         else:
             self.log_std = nn.Parameter(torch.full((action_size,), math.log(initial_stddev)))
+
+    def reset_log_std_bias(self) -> None:
+        """With `adaptive`: the log-std outputs start around log(initial_stddev)."""
+        with torch.no_grad():
+            self.linear.bias[self.action_size :] = math.log(self.initial_stddev)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.shape_params(self.linear(features))

@@ -15,6 +15,7 @@ from sf_curric.errors import ConfigError
 from sf_curric.model.action_heads import make_action_head
 from sf_curric.model.core import RnnCore
 from sf_curric.model.encoders import ConvEncoder, MlpEncoder, orthogonal_init
+from sf_curric.model.initialization import apply_initialization
 from sf_curric.model.normalizer import RunningMeanStd
 
 ObsLike = Union[torch.Tensor, np.ndarray]
@@ -148,6 +149,8 @@ class ActorCritic(nn.Module):
             cfg.continuous_tanh_scale,
         )  # fmt: skip
         self.value_head = orthogonal_init(nn.Linear(size, 1), 1.0)
+
+        apply_initialization(self, cfg.policy_initialization, cfg.nonlinearity, cfg.policy_init_gain)
 
         self._act_cache: _ActCache | None = None
         self._action_start = None

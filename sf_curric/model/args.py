@@ -7,6 +7,7 @@ Each entry is `(flag, kwargs_for_add_argument)` (`sf_curric.cfg.flags`); the pro
 from __future__ import annotations
 
 from sf_curric.cfg.flags import FlagSpec, bool_flag
+from sf_curric.model.initialization import INITIALIZATIONS
 
 MODEL_ARGS: list[FlagSpec] = [
     (
@@ -97,6 +98,16 @@ MODEL_ARGS: list[FlagSpec] = [
             "The value head predicts returns normalized by running mean/std; values reported to the rest of the "
             "trainer are in return units.",
         ),
+    ),
+    (
+        "--policy_initialization",
+        {
+            "type": str,
+            "default": "orthogonal",
+            "choices": list(INITIALIZATIONS),
+            "help": "How weights start: orthogonal (each layer with the gain of its role), xavier_uniform (Xavier "
+            "uniform, same gains) or torch_default (torch's own initialization); sf_curric/model/initialization.py.",
+        },
     ),
     (
         "--policy_init_gain",

@@ -18,6 +18,7 @@ WANDB = "tests/tracking/test_wandb_offline.py"
 MINIBATCHES = "tests/algo/test_minibatches.py"
 HEADS = "tests/model/test_action_heads.py"
 OBS = "tests/model/test_obs_preprocessing.py"
+INIT = "tests/model/test_initialization.py"
 EXPORT = "tests/export/test_export_parity.py::test_exported_outputs_match_the_model"
 
 # SF flag -> the tests of its effect here (each names the flag in its module)
@@ -122,6 +123,10 @@ IMPLEMENTED: dict[str, list[str]] = {
     ],
     "--nonlinearity": [f"{EFFECTS}::test_model_shape_flags"],
     "--policy_init_gain": [f"{EFFECTS}::test_model_shape_flags"],
+    "--policy_initialization": [
+        f"{INIT}::test_xavier_uniform_weights_are_uniform_within_glorots_bound",
+        f"{INIT}::test_torch_default_is_torchs_own_initialization",
+    ],
     "--actor_critic_share_weights": [f"{EFFECTS}::test_model_shape_flags"],
     "--with_wandb": ["tests/tracking/test_wandb_offline.py::test_offline_run_holds_config_and_images"],
     "--wandb_user": [f"{WANDB}::test_wandb_flags_reach_the_run"],
