@@ -32,6 +32,9 @@ from sf_curric.algo.stop_and_save import (
     final_save,
     periodic_save,
     save_before_fatal_stop,
+    save_milestone,
+    set_niceness,
+    warn_if_best_metric_missing,
 )
 from sf_curric.cfg.experiment import experiment_dir, save_config
 from sf_curric.cfg.sample_factory import sample_factory_notes
@@ -139,7 +142,8 @@ class Runner:
     def _setup(self) -> None:
         cfg = self.cfg
         self.exp_dir.mkdir(parents=True, exist_ok=True)
-        setup_logging(cfg.log_level, self.exp_dir / LOG_FILE)
+        setup_logging(cfg.log_level, self.exp_dir / LOG_FILE if cfg.log_to_file else None)
+        set_niceness(cfg.default_niceness)
         for line in sample_factory_notes(cfg):  # what each Sample Factory flag typed does here (no silent no-op)
             log.info(line)
         seed_everything(cfg.seed)
@@ -366,7 +370,7 @@ class Runner:
     def _loop(self) -> RunResult:
         cfg = self.cfg
         self._session_start = now = time.monotonic()
-        last_progress = last_summary = last_info = last_save = last_best = now
+        last_progress = last_summary = last_info = last_save = last_best = last_milestone = now
         self.fps_meter.record(self.env_steps, now)
         self._propagate_training_info()
         solved_steps: int | None = None
@@ -413,6 +417,9 @@ class Runner:
             if now - last_progress >= cfg.progress_interval_sec or self.iteration == 1:  # the first one early
                 self._progress_line()
                 last_progress = now
+            if cfg.save_milestones_sec > 0 and now - last_milestone >= cfg.save_milestones_sec and reason is None:
+                save_milestone(self)
+                last_milestone = now
             if now - last_save >= cfg.save_every_sec and reason is None:
                 periodic_save(self)  # an OSError (disk full) warns; the last good checkpoint stays
                 last_save = last_best = now
@@ -426,6 +433,7 @@ class Runner:
         self._write_summaries()
         self._progress_line()
         final_save(self)  # FinalSaveError (one line) when even this one cannot be written
+        warn_if_best_metric_missing(self)
         log.info("stopped (%s) after %d env steps; time per phase: %s", reason, self.env_steps, self._timing_line())
         if cfg.final_eval_episodes > 0 and reason != "interrupted":
             from sf_curric.evaluation.final_eval import final_evaluation

@@ -84,6 +84,16 @@ BASIC_ARGS: list[FlagSpec] = [
         {"type": int, "default": 1, "help": "torch.set_num_threads in the learner process (0: leave torch's choice)."},
     ),
     ("--log_level", {"type": str, "default": "info", "choices": ("debug", "info", "warning"), "help": "Log level."}),
+    ("--log_to_file", bool_flag(True, "Also write the log to sf_log.txt in the experiment folder.")),
+    (
+        "--default_niceness",
+        {
+            "type": int,
+            "default": 0,
+            "help": "Niceness (Unix scheduling priority) of the training process (the learner; in serial mode "
+            "everything); 0 leaves it. Below 0 needs privileges. Worker processes keep their own.",
+        },
+    ),
 ]
 
 # The PPO flags (--gamma, --learning_rate, --batch_size, ...) are defined in sf_curric.algo.args.
@@ -215,6 +225,34 @@ LOGGING_ARGS: list[FlagSpec] = [
         },
     ),
     ("--keep_checkpoints", {"type": int, "default": 2, "help": "Newest checkpoints kept (plus the best one)."}),
+    (
+        "--save_best_metric",
+        {
+            "type": str,
+            "default": "reward",
+            "help": "What makes a checkpoint the best (higher is better): reward (the average return of the last "
+            "--stats_avg episodes), or any scalar the run logs (e.g. eval/test/return, curriculum/mean_level, or an "
+            "env's episode statistic by its name or custom/<name>), at its newest logged value.",
+        },
+    ),
+    (
+        "--save_best_after",
+        {
+            "type": int,
+            "default": 0,
+            "help": "No best checkpoint before this many env steps (filters lucky early episodes; Sample Factory: "
+            "100000).",
+        },
+    ),
+    (
+        "--save_milestones_sec",
+        {
+            "type": int,
+            "default": -1,
+            "help": "Also keep a checkpoint every this many seconds in checkpoint_p0/milestones (never deleted); "
+            "-1: never.",
+        },
+    ),
     (
         "--load_checkpoint_kind",
         {

@@ -177,13 +177,7 @@ def _pending(flag: str, default: Any, kind: Any = None, accepts: Any = None, **e
 
 PENDING: list[PendingFlag] = [
     _pending("--num_batches_to_accumulate", 2),
-    _pending("--default_niceness", 0),
-    _pending("--log_to_file", True),
-    _pending("--flush_summaries_interval", 10.0),
     _pending("--summaries_use_frameskip", True),
-    _pending("--save_milestones_sec", -1),
-    _pending("--save_best_metric", "reward"),
-    _pending("--save_best_after", 0),
     _pending("--decoder_mlp_layers", [], kind=int, nargs="*"),
     _pending("--env_frameskip", 1),
     _pending("--env_framestack", 1),

@@ -19,6 +19,7 @@ MINIBATCHES = "tests/algo/test_minibatches.py"
 HEADS = "tests/model/test_action_heads.py"
 OBS = "tests/model/test_obs_preprocessing.py"
 INIT = "tests/model/test_initialization.py"
+RUNS = "tests/algo/test_runner_sample_factory_flags.py"
 EXPORT = "tests/export/test_export_parity.py::test_exported_outputs_match_the_model"
 
 # SF flag -> the tests of its effect here (each names the flag in its module)
@@ -101,6 +102,12 @@ IMPLEMENTED: dict[str, list[str]] = {
     "--save_every_sec": ["tests/algo/test_runner.py::test_keep_checkpoints_and_best"],
     "--keep_checkpoints": ["tests/algo/test_runner.py::test_keep_checkpoints_and_best"],
     "--load_checkpoint_kind": [f"{EFFECTS}::test_load_checkpoint_kind_best_in_eval_and_on_resume"],
+    "--log_to_file": [f"{RUNS}::test_log_to_file_and_flush_interval"],
+    "--flush_summaries_interval": [f"{RUNS}::test_log_to_file_and_flush_interval"],
+    "--default_niceness": [f"{RUNS}::test_default_niceness_renices_the_training_process"],
+    "--save_milestones_sec": [f"{RUNS}::test_milestones_are_kept"],
+    "--save_best_metric": [f"{RUNS}::test_save_best_metric_names_any_logged_scalar_and_save_best_after"],
+    "--save_best_after": [f"{RUNS}::test_save_best_metric_names_any_logged_scalar_and_save_best_after"],
     "--encoder_mlp_layers": [f"{EFFECTS}::test_model_shape_flags"],
     "--encoder_conv_architecture": [f"{EFFECTS}::test_conv_encoder_flags"],
     "--encoder_conv_mlp_layers": [f"{EFFECTS}::test_conv_encoder_flags"],
