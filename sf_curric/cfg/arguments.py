@@ -155,6 +155,16 @@ SAMPLING_ARGS: list[FlagSpec] = [
     ),
     ("--async_rl", bool_flag(True, "Asynchronous APPO (sampling never waits on learning); False: synchronous PPO.")),
     (
+        "--num_batches_to_accumulate",
+        {
+            "type": int,
+            "default": 2,
+            "help": "Asynchronous mode: training batches that may be collected ahead of the learner before the "
+            "workers wait (more: throughput when collection is uneven; fewer: less policy lag). No effect in serial "
+            "or synchronous mode.",
+        },
+    ),
+    (
         "--max_policy_lag",
         {"type": int, "default": 1000, "help": "Drop transitions acted by weights older than this many versions."},
     ),

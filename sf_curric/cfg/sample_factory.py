@@ -138,6 +138,11 @@ class ConditionalNote(NamedTuple):
 
 CONDITIONAL_NOTES: list[ConditionalNote] = [
     ConditionalNote(
+        "--num_batches_to_accumulate",
+        lambda cfg: cfg.serial_mode or not cfg.async_rl,
+        "No effect in serial or synchronous mode: each batch is collected after the previous one trained.",
+    ),
+    ConditionalNote(
         "--recurrence",
         lambda cfg: not cfg.use_rnn and cfg.recurrence not in (-1, 1),
         "No effect on a feed-forward model: its samples are drawn one by one (sequences only matter with --use_rnn).",
@@ -176,7 +181,6 @@ def _pending(flag: str, default: Any, kind: Any = None, accepts: Any = None, **e
 
 
 PENDING: list[PendingFlag] = [
-    _pending("--num_batches_to_accumulate", 2),
     _pending("--summaries_use_frameskip", True),
     _pending("--decoder_mlp_layers", [], kind=int, nargs="*"),
     _pending("--env_frameskip", 1),

@@ -57,6 +57,7 @@ def _check_positive(cfg: argparse.Namespace) -> None:
         "num_workers",
         "num_envs_per_worker",
         "worker_num_splits",
+        "num_batches_to_accumulate",
         "keep_checkpoints",
         "stats_avg",
         "train_for_env_steps",

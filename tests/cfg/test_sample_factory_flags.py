@@ -38,6 +38,9 @@ IMPLEMENTED: dict[str, list[str]] = {
     "--worker_num_splits": [
         "tests/parallel/test_central_inference.py::test_double_buffered_groups_all_get_training_info_before_their_next_reset"
     ],
+    "--num_batches_to_accumulate": [
+        "tests/parallel/test_sampler.py::test_num_batches_to_accumulate_sets_how_far_workers_run_ahead"
+    ],
     "--max_policy_lag": [
         "tests/parallel/test_sampler.py::test_slots_older_than_max_policy_lag_are_counted_not_silently_dropped"
     ],
@@ -203,7 +206,7 @@ def test_implemented_flags_name_tests_that_exist_and_use_the_flag(flag):
 
 
 # a value of each conditionally explained flag that has no effect with CartPole-v1's defaults
-CONDITIONAL_VALUES = {"--recurrence": "4", "--algo": "APPO"}
+CONDITIONAL_VALUES = {"--num_batches_to_accumulate": "3", "--recurrence": "4", "--algo": "APPO"}
 
 
 def test_explained_flags_log_one_line_each_and_implemented_ones_none():
@@ -213,7 +216,7 @@ def test_explained_flags_log_one_line_each_and_implemented_ones_none():
         argv += [accepted.flag] if isinstance(value, list) else [f"{accepted.flag}={value}"]
     assert list(CONDITIONAL_VALUES) == [n.flag for n in CONDITIONAL_NOTES]
     argv += [f"{flag}={value}" for flag, value in CONDITIONAL_VALUES.items()]
-    lines = sample_factory_notes(parse_args([*argv, "--gamma=0.9"]))
+    lines = sample_factory_notes(parse_args([*argv, "--gamma=0.9", "--serial_mode=True"]))
     expected = [a.flag for a in ACCEPTED] + [n.flag for n in CONDITIONAL_NOTES]
     assert [line.split("=")[0] for line in lines] == expected
     assert all(a.here in line for a, line in zip(ACCEPTED, lines))
