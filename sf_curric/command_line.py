@@ -19,6 +19,7 @@ from sf_curric.algo.args import ALGO_ARGS
 from sf_curric.cfg import arguments
 from sf_curric.cfg.flags import FlagSpec
 from sf_curric.curricula.registry import curriculum_args
+from sf_curric.envs.args import ENV_ARGS
 from sf_curric.evaluation.args import evaluation_args
 from sf_curric.model.args import MODEL_ARGS
 from sf_curric.tracking.args import TRACKING_ARGS
@@ -33,6 +34,7 @@ def flag_groups(evaluation: bool = False, extra_args: Sequence[FlagSpec] | None 
     """
     return [
         *arguments.CFG_GROUPS,
+        ("environment", list(ENV_ARGS)),
         ("curriculum", curriculum_args()),  # the curricula registered so far, with their flags
         ("tracking and evaluation during training", list(TRACKING_ARGS)),
         ("model and learner", [*MODEL_ARGS, *ALGO_ARGS]),

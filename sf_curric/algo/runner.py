@@ -39,7 +39,8 @@ from sf_curric.algo.stop_and_save import (
 from sf_curric.cfg.experiment import experiment_dir, save_config
 from sf_curric.cfg.sample_factory import sample_factory_notes
 from sf_curric.cfg.validation import total_envs
-from sf_curric.envs.registry import make_env
+from sf_curric.envs.frames import frame_flag_notes, frames_per_step
+from sf_curric.envs.registry import get_env_spec, make_env
 from sf_curric.tracking.curriculum_status import curriculum_suffix
 from sf_curric.utils.checkpoint import CheckpointError, checkpoint_dir, load_newest_checkpoint, save_checkpoint
 from sf_curric.utils.logs import close_log_file, setup_logging
@@ -121,6 +122,7 @@ class Runner:
         self.best_eval_return = float("-inf")  # best by eval return (--eval_every_env_steps)
         self.evaluator: Any = None  # sf_curric.tracking.evaluator.TrainingEvaluator when evaluating during training
         self.stats = EpisodeStats(cfg.stats_avg)
+        self.frames_per_step = 1  # env steps counted per policy step (--env_frameskip, set at setup)
         self.timer = PhaseTimer()
         self.fps_meter = RateMeter(window_sec=10.0)
         self.nan_guard = NanGuard(cfg)
@@ -157,6 +159,10 @@ class Runner:
         probe = make_env(cfg, {"worker_index": 0, "vector_index": 0, "env_id": -1})
         obs_space, action_space = probe.observation_space, probe.action_space
         probe.close()
+        registered = get_env_spec(cfg.env) is not None
+        self.frames_per_step = frames_per_step(cfg, registered, obs_space)
+        for line in frame_flag_notes(cfg, registered, obs_space):
+            log.info(line)
         self.learner = Learner(cfg, obs_space, action_space)
         self.curriculum_host = _build_curriculum_host(cfg, action_space)
         self.self_play = build_self_play(cfg, self.learner, self.curriculum_host)  # None without self-play
@@ -384,7 +390,7 @@ class Runner:
             except StopRequested:  # a signal while waiting (workers busy, an env hung): save and stop now
                 reason = "interrupted"
                 break
-            self.env_steps += batch.env_steps
+            self.env_steps += batch.env_steps * self.frames_per_step  # frames with --summaries_use_frameskip
             self.stats.add(batch.episodes)
             if self.curriculum_host is not None:  # Robust PLR / ACCEL: train only on replayed levels
                 self.curriculum_host.apply_train_mask(batch.traj)

@@ -181,10 +181,7 @@ def _pending(flag: str, default: Any, kind: Any = None, accepts: Any = None, **e
 
 
 PENDING: list[PendingFlag] = [
-    _pending("--summaries_use_frameskip", True),
     _pending("--decoder_mlp_layers", [], kind=int, nargs="*"),
-    _pending("--env_frameskip", 1),
-    _pending("--env_framestack", 1),
     _pending("--num_policies", 1),
     _pending("--with_pbt", False),
     _pending("--pbt_mix_policies_in_one_env", True, accepts=lambda cfg: True),

@@ -16,6 +16,7 @@ from typing import Any, Callable
 import gymnasium as gym
 
 from sf_curric.envs.envpool_env import envpool_problem, is_envpool_name
+from sf_curric.envs.frames import wrap_frames
 
 # Parameter names a make_env_fn may use, and what each receives.
 _NAME_PARAMS = ("full_env_name", "env_name", "name")
@@ -241,8 +242,8 @@ def make_env(
     if not name:
         raise ValueError("no env given: pass --env=NAME (a registered name or a gymnasium id)")
     spec = get_env_spec(name)
-    if spec is None:
-        return gym.make(name, render_mode=render_mode)
+    if spec is None:  # a pixel env gets --env_frameskip / --env_framestack here (a registered one reads them itself)
+        return wrap_frames(gym.make(name, render_mode=render_mode), cfg)
     env = _call_make_env_fn(spec.make_env_fn, name, cfg, env_config, render_mode)
     from sf_curric.envs.multi_agent import MultiAgentEnv, is_pettingzoo_env
 

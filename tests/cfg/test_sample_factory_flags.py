@@ -20,6 +20,7 @@ HEADS = "tests/model/test_action_heads.py"
 OBS = "tests/model/test_obs_preprocessing.py"
 INIT = "tests/model/test_initialization.py"
 RUNS = "tests/algo/test_runner_sample_factory_flags.py"
+FRAMES = "tests/envs/test_frames.py"
 EXPORT = "tests/export/test_export_parity.py::test_exported_outputs_match_the_model"
 
 # SF flag -> the tests of its effect here (each names the flag in its module)
@@ -106,6 +107,16 @@ IMPLEMENTED: dict[str, list[str]] = {
     "--keep_checkpoints": ["tests/algo/test_runner.py::test_keep_checkpoints_and_best"],
     "--load_checkpoint_kind": [f"{EFFECTS}::test_load_checkpoint_kind_best_in_eval_and_on_resume"],
     "--log_to_file": [f"{RUNS}::test_log_to_file_and_flush_interval"],
+    "--env_frameskip": [
+        f"{FRAMES}::test_max_and_skip_sums_rewards_and_keeps_the_max_of_the_last_two_frames",
+        f"{FRAMES}::test_make_env_wraps_a_pixel_gymnasium_id_and_nothing_else",
+        "tests/envs/test_envpool.py::test_typed_frame_flags_become_envpools_frame_skip_and_stack_num",
+    ],
+    "--env_framestack": [
+        f"{FRAMES}::test_frame_stack_concatenates_the_last_frames_oldest_first",
+        f"{FRAMES}::test_make_env_wraps_a_pixel_gymnasium_id_and_nothing_else",
+    ],
+    "--summaries_use_frameskip": [f"{FRAMES}::test_summaries_use_frameskip_counts_frames"],
     "--flush_summaries_interval": [f"{RUNS}::test_log_to_file_and_flush_interval"],
     "--default_niceness": [f"{RUNS}::test_default_niceness_renices_the_training_process"],
     "--save_milestones_sec": [f"{RUNS}::test_milestones_are_kept"],

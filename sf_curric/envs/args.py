@@ -1,0 +1,71 @@
+"""Command-line flags read by env construction (`sf_curric.envs.registry.make_env`, `sf_curric.envs.frames`).
+
+Each entry is `(flag, kwargs_for_add_argument)`, like the model's and the learner's flag lists (the programs add
+them to the parser, `sf_curric.command_line`); `env_flag(cfg, name)` reads one from a config that may lack it (None,
+built by hand, or by older code) with the default declared here.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def _bool(value: str | bool) -> bool:
+    # sf_curric.cfg.flags.str2bool's rule (envs sit below cfg and do not import it)
+    if isinstance(value, bool):
+        return value
+    text = value.strip().lower()
+    if text in ("true", "t", "yes", "y", "1"):
+        return True
+    if text in ("false", "f", "no", "n", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected True or False, got {value!r}: write e.g. --flag=True")
+
+
+# `(flag, add_argument kwargs)` (sf_curric.cfg.flags.FlagSpec; envs sit below cfg and do not import it)
+ENV_ARGS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "--env_frameskip",
+        {
+            "type": int,
+            "default": 1,
+            "help": "Frames per action (action repeat) of a pixel env given by its gymnasium id (rewards summed, the "
+            "max of the last two frames); a registered env's make_env_fn reads cfg.env_frameskip itself, EnvPool "
+            "takes it as frame_skip (sf_curric/envs/frames.py).",
+        },
+    ),
+    (
+        "--env_framestack",
+        {
+            "type": int,
+            "default": 1,
+            "help": "Stack this many observations of a pixel env along the channels (as --env_frameskip: gymnasium "
+            "ids here, registered envs themselves, EnvPool's stack_num).",
+        },
+    ),
+    (
+        "--summaries_use_frameskip",
+        {
+            "type": _bool,
+            "nargs": "?",
+            "const": True,
+            "default": True,
+            "metavar": "BOOL",
+            "help": "Count env steps in frames (each policy step is --env_frameskip frames): budgets, FPS and "
+            "summaries' x-axis, as Sample Factory does.",
+        },
+    ),
+]
+
+
+def env_flag(cfg: Any, name: str) -> Any:
+    """`cfg.name`, or the default declared in `ENV_ARGS` when `cfg` is None or lacks it.
+
+    Args:
+        cfg: the run's config, or None.
+        name: a flag of `ENV_ARGS` without dashes.
+    """
+    if cfg is not None and hasattr(cfg, name):
+        return getattr(cfg, name)
+    return next(kwargs["default"] for flag, kwargs in ENV_ARGS if flag == f"--{name}")
