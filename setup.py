@@ -11,33 +11,55 @@ from setuptools import find_packages, setup
 
 _version = re.search(r'__version__ = "([^"]+)"', Path("sf_curric/version.py").read_text()).group(1)
 
+# One pygame for every extra: minigrid requires pygame-ce, and pygame and pygame-ce install into the same `pygame/`
+# folder (whichever installs last wins; uninstalling one breaks the other). gymnasium's classic-control rendering
+# and PettingZoo's board games import `pygame`, which pygame-ce provides.
+_PYGAME = "pygame-ce>=2.4"
+
 _extras = {
     "ray": ["ray[default]>=2.52"],  # 2.52: token auth (RAY_AUTH_MODE=token)
-    "minigrid": ["minigrid>=2.3"],
+    "minigrid": ["minigrid>=2.3"],  # brings pygame-ce
     # procgen2 pulls gym 0.26 and numpy 1.x: keep it in its own environment when possible.
     "procgen": ["procgen2"],
     "atari": ["ale-py>=0.9"],
+    # gymnasium's own envs that need more than gymnasium: LunarLander/CarRacing, the MuJoCo envs, phys2d/tabular (jax)
+    "box2d": ["gymnasium[box2d]>=1.0"],
+    "mujoco": ["gymnasium[mujoco]>=1.0"],
+    "jax": ["gymnasium[jax]>=1.0"],
+    "shimmy": ["shimmy[dm-control]>=1.0"],  # dm_control/... ids
     "vizdoom": ["vizdoom>=1.2"],
     "plots": ["matplotlib>=3.7"],
     "wandb": ["wandb>=0.16"],
     # enjoy --save_video: H.264 through the ffmpeg inside imageio-ffmpeg's wheel; pygame renders gymnasium's
-    # classic-control envs (CartPole)
-    "video": ["imageio-ffmpeg>=0.4.9", "pygame>=2.1"],
+    # classic-control envs (CartPole) and draws enjoy's window
+    "video": ["imageio-ffmpeg>=0.4.9", _PYGAME],
     "tensorboard": ["tensorboard>=2.10"],  # `tensorboard --logdir train_dir`
     # EnvPool's C++ envs as a backend: --env=envpool:CartPole-v1 (cp311 wheels from 1.2)
     "envpool": ["envpool>=1.2"],
     "export": ["onnx>=1.14", "onnxruntime>=1.16", "onnxscript>=0.1"],
     # multi-agent: PettingZoo envs (the built-in budget_duel needs nothing); classic board games draw with pygame
-    "pettingzoo": ["pettingzoo>=1.24", "pygame>=2.1"],
-    # sf_curric.report: rliable's metrics, tensorboard's event reader, matplotlib's curves
-    "report": ["rliable>=1.2", "tensorboard>=2.14", "matplotlib>=3.7"],
+    "pettingzoo": ["pettingzoo>=1.24", _PYGAME],
+    # sf_curric.report: matplotlib's curves (rliable's metrics are written out in sf_curric.sweeps.stats, the event
+    # files read with tensorboardX's protobufs)
+    "report": ["matplotlib>=3.7"],
 }
-# `test` = the test tools plus every extra the suite exercises, so README line 2 runs every test that
-# can run here (procgen needs its own environment; its tests skip with the reason).
+# `test` = the test tools plus the light extras the suite exercises: README line 2's venv stays under 1.5 GB and
+# its suite under 8 minutes on 2 cores. `test-heavy` adds the heavy extras (envpool with its MuJoCo assets,
+# ray, video's ffmpeg, export's onnxruntime, wandb, tensorboard's server), whose tests skip without them and run in
+# CI's second step (.ci/run; docs/getting_started.md lists what each extra costs). procgen needs its own
+# environment; its tests skip with the reason.
 _TEST_TOOLS = ["pytest>=7", "pytest-timeout>=2.1", "hypothesis>=6", "mkdocs>=1.5", "psutil>=5", "scipy>=1.10"]
-_TESTED_EXTRAS = ["ray", "minigrid", "plots", "wandb", "video", "envpool", "export", "pettingzoo", "report"]
+_TESTED_EXTRAS = ["minigrid", "plots", "pettingzoo", "report"]
+_HEAVY_EXTRAS = ["ray", "envpool", "video", "export", "wandb", "tensorboard"]
+# rliable: checks that sf_curric.sweeps.stats computes rliable's metrics (it pulls pandas, statsmodels and arch)
+_HEAVY_TEST_TOOLS = ["rliable>=1.2"]
 _extras["test"] = sorted(set(_TEST_TOOLS) | {req for name in _TESTED_EXTRAS for req in _extras[name]})
-_extras["all"] = sorted({req for name, reqs in _extras.items() if name not in ("procgen", "test") for req in reqs})
+_extras["test-heavy"] = sorted(
+    set(_extras["test"]) | set(_HEAVY_TEST_TOOLS) | {req for name in _HEAVY_EXTRAS for req in _extras[name]}
+)
+_extras["all"] = sorted(
+    {req for name, reqs in _extras.items() if name not in ("procgen", "test", "test-heavy") for req in reqs}
+)
 
 setup(
     name="sf_curric",
@@ -55,7 +77,9 @@ setup(
         "numpy>=1.24",
         "faster-fifo>=1.4.5",
         "tensorboardX>=2.6",
-        "opencv-python>=4.8",
+        # tensorboard images (tensorboardX encodes them with Pillow), GIFs, frame resizing: 23 MB, where
+        # opencv-python-headless is 145-180 MB and opencv-python (GUI) 300 MB
+        "pillow>=10.1",
         "psutil>=5",
     ],
     extras_require=_extras,

@@ -198,7 +198,8 @@ def maze_level_mix(scale: Scale, work_dir: Path) -> dict[str, Any] | None:
 
     from sf_curric.command_line import parse_args
     from sf_curric.curricula.factory import build_curriculum
-    from sf_curric.envs.builtin.maze_levels import Level, register_maze_levels
+    from sf_curric.envs.builtin.maze_levels import Level
+    from sf_curric.envs.maze_levels_setup import register_maze_levels
     from sf_curric.envs.registry import get_env_spec
     from sf_curric.utils.checkpoint import load_newest_checkpoint
 

@@ -28,16 +28,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SOLVED = 475.0
 
-SB3_CHILD = r"""
-import sys, time
+# SB3's progress report (child code, run in SB3's venv): the average return of the last 100 episodes per rollout
+SB3_REPORT = r"""
 from collections import deque
-import torch
-from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.env_util import make_vec_env
-
-seed, budget = int(sys.argv[1]), int(sys.argv[2])
-torch.set_num_threads(1)
 
 class Report(BaseCallback):
     def __init__(self):
@@ -46,13 +40,25 @@ class Report(BaseCallback):
 
     def _on_rollout_end(self):
         avg = sum(self.returns) / len(self.returns) if self.returns else float("nan")
-        print(f"progress steps {self.num_timesteps} avg {avg:.2f} n {len(self.returns)}", flush=True)
+        print(f"progress steps {self.num_timesteps} avg {avg:.3f} n {len(self.returns)}", flush=True)
 
     def _on_step(self):
         for info in self.locals["infos"]:
             if "episode" in info:
                 self.returns.append(info["episode"]["r"])
         return True
+"""
+
+SB3_CHILD = (
+    SB3_REPORT
+    + r"""
+import sys, time
+import torch
+from stable_baselines3 import PPO
+from stable_baselines3.common.env_util import make_vec_env
+
+seed, budget = int(sys.argv[1]), int(sys.argv[2])
+torch.set_num_threads(1)
 
 lin = lambda v: (lambda p: p * v)
 env = make_vec_env("CartPole-v1", n_envs=8, seed=seed)
@@ -60,17 +66,20 @@ model = PPO("MlpPolicy", env, n_steps=32, batch_size=256, gae_lambda=0.8, gamma=
             learning_rate=lin(0.001), clip_range=lin(0.2), seed=seed, device="cpu", verbose=0)
 model.learn(total_timesteps=budget, callback=Report())
 """
+)
 
 
 class SolveWatcher:
-    """Parses a trainer's output lines: first progress report, first (steps, seconds) with avg >= SOLVED."""
+    """Parses a trainer's output lines: first progress report, first (steps, seconds) with avg >= target."""
 
-    def __init__(self, progress_re: str):
+    def __init__(self, progress_re: str, target: float = SOLVED):
         self.progress_re = re.compile(progress_re)  # groups: steps, avg (and optionally the episode count)
+        self.target = target
         self.first_progress_s: float | None = None
         self.solved_s: float | None = None
         self.solved_steps: int | None = None
         self.last_steps = 0
+        self.last_avg: float | None = None  # the latest average return reported
 
     def __call__(self, line: str, t: float) -> None:
         m = self.progress_re.search(line)
@@ -80,8 +89,8 @@ class SolveWatcher:
             self.first_progress_s = t
         steps, avg = int(float(m.group("steps"))), float(m.group("avg"))
         episodes = int(m.group("n")) if "n" in m.groupdict() and m.group("n") else 100
-        self.last_steps = steps
-        if self.solved_s is None and episodes >= 100 and avg >= SOLVED:
+        self.last_steps, self.last_avg = steps, avg
+        if self.solved_s is None and episodes >= 100 and avg >= self.target:
             self.solved_s, self.solved_steps = t, steps
 
     def solved(self) -> bool:
@@ -106,8 +115,8 @@ SFC_TUNED = [
 class SfWatcher(SolveWatcher):
     """Sample Factory: frames and the average return come on separate lines of one report."""
 
-    def __init__(self):
-        super().__init__(r"(?!)")
+    def __init__(self, target: float = SOLVED):
+        super().__init__(r"(?!)", target)
         self.frames = 0
 
     def __call__(self, line: str, t: float) -> None:
@@ -117,7 +126,9 @@ class SfWatcher(SolveWatcher):
             if self.first_progress_s is None and self.frames > 0:
                 self.first_progress_s = t
         m = SF_REWARD_RE.search(line)
-        if m and self.solved_s is None and float(m.group(1)) >= SOLVED:
+        if m:
+            self.last_steps, self.last_avg = self.frames, float(m.group(1))
+        if m and self.solved_s is None and float(m.group(1)) >= self.target:
             self.solved_s, self.solved_steps = t, self.frames
 
 
@@ -129,15 +140,21 @@ def sfc_command(train_dir: str, seed: int, extra: List[str], budget: int | None 
     return cmd + ([f"--train_for_env_steps={budget}"] if budget else [])
 
 
+def run_until_solved(cmd: List[str], watcher: SolveWatcher, env: Dict[str, str], timeout: float) -> Dict:
+    """Run `cmd` until `watcher` sees the target (then the process is killed) or `timeout`; what was measured."""
+    res = run_measured(cmd, watcher, timeout=timeout, env=env, should_stop=watcher.solved)
+    return {**res, "solved_s": watcher.solved_s, "solved_steps": watcher.solved_steps,
+            "first_progress_s": watcher.first_progress_s, "last_steps": watcher.last_steps,
+            "last_avg": watcher.last_avg}  # fmt: skip
+
+
 def trainers(args, train_dir: str) -> Dict[str, Callable[[int], Dict]]:
     """name -> run(seed) for every trainer asked for."""
     sfc_env = {**os.environ, "PYTHONPATH": str(ROOT)}
     peer_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
 
     def race(cmd, watcher, env) -> Dict:
-        res = run_measured(cmd, watcher, timeout=args.timeout, env=env, should_stop=watcher.solved)
-        return {**res, "solved_s": watcher.solved_s, "solved_steps": watcher.solved_steps,
-                "first_progress_s": watcher.first_progress_s, "last_steps": watcher.last_steps}  # fmt: skip
+        return run_until_solved(cmd, watcher, env, args.timeout)
 
     runs: Dict[str, Callable[[int], Dict]] = {}
     if "sfc_defaults" in args.trainers:

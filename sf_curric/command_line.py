@@ -34,9 +34,9 @@ def flag_groups(evaluation: bool = False, extra_args: Sequence[FlagSpec] | None 
     """
     return [
         *arguments.CFG_GROUPS,
-        ("environment", list(ENV_ARGS)),
         ("curriculum", curriculum_args()),  # the curricula registered so far, with their flags
         ("tracking and evaluation during training", list(TRACKING_ARGS)),
+        ("environment", list(ENV_ARGS)),
         ("model and learner", [*MODEL_ARGS, *ALGO_ARGS]),
         ("evaluation", evaluation_args() if evaluation else []),
         ("extra", list(extra_args or [])),
@@ -51,8 +51,8 @@ def build_parser(
     Args:
         evaluation: add the flags of `python -m sf_curric.enjoy` / `sf_curric.eval`.
         extra_args: more `(flag, kwargs)` specs, e.g. flags of a user's own env.
-        program: "train", "enjoy" or "eval": the usage line names that entry point (default: "eval" when
-            `evaluation`, else "train").
+        program: "train", "enjoy", "eval" or "export": the usage line and the errors name that entry point
+            (default: "eval" when `evaluation`, else "train").
 
     Example:
         >>> build_parser().parse_args(["--env=CartPole-v1"]).gamma

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sf_curric.cfg.env_defaults import _BUILTIN_DEFAULTS
+from sf_curric.cfg.env_defaults import builtin_env_defaults
 from sf_curric.command_line import build_parser
 
 # Defaults that depend on the machine: shown as words, not as this machine's value.
@@ -34,8 +34,8 @@ Sample Factory where it has one.
 
 With `--auto_defaults` (on by default) the train command replaces the sampling layout (`--serial_mode`,
 `--num_workers`, `--num_envs_per_worker`, `--num_batches_per_epoch`) and `--num_torch_threads` of steps 3-4 with a
-choice for this machine's cores and the env's step cost, logged at start, unless you typed a layout flag or
-registered one ([fast defaults](fast_defaults.md)).
+choice for this machine's cores and the env's step cost, logged at start; a layout flag you type (or register)
+is kept and the rest is chosen around it ([fast defaults](fast_defaults.md)).
 
 **Booleans** parse like Sample Factory: `--serial_mode=True`, `--async_rl=False`, or a bare `--serial_mode`.
 **Lists** are space-separated: `--encoder_mlp_layers 64 64`.
@@ -97,8 +97,9 @@ def render_markdown(evaluation: bool = True) -> str:
             )
         parts.append("")
     parts.append("## Per-env defaults\n")
-    parts.append("Applied when `--env` is one of these, below the command line.\n")
-    for env_name, defaults in sorted(_BUILTIN_DEFAULTS.items()):
+    parts.append("Applied when `--env` is one of these (`PREFIX*`: every env whose name starts so), below the command "
+                 "line.\n")  # fmt: skip
+    for env_name, defaults in sorted(builtin_env_defaults().items()):
         parts.append(f"### {env_name}\n")
         parts.append("| flag | value |")
         parts.append("|---|---|")
@@ -111,7 +112,9 @@ def render_markdown(evaluation: bool = True) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the reference, or write it with `--out PATH`."""
-    parser = argparse.ArgumentParser(description="Render the configuration reference as markdown.")
+    parser = argparse.ArgumentParser(
+        prog="python -m sf_curric.reference", description="Render the configuration reference as markdown."
+    )
     parser.add_argument("--out", type=Path, default=None, help="file to write (default: print)")
     args = parser.parse_args(argv)
     text = render_markdown()

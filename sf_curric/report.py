@@ -4,8 +4,9 @@ For each scalar (the training return `charts/episodic_return` and every held-out
 during training, `--eval_every_env_steps`: eval/<group>/return, terminated, length, ..., eval/gap):
 per method the mean and the IQM over seeds with stratified-bootstrap 95 % intervals, at the final step and over
 training (each run's curve averaged over a common grid of env steps), the probability of improvement of every
-method over every other, and learning curves with interval bands. Writes `report.json`, `summary.csv`,
-`improvement.csv`, `curves.csv` and one PNG per scalar into `SWEEP_DIR/report` (or `--out`).
+method over every other, and learning curves with interval bands. A method with fewer than 3 runs gets point
+estimates only, with a warning (an interval from 1-2 seeds says nothing). Writes `report.json`, `summary.csv`,
+`improvement.csv`, `curves.csv` and one PNG and one PDF per scalar into `SWEEP_DIR/report` (or `--out`).
 
     python -m sf_curric.report train_dir/my_sweep
 """
@@ -23,7 +24,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from sf_curric.sweeps.events import RunCurves, find_runs
-from sf_curric.sweeps.stats import probability_of_improvement, summarize
+from sf_curric.sweeps.stats import MIN_RUNS, interval_estimable, probability_of_improvement, summarize
 
 TRAIN_RETURN = "charts/episodic_return"
 
@@ -87,10 +88,16 @@ def tag_report(runs: Sequence[RunCurves], tag: str, points: int, reps: int, rng:
         final[m] = np.array([r.scalars[tag][1][-1] for r in mine])
         curve_scores[m] = np.stack([np.interp(grid, *r.scalars[tag]) for r in mine])  # (runs, points)
         over[m] = curve_scores[m].mean(axis=1)
-    out: dict[str, Any] = {"tag": tag, "grid": grid.tolist(), "methods": {}, "improvement": []}
+    out: dict[str, Any] = {"tag": tag, "grid": grid.tolist(), "methods": {}, "improvement": [], "warnings": []}
     for m in methods:
         curve = [summarize(curve_scores[m][:, i], reps, rng) for i in range(len(grid))]
+        if not interval_estimable(len(final[m])):
+            out["warnings"].append(
+                f"{m}: {len(final[m])} run(s), fewer than {MIN_RUNS} seeds: no 95% interval is estimated for it "
+                "(point estimates only); run more seeds"
+            )
         out["methods"][m] = {
+            "label": next(r.label or m for r in runs if r.method == m),
             "runs": [r.name for r in runs if r.method == m],
             "final_steps": [int(r.scalars[tag][0][-1]) for r in runs if r.method == m],
             "final": summarize(final[m], reps, rng),
@@ -106,13 +113,24 @@ def tag_report(runs: Sequence[RunCurves], tag: str, points: int, reps: int, rng:
     return out
 
 
-def _fmt(s: dict[str, float], key: str) -> str:
-    return f"{s[key]:.4g} [{s[key + '_low']:.4g}, {s[key + '_high']:.4g}]"
+def _interval(low: float | None, high: float | None, digits: str = ".4g") -> str:
+    if low is None or high is None:
+        return f"[no interval: < {MIN_RUNS} runs]"
+    return f"[{low:{digits}}, {high:{digits}}]"
+
+
+def _fmt(s: dict[str, Any], key: str) -> str:
+    return f"{s[key]:.4g} {_interval(s[key + '_low'], s[key + '_high'])}"
+
+
+def report_warnings(reports: Sequence[dict]) -> list[str]:
+    """Every tag's warnings once, in order (a method with too few runs is usually short of them on every tag)."""
+    return list(dict.fromkeys(w for rep in reports for w in rep["warnings"]))
 
 
 def format_tables(reports: Sequence[dict]) -> str:
-    """The printed tables: one per scalar, then the probabilities of improvement."""
-    lines = []
+    """The printed tables: one per scalar, then the probabilities of improvement; warnings first."""
+    lines = [f"warning: {w}" for w in report_warnings(reports)]
     for rep in reports:
         lines.append(f"\n{rep['tag']}: mean and IQM over seeds [95% stratified-bootstrap CI]")
         lines.append(f"{'method':<32} {'runs':>4}  {'final mean':>28}  {'final IQM':>28}  {'IQM over training':>28}")
@@ -122,9 +140,8 @@ def format_tables(reports: Sequence[dict]) -> str:
                 f"{_fmt(s['over_training'], 'iqm'):>28}"
             )
         for poi in rep["improvement"]:
-            lines.append(
-                f"  P({poi['x']} > {poi['y']}) {poi['when']}: {poi['p']:.3f} [{poi['low']:.3f}, {poi['high']:.3f}]"
-            )
+            interval = _interval(poi["low"], poi["high"], ".3f")
+            lines.append(f"  P({poi['x']} > {poi['y']}) {poi['when']}: {poi['p']:.3f} {interval}")
     return "\n".join(lines)
 
 
@@ -132,9 +149,15 @@ def _slug(tag: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", tag).strip("_")
 
 
-def write_outputs(reports: Sequence[dict], out: Path) -> None:
-    """report.json, summary.csv, improvement.csv, curves.csv and one PNG per scalar."""
-    from sf_curric.sweeps.plots import plot_curves
+def write_outputs(reports: Sequence[dict], out: Path, title: str = "") -> None:
+    """report.json, summary.csv, improvement.csv, curves.csv and one PNG and PDF per scalar.
+
+    Args:
+        reports: one dict per scalar (`tag_report`).
+        out: the output folder.
+        title: what the figures' titles start with (the sweep's name).
+    """
+    from sf_curric.sweeps.plots import metric_label, plot_curves
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(list(reports), indent=1) + "\n")
@@ -162,9 +185,11 @@ def write_outputs(reports: Sequence[dict], out: Path) -> None:
                     w.writerow([rep["tag"], m, step, c["mean"][i], c["iqm"][i], c["iqm_low"][i], c["iqm_high"][i]])
     for rep in reports:
         curves = {
-            m: {"steps": rep["grid"], "runs": s["final"]["runs"], **s["curve"]} for m, s in rep["methods"].items()
+            m: {"steps": rep["grid"], "runs": s["final"]["runs"], "label": s["label"], **s["curve"]}
+            for m, s in rep["methods"].items()
         }
-        plot_curves(curves, rep["tag"], out / f"{_slug(rep['tag'])}.png")
+        plot_title = f"{title}: {metric_label(rep['tag'])}" if title else ""
+        plot_curves(curves, rep["tag"], out / f"{_slug(rep['tag'])}.png", plot_title)
 
 
 def report(argv: Sequence[str] | None = None) -> list[dict]:
@@ -193,8 +218,8 @@ def report(argv: Sequence[str] | None = None) -> list[dict]:
     print(f"sf_curric.report: {len(runs)} runs of {len({r.method for r in runs})} methods in {args.sweep_dir}")
     print(format_tables(reports))
     out = args.out or args.sweep_dir / "report"
-    write_outputs(reports, out)
-    print(f"\nwritten: {out}/report.json, summary.csv, improvement.csv, curves.csv and one PNG per scalar")
+    write_outputs(reports, out, title=args.sweep_dir.resolve().name)
+    print(f"\nwritten: {out}/report.json, summary.csv, improvement.csv, curves.csv and a PNG and a PDF per scalar")
     return reports
 
 

@@ -11,7 +11,9 @@ the trainer asks PLR for a level at every reset and the learner scores levels fr
     python sf_curric_examples/minigrid_plr.py eval --experiment=minigrid_plr --test_tasks=1000:1200
 
 The first word `eval` (or `enjoy`) runs `sf_curric.eval` (or `sf_curric.enjoy`) with this env registered.
-Observations: MiniGrid's 7x7x3 symbolic view, flattened to 147 numbers (an MLP reads them).
+Observations: MiniGrid's own Dict (the 7x7x3 symbolic view and the direction; the mission text is left out), as
+`--env=MiniGrid-DoorKey-5x5-v0` gets them from the command line, with the same MiniGrid defaults
+(`sf_curric.cfg.env_defaults.MINIGRID`: rl-starter-files' conv agent and PPO settings; docs/observation_spaces.md).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import gymnasium as gym
 from gymnasium.spaces import Discrete
 
 from sf_curric import TaskWrapper, register_env, run
-from sf_curric.cfg.env_defaults import register_env_defaults
+from sf_curric.cfg.env_defaults import MINIGRID, register_env_defaults
 
 ENV_NAME = "minigrid_doorkey_plr"
 MINIGRID_ID = "MiniGrid-DoorKey-5x5-v0"
@@ -37,7 +39,7 @@ class MiniGridLevels(TaskWrapper):
     held-out levels passes seeds outside it.
 
     Args:
-        env: a MiniGrid env (already wrapped to flat observations).
+        env: a MiniGrid env.
     """
 
     def __init__(self, env: gym.Env):
@@ -54,31 +56,16 @@ class MiniGridLevels(TaskWrapper):
 
 
 def make_env(render_mode: str | None = None) -> gym.Env:
-    """One MiniGrid env with level-seed tasks and flat observations."""
+    """One MiniGrid env with level-seed tasks (its Dict observations as they are)."""
     import minigrid  # noqa: F401  (registers the MiniGrid ids with gymnasium)
-    from minigrid.wrappers import ImgObsWrapper
 
-    env = gym.make(MINIGRID_ID, render_mode=render_mode)
-    env = gym.wrappers.FlattenObservation(ImgObsWrapper(env))
-    return MiniGridLevels(env)
+    return MiniGridLevels(gym.make(MINIGRID_ID, render_mode=render_mode))
 
 
 def register() -> None:
     """Register the env and its training defaults."""
     register_env(ENV_NAME, make_env, task_space=Discrete(NUM_LEVELS), curriculum="plr")
-    register_env_defaults(
-        ENV_NAME,
-        num_envs_per_worker=8,
-        rollout=64,
-        batch_size=1024,
-        num_epochs=4,
-        gamma=0.99,
-        gae_lambda=0.95,
-        learning_rate=5e-4,
-        exploration_loss_coeff=0.01,
-        encoder_mlp_layers=[128, 128],
-        train_for_env_steps=1_000_000,
-    )
+    register_env_defaults(ENV_NAME, **MINIGRID)
 
 
 def main() -> int:

@@ -44,3 +44,15 @@ def test_ci_uses_a_fresh_venv_with_the_readme_install():
     assert "python3 -m venv" in ci and "--system-site-packages" not in ci
     readme_install = _readme_commands()[1].split("&&")[1].strip().replace("pip install", "")
     assert readme_install.strip() in ci
+
+
+def test_ci_runs_the_heavy_tests_after_installing_their_extras():
+    """README line 2 installs the lean `test` extra; CI's second step adds `test-heavy` and runs the tests that
+    skipped without it (marked `heavy`)."""
+    ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    install = ci.index('python3 -m pip install -q -e ".[test-heavy]"')
+    assert (
+        ci.index("python3 -m pytest tests -q")
+        < install
+        < ci.index('python3 -m pytest tests -q -m "heavy and not slow"')
+    )

@@ -53,14 +53,20 @@ def test_help_names_its_entry_point_shows_defaults_and_essential_flags_first(pro
     assert text.index("essential:") < text.index("basic:") < text.index("model and learner:")
     flat = " ".join(essential.split())  # argparse wraps lines at the terminal's width
     assert "(default: ./train_dir)" in flat and "(default: default_experiment)" in flat
-    assert "--gamma GAMMA" in text and "(default: 0.99)" in " ".join(text.split())
+    flat_text = " ".join(text.split())
+    # gamma has per-env defaults (CartPole's): without --env the help says the env sets it
+    gamma_help = "Discount factor. (default: set by the env; 0.99 for an env without per-env defaults)"
+    assert f"--gamma GAMMA {gamma_help}" in flat_text
+    assert "(default: None)" in flat and "set by" not in flat.split("--seed", 1)[1]  # no env sets --seed
     assert ("evaluation:" in text) == (program != "train")
 
 
 def test_help_shows_the_per_env_defaults_of_the_env_given():
     text = _python("-m", "sf_curric.train", "--env=CartPole-v1", "--help").stdout
     block = " ".join(text[text.index("--train_for_env_steps") :].split("  --", 1)[0].split())
-    assert "(default: 300000)" in block  # CartPole-v1's per-env default, not the global 10000000000
+    assert "(default: 300000, set by --env=CartPole-v1)" in block  # its per-env default, not the static one
+    seed = " ".join(text[text.index("--seed SEED") :].split("\n\n", 1)[0].split("  --", 1)[0].split())
+    assert seed.endswith("(default: None)")  # CartPole's defaults do not set it
 
 
 class FadingRewardEnv(gym.Env):

@@ -14,6 +14,7 @@ from sf_curric.algo.learner_batch import LearnerBatch
 from sf_curric.algo.lr_schedule import LearningRate
 from sf_curric.algo.ppo import ppo_train
 from sf_curric.cfg.arguments import BASIC_ARGS
+from sf_curric.cfg.budget import training_progress
 from sf_curric.cfg.validation import discount_checks
 from sf_curric.errors import ConfigError
 from sf_curric.model.actor_critic import ActorCritic
@@ -121,27 +122,27 @@ class Learner:
         _validate(cfg)
         self.cfg = cfg
         self.device = resolve_device(cfg.device) if device is None else torch.device(device)
+        # an env whose observations the model flags cannot take: ObservationSpaceError, a ConfigError (one line)
         self.model = ActorCritic(obs_space, action_space, cfg).to(self.device)
         _check_exploration_loss(cfg, self.model)
         self.optimizer = _make_optimizer(self.model, cfg)
         self.learning_rate = LearningRate(cfg)
         self.version = 0
 
-    def _progress(self, env_steps: int) -> float:
-        return min(1.0, max(0.0, env_steps / max(1, self.cfg.train_for_env_steps)))
-
-    def train(self, traj: dict[str, torch.Tensor], env_steps: int) -> TrainResult:
+    def train(self, traj: dict[str, torch.Tensor], env_steps: int, train_seconds: float = 0.0) -> TrainResult:
         """Run the PPO epochs on one trajectory batch (docs/architecture.md layout) and bump `version`.
 
         Args:
             traj: dict of `[T(+1), B, ...]` tensors on any device (moved to the learner's device here).
-            env_steps: env steps collected so far (drives the linear learning-rate / clip schedules).
+            env_steps: env steps collected so far.
+            train_seconds: training seconds so far, every session (with `env_steps`, the budget's progress that
+                drives the linear learning-rate / clip schedules, `sf_curric.cfg.budget.training_progress`).
 
         Returns:
             TrainResult(stats, advantages, values, returns, next_values, dones, valid).
         """
         batch = LearnerBatch.from_trajectory(traj, self.device, self.model.is_recurrent)
-        progress = self._progress(env_steps)
+        progress = training_progress(self.cfg, env_steps, train_seconds)
         self.learning_rate.at_train_start(self.optimizer, progress)
         clip_ratio = self.cfg.ppo_clip_ratio
         if self.cfg.ppo_clip_schedule == "linear":

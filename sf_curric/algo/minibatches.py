@@ -20,6 +20,7 @@ import torch
 
 from sf_curric.algo.learner_batch import LearnerBatch
 from sf_curric.model.actor_critic import ActorCritic, EvalResult
+from sf_curric.model.obs_batch import obs_index, obs_map
 
 
 def episode_starts(dones: torch.Tensor) -> torch.Tensor:
@@ -72,11 +73,11 @@ def _order(items: int, shuffle: bool, fixed: torch.Tensor) -> Callable[[], torch
 
 
 def _samples(model: ActorCritic, batch: LearnerBatch, cfg: argparse.Namespace, valid: torch.Tensor | None) -> Split:
-    obs, actions = batch.obs, batch.actions
+    actions = batch.actions
     steps, envs = batch.rewards.shape
-    flat_obs = obs[:steps].reshape(steps * envs, *obs.shape[2:])
+    flat_obs = obs_map(lambda x: x[:steps].reshape(steps * envs, *x.shape[2:]), batch.obs)
     flat_actions = actions.reshape(steps * envs, *actions.shape[2:])
-    chosen = torch.arange(steps * envs, device=obs.device)  # flat index t * B + b of each item
+    chosen = torch.arange(steps * envs, device=actions.device)  # flat index t * B + b of each item
     if valid is not None:
         chosen = valid.reshape(-1).nonzero().squeeze(1)
     items = int(chosen.numel())
@@ -84,7 +85,7 @@ def _samples(model: ActorCritic, batch: LearnerBatch, cfg: argparse.Namespace, v
 
     def take(idx: torch.Tensor, prepared: tuple) -> tuple:
         flat = chosen[idx]
-        return model.evaluate(flat_obs[flat], flat_actions[flat]), tuple(x[flat] for x in prepared), None
+        return model.evaluate(obs_index(flat_obs, flat), flat_actions[flat]), tuple(x[flat] for x in prepared), None
 
     def prepare(per_step: tuple) -> tuple:
         return tuple(x.reshape(-1) for x in per_step)
@@ -101,8 +102,9 @@ def _sequences(model: ActorCritic, batch: LearnerBatch, cfg: argparse.Namespace,
     per_column = steps // length
     starts = episode_starts(batch.terminated.bool() | batch.truncated.bool())
     rnn_states = batch.rnn_states.float()
+    trained_obs = obs_index(batch.obs, slice(steps))
     if per_column > 1:  # the state at each sequence's first step, from the current weights (no gradient)
-        rnn_states = model.rnn_states_at(batch.obs[:steps], rnn_states, starts, length).reshape(per_column * envs, -1)
+        rnn_states = model.rnn_states_at(trained_obs, rnn_states, starts, length).reshape(per_column * envs, -1)
 
     def cut(x: torch.Tensor) -> torch.Tensor:
         # [T, B, ...] -> [length, per_column * B, ...]: column k * B + b holds steps k*length.. of env b
@@ -111,12 +113,12 @@ def _sequences(model: ActorCritic, batch: LearnerBatch, cfg: argparse.Namespace,
         rest = x.shape[2:]
         return x.reshape(per_column, length, envs, *rest).transpose(0, 1).reshape(length, per_column * envs, *rest)
 
-    obs, actions, seq_starts = cut(batch.obs[:steps]), cut(batch.actions), cut(starts)
+    obs, actions, seq_starts = obs_map(cut, trained_obs), cut(batch.actions), cut(starts)
     seq_valid = None if valid is None else cut(valid)
     items = per_column * envs
 
     def take(idx: torch.Tensor, prepared: tuple) -> tuple:
-        out = model.evaluate(obs[:, idx], actions[:, idx], rnn_states[idx], seq_starts[:, idx])
+        out = model.evaluate(obs_index(obs, (slice(None), idx)), actions[:, idx], rnn_states[idx], seq_starts[:, idx])
         mask = None if seq_valid is None else seq_valid[:, idx].to(prepared[0].dtype)
         return out, tuple(x[:, idx] for x in prepared), mask
 

@@ -21,6 +21,7 @@ from sf_curric.algo.losses import Minibatch, calculate_losses, loss_stat_names, 
 from sf_curric.algo.lr_schedule import LearningRate
 from sf_curric.algo.minibatches import episode_starts, split_batch
 from sf_curric.model.actor_critic import ActorCritic
+from sf_curric.model.obs_batch import obs_finite, obs_index
 
 
 def logged_as_losses() -> tuple[str, ...]:
@@ -157,6 +158,8 @@ def compute_vtrace(
 def explained_variance(predictions: torch.Tensor, targets: torch.Tensor) -> float:
     """`1 - Var(targets - predictions) / Var(targets)`: 1 is perfect, 0 is no better than the mean (nan when the
     targets are constant)."""
+    if targets.numel() < 2:  # no trained step (Robust PLR, ACCEL): nothing to explain, and no torch warning
+        return float("nan")
     var_targets = targets.var(unbiased=False)
     if var_targets.item() == 0.0:
         return float("nan")
@@ -360,10 +363,8 @@ def ppo_train(
 
     # A non-finite batch (NaN reward or observation) is skipped whole: it would poison the normalizers as well as
     # the weights. Counted in stats["nan_skipped"] (full NaN diagnosis is the caller's job).
-    finite = torch.isfinite(returns).all() & torch.isfinite(advantages).all()
-    if batch.obs.is_floating_point():
-        finite &= torch.isfinite(batch.obs).all()
-    if not finite.item():
+    finite = bool(torch.isfinite(returns).all() & torch.isfinite(advantages).all()) and obs_finite(batch.obs)
+    if not finite:
         skipped = _Epochs({}, 0, cfg.num_epochs * split_batch(model, batch, cfg, valid).count, False)
         return PpoOutput(_stats(skipped, v_baseline, v_returns, v_adv, clip_ratio, cfg), *per_step_out)
 
@@ -384,8 +385,8 @@ def ppo_train(
     # 4. The observation normalizer learns from this batch after the update, so the epochs above saw the
     #    statistics the acting policy used (ratio 1 at the first minibatch in synchronous PPO).
     if model.obs_normalizer is not None:
-        steps = batch.rewards.shape[0]
-        model.update_obs_normalizer(batch.obs[:steps] if valid is None else batch.obs[:steps][valid])
+        trained_obs = obs_index(batch.obs, slice(batch.rewards.shape[0]))
+        model.update_obs_normalizer(trained_obs if valid is None else obs_index(trained_obs, valid))
     return PpoOutput(_stats(epochs, v_baseline, v_returns, v_adv, clip_ratio, cfg), *per_step_out)
 
 

@@ -26,6 +26,7 @@ ESSENTIAL_FLAGS = (
     "--experiment",
     "--train_dir",
     "--train_for_env_steps",
+    "--train_for_seconds",
     "--num_workers",
     "--num_envs_per_worker",
     "--curriculum",
@@ -47,7 +48,14 @@ BASIC_ARGS: list[FlagSpec] = [
             "makes it synchronous).",
         },
     ),
-    ("--env", {"type": str, "default": None, "help": "Env name: a registered name or any gymnasium id."}),
+    (
+        "--env",
+        {
+            "type": str,
+            "default": None,
+            "help": "Env name: a registered name, any gymnasium id, or module:EnvId (imports module first).",
+        },
+    ),
     (
         "--device",
         {
@@ -70,7 +78,6 @@ BASIC_ARGS: list[FlagSpec] = [
             "aside; overwrite: delete the experiment folder first.",
         },
     ),
-    ("--train_for_seconds", {"type": int, "default": 10_000_000_000, "help": "Stop after this many seconds."}),
     (
         "--stop_when_avg_return",
         {
@@ -125,7 +132,7 @@ SAMPLING_ARGS: list[FlagSpec] = [
             True,
             "Choose --serial_mode, --num_workers, --num_envs_per_worker, --num_batches_per_epoch and "
             "--num_torch_threads from the CPU cores and the env's step cost (logged at start) for those you do not "
-            "type; False: the static defaults below.",
+            "type, around those you type (docs/fast_defaults.md); False: the static defaults below.",
         ),
     ),
     (
@@ -276,7 +283,21 @@ LOGGING_ARGS: list[FlagSpec] = [
     ("--stats_avg", {"type": int, "default": 100, "help": "Episodes averaged for the progress line and tensorboard."}),
     (
         "--experiment_summaries_interval",
-        {"type": float, "default": 10.0, "help": "Seconds between two tensorboard summaries."},
+        {
+            "type": float,
+            "default": 10.0,
+            "help": "Seconds between two tensorboard summaries (or fewer: see --summaries_every_env_steps).",
+        },
+    ),
+    (
+        "--summaries_every_env_steps",
+        {
+            "type": int,
+            "default": 0,
+            "help": "Env steps between two tensorboard summaries, whichever of this and "
+            "--experiment_summaries_interval comes first (0: a hundredth of --train_for_env_steps, so a short "
+            "run's curves have points too).",
+        },
     ),
     ("--progress_interval_sec", {"type": float, "default": 5.0, "help": "Seconds between two progress lines."}),
     (
@@ -339,6 +360,33 @@ def flag_value(cfg: Any, name: str, *spec_lists: Iterable[FlagSpec]) -> Any:
     return getattr(cfg, name) if hasattr(cfg, name) else declared_default(name, *spec_lists)
 
 
+class _EnvDefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """`--help` with each default, saying where a per-env default applies: "set by --env=NAME" for the flags the
+    given env's defaults set, "set by the env" (then the static default) for those some env sets when none is
+    given. `parse_args` makes a subclass that knows the env (`for_env`)."""
+
+    env_name: str | None = None
+    set_by_env: frozenset[str] = frozenset()  # flags the given --env's defaults set
+    set_by_some_env: frozenset[str] = frozenset()  # flags any env's defaults set (without --env)
+
+    @classmethod
+    def for_env(cls, env_name: str | None, set_by_env: Iterable[str], set_by_some_env: Iterable[str]) -> type:
+        attributes = {"env_name": env_name, "set_by_env": frozenset(set_by_env),
+                      "set_by_some_env": frozenset(set_by_some_env)}  # fmt: skip
+        return type("EnvDefaultsHelpFormatter", (cls,), attributes)
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = super()._get_help_string(action) or ""
+        shown = "(default: %(default)s)"
+        if shown not in text:
+            return text
+        if action.dest in self.set_by_env:
+            return text.replace(shown, f"(default: %(default)s, set by --env={self.env_name})")
+        if self.env_name is None and action.dest in self.set_by_some_env:
+            return text.replace(shown, "(default: set by the env; %(default)s for an env without per-env defaults)")
+        return text
+
+
 class _OneLineErrorParser(argparse.ArgumentParser):
     """argparse, but a bad flag is reported in one line (the full usage is long: it is in --help)."""
 
@@ -364,10 +412,11 @@ PROGRAMS = {
     "train": ("python -m sf_curric.train", "Train a policy with asynchronous PPO and optional curricula."),
     "enjoy": ("python -m sf_curric.enjoy", "Watch or record a trained policy, printing each episode's return."),
     "eval": ("python -m sf_curric.eval", "Evaluate a trained policy on its training tasks and on held-out tasks."),
+    "export": ("python -m sf_curric.export", "Write a trained policy as one TorchScript or ONNX file."),
 }
 _EPILOG = (
-    "Defaults shown include the per-env defaults of the --env given with --help (docs/configuration.md); every flag "
-    "you type wins over them."
+    "Defaults shown include the per-env defaults of the --env given with --help (docs/configuration.md); without "
+    "--env, 'set by the env' marks the flags an env's defaults set. Every flag you type wins over them."
 )
 
 
@@ -377,7 +426,7 @@ def make_parser(groups: Sequence[tuple[str, Sequence[FlagSpec]]], program: str =
 
     Args:
         groups: `(title, specs)` in `--help` order (`sf_curric.command_line` assembles each program's).
-        program: "train", "enjoy" or "eval": the usage line names that entry point.
+        program: "train", "enjoy", "eval" or "export": the usage line and the errors name that entry point.
     """
     prog, description = PROGRAMS[program]
     parser = _OneLineErrorParser(
@@ -418,16 +467,16 @@ def parse_with(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse
         parser: a program's parser (`make_parser`).
         argv: arguments without the program name.
     """
-    from sf_curric.cfg.env_defaults import get_env_defaults
+    from sf_curric.cfg.env_defaults import flags_set_by_some_env, get_env_defaults
 
     explicit = _explicit_args(parser, argv)
     env_name = explicit.get("env")
-    if env_name:
-        defaults = get_env_defaults(env_name)
-        unknown = sorted(set(defaults) - {action.dest for action in parser._actions})
-        if unknown:
-            raise ValueError(f"per-env defaults of {env_name!r} name unknown flags {unknown}: fix env_defaults")
-        parser.set_defaults(**defaults)
+    defaults = get_env_defaults(env_name) if env_name else {}
+    unknown = sorted(set(defaults) - {action.dest for action in parser._actions})
+    if unknown:
+        raise ValueError(f"per-env defaults of {env_name!r} name unknown flags {unknown}: fix env_defaults")
+    parser.set_defaults(**defaults)
+    parser.formatter_class = _EnvDefaultsHelpFormatter.for_env(env_name, defaults, flags_set_by_some_env())
     cfg = parser.parse_args(argv)
     cfg.cli_args = explicit
     return cfg

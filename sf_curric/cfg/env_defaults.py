@@ -53,6 +53,58 @@ _CARTPOLE = {
     "train_for_env_steps": 300_000,
 }
 
+# MiniGrid (and BabyAI) envs as rl-starter-files trains them (lcswillems/rl-starter-files scripts/train.py and
+# model.py, torch-ac's PPO): 16 envs x 128 steps per update, 4 epochs of 256-sample minibatches, lr 7e-4 (Adam eps
+# 1e-5), gamma 0.99, lambda 0.95, entropy 0.01, value loss 0.5, clip 0.2, gradient norm 0.5; the 7x7x3 view's codes
+# fed unscaled into its conv (2x2 16, max-pool, 2x2 32, 2x2 64) and a 64-unit tanh layer. The agent's direction
+# (Discrete(4), which rl-starter-files leaves out) joins as a one-hot; the mission text is left out (one log line).
+MINIGRID = {
+    "num_envs_per_worker": 16,
+    "rollout": 128,
+    "batch_size": 256,
+    "num_batches_per_epoch": 8,
+    "num_epochs": 4,
+    "gamma": 0.99,
+    "gae_lambda": 0.95,
+    "learning_rate": 7e-4,
+    "adam_eps": 1e-5,
+    "exploration_loss_coeff": 0.01,
+    "value_loss_coeff": 0.5,
+    "ppo_clip_ratio": 0.2,
+    "max_grad_norm": 0.5,
+    "encoder_conv_architecture": "convnet_minigrid",
+    "image_obs_scale": 1.0,
+    "encoder_conv_mlp_layers": [64],
+    "encoder_mlp_layers": [],
+    "nonlinearity": "tanh",
+    "train_for_env_steps": 1_000_000,
+    "device": "cpu",
+}
+
+# defaults of every env whose name starts with the prefix, below a name's own entry in _BUILTIN_DEFAULTS
+_FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
+    "MiniGrid-": MINIGRID,
+    "BabyAI-": MINIGRID,
+}
+
+# maze_levels (sf_curric.envs.builtin): the PPO settings of the curriculum efficacy benchmark's 600k-step runs
+# (benchmarks/sweeps/curriculum_efficacy.py types the same flags; docs/benchmarks.md)
+_MAZE_LEVELS = {
+    "serial_mode": True,
+    "num_workers": 1,
+    "num_envs_per_worker": 64,
+    "rollout": 32,
+    "batch_size": 1024,
+    "num_epochs": 4,
+    "gamma": 0.99,
+    "gae_lambda": 0.95,
+    "learning_rate": 5e-4,
+    "exploration_loss_coeff": 0.01,
+    "encoder_mlp_layers": [128, 128],
+    "device": "cpu",
+    "train_for_env_steps": 600_000,
+}
+
 # The README demo (sf_curric.envs.builtin.frozen_lake_curriculum, docs/demo.md): PerformanceCurriculum moves the
 # start one level back once 90 % of the last 50 episodes at the current level reached the goal, and keeps a fifth
 # of the episodes on easier levels. The layout is fixed (one process, 16 envs, 512 samples per iteration) so that the
@@ -76,6 +128,10 @@ _BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
     # the built-in CartPole with SimpleBoxCurriculum (sf_curric.envs.builtin), its demo ends with an evaluation table
     "cartpole_curriculum": {**CARTPOLE_RL_ZOO, "final_eval_episodes": 50},
     "envpool:CartPole-v1": _CARTPOLE,  # EnvPool's CartPole (sf_curric.envs.envpool_env)
+    # episodes of 1-3 steps, a Tuple of three Discrete observed one-hot: a high learning rate reaches a greedy return
+    # of about -0.05 (basic strategy's) in 20k-30k steps (seed 1), where 3e-4 is still at always-stick's -0.17
+    "Blackjack-v1": {"learning_rate": 3e-3, "train_for_env_steps": 50_000},
+    "maze_levels": _MAZE_LEVELS,
     "frozen_lake_curriculum": _FROZEN_LAKE_DEMO,
 }
 
@@ -96,14 +152,32 @@ def register_env_defaults(env_name: str, **flags: Any) -> None:
 
 
 def get_env_defaults(env_name: str) -> dict[str, Any]:
-    """The per-env defaults for `env_name` (empty when it has none).
+    """The per-env defaults for `env_name` (empty when it has none): its family's (`MiniGrid-*`), then its own,
+    then the ones registered with `register_env_defaults`.
 
     Args:
         env_name: the `--env` value.
     """
-    merged = dict(_BUILTIN_DEFAULTS.get(env_name, {}))
+    merged: dict[str, Any] = {}
+    for prefix, defaults in _FAMILY_DEFAULTS.items():
+        if env_name.startswith(prefix):
+            merged.update(defaults)
+    merged.update(_BUILTIN_DEFAULTS.get(env_name, {}))
     merged.update(_user_defaults.get(env_name, {}))
     return merged
+
+
+def builtin_env_defaults() -> dict[str, dict[str, Any]]:
+    """The built-in defaults by env name, families as `PREFIX*` (e.g. `MiniGrid-*`), for the reference docs."""
+    families = {f"{prefix}*": defaults for prefix, defaults in _FAMILY_DEFAULTS.items()}
+    return {**families, **_BUILTIN_DEFAULTS}
+
+
+def flags_set_by_some_env() -> set[str]:
+    """Flags that the per-env defaults of at least one env set (built-in or registered): `--help` without `--env`
+    says "set by the env" for them."""
+    every = (*_FAMILY_DEFAULTS.values(), *_BUILTIN_DEFAULTS.values(), *_user_defaults.values())
+    return {flag for defaults in every for flag in defaults}
 
 
 def registered_env_defaults(env_name: str) -> dict[str, Any]:

@@ -34,11 +34,19 @@ def total_envs(cfg: argparse.Namespace) -> int:
 
 
 def _check_env(cfg: argparse.Namespace) -> None:
-    from sf_curric.envs.registry import env_exists, unknown_env_message
+    from sf_curric.envs.registry import env_problem, get_env_spec
 
     _check(bool(cfg.env), "no env given: pass --env=NAME (a registered name or a gymnasium id, e.g. CartPole-v1)")
-    if not env_exists(cfg.env):
-        raise ConfigError(unknown_env_message(cfg.env) + " (fix --env)")
+    problem = env_problem(cfg.env)  # an unknown name, or a package the env needs (with its extra)
+    if problem:
+        raise ConfigError(problem)
+    _check(
+        not cfg.env_kwargs or get_env_spec(cfg.env) is None,
+        f"--env_kwargs applies to gymnasium ids; {cfg.env!r} is registered with sf_curric.register_env: read your "
+        "settings from cfg in its make_env_fn",
+    )
+    _check(cfg.obs_text_words >= 0, f"--obs_text_words={cfg.obs_text_words} must not be negative")
+    _check(cfg.obs_text_vocab >= 2, f"--obs_text_vocab={cfg.obs_text_vocab} must be at least 2")
 
 
 def _check_device(cfg: argparse.Namespace) -> None:
@@ -62,6 +70,7 @@ def _check_positive(cfg: argparse.Namespace) -> None:
         "stats_avg",
         "train_for_env_steps",
         "train_for_seconds",
+        "obs_embedding_size",
     ):
         value = getattr(cfg, name)
         _check(value >= 1, f"--{name}={value} must be at least 1")
@@ -75,6 +84,7 @@ def _check_positive(cfg: argparse.Namespace) -> None:
         "progress_interval_sec",
         "training_info_interval_sec",
         "experiment_summaries_interval",
+        "image_obs_scale",
     ):
         value = getattr(cfg, name)
         _check(value > 0, f"--{name}={value} must be positive")
@@ -85,6 +95,7 @@ def _check_positive(cfg: argparse.Namespace) -> None:
         "ppo_clip_value",
         "target_kl",
         "worker_stall_timeout_sec",
+        "summaries_every_env_steps",
     ):
         value = getattr(cfg, name)
         _check(value >= 0, f"--{name}={value} must not be negative")

@@ -45,7 +45,7 @@ class Curriculum(syllabus_adapter.SyllabusAdapter):
         seed: seed of the curriculum's RNG; the same seed and the same updates give the same tasks.
         max_logged_tasks: per-task metrics are reported for at most this many tasks.
         use_wandb: log the task distribution to the current wandb run (`wandb.init()` in this process) when
-            tasks are sampled, at most every `wandb_log_interval` seconds (needs `pip install "sf_curric[wandb]"`).
+            tasks are sampled, at most every `wandb_log_interval` seconds (needs the `wandb` extra).
             Seed 003's third positional argument: `Curriculum(task_space, 0, True)` means use_wandb=True.
         wandb_log_interval: seconds between two wandb logs from `sample`.
 

@@ -105,9 +105,12 @@ class SelfPlay(Curriculum):
         if self.latest < 0:
             return out
         probs = np.asarray(self._sample_distribution())
-        played = self.games > 0
-        if played.any():
-            out["curriculum/win_rate"] = float(self.wins[played].sum() / self.games[played].sum())
+        games = int(self.games[self.stored].sum())
+        if games:
+            out["curriculum/win_rate"] = float(self.wins[self.stored].sum() / games)
+            out["curriculum/loss_rate"] = float(self.losses[self.stored].sum() / games)
+            out["curriculum/draw_rate"] = 1.0 - out["curriculum/win_rate"] - out["curriculum/loss_rate"]
+            out["curriculum/games"] = float(games)
         for slot in np.nonzero(self.stored)[0][: self.max_logged_tasks]:
             out[f"curriculum/opponent_{slot}_prob"] = float(probs[slot])
             out[f"curriculum/opponent_{slot}_loss_rate"] = float(self.loss_rates()[slot])

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
+import weakref
 from typing import Any, Dict, NamedTuple, Sequence, Tuple
 
 import numpy as np
@@ -139,7 +141,40 @@ def deliver_episode(
     """Report a finished episode: its task progress (when the env reports one), then the episode itself."""
     if progress is not None:
         deliver_task_progress(curriculum, task, progress, env_id)
+    else:
+        _warn_progress_hook_unfed(curriculum)
     call_update_on_episode(curriculum, episode_return, length, task, progress, env_id)
+
+
+_warned_unfed: weakref.WeakSet = weakref.WeakSet()  # curricula told that their progress hook starves
+
+
+def _warn_progress_hook_unfed(curriculum: Any) -> None:
+    """Say once per curriculum: an overridden `complete_task` / `update_task_progress` is called only for episodes
+    whose last step reports `info["task_completion"]`, and this one did not (an env that never does leaves the
+    override uncalled, silently otherwise)."""
+    if curriculum in _warned_unfed:
+        return
+    cls = type(curriculum)
+    names = [name for name in ("complete_task", "update_task_progress") if _defines_hook(cls, name)]
+    if names:
+        _warned_unfed.add(curriculum)
+        logging.getLogger("sf_curric").warning(
+            "%s overrides %s, but an episode ended without info['task_completion']: the hook is called only for "
+            "episodes that report it (TaskWrapper/TaskEnv set it at every step; a plain env never does)",
+            cls.__name__,
+            " and ".join(names),
+        )
+
+
+def _defines_hook(cls: type, name: str) -> bool:
+    """Whether `cls` (or a base other than the defaults here and `Curriculum`) defines hook `name`."""
+    for klass in cls.__mro__:
+        if klass.__module__ in (__name__, "sf_curric.curricula.curriculum") or klass is object:
+            continue
+        if name in vars(klass):
+            return True
+    return False
 
 
 def seed_rows(step_results: Sequence[Sequence[Any]]) -> list:

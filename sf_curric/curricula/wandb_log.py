@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict
 
+from sf_curric.errors import install_command
+
 _log = logging.getLogger(__name__)
 
 _warned_no_run = False
@@ -15,7 +17,7 @@ def require_wandb() -> Any:
     try:
         import wandb
     except ImportError:
-        raise ImportError('use_wandb=True needs wandb: pip install "sf_curric[wandb]"') from None
+        raise ImportError(f"use_wandb=True needs wandb: {install_command('wandb')}") from None
     return wandb
 
 

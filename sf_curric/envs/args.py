@@ -8,7 +8,30 @@ built by hand, or by older code) with the default declared here.
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
+
+from sf_curric.envs.text_codes import DEFAULT_TEXT_VOCAB
+
+
+def json_object(text: str | dict) -> dict[str, Any]:
+    """Parse `--env_kwargs`: a JSON object (an already parsed dict is returned as it is).
+
+    Example:
+        >>> json_object('{"is_slippery": false}')
+        {'is_slippery': False}
+    """
+    if isinstance(text, dict):
+        return text
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(
+            f"expected a JSON object, got {text!r}: write e.g. --env_kwargs='{{\"is_slippery\": false}}'"
+        )
+    return value
 
 
 def _bool(value: str | bool) -> bool:
@@ -25,6 +48,34 @@ def _bool(value: str | bool) -> bool:
 
 # `(flag, add_argument kwargs)` (sf_curric.cfg.flags.FlagSpec; envs sit below cfg and do not import it)
 ENV_ARGS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "--env_kwargs",
+        {
+            "type": json_object,
+            "default": {},
+            "help": "Keyword arguments of gymnasium.make for a gymnasium id, as a JSON object (e.g. "
+            "--env_kwargs='{\"is_slippery\": false}' for FrozenLake-v1).",
+        },
+    ),
+    (
+        "--obs_text_words",
+        {
+            "type": int,
+            "default": 0,
+            "help": "Text observation keys (MiniGrid's mission, gymnasium Text): 0 leaves them out of the policy's "
+            "input (one log line names them); N > 0 keeps each as its first N words, one code per word (0 pads), "
+            "which the network takes like a MultiDiscrete observation (docs/observation_spaces.md).",
+        },
+    ),
+    (
+        "--obs_text_vocab",
+        {
+            "type": int,
+            "default": DEFAULT_TEXT_VOCAB,
+            "help": "With --obs_text_words: the number of word codes of a text space without a known vocabulary "
+            "(words are hashed into them, so two words may share one; MiniGrid's missions get exact codes).",
+        },
+    ),
     (
         "--env_frameskip",
         {

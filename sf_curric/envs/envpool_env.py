@@ -24,8 +24,10 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from sf_curric.errors import install_command
+
 PREFIX = "envpool:"
-EXTRA_HINT = 'EnvPool is not installed: pip install "sf_curric[envpool]" (or pip install envpool)'
+EXTRA_HINT = f"EnvPool is not installed: {install_command('envpool')} (or pip install envpool)"
 
 _pools: dict[tuple, _Pool] = {}  # (task id, worker index, envs per worker, seed) -> the pool of this process
 

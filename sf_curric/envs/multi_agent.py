@@ -24,7 +24,9 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-MISSING_EXTRA = 'PettingZoo envs need the pettingzoo package: pip install "sf_curric[pettingzoo]"'
+from sf_curric.errors import install_command
+
+MISSING_EXTRA = f"PettingZoo envs need the pettingzoo package: {install_command('pettingzoo')}"
 
 
 def _pettingzoo_classes() -> tuple[type, type] | None:

@@ -1,7 +1,9 @@
 """Env registry: `register_env(name, make_env_fn, ...)`, and `make_env(cfg, env_config)` for the trainer.
 
-Any gymnasium id works without registration. A `make_env_fn` may use Sample Factory's signature
-`(full_env_name, cfg, env_config, render_mode)` or any simpler one: parameters are matched by name.
+Any gymnasium id works without registration, and so does gymnasium's `module:EnvId` form (the module is imported
+first, so that its import registers `EnvId`, as `gym.make("module:EnvId")` does). A `make_env_fn` may use Sample
+Factory's signature `(full_env_name, cfg, env_config, render_mode)` or any simpler one: parameters are matched by
+name.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from typing import Any, Callable
 
 import gymnasium as gym
 
+from sf_curric.envs.args import env_flag
+from sf_curric.envs.dependencies import EnvDependencyError, install_hint, missing_dependency, package_for_id
 from sf_curric.envs.envpool_env import envpool_problem, is_envpool_name
 from sf_curric.envs.frames import wrap_frames
+from sf_curric.envs.observation_space import with_policy_observations
 
 # Parameter names a make_env_fn may use, and what each receives.
 _NAME_PARAMS = ("full_env_name", "env_name", "name")
@@ -97,29 +102,48 @@ def _gymnasium_ids() -> list[str]:
     return list(gym.registry.keys())
 
 
-# gymnasium ids whose envs a package registers when imported: (id prefix, module, extra of sf_curric that installs it)
-_ENV_PACKAGES = (
-    ("ALE/", "ale_py", "atari"),
-    ("MiniGrid-", "minigrid", "minigrid"),
-    ("BabyAI-", "minigrid", "minigrid"),
-)
-
-
 def _import_env_package(name: str) -> None:
     """Register the gymnasium envs of the package that provides `name` (e.g. `ALE/Pong-v5` needs `import ale_py`).
 
     Raises:
-        ValueError: the package is not installed (names the pip extra that installs it).
+        EnvDependencyError: the package is not installed (names the sf_curric extra that installs it).
     """
-    for prefix, module_name, extra in _ENV_PACKAGES:
-        if name.startswith(prefix) and name not in gym.registry:
-            try:
-                module = importlib.import_module(module_name)
-            except ImportError:
-                raise ValueError(
-                    f"env {name!r} needs the {module_name} package: pip install -e '.[{extra}]' (or {module_name})"
-                ) from None
-            gym.register_envs(module)
+    package = package_for_id(name)
+    if package is None or name in gym.registry:
+        return
+    module_name, extra = package
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        raise EnvDependencyError(f"env {name!r} {install_hint(f'the {module_name} package', extra)}") from None
+    gym.register_envs(module)
+
+
+def _split_module_id(name: str) -> tuple[str, str] | None:
+    """`("my_envs", "Foo-v0")` for gymnasium's `my_envs:Foo-v0` form, None for every other name."""
+    if is_envpool_name(name) or name.count(":") != 1:
+        return None
+    module_name, env_id = name.split(":")
+    return (module_name, env_id) if module_name and env_id else None
+
+
+def _import_env_module(name: str) -> None:
+    """Import the module of a `module:EnvId` name, whose import registers `EnvId` with gymnasium.
+
+    Raises:
+        ValueError: the module cannot be imported, or it registers no `EnvId` (one line naming the fix).
+    """
+    module_name, env_id = _split_module_id(name)
+    try:
+        importlib.import_module(module_name)
+    except ImportError as e:
+        raise ValueError(
+            f"env {name!r}: cannot import module {module_name!r} ({e}): install it or add its folder to PYTHONPATH"
+        ) from None
+    if env_id not in gym.registry:
+        close = difflib.get_close_matches(env_id, _gymnasium_ids(), n=3, cutoff=0.5)
+        hint = f"closest ids: {', '.join(close)}" if close else "register it there with gymnasium.register(id=...)"
+        raise ValueError(f"env {name!r}: importing {module_name!r} registered no gymnasium id {env_id!r}; {hint}")
 
 
 def env_exists(name: str) -> bool:
@@ -134,10 +158,41 @@ def env_exists(name: str) -> bool:
     if is_envpool_name(name):
         return envpool_problem(name) is None
     try:
+        if _split_module_id(name):
+            _import_env_module(name)
+            return True
         _import_env_package(name)
     except ValueError:
         return False
     return name in gym.registry
+
+
+def env_problem(name: str) -> str | None:
+    """Why `--env=name` cannot be built, in one line that names the fix (None: nothing known to be wrong): an
+    unknown name (with the closest known ones), or a package the env needs (with the sf_curric extra that installs
+    it).
+
+    Args:
+        name: an `--env` value.
+    """
+    _load_builtin_envs()
+    if name in _REGISTRY:
+        return None
+    if is_envpool_name(name):
+        return envpool_problem(name)
+    if _split_module_id(name):  # gymnasium's `module:EnvId`: the module's import registers the id
+        try:
+            _import_env_module(name)
+        except ValueError as e:
+            return str(e)
+        return missing_dependency(_split_module_id(name)[1])
+    try:
+        _import_env_package(name)
+    except EnvDependencyError as e:
+        return str(e)
+    if name not in gym.registry:
+        return unknown_env_message(name) + " (fix --env)"
+    return missing_dependency(name)
 
 
 def unknown_env_message(name: str) -> str:
@@ -148,6 +203,12 @@ def unknown_env_message(name: str) -> str:
     """
     if is_envpool_name(name):
         return envpool_problem(name) or f"env {name!r} is available"
+    if _split_module_id(name):
+        try:
+            _import_env_module(name)
+        except ValueError as e:
+            return str(e)
+        return f"env {name!r} is available"
     candidates = registered_env_names() + _gymnasium_ids()
     close = difflib.get_close_matches(name, candidates, n=5, cutoff=0.5)
     if not close:  # case and separators often differ: compare lower-cased names too
@@ -177,6 +238,9 @@ def get_env_spec(name: str) -> EnvSpec | None:
 
         register_env(name, make_envpool_env)
         return _REGISTRY[name]
+    if _split_module_id(name):  # gym.make imports the module again in every process that makes the env
+        _import_env_module(name)
+        return None
     _import_env_package(name)
     if name in gym.registry:
         return None
@@ -227,7 +291,8 @@ def make_env(
     render_mode: str | None = None,
     env_name: str | None = None,
 ) -> gym.Env:
-    """Build one env of `cfg.env` (or `env_name`).
+    """Build one env of `cfg.env` (or `env_name`), its observations in the form the policy takes (a Box, or a flat
+    Dict: see `sf_curric.envs.observation_space`).
 
     Args:
         cfg: the run's config (`cfg.env` names the env).
@@ -242,8 +307,10 @@ def make_env(
     if not name:
         raise ValueError("no env given: pass --env=NAME (a registered name or a gymnasium id)")
     spec = get_env_spec(name)
+    text_words, text_vocab = env_flag(cfg, "obs_text_words"), env_flag(cfg, "obs_text_vocab")
     if spec is None:  # a pixel env gets --env_frameskip / --env_framestack here (a registered one reads them itself)
-        return wrap_frames(gym.make(name, render_mode=render_mode), cfg)
+        env = wrap_frames(_make_gymnasium_env(name, render_mode, env_flag(cfg, "env_kwargs")), cfg)
+        return with_policy_observations(env, text_words, text_vocab)
     env = _call_make_env_fn(spec.make_env_fn, name, cfg, env_config, render_mode)
     from sf_curric.envs.multi_agent import MultiAgentEnv, is_pettingzoo_env
 
@@ -254,4 +321,13 @@ def make_env(
             f"make_env_fn of {name!r} returned {type(env).__name__}: it must return a gymnasium.Env "
             f"or a PettingZoo ParallelEnv/AECEnv (wrap old gym envs with gymnasium's compatibility wrappers)"
         )
-    return env
+    return with_policy_observations(env, text_words, text_vocab)
+
+
+def _make_gymnasium_env(name: str, render_mode: str | None, kwargs: dict[str, Any]) -> gym.Env:
+    """`gym.make`, with a missing package (Box2D, MuJoCo, jax, ...) as one line naming the extra that installs it."""
+    try:
+        return gym.make(name, render_mode=render_mode, **kwargs)
+    except (gym.error.DependencyNotInstalled, ImportError) as e:
+        problem = missing_dependency(name) or f"env {name!r} cannot be built: {str(e).splitlines()[0]}"
+        raise EnvDependencyError(problem) from None

@@ -24,6 +24,7 @@ from sf_curric.evaluation.video import (
     VideoWriter,
     Window,
     display_available,
+    render_offscreen,
 )
 
 log = logging.getLogger("sf_curric")
@@ -108,9 +109,13 @@ def enjoy(cfg: argparse.Namespace, on_episode: Callable[[EpisodeRecord], None] |
         torch.manual_seed(int(cfg.seed))
     show = display_available() and not cfg.no_render
     need_frames = show or cfg.save_video
+    render_offscreen()  # no display: pygame draws CartPole's frames quietly
+    try:
+        window = Window(f"sf_curric: {cfg.experiment}", cfg.fps) if show else None
+    except VideoDependencyError as e:
+        raise EvaluationError(str(e)) from None
     env_config = {"worker_index": 0, "vector_index": 0, "env_id": 0}
     env = make_env(cfg, env_config, render_mode="rgb_array" if need_frames else None)
-    window = Window(f"sf_curric: {cfg.experiment}", cfg.fps) if show else None
     writer: VideoWriter | None = None
     if cfg.save_video:
         fps = cfg.fps or int(env.metadata.get("render_fps") or DEFAULT_VIDEO_FPS)

@@ -1,7 +1,7 @@
 """Frames out of `enjoy`: an H.264 mp4 file (browsers play it) and an optional window.
 
 The video goes through imageio-ffmpeg, whose wheel ships its own ffmpeg with the libx264 encoder
-(`pip install "sf_curric[video]"`); opencv's own mp4 writer only has mp4v, which browsers do not play.
+(the `video` extra); OpenCV's mp4 writer only has mp4v, which browsers do not play.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from sf_curric.errors import install_command
+
 log = logging.getLogger("sf_curric")
 
 DEFAULT_VIDEO_FPS = 30
 VIDEO_CODEC = "libx264"
-VIDEO_EXTRA_HINT = 'pip install "sf_curric[video]"'
+VIDEO_EXTRA_HINT = install_command("video")
 
 
 class VideoDependencyError(RuntimeError):
@@ -26,8 +28,19 @@ class VideoDependencyError(RuntimeError):
 
 
 def display_available() -> bool:
-    """True when a window can be opened (an X display is set)."""
-    return bool(os.environ.get("DISPLAY"))
+    """True when a window can be opened (an X or Wayland display is set)."""
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def render_offscreen() -> None:
+    """Frames go to arrays, not to a window: when no display is set, point SDL (pygame, which draws gymnasium's
+    classic-control envs) at its dummy video and audio drivers. Otherwise `pygame.init()` probes Wayland and prints
+    `error: XDG_RUNTIME_DIR is invalid or not set in the environment.` on a successful run. A driver the user set
+    is kept."""
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # no banner on the console
+    if not display_available():
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+        os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 
 def _to_rgb(frame: np.ndarray) -> np.ndarray:
@@ -39,10 +52,6 @@ def _to_rgb(frame: np.ndarray) -> np.ndarray:
     if frame.ndim != 3 or frame.shape[-1] not in (3, 4):
         raise ValueError(f"render() returned an array of shape {frame.shape}: expected (H, W, 3) RGB frames")
     return np.ascontiguousarray(frame[..., :3])  # alpha dropped
-
-
-def _to_bgr(frame: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(_to_rgb(frame)[..., ::-1])
 
 
 def _even(frame: np.ndarray) -> np.ndarray:
@@ -102,9 +111,9 @@ class VideoWriter:
             self._writer.send(None)  # start ffmpeg
             self._shape = rgb.shape
         elif rgb.shape != self._shape:
-            import cv2
+            from PIL import Image
 
-            rgb = cv2.resize(rgb, (self._shape[1], self._shape[0]))
+            rgb = np.asarray(Image.fromarray(rgb).resize((self._shape[1], self._shape[0])))
         self._writer.send(np.ascontiguousarray(rgb))
         self.num_frames += 1
 
@@ -117,18 +126,30 @@ class VideoWriter:
 
 
 class Window:
-    """Shows frames in an opencv window, paced to `fps` (0: as fast as possible).
+    """Shows frames in a pygame window (the `video` extra), paced to `fps` (0: as fast as possible).
+
+    pygame, not OpenCV: sf_curric depends on no OpenCV (Pillow draws its images), and pygame is what draws
+    gymnasium's classic-control envs anyway.
 
     Args:
         title: window title.
         fps: frames per second.
+
+    Raises:
+        VideoDependencyError: pygame is not installed (names the extra).
     """
 
     def __init__(self, title: str, fps: int = 0):
+        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # no banner on the console
+        try:
+            import pygame
+        except ImportError:
+            raise VideoDependencyError(f"a window needs pygame: {VIDEO_EXTRA_HINT} (or --no_render)") from None
+        self._pygame = pygame
         self.title = title
         self.period = 1.0 / fps if fps > 0 else 0.0
         self._last = 0.0
-        self._opened = False
+        self._screen: Any = None
 
     def show(self, frame: np.ndarray) -> None:
         """Display one RGB frame.
@@ -136,21 +157,23 @@ class Window:
         Args:
             frame: uint8 RGB image.
         """
-        import cv2
-
+        pygame = self._pygame
+        rgb = _to_rgb(frame)
+        if self._screen is None or self._screen.get_size() != (rgb.shape[1], rgb.shape[0]):
+            pygame.display.init()
+            pygame.display.set_caption(self.title)
+            self._screen = pygame.display.set_mode((rgb.shape[1], rgb.shape[0]))
         if self.period:
             wait = self._last + self.period - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
             self._last = time.monotonic()
-        cv2.imshow(self.title, _to_bgr(frame))
-        cv2.waitKey(1)
-        self._opened = True
+        self._screen.blit(pygame.surfarray.make_surface(rgb.swapaxes(0, 1)), (0, 0))
+        pygame.display.flip()
+        pygame.event.pump()  # keeps the window responsive
 
     def close(self) -> None:
         """Close the window if one was opened."""
-        if self._opened:
-            import cv2
-
-            cv2.destroyWindow(self.title)
-            self._opened = False
+        if self._screen is not None:
+            self._pygame.display.quit()
+            self._screen = None

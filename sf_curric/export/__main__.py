@@ -47,7 +47,7 @@ def run(argv: Sequence[str] | None = None) -> Path:
     from sf_curric.utils.checkpoint import CheckpointError
 
     try:
-        cfg = load_eval_config(parse_args(argv, evaluation=True, extra_args=EXPORT_ARGS))
+        cfg = load_eval_config(parse_args(argv, evaluation=True, extra_args=EXPORT_ARGS, program="export"))
         env = make_env(cfg, {"worker_index": 0, "vector_index": 0, "env_id": 0, "evaluation": True})
         try:
             policy = load_policy(cfg, env.observation_space, env.action_space, device=torch.device("cpu"))

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from sf_curric.sweeps.run_description import RUN_INFO_FILE
+from sf_curric.utils.event_files import read_scalars as read_event_scalars
 
 TENSORBOARD_SUBDIR = "tensorboard"  # sf_curric.algo.runner writes its event files here
 
@@ -23,20 +24,15 @@ class RunCurves:
         method: its configuration without the seed.
         seed: its seed (None when unknown).
         scalars: tag -> (steps, values), sorted by step, one value per step (a resumed session's value wins).
+        label: the method as a legend says it: the experiment's name and its swept values, e.g.
+            `lr (learning_rate=0.001)` for the method `lr_lr_0.001` (the method itself without sweep_run.json).
     """
 
     name: str
     method: str
     seed: int | None
     scalars: dict[str, tuple[np.ndarray, np.ndarray]]
-
-
-def _import_accumulator():
-    try:
-        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-    except ImportError:
-        raise SystemExit('sf_curric.report needs tensorboard: pip install "sf_curric[report]"') from None
-    return EventAccumulator
+    label: str = ""
 
 
 def read_scalars(event_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -45,15 +41,7 @@ def read_scalars(event_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     Args:
         event_dir: a folder of `events.out.tfevents.*` files.
     """
-    event_accumulator = _import_accumulator()
-    merged: dict[str, dict[int, float]] = {}
-    for path in sorted(event_dir.glob("events.out.tfevents.*")):  # the name starts with the time
-        acc = event_accumulator(str(path), size_guidance={"scalars": 0})
-        acc.Reload()
-        for tag in acc.Tags()["scalars"]:
-            by_step = merged.setdefault(tag, {})
-            for event in acc.Scalars(tag):
-                by_step[int(event.step)] = float(event.value)
+    merged = read_event_scalars(event_dir)
     return {
         tag: (np.array(sorted(by_step), dtype=np.int64), np.array([by_step[s] for s in sorted(by_step)]))
         for tag, by_step in merged.items()
@@ -80,10 +68,20 @@ def find_runs(sweep_dir: Path) -> list[RunCurves]:
         info_path = exp_dir / RUN_INFO_FILE
         if info_path.exists():
             info = json.loads(info_path.read_text())
-            method, seed = info["method"], info.get("seed")
+            method, seed, label = info["method"], info.get("seed"), _label(info)
         else:
             method, seed = _method_from_name(exp_dir.name)
+            label = method
         scalars = read_scalars(event_dir)
         if scalars:
-            runs.append(RunCurves(exp_dir.name, method, seed, scalars))
+            runs.append(RunCurves(exp_dir.name, method, seed, scalars, label))
     return runs
+
+
+def _label(info: dict) -> str:
+    """`experiment (flag=value, ...)` from a run's sweep_run.json; the experiment alone when it sweeps nothing."""
+    swept = {k: v for k, v in (info.get("params") or {}).items() if k != "seed"}
+    experiment = info.get("experiment") or info["method"]
+    if not swept:
+        return experiment
+    return f"{experiment} ({', '.join(f'{k}={v}' for k, v in swept.items())})"

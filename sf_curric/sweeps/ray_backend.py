@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+from sf_curric.errors import install_command
 from sf_curric.sweeps.run_description import RunSpec
 from sf_curric.sweeps.run_one import RunOutcome, run_one
 
@@ -17,7 +18,7 @@ def _import_ray():
     try:
         import ray
     except ImportError:
-        raise SystemExit('sf_curric.launch: --backend=ray needs ray: pip install "sf_curric[ray]"') from None
+        raise SystemExit(f"sf_curric.launch: --backend=ray needs ray: {install_command('ray')}") from None
     return ray
 
 

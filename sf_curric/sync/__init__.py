@@ -5,7 +5,7 @@ Multiprocessing (CleanRL, Stable-Baselines3, anything with gymnasium `AsyncVecto
     curriculum, task_queue, update_queue = make_multiprocessing_curriculum(curriculum)
     env = MultiProcessingSyncWrapper(env, task_queue, update_queue)
 
-Ray (RLlib, Ray actors on any node; needs `pip install -e .[ray]`):
+Ray (RLlib, Ray actors on any node; needs `pip install -e ".[ray]"`):
 
     curriculum = make_ray_curriculum(curriculum)
     env = RaySyncWrapper(env)

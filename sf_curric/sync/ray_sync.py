@@ -1,6 +1,6 @@
 """Ray sync: the curriculum lives in one named Ray actor; envs on any node fetch tasks from it and report to it.
 
-`ray` is an optional extra (`pip install -e .[ray]`) and is imported only inside the functions that need it.
+`ray` is an optional extra (`pip install -e ".[ray]"`) and is imported only inside the functions that need it.
 By default (`prefetch=0`) each reset takes its task from the actor in the call that also delivers the env's
 updates, so tasks run in the order the curriculum hands them out, across all envs, exactly as with the shared
 task queue of the multiprocessing sync. With `prefetch=N` env wrappers batch their traffic instead: one actor call
@@ -19,6 +19,7 @@ from typing import Any, Deque, List
 import gymnasium as gym
 
 from sf_curric.curricula.task_space import as_task_space
+from sf_curric.errors import install_command
 from sf_curric.sync.channel import CurriculumServerError
 from sf_curric.sync.messages import EpisodeRecorder, TaskReset, apply_update
 
@@ -32,7 +33,7 @@ def _import_ray() -> Any:
     try:
         import ray
     except ImportError as e:
-        raise ImportError("the Ray sync needs ray: pip install 'sf_curric[ray]' (ray[default]>=2.52)") from e
+        raise ImportError(f"the Ray sync needs ray: {install_command('ray')} (ray[default]>=2.52)") from e
     return ray
 
 
@@ -245,11 +246,13 @@ class RaySyncWrapper(gym.Wrapper):
         namespace: Ray namespace of the actor (default: this worker's).
         update_on_step: send step batches; defaults to the curriculum's `requires_step_updates`.
         batch_size: at most this many steps per step-batch message.
-        prefetch: 0 (default): every reset takes the curriculum's next task in one actor call, so the order and
-            the per-task counts of a sequence hold across envs. N > 0: tasks fetched ahead per actor call (and
-            episodes of updates sent per call), with another N kept in reserve; this cuts actor calls for very
-            short episodes, but the tasks in an env's reserve were handed out before they run, so with several
-            envs the tasks run over a fixed number of episodes are not the curriculum's first ones.
+        prefetch: 0 (default): each finished episode's updates go to the actor when the episode ends, and every
+            reset takes the curriculum's next task in one actor call, so the order and the per-task counts of a
+            sequence hold across envs. N > 0: tasks fetched ahead per actor call, with another N kept in
+            reserve, and updates sent at episode end unless a call is still in flight (then with the next one:
+            call `flush()` or `close()` after the last episode); this cuts actor calls for very short episodes,
+            but the tasks in an env's reserve were handed out before they run, so with several envs the tasks
+            run over a fixed number of episodes are not the curriculum's first ones.
         default_task: task of the very first episode, so that the first reset does not wait for the actor.
         task_space: decodes tasks; defaults to the curriculum's.
         timeout: seconds to wait for the actor before raising a TimeoutError.
@@ -344,7 +347,8 @@ class RaySyncWrapper(gym.Wrapper):
             if self._default_task is not None:
                 new_task, self._default_task = self._default_task, None
             elif not self.prefetch:
-                # the task is handed out now, after this env's updates: the curriculum's order holds across envs
+                # the task is handed out now, after this env's updates: the curriculum's order holds across envs,
+                # and no task is handed out that does not run (the updates went when the episode ended)
                 self._exchange(1)
                 self._collect()
                 new_task = self.task_space.decode(self._tasks.popleft())
@@ -355,9 +359,8 @@ class RaySyncWrapper(gym.Wrapper):
                     self._exchange(2 * self.prefetch)
                     self._collect()
                 new_task = self.task_space.decode(self._tasks.popleft())
-            # keep a reserve of `prefetch` tasks, so that the next call has a whole batch of episodes to return
-            if self.prefetch and len(self._tasks) <= self.prefetch and self._in_flight is None:
-                self._exchange(self.prefetch)
+            if self.prefetch:  # keep a reserve of `prefetch` tasks: a reset never waits for the actor
+                self._send_if_idle()
         self._latest_task = new_task
         obs, info = self._task_reset(new_task, seed, options)
         self._encoded_task = self.task_space.encode(self.task)
@@ -369,9 +372,30 @@ class RaySyncWrapper(gym.Wrapper):
         msgs = self._recorder.record_step(self._encoded_task, obs, rew, terminated, truncated, info)
         if msgs:
             self._pending.extend(msgs)
-            if len(self._pending) > 4 * self.prefetch + 4:
+            if terminated or truncated:
+                self._episode_ended()
+            elif len(self._pending) > 4 * self.prefetch + 4:
                 self._exchange(0)  # many step batches: send them now rather than hold them
         return obs, rew, terminated, truncated, info
+
+    def _episode_ended(self) -> None:
+        """Send the finished episode's updates now, without waiting for the answer, as the multiprocessing wrapper
+        does: the last episode of an env reaches the curriculum even without `close()`. With `prefetch=N` they
+        wait for the next call when one is still in flight (batching adapts to the actor's pace)."""
+        if not self.prefetch:
+            self._exchange(0)
+        else:
+            self._send_if_idle()
+
+    def _send_if_idle(self) -> None:
+        """`prefetch=N`: send the pending updates, and ask for a batch of tasks when the reserve is down to N,
+        unless a call is still in flight (then they ride the next one: batching adapts to the actor's pace)."""
+        if self._in_flight is not None and not self._call_done():
+            return
+        self._collect()
+        refill = self.prefetch if len(self._tasks) <= self.prefetch else 0
+        if self._pending or refill:
+            self._exchange(refill)
 
     def flush(self) -> None:
         """Send every collected update and wait until the curriculum has applied them."""

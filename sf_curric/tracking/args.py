@@ -12,7 +12,7 @@ TRACKING_ARGS: list[FlagSpec] = [
     ),
     (
         "--with_wandb",
-        bool_flag(False, 'Log to Weights & Biases too (pip install "sf_curric[wandb]").'),
+        bool_flag(False, 'Log to Weights & Biases too (the wandb extra: pip install -e ".[wandb]").'),
     ),
     ("--wandb_project", {"type": str, "default": "sf_curric", "help": "wandb project."}),
     ("--wandb_user", {"type": str, "default": None, "help": "wandb entity (user or team; None: your default)."}),

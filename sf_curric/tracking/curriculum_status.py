@@ -5,6 +5,7 @@
   recent mean of the metric that promotes it;
 - discrete tasks: the entropy of the task distribution (and its maximum, log of the number of tasks) and the
   most likely tasks with their probabilities;
+- self-play: the trained agent's win, draw and loss rates against the pool's snapshots;
 - anything else: the first scalar metrics the curriculum reports.
 """
 
@@ -37,13 +38,19 @@ def curriculum_status(host: Any) -> str:
         metrics = host.curriculum.metrics()
     if "curriculum/range_low" in metrics and "curriculum/range_high" in metrics:
         return f"{name} range [{metrics['curriculum/range_low']:.3f}, {metrics['curriculum/range_high']:.3f}]"
+    if "curriculum/num_opponents" in metrics:  # self-play: how the trained agent fares against the pool
+        pool = f"{name} vs {metrics['curriculum/num_opponents']:.0f} snapshot(s)"
+        if "curriculum/win_rate" not in metrics:
+            return f"{pool}, no game finished yet"
+        rates = " ".join(f"{kind} {metrics[f'curriculum/{kind}_rate']:.2f}" for kind in ("win", "draw", "loss"))
+        return f"{pool}: {rates} ({metrics['curriculum/games']:.0f} games)"
     dist = host.distribution()
     if "curriculum/level" in metrics and dist is not None:
         recent = metrics.get("curriculum/level_recent_mean", float("nan"))
         return f"{name} level {int(metrics['curriculum/level'])}/{len(dist) - 1}, recent mean {recent:.2f}"
     if dist is not None and len(dist) > 0:
         positive = dist[dist > 0]
-        entropy = float(-(positive * np.log(positive)).sum())
+        entropy = max(0.0, float(-(positive * np.log(positive)).sum()))  # a one-task distribution: 0, not -0
         top = np.argsort(-dist, kind="stable")[:TOP_TASKS]
         tops = ", ".join(f"{host.task_label(int(i))} ({dist[i]:.2f})" for i in top)
         return f"{name} entropy {entropy:.2f}/{np.log(len(dist)):.2f}, top tasks {tops}"

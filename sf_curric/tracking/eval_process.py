@@ -63,8 +63,10 @@ class EvalOutcome:
         request: the request it answers.
         scalars: tag -> value, e.g. "eval/test/return" (EVAL only).
         group_returns: group -> mean return (EVAL only).
+        group_intervals: group -> [low, high], the 95 % percentile-bootstrap interval of its mean return over the
+            episodes (EVAL only; the eval curve's band).
         video: path of the mp4 file (VIDEO only).
-        gif: path of its small GIF for tensorboard (VIDEO only; None when OpenCV cannot write GIFs).
+        gif: path of its small GIF for tensorboard (VIDEO only).
         fps: frames per second of the video.
         seconds: how long the job took.
         error: one line when the job failed (the run goes on).
@@ -74,6 +76,7 @@ class EvalOutcome:
     request: EvalRequest
     scalars: dict[str, float] = field(default_factory=dict)
     group_returns: dict[str, float] = field(default_factory=dict)
+    group_intervals: dict[str, list[float]] = field(default_factory=dict)
     video: str | None = None
     gif: str | None = None
     fps: int = 30
@@ -168,7 +171,32 @@ def _evaluate(cfg: argparse.Namespace, request: EvalRequest) -> EvalOutcome:
 
     report = evaluate(eval_config(cfg, request.output), checkpoint_path=request.snapshot)
     groups = {name: float(s["mean"]) for name, s in report.data["groups"].items()}
-    return EvalOutcome(request, scalars=group_scalars(report.data, report.records), group_returns=groups)
+    return EvalOutcome(request, scalars=group_scalars(report.data, report.records), group_returns=groups,
+                       group_intervals=return_intervals(report.records, seed=request.env_steps))  # fmt: skip
+
+
+BOOTSTRAP_REPS = 2000
+
+
+def return_intervals(records: list[Any], seed: int = 0) -> dict[str, list[float]]:
+    """Per task group, the 95 % percentile-bootstrap interval of the mean episode return (inside the returns'
+    range, unlike mean +- 1.96 sd / sqrt(n)); groups of one episode get none.
+
+    Args:
+        records: `EvalReport.records` (each has `job.group` and `episode_return`).
+        seed: seeds the resampling (the evaluation's env steps: the curve is reproducible).
+    """
+    from sf_curric.utils.bootstrap import percentile_interval
+
+    rng = np.random.default_rng(seed)
+    returns: dict[str, list[float]] = {}
+    for r in records:
+        returns.setdefault(r.job.group, []).append(float(r.episode_return))
+    return {
+        group: list(percentile_interval(np.array(values), lambda s: s.mean(axis=1), BOOTSTRAP_REPS, rng))
+        for group, values in returns.items()
+        if len(values) > 1 and all(math.isfinite(v) for v in values)
+    }
 
 
 def _video(cfg: argparse.Namespace, request: EvalRequest) -> EvalOutcome:
@@ -210,10 +238,11 @@ class EvalBook:
 
 
 def history_entry(outcome: EvalOutcome) -> dict[str, Any]:
-    """One line of `history.jsonl`: env steps, iteration, seconds and the eval/* values of an evaluation."""
+    """One line of `history.jsonl`: env steps, iteration, seconds, the eval/* values of an evaluation and each
+    group's interval of the mean return."""
     request = outcome.request
     return {"env_steps": request.env_steps, "iteration": request.iteration, "seconds": outcome.seconds,
-            "scalars": outcome.scalars}  # fmt: skip
+            "scalars": outcome.scalars, "intervals": outcome.group_intervals}  # fmt: skip
 
 
 def eval_process_main(

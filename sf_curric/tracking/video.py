@@ -18,20 +18,23 @@ GIF_MAX_WIDTH = 320  # ... and shrunk to this width, to keep event files small
 
 
 def _gif_bytes(frames: list[np.ndarray], fps: int) -> bytes | None:
-    import cv2
+    """The frames as a looping GIF (subsampled to `GIF_MAX_FRAMES`, shrunk to `GIF_MAX_WIDTH`), via Pillow."""
+    import io
 
-    if not frames or not hasattr(cv2, "imencodeanimation"):  # OpenCV >= 4.11
+    from PIL import Image
+
+    if not frames:
         return None
     stride = max(1, int(np.ceil(len(frames) / GIF_MAX_FRAMES)))
     picked = frames[::stride]
     height, width = picked[0].shape[:2]
     scale = min(1.0, GIF_MAX_WIDTH / width)
     size = (max(1, int(width * scale)), max(1, int(height * scale)))
-    animation = cv2.Animation()
-    animation.frames = [cv2.resize(np.ascontiguousarray(f[..., 2::-1]), size) for f in picked]  # RGB -> BGR
-    animation.durations = [int(1000 * stride / max(1, fps))] * len(picked)
-    ok, buf = cv2.imencodeanimation(".gif", animation)
-    return bytes(buf) if ok else None
+    images = [Image.fromarray(np.ascontiguousarray(f[..., :3])).resize(size) for f in picked]
+    buffer = io.BytesIO()
+    duration_ms = int(1000 * stride / max(1, fps))
+    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0)
+    return buffer.getvalue()
 
 
 def record_episode(
@@ -46,7 +49,7 @@ def record_episode(
         env_steps: env steps of the policy (in the file name).
 
     Returns:
-        (mp4 path, GIF path or None when OpenCV cannot write GIFs, frames per second).
+        (mp4 path, GIF path (None for an episode without frames), frames per second).
 
     Raises:
         ValueError: the env renders no frames (its make_env_fn must pass render_mode on).
@@ -54,8 +57,9 @@ def record_episode(
     from sf_curric.envs.registry import make_env
     from sf_curric.evaluation.episodes import EpisodeJob, run_episodes
     from sf_curric.evaluation.policy import load_policy
-    from sf_curric.evaluation.video import DEFAULT_VIDEO_FPS, VideoWriter
+    from sf_curric.evaluation.video import DEFAULT_VIDEO_FPS, VideoWriter, render_offscreen
 
+    render_offscreen()  # before pygame starts: no "XDG_RUNTIME_DIR is invalid" line during training
     env = make_env(cfg, {"worker_index": 0, "vector_index": 0, "env_id": 0, "evaluation": True},
                    render_mode="rgb_array")  # fmt: skip
     frames: list[np.ndarray] = []
@@ -123,11 +127,11 @@ def add_gif(writer: Any, tag: str, gif: str | None, step: int) -> None:
     get_file_writer = getattr(writer, "_get_file_writer", None)
     if gif is None or get_file_writer is None:
         return
-    import cv2
+    from PIL import Image
     from tensorboardX.proto.summary_pb2 import Summary
 
     data = Path(gif).read_bytes()
-    first = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    height, width = (first.shape[:2]) if first is not None else (0, 0)
+    with Image.open(gif) as first:
+        width, height = first.size
     image = Summary.Image(height=height, width=width, colorspace=3, encoded_image_string=data)
     get_file_writer().add_summary(Summary(value=[Summary.Value(tag=tag, image=image)]), step)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from sf_curric.cfg.validation import ConfigError
+from sf_curric.errors import install_command
 
 log = logging.getLogger("sf_curric")
 
@@ -33,7 +34,7 @@ def import_wandb() -> Any:
     try:
         import wandb
     except ImportError:
-        raise ConfigError('--with_wandb needs wandb: pip install "sf_curric[wandb]"') from None
+        raise ConfigError(f"--with_wandb needs wandb: {install_command('wandb')}") from None
     return wandb
 
 

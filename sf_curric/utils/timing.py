@@ -71,3 +71,35 @@ class RateMeter:
             return 0.0
         (t0, c0), (t1, c1) = self._points[0], self._points[-1]
         return (c1 - c0) / (t1 - t0) if t1 > t0 else 0.0
+
+
+class SummaryClock:
+    """When the next summary is due: every `interval_sec` seconds or every `every_env_steps` env steps, whichever
+    comes first (a short, fast run gets points along its curve, not only its first and last).
+
+    Args:
+        interval_sec: seconds between two summaries.
+        every_env_steps: env steps between two summaries (0: a hundredth of `budget_env_steps`).
+        budget_env_steps: the run's env-step budget.
+
+    Example:
+        >>> clock = SummaryClock(10.0, 0, budget_env_steps=300_000)
+        >>> clock.every_env_steps
+        3000
+        >>> clock.mark(now=0.0, env_steps=0); clock.due(now=1.0, env_steps=3000)
+        True
+    """
+
+    def __init__(self, interval_sec: float, every_env_steps: int, budget_env_steps: int) -> None:
+        self.interval_sec = interval_sec
+        self.every_env_steps = int(every_env_steps) or max(1, int(budget_env_steps) // 100)
+        self._last_time = float("-inf")
+        self._last_steps = 0
+
+    def due(self, now: float, env_steps: int) -> bool:
+        """True when a summary is due at time `now` (monotonic seconds) after `env_steps` env steps."""
+        return now - self._last_time >= self.interval_sec or env_steps - self._last_steps >= self.every_env_steps
+
+    def mark(self, now: float, env_steps: int) -> None:
+        """A summary was written at `now`, after `env_steps` env steps."""
+        self._last_time, self._last_steps = now, env_steps

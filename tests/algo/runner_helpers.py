@@ -1,11 +1,11 @@
 """Helpers of the runner tests: a short CartPole config, an event-file reader, a stats-reporting env."""
 
-import struct
 from pathlib import Path
 
 import gymnasium as gym
 
 from sf_curric.envs.training_info import TrainingInfoInterface
+from sf_curric.utils.event_files import scalar_events
 
 
 def short_args(tmp_path, experiment="exp", *extra):
@@ -26,21 +26,11 @@ def short_args(tmp_path, experiment="exp", *extra):
 
 
 def read_scalars(exp_dir: Path) -> dict:
-    """{tag: [(step, value), ...]} from the tensorboard event files of an experiment."""
-    from tensorboardX.proto import event_pb2
-
+    """{tag: [(step, value), ...]} from the tensorboard event files of an experiment (every file, in order)."""
     scalars = {}
     for path in sorted(Path(exp_dir).rglob("events.out.tfevents.*")):
-        data = path.read_bytes()
-        pos = 0
-        while pos + 12 <= len(data):
-            (length,) = struct.unpack("<Q", data[pos : pos + 8])
-            record = data[pos + 12 : pos + 12 + length]
-            pos += 12 + length + 4
-            event = event_pb2.Event()
-            event.ParseFromString(record)
-            for value in event.summary.value:
-                scalars.setdefault(value.tag, []).append((event.step, value.simple_value))
+        for tag, step, value in scalar_events(path):
+            scalars.setdefault(tag, []).append((step, value))
     return scalars
 
 

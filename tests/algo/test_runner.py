@@ -37,6 +37,20 @@ def test_a_short_run_writes_config_log_checkpoint_and_summaries(tmp_path):
     assert scalars["charts/episodic_return"][-1][0] == 2048
 
 
+@pytest.mark.parametrize(
+    "every_env_steps, expected_steps",
+    [(0, [*range(256, 2049, 256), 2048]), (1000, [256, 1280, 2048])],
+)
+def test_summaries_come_every_n_env_steps_of_a_fast_run(tmp_path, every_env_steps, expected_steps):
+    """Seconds or env steps, whichever first: a run shorter than --experiment_summaries_interval still has a
+    curve. 0: a hundredth of the budget, here every iteration of 256 steps (and the final summary at the end);
+    1000: the first iteration, the first one 1000 steps after it, then the final summary."""
+    argv = short_args(tmp_path, "exp", "--experiment_summaries_interval=3600",
+                      f"--summaries_every_env_steps={every_env_steps}")  # fmt: skip
+    run(argv)
+    assert [step for step, _ in read_scalars(tmp_path / "exp")["charts/FPS"]] == expected_steps
+
+
 def test_custom_metrics_and_training_info_in_serial_mode(tmp_path):
     register_env("test_runner_stats_cartpole", StatsCartPole)
     StatsCartPole.received.clear()

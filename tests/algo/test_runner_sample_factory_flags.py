@@ -43,7 +43,9 @@ def test_default_niceness_renices_the_training_process(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=str(ROOT)),
                          capture_output=True, text=True, timeout=180)  # fmt: skip
     assert out.returncode == 0, out.stderr[-2000:]
-    assert f"niceness {max(7, os.nice(0))}" in out.stdout
+    # set to 7 (as Sample Factory sets its learner's niceness), unless lowering it needs privileges we lack
+    lowered = os.nice(0) > 7 and os.geteuid() != 0
+    assert f"niceness {os.nice(0) if lowered else 7}" in out.stdout
 
 
 def test_milestones_are_kept(tmp_path):

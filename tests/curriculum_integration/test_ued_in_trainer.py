@@ -8,7 +8,8 @@ from sf_curric.algo.runner import Runner
 from sf_curric.cfg.experiment import prepare_experiment_dir, resolve_config
 from sf_curric.cfg.validation import validate_cfg
 from sf_curric.command_line import parse_args
-from sf_curric.envs.builtin.maze_levels import Level, register_maze_levels
+from sf_curric.envs.builtin.maze_levels import Level
+from sf_curric.envs.maze_levels_setup import register_maze_levels
 from sf_curric.utils.logs import close_log_file
 
 
@@ -39,10 +40,10 @@ def test_trains_only_on_replays_and_logs_the_fraction(tmp_path, curriculum, monk
 
     train = learner_module.Learner.train
 
-    def recording_train(self, traj, env_steps):
+    def recording_train(self, traj, env_steps, train_seconds):
         masks.append(traj["train_mask"].clone())
         before = [p.detach().clone() for p in self.model.parameters()]
-        result = train(self, traj, env_steps)
+        result = train(self, traj, env_steps, train_seconds)
         moved = any(not (a == b).all() for a, b in zip(before, self.model.parameters()))
         assert moved == bool(traj["train_mask"].any())  # weights move exactly on batches with replayed steps
         return result

@@ -6,17 +6,20 @@ import pytest
 from sf_curric.command_line import default_cfg
 from sf_curric.envs import envpool_env
 from sf_curric.envs.registry import env_exists, make_env, unknown_env_message
+from sf_curric.errors import install_command
 
 
 def test_missing_envpool_names_the_extra(monkeypatch):
     monkeypatch.setattr(envpool_env, "envpool_installed", lambda: False)
     assert not env_exists("envpool:CartPole-v1")
-    assert 'pip install "sf_curric[envpool]"' in unknown_env_message("envpool:CartPole-v1")
-    with pytest.raises(ValueError, match=r"sf_curric\[envpool\]"):
+    assert install_command("envpool") in unknown_env_message("envpool:CartPole-v1")
+    with pytest.raises(ValueError, match=r"\[envpool\]"):
         make_env(None, env_name="envpool:CartPole-v1")
 
 
-envpool = pytest.importorskip("envpool", reason='envpool is not installed: pip install "sf_curric[envpool]"')
+envpool = pytest.importorskip("envpool", reason='envpool is not installed: pip install -e ".[envpool]"')
+
+pytestmark = pytest.mark.heavy  # the test-heavy extra: CI's second step
 
 
 def _views(task, num_envs, seed=1):

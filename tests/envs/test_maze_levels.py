@@ -114,3 +114,29 @@ def test_view_shows_the_walls_around_the_agent_with_the_border_as_wall(view):
             obs, *_ = env.step(int(rng.integers(4)))
     with pytest.raises(ValueError, match="odd"):
         ml.MazeLevels(view=4)
+
+
+def test_maze_levels_is_built_in_with_the_benchmarks_settings():
+    """`--env=maze_levels` works without user code (docs/accel.md's first command), with the efficacy benchmark's
+    levels, view and PPO settings: benchmarks/sweeps/train_maze_levels.py registers through the same function."""
+    import importlib.util
+    import shlex
+    import sys
+    from pathlib import Path
+
+    from sf_curric.command_line import parse_args
+    from sf_curric.envs.registry import get_env_spec, make_env
+
+    spec = get_env_spec("maze_levels")
+    assert spec.task_space == Discrete(200) and "hand_designed" in spec.level_sets and spec.mutate is ml.mutate
+    assert make_env(None, env_name="maze_levels").observation_space.shape == (5 * 5 + 2,)
+    sweep_file = Path(__file__).resolve().parents[2] / "benchmarks" / "sweeps" / "curriculum_efficacy.py"
+    loader = importlib.util.spec_from_file_location("_efficacy_sweep", sweep_file)
+    sweep = sys.modules[loader.name] = importlib.util.module_from_spec(loader)  # its dataclasses look it up
+    loader.loader.exec_module(sweep)
+    typed = parse_args(["--env=maze_levels", *shlex.split(sweep.MAZE_TRAIN_ARGS)])
+    defaults = parse_args(["--env=maze_levels"])
+    for name in typed.cli_args:
+        if name != "env":
+            assert getattr(defaults, name) == getattr(typed, name), name
+    assert defaults.train_for_env_steps == 600_000

@@ -1,8 +1,11 @@
 """Env registry: gymnasium ids unregistered, register_env with several make_env_fn signatures, errors."""
 
 import argparse
+import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import gymnasium as gym
 import pytest
@@ -15,6 +18,10 @@ from sf_curric.envs.registry import (
     registered_env_names,
     unknown_env_message,
 )
+from sf_curric.errors import install_command
+from tests.algo.runner_helpers import read_scalars
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _cfg(env):
@@ -110,9 +117,46 @@ def test_package_env_ids_are_found_without_importing_the_package_first():
 
 
 def test_missing_env_package_names_the_extra(monkeypatch):
-    from sf_curric.envs import registry
+    from sf_curric.envs import dependencies, registry
 
-    monkeypatch.setattr(registry, "_ENV_PACKAGES", (("NoSuchPkg/", "no_such_env_package_xyz", "nosuch"),))
+    monkeypatch.setattr(dependencies, "PACKAGE_IDS", (("NoSuchPkg/", "no_such_env_package_xyz", "nosuch"),))
     assert not registry.env_exists("NoSuchPkg/Game-v0")
-    with pytest.raises(ValueError, match=r"pip install -e '\.\[nosuch\]'"):
+    message = f"env 'NoSuchPkg/Game-v0' needs the no_such_env_package_xyz package: {install_command('nosuch')}"
+    assert registry.env_problem("NoSuchPkg/Game-v0") == message
+    with pytest.raises(ValueError, match=re.escape(install_command("nosuch"))):
         registry.get_env_spec("NoSuchPkg/Game-v0")
+
+
+_MY_ENVS_MODULE = """
+import gymnasium as gym
+
+gym.register(id="ShortCartPole-v0", entry_point="gymnasium.envs.classic_control:CartPoleEnv", max_episode_steps=50)
+"""
+
+
+def test_module_colon_env_id_imports_the_module_in_every_process(tmp_path):
+    """`--env=module:EnvId` is gymnasium's own form: the module's import registers the id (in the workers too)."""
+    (tmp_path / "my_envs_reg_test.py").write_text(_MY_ENVS_MODULE)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(tmp_path)]))
+    argv = [
+        sys.executable, "-m", "sf_curric.train", "--env=my_envs_reg_test:ShortCartPole-v0", "--experiment=mod",
+        f"--train_dir={tmp_path}", "--serial_mode=False", "--num_workers=2", "--num_envs_per_worker=4",
+        "--auto_defaults=False", "--train_for_env_steps=2048", "--device=cpu",
+    ]  # fmt: skip
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=180, env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    lengths = [value for _, value in read_scalars(tmp_path / "mod" / "tensorboard")["charts/episodic_length"]]
+    assert 0 < max(lengths) <= 50  # the module's time limit, not CartPole-v1's 500
+
+
+def test_module_colon_env_id_errors_name_the_fix(tmp_path, monkeypatch):
+    (tmp_path / "my_envs_reg_errors.py").write_text(_MY_ENVS_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert env_exists("my_envs_reg_errors:ShortCartPole-v0")
+    assert get_env_spec("my_envs_reg_errors:ShortCartPole-v0") is None
+    assert make_env(_cfg("my_envs_reg_errors:ShortCartPole-v0")).spec.max_episode_steps == 50
+    with pytest.raises(ValueError, match="cannot import module 'no_such_module_xyz'.*PYTHONPATH"):
+        get_env_spec("no_such_module_xyz:Foo-v0")
+    with pytest.raises(ValueError, match="registered no gymnasium id 'ShortCartPol-v0'; closest ids: ShortCartPole-v0"):
+        get_env_spec("my_envs_reg_errors:ShortCartPol-v0")
+    assert not env_exists("no_such_module_xyz:Foo-v0")

@@ -53,7 +53,13 @@ def test_normalize_input_keys():
     assert ActorCritic(VECTOR, ACTIONS, learner_cfg(normalize_input_keys=["obs"])).obs_normalizer is not None
     assert ActorCritic(VECTOR, ACTIONS, learner_cfg(normalize_input_keys=[])).obs_normalizer is None
     assert ActorCritic(VECTOR, ACTIONS, learner_cfg()).obs_normalizer is not None  # None: every key
-    with pytest.raises(ConfigError, match="--normalize_input_keys obs"):
+    with pytest.raises(ConfigError, match="its keys are obs"):
         ActorCritic(VECTOR, ACTIONS, learner_cfg(normalize_input_keys=["image"]))
+    # a Dict observation: its vector keys (images are never running-normalized here)
+    space = spaces.Dict({"image": IMAGE, "pos": spaces.Box(-1, 1, (2,)), "speed": spaces.Box(-1, 1, (1,))})
+    assert ActorCritic(space, ACTIONS, learner_cfg()).normalized_keys == ["pos", "speed"]
+    assert ActorCritic(space, ACTIONS, learner_cfg(normalize_input_keys=["speed"])).normalized_keys == ["speed"]
+    with pytest.raises(ConfigError, match="its keys are image, pos, speed"):
+        ActorCritic(space, ACTIONS, learner_cfg(normalize_input_keys=["nope"]))
     with pytest.raises(ConfigError, match="--obs_scale=0"):
         ActorCritic(VECTOR, ACTIONS, learner_cfg(obs_scale=0.0))

@@ -74,6 +74,25 @@ def test_self_play_plays_the_newest_and_fsp_the_whole_pool_uniformly():
         SelfPlay(max_agents=2).sample(1)
 
 
+def test_progress_line_shows_win_draw_and_loss_rates():
+    import threading
+    from types import SimpleNamespace
+
+    from sf_curric.tracking.curriculum_status import curriculum_status
+
+    curriculum = PrioritizedFictitiousSelfPlay(max_agents=4, seed=0)
+    host = SimpleNamespace(curriculum=curriculum, lock=threading.Lock())
+    curriculum.add_agent()
+    assert curriculum_status(host) == "PrioritizedFictitiousSelfPlay vs 1 snapshot(s), no game finished yet"
+    curriculum = PrioritizedFictitiousSelfPlay(max_agents=4, seed=0)
+    host.curriculum = curriculum
+    _play(curriculum)
+    games, wins, losses = _records()  # every slot is stored at the end: the pool's whole record
+    win, loss = wins.sum() / games.sum(), losses.sum() / games.sum()
+    expected = f"win {win:.2f} draw {1 - win - loss:.2f} loss {loss:.2f} ({games.sum():.0f} games)"
+    assert curriculum_status(host) == f"PrioritizedFictitiousSelfPlay vs 4 snapshot(s): {expected}"
+
+
 def test_state_dict_round_trip_keeps_the_records():
     pfsp = PrioritizedFictitiousSelfPlay(max_agents=4, seed=0)
     _play(pfsp)
@@ -189,6 +208,9 @@ def test_self_play_beats_random_bids(tmp_path):
     # 60k; random bids win 0.25 against random bids
     rates = _train_and_play(tmp_path, "fictitious_self_play", 60_000)
     assert rates["win"] > 0.45, rates
+    progress = [line for line in (tmp_path / "sp" / "sf_log.txt").read_text().splitlines() if "FPS" in line]
+    assert " win " in progress[-1] and " draw " in progress[-1] and " loss " in progress[-1], progress[-1]
+    assert "-0.00" not in "".join(progress)
 
 
 @pytest.mark.slow

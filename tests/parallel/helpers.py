@@ -10,6 +10,7 @@ import torch
 
 from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajectories, SharedWeights  # noqa: F401
 from sf_curric.utils.parent_process import die_with_parent, parent_alive
+from tests.algo.runner_helpers import read_scalars  # noqa: F401 (the tests' one event-file reader)
 
 
 def shm_entries(pids: Iterable[int]) -> Set[str]:
@@ -59,25 +60,6 @@ def idle_worker(control: ControlBlock, buffers: SharedTrajectories, index: int, 
     while not control.stop_requested and parent_alive(parent_pid):
         buffers.slot(0)["x"][index] += 1
         time.sleep(0.01)
-
-
-def read_scalars(exp_dir: Path) -> dict:
-    """{tag: [(step, value), ...]} from the tensorboard event files under `exp_dir` (TFRecord framing)."""
-    import struct
-
-    from tensorboardX.proto import event_pb2
-
-    scalars: dict = {}
-    for path in sorted(Path(exp_dir).rglob("events.out.tfevents.*")):
-        data, pos = path.read_bytes(), 0
-        while pos + 12 <= len(data):
-            (length,) = struct.unpack("<Q", data[pos : pos + 8])
-            event = event_pb2.Event()
-            event.ParseFromString(data[pos + 12 : pos + 12 + length])
-            pos += 12 + length + 4
-            for value in event.summary.value:
-                scalars.setdefault(value.tag, []).append((event.step, value.simple_value))
-    return scalars
 
 
 def train_batches(sampler, learner, n: int) -> None:

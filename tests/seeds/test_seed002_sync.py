@@ -65,3 +65,44 @@ def test_task_sequence_runs_in_order_exactly_once_over_async_vector_env():
     finished = Counter(task for ran in tasks_run for task in ran[:m])
     assert finished == {task: n * m // num_tasks for task in range(num_tasks)}
     assert curriculum.total_episodes == n * m
+
+
+class _CompletionCounter(SequenceCurriculum):
+    """Overrides seed 002's `complete_task`: called only for episodes that report `info["task_completion"]`."""
+
+    def __init__(self, num_tasks):
+        super().__init__(num_tasks)
+        self.completions = 0
+
+    def complete_task(self, task, success_prob):
+        self.completions += 1
+
+
+def _in_process_episodes(curriculum, env, episodes, length):
+    curriculum, task_queue, update_queue = make_multiprocessing_curriculum(curriculum)
+    env = MultiProcessingSyncWrapper(env, task_queue, update_queue)
+    try:
+        for _ in range(episodes):
+            env.reset()
+            for _ in range(length):
+                env.step(0)
+        curriculum.flush()
+    finally:
+        env.close()
+        curriculum.stop()
+    return curriculum.unwrapped
+
+
+def test_a_complete_task_override_that_will_never_be_called_says_so_once(caplog):
+    from tests.sync.helpers import CountingEnv
+
+    with caplog.at_level("WARNING", logger="sf_curric"):
+        starved = _in_process_episodes(_CompletionCounter(5), NewTaskOnlyEnv(3), episodes=6, length=3)
+    assert starved.completions == 0  # the env never reports a task completion
+    said = [r.getMessage() for r in caplog.records if "task_completion" in r.getMessage()]
+    assert len(said) == 1 and "_CompletionCounter overrides complete_task" in said[0]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="sf_curric"):
+        fed = _in_process_episodes(_CompletionCounter(5), CountingEnv(3, 5), episodes=6, length=3)
+    assert fed.completions == 6  # a TaskEnv reports it at every step: one call per episode, no warning
+    assert not [r for r in caplog.records if "task_completion" in r.getMessage()]

@@ -9,6 +9,7 @@ the vector env itself reported.
 from __future__ import annotations
 
 import functools
+import re
 import sys
 
 import gymnasium as gym
@@ -18,6 +19,7 @@ from gymnasium.spaces import Box, Discrete, MultiDiscrete
 
 from sf_curric import Curriculum, TaskSpace
 from sf_curric.core import make_multiprocessing_curriculum
+from sf_curric.errors import install_command
 from tests.seeds.snippets import CartPoleTaskWrapper, SeedBatchHookCurriculum, SeedHookCurriculum, mp_env_creator
 
 TASK_SPACE = Box(-0.3, 0.3, shape=(2,))
@@ -103,6 +105,37 @@ def test_seed_task_completion_with_four_arguments():
     assert env.task_completion == pytest.approx(5 / 500)
 
 
+class AsWrittenCartPoleTaskWrapper(CartPoleTaskWrapper):
+    """Seed 003's wrapper exactly as the README writes it, with `self.env.state` (gym 0.2x's attribute forwarding)."""
+
+    def reset(self, *args, **kwargs):
+        self.env.reset()
+        self.total_reward = 0
+        if "new_task" in kwargs:
+            new_task = kwargs.pop("new_task")
+            self.change_task(new_task)
+        return np.array(self.env.state, dtype=np.float32)
+
+    def change_task(self, new_task):
+        low, high = new_task
+        self.env.state = self.env.np_random.uniform(low=low, high=high, size=(4,))
+        self.task = new_task
+
+
+def test_seed_003_wrapper_as_written_misses_the_physics_under_gymnasium_1():
+    """docs/conformance.md's caveat: under gymnasium 1.x `gym.make` returns wrappers that no longer forward
+    attribute writes, so `self.env.state = ...` lands on the TimeLimit wrapper; the observation reset returns is
+    the task's start state while the physics starts elsewhere. The fix, `self.env.unwrapped.state`, makes them one."""
+    as_written = AsWrittenCartPoleTaskWrapper(gym.make("CartPole-v1"))
+    obs = as_written.reset(new_task=(0.3, 0.3))  # seed 003 returns the bare observation
+    assert np.allclose(obs, 0.3) and not np.allclose(as_written.unwrapped.state, 0.3)  # two start states
+    ported = CartPoleTaskWrapper(gym.make("CartPole-v1"))
+    obs = ported.reset(new_task=(0.3, 0.3))
+    assert np.allclose(obs, 0.3) and np.allclose(ported.unwrapped.state, 0.3)
+    as_written.step(0)
+    assert not np.allclose(as_written.unwrapped.state, 0.3, atol=0.1)  # the physics never was at the task's state
+
+
 def test_task_space_takes_syllabus_constructor():
     named = TaskSpace(Discrete(3), ["easy", "medium", "hard"])
     assert (named.encode("hard"), named.decode(0), named.num_tasks) == (2, "easy", 3)
@@ -117,6 +150,7 @@ def test_task_space_takes_syllabus_constructor():
         TaskSpace(Box(0, 1, shape=(1,)), ["a"])
 
 
+@pytest.mark.heavy
 def test_use_wandb_logs_the_task_distribution(tmp_path):
     wandb = pytest.importorskip("wandb")
 
@@ -139,7 +173,7 @@ def test_use_wandb_logs_the_task_distribution(tmp_path):
 
 def test_use_wandb_without_wandb_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "wandb", None)  # as if wandb were not installed
-    with pytest.raises(ImportError, match=r'pip install "sf_curric\[wandb\]"'):
+    with pytest.raises(ImportError, match=re.escape(install_command("wandb"))):
         Curriculum(Discrete(3), use_wandb=True)
 
 

@@ -109,6 +109,31 @@ def test_learner_updates_and_errors_over_ray(ray_cluster):
         RaySyncWrapper(CountingEnv(2, NUM_TASKS), actor_name="no_such_curriculum")
 
 
+def test_an_episode_is_reported_when_it_ends_without_close(ray_cluster):
+    """The multiprocessing wrapper and seed 002 report an episode when it ends; so does RaySyncWrapper (default
+    prefetch=0): the last episode of an env that is never reset again or closed still reaches the curriculum."""
+    import time
+
+    from sf_curric.sync import RaySyncWrapper, make_ray_curriculum
+
+    name = "curriculum_episode_end"
+    curriculum = make_ray_curriculum(RoundRobinCurriculum(NUM_TASKS), actor_name=name)
+    try:
+        env = RaySyncWrapper(CountingEnv(3, NUM_TASKS), actor_name=name)
+        for episode in range(1, 6):
+            env.reset()
+            for _ in range(3):
+                env.step(0)
+            deadline = time.monotonic() + 30
+            while len(curriculum.records()["episodes"]) < episode and time.monotonic() < deadline:
+                time.sleep(0.01)  # sent without waiting for the answer: the actor applies it soon after
+            assert len(curriculum.records()["episodes"]) == episode  # before the next reset, and without close()
+        tasks_run = list(env.unwrapped.tasks_run)
+        assert [task for _, task, _, _ in curriculum.records()["episodes"]] == tasks_run
+    finally:
+        curriculum.kill()
+
+
 class _RangeEnv(CountingEnv):
     """CountingEnv whose tasks are (low, high) ranges, like Syllabus's CartPole README example."""
 

@@ -8,13 +8,13 @@ import multiprocessing
 import re
 
 import pytest
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from sf_curric.command_line import parse_args
 from sf_curric.evaluation.evaluate import evaluate
 from sf_curric.tracking.eval_process import eval_argv
 from sf_curric.train import run_with_result as run
 from sf_curric.utils.checkpoint import checkpoint_dir, list_checkpoints
+from sf_curric.utils.event_files import read_scalars
 from tests.tracking.maze_env import MAZE_ENV
 
 EVERY = 1500
@@ -23,9 +23,7 @@ TOTAL = 6000
 
 
 def _scalars(exp_dir, tag):
-    acc = EventAccumulator(str(exp_dir / "tensorboard"), size_guidance={"scalars": 0})
-    acc.Reload()
-    return {e.step: e.value for e in acc.Scalars(tag)} if tag in acc.Tags()["scalars"] else {}
+    return read_scalars(exp_dir / "tensorboard").get(tag, {})
 
 
 @pytest.fixture(scope="module")

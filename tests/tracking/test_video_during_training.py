@@ -4,12 +4,16 @@ mp4 in wandb (offline), at the snapshot's env steps."""
 import glob
 
 import pytest
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from sf_curric.train import run
 
-pytest.importorskip("wandb", reason='pip install "sf_curric[wandb]"')
+pytest.importorskip("wandb", reason='pip install -e ".[wandb]"')
+pytest.importorskip("tensorboard", reason='pip install -e ".[tensorboard]"')
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
+
 from tests.tracking.wandb_files import OfflineRun  # noqa: E402
+
+pytestmark = pytest.mark.heavy  # the test-heavy extra: CI's second step
 
 
 def test_videos_reach_disk_tensorboard_and_wandb(tmp_path, monkeypatch):

@@ -9,13 +9,18 @@ import sys
 from pathlib import Path
 
 import pytest
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from sf_curric.errors import install_command
 from sf_curric.train import run
 from tests.tracking.maze_env import MAZE_ENV
 
-pytest.importorskip("wandb", reason='pip install "sf_curric[wandb]"')
+pytest.importorskip("wandb", reason='pip install -e ".[wandb]"')
+pytest.importorskip("tensorboard", reason='pip install -e ".[tensorboard]"')
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
+
 from tests.tracking.wandb_files import OfflineRun  # noqa: E402  (needs wandb's protobufs)
+
+pytestmark = pytest.mark.heavy  # the test-heavy extra: CI's second step
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -115,4 +120,4 @@ def test_with_wandb_without_wandb_is_one_line_error(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if "error" in line]
-    assert errors == ['sf_curric.train: error: --with_wandb needs wandb: pip install "sf_curric[wandb]"'], result.stderr
+    assert errors == [f"sf_curric.train: error: --with_wandb needs wandb: {install_command('wandb')}"], result.stderr

@@ -9,12 +9,16 @@ from typing import Any, Callable
 from sf_curric.envs.builtin import frozen_lake_curriculum as frozen_lake
 from sf_curric.envs.builtin.budget_duel import make_budget_duel, make_pettingzoo_classic
 from sf_curric.envs.builtin.cartpole_curriculum import eval_groups, make_cartpole_curriculum, task_space
+from sf_curric.envs.builtin.maze_levels import maze_levels_registration
 
 
 def builtin_envs() -> list[tuple[str, Callable[..., Any], dict[str, Any]]]:
     """`(name, make_env_fn, register_env keyword arguments)` of every built-in env."""
+    make_maze, maze_kwargs = maze_levels_registration()
     return [
         ("cartpole_curriculum", make_cartpole_curriculum, {"task_space": task_space(), "curriculum": "simple_box"}),
+        # procedurally generated mazes for PLR, Robust PLR, ACCEL, learnability (docs/benchmarks.md)
+        ("maze_levels", make_maze, maze_kwargs),
         (
             "frozen_lake_curriculum",
             frozen_lake.make_frozen_lake_curriculum,

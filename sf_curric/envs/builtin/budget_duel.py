@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+from sf_curric.errors import install_command
+
 ROUNDS = 5
 BUDGET = 10
 MAX_BID = 10
@@ -97,7 +99,7 @@ def make_pettingzoo_classic(full_env_name: str) -> Any:
     try:
         from pettingzoo.classic import connect_four_v3, tictactoe_v3
     except ImportError:
-        raise ImportError('--env=tictactoe needs pettingzoo: pip install "sf_curric[pettingzoo]"') from None
+        raise ImportError(f"--env=tictactoe needs pettingzoo: {install_command('pettingzoo')}") from None
     from pettingzoo.utils.env_logger import EnvLogger
 
     EnvLogger.suppress_output()  # else every illegal move of a learning agent prints a warning

@@ -2,7 +2,8 @@
 
 None of these comes from the level generator (random walls at a random density): they have long corridors,
 rooms joined by doors and dead ends, which a policy only masters if it learned to navigate rather than to walk
-towards the compass. Evaluate on them with `--eval_level_set=hand_designed` (after `register_maze_levels()`).
+towards the compass. Evaluate on them with `--eval_level_set=hand_designed` (the built-in `maze_levels` and
+`register_maze_levels()` register them).
 
     >>> from sf_curric.envs.builtin.maze_designs import HAND_DESIGNED
     >>> print(HAND_DESIGNED["rooms"])

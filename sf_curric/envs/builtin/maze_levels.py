@@ -213,33 +213,36 @@ def make_maze_levels(render_mode: str | None = None, view: int = 3) -> MazeLevel
     return MazeLevels(view=view)
 
 
-def register_maze_levels(
-    num_levels: int = 200, view: int = 3, name: str = "maze_levels", accel_generator: str = "seeds"
-) -> None:
-    """Register `maze_levels` with `num_levels` training seeds, the ACCEL mutation and the hand-designed mazes
-    (`--eval_level_set=hand_designed`).
+# The built-in `--env=maze_levels` (and the efficacy benchmark's): 200 training levels, a 5x5 egocentric view
+BUILTIN_NUM_LEVELS = 200
+BUILTIN_VIEW = 5
+
+
+def maze_levels_registration(
+    num_levels: int = BUILTIN_NUM_LEVELS, view: int = BUILTIN_VIEW, accel_generator: str = "seeds"
+) -> tuple[Any, dict[str, Any]]:
+    """`(make_env_fn, register_env keyword arguments)` of maze_levels: `num_levels` training seeds, the ACCEL
+    mutation and the hand-designed mazes (`--eval_level_set=hand_designed`).
 
     Args:
         num_levels: training levels (seeds 0 .. num_levels - 1).
         view: side of the egocentric wall view.
-        name: the env name.
         accel_generator: ACCEL's new levels: "seeds" (the training seeds, uniformly), "random" (a fresh random
             seed's level: the generator without a fixed level set) or "empty" (no walls: the ACCEL paper's).
+
+    Raises:
+        ValueError: an unknown `accel_generator`.
     """
     if accel_generator not in ACCEL_GENERATORS:
         raise ValueError(f"accel_generator={accel_generator!r}: use one of {', '.join(ACCEL_GENERATORS)}")
     from functools import partial
 
-    from gymnasium.spaces import Discrete
-
     from sf_curric.envs.builtin.maze_designs import HAND_DESIGNED
-    from sf_curric.envs.registry import register_env
 
-    register_env(
-        name,
-        partial(make_maze_levels, view=view),
-        task_space=Discrete(num_levels),
-        mutate=mutate,
-        generate_level=ACCEL_GENERATORS[accel_generator],
-        level_sets={"hand_designed": dict(HAND_DESIGNED)},
-    )
+    kwargs = {
+        "task_space": Discrete(num_levels),
+        "mutate": mutate,
+        "generate_level": ACCEL_GENERATORS[accel_generator],
+        "level_sets": {"hand_designed": dict(HAND_DESIGNED)},
+    }
+    return partial(make_maze_levels, view=view), kwargs
