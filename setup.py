@@ -70,6 +70,7 @@ setup(
     license="MIT",
     python_requires=">=3.9",
     packages=find_packages(include=["sf_curric", "sf_curric.*", "sf_curric_examples", "sf_curric_examples.*"]),
+    package_data={"sf_curric.cfg": ["*.json"]},  # Sample Factory's flag list (sf_curric/cfg/sample_factory_help.py)
     install_requires=[
         "torch>=2.0",
         "gymnasium>=1.0",

@@ -11,10 +11,12 @@ from gymnasium import spaces
 
 from sf_curric.algo.args import ALGO_ARGS
 from sf_curric.algo.learner_batch import LearnerBatch
+from sf_curric.algo.lr_schedule import LearningRate
 from sf_curric.algo.ppo import ppo_train
 from sf_curric.cfg.arguments import BASIC_ARGS
 from sf_curric.cfg.budget import training_progress
 from sf_curric.cfg.validation import discount_checks
+from sf_curric.errors import ConfigError
 from sf_curric.model.actor_critic import ActorCritic
 from sf_curric.model.args import MODEL_ARGS
 
@@ -122,12 +124,10 @@ class Learner:
         self.device = resolve_device(cfg.device) if device is None else torch.device(device)
         # an env whose observations the model flags cannot take: ObservationSpaceError, a ConfigError (one line)
         self.model = ActorCritic(obs_space, action_space, cfg).to(self.device)
-        self.optimizer = _make_adam(self.model, cfg)
+        _check_exploration_loss(cfg, self.model)
+        self.optimizer = _make_optimizer(self.model, cfg)
+        self.learning_rate = LearningRate(cfg)
         self.version = 0
-
-    @staticmethod
-    def _schedule(initial: float, schedule: str, progress: float) -> float:
-        return initial if schedule == "constant" else initial * (1.0 - progress)
 
     def train(self, traj: dict[str, torch.Tensor], env_steps: int, train_seconds: float = 0.0) -> TrainResult:
         """Run the PPO epochs on one trajectory batch (docs/architecture.md layout) and bump `version`.
@@ -143,17 +143,18 @@ class Learner:
         """
         batch = LearnerBatch.from_trajectory(traj, self.device, self.model.is_recurrent)
         progress = training_progress(self.cfg, env_steps, train_seconds)
-        lr = self._schedule(self.cfg.learning_rate, self.cfg.lr_schedule, progress)
-        for group in self.optimizer.param_groups:
-            group["lr"] = lr
-        clip_ratio = self._schedule(self.cfg.ppo_clip_ratio, self.cfg.ppo_clip_schedule, progress)
+        self.learning_rate.at_train_start(self.optimizer, progress)
+        clip_ratio = self.cfg.ppo_clip_ratio
+        if self.cfg.ppo_clip_schedule == "linear":
+            clip_ratio *= 1.0 - progress
 
         self.model.train()
-        out = ppo_train(self.model, self.optimizer, batch, self.cfg, clip_ratio)
+        out = ppo_train(self.model, self.optimizer, batch, self.cfg, clip_ratio, self.learning_rate)
         self.version += 1
         if out.stats["nan_skipped"]:
             log.warning("skipped %d minibatch(es) with a non-finite loss or gradient", int(out.stats["nan_skipped"]))
-        stats = dict(out.stats, learning_rate=lr, version=float(self.version))
+        # the rate of the last optimizer step (kl_adaptive schedules change it within the call)
+        stats = dict(out.stats, learning_rate=self.learning_rate.value, version=float(self.version))
         return TrainResult(stats, out.advantages, out.values, out.returns, out.next_values, out.dones, out.valid)
 
     def policy_state_dict(self) -> dict[str, torch.Tensor]:
@@ -162,20 +163,40 @@ class Learner:
         return {k: v.detach().to("cpu", copy=True) for k, v in self.model.state_dict().items()}
 
     def state_dict(self) -> dict[str, Any]:
-        """Everything a checkpoint needs: model (incl. normalizers), optimizer and version."""
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(), "version": self.version}
+        """Everything a checkpoint needs: model (incl. normalizers), optimizer, learning rate and version."""
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "version": self.version,
+            "learning_rate": self.learning_rate.state_dict(),
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what `state_dict` saved (tensors are moved to the learner's device)."""
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.version = int(state["version"])
+        if "learning_rate" in state:  # checkpoints of sf_curric <= 0.x have none: the schedule starts over
+            self.learning_rate.load_state_dict(state["learning_rate"])
 
 
-def _make_adam(model: torch.nn.Module, cfg: argparse.Namespace) -> torch.optim.Adam:
+def _check_exploration_loss(cfg: argparse.Namespace, model: ActorCritic) -> None:
+    if cfg.exploration_loss == "symmetric_kl" and not hasattr(model.action_head, "symmetric_kl_with_uniform"):
+        raise ConfigError(
+            "--exploration_loss=symmetric_kl needs Discrete or MultiDiscrete actions (no uniform prior over a Box, as "
+            "in Sample Factory): use --exploration_loss=entropy"
+        )
+
+
+def _make_optimizer(model: torch.nn.Module, cfg: argparse.Namespace) -> torch.optim.Optimizer:
+    """`--optimizer`: adam (with --adam_eps/--adam_beta1/--adam_beta2) or Sample Factory's lamb (the same three)."""
+    kwargs = {"lr": cfg.learning_rate, "betas": (cfg.adam_beta1, cfg.adam_beta2), "eps": cfg.adam_eps}
+    if cfg.optimizer == "lamb":
+        from sf_curric.algo.lamb import Lamb
+
+        return Lamb(model.parameters(), **kwargs)
     from sf_curric.algo.eager_adam import EagerAdam  # torch's Adam minus ~2 s of torch.compile imports at start
 
-    kwargs = {"lr": cfg.learning_rate, "betas": (cfg.adam_beta1, cfg.adam_beta2), "eps": cfg.adam_eps}
     try:
         # The fused kernel is several times faster than the per-tensor loop torch uses on CPU by default.
         return EagerAdam(model.parameters(), fused=True, **kwargs)

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import torch
 from torch import nn
 
 from sf_curric.algo.learner_batch import LearnerBatch
 from sf_curric.algo.losses import Minibatch, calculate_losses, loss_stat_names, masked_mean
+from sf_curric.algo.lr_schedule import LearningRate
+from sf_curric.algo.minibatches import episode_starts, split_batch
 from sf_curric.model.actor_critic import ActorCritic
-from sf_curric.model.obs_batch import obs_finite, obs_index, obs_map
+from sf_curric.model.obs_batch import obs_finite, obs_index
 
 
 def logged_as_losses() -> tuple[str, ...]:
@@ -206,11 +208,6 @@ class _Epochs(NamedTuple):
     early_stopped: bool
 
 
-def _episode_starts(dones: torch.Tensor) -> torch.Tensor:
-    # obs[t] starts a new episode when step t-1 ended one; obs[0] starts from the stored rnn state
-    return torch.cat([torch.zeros_like(dones[:1]), dones[:-1]])
-
-
 def _targets(model: ActorCritic, batch: LearnerBatch, cfg: argparse.Namespace) -> _Targets:
     """GAE on the acting policy's values, or V-trace on the current value function (`--with_vtrace`)."""
     rewards, final_values = batch.rewards.float(), batch.final_values.float()
@@ -226,7 +223,7 @@ def _targets(model: ActorCritic, batch: LearnerBatch, cfg: argparse.Namespace) -
     with torch.no_grad():
         starts_ext = None
         if model.is_recurrent:
-            starts_ext = torch.cat([_episode_starts(terminated | truncated), (terminated[-1:] | truncated[-1:])])
+            starts_ext = torch.cat([episode_starts(terminated | truncated), (terminated[-1:] | truncated[-1:])])
         rnn_states = batch.rnn_states.float() if model.is_recurrent else None
         params, raw_values = model.forward_sequence(batch.obs, rnn_states, starts_ext)
         target_log_probs, _ = model.action_head.log_prob_entropy(params[:steps], batch.actions)
@@ -258,44 +255,6 @@ def _normalized(adv: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
     return (adv - mean) / (std + 1e-8)
 
 
-class _Split(NamedTuple):
-    """How one batch is cut into minibatches: `count` of them over `items` shuffled items; `take(idx, per_step)`
-    gives the model's evaluation of the items `idx`, those items of the `per_step` tensors, and the mask."""
-
-    items: int
-    count: int
-    take: Callable[[torch.Tensor, tuple], tuple]
-
-
-def _split(model: ActorCritic, batch: LearnerBatch, cfg: argparse.Namespace, valid: torch.Tensor | None) -> _Split:
-    """Non-recurrent models: shuffled samples (only the valid ones); recurrent models: whole env columns,
-    `batch_size // T` per minibatch, invalid steps masked in the means."""
-    obs, actions = batch.obs, batch.actions
-    steps, envs = batch.rewards.shape
-    if model.is_recurrent:
-        rnn_states = batch.rnn_states.float()
-        starts = _episode_starts(batch.terminated.bool() | batch.truncated.bool())
-
-        def take_columns(idx: torch.Tensor, per_step: tuple) -> tuple:
-            out = model.evaluate(obs_index(obs, (slice(steps), idx)), actions[:, idx], rnn_states[idx], starts[:, idx])
-            mask = None if valid is None else valid[:, idx].to(per_step[0].dtype)
-            return out, tuple(x[:, idx] for x in per_step), mask
-
-        return _Split(envs, max(1, round(envs / max(1, cfg.batch_size // steps))), take_columns)
-    flat_obs = obs_map(lambda x: x[:steps].reshape(steps * envs, *x.shape[2:]), obs)
-    flat_actions = actions.reshape(steps * envs, *actions.shape[2:])
-    valid_flat = None if valid is None else valid.reshape(-1).nonzero().squeeze(1)
-    items = steps * envs if valid_flat is None else int(valid_flat.numel())
-
-    def take_samples(idx: torch.Tensor, per_step: tuple) -> tuple:
-        if valid_flat is not None:
-            idx = valid_flat[idx]
-        out = model.evaluate(obs_index(flat_obs, idx), flat_actions[idx])
-        return out, tuple(x.reshape(-1)[idx] for x in per_step), None
-
-    return _Split(items, max(1, round(items / max(1, cfg.batch_size))), take_samples)
-
-
 def _epochs(
     model: ActorCritic,
     optimizer: torch.optim.Optimizer,
@@ -304,21 +263,36 @@ def _epochs(
     per_step: tuple,
     valid: torch.Tensor | None,
     clip_ratio: float,
+    learning_rate: LearningRate | None,
 ) -> _Epochs:
     """The minibatch epochs (Sample Factory's `_train`): losses, the optimizer step, stats summed by name."""
-    split = _split(model, batch, cfg, valid)
-    sums = {name: 0.0 for name in (*loss_stat_names(), "grad_norm")}
+    split = split_batch(model, batch, cfg, valid)
+    prepared = split.prepare(per_step)
+    sums = {name: 0.0 for name in (*loss_stat_names(cfg), "grad_norm")}
     sgd_steps = nan_skipped = 0
     params_list = [p for p in model.parameters() if p.requires_grad]
     max_norm = cfg.max_grad_norm if cfg.max_grad_norm > 0 else math.inf
     for _epoch in range(cfg.num_epochs):
-        for idx in torch.randperm(split.items, device=batch.rewards.device).tensor_split(split.count):
-            out, (adv, behavior, target, old), mask = split.take(idx, per_step)
+        for idx in split.order().tensor_split(split.count):
+            out, (adv, behavior, target, old), mask = split.take(idx, prepared)
             if mask is not None and not bool(mask.any()):
                 continue
             if cfg.normalize_advantage and adv.numel() > 1:
                 adv = _normalized(adv, mask)
-            mb = Minibatch(out.log_probs, out.entropy, out.values, behavior, adv, target, old, mask, clip_ratio, cfg)
+            mb = Minibatch(
+                out.log_probs,
+                out.entropy,
+                out.values,
+                behavior,
+                adv,
+                target,
+                old,
+                mask,
+                clip_ratio,
+                cfg,
+                out.params,
+                model.action_head,
+            )
             loss, stats = calculate_losses(mb)
             if cfg.target_kl > 0 and stats["approx_kl"] > 1.5 * cfg.target_kl:
                 return _Epochs(sums, sgd_steps, nan_skipped, True)
@@ -338,6 +312,10 @@ def _epochs(
             for name, value in stats.items():
                 sums[name] += value
             sums["grad_norm"] += grad_norm
+            if learning_rate is not None:  # Sample Factory's kl_adaptive schedules (lr_schedule.py)
+                learning_rate.after_minibatch(optimizer, stats["kl_divergence"])
+        if learning_rate is not None:
+            learning_rate.after_epoch(optimizer)
     return _Epochs(sums, sgd_steps, nan_skipped, False)
 
 
@@ -347,6 +325,7 @@ def ppo_train(
     batch: LearnerBatch,
     cfg: argparse.Namespace,
     clip_ratio: float,
+    learning_rate: LearningRate | None = None,
 ) -> PpoOutput:
     """One PPO training call on a batch already on the model's device.
 
@@ -359,10 +338,16 @@ def ppo_train(
             changes (no optimizer step, no normalizer update).
         cfg: reads the flags in `sf_curric.algo.args.ALGO_ARGS` and the loss terms' coefficient flags.
         clip_ratio: the PPO clip for this call (after the clip schedule).
+        learning_rate: the learner's `LearningRate`, told about every minibatch and epoch (kl_adaptive schedules
+            change the rate within the call); None keeps the optimizer's rate.
 
     Returns:
         PpoOutput(stats, advantages, values, returns, next_values, dones, valid).
     """
+    if not cfg.value_bootstrap:  # Sample Factory's default: a time limit ends the return like a terminal state
+        batch = batch._replace(
+            terminated=batch.terminated.bool() | batch.truncated.bool(), truncated=torch.zeros_like(batch.truncated)
+        )
     terminated, truncated = batch.terminated.bool(), batch.truncated.bool()
     # the value after each step (handed on to the curriculum with the advantages: nobody recomputes it)
     next_values = bootstrap_values(batch.values.float(), batch.final_values.float(), terminated, truncated)
@@ -372,16 +357,16 @@ def ppo_train(
     valid = _trained_samples(batch)
     per_step_out = (advantages, baseline, returns, next_values, terminated | truncated, valid)
     if valid is not None and not bool(valid.any()):
-        return PpoOutput(_stats(_Epochs({}, 0, 0, False), baseline[:0], returns[:0], advantages[:0], clip_ratio),
-                         *per_step_out)  # fmt: skip
+        nothing = _Epochs({}, 0, 0, False)
+        return PpoOutput(_stats(nothing, baseline[:0], returns[:0], advantages[:0], clip_ratio, cfg), *per_step_out)
     v_baseline, v_returns, v_adv = (x if valid is None else x[valid] for x in (baseline, returns, advantages))
 
     # A non-finite batch (NaN reward or observation) is skipped whole: it would poison the normalizers as well as
     # the weights. Counted in stats["nan_skipped"] (full NaN diagnosis is the caller's job).
     finite = bool(torch.isfinite(returns).all() & torch.isfinite(advantages).all()) and obs_finite(batch.obs)
     if not finite:
-        skipped = _Epochs({}, 0, cfg.num_epochs * _split(model, batch, cfg, valid).count, False)
-        return PpoOutput(_stats(skipped, v_baseline, v_returns, v_adv, clip_ratio), *per_step_out)
+        skipped = _Epochs({}, 0, cfg.num_epochs * split_batch(model, batch, cfg, valid).count, False)
+        return PpoOutput(_stats(skipped, v_baseline, v_returns, v_adv, clip_ratio, cfg), *per_step_out)
 
     # 2. Value targets in value-head units: fold the new returns into the return normalizer first, then express
     #    the targets and the old predictions (for value clipping) with the updated statistics.
@@ -395,23 +380,29 @@ def ppo_train(
     )
 
     # 3. Minibatch epochs. Non-recurrent: shuffled samples; recurrent: whole env columns (sequences).
-    epochs = _epochs(model, optimizer, batch, cfg, per_step, valid, clip_ratio)
+    epochs = _epochs(model, optimizer, batch, cfg, per_step, valid, clip_ratio, learning_rate)
 
     # 4. The observation normalizer learns from this batch after the update, so the epochs above saw the
     #    statistics the acting policy used (ratio 1 at the first minibatch in synchronous PPO).
     if model.obs_normalizer is not None:
         trained_obs = obs_index(batch.obs, slice(batch.rewards.shape[0]))
         model.update_obs_normalizer(trained_obs if valid is None else obs_index(trained_obs, valid))
-    return PpoOutput(_stats(epochs, v_baseline, v_returns, v_adv, clip_ratio), *per_step_out)
+    return PpoOutput(_stats(epochs, v_baseline, v_returns, v_adv, clip_ratio, cfg), *per_step_out)
 
 
 def _stats(
-    epochs: _Epochs, baseline: torch.Tensor, returns: torch.Tensor, advantages: torch.Tensor, clip_ratio: float
+    epochs: _Epochs,
+    baseline: torch.Tensor,
+    returns: torch.Tensor,
+    advantages: torch.Tensor,
+    clip_ratio: float,
+    cfg: argparse.Namespace,
 ) -> dict[str, float]:
-    """`TrainResult.stats`: every loss term's stats and the gradient norm averaged over the optimizer steps (nan
-    without one), then the batch's own numbers."""
+    """`TrainResult.stats`: every active loss term's stats and the gradient norm averaged over the optimizer steps
+    (nan without one), then the batch's own numbers."""
     n = epochs.sgd_steps
-    stats = {k: (epochs.sums.get(k, 0.0) / n if n else float("nan")) for k in (*loss_stat_names(), "grad_norm")}
+    names = (*loss_stat_names(cfg), "grad_norm")
+    stats = {k: (epochs.sums.get(k, 0.0) / n if n else float("nan")) for k in names}
     stats.update(
         explained_variance=explained_variance(baseline, returns),
         adv_mean=advantages.mean().item(),

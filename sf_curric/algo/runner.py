@@ -32,12 +32,17 @@ from sf_curric.algo.stop_and_save import (
     final_save,
     periodic_save,
     save_before_fatal_stop,
+    save_milestone,
+    set_niceness,
+    warn_if_best_metric_missing,
 )
 from sf_curric.cfg.budget import eta_seconds, format_eta, training_progress
 from sf_curric.cfg.experiment import experiment_dir, save_config
+from sf_curric.cfg.sample_factory import sample_factory_notes
 from sf_curric.cfg.validation import total_envs
+from sf_curric.envs.frames import frame_flag_notes, frames_per_step
 from sf_curric.envs.observation_space import describe_dropped
-from sf_curric.envs.registry import make_env
+from sf_curric.envs.registry import get_env_spec, make_env
 from sf_curric.tracking.curriculum_status import curriculum_suffix
 from sf_curric.utils.checkpoint import CheckpointError, checkpoint_dir, load_newest_checkpoint, save_checkpoint
 from sf_curric.utils.logs import close_log_file, setup_logging
@@ -119,6 +124,7 @@ class Runner:
         self.best_eval_return = float("-inf")  # best by eval return (--eval_every_env_steps)
         self.evaluator: Any = None  # sf_curric.tracking.evaluator.TrainingEvaluator when evaluating during training
         self.stats = EpisodeStats(cfg.stats_avg)
+        self.frames_per_step = 1  # env steps counted per policy step (--env_frameskip, set at setup)
         self.timer = PhaseTimer()
         self.fps_meter = RateMeter(window_sec=10.0)
         self.nan_guard = NanGuard(cfg)
@@ -140,7 +146,10 @@ class Runner:
     def _setup(self) -> None:
         cfg = self.cfg
         self.exp_dir.mkdir(parents=True, exist_ok=True)
-        setup_logging(cfg.log_level, self.exp_dir / LOG_FILE)
+        setup_logging(cfg.log_level, self.exp_dir / LOG_FILE if cfg.log_to_file else None)
+        set_niceness(cfg.default_niceness)
+        for line in sample_factory_notes(cfg):  # what each Sample Factory flag typed does here (no silent no-op)
+            log.info(line)
         seed_everything(cfg.seed)
         # start-up: the worker server imports torch on another core while this process builds the learner
         self._prestarted_server = not cfg.serial_mode and prestart_worker_server()
@@ -155,6 +164,10 @@ class Runner:
         if dropped:
             log.info(dropped)
         probe.close()
+        registered = get_env_spec(cfg.env) is not None
+        self.frames_per_step = frames_per_step(cfg, registered, obs_space)
+        for line in frame_flag_notes(cfg, registered, obs_space):
+            log.info(line)
         self.learner = Learner(cfg, obs_space, action_space)
         self.curriculum_host = _build_curriculum_host(cfg, action_space)
         self.self_play = build_self_play(cfg, self.learner, self.curriculum_host)  # None without self-play
@@ -184,7 +197,8 @@ class Runner:
     def _load_checkpoint(self) -> None:
         if self.cfg.restart_behavior != "resume":
             return
-        found = load_newest_checkpoint(self.exp_dir, map_location=self.learner.device)
+        # Sample Factory's --load_checkpoint_kind: resume from the newest periodic checkpoint, or from the best one
+        found = load_newest_checkpoint(self.exp_dir, self.cfg.load_checkpoint_kind, map_location=self.learner.device)
         if found is None:
             return
         path, state = found
@@ -374,7 +388,7 @@ class Runner:
     def _loop(self) -> RunResult:
         cfg = self.cfg
         self._session_start = now = time.monotonic()
-        last_progress = last_info = last_save = last_best = now
+        last_progress = last_info = last_save = last_best = last_milestone = now
         summaries = SummaryClock(cfg.experiment_summaries_interval, cfg.summaries_every_env_steps,
                                  cfg.train_for_env_steps)  # fmt: skip
         summaries.mark(now, self.env_steps)
@@ -391,7 +405,7 @@ class Runner:
             except StopRequested:  # a signal while waiting (workers busy, an env hung): save and stop now
                 reason = "interrupted"
                 break
-            self.env_steps += batch.env_steps
+            self.env_steps += batch.env_steps * self.frames_per_step  # frames with --summaries_use_frameskip
             self.stats.add(batch.episodes)
             if self.curriculum_host is not None:  # Robust PLR / ACCEL: train only on replayed levels
                 self.curriculum_host.apply_train_mask(batch.traj)
@@ -424,6 +438,9 @@ class Runner:
             if now - last_progress >= cfg.progress_interval_sec or self.iteration == 1:  # the first one early
                 self._progress_line()
                 last_progress = now
+            if cfg.save_milestones_sec > 0 and now - last_milestone >= cfg.save_milestones_sec and reason is None:
+                save_milestone(self)
+                last_milestone = now
             if now - last_save >= cfg.save_every_sec and reason is None:
                 periodic_save(self)  # an OSError (disk full) warns; the last good checkpoint stays
                 last_save = last_best = now
@@ -437,6 +454,7 @@ class Runner:
         self._write_summaries()
         self._progress_line()
         final_save(self)  # FinalSaveError (one line) when even this one cannot be written
+        warn_if_best_metric_missing(self)
         log.info("stopped (%s) after %d env steps; time per phase: %s", reason, self.env_steps, self._timing_line())
         if cfg.final_eval_episodes > 0 and reason != "interrupted":
             from sf_curric.evaluation.final_eval import final_evaluation

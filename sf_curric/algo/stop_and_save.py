@@ -17,6 +17,7 @@ from typing import Any
 
 from sf_curric.algo.nan_guard import NonFiniteTrainingError
 from sf_curric.utils.checkpoint import checkpoint_dir, find_newest_checkpoint
+from sf_curric.utils.checkpoint import save_milestone as checkpoint_milestone
 
 log = logging.getLogger("sf_curric")
 
@@ -96,3 +97,38 @@ def save_before_fatal_stop(runner: Any, error: BaseException, start_iteration: i
             e,
             _last_good(runner),
         )
+
+
+def save_milestone(runner: Any) -> None:
+    """A milestone checkpoint (`--save_milestones_sec`, kept for later evaluation); an OSError is a warning."""
+    try:
+        path = checkpoint_milestone(checkpoint_dir(runner.exp_dir), runner.checkpoint_state(), runner.iteration,
+                                    runner.env_steps)  # fmt: skip
+        log.info("saved milestone %s", path)
+    except OSError as e:
+        log.warning("could not write a milestone checkpoint (%s); training goes on", e.strerror or e)
+
+
+def warn_if_best_metric_missing(runner: Any) -> None:
+    """At the end of a run: say so when `--save_best_metric` named a scalar the run never logged (no best)."""
+    from sf_curric.algo.best_policy import REWARD
+
+    metric = runner.cfg.save_best_metric
+    writer = runner.writer
+    if metric != REWARD and writer is not None and writer.value_of(metric) is None:
+        tags = ", ".join(sorted(writer.latest)[:12])
+        log.warning(
+            "--save_best_metric=%s was never logged, so no best checkpoint was written; logged: %s", metric, tags
+        )
+
+
+def set_niceness(niceness: int) -> None:
+    """`--default_niceness`: this process's scheduling niceness (Sample Factory sets its learner's); 0 leaves it."""
+    if niceness == 0:
+        return
+    import psutil
+
+    try:
+        psutil.Process().nice(niceness)
+    except (psutil.AccessDenied, PermissionError):
+        log.warning("--default_niceness=%d needs privileges (below the current niceness): left as it is", niceness)

@@ -17,6 +17,7 @@ import os
 from typing import Any, Iterable, NoReturn, Sequence
 
 from sf_curric.cfg.flags import FlagSpec, bool_flag
+from sf_curric.cfg.sample_factory import SAMPLE_FACTORY_ARGS
 
 RESTART_BEHAVIORS = ("resume", "restart", "overwrite")
 # listed first by --help, in this order (each is defined in its own group's list)
@@ -37,6 +38,16 @@ INFERENCE_MODES = ("auto", "local", "central")
 
 
 BASIC_ARGS: list[FlagSpec] = [
+    (
+        "--algo",
+        {
+            "type": str,
+            "default": "APPO",
+            "choices": ["APPO"],
+            "help": "The algorithm: APPO, the only one, as in Sample Factory (asynchronous PPO; --async_rl=False "
+            "makes it synchronous).",
+        },
+    ),
     (
         "--env",
         {
@@ -80,6 +91,16 @@ BASIC_ARGS: list[FlagSpec] = [
         {"type": int, "default": 1, "help": "torch.set_num_threads in the learner process (0: leave torch's choice)."},
     ),
     ("--log_level", {"type": str, "default": "info", "choices": ("debug", "info", "warning"), "help": "Log level."}),
+    ("--log_to_file", bool_flag(True, "Also write the log to sf_log.txt in the experiment folder.")),
+    (
+        "--default_niceness",
+        {
+            "type": int,
+            "default": 0,
+            "help": "Niceness (Unix scheduling priority) of the training process (the learner; in serial mode "
+            "everything); 0 leaves it. Below 0 needs privileges. Worker processes keep their own.",
+        },
+    ),
 ]
 
 # The PPO flags (--gamma, --learning_rate, --batch_size, ...) are defined in sf_curric.algo.args.
@@ -140,6 +161,16 @@ SAMPLING_ARGS: list[FlagSpec] = [
         },
     ),
     ("--async_rl", bool_flag(True, "Asynchronous APPO (sampling never waits on learning); False: synchronous PPO.")),
+    (
+        "--num_batches_to_accumulate",
+        {
+            "type": int,
+            "default": 2,
+            "help": "Asynchronous mode: training batches that may be collected ahead of the learner before the "
+            "workers wait (more: throughput when collection is uneven; fewer: less policy lag). No effect in serial "
+            "or synchronous mode.",
+        },
+    ),
     (
         "--max_policy_lag",
         {"type": int, "default": 1000, "help": "Drop transitions acted by weights older than this many versions."},
@@ -211,6 +242,44 @@ LOGGING_ARGS: list[FlagSpec] = [
         },
     ),
     ("--keep_checkpoints", {"type": int, "default": 2, "help": "Newest checkpoints kept (plus the best one)."}),
+    (
+        "--save_best_metric",
+        {
+            "type": str,
+            "default": "reward",
+            "help": "What makes a checkpoint the best (higher is better): reward (the average return of the last "
+            "--stats_avg episodes), or any scalar the run logs (e.g. eval/test/return, curriculum/mean_level, or an "
+            "env's episode statistic by its name or custom/<name>), at its newest logged value.",
+        },
+    ),
+    (
+        "--save_best_after",
+        {
+            "type": int,
+            "default": 0,
+            "help": "No best checkpoint before this many env steps (filters lucky early episodes; Sample Factory: "
+            "100000).",
+        },
+    ),
+    (
+        "--save_milestones_sec",
+        {
+            "type": int,
+            "default": -1,
+            "help": "Also keep a checkpoint every this many seconds in checkpoint_p0/milestones (never deleted); "
+            "-1: never.",
+        },
+    ),
+    (
+        "--load_checkpoint_kind",
+        {
+            "type": str,
+            "default": "latest",
+            "choices": ("latest", "best"),
+            "help": "Checkpoint that a resumed run, enjoy, eval and export load: the newest periodic one, or the best "
+            "one (--save_best_metric).",
+        },
+    ),
     ("--stats_avg", {"type": int, "default": 100, "help": "Episodes averaged for the progress line and tensorboard."}),
     (
         "--experiment_summaries_interval",
@@ -259,6 +328,7 @@ CFG_GROUPS: list[tuple[str, list[FlagSpec]]] = [
     ("reinforcement learning", RL_ARGS),
     ("sampling", SAMPLING_ARGS),
     ("logging and checkpoints", LOGGING_ARGS),
+    ("Sample Factory flags accepted without an effect here", SAMPLE_FACTORY_ARGS),
 ]
 
 

@@ -6,6 +6,7 @@ import argparse
 import math
 from typing import Any, Callable
 
+from sf_curric.cfg.sample_factory import check_pending
 from sf_curric.errors import ConfigError  # defined below every package; users catch it from here too
 
 
@@ -64,6 +65,7 @@ def _check_positive(cfg: argparse.Namespace) -> None:
         "num_workers",
         "num_envs_per_worker",
         "worker_num_splits",
+        "num_batches_to_accumulate",
         "keep_checkpoints",
         "stats_avg",
         "train_for_env_steps",
@@ -116,10 +118,15 @@ def _check_batch(cfg: argparse.Namespace) -> None:
         f"change --batch_size or --rollout",
     )
     if cfg.use_rnn:
+        length = cfg.rollout if cfg.recurrence == -1 else cfg.recurrence
         _check(
-            cfg.batch_size % cfg.rollout == 0,
-            f"--batch_size={cfg.batch_size} must be a multiple of --rollout={cfg.rollout} with --use_rnn "
-            f"(minibatches hold whole env columns)",
+            length >= 1 and cfg.rollout % length == 0,
+            f"--recurrence={cfg.recurrence} must divide --rollout={cfg.rollout} (or be -1: the whole rollout)",
+        )
+        _check(
+            cfg.batch_size % length == 0,
+            f"--batch_size={cfg.batch_size} must be a multiple of the sequence length {length} with --use_rnn "
+            f"(minibatches hold whole sequences: --recurrence, or --rollout when it is -1)",
         )
 
 
@@ -134,6 +141,7 @@ def _check_curriculum(cfg: argparse.Namespace) -> None:
 
 _CHECKS: list[Callable[[argparse.Namespace], None]] = [
     _check_env,
+    check_pending,
     _check_finite,
     _check_positive,
     _check_batch,

@@ -1,4 +1,4 @@
-"""Command-line flags read by env construction (`sf_curric.envs.registry.make_env`).
+"""Command-line flags read by env construction (`sf_curric.envs.registry.make_env`, `sf_curric.envs.frames`).
 
 Each entry is `(flag, kwargs_for_add_argument)`, like the model's and the learner's flag lists (the programs add
 them to the parser, `sf_curric.command_line`); `env_flag(cfg, name)` reads one from a config that may lack it (None,
@@ -34,6 +34,18 @@ def json_object(text: str | dict) -> dict[str, Any]:
     return value
 
 
+def _bool(value: str | bool) -> bool:
+    # sf_curric.cfg.flags.str2bool's rule (envs sit below cfg and do not import it)
+    if isinstance(value, bool):
+        return value
+    text = value.strip().lower()
+    if text in ("true", "t", "yes", "y", "1"):
+        return True
+    if text in ("false", "f", "no", "n", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected True or False, got {value!r}: write e.g. --flag=True")
+
+
 # `(flag, add_argument kwargs)` (sf_curric.cfg.flags.FlagSpec; envs sit below cfg and do not import it)
 ENV_ARGS: list[tuple[str, dict[str, Any]]] = [
     (
@@ -62,6 +74,37 @@ ENV_ARGS: list[tuple[str, dict[str, Any]]] = [
             "default": DEFAULT_TEXT_VOCAB,
             "help": "With --obs_text_words: the number of word codes of a text space without a known vocabulary "
             "(words are hashed into them, so two words may share one; MiniGrid's missions get exact codes).",
+        },
+    ),
+    (
+        "--env_frameskip",
+        {
+            "type": int,
+            "default": 1,
+            "help": "Frames per action (action repeat) of a pixel env given by its gymnasium id (rewards summed, the "
+            "max of the last two frames); a registered env's make_env_fn reads cfg.env_frameskip itself, EnvPool "
+            "takes it as frame_skip (sf_curric/envs/frames.py).",
+        },
+    ),
+    (
+        "--env_framestack",
+        {
+            "type": int,
+            "default": 1,
+            "help": "Stack this many observations of a pixel env along the channels (as --env_frameskip: gymnasium "
+            "ids here, registered envs themselves, EnvPool's stack_num).",
+        },
+    ),
+    (
+        "--summaries_use_frameskip",
+        {
+            "type": _bool,
+            "nargs": "?",
+            "const": True,
+            "default": True,
+            "metavar": "BOOL",
+            "help": "Count env steps in frames (each policy step is --env_frameskip frames): budgets, FPS and "
+            "summaries' x-axis, as Sample Factory does.",
         },
     ),
 ]

@@ -69,11 +69,11 @@ def envpool_problem(name: str) -> str | None:
 class _Pool:
     """One EnvPool of `num_envs` envs stepped one env per call, with the state the single-env views share."""
 
-    def __init__(self, task_id: str, num_envs: int, seed: int):
+    def __init__(self, task_id: str, num_envs: int, seed: int, frames: tuple[tuple[str, int], ...] = ()):
         import envpool
 
         self.pool = envpool.make(task_id, env_type="gymnasium", num_envs=num_envs, batch_size=1, num_threads=1,
-                                 seed=seed)  # fmt: skip
+                                 seed=seed, **dict(frames))  # fmt: skip
         self.num_envs = num_envs
         self.first_obs: dict[int, np.ndarray] = {}
         self.started = False
@@ -153,6 +153,21 @@ class EnvPoolEnv(gym.Env):
         self._pool = None
 
 
+# Sample Factory's flags -> EnvPool's options (Atari); passed only when typed, otherwise EnvPool's defaults stay
+_FRAME_OPTIONS = {"env_frameskip": "frame_skip", "env_framestack": "stack_num"}
+
+
+def _frame_kwargs(task_id: str, cfg: Any) -> tuple[tuple[str, int], ...]:
+    typed = getattr(cfg, "cli_args", None) or {}
+    wanted = {option: int(typed[flag]) for flag, option in _FRAME_OPTIONS.items() if flag in typed}
+    if not wanted:
+        return ()
+    import envpool
+
+    fields = envpool.make_spec(task_id).config._fields
+    return tuple(sorted((option, value) for option, value in wanted.items() if option in fields))
+
+
 def make_envpool_env(full_env_name: str, cfg: Any = None, env_config: Any = None) -> EnvPoolEnv:
     """The `make_env_fn` of `envpool:<task id>`: a view of this worker's pool (made on first use).
 
@@ -169,7 +184,8 @@ def make_envpool_env(full_env_name: str, cfg: Any = None, env_config: Any = None
     num_envs = int(getattr(cfg, "num_envs_per_worker", 1) or 1)
     seed = getattr(cfg, "seed", None)
     seed = (0 if seed is None else int(seed)) + worker * num_envs
-    key = (full_env_name, worker, num_envs, seed)
+    frames = _frame_kwargs(full_env_name[len(PREFIX) :], cfg)
+    key = (full_env_name, worker, num_envs, seed, frames)
     if key not in _pools:
-        _pools[key] = _Pool(full_env_name[len(PREFIX) :], num_envs, seed)
+        _pools[key] = _Pool(full_env_name[len(PREFIX) :], num_envs, seed, frames)
     return EnvPoolEnv(_pools[key], index % num_envs)

@@ -20,6 +20,7 @@ import gymnasium as gym
 from sf_curric.envs.args import env_flag
 from sf_curric.envs.dependencies import EnvDependencyError, install_hint, missing_dependency, package_for_id
 from sf_curric.envs.envpool_env import envpool_problem, is_envpool_name
+from sf_curric.envs.frames import wrap_frames
 from sf_curric.envs.observation_space import with_policy_observations
 
 # Parameter names a make_env_fn may use, and what each receives.
@@ -307,9 +308,9 @@ def make_env(
         raise ValueError("no env given: pass --env=NAME (a registered name or a gymnasium id)")
     spec = get_env_spec(name)
     text_words, text_vocab = env_flag(cfg, "obs_text_words"), env_flag(cfg, "obs_text_vocab")
-    if spec is None:
-        return with_policy_observations(_make_gymnasium_env(name, render_mode, env_flag(cfg, "env_kwargs")),
-                                        text_words, text_vocab)  # fmt: skip
+    if spec is None:  # a pixel env gets --env_frameskip / --env_framestack here (a registered one reads them itself)
+        env = wrap_frames(_make_gymnasium_env(name, render_mode, env_flag(cfg, "env_kwargs")), cfg)
+        return with_policy_observations(env, text_words, text_vocab)
     env = _call_make_env_fn(spec.make_env_fn, name, cfg, env_config, render_mode)
     from sf_curric.envs.multi_agent import MultiAgentEnv, is_pettingzoo_env
 

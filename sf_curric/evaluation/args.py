@@ -19,15 +19,6 @@ DEFAULT_EPISODES_WITHOUT_WINDOW = 10
 
 # the flags of the enjoy and eval scripts
 EVALUATION_ARGS: list[FlagSpec] = [
-    (
-        "--load_checkpoint_kind",
-        {
-            "type": str,
-            "default": "latest",
-            "choices": ("latest", "best"),
-            "help": "Checkpoint to load: the newest periodic one, or the one with the best average return.",
-        },
-    ),
     ("--deterministic", bool_flag(False, "Take the most likely action (the mean for Box) instead of sampling.")),
     # enjoy
     (
@@ -130,7 +121,7 @@ def evaluation_args() -> list[FlagSpec]:
 
     Example:
         >>> [flag for flag, _ in evaluation_args()][:2]
-        ['--load_checkpoint_kind', '--deterministic']
+        ['--deterministic', '--max_num_episodes']
     """
     return list(EVALUATION_ARGS)
 

@@ -10,7 +10,7 @@ Inputs and outputs (batch first, N any):
 - `rnn_states` (recurrent models only): `[N, rnn_state_size]`, zeros at the start of an episode.
 - `action_params`: the action head's output: logits `[N, n]` (Discrete; action = argmax or a sample), padded
   logits `[N, k, max(nvec)]` (MultiDiscrete) or the Gaussian mean `[N, d]` (Box; the std is `exp(log_std)`, stored
-  in the metadata).
+  in the metadata; with `--adaptive_stddev` `[N, 2d]`: the means, then the log stds).
 - `values`: value estimates `[N]` in return units.
 - `new_rnn_states` (recurrent models only): the state to feed back at the next step.
 
@@ -32,12 +32,8 @@ from sf_curric.model.obs_batch import obs_map, obs_rows, stack_obs, to_torch
 
 
 def _core_step(core: Any, x: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    if core.is_lstm:
-        h, c = state[:, : core.rnn_size], state[:, core.rnn_size :]
-        out, (h_new, c_new) = core.rnn(x.unsqueeze(0), (h.unsqueeze(0).contiguous(), c.unsqueeze(0).contiguous()))
-        return out[0], torch.cat([h_new[0], c_new[0]], dim=-1)
-    out, h_new = core.rnn(x.unsqueeze(0), state.unsqueeze(0).contiguous())
-    return out[0], h_new[0]
+    out, new_state = core.rnn(x.unsqueeze(0), core.torch_state(state))
+    return out[0], core.flat_state(new_state)
 
 
 def _normalize(x: torch.Tensor, rms: Any) -> torch.Tensor:
@@ -69,9 +65,12 @@ class ExportedPolicy(nn.Module):
         m = self.model
         if m.dict_obs:
             out = dict(obs)
+            if "obs" in out:
+                out["obs"] = m.rescale_obs(out["obs"])  # --obs_subtract_mean / --obs_scale: SF's "obs" key
             for key, rms in zip(m.normalized_keys, m.obs_normalizer or ()):
-                out[key] = _normalize(obs[key].float(), rms)
+                out[key] = _normalize(out[key].float(), rms)
             return out
+        obs = m.rescale_obs(obs)  # --obs_subtract_mean / --obs_scale
         if m.image_obs:
             return obs if obs.dtype == torch.uint8 else obs.float()
         x = obs.float()
@@ -144,10 +143,12 @@ class ExportedPolicy(nn.Module):
         if hasattr(space, "nvec"):
             meta["nvec"] = [int(n) for n in space.nvec]
             meta["action_start"] = [int(s) for s in np.broadcast_to(getattr(space, "start", 0), space.nvec.shape)]
-        if hasattr(space, "low") and hasattr(m.action_head, "log_std"):
+        if hasattr(space, "low"):
             meta["action_low"] = np.asarray(space.low).tolist()
             meta["action_high"] = np.asarray(space.high).tolist()
-            meta["log_std"] = m.action_head.log_std.detach().cpu().numpy().tolist()
+            meta["adaptive_stddev"] = bool(m.action_head.adaptive)
+            if not m.action_head.adaptive:
+                meta["log_std"] = m.action_head.log_std.detach().cpu().numpy().tolist()
         return meta
 
 

@@ -54,6 +54,13 @@ class CategoricalHead(nn.Module):
         entropy = -(log_p.exp() * log_p).sum(-1)
         return log_prob, entropy
 
+    def symmetric_kl_with_uniform(self, params: torch.Tensor) -> torch.Tensor:
+        """`0.5 * (KL(p || U) + KL(U || p))` per sample, U uniform over the actions (Sample Factory's
+        `symmetric_kl_with_uniform_prior`)."""
+        log_p = torch.log_softmax(params, dim=-1)
+        log_u = -math.log(params.shape[-1])
+        return 0.5 * ((log_p.exp() * (log_p - log_u)).sum(-1) + (log_u - log_p).mean(-1))
+
 
 class MultiCategoricalHead(nn.Module):
     """Independent categoricals for `MultiDiscrete(nvec)` (1-D nvec), padded to one `[N, k, max(nvec)]` tensor."""
@@ -67,6 +74,10 @@ class MultiCategoricalHead(nn.Module):
         index = [i * self.max_n + j for i, n in enumerate(self.nvec) for j in range(n)]
         self.register_buffer("pad_index", torch.tensor(index, dtype=torch.long), persistent=False)
         self.uniform = all(n == self.max_n for n in self.nvec)
+        # the uniform distribution of each sub-action in the padded layout (0 on padding), and its log
+        prior = torch.tensor([[1.0 / n if j < n else 0.0 for j in range(self.max_n)] for n in self.nvec])
+        self.register_buffer("prior", prior, persistent=False)
+        self.register_buffer("log_prior", -torch.tensor(self.nvec, dtype=torch.float).log()[:, None], persistent=False)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.shape_params(self.linear(features))
@@ -90,45 +101,107 @@ class MultiCategoricalHead(nn.Module):
         entropy = -(log_p.exp() * log_p).sum((-2, -1))
         return log_prob, entropy
 
+    def symmetric_kl_with_uniform(self, params: torch.Tensor) -> torch.Tensor:
+        """The symmetric KL with the uniform distribution of each sub-action, summed over the sub-actions (Sample
+        Factory's TupleActionDistribution)."""
+        log_p = torch.log_softmax(params, dim=-1)
+        kl_p_u = (log_p.exp() * (log_p - self.log_prior)).sum((-2, -1))
+        kl_u_p = (self.prior * (self.log_prior - log_p)).sum((-2, -1))
+        return 0.5 * (kl_p_u + kl_u_p)
+
+
+# Sample Factory's bounds on a Gaussian policy's std (ContinuousActionDistribution.stddev_min/max)
+_LOG_STD_MIN, _LOG_STD_MAX = math.log(1e-4), math.log(1e4)
+
 
 class GaussianHead(nn.Module):
-    """Diagonal Gaussian for `Box` actions with a state-independent, learned log std.
+    """Diagonal Gaussian for `Box` actions (Sample Factory's continuous parameterizations).
+
+    `adaptive` (`--adaptive_stddev`): the log std is computed from the features, like the mean (params `[N, 2d]`:
+    means then log stds); otherwise it is one learned vector, starting at `log(initial_stddev)` (params: the means).
+    `tanh_scale > 0` (`--continuous_tanh_scale`) squashes the means to `tanh(mean / scale) * scale`. The std is kept
+    in [1e-4, 1e4], as in Sample Factory.
 
     Samples are NOT clipped here: the unclipped sample is stored and used for log-probs; actions are clipped to
     the space's bounds only when applied to the env (`ActorCritic.to_env_actions`).
     """
 
-    def __init__(self, input_size: int, action_size: int, init_gain: float, init_log_std: float):
+    def __init__(
+        self,
+        input_size: int,
+        action_size: int,
+        init_gain: float,
+        initial_stddev: float = 1.0,
+        adaptive: bool = False,
+        tanh_scale: float = 0.0,
+    ):
         super().__init__()
-        self.linear = orthogonal_init(nn.Linear(input_size, action_size), init_gain)
-        self.log_std = nn.Parameter(torch.full((action_size,), float(init_log_std)))
+        if initial_stddev <= 0:
+            raise ValueError(f"--initial_stddev={initial_stddev} must be positive, e.g. 1.0")
+        self.action_size = action_size
+        self.adaptive = adaptive
+        self.tanh_scale = float(tanh_scale)
+        self.initial_stddev = float(initial_stddev)
+        self.linear = orthogonal_init(nn.Linear(input_size, action_size * (2 if adaptive else 1)), init_gain)
+        if adaptive:
+            self.reset_log_std_bias()
+        else:
+            self.log_std = nn.Parameter(torch.full((action_size,), math.log(initial_stddev)))
+
+    def reset_log_std_bias(self) -> None:
+        """With `adaptive`: the log-std outputs start around log(initial_stddev)."""
+        with torch.no_grad():
+            self.linear.bias[self.action_size :] = math.log(self.initial_stddev)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return self.linear(features)
+        return self.shape_params(self.linear(features))
 
     def shape_params(self, flat: torch.Tensor) -> torch.Tensor:
-        """Output of `self.linear` -> the mean (identity)."""
-        return flat
+        """Output of `self.linear` -> the distribution's parameters (means squashed with `tanh_scale`)."""
+        if self.tanh_scale <= 0:
+            return flat
+        scale = self.tanh_scale
+        if not self.adaptive:
+            return torch.tanh(flat / scale) * scale
+        means, log_stds = flat[..., : self.action_size], flat[..., self.action_size :]
+        return torch.cat([torch.tanh(means / scale) * scale, log_stds], dim=-1)
 
-    def sample(self, mean: torch.Tensor, deterministic: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    def mean_log_std(self, params: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The means and (bounded) log stds of `params`."""
+        if self.adaptive:
+            means, log_std = params[..., : self.action_size], params[..., self.action_size :]
+        else:
+            means, log_std = params, self.log_std
+        return means, log_std.clamp(_LOG_STD_MIN, _LOG_STD_MAX)
+
+    def sample(self, params: torch.Tensor, deterministic: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        mean, log_std = self.mean_log_std(params)
         if deterministic:
-            actions = mean
-            log_prob = (-self.log_std - _LOG_SQRT_2PI).sum().expand(mean.shape[:-1])
-            return actions, log_prob
+            log_prob = (-log_std - _LOG_SQRT_2PI).expand_as(mean).sum(-1)
+            return mean, log_prob
         noise = torch.randn_like(mean)
-        actions = mean + noise * self.log_std.exp()
-        log_prob = (-0.5 * noise.square() - self.log_std - _LOG_SQRT_2PI).sum(-1)
+        actions = mean + noise * log_std.exp()
+        log_prob = (-0.5 * noise.square() - log_std - _LOG_SQRT_2PI).sum(-1)
         return actions, log_prob
 
-    def log_prob_entropy(self, mean: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        z = (actions - mean) * torch.exp(-self.log_std)
-        log_prob = (-0.5 * z.square() - self.log_std - _LOG_SQRT_2PI).sum(-1)
-        entropy = (0.5 + _LOG_SQRT_2PI + self.log_std).sum().expand(mean.shape[:-1])
+    def log_prob_entropy(self, params: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mean, log_std = self.mean_log_std(params)
+        z = (actions - mean) * torch.exp(-log_std)
+        log_prob = (-0.5 * z.square() - log_std - _LOG_SQRT_2PI).sum(-1)
+        entropy = (0.5 + _LOG_SQRT_2PI + log_std).expand_as(mean).sum(-1)
         return log_prob, entropy
 
 
-def make_action_head(action_space: spaces.Space, input_size: int, init_gain: float, init_log_std: float) -> nn.Module:
-    """The head for `action_space`; raises a ValueError naming the supported spaces otherwise."""
+def make_action_head(
+    action_space: spaces.Space,
+    input_size: int,
+    init_gain: float,
+    initial_stddev: float = 1.0,
+    adaptive_stddev: bool = False,
+    tanh_scale: float = 0.0,
+) -> nn.Module:
+    """The head for `action_space`; raises a ValueError naming the supported spaces otherwise. The last three
+    arguments shape a Box's Gaussian (`GaussianHead`)."""
     if isinstance(action_space, spaces.Discrete):
         return CategoricalHead(input_size, int(action_space.n), init_gain)
     if isinstance(action_space, spaces.MultiDiscrete):
@@ -138,7 +211,7 @@ def make_action_head(action_space: spaces.Space, input_size: int, init_gain: flo
     if isinstance(action_space, spaces.Box):
         if len(action_space.shape) != 1:
             raise ValueError(f"Box action space of shape {action_space.shape}: flatten it to 1-D (a FlattenAction)")
-        return GaussianHead(input_size, action_space.shape[0], init_gain, init_log_std)
+        return GaussianHead(input_size, action_space.shape[0], init_gain, initial_stddev, adaptive_stddev, tanh_scale)
     raise ValueError(
         f"action space {action_space} is not supported: use Discrete, MultiDiscrete or a 1-D Box "
         "(wrap the env to convert other spaces)"

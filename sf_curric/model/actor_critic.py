@@ -12,10 +12,12 @@ from torch import nn
 from torch.nn import functional as F
 
 from sf_curric.envs.observation_space import policy_space
+from sf_curric.errors import ConfigError
 from sf_curric.model.action_heads import make_action_head
 from sf_curric.model.core import RnnCore
 from sf_curric.model.dict_encoder import DictEncoder, check_channels_last, is_image_space
 from sf_curric.model.encoders import ConvEncoder, MlpEncoder, orthogonal_init
+from sf_curric.model.initialization import apply_initialization
 from sf_curric.model.normalizer import RunningMeanStd
 
 # raw observations: an array [B, *obs_shape], or a dict of them (one per key) for a Dict observation space
@@ -47,11 +49,13 @@ class EvalResult(NamedTuple):
         entropy: policy entropy.
         values: raw value-head outputs, in NORMALIZED return units when `--normalize_returns` is on
             (use `model.denormalize_values` for return units).
+        params: the action distribution's parameters (what the action head outputs: logits, or Gaussian means).
     """
 
     log_probs: torch.Tensor
     entropy: torch.Tensor
     values: torch.Tensor
+    params: torch.Tensor
 
 
 class _ActCache(NamedTuple):
@@ -69,6 +73,20 @@ class _ActCache(NamedTuple):
 def _is_vector(space: spaces.Space) -> bool:
     """A Box that is not an image: running-normalized with `--normalize_input`."""
     return isinstance(space, spaces.Box) and not is_image_space(space)
+
+
+def _normalized_input_keys(keys: list[str] | None, available: list[str]) -> set[str]:
+    """Sample Factory's --normalize_input_keys: the observation keys to running-normalize (None: every key; an array
+    observation's one key is `obs`); a name the observation lacks is a one-line error."""
+    if keys is None:
+        return set(available)
+    unknown = sorted(set(keys) - set(available))
+    if unknown:
+        raise ConfigError(
+            f"--normalize_input_keys names {unknown}, which the observation lacks: its keys are "
+            f"{', '.join(available)} (an array observation's key is obs)"
+        )
+    return set(keys)
 
 
 class ActorCritic(nn.Module):
@@ -110,14 +128,23 @@ class ActorCritic(nn.Module):
             check_channels_last(self.obs_shape)
         self.shared = bool(cfg.actor_critic_share_weights)
 
-        # running mean/std of vector observations (one per vector Box key of a Dict, in `normalized_keys` order)
+        # Sample Factory's preprocessing: (obs - --obs_subtract_mean) / --obs_scale, before the running normalizer
+        # (of an array observation, or of a Dict's key "obs", as in SF); uint8 images without it are divided by 255
+        self.obs_subtract_mean = float(cfg.obs_subtract_mean)
+        self.obs_scale = float(cfg.obs_scale)
+        if self.obs_scale == 0:
+            raise ConfigError("--obs_scale=0 divides the observations by zero: use e.g. --obs_scale=255")
+        self._rescale = self.obs_subtract_mean != 0.0 or self.obs_scale != 1.0
+        # running mean/std of vector observations (one per vector Box key of a Dict, in `normalized_keys` order);
+        # --normalize_input_keys picks the keys (an array observation's key is "obs")
+        keys = _normalized_input_keys(cfg.normalize_input_keys, list(self.obs_shape) if self.dict_obs else ["obs"])
         self.normalized_keys: list[str] = []
         self.obs_normalizer: RunningMeanStd | nn.ModuleList | None = None
         if cfg.normalize_input and self.dict_obs:
-            self.normalized_keys = [k for k, sub in obs_space.spaces.items() if _is_vector(sub)]
+            self.normalized_keys = [k for k, sub in obs_space.spaces.items() if _is_vector(sub) and k in keys]
             if self.normalized_keys:
                 self.obs_normalizer = nn.ModuleList(RunningMeanStd(self.obs_shape[k]) for k in self.normalized_keys)
-        elif cfg.normalize_input and not self.image_obs:
+        elif cfg.normalize_input and not self.image_obs and "obs" in keys:
             self.obs_normalizer = RunningMeanStd(self.obs_shape)
         self.returns_normalizer = RunningMeanStd((), clip=0.0) if cfg.normalize_returns else None
 
@@ -126,13 +153,18 @@ class ActorCritic(nn.Module):
         size = self.actor_encoder.output_size
         self.actor_core = self.critic_core = None
         if cfg.use_rnn:
-            self.actor_core = RnnCore(size, cfg.rnn_type, cfg.rnn_size)
-            self.critic_core = None if self.shared else RnnCore(size, cfg.rnn_type, cfg.rnn_size)
+            self.actor_core = RnnCore(size, cfg.rnn_type, cfg.rnn_size, cfg.rnn_num_layers)
+            self.critic_core = None if self.shared else RnnCore(size, cfg.rnn_type, cfg.rnn_size, cfg.rnn_num_layers)
             size = cfg.rnn_size
         self._core_state_size = self.actor_core.state_size if self.actor_core is not None else 0
 
-        self.action_head = make_action_head(action_space, size, cfg.policy_init_gain, cfg.continuous_init_log_std)
+        self.action_head = make_action_head(
+            action_space, size, cfg.policy_init_gain, cfg.initial_stddev, cfg.adaptive_stddev,
+            cfg.continuous_tanh_scale,
+        )  # fmt: skip
         self.value_head = orthogonal_init(nn.Linear(size, 1), 1.0)
+
+        apply_initialization(self, cfg.policy_initialization, cfg.nonlinearity, cfg.policy_init_gain)
 
         self._act_cache: _ActCache | None = None
         self._action_start = None
@@ -215,6 +247,8 @@ class ActorCritic(nn.Module):
             obs = torch.from_numpy(obs)
         if obs.device != device:
             obs = obs.to(device, non_blocking=True)
+        if self._rescale:
+            obs = self.rescale_obs(obs)
         if self.image_obs:
             return obs if obs.dtype == torch.uint8 else obs.float()
         if obs.dtype != torch.float32:
@@ -223,27 +257,36 @@ class ActorCritic(nn.Module):
             obs = self.obs_normalizer.normalize(obs)
         return obs.reshape(obs.shape[0], -1)
 
+    def rescale_obs(self, obs: torch.Tensor) -> torch.Tensor:
+        """`(obs - --obs_subtract_mean) / --obs_scale` as float32 (identity without those flags)."""
+        if not self._rescale:
+            return obs
+        return (obs.float() - self.obs_subtract_mean) * (1.0 / self.obs_scale)
+
     def _prepare_dict_obs(self, obs: dict, device: torch.device) -> dict:
         out = {}
         for key in self.obs_shape:
             x = obs[key]
             x = torch.from_numpy(x) if isinstance(x, np.ndarray) else torch.as_tensor(x)
             out[key] = x.to(device, non_blocking=True) if x.device != device else x
+        if self._rescale and "obs" in out:
+            out["obs"] = self.rescale_obs(out["obs"])
         for key, normalizer in zip(self.normalized_keys, self.obs_normalizer or ()):
             out[key] = normalizer.normalize(out[key].float())
         return out
 
     @torch.no_grad()
     def update_obs_normalizer(self, obs: ObsLike) -> None:
-        """Fold raw observations (any leading shape) into the running observation statistics (the learner's job,
-        after the PPO epochs of a batch); nothing without `--normalize_input` or without vector observations."""
+        """Fold raw observations (any leading shape) into the running observation statistics, after the same
+        rescaling as `act` (the learner's job, after the PPO epochs of a batch); nothing without `--normalize_input`
+        or without vector observations."""
         if self.obs_normalizer is None:
             return
         if not self.dict_obs:
-            self.obs_normalizer.update(obs)
+            self.obs_normalizer.update(self.rescale_obs(obs))
             return
         for key, normalizer in zip(self.normalized_keys, self.obs_normalizer):
-            normalizer.update(obs[key])
+            normalizer.update(self.rescale_obs(obs[key]) if key == "obs" else obs[key])
 
     def _flatten_lead(self, obs: ObsLike) -> tuple[tuple[int, ...], ObsLike]:
         """`(lead shape, obs with the lead dimensions flattened into one)` for observations `[*lead, *obs_shape]`."""
@@ -369,6 +412,28 @@ class ActorCritic(nn.Module):
         values = self.value_head(critic).squeeze(-1)
         return params.view(*lead, *params.shape[1:]), values.view(lead)
 
+    @torch.no_grad()
+    def rnn_states_at(
+        self, obs: ObsLike, rnn_states: torch.Tensor, episode_starts: torch.Tensor, every: int
+    ) -> torch.Tensor:
+        """The recurrent states `[T // every, B, H]` before steps 0, every, 2 * every, ... of a `[T, B]` sequence,
+        run from `rnn_states [B, H]` (the state before `obs[0]`) with the current weights, zeroed where
+        `episode_starts [T, B]` is set (what `--recurrence` sequences start from)."""
+        (steps, batch), flat = self._flatten_lead(obs)
+        x = self._prepare_obs(flat)
+        actor = self.actor_encoder(x).view(steps, batch, -1)
+        critic = None if self.shared else self.critic_encoder(x).view(steps, batch, -1)
+        actor_state, critic_state = self._split_states(rnn_states.to(actor.device))
+        starts = episode_starts.to(actor.device)
+        states = []
+        for first in range(0, steps - steps % every, every):
+            part = slice(first, first + every)
+            states.append(actor_state if self.shared else torch.cat([actor_state, critic_state], dim=-1))
+            _, actor_state = self.actor_core.sequence(actor[part], actor_state, starts[part])
+            if not self.shared:
+                _, critic_state = self.critic_core.sequence(critic[part], critic_state, starts[part])
+        return torch.stack(states)
+
     def evaluate(
         self,
         obs: torch.Tensor,
@@ -387,8 +452,8 @@ class ActorCritic(nn.Module):
                 `dones[t] = terminated[t-1] | truncated[t-1]`, `dones[0] = False`.
 
         Returns:
-            EvalResult(log_probs, entropy, values) — values in normalized units, see `EvalResult`.
+            EvalResult(log_probs, entropy, values, params) — values in normalized units, see `EvalResult`.
         """
         params, values = self.forward_sequence(obs, rnn_states, dones)
         log_probs, entropy = self.action_head.log_prob_entropy(params, actions)
-        return EvalResult(log_probs, entropy, values)
+        return EvalResult(log_probs, entropy, values, params)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sf_curric.cfg.flags import FlagSpec, bool_flag
 from sf_curric.model.dict_encoder import DISCRETE_ENCODINGS
 from sf_curric.model.encoders import CONV_ARCHITECTURES
+from sf_curric.model.initialization import INITIALIZATIONS
 
 MODEL_ARGS: list[FlagSpec] = [
     (
@@ -85,6 +86,7 @@ MODEL_ARGS: list[FlagSpec] = [
     ("--use_rnn", bool_flag(False, "Add a recurrent core (GRU or LSTM) after the encoder.")),
     ("--rnn_type", {"type": str, "default": "gru", "choices": ["gru", "lstm"], "help": "Recurrent core type."}),
     ("--rnn_size", {"type": int, "default": 128, "help": "Hidden size of the recurrent core."}),
+    ("--rnn_num_layers", {"type": int, "default": 1, "help": "Stacked layers of the recurrent core."}),
     (
         "--normalize_input",
         bool_flag(
@@ -92,6 +94,34 @@ MODEL_ARGS: list[FlagSpec] = [
             "Normalize vector observations with running mean/std statistics kept inside the model (updated by "
             "the learner from training batches). Image observations (uint8) are always scaled to [0, 1] instead.",
         ),
+    ),
+    (
+        "--normalize_input_keys",
+        {
+            "type": str,
+            "nargs": "*",
+            "default": None,
+            "help": "Observation keys the running normalization applies to (Sample Factory's); None: every key. An "
+            "array observation has one key, obs (e.g. --normalize_input_keys obs).",
+        },
+    ),
+    (
+        "--obs_subtract_mean",
+        {
+            "type": float,
+            "default": 0.0,
+            "help": "Subtracted from observations before --obs_scale and the running normalization (e.g. 128 for "
+            "8-bit images).",
+        },
+    ),
+    (
+        "--obs_scale",
+        {
+            "type": float,
+            "default": 1.0,
+            "help": "Observations are divided by this before the running normalization (e.g. 255 for 8-bit images). "
+            "uint8 images are divided by 255 in the CNN when neither this nor --obs_subtract_mean is given.",
+        },
     ),
     (
         "--normalize_returns",
@@ -102,6 +132,16 @@ MODEL_ARGS: list[FlagSpec] = [
         ),
     ),
     (
+        "--policy_initialization",
+        {
+            "type": str,
+            "default": "orthogonal",
+            "choices": list(INITIALIZATIONS),
+            "help": "How weights start: orthogonal (each layer with the gain of its role), xavier_uniform (Xavier "
+            "uniform, same gains) or torch_default (torch's own initialization); sf_curric/model/initialization.py.",
+        },
+    ),
+    (
         "--policy_init_gain",
         {
             "type": float,
@@ -110,7 +150,28 @@ MODEL_ARGS: list[FlagSpec] = [
         },
     ),
     (
-        "--continuous_init_log_std",
-        {"type": float, "default": 0.0, "help": "Initial log std of the Gaussian policy for Box action spaces."},
+        "--adaptive_stddev",
+        bool_flag(
+            False,
+            "Box actions: the Gaussian's std is computed from the state like its mean (Sample Factory's default); "
+            "False: one learned std per action dimension, state-independent.",
+        ),
+    ),
+    (
+        "--initial_stddev",
+        {
+            "type": float,
+            "default": 1.0,
+            "help": "Box actions: the Gaussian's std at the start of training (with --adaptive_stddev: the bias of its "
+            "log-std outputs).",
+        },
+    ),
+    (
+        "--continuous_tanh_scale",
+        {
+            "type": float,
+            "default": 0.0,
+            "help": "Box actions: squash the Gaussian's means to tanh(mean / scale) * scale; 0: no squashing.",
+        },
     ),
 ]

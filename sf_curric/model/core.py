@@ -7,58 +7,78 @@ from torch import nn
 
 
 class RnnCore(nn.Module):
-    """A one-layer GRU or LSTM with a flat state.
+    """A GRU or LSTM of one or more layers (`--rnn_num_layers`) with a flat state.
 
-    The state is one tensor `[B, state_size]`: the GRU hidden state, or the LSTM `h` and `c` concatenated
-    (`state_size = 2 * rnn_size`), so states can live in a single preallocated buffer. `step` (acting) uses the
-    fused single-step cell kernel; `sequence` (learning) runs `nn.GRU`/`nn.LSTM` over the stretches between
-    episode starts, which is much faster than a Python loop over time steps.
+    The state is one tensor `[B, state_size]`: the GRU hidden states of the layers, or the LSTM's `h` of every layer
+    then `c` of every layer, concatenated (`state_size = layers * rnn_size`, twice that for an LSTM), so states can
+    live in a single preallocated buffer. `step` (acting) uses the fused single-step cell kernel, layer by layer;
+    `sequence` (learning) runs `nn.GRU`/`nn.LSTM` over the stretches between episode starts, which is much faster
+    than a Python loop over time steps.
 
     Args:
         input_size: size of the encoder output.
         rnn_type: "gru" or "lstm".
         rnn_size: hidden size.
+        num_layers: stacked layers (Sample Factory's `--rnn_num_layers`).
     """
 
-    def __init__(self, input_size: int, rnn_type: str, rnn_size: int):
+    def __init__(self, input_size: int, rnn_type: str, rnn_size: int, num_layers: int = 1):
         super().__init__()
-        if rnn_size <= 0:
-            raise ValueError(f"--rnn_size={rnn_size} must be positive")
+        if rnn_size <= 0 or num_layers <= 0:
+            raise ValueError(f"--rnn_size={rnn_size} and --rnn_num_layers={num_layers} must be positive")
         if rnn_type == "gru":
-            self.rnn: nn.Module = nn.GRU(input_size, rnn_size)
+            self.rnn: nn.Module = nn.GRU(input_size, rnn_size, num_layers)
         elif rnn_type == "lstm":
-            self.rnn = nn.LSTM(input_size, rnn_size)
+            self.rnn = nn.LSTM(input_size, rnn_size, num_layers)
         else:
             raise ValueError(f"--rnn_type={rnn_type!r} is not supported: use gru or lstm")
         self.is_lstm = rnn_type == "lstm"
         self.rnn_size = rnn_size
+        self.num_layers = num_layers
         self.output_size = rnn_size
-        self.state_size = 2 * rnn_size if self.is_lstm else rnn_size
+        self.state_size = (2 if self.is_lstm else 1) * num_layers * rnn_size
         for name, param in self.rnn.named_parameters():
             if name.startswith("weight"):
                 nn.init.orthogonal_(param)
             else:
                 nn.init.zeros_(param)
 
-    def _weights(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _weights(self, layer: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         rnn = self.rnn
-        return rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0
+        return tuple(getattr(rnn, f"{name}_l{layer}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+
+    def torch_state(self, state: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Flat `[B, state_size]` -> what `nn.GRU` (`h [layers, B, H]`) or `nn.LSTM` (`(h, c)`) takes."""
+        layers = state.view(state.shape[0], -1, self.rnn_size).transpose(0, 1)  # [layers (x2 for c), B, H]
+        if self.is_lstm:
+            return layers[: self.num_layers].contiguous(), layers[self.num_layers :].contiguous()
+        return layers.contiguous()
+
+    def flat_state(self, torch_state: torch.Tensor | tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """Inverse of `torch_state`."""
+        layers = torch.cat(torch_state) if self.is_lstm else torch_state
+        return layers.transpose(0, 1).reshape(layers.shape[1], -1)
 
     def step(self, x: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """One step: `x [B, F]`, `state [B, state_size]` -> `(output [B, rnn_size], new_state)`."""
-        if self.is_lstm:
-            h, c = torch.lstm_cell(x, (state[:, : self.rnn_size], state[:, self.rnn_size :]), *self._weights())
-            return h, torch.cat([h, c], dim=-1)
-        h = torch.gru_cell(x, state, *self._weights())
-        return h, h
+        size, layers = self.rnn_size, self.num_layers
+        hs, cs = [], []
+        for layer in range(layers):
+            h = state[:, layer * size : (layer + 1) * size]
+            if self.is_lstm:
+                c = state[:, (layers + layer) * size : (layers + layer + 1) * size]
+                h, c = torch.lstm_cell(x, (h, c), *self._weights(layer))
+                cs.append(c)
+            else:
+                h = torch.gru_cell(x, h, *self._weights(layer))
+            hs.append(h)
+            x = h
+        return x, (hs[0] if layers == 1 and not cs else torch.cat(hs + cs, dim=-1))
 
     def _run(self, x: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         # nn.GRU / nn.LSTM over x [L, B, F] from a flat state, no resets inside
-        if self.is_lstm:
-            out, (h, c) = self.rnn(x, (state[None, :, : self.rnn_size], state[None, :, self.rnn_size :]))
-            return out, torch.cat([h[0], c[0]], dim=-1)
-        out, h = self.rnn(x, state[None])
-        return out, h[0]
+        out, new_state = self.rnn(x, self.torch_state(state))
+        return out, self.flat_state(new_state)
 
     def sequence(
         self, x: torch.Tensor, state: torch.Tensor, episode_starts: torch.Tensor

@@ -86,6 +86,7 @@ def _impala_stack(in_channels: int, out_channels: int) -> nn.Module:
 # --encoder_conv_architecture's choices, each with what it is
 CONV_ARCHITECTURES = {
     "convnet_simple": "Sample Factory's small default CNN, images from 36x36",
+    "convnet_impala": "Sample Factory's shallow IMPALA CNN (16 8x8/4, 32 4x4/2), images from 20x20",
     "convnet_atari": "the Nature DQN CNN, images from 36x36",
     "resnet_impala": "IMPALA's residual network (Espeholt et al. 2018), images of any size",
     "convnet_minigrid": "the MiniGrid agent of rl-starter-files/torch-ac, images from 7x7 (MiniGrid's view)",
@@ -111,6 +112,8 @@ def _conv_body(architecture: str, in_channels: int, nonlinearity: str) -> nn.Mod
         )
     if architecture == "convnet_simple":
         spec = [(32, 8, 4), (64, 4, 2), (128, 3, 2)]
+    elif architecture == "convnet_impala":  # Espeholt et al. 2018, Fig. 3 left, as Sample Factory builds it
+        spec = [(16, 8, 4), (32, 4, 2)]
     elif architecture == "convnet_atari":
         spec = [(32, 8, 4), (64, 4, 2), (64, 3, 1)]
     else:

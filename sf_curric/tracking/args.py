@@ -7,6 +7,10 @@ from sf_curric.cfg.flags import FlagSpec, bool_flag
 
 TRACKING_ARGS: list[FlagSpec] = [
     (
+        "--flush_summaries_interval",
+        {"type": float, "default": 10.0, "help": "Seconds between two flushes of the tensorboard files to disk."},
+    ),
+    (
         "--with_wandb",
         bool_flag(False, 'Log to Weights & Biases too (the wandb extra: pip install -e ".[wandb]").'),
     ),

@@ -20,6 +20,7 @@ import queue
 from pathlib import Path
 from typing import Any, Callable
 
+from sf_curric.cfg.arguments import flag_value
 from sf_curric.cfg.validation import ConfigError
 from sf_curric.tracking.best_by_eval import BestByEval
 from sf_curric.tracking.curve import CURVE_FILE
@@ -105,7 +106,8 @@ class TrainingEvaluator:
         self.writer = writer
         self.root = self.exp_dir / EVAL_SUBDIR
         self.best: BestByEval | None = None
-        if cfg.eval_every_env_steps > 0:
+        # the best checkpoint by eval return, unless --save_best_metric names what decides (best_policy.py)
+        if cfg.eval_every_env_steps > 0 and flag_value(cfg, "save_best_metric") == "reward":
             try:
                 self.best = BestByEval.from_cfg(cfg, eval_group_names(cfg), best_eval_return)
             except ValueError as e:

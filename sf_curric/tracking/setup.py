@@ -13,7 +13,9 @@ from sf_curric.tracking.args import TRACKING_ARGS
 
 
 def make_summary_writer(cfg: argparse.Namespace, exp_dir: Path, tensorboard_dir: Path) -> Any:
-    """A tensorboardX `SummaryWriter` on `tensorboard_dir`; with `--with_wandb` wrapped so wandb gets everything too.
+    """A tensorboardX `SummaryWriter` on `tensorboard_dir` (flushed every `--flush_summaries_interval` seconds); with
+    `--with_wandb` wrapped so wandb gets everything too; wrapped in a `RecordingWriter` (the newest value of each
+    scalar, for `--save_best_metric`).
 
     Args:
         cfg: the run's config.
@@ -22,12 +24,15 @@ def make_summary_writer(cfg: argparse.Namespace, exp_dir: Path, tensorboard_dir:
     """
     from tensorboardX import SummaryWriter
 
-    writer = SummaryWriter(str(tensorboard_dir), flush_secs=10)
+    from sf_curric.tracking.scalar_record import RecordingWriter
+
+    flush_secs = flag_value(cfg, "flush_summaries_interval", TRACKING_ARGS)
+    writer = SummaryWriter(str(tensorboard_dir), flush_secs=flush_secs)
     if not flag_value(cfg, "with_wandb", TRACKING_ARGS):
-        return writer
+        return RecordingWriter(writer)
     from sf_curric.tracking.wandb_writer import WandbTee
 
-    return WandbTee(writer, cfg, exp_dir)
+    return RecordingWriter(WandbTee(writer, cfg, exp_dir))
 
 
 def make_evaluator(

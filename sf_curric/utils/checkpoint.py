@@ -1,7 +1,9 @@
 """Checkpoint files: atomic writes (temp file then `os.replace`), keep the newest K plus the best, load newest.
 
-Layout: `<experiment>/checkpoint_p0/checkpoint_<iteration:09d>_<env_steps>.pth` and one
-`best_<iteration:09d>_<env_steps>_return_<value>.pth`. Only files matching these names are ever deleted.
+Layout: `<experiment>/checkpoint_p0/checkpoint_<iteration:09d>_<env_steps>.pth`, one
+`best_<iteration:09d>_<env_steps>_<metric>_<value>.pth` (metric `return` unless `--save_best_metric` names another)
+and, with `--save_milestones_sec`, `milestones/checkpoint_<iteration:09d>_<env_steps>.pth` (never deleted). Only files
+matching these names are ever deleted.
 Loading uses `torch.load(weights_only=True)`: tensors, plain containers and numpy arrays only, never code.
 """
 
@@ -23,7 +25,8 @@ log = logging.getLogger("sf_curric")
 
 CHECKPOINT_SUBDIR = "checkpoint_p0"
 _LATEST_RE = re.compile(r"^checkpoint_(\d{9})_(\d+)\.pth$")
-_BEST_RE = re.compile(r"^best_(\d{9})_(\d+)_return_(-?[\d.]+|nan|-?inf)\.pth$")
+_BEST_RE = re.compile(r"^best_(\d{9})_(\d+)_([A-Za-z0-9-]+)_(-?[\d.]+|nan|-?inf)\.pth$")
+MILESTONES_SUBDIR = "milestones"
 
 
 class CheckpointError(RuntimeError):
@@ -113,24 +116,48 @@ def save_checkpoint(
 
 
 def save_best_checkpoint(
-    ckpt_dir: Path | str, state: dict[str, Any], iteration: int, env_steps: int, avg_return: float
+    ckpt_dir: Path | str,
+    state: dict[str, Any],
+    iteration: int,
+    env_steps: int,
+    avg_return: float,
+    metric: str = "return",
 ) -> Path:
-    """Write the best checkpoint so far (by average return) and delete the previous best.
+    """Write the best checkpoint so far and delete the previous best.
 
     Args:
         ckpt_dir: the checkpoint folder.
         state: what to save.
         iteration: training iterations so far.
         env_steps: env steps so far.
-        avg_return: the average return that makes it the best.
+        avg_return: the value that makes it the best (the average return, or the `--save_best_metric` value).
+        metric: its name in the file name (other characters than letters and digits become '-').
     """
     ckpt_dir = Path(ckpt_dir)
     ckpt_dir.mkdir(parents=True, exist_ok=True)
-    path = ckpt_dir / f"best_{iteration:09d}_{env_steps}_return_{avg_return:.3f}.pth"
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", metric).strip("-") or "metric"
+    path = ckpt_dir / f"best_{iteration:09d}_{env_steps}_{slug}_{avg_return:.3f}.pth"
     _atomic_torch_save({**state, "sf_curric_version": __version__}, path)
     for old in list_checkpoints(ckpt_dir, "best"):
         if old != path:
             old.unlink()
+    return path
+
+
+def save_milestone(ckpt_dir: Path | str, state: dict[str, Any], iteration: int, env_steps: int) -> Path:
+    """Write a milestone: a checkpoint kept for later evaluation, in `<ckpt_dir>/milestones` (Sample Factory's
+    `--save_milestones_sec`); milestones are never deleted.
+
+    Args:
+        ckpt_dir: the checkpoint folder.
+        state: what to save.
+        iteration: training iterations so far.
+        env_steps: env steps so far.
+    """
+    folder = Path(ckpt_dir) / MILESTONES_SUBDIR
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"checkpoint_{iteration:09d}_{env_steps}.pth"
+    _atomic_torch_save({**state, "sf_curric_version": __version__}, path)
     return path
 
 

@@ -173,45 +173,50 @@ def test_target_kl_stops_the_epochs_early():
     assert 1 <= stats["sgd_steps"] < 10 * 8
 
 
+def memory_rollout(model: ActorCritic, steps: int = 6, envs: int = 32, episode: int = 3) -> dict[str, torch.Tensor]:
+    """Episodes of `episode` steps whose cue (obs[0] = +-1) is visible only at the first step; the reward at the last
+    step needs it. Acted by `model` (recurrent), in the trajectory layout."""
+    cue = torch.randint(0, 2, (steps // episode, envs))
+    obs = torch.zeros(steps + 1, envs, 4)
+    obs[torch.arange(0, steps + 1, episode), :, 0] = torch.cat([cue, torch.randint(0, 2, (1, envs))]) * 2.0 - 1
+    obs[:, :, 1] = (torch.arange(steps + 1) % episode).float()[:, None]  # time in the episode
+    states = start = model.initial_rnn_states(envs)
+    out = []
+    for t in range(steps):
+        if t % episode == 0:
+            states = torch.zeros_like(states)
+        out.append(model.act(obs[t], states))
+        states = out[-1].rnn_states
+    actions = torch.stack([o.actions for o in out])
+    last = torch.arange(steps) % episode == episode - 1
+    rewards = torch.zeros(steps, envs)
+    rewards[last] = (actions[last] == cue).float()
+    return {
+        "obs": obs,
+        "actions": actions,
+        "log_probs": torch.stack([o.log_probs for o in out]),
+        "values": torch.cat([torch.stack([o.values for o in out]), model.act(obs[steps], states).values[None]]),
+        "rewards": rewards,
+        "terminated": last[:, None].expand(steps, envs).clone(),
+        "truncated": torch.zeros(steps, envs, dtype=torch.bool),
+        "final_values": torch.zeros(steps, envs),
+        "rnn_states": start,
+    }
+
+
+def memory_success(model: ActorCritic, steps: int = 6, envs: int = 32, episode: int = 3) -> float:
+    """Share of the memory task's episodes whose last action matched the cue."""
+    return memory_rollout(model, steps, envs, episode)["rewards"].sum().item() / (envs * steps // episode)
+
+
 def test_recurrent_learner_learns_a_memory_task():
     # The cue (obs[0] = +-1) is visible only at the first of 3 steps; the reward at the last step needs it.
     torch.manual_seed(6)
     cfg = learner_cfg(device="cpu", use_rnn=True, rnn_size=16, learning_rate=3e-3, batch_size=96, num_epochs=4)
     learner = Learner(cfg, OBS, ACTIONS)
-    model, steps, envs, episode = learner.model, 6, 32, 3
-
-    def rollout():
-        cue = torch.randint(0, 2, (steps // episode, envs))
-        obs = torch.zeros(steps + 1, envs, 4)
-        obs[torch.arange(0, steps + 1, episode), :, 0] = torch.cat([cue, torch.randint(0, 2, (1, envs))]) * 2.0 - 1
-        obs[:, :, 1] = (torch.arange(steps + 1) % episode).float()[:, None]  # time in the episode
-        states = start = model.initial_rnn_states(envs)
-        out = []
-        for t in range(steps):
-            if t % episode == 0:
-                states = torch.zeros_like(states)
-            out.append(model.act(obs[t], states))
-            states = out[-1].rnn_states
-        actions = torch.stack([o.actions for o in out])
-        last = torch.arange(steps) % episode == episode - 1
-        rewards = torch.zeros(steps, envs)
-        rewards[last] = (actions[last] == cue).float()
-        return {
-            "obs": obs,
-            "actions": actions,
-            "log_probs": torch.stack([o.log_probs for o in out]),
-            "values": torch.cat([torch.stack([o.values for o in out]), model.act(obs[steps], states).values[None]]),
-            "rewards": rewards,
-            "terminated": last[:, None].expand(steps, envs).clone(),
-            "truncated": torch.zeros(steps, envs, dtype=torch.bool),
-            "final_values": torch.zeros(steps, envs),
-            "rnn_states": start,
-        }
-
     for _ in range(25):
-        learner.train(rollout(), 0)
-    success = rollout()["rewards"].sum().item() / (envs * steps // episode)
-    assert success > 0.9  # without memory the last step is a coin flip (0.5)
+        learner.train(memory_rollout(learner.model), 0)
+    assert memory_success(learner.model) > 0.9  # without memory the last step is a coin flip (0.5)
 
 
 def test_every_flag_has_help_and_a_default():

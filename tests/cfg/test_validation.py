@@ -21,7 +21,10 @@ ROOT = Path(__file__).resolve().parents[2]
         (["--gamma=1.5"], "--gamma=1.5 must be in (0, 1]"),
         (["--num_envs_per_worker=0"], "--num_envs_per_worker=0 must be at least 1"),
         (["--plr_rho=2"], "--plr_rho=2.0 must be in [0, 1]"),
-        (["--use_rnn", "--batch_size=48", "--rollout=32", "--num_batches_per_epoch=2"], "whole env columns"),
+        (
+            ["--use_rnn", "--batch_size=48", "--rollout=32", "--num_batches_per_epoch=2"],
+            "minibatches hold whole sequences",
+        ),
     ],
 )
 def test_invalid_values_name_the_fix(flags, fix):

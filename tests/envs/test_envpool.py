@@ -90,3 +90,14 @@ def test_parallel_run_with_two_workers(tmp_path):
          "--num_envs_per_worker=4", "--train_for_env_steps=4096", "--seed=1", "--num_epochs=1"]
     )  # fmt: skip
     assert result.env_steps >= 4096 and result.num_episodes > 50
+
+
+def test_typed_frame_flags_become_envpools_frame_skip_and_stack_num():
+    cfg = default_cfg("envpool:Pong-v5", num_envs_per_worker=1, seed=3, env_frameskip=2, env_framestack=2)
+    env = make_env(cfg, {"worker_index": 0, "vector_index": 0, "env_id": 0})
+    try:
+        assert env.observation_space.shape == (84, 84, 2)  # EnvPool's default stacks 4
+        assert envpool_env._frame_kwargs("Pong-v5", cfg) == (("frame_skip", 2), ("stack_num", 2))
+        assert envpool_env._frame_kwargs("Pong-v5", default_cfg("envpool:Pong-v5")) == ()  # untyped: EnvPool's own
+    finally:
+        env.close()

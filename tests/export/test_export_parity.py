@@ -39,7 +39,14 @@ MODELS = {
     "mlp": (VECTOR, spaces.Discrete(5), {}),
     "mlp_box": (VECTOR, spaces.Box(-1.0, 1.0, (2,), np.float32), {"actor_critic_share_weights": False}),
     "mlp_multidiscrete": (VECTOR, spaces.MultiDiscrete([3, 5]), {}),
+    "mlp_box_adaptive_tanh": (
+        VECTOR,
+        spaces.Box(-1.0, 1.0, (2,), np.float32),
+        {"adaptive_stddev": True, "continuous_tanh_scale": 0.5, "initial_stddev": 0.4},
+    ),
     "cnn": (IMAGE, spaces.Discrete(4), {}),
+    "cnn_centered": (IMAGE, spaces.Discrete(4), {"obs_subtract_mean": 128.0, "obs_scale": 128.0}),
+    "mlp_scaled": (VECTOR, spaces.Discrete(5), {"obs_subtract_mean": 1.0, "obs_scale": 4.0}),
     "gru": (VECTOR, spaces.Discrete(5), {"use_rnn": True, "rnn_type": "gru", "rnn_size": 16}),
     "gru_separate": (
         VECTOR,
@@ -47,6 +54,12 @@ MODELS = {
         {"use_rnn": True, "rnn_type": "gru", "rnn_size": 16, "actor_critic_share_weights": False},
     ),
     "lstm": (VECTOR, spaces.Discrete(5), {"use_rnn": True, "rnn_type": "lstm", "rnn_size": 16}),
+    "lstm_2_layers": (
+        VECTOR,
+        spaces.Discrete(5),
+        {"use_rnn": True, "rnn_type": "lstm", "rnn_size": 16, "rnn_num_layers": 2, "actor_critic_share_weights": False},
+    ),
+    "gru_3_layers": (VECTOR, spaces.Discrete(5), {"use_rnn": True, "rnn_size": 16, "rnn_num_layers": 3}),
     "dict": (DICT, spaces.Discrete(3), _MINIGRID),
     "dict_embedding_lstm": (
         DICT,

@@ -16,7 +16,7 @@ from sf_curric.model.action_heads import make_action_head
 
 def test_categorical_log_prob_entropy_match_torch_distributions():
     torch.manual_seed(0)
-    head = make_action_head(spaces.Discrete(5), 8, 1.0, 0.0)
+    head = make_action_head(spaces.Discrete(5), 8, 1.0)
     params = head(torch.randn(32, 8) * 3)
     actions = torch.randint(0, 5, (32,))
     log_prob, entropy = head.log_prob_entropy(params, actions)
@@ -29,7 +29,7 @@ def test_categorical_log_prob_entropy_match_torch_distributions():
 
 def test_categorical_samples_follow_the_probabilities():
     torch.manual_seed(1)
-    head = make_action_head(spaces.Discrete(4), 2, 1.0, 0.0)
+    head = make_action_head(spaces.Discrete(4), 2, 1.0)
     logits = torch.log(torch.tensor([0.1, 0.2, 0.3, 0.4])).expand(40_000, 4)
     actions, log_prob = head.sample(logits, deterministic=False)
     counts = np.bincount(actions.numpy(), minlength=4)
@@ -42,7 +42,7 @@ def test_categorical_samples_follow_the_probabilities():
 
 def test_gaussian_log_prob_entropy_match_torch_distributions():
     torch.manual_seed(2)
-    head = make_action_head(spaces.Box(-1, 1, (3,)), 8, 1.0, -0.3)
+    head = make_action_head(spaces.Box(-1, 1, (3,)), 8, 1.0)
     with torch.no_grad():
         head.log_std.copy_(torch.tensor([-0.5, 0.0, 0.7]))
     mean = head(torch.randn(16, 8))
@@ -59,17 +59,53 @@ def test_gaussian_log_prob_entropy_match_torch_distributions():
 
 def test_gaussian_samples_have_the_learned_std():
     torch.manual_seed(3)
-    head = make_action_head(spaces.Box(-1, 1, (2,)), 4, 1.0, 0.0)
+    head = make_action_head(spaces.Box(-1, 1, (2,)), 4, 1.0)
     with torch.no_grad():
         head.log_std.copy_(torch.log(torch.tensor([0.5, 2.0])))
     samples, _ = head.sample(torch.zeros(20_000, 2), deterministic=False)
     np.testing.assert_allclose(samples.detach().std(0).numpy(), [0.5, 2.0], rtol=0.03)
 
 
+def test_adaptive_stddev_gaussian_matches_torch_distributions():
+    # --adaptive_stddev: means and log stds both come from the features (Sample Factory's default head)
+    torch.manual_seed(6)
+    head = make_action_head(spaces.Box(-1, 1, (3,)), 8, 1.0, initial_stddev=0.5, adaptive_stddev=True)
+    params = head(torch.randn(16, 8))
+    assert params.shape == (16, 6)
+    mean, std = params[:, :3], params[:, 3:].exp()
+    assert std.std(0).min() > 0  # the std differs between states
+    actions = torch.randn(16, 3)
+    log_prob, entropy = head.log_prob_entropy(params, actions)
+    reference = Independent(Normal(mean, std), 1)
+    torch.testing.assert_close(log_prob, reference.log_prob(actions))
+    torch.testing.assert_close(entropy, reference.entropy())
+    start = make_action_head(spaces.Box(-1, 1, (3,)), 8, 0.01, initial_stddev=0.5, adaptive_stddev=True)
+    start_std = start(torch.randn(100, 8))[:, 3:].exp()
+    torch.testing.assert_close(start_std.mean(), torch.tensor(0.5), atol=0.02, rtol=0)  # --initial_stddev
+
+
+def test_initial_stddev_and_tanh_scale():
+    head = make_action_head(spaces.Box(-1, 1, (2,)), 4, 1.0, initial_stddev=0.3)
+    torch.testing.assert_close(head.log_std.exp(), torch.tensor([0.3, 0.3]))
+    squashed = make_action_head(spaces.Box(-1, 1, (2,)), 4, 1.0, tanh_scale=2.0)
+    with torch.no_grad():
+        squashed.linear.weight.fill_(10.0)
+    features = torch.randn(50, 4) * 10
+    means = squashed(features)
+    torch.testing.assert_close(means, torch.tanh(squashed.linear(features) / 2.0) * 2.0)
+    assert means.abs().max() <= 2.0 and means.abs().max() > 1.9
+    cfg = learner_cfg(continuous_tanh_scale=2.0, initial_stddev=0.3)  # the flags reach the model's head
+    model_head = ActorCritic(spaces.Box(-1, 1, (3,)), spaces.Box(-1, 1, (2,)), cfg).action_head
+    assert model_head.tanh_scale == 2.0 and torch.allclose(model_head.log_std.exp(), torch.tensor(0.3))
+    adaptive = make_action_head(spaces.Box(-1, 1, (2,)), 4, 1.0, adaptive_stddev=True, tanh_scale=2.0)
+    flat = adaptive.linear(features)
+    torch.testing.assert_close(adaptive(features), torch.cat([torch.tanh(flat[:, :2] / 2) * 2, flat[:, 2:]], -1))
+
+
 def test_multidiscrete_uneven_nvec_matches_sum_of_categoricals():
     torch.manual_seed(4)
     nvec = [3, 5, 2]
-    head = make_action_head(spaces.MultiDiscrete(nvec), 8, 1.0, 0.0)
+    head = make_action_head(spaces.MultiDiscrete(nvec), 8, 1.0)
     features = torch.randn(64, 8)
     params = head(features)
     flat = head.linear(features)
@@ -86,7 +122,7 @@ def test_multidiscrete_uneven_nvec_matches_sum_of_categoricals():
 
 def test_multidiscrete_samples_follow_each_sub_distribution():
     torch.manual_seed(5)
-    head = make_action_head(spaces.MultiDiscrete([2, 3]), 1, 1.0, 0.0)
+    head = make_action_head(spaces.MultiDiscrete([2, 3]), 1, 1.0)
     with torch.no_grad():
         head.linear.weight.zero_()
         head.linear.bias.copy_(torch.log(torch.tensor([0.25, 0.75, 0.5, 0.3, 0.2])))

@@ -145,3 +145,21 @@ def test_with_vtrace_lagging_slots_are_trained_on():
     sampler, batch, version = _lagging_batch(with_vtrace=True)
     assert sampler.num_stale_slots_dropped == 0
     assert int((version - batch.traj["policy_version"]).max()) == 3
+
+
+@pytest.mark.parametrize("accumulate", [1, 3])
+def test_num_batches_to_accumulate_sets_how_far_workers_run_ahead(accumulate):
+    # 2 slots per batch over 2 workers: each worker owns `accumulate` slots; a learner that never trains gets exactly
+    # that many slots' worth of data before every worker waits for a free slot
+    cfg = _cfg(env="test_extra_stats_env", batch_size=48, num_batches_to_accumulate=accumulate)
+    learner = _learner(cfg)
+    sampler = ParallelSampler(cfg, learner)
+    try:
+        assert sampler.buffers.num_slots == 2 * accumulate
+        sampler.wait_for_workers()
+        deadline = time.monotonic() + 4.0  # the workers fill every slot they own, then wait
+        while time.monotonic() < deadline:
+            sampler._pending.extend(sampler._receive())  # collected, never handed to a learner
+        assert len(sampler._pending) == 2 * accumulate
+    finally:
+        sampler.close()

@@ -30,7 +30,8 @@ def _argv(train_dir, steps, restart="overwrite"):
         f"--env={MAZE_ENV}", f"--train_dir={train_dir}", "--experiment=wb", f"--restart_behavior={restart}",
         "--serial_mode=True", "--num_workers=1", "--num_envs_per_worker=8", "--batch_size=256",
         f"--train_for_env_steps={steps}", "--experiment_summaries_interval=0.5", "--eval_every_env_steps=1500",
-        "--eval_episodes=8", "--with_wandb=True", "--wandb_tags", "a", "b", "--seed=2",
+        "--eval_episodes=8", "--with_wandb=True", "--wandb_tags", "a", "b", "--seed=2", "--wandb_project=sfc_tests",
+        "--wandb_group=grp", "--wandb_job_type=jt", "--wandb_user=someone",
     ]  # fmt: skip
 
 
@@ -87,6 +88,13 @@ def test_offline_run_holds_config_and_images(offline_runs):
     for _, desc in images:
         png = first.dir / "files" / desc["path"]
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", png
+
+
+def test_wandb_flags_reach_the_run(offline_runs):
+    _, runs, _, _, _ = offline_runs
+    record = runs[0].run_record
+    assert (record.project, record.entity, record.run_group, record.job_type) == ("sfc_tests", "someone", "grp", "jt")
+    assert list(record.tags) == ["a", "b"]
 
 
 def test_resumed_experiment_continues_the_same_wandb_run(offline_runs):

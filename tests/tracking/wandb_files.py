@@ -55,6 +55,7 @@ class OfflineRun:
         self.history: list[dict[str, Any]] = []
         self.config: dict[str, Any] = {}
         self.run_id = None
+        self.run_record: Any = None  # wandb's RunRecord (project, entity, run_group, job_type, tags)
         # read once the log is complete (its last record is the run's `exit`): a log read while wandb's service
         # still wrote it lacked its last rows once in CI
         deadline = time.monotonic() + EXIT_WAIT_S
@@ -83,6 +84,7 @@ class OfflineRun:
                     self.config[key] = json.loads(item.value_json)
             elif kind == "run":
                 self.run_id = record.run.run_id
+                self.run_record = record.run
                 for item in record.run.config.update:
                     key = item.key or "/".join(item.nested_key)
                     self.config[key] = json.loads(item.value_json)

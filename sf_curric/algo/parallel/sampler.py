@@ -50,6 +50,28 @@ def slots_per_batch(cfg: argparse.Namespace) -> int:
     return max(1, round(wanted / (cfg.rollout * cfg.num_envs_per_worker)))
 
 
+def slot_owners(cfg: argparse.Namespace, batch_slots: int) -> list[int]:
+    """The worker owning each trajectory slot.
+
+    Asynchronous: each worker owns `--num_batches_to_accumulate` batches' share of slots (Sample Factory's flag: the
+    batches that may wait for the learner before the workers stop; at least one slot each, two with the default
+    so a worker keeps sampling while a batch trains). Synchronous: exactly one batch of slots.
+
+    Args:
+        cfg: reads `num_workers`, `async_rl`, `num_batches_to_accumulate`.
+        batch_slots: slots per training batch (`slots_per_batch`).
+
+    Example:
+        >>> slot_owners(argparse.Namespace(num_workers=2, async_rl=True, num_batches_to_accumulate=2), 3)
+        [0, 0, 0, 0, 1, 1, 1, 1]
+    """
+    workers = cfg.num_workers
+    if not cfg.async_rl:
+        return [s % workers for s in range(batch_slots)]
+    per_worker = max(1, cfg.num_batches_to_accumulate * math.ceil(batch_slots / workers))
+    return [w for w in range(workers) for _ in range(per_worker)]
+
+
 class ParallelSampler:
     """Starts `--num_workers` worker processes and assembles their trajectory slots into training batches.
 
@@ -85,11 +107,7 @@ class ParallelSampler:
         template = allocate_trajectory(
             cfg.rollout, cfg.num_envs_per_worker, model.obs_space, model.action_space, rnn_size, action_logits
         )
-        if cfg.async_rl:
-            per_worker = max(2, 2 * math.ceil(self.slots_per_batch / self.num_workers))
-            slot_owner = [w for w in range(self.num_workers) for _ in range(per_worker)]
-        else:
-            slot_owner = [s % self.num_workers for s in range(self.slots_per_batch)]
+        slot_owner = slot_owners(cfg, self.slots_per_batch)
         self.buffers = SharedTrajectories(template, num_slots=len(slot_owner))
         self.weights = SharedWeights(model.state_dict())
         self.weights.publish(model.state_dict(), learner.version)

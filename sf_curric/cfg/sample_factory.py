@@ -1,0 +1,242 @@
+"""Sample Factory's flags that have nothing to do here: accepted with SF's name and type, and explained.
+
+A Sample Factory user's command line runs as typed (`python -m sf_curric.train --algo=APPO --batched_sampling=True
+...`). Every SF 2.1.1 flag (`sample_factory_2.1.1_flags.json`) is either implemented with SF's meaning by the
+package that reads it, or listed here: accepted, and the run logs one line per flag typed saying what it does here
+(`sample_factory_notes`), so no flag is a silent no-op. `tests/cfg/test_sample_factory_flags.py` walks SF's list.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, Callable, NamedTuple
+
+from sf_curric.cfg.flags import FlagSpec, bool_flag
+
+
+class AcceptedFlag(NamedTuple):
+    """A Sample Factory flag accepted here without an effect of its own.
+
+    Attributes:
+        flag: SF's name, e.g. `--batched_sampling`.
+        kwargs: `add_argument` kwargs with SF's type and default.
+        here: what it does here: its `--help` text and the line a run that typed it logs.
+    """
+
+    flag: str
+    kwargs: dict[str, Any]
+    here: str
+
+
+def _accepted(flag: str, default: Any, here: str, kind: Any = None, **extra: Any) -> AcceptedFlag:
+    if isinstance(default, bool):
+        kwargs = bool_flag(default, f"Sample Factory's flag. {here}")
+    else:
+        kwargs = {"type": kind or type(default), "default": default, "help": f"Sample Factory's flag. {here}", **extra}
+    return AcceptedFlag(flag, kwargs, here)
+
+
+_NO_GPU_IN_WORKERS = "No effect: rollout workers step envs and act on the CPU"
+ACCEPTED: list[AcceptedFlag] = [
+    _accepted(
+        "--batched_sampling",
+        False,
+        "No effect: a rollout worker always steps all its envs and computes their actions in one batched forward "
+        "pass (there is no per-env sampler to switch from).",
+    ),
+    _accepted(
+        "--policy_workers_per_policy",
+        1,
+        "No effect: actions are computed in the rollout workers on CPU copies of the policy, or by one central "
+        "inference thread with --inference_mode=central; there are no policy-worker processes to multiply.",
+    ),
+    _accepted(
+        "--decorrelate_experience_max_seconds",
+        0,
+        "No effect: workers start at once; their rollouts drift apart by themselves as episodes end at different "
+        "times.",
+        kind=float,
+    ),
+    _accepted(
+        "--decorrelate_envs_on_one_worker",
+        True,
+        "No effect: envs are not stepped before training to spread their resets (each env has its own seed).",
+    ),
+    _accepted(
+        "--actor_worker_gpus",
+        [],
+        f"{_NO_GPU_IN_WORKERS}; with a GPU learner, --inference_mode=central computes actions on the GPU.",
+        kind=int,
+        nargs="*",
+    ),
+    _accepted(
+        "--set_workers_cpu_affinity",
+        True,
+        "No effect: worker processes are not pinned to cores; the OS schedules them.",
+    ),
+    _accepted(
+        "--force_envs_single_thread",
+        False,
+        "No effect: the envs' own thread pools (OpenMP, MKL) are left alone; run with OMP_NUM_THREADS=1 to limit "
+        "them (worker processes inherit the environment).",
+    ),
+    _accepted(
+        "--heartbeat_interval",
+        20,
+        "No effect: workers record a heartbeat at every env step and every wait; --worker_stall_timeout_sec decides "
+        "when a silent worker is replaced.",
+    ),
+    _accepted(
+        "--heartbeat_reporting_interval",
+        180,
+        "No effect: the runner checks that workers live every second while it waits for data; see "
+        "--worker_stall_timeout_sec.",
+    ),
+    _accepted(
+        "--benchmark",
+        False,
+        "No effect: there is no benchmark mode; benchmarks/throughput.py measures throughput beside Sample Factory.",
+    ),
+    _accepted(
+        "--use_env_info_cache",
+        False,
+        "No effect: the observation and action spaces come from one env made at start.",
+    ),
+    _accepted("--env_gpu_actions", False, f"{_NO_GPU_IN_WORKERS}: envs get numpy actions."),
+    _accepted(
+        "--env_gpu_observations",
+        True,
+        f"{_NO_GPU_IN_WORKERS}: observations stay in CPU shared memory; the learner moves each batch to its device.",
+    ),
+    _accepted(
+        "--pixel_format",
+        "CHW",
+        "No effect: images stay as envs return them, (H, W, C), and the CNN moves the channels first itself (a "
+        "channels-first env is refused with the fix).",
+    ),
+    _accepted(
+        "--use_record_episode_statistics",
+        False,
+        "No effect: the rollout worker sums each episode's rewards and steps itself (returns before --reward_scale).",
+    ),
+]
+
+
+class ConditionalNote(NamedTuple):
+    """A flag implemented here that has no effect in some configurations: the run says so when it is typed there.
+
+    Attributes:
+        flag: e.g. `--recurrence`.
+        applies: `applies(cfg)`: the typed value has no effect with this config.
+        here: the line logged.
+    """
+
+    flag: str
+    applies: Callable[[argparse.Namespace], bool]
+    here: str
+
+
+CONDITIONAL_NOTES: list[ConditionalNote] = [
+    ConditionalNote(
+        "--num_batches_to_accumulate",
+        lambda cfg: cfg.serial_mode or not cfg.async_rl,
+        "No effect in serial or synchronous mode: each batch is collected after the previous one trained.",
+    ),
+    ConditionalNote(
+        "--recurrence",
+        lambda cfg: not cfg.use_rnn and cfg.recurrence not in (-1, 1),
+        "No effect on a feed-forward model: its samples are drawn one by one (sequences only matter with --use_rnn).",
+    ),
+    ConditionalNote(
+        "--algo",
+        lambda cfg: True,
+        "APPO is the only algorithm here, as in Sample Factory (asynchronous PPO; --async_rl=False makes it "
+        "synchronous PPO).",
+    ),
+]
+
+
+class PendingFlag(NamedTuple):
+    """A Sample Factory flag not implemented yet: only the value that matches what sf_curric does is accepted.
+
+    Attributes:
+        flag: SF's name.
+        kwargs: `add_argument` kwargs (SF's type; the default is sf_curric's behaviour).
+        accepts: `accepts(cfg)`: the value typed is what sf_curric does anyway.
+    """
+
+    flag: str
+    kwargs: dict[str, Any]
+    accepts: Callable[[argparse.Namespace], bool]
+
+
+def _pending(flag: str, default: Any, kind: Any = None, accepts: Any = None, **extra: Any) -> PendingFlag:
+    here = "Not implemented yet: only the value that matches sf_curric's behaviour is accepted."
+    if isinstance(default, bool):
+        kwargs = bool_flag(default, f"Sample Factory's flag. {here}")
+    else:
+        kwargs = {"type": kind or type(default), "default": default, "help": f"Sample Factory's flag. {here}", **extra}
+    name = flag[2:]
+    return PendingFlag(flag, kwargs, accepts or (lambda cfg: getattr(cfg, name) == default))
+
+
+PENDING: list[PendingFlag] = [
+    _pending("--decoder_mlp_layers", [], kind=int, nargs="*"),
+    _pending("--num_policies", 1),
+    _pending("--with_pbt", False),
+    _pending("--pbt_mix_policies_in_one_env", True, accepts=lambda cfg: True),
+    _pending("--pbt_period_env_steps", 5_000_000, accepts=lambda cfg: True),
+    _pending("--pbt_start_mutation", 20_000_000, accepts=lambda cfg: True),
+    _pending("--pbt_replace_fraction", 0.3, accepts=lambda cfg: True),
+    _pending("--pbt_mutation_rate", 0.15, accepts=lambda cfg: True),
+    _pending("--pbt_replace_reward_gap", 0.1, accepts=lambda cfg: True),
+    _pending("--pbt_replace_reward_gap_absolute", 1e-6, accepts=lambda cfg: True),
+    _pending("--pbt_optimize_gamma", False, accepts=lambda cfg: True),
+    _pending("--pbt_target_objective", "true_objective", accepts=lambda cfg: True),
+    _pending("--pbt_perturb_min", 1.1, accepts=lambda cfg: True),
+    _pending("--pbt_perturb_max", 1.5, accepts=lambda cfg: True),
+]
+
+
+def check_pending(cfg: argparse.Namespace) -> None:
+    """Refuse a value of a not yet implemented Sample Factory flag that differs from sf_curric's behaviour."""
+    from sf_curric.errors import ConfigError
+
+    for pending in PENDING:
+        if not pending.accepts(cfg):
+            raise ConfigError(
+                f"{pending.flag}={getattr(cfg, pending.flag[2:])} is not implemented yet: leave it out "
+                f"(sf_curric does {pending.flag}={pending.kwargs['default']})"
+            )
+
+
+SAMPLE_FACTORY_ARGS: list[FlagSpec] = [(a.flag, a.kwargs) for a in ACCEPTED] + [(p.flag, p.kwargs) for p in PENDING]
+
+
+def sample_factory_notes(cfg: argparse.Namespace) -> list[str]:
+    """One line per Sample Factory flag typed on the command line that has no effect here (or not with this
+    config), saying what it does here. The runner logs them at start.
+
+    Args:
+        cfg: the run's config (`cfg.cli_args`: the flags typed).
+
+    Example:
+        >>> from sf_curric.command_line import parse_args
+        >>> sample_factory_notes(parse_args(["--env=CartPole-v1", "--batched_sampling=True"]))[0][:40]
+        '--batched_sampling=True (Sample Factory)'
+    """
+    typed = getattr(cfg, "cli_args", {}) or {}
+    lines = []
+    for accepted in ACCEPTED:
+        name = accepted.flag[2:]
+        if name in typed:
+            lines.append(f"{accepted.flag}={_shown(typed[name])} (Sample Factory): {accepted.here}")
+    for note in CONDITIONAL_NOTES:
+        name = note.flag[2:]
+        if name in typed and note.applies(cfg):
+            lines.append(f"{note.flag}={_shown(typed[name])} (Sample Factory): {note.here}")
+    return lines
+
+
+def _shown(value: Any) -> str:
+    return " ".join(map(str, value)) if isinstance(value, list) else str(value)
