@@ -8,12 +8,26 @@ from typing import Any, Callable
 
 from sf_curric.envs.builtin.budget_duel import make_budget_duel, make_pettingzoo_classic
 from sf_curric.envs.builtin.cartpole_curriculum import eval_groups, make_cartpole_curriculum, task_space
+from sf_curric.envs.builtin.ued_maze import make_ued_maze
+from sf_curric.envs.builtin.ued_maze_levels import MazeLevelSpace, mutate_level, random_level
+from sf_curric.envs.builtin.ued_maze_prefabs import HAND_DESIGNED
 
 
 def builtin_envs() -> list[tuple[str, Callable[..., Any], dict[str, Any]]]:
     """`(name, make_env_fn, register_env keyword arguments)` of every built-in env."""
     return [
         ("cartpole_curriculum", make_cartpole_curriculum, {"task_space": task_space(), "curriculum": "simple_box"}),
+        # the UED papers' maze (jaxued's rules); no curriculum: every reset draws a random level (DR)
+        (
+            "ued_maze",
+            make_ued_maze,
+            {
+                "task_space": MazeLevelSpace(),
+                "mutate": mutate_level,
+                "generate_level": random_level,
+                "level_sets": {"hand_designed": dict(HAND_DESIGNED)},
+            },
+        ),
         # multi-agent games (docs/multi_agent.md): every agent is a column of the batch
         ("budget_duel", make_budget_duel, {}),
         ("tictactoe", make_pettingzoo_classic, {}),  # needs the pettingzoo extra when used
