@@ -19,6 +19,7 @@ import numpy as np
 
 from sf_curric.cfg.arguments import flag_value
 from sf_curric.evaluation.episodes import EpisodeJob
+from sf_curric.evaluation.levels import LEVELS_GROUP, read_levels_file
 from sf_curric.evaluation.policy import EvaluationError
 
 log = logging.getLogger("sf_curric")
@@ -160,7 +161,16 @@ def task_groups(cfg: argparse.Namespace, task_space: Any = "registered") -> list
     level_set = flag_value(cfg, "eval_level_set")
     if level_set:
         groups.append(_level_set_group(cfg.env, level_set))
+    levels_file = flag_value(cfg, "levels")
+    if levels_file:
+        levels = read_levels_file(cfg.env, task_space, levels_file)
+        groups.append(TaskGroup(LEVELS_GROUP, list(levels.values()), list(levels)))
     return groups
+
+
+def level_groups(cfg: argparse.Namespace) -> list[str]:
+    """The groups whose tasks are named levels (`--eval_level_set`, `--levels`): eval tables them level by level."""
+    return [name for name in (flag_value(cfg, "eval_level_set"), flag_value(cfg, "levels") and LEVELS_GROUP) if name]
 
 
 def _level_set_group(env_name: str, name: str) -> TaskGroup:

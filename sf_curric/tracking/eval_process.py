@@ -87,7 +87,7 @@ def eval_argv(cfg: argparse.Namespace, output: Path | str) -> list[str]:
 
     Args:
         cfg: the training run's config (`--eval_episodes` or `--eval_episodes_per_level`, `--eval_test_tasks`,
-            `--eval_test_level_set`, `--train_dir`, `--experiment`).
+            `--eval_test_level_set`, `--eval_levels`, `--train_dir`, `--experiment`).
         output: the `--eval_output` folder.
     """
     argv = [
@@ -103,6 +103,8 @@ def eval_argv(cfg: argparse.Namespace, output: Path | str) -> list[str]:
         argv.append(f"--test_tasks={cfg.eval_test_tasks}")
     if getattr(cfg, "eval_test_level_set", None):  # getattr: configs saved before the flag existed
         argv.append(f"--eval_level_set={cfg.eval_test_level_set}")
+    if getattr(cfg, "eval_levels", None):
+        argv.append(f"--levels={cfg.eval_levels}")
     return argv
 
 
@@ -147,6 +149,8 @@ def group_scalars(data: dict[str, Any], records: list[Any]) -> dict[str, float]:
         for name in ("success", "is_success"):
             if f"{prefix}/custom/{name}" in out:
                 out[f"{prefix}/success"] = out[f"{prefix}/custom/{name}"]
+    for row in data.get("levels") or []:  # named levels (--eval_levels, --eval_test_level_set): each one's solve rate
+        out[f"eval/{row['group']}/solve_rate/{row['level']}"] = float(row["solve_rate"])
     gap = data.get("generalization_gap")
     if gap is not None and gap.get("value") is not None:
         out["eval/gap"] = float(gap["value"])

@@ -262,3 +262,7 @@ class MazeLevelSpace(TaskSpace):
 
     def task_name(self, index: int) -> str:
         return f"level{index}"
+
+    def read_level_file(self, path: str | Path) -> dict[str, str]:
+        """The named levels of a level file (what `sf_curric.eval --levels=FILE` plays); see `read_level_file`."""
+        return read_level_file(path)
