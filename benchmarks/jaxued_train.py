@@ -21,7 +21,7 @@ repository). This runner is written the way those scripts are, from the wheel's 
 Updates run `--chunk` at a time inside one jitted `lax.scan`, as the scripts' eval_freq loop does. Prints
 `chunk U S seconds T sps X` after each chunk has finished (the values are pulled to the host, so asynchronous
 dispatch does not flatter the timing), then `peak_rss_mib M`; `--eval` plays the 8 hand-designed mazes 10 times
-each at the end (`eval NAME solve_rate R`).
+each at the end (`eval NAME solve_rate R`). `--env_only=N` times N envs stepping alone (`env_only ... sps X`).
 """
 
 from __future__ import annotations
@@ -275,6 +275,36 @@ def evaluate(rng, base, state: TrainState, attempts: int = 10) -> dict:
     return dict(zip(EVAL_LEVELS, np.asarray((returns > 0).mean(axis=0)).tolist()))
 
 
+def env_only(num_envs: int, seconds: float) -> None:
+    """Env steps/s of jaxued's Maze alone: random actions, `num_envs` vmapped with AutoReset (random levels), 256
+    steps per jitted scan (the training rollout's shape without the network)."""
+    base = Maze(max_height=13, max_width=13, agent_view_size=5, normalize_obs=True)
+    sample_level = make_level_generator(13, 13, 25)
+    env, params = AutoResetWrapper(base, sample_level), base.default_params
+    rng = jax.random.PRNGKey(0)
+    levels = jax.vmap(sample_level)(jax.random.split(rng, num_envs))
+    _, env_state = jax.vmap(env.reset_to_level, (0, 0, None))(jax.random.split(rng, num_envs), levels, params)
+
+    def one_step(c, _):
+        rng, env_state = c
+        rng, k_act, k_step = jax.random.split(rng, 3)
+        actions = jax.random.randint(k_act, (num_envs,), 0, 7)
+        obs, env_state, reward, done, _ = jax.vmap(env.step, (0, 0, 0, None))(
+            jax.random.split(k_step, num_envs), env_state, actions, params
+        )
+        return (rng, env_state), (obs.image.sum() + reward.sum() + done.sum())
+
+    run = jax.jit(lambda c: jax.lax.scan(one_step, c, None, 256))
+    carry, out = run((rng, env_state))
+    np.asarray(out)  # compiled and run once
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        carry, out = run(carry)
+        np.asarray(out)
+        steps += 256 * num_envs
+    print(f"env_only num_envs {num_envs} sps {steps / (time.perf_counter() - start):.1f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--method", choices=["dr", "plr", "robust_plr", "accel"], default="dr")
@@ -283,7 +313,12 @@ def main() -> None:
     parser.add_argument("--schedule_updates", type=int, default=30000, help="length of the lr decay (30k: the papers')")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--eval", action="store_true", help="play the 8 hand-designed mazes at the end")
+    parser.add_argument("--env_only", type=int, default=0, metavar="N", help="time N envs alone (no training)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="--env_only: seconds to time")
     args = parser.parse_args()
+    if args.env_only:
+        env_only(args.env_only, args.seconds)
+        return
 
     program = dr_program if args.method == "dr" else ued_program
     base, init, update, train_state_of = program(args, args.schedule_updates)
