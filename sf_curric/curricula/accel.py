@@ -325,6 +325,20 @@ ACCEL_ARGS: list[tuple[str, dict[str, Any]]] = [
     ),  # fmt: skip
     ("--accel_temperature", {"type": float, "default": 0.3, "help": "accel: rank temperature (paper: 0.3)."}),
     ("--accel_staleness_coef", {"type": float, "default": 0.3, "help": "accel: staleness weight (paper: 0.3)."}),
+    (
+        "--accel_min_fill",
+        {"type": int, "default": 1, "help": "accel: levels in the buffer before the first replay (jaxued: 2000)."},
+    ),
+    (
+        "--accel_replace",
+        {
+            "type": str,
+            "default": "lowest_score",
+            "choices": REPLACE_RULES,
+            "help": "accel: the buffer level a better new one replaces when the buffer is full: the lowest score, or "
+            "the lowest replay weight (scores and staleness; jaxued's and dcd's rule).",
+        },
+    ),
 ]
 
 
@@ -341,13 +355,19 @@ def _env_level_functions(ctx: Any) -> tuple[Any, Any]:
     return mutate, generator
 
 
-def build(ctx: Any) -> ACCEL:
-    """`--curriculum=accel` (sf_curric/curricula/builtin.py): ACCEL with the env's `mutate` (from register_env or a
-    method of the env) and, as the generator, the env's `generate_level` when it has one, else uniform draws from
-    its task space."""
+def level_buffer(ctx: Any, edit_replays: bool = True, train_on_new: bool = False) -> ACCEL:
+    """The level buffer of the `--accel_*` flags: ACCEL, or (`edit_replays=False`) PLR over generated levels, with
+    the env's `mutate` (from register_env or a method of the env) and, as the generator, the env's `generate_level`
+    when it has one, else uniform draws from its task space.
+
+    Args:
+        ctx: the curriculum's `BuildContext`.
+        edit_replays: ACCEL's edit step.
+        train_on_new: train on new levels too (PLR), not only on replays (Robust PLR, ACCEL).
+    """
     cfg = ctx.cfg
     mutate, generator = _env_level_functions(ctx)
-    if mutate is None:
+    if mutate is None and edit_replays:
         raise ConfigError(
             f"--curriculum=accel needs a level mutation: register_env({cfg.env!r}, ..., mutate=fn) or define "
             "mutate(level, rng, num_edits) on the TaskEnv"
@@ -355,7 +375,9 @@ def build(ctx: Any) -> ACCEL:
     if generator is None:
         tasks = as_task_space(ctx.task_space).tasks
         if tasks is None:
-            raise ConfigError("--curriculum=accel needs a finite task space or register_env(..., generate_level=fn)")
+            raise ConfigError(
+                f"--curriculum={cfg.curriculum} needs a finite task space or register_env(..., generate_level=fn)"
+            )
 
         def generator(rng: Any) -> Any:
             return tasks[int(rng.random() * len(tasks))]
@@ -366,10 +388,19 @@ def build(ctx: Any) -> ACCEL:
         buffer_size=ctx.option("accel_buffer_size"),
         num_edits=ctx.option("accel_num_edits"),
         replay_prob=ctx.option("accel_replay_prob"),
+        min_fill=ctx.option("accel_min_fill"),
         staging=max(1024, 4 * ctx.num_envs * ctx.option("curriculum_prefetch")),
         num_processes=ctx.num_envs,
         strategy=ctx.option("accel_strategy"),
         temperature=ctx.option("accel_temperature"),
         staleness_coef=ctx.option("accel_staleness_coef"),
+        edit_replays=edit_replays,
+        train_on_new=train_on_new,
+        replace=ctx.option("accel_replace"),
         seed=ctx.seed,
     )
+
+
+def build(ctx: Any) -> ACCEL:
+    """`--curriculum=accel` (sf_curric/curricula/builtin.py): `level_buffer` with the edit step."""
+    return level_buffer(ctx)
