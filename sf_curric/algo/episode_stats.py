@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from sf_curric.algo.rollout import EpisodeSummary
+from sf_curric.curricula.feedback import EpisodeSummary
 
 
 def _flatten(prefix: str, value: Any, out: dict[str, float]) -> None:

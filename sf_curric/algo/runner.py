@@ -388,7 +388,7 @@ class Runner:
                 self._propagate_training_info()  # workers re-read the pool before their next resets
             if self.curriculum_host is not None:
                 with self.timer.time("curriculum"):
-                    self.curriculum_host.on_batch(batch.traj, result, batch.episodes)
+                    self.curriculum_host.on_batch(batch.traj, result, batch.feedback)
             self.last_train_stats = result.stats
             self.iteration += 1
             if self.evaluator is not None:

@@ -63,9 +63,9 @@ class HostRecorder:
             recorder.issued.extend(code for code, _ in out)
             return out
 
-        def record_batch(self, traj, result=None, episodes=None):
+        def record_batch(self, traj, result=None, feedback=()):
             recorder.batches.append({k: v.detach().cpu().numpy().copy() for k, v in traj.items()})
-            return on_batch(self, traj, result, episodes)
+            return on_batch(self, traj, result, feedback)
 
         monkeypatch.setattr(CurriculumHost, "take_tasks", take_tasks)
         monkeypatch.setattr(CurriculumHost, "on_batch", record_batch)
