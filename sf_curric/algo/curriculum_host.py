@@ -37,6 +37,7 @@ from sf_curric.curricula.factory import build_curriculum, curriculum_option
 from sf_curric.curricula.feedback import EpisodeSummary, StepBatch, deliver
 from sf_curric.curricula.learner_feedback import LearnerFeedback
 from sf_curric.curricula.task_space import TaskSpace
+from sf_curric.model.obs_batch import obs_index, obs_map
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +249,7 @@ class CurriculumHost:
         # One step batch per env column. The observation after a step that ended an episode is the next episode's
         # first one (the final observation is not stored), and step infos are not kept: they are empty dicts.
         tasks = _to_numpy(traj["tasks"])
-        obs = _to_numpy(traj["obs"])[1:]
+        obs = obs_map(_to_numpy, traj["obs"])  # [T+1, B, ...]; a dict of them for a Dict observation space
         rewards = _to_numpy(traj["rewards"]) / self.reward_scale
         terminated, truncated = _to_numpy(traj["terminated"]), _to_numpy(traj["truncated"])
         env_ids = _to_numpy(traj["env_ids"])
@@ -257,7 +258,7 @@ class CurriculumHost:
             StepBatch(
                 int(env_ids[b]),
                 tasks[:, b].tolist(),
-                list(obs[:, b]),
+                [obs_index(obs, (t, b)) for t in range(1, steps + 1)],
                 rewards[:, b].tolist(),
                 terminated[:, b].tolist(),
                 truncated[:, b].tolist(),

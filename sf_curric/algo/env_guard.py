@@ -76,9 +76,16 @@ def observation_mismatch(env_id: int, task: int, obs: Any, obs_space: gym.Space)
         obs_space: the space the run uses.
     """
     return EnvSpaceError(
-        f"env {env_id} (task {task}) returned an observation of shape {np.shape(obs)}, but its observation space "
-        f"has shape {obs_space.shape}: make the env's observations match its observation_space after every reset"
+        f"env {env_id} (task {task}) returned an observation of shape {_shapes(obs)}, but its observation space "
+        f"has shape {_shapes(obs_space)}: make the env's observations match its observation_space after every reset"
     )
+
+
+def _shapes(obs: Any) -> Any:
+    """The shape of an observation or a space; `{key: shape}` for a dict of them."""
+    if isinstance(obs, (dict, gym.spaces.Dict)):
+        return {key: _shapes(value) for key, value in obs.items()}
+    return tuple(obs.shape) if isinstance(obs, gym.Space) else np.shape(obs)
 
 
 class EnvGuard:

@@ -10,6 +10,8 @@ from typing import NamedTuple
 
 import torch
 
+from sf_curric.model.obs_batch import ObsBatch, obs_map
+
 # trajectory keys every batch needs; rnn_states (recurrent models), valid and train_mask are optional
 REQUIRED_KEYS = ("obs", "actions", "log_probs", "values", "rewards", "terminated", "truncated", "final_values")
 
@@ -18,7 +20,8 @@ class LearnerBatch(NamedTuple):
     """One training batch of `T` steps of `B` env columns (shapes of docs/architecture.md).
 
     Attributes:
-        obs: `[T+1, B, *obs_shape]` raw observations (`obs[T]` bootstraps the last step).
+        obs: `[T+1, B, *obs_shape]` raw observations (`obs[T]` bootstraps the last step); a dict of them, one per
+            key, for a Dict observation space.
         actions: `[T, B, *act_shape]` actions taken.
         log_probs: `[T, B]` log-probabilities of the actions under the policy that acted.
         values: `[T+1, B]` the acting policy's values, in return units.
@@ -31,7 +34,7 @@ class LearnerBatch(NamedTuple):
         train_mask: `[T, B]` bool, steps a curriculum lets the learner train on (Robust PLR, ACCEL), else None.
     """
 
-    obs: torch.Tensor
+    obs: ObsBatch
     actions: torch.Tensor
     log_probs: torch.Tensor
     values: torch.Tensor
@@ -61,7 +64,7 @@ class LearnerBatch(NamedTuple):
         missing = [k for k in needed if k not in traj]
         if missing:
             raise ValueError(f"trajectory lacks {missing}: fill every key of docs/architecture.md's layout")
-        fields = {k: traj[k].to(device, non_blocking=True) for k in needed}
+        fields = {k: obs_map(lambda t: t.to(device, non_blocking=True), traj[k]) for k in needed}
         if "valid" in traj:  # multi-agent / self-play: samples the loss leaves out
             fields["valid"] = traj["valid"].to(device, non_blocking=True)
         if "train_mask" in traj:  # Robust PLR / ACCEL: train only on these steps

@@ -19,6 +19,7 @@ from torch import nn
 from sf_curric.algo.learner_batch import LearnerBatch
 from sf_curric.algo.losses import Minibatch, calculate_losses, loss_stat_names, masked_mean
 from sf_curric.model.actor_critic import ActorCritic
+from sf_curric.model.obs_batch import obs_finite, obs_index, obs_map
 
 
 def logged_as_losses() -> tuple[str, ...]:
@@ -274,12 +275,12 @@ def _split(model: ActorCritic, batch: LearnerBatch, cfg: argparse.Namespace, val
         starts = _episode_starts(batch.terminated.bool() | batch.truncated.bool())
 
         def take_columns(idx: torch.Tensor, per_step: tuple) -> tuple:
-            out = model.evaluate(obs[:steps, idx], actions[:, idx], rnn_states[idx], starts[:, idx])
+            out = model.evaluate(obs_index(obs, (slice(steps), idx)), actions[:, idx], rnn_states[idx], starts[:, idx])
             mask = None if valid is None else valid[:, idx].to(per_step[0].dtype)
             return out, tuple(x[:, idx] for x in per_step), mask
 
         return _Split(envs, max(1, round(envs / max(1, cfg.batch_size // steps))), take_columns)
-    flat_obs = obs[:steps].reshape(steps * envs, *obs.shape[2:])
+    flat_obs = obs_map(lambda x: x[:steps].reshape(steps * envs, *x.shape[2:]), obs)
     flat_actions = actions.reshape(steps * envs, *actions.shape[2:])
     valid_flat = None if valid is None else valid.reshape(-1).nonzero().squeeze(1)
     items = steps * envs if valid_flat is None else int(valid_flat.numel())
@@ -287,7 +288,8 @@ def _split(model: ActorCritic, batch: LearnerBatch, cfg: argparse.Namespace, val
     def take_samples(idx: torch.Tensor, per_step: tuple) -> tuple:
         if valid_flat is not None:
             idx = valid_flat[idx]
-        return model.evaluate(flat_obs[idx], flat_actions[idx]), tuple(x.reshape(-1)[idx] for x in per_step), None
+        out = model.evaluate(obs_index(flat_obs, idx), flat_actions[idx])
+        return out, tuple(x.reshape(-1)[idx] for x in per_step), None
 
     return _Split(items, max(1, round(items / max(1, cfg.batch_size))), take_samples)
 
@@ -374,10 +376,8 @@ def ppo_train(
 
     # A non-finite batch (NaN reward or observation) is skipped whole: it would poison the normalizers as well as
     # the weights. Counted in stats["nan_skipped"] (full NaN diagnosis is the caller's job).
-    finite = torch.isfinite(returns).all() & torch.isfinite(advantages).all()
-    if batch.obs.is_floating_point():
-        finite &= torch.isfinite(batch.obs).all()
-    if not finite.item():
+    finite = bool(torch.isfinite(returns).all() & torch.isfinite(advantages).all()) and obs_finite(batch.obs)
+    if not finite:
         skipped = _Epochs({}, 0, cfg.num_epochs * _split(model, batch, cfg, valid).count, False)
         return PpoOutput(_stats(skipped, v_baseline, v_returns, v_adv, clip_ratio), *per_step_out)
 
@@ -398,8 +398,8 @@ def ppo_train(
     # 4. The observation normalizer learns from this batch after the update, so the epochs above saw the
     #    statistics the acting policy used (ratio 1 at the first minibatch in synchronous PPO).
     if model.obs_normalizer is not None:
-        steps = batch.rewards.shape[0]
-        model.obs_normalizer.update(batch.obs[:steps] if valid is None else batch.obs[:steps][valid])
+        trained_obs = obs_index(batch.obs, slice(batch.rewards.shape[0]))
+        model.update_obs_normalizer(trained_obs if valid is None else obs_index(trained_obs, valid))
     return PpoOutput(_stats(epochs, v_baseline, v_returns, v_adv, clip_ratio), *per_step_out)
 
 

@@ -27,6 +27,7 @@ from sf_curric.algo.env_guard import EnvGuard, check_same_spaces, observation_mi
 from sf_curric.algo.training_info_board import TrainingInfoBoard
 from sf_curric.curricula.feedback import EpisodeSummary, episode_end
 from sf_curric.envs.training_info import set_training_info
+from sf_curric.model.obs_batch import allocate_obs, obs_index, obs_map, stack_obs, to_numpy, write_obs
 
 # A task source (a task feed), called at every reset of env `env_id`: returns (encoded task for the trajectory,
 # task for env.reset(new_task=)). Not PLR's `TaskSampler`, which scores and samples tasks inside a curriculum.
@@ -72,7 +73,8 @@ def allocate_trajectory(
     Args:
         rollout: T, steps per env.
         num_envs: B, envs (columns).
-        obs_space: a Box observation space.
+        obs_space: a policy observation space: a Box, or a flat Dict of leaves (`obs` is then a dict of tensors,
+            one per key; see `sf_curric.envs.observation_space`).
         action_space: Discrete, MultiDiscrete or Box.
         rnn_state_size: H for recurrent models (0: no `rnn_states` key).
         action_logits: add `action_logits [T, B, n]` (Discrete actions only), which `RolloutWorker.collect` fills
@@ -83,15 +85,10 @@ def allocate_trajectory(
         >>> allocate_trajectory(32, 8, env.observation_space, env.action_space)["obs"].shape
         torch.Size([33, 8, 4])
     """
-    if not isinstance(obs_space, spaces.Box):
-        raise ValueError(
-            f"observation space {obs_space} is not supported: use a Box (e.g. gymnasium.wrappers.FlattenObservation)"
-        )
     act_shape, act_dtype = _action_shape_dtype(action_space)
-    obs_dtype = torch.from_numpy(np.zeros((), dtype=obs_space.dtype)).dtype
     t, b = rollout, num_envs
     traj = {
-        "obs": torch.zeros((t + 1, b, *obs_space.shape), dtype=obs_dtype),
+        "obs": allocate_obs(obs_space, (t + 1, b)),
         "actions": torch.zeros((t, b, *act_shape), dtype=act_dtype),
         "log_probs": torch.zeros((t, b)),
         "values": torch.zeros((t + 1, b)),
@@ -162,7 +159,7 @@ class RolloutWorker:
         self.reward_scale = float(cfg.reward_scale)
         self.reward_clip = float(cfg.reward_clip)
 
-        self._obs: np.ndarray | None = None  # current observation of every env [B, *obs_shape]
+        self._obs: Any = None  # current observation of every env [B, *obs_shape] (a dict of them for a Dict space)
         self._rnn_states: torch.Tensor | None = None
         self._tasks = np.full(self.num_envs, NO_TASK, dtype=np.int64)
         self._episode_return = np.zeros(self.num_envs, dtype=np.float64)
@@ -226,7 +223,7 @@ class RolloutWorker:
             if env_seed is not None:
                 env.action_space.seed(env_seed)
             first.append(self._guarded_reset(i, env_seed))
-        self._obs = np.stack([np.asarray(o, dtype=self.obs_space.dtype) for o in first])
+        self._obs = stack_obs(self.obs_space, first)
         self._rnn_states = self.policy.initial_rnn_states(self.num_envs)
         self._episode_return[:] = 0.0
         self._episode_length[:] = 0
@@ -286,15 +283,15 @@ class RolloutWorker:
         for t in range(self.rollout):
             start = time.perf_counter()
             if logits is None:
-                result = policy.act(traj["obs"][t], self._rnn_states)
+                result = policy.act(obs_index(traj["obs"], t), self._rnn_states)
             else:
-                result = policy.act(traj["obs"][t], self._rnn_states, logits_out=logits[t])
+                result = policy.act(obs_index(traj["obs"], t), self._rnn_states, logits_out=logits[t])
             traj["actions"][t] = result.actions
             traj["log_probs"][t] = result.log_probs
             traj["values"][t] = result.values
             if per_step_version:
                 traj["policy_version"][t] = policy.acting_version
-            actions = self._env_actions(result.actions, views["obs"][t])
+            actions = self._env_actions(result.actions, obs_index(views["obs"], t))
             # cloned: rows of envs that reset are zeroed below, the final values need the states before that
             next_states = None if result.rnn_states is None else result.rnn_states.clone()
             tasks[t] = self._tasks
@@ -308,7 +305,7 @@ class RolloutWorker:
                 final_values[t, truncated_ids] = self._final_values(truncated_ids, truncated_obs, result.rnn_states)
             self._rnn_states = next_states
 
-        self._finish_rollout(traj, views["obs"][self.rollout], policy, env_time, inference_time)
+        self._finish_rollout(traj, obs_index(views["obs"], self.rollout), policy, env_time, inference_time)
         feedback, self.outbox = self.outbox, []
         return feedback
 
@@ -321,8 +318,8 @@ class RolloutWorker:
         traj["final_values"].fill_(0.0)
         if self._rnn_states is not None:
             traj["rnn_states"].copy_(self._rnn_states)
-        views = {k: traj[k].numpy() for k in _STEP_FIELDS}
-        views["obs"][0] = self._obs
+        views = {k: to_numpy(traj[k]) for k in _STEP_FIELDS}
+        write_obs(views["obs"], 0, self._obs)
         return views
 
     def _env_actions(self, actions: torch.Tensor, obs: np.ndarray) -> Any:
@@ -347,7 +344,7 @@ class RolloutWorker:
             `(columns, final observations)` of the episodes truncated at this step (their values bootstrap them).
         """
         envs, final_values = self.envs, views["final_values"]
-        next_obs = views["obs"][t + 1]
+        next_obs = obs_index(views["obs"], t + 1)
         step_rewards, step_terminated, step_truncated = (
             views["rewards"][t],
             views["terminated"][t],
@@ -363,7 +360,7 @@ class RolloutWorker:
                 if self.env_guard is None:
                     raise
                 # the episode is discarded: cut it here (truncated, reward 0, bootstrap from the last value)
-                next_obs[i] = self.env_guard.recover(self, i, exc, "step")
+                write_obs(next_obs, i, self.env_guard.recover(self, i, exc, "step"))
                 step_rewards[i] = 0.0
                 step_terminated[i] = False
                 step_truncated[i] = True
@@ -396,20 +393,20 @@ class RolloutWorker:
                 step_terminated[i] = False
                 step_truncated[i] = False
             try:
-                next_obs[i] = obs
-            except ValueError:
+                write_obs(next_obs, i, obs)
+            except (ValueError, KeyError):
                 raise observation_mismatch(int(self.env_ids[i]), int(self._tasks[i]), obs, self.obs_space) from None
         return truncated_ids, truncated_obs
 
     def _finish_rollout(
-        self, traj: dict[str, Any], last_obs: np.ndarray, policy: Any, env_time: float, inference_time: float
+        self, traj: dict[str, Any], last_obs: Any, policy: Any, env_time: float, inference_time: float
     ) -> None:
         """Bootstrap values of the observation after the last step, reward scaling and clipping, phase times (shared
         with the multi-agent worker)."""
         start = time.perf_counter()
-        self._obs = last_obs.copy()
+        self._obs = obs_map(np.copy, last_obs)
         rollout = traj["rewards"].shape[0]
-        traj["values"][rollout] = policy.act(traj["obs"][rollout], self._rnn_states).values
+        traj["values"][rollout] = policy.act(obs_index(traj["obs"], rollout), self._rnn_states).values
         rewards = traj["rewards"].numpy()
         if self.reward_scale != 1.0:
             rewards *= self.reward_scale
@@ -421,7 +418,7 @@ class RolloutWorker:
 
     def _final_values(self, ids: list[int], final_obs: list[Any], states_after: torch.Tensor | None) -> np.ndarray:
         """Values of the final observations of truncated episodes (one batched forward pass)."""
-        obs = np.stack([np.asarray(o, dtype=self.obs_space.dtype) for o in final_obs])
+        obs = stack_obs(self.obs_space, final_obs)
         states = None
         if states_after is not None:
             # the recurrent state after the last step of the episode, before it was zeroed for the reset

@@ -36,6 +36,7 @@ from sf_curric.algo.stop_and_save import (
 )
 from sf_curric.cfg.experiment import experiment_dir, save_config
 from sf_curric.cfg.validation import total_envs
+from sf_curric.envs.observation_space import describe_dropped
 from sf_curric.envs.registry import make_env
 from sf_curric.utils.checkpoint import CheckpointError, checkpoint_dir, load_newest_checkpoint, save_checkpoint
 from sf_curric.utils.logs import close_log_file, setup_logging
@@ -149,6 +150,9 @@ class Runner:
 
         probe = make_env(cfg, {"worker_index": 0, "vector_index": 0, "env_id": -1})
         obs_space, action_space = probe.observation_space, probe.action_space
+        dropped = describe_dropped(probe)
+        if dropped:
+            log.info(dropped)
         probe.close()
         self.learner = Learner(cfg, obs_space, action_space)
         self.curriculum_host = _build_curriculum_host(cfg, action_space)

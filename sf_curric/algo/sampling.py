@@ -13,10 +13,12 @@ import torch
 
 from sf_curric.algo.env_guard import EnvGuard, check_same_spaces
 from sf_curric.algo.multi_agent_rollout import build_rollout_worker
+from sf_curric.algo.parallel.shared_buffers import PER_ENV_KEYS
 from sf_curric.algo.rollout import TaskSource, allocate_trajectory
 from sf_curric.cfg.validation import total_envs
 from sf_curric.curricula.feedback import EpisodeSummary
 from sf_curric.envs.registry import make_env
+from sf_curric.model.obs_batch import concat_obs
 
 log = logging.getLogger("sf_curric")
 
@@ -127,7 +129,7 @@ class SerialSampler:
             traj = self.slots[0]
         else:
             traj = {
-                key: torch.cat([s[key] for s in self.slots], dim=0 if key in ("env_ids", "rnn_states") else 1)
+                key: concat_obs([s[key] for s in self.slots], dim=0 if key in PER_ENV_KEYS else 1)
                 for key in self.slots[0]
             }
         env_steps = sum(int(s["rewards"].numel()) for s in self.slots)

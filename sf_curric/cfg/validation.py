@@ -52,6 +52,7 @@ def _check_positive(cfg: argparse.Namespace) -> None:
         "stats_avg",
         "train_for_env_steps",
         "train_for_seconds",
+        "obs_embedding_size",
     ):
         value = getattr(cfg, name)
         _check(value >= 1, f"--{name}={value} must be at least 1")
@@ -65,6 +66,7 @@ def _check_positive(cfg: argparse.Namespace) -> None:
         "progress_interval_sec",
         "training_info_interval_sec",
         "experiment_summaries_interval",
+        "image_obs_scale",
     ):
         value = getattr(cfg, name)
         _check(value > 0, f"--{name}={value} must be positive")

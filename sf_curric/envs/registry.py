@@ -16,6 +16,7 @@ from typing import Any, Callable
 import gymnasium as gym
 
 from sf_curric.envs.envpool_env import envpool_problem, is_envpool_name
+from sf_curric.envs.observation_space import with_policy_observations
 
 # Parameter names a make_env_fn may use, and what each receives.
 _NAME_PARAMS = ("full_env_name", "env_name", "name")
@@ -226,7 +227,8 @@ def make_env(
     render_mode: str | None = None,
     env_name: str | None = None,
 ) -> gym.Env:
-    """Build one env of `cfg.env` (or `env_name`).
+    """Build one env of `cfg.env` (or `env_name`), its observations in the form the policy takes (a Box, or a flat
+    Dict: see `sf_curric.envs.observation_space`).
 
     Args:
         cfg: the run's config (`cfg.env` names the env).
@@ -242,7 +244,7 @@ def make_env(
         raise ValueError("no env given: pass --env=NAME (a registered name or a gymnasium id)")
     spec = get_env_spec(name)
     if spec is None:
-        return gym.make(name, render_mode=render_mode)
+        return with_policy_observations(gym.make(name, render_mode=render_mode))
     env = _call_make_env_fn(spec.make_env_fn, name, cfg, env_config, render_mode)
     from sf_curric.envs.multi_agent import MultiAgentEnv, is_pettingzoo_env
 
@@ -253,4 +255,4 @@ def make_env(
             f"make_env_fn of {name!r} returned {type(env).__name__}: it must return a gymnasium.Env "
             f"or a PettingZoo ParallelEnv/AECEnv (wrap old gym envs with gymnasium's compatibility wrappers)"
         )
-    return env
+    return with_policy_observations(env)

@@ -16,6 +16,7 @@ import torch
 
 from sf_curric.envs.training_info import set_training_info
 from sf_curric.evaluation.policy import EvaluationError
+from sf_curric.model.obs_batch import stack_obs
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def run_episodes(
             active = [i for i in range(num_envs) if current[i] is not None]
             if not active or (max_frames is not None and frames >= max_frames):
                 break
-            batch = np.stack([np.asarray(obs[i], dtype=envs[i].observation_space.dtype) for i in active])
+            batch = stack_obs(envs[active[0]].observation_space, [obs[i] for i in active])
             states = None if rnn_states is None else rnn_states[active]
             result = model.act(batch, states, deterministic=deterministic)
             actions = model.to_env_actions(result.actions)

@@ -94,6 +94,7 @@ def load_policy(
         EvaluationError: the experiment has no checkpoint of that kind.
         CheckpointError: the newest checkpoint cannot be read.
     """
+    from sf_curric.envs.observation_space import ObservationSpaceError
     from sf_curric.model.actor_critic import ActorCritic
 
     device = device or eval_device(cfg)
@@ -110,7 +111,10 @@ def load_policy(
             f"and every --save_every_sec){hint}"
         )
     path, state = found
-    model = ActorCritic(obs_space, action_space, cfg).to(device)
+    try:
+        model = ActorCritic(obs_space, action_space, cfg).to(device)
+    except ObservationSpaceError as e:
+        raise EvaluationError(str(e)) from None
     try:
         model.load_state_dict(state["learner"]["model"])
     except (KeyError, RuntimeError) as e:

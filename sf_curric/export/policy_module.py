@@ -3,7 +3,10 @@
 Inputs and outputs (batch first, N any):
 
 - `obs`: raw observations `[N, *obs_shape]`, in the env's dtype (float32 vectors, uint8 images); the running
-  observation normalization of training is inside (and the uint8 -> [0, 1] scaling of images).
+  observation normalization of training is inside (and the scaling of uint8 images). For a Dict observation space
+  the input is one tensor per key instead, named by the key (ONNX inputs; TorchScript takes the dict
+  `{key: tensor}`), in the dtype of `sf_curric.envs.observation_space.storage_fields` (int64 for Discrete and
+  MultiDiscrete, which enter as the env gives them, `start` included).
 - `rnn_states` (recurrent models only): `[N, rnn_state_size]`, zeros at the start of an episode.
 - `action_params`: the action head's output: logits `[N, n]` (Discrete; action = argmax or a sample), padded
   logits `[N, k, max(nvec)]` (MultiDiscrete) or the Gaussian mean `[N, d]` (Box; the std is `exp(log_std)`, stored
@@ -24,6 +27,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from sf_curric.envs.observation_space import storage_fields
+from sf_curric.model.obs_batch import obs_map, obs_rows, stack_obs, to_torch
+
 
 def _core_step(core: Any, x: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     if core.is_lstm:
@@ -32,6 +38,12 @@ def _core_step(core: Any, x: torch.Tensor, state: torch.Tensor) -> tuple[torch.T
         return out[0], torch.cat([h_new[0], c_new[0]], dim=-1)
     out, h_new = core.rnn(x.unsqueeze(0), state.unsqueeze(0).contiguous())
     return out[0], h_new[0]
+
+
+def _normalize(x: torch.Tensor, rms: Any) -> torch.Tensor:
+    """`RunningMeanStd.normalize` without its in-place clamp (traced graphs keep out-of-place ops)."""
+    x = x * rms.inv_std_f32 + rms.shift_f32
+    return torch.clamp(x, -rms.clip, rms.clip) if rms.clip > 0 else x
 
 
 class ExportedPolicy(nn.Module):
@@ -53,19 +65,23 @@ class ExportedPolicy(nn.Module):
             param.requires_grad_(False)
         self.is_recurrent = bool(self.model.is_recurrent)
 
-    def _features(self, obs: torch.Tensor) -> torch.Tensor:
+    def _features(self, obs: torch.Tensor | dict[str, torch.Tensor]) -> torch.Tensor | dict[str, torch.Tensor]:
         m = self.model
+        if m.dict_obs:
+            out = dict(obs)
+            for key, rms in zip(m.normalized_keys, m.obs_normalizer or ()):
+                out[key] = _normalize(obs[key].float(), rms)
+            return out
         if m.image_obs:
             return obs if obs.dtype == torch.uint8 else obs.float()
         x = obs.float()
         if m.obs_normalizer is not None:
-            rms = m.obs_normalizer
-            x = x * rms.inv_std_f32 + rms.shift_f32
-            if rms.clip > 0:
-                x = torch.clamp(x, -rms.clip, rms.clip)
+            x = _normalize(x, m.obs_normalizer)
         return x.reshape(x.shape[0], -1)
 
-    def forward(self, obs: torch.Tensor, rnn_states: torch.Tensor | None = None) -> tuple[torch.Tensor, ...]:
+    def forward(
+        self, obs: torch.Tensor | dict[str, torch.Tensor], rnn_states: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, ...]:
         m = self.model
         x = self._features(obs)
         actor = m.actor_encoder(x)
@@ -88,11 +104,13 @@ class ExportedPolicy(nn.Module):
             return action_params, values
         return action_params, values, new_states
 
-    def example_inputs(self, batch_size: int = 2) -> tuple[torch.Tensor, ...]:
-        """Inputs of the right shapes and dtypes (zeros), for tracing."""
+    def example_inputs(self, batch_size: int = 2) -> tuple[Any, ...]:
+        """Valid inputs of the right shapes and dtypes (samples of the space, a dict of them for a Dict space; zeros
+        could fall outside a Discrete with a `start`), for tracing."""
         m = self.model
-        dtype = torch.from_numpy(np.zeros(0, dtype=m.obs_space.dtype)).dtype
-        obs = torch.zeros(batch_size, *m.obs_shape, dtype=dtype)
+        space = copy.deepcopy(m.obs_space)
+        space.seed(0)
+        obs = to_torch(stack_obs(space, [space.sample() for _ in range(batch_size)]))
         if not self.is_recurrent:
             return (obs,)
         return obs, torch.zeros(batch_size, m.rnn_state_size)
@@ -101,12 +119,21 @@ class ExportedPolicy(nn.Module):
         """What a user of the exported file needs to know: shapes, dtypes, names, the action space."""
         m = self.model
         space = m.action_space
+        fields = storage_fields(m.obs_space)
+        if isinstance(fields, dict):
+            obs_meta = {
+                "obs_keys": list(fields),
+                "obs_shape": {key: list(shape) for key, (shape, _) in fields.items()},
+                "obs_dtype": {key: str(dtype) for key, (_, dtype) in fields.items()},
+            }
+        else:
+            obs_meta = {"obs_shape": list(fields[0]), "obs_dtype": str(fields[1])}
+        inputs = obs_meta.get("obs_keys", ["obs"])
         meta: dict[str, Any] = {
-            "obs_shape": list(m.obs_shape),
-            "obs_dtype": str(np.dtype(m.obs_space.dtype)),
+            **obs_meta,
             "recurrent": self.is_recurrent,
             "rnn_state_size": int(m.rnn_state_size),
-            "inputs": ["obs", "rnn_states"] if self.is_recurrent else ["obs"],
+            "inputs": [*inputs, "rnn_states"] if self.is_recurrent else list(inputs),
             "outputs": ["action_params", "values", "new_rnn_states"]
             if self.is_recurrent
             else ["action_params", "values"],
@@ -139,14 +166,14 @@ def reference_outputs(model: Any, obs: torch.Tensor, rnn_states: torch.Tensor | 
 
     Args:
         model: an `ActorCritic`.
-        obs: `[N, *obs_shape]`.
+        obs: `[N, *obs_shape]` (a dict of them for a Dict observation space).
         rnn_states: `[N, rnn_state_size]` for a recurrent model.
     """
     model = model.eval()
     if not model.is_recurrent:
         params, values = model.forward_sequence(obs)
         return ReferenceOutputs(params, model.denormalize_values(values), None)
-    starts = torch.zeros(1, obs.shape[0], dtype=torch.bool)
-    params, values = model.forward_sequence(obs.unsqueeze(0), rnn_states, starts)
+    starts = torch.zeros(1, obs_rows(obs), dtype=torch.bool)
+    params, values = model.forward_sequence(obs_map(lambda x: x.unsqueeze(0), obs), rnn_states, starts)
     new_states = model.act(obs, rnn_states).rnn_states
     return ReferenceOutputs(params[0], model.denormalize_values(values[0]), new_states)

@@ -21,8 +21,8 @@ class ExportError(ValueError):
 
 
 def _torchscript(policy: ExportedPolicy, path: Path, meta: dict[str, Any]) -> None:
-    with torch.no_grad():
-        traced = torch.jit.trace(policy, policy.example_inputs(), check_trace=False)
+    with torch.no_grad():  # strict=False: a Dict observation is traced as a dict input
+        traced = torch.jit.trace(policy, policy.example_inputs(), check_trace=False, strict=False)
     torch.jit.save(traced, str(path), _extra_files={"sf_curric.json": json.dumps(meta)})
 
 
@@ -32,10 +32,13 @@ def _onnx(policy: ExportedPolicy, path: Path, meta: dict[str, Any]) -> None:
     except ImportError:
         raise ExportError('ONNX export needs onnx: pip install "sf_curric[export]"') from None
     dynamic = {name: {0: "batch"} for name in meta["inputs"] + meta["outputs"]}
+    inputs = policy.example_inputs()
+    if isinstance(inputs[-1], dict):  # a trailing dict would be read as keyword arguments: its keys become inputs
+        inputs = (*inputs, {})
     with torch.no_grad():
         torch.onnx.export(
             policy,
-            policy.example_inputs(),
+            inputs,
             str(path),
             input_names=meta["inputs"],
             output_names=meta["outputs"],

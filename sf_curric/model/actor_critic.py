@@ -11,12 +11,15 @@ from gymnasium import spaces
 from torch import nn
 from torch.nn import functional as F
 
+from sf_curric.envs.observation_space import policy_space
 from sf_curric.model.action_heads import make_action_head
 from sf_curric.model.core import RnnCore
+from sf_curric.model.dict_encoder import DictEncoder, check_channels_last, is_image_space
 from sf_curric.model.encoders import ConvEncoder, MlpEncoder, orthogonal_init
 from sf_curric.model.normalizer import RunningMeanStd
 
-ObsLike = Union[torch.Tensor, np.ndarray]
+# raw observations: an array [B, *obs_shape], or a dict of them (one per key) for a Dict observation space
+ObsLike = Union[torch.Tensor, np.ndarray, dict]
 
 
 class ActResult(NamedTuple):
@@ -63,19 +66,23 @@ class _ActCache(NamedTuple):
     value_bias: torch.Tensor
 
 
-def _is_image(space: spaces.Box) -> bool:
-    return len(space.shape) == 3
+def _is_vector(space: spaces.Space) -> bool:
+    """A Box that is not an image: running-normalized with `--normalize_input`."""
+    return isinstance(space, spaces.Box) and not is_image_space(space)
 
 
 class ActorCritic(nn.Module):
-    """Encoder (MLP or CNN) -> optional GRU/LSTM core -> action head and value head.
+    """Encoder (MLP, CNN, or one per key of a Dict) -> optional GRU/LSTM core -> action head and value head.
 
     Observation normalization and return normalization are submodules (`obs_normalizer`, `returns_normalizer`),
     so `state_dict()` carries them; only the learner updates them. Image observations must be `(H, W, C)`;
-    uint8 images are scaled to [0, 1] and not running-normalized.
+    uint8 images are divided by `--image_obs_scale` and not running-normalized.
 
     Args:
-        obs_space: a gymnasium Box (vector of any shape, flattened; or an `(H, W, C)` image).
+        obs_space: a gymnasium Box (vector of any shape, flattened; or an `(H, W, C)` image), or any space that
+            `sf_curric.envs.observation_space.policy_space` turns into a flat Dict (Dict, Tuple, Discrete, ...):
+            `obs_space` is then that Dict, and observations are dicts of its keys (what `make_env`'s envs return;
+            see `sf_curric.model.dict_encoder`).
         action_space: Discrete, MultiDiscrete or 1-D Box.
         cfg: reads the flags in `sf_curric.model.args.MODEL_ARGS`.
 
@@ -89,23 +96,29 @@ class ActorCritic(nn.Module):
 
     def __init__(self, obs_space: spaces.Space, action_space: spaces.Space, cfg: argparse.Namespace):
         super().__init__()
-        if not isinstance(obs_space, spaces.Box):
-            raise ValueError(
-                f"observation space {obs_space} is not supported: use a Box (wrap Dict/Discrete observations, "
-                "e.g. with gymnasium.wrappers.FlattenObservation)"
-            )
-        self.obs_space = obs_space
+        self.obs_space = obs_space = policy_space(obs_space).space
         self.action_space = action_space
-        self.obs_shape = tuple(obs_space.shape)
-        self.image_obs = _is_image(obs_space)
-        if self.image_obs and self.obs_shape[-1] > 16 and self.obs_shape[0] <= 16:
-            raise ValueError(
-                f"image observations of shape {self.obs_shape} look channels-first: sf_curric expects (H, W, C) "
-                "images (transpose them in an env wrapper)"
-            )
+        self.dict_obs = isinstance(obs_space, spaces.Dict)
+        # trailing shape of the observation array, or of each key's
+        self.obs_shape: tuple[int, ...] | dict[str, tuple[int, ...]] = (
+            {key: tuple(sub.shape) for key, sub in obs_space.spaces.items()}
+            if self.dict_obs
+            else tuple(obs_space.shape)
+        )
+        self.image_obs = not self.dict_obs and is_image_space(obs_space)
+        if self.image_obs:
+            check_channels_last(self.obs_shape)
         self.shared = bool(cfg.actor_critic_share_weights)
 
-        self.obs_normalizer = RunningMeanStd(self.obs_shape) if cfg.normalize_input and not self.image_obs else None
+        # running mean/std of vector observations (one per vector Box key of a Dict, in `normalized_keys` order)
+        self.normalized_keys: list[str] = []
+        self.obs_normalizer: RunningMeanStd | nn.ModuleList | None = None
+        if cfg.normalize_input and self.dict_obs:
+            self.normalized_keys = [k for k, sub in obs_space.spaces.items() if _is_vector(sub)]
+            if self.normalized_keys:
+                self.obs_normalizer = nn.ModuleList(RunningMeanStd(self.obs_shape[k]) for k in self.normalized_keys)
+        elif cfg.normalize_input and not self.image_obs:
+            self.obs_normalizer = RunningMeanStd(self.obs_shape)
         self.returns_normalizer = RunningMeanStd((), clip=0.0) if cfg.normalize_returns else None
 
         self.actor_encoder = self._make_encoder(cfg)
@@ -127,9 +140,15 @@ class ActorCritic(nn.Module):
             self._action_start = np.asarray(action_space.start, dtype=np.int64)
 
     def _make_encoder(self, cfg: argparse.Namespace) -> nn.Module:
+        if self.dict_obs:
+            return DictEncoder(self.obs_space, cfg)
         if self.image_obs:
             return ConvEncoder(
-                self.obs_shape, cfg.encoder_conv_architecture, cfg.encoder_conv_mlp_layers, cfg.nonlinearity
+                self.obs_shape,
+                cfg.encoder_conv_architecture,
+                cfg.encoder_conv_mlp_layers,
+                cfg.nonlinearity,
+                cfg.image_obs_scale,
             )
         return MlpEncoder(int(np.prod(self.obs_shape)), cfg.encoder_mlp_layers, cfg.nonlinearity)
 
@@ -187,11 +206,13 @@ class ActorCritic(nn.Module):
         self._act_cache = cache
         return cache
 
-    def _prepare_obs(self, obs: ObsLike, device: torch.device | None = None) -> torch.Tensor:
+    def _prepare_obs(self, obs: ObsLike, device: torch.device | None = None) -> torch.Tensor | dict:
         """Raw observations `[N, *obs_shape]` -> network input on the model's device (normalized / flattened)."""
+        device = device or self.value_head.weight.device
+        if self.dict_obs:
+            return self._prepare_dict_obs(obs, device)
         if isinstance(obs, np.ndarray):
             obs = torch.from_numpy(obs)
-        device = device or self.value_head.weight.device
         if obs.device != device:
             obs = obs.to(device, non_blocking=True)
         if self.image_obs:
@@ -201,6 +222,36 @@ class ActorCritic(nn.Module):
         if self.obs_normalizer is not None:
             obs = self.obs_normalizer.normalize(obs)
         return obs.reshape(obs.shape[0], -1)
+
+    def _prepare_dict_obs(self, obs: dict, device: torch.device) -> dict:
+        out = {}
+        for key in self.obs_shape:
+            x = obs[key]
+            x = torch.from_numpy(x) if isinstance(x, np.ndarray) else torch.as_tensor(x)
+            out[key] = x.to(device, non_blocking=True) if x.device != device else x
+        for key, normalizer in zip(self.normalized_keys, self.obs_normalizer or ()):
+            out[key] = normalizer.normalize(out[key].float())
+        return out
+
+    @torch.no_grad()
+    def update_obs_normalizer(self, obs: ObsLike) -> None:
+        """Fold raw observations (any leading shape) into the running observation statistics (the learner's job,
+        after the PPO epochs of a batch); nothing without `--normalize_input` or without vector observations."""
+        if self.obs_normalizer is None:
+            return
+        if not self.dict_obs:
+            self.obs_normalizer.update(obs)
+            return
+        for key, normalizer in zip(self.normalized_keys, self.obs_normalizer):
+            normalizer.update(obs[key])
+
+    def _flatten_lead(self, obs: ObsLike) -> tuple[tuple[int, ...], ObsLike]:
+        """`(lead shape, obs with the lead dimensions flattened into one)` for observations `[*lead, *obs_shape]`."""
+        if not self.dict_obs:
+            return tuple(obs.shape[: obs.dim() - len(self.obs_shape)]), obs.reshape(-1, *self.obs_shape)
+        key, shape = next(iter(self.obs_shape.items()))
+        lead = tuple(obs[key].shape[: obs[key].dim() - len(shape)])
+        return lead, {key: obs[key].reshape(-1, *shape) for key, shape in self.obs_shape.items()}
 
     def _split_states(self, states: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         if self.shared:
@@ -298,16 +349,16 @@ class ActorCritic(nn.Module):
         Returns:
             (policy params `[*lead, ...]`, values `[*lead]`) with gradients.
         """
-        lead = obs.shape[: obs.dim() - len(self.obs_shape)]
-        x = self._prepare_obs(obs.reshape(-1, *self.obs_shape))
+        lead, flat = self._flatten_lead(obs)
+        x = self._prepare_obs(flat)
         actor = self.actor_encoder(x)
         critic = actor if self.shared else self.critic_encoder(x)
         if self.actor_core is not None:
             if rnn_states is None or episode_starts is None or len(lead) != 2:
                 raise ValueError("a recurrent model needs obs [T, B, ...], rnn_states [B, H] and dones [T, B]")
             steps, batch = lead
-            actor_state, critic_state = self._split_states(rnn_states.to(x.device))
-            starts = episode_starts.to(x.device)
+            actor_state, critic_state = self._split_states(rnn_states.to(actor.device))
+            starts = episode_starts.to(actor.device)
             actor, _ = self.actor_core.sequence(actor.view(steps, batch, -1), actor_state, starts)
             if self.shared:
                 critic = actor

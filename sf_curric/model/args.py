@@ -9,6 +9,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from sf_curric.model.dict_encoder import DISCRETE_ENCODINGS
+from sf_curric.model.encoders import CONV_ARCHITECTURES
+
 
 def str2bool(value: str | bool) -> bool:
     """Parse a boolean flag value the way Sample Factory does (`--use_rnn=True`, `--use_rnn=false`, `1`, `0`).
@@ -52,7 +55,8 @@ MODEL_ARGS: list[FlagSpec] = [
             "type": int,
             "nargs": "*",
             "default": [64, 64],
-            "help": "Hidden layer sizes of the MLP encoder for vector observations (e.g. --encoder_mlp_layers 64 64).",
+            "help": "Hidden layer sizes of the MLP encoder for vector observations, and for the non-image keys of "
+            "Dict observations, concatenated (e.g. --encoder_mlp_layers 64 64; the flag alone: no layers).",
         },
     ),
     (
@@ -64,9 +68,39 @@ MODEL_ARGS: list[FlagSpec] = [
         {
             "type": str,
             "default": "convnet_simple",
-            "choices": ["convnet_simple", "convnet_atari", "resnet_impala"],
-            "help": "CNN for image observations (HWC): convnet_simple (small, fast), convnet_atari (Nature DQN), "
-            "resnet_impala (IMPALA residual network).",
+            "choices": list(CONV_ARCHITECTURES),
+            "help": "CNN for image observations (HWC): "
+            + "; ".join(f"{name}: {what}" for name, what in CONV_ARCHITECTURES.items())
+            + ".",
+        },
+    ),
+    (
+        "--image_obs_scale",
+        {
+            "type": float,
+            "default": 255.0,
+            "help": "uint8 image observations are divided by this before the CNN (255 maps pixels to [0, 1]; "
+            "MiniGrid's defaults use 1: its images hold small object, colour and state codes, fed as they are, as "
+            "rl-starter-files does).",
+        },
+    ),
+    (
+        "--obs_discrete_encoding",
+        {
+            "type": str,
+            "default": "onehot",
+            "choices": list(DISCRETE_ENCODINGS),
+            "help": "How Discrete and MultiDiscrete observations (and such keys of a Dict or Tuple) enter the network: "
+            "onehot (a one-hot vector per entry) or embedding (a learned vector of --obs_embedding_size per entry).",
+        },
+    ),
+    (
+        "--obs_embedding_size",
+        {
+            "type": int,
+            "default": 8,
+            "help": "Size of the learned vector of each Discrete observation entry with --obs_discrete_encoding="
+            "embedding (jaxued's maze agent embeds its direction in 5).",
         },
     ),
     (

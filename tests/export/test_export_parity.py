@@ -1,6 +1,6 @@
 """Export: TorchScript and onnxruntime outputs equal the trained model's own action parameters, values and next
-recurrent state (max abs diff <= 1e-5), for MLP, CNN, GRU and LSTM models; the CLI exports a trained experiment;
-the docs' examples run without importing sf_curric."""
+recurrent state (max abs diff <= 1e-5), for MLP, CNN, GRU, LSTM and Dict-observation models (one named input per
+key); the CLI exports a trained experiment; the docs' examples run without importing sf_curric."""
 
 import os
 import re
@@ -16,6 +16,7 @@ from gymnasium import spaces
 from sf_curric.cfg.arguments import default_cfg
 from sf_curric.export import export_policy, reference_outputs
 from sf_curric.model.actor_critic import ActorCritic
+from sf_curric.model.obs_batch import stack_obs, to_torch
 
 ort = pytest.importorskip("onnxruntime", reason='pip install "sf_curric[export]"')
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +24,15 @@ TOL = 1e-5
 
 VECTOR = spaces.Box(-10.0, 10.0, (6,), np.float32)
 IMAGE = spaces.Box(0, 255, (36, 36, 3), np.uint8)
+DICT = spaces.Dict(  # MiniGrid's view and direction, a vector, a MultiDiscrete with a start
+    {
+        "image": spaces.Box(0, 255, (7, 7, 3), np.uint8),
+        "direction": spaces.Discrete(4),
+        "pos": VECTOR,
+        "codes": spaces.MultiDiscrete([3, 4], start=[1, 0]),
+    }
+)
+_MINIGRID = {"encoder_conv_architecture": "convnet_minigrid", "image_obs_scale": 1.0}
 MODELS = {
     "mlp": (VECTOR, spaces.Discrete(5), {}),
     "mlp_box": (VECTOR, spaces.Box(-1.0, 1.0, (2,), np.float32), {"actor_critic_share_weights": False}),
@@ -35,6 +45,12 @@ MODELS = {
         {"use_rnn": True, "rnn_type": "gru", "rnn_size": 16, "actor_critic_share_weights": False},
     ),
     "lstm": (VECTOR, spaces.Discrete(5), {"use_rnn": True, "rnn_type": "lstm", "rnn_size": 16}),
+    "dict": (DICT, spaces.Discrete(3), _MINIGRID),
+    "dict_embedding_lstm": (
+        DICT,
+        spaces.Discrete(3),
+        {**_MINIGRID, "obs_discrete_encoding": "embedding", "use_rnn": True, "rnn_type": "lstm", "rnn_size": 16},
+    ),
 }
 
 
@@ -44,11 +60,12 @@ def _model(name):
     cfg = default_cfg(normalize_input=True, normalize_returns=True, **overrides)
     model = ActorCritic(obs_space, action_space, cfg)
     # statistics far from the identity, so that a missing normalization shows
-    if model.obs_normalizer is not None:
-        model.obs_normalizer.update(torch.randn(500, *obs_space.shape) * 3.0 + 1.5)
+    shapes = model.obs_shape if model.dict_obs else {None: model.obs_shape}
+    stats = {key: torch.randn(500, *shape) * 3.0 + 1.5 for key, shape in shapes.items()}
+    model.update_obs_normalizer(stats if model.dict_obs else stats[None])
     model.returns_normalizer.update(torch.randn(500) * 7.0 + 4.0)
     obs_space.seed(1)
-    obs = torch.from_numpy(np.stack([obs_space.sample() for _ in range(9)]))
+    obs = to_torch(stack_obs(model.obs_space, [obs_space.sample() for _ in range(9)]))
     states = torch.randn(9, model.rnn_state_size) if model.is_recurrent else None
     return model, obs, states
 
@@ -60,7 +77,7 @@ def _run_exported(path, fmt, obs, states):
             out = policy(obs) if states is None else policy(obs, states)
         return [o.numpy() for o in out]
     session = ort.InferenceSession(str(path))
-    feeds = {"obs": obs.numpy()}
+    feeds = {k: v.numpy() for k, v in obs.items()} if isinstance(obs, dict) else {"obs": obs.numpy()}
     if states is not None:
         feeds["rnn_states"] = states.numpy()
     return session.run(None, feeds)
@@ -87,7 +104,8 @@ def test_exported_outputs_match_the_model(name, fmt, tmp_path):
     diffs = _max_diffs(out, ref)
     assert max(diffs.values()) <= TOL, diffs
     # another batch size works too (dynamic batch axis)
-    out_one = _run_exported(path, fmt, obs[:1], None if states is None else states[:1])
+    first = {k: v[:1] for k, v in obs.items()} if isinstance(obs, dict) else obs[:1]
+    out_one = _run_exported(path, fmt, first, None if states is None else states[:1])
     assert np.abs(out_one[0] - ref.action_params[:1].numpy()).max() <= TOL
 
 

@@ -77,3 +77,51 @@ def make_extra_stats_env(cfg=None, env_config=None):
 
 register_env("test_recording_env", make_recording_env)
 register_env("test_extra_stats_env", make_extra_stats_env)
+
+
+class DictObsEnv(gym.Env):
+    """Dict observations of every leaf kind (nested one level, a Text key the policy drops), each a known function of
+    the env id and the step: `cue` = (env_id + t) % 3, image filled with t, `pos` = [env_id, t], `flags.bits` =
+    [t % 2, 1]. Reward 1 when the action equals the cue; episodes of EPISODE_LENGTH steps."""
+
+    observation_space = gym.spaces.Dict(
+        {
+            "cue": gym.spaces.Discrete(3),
+            "image": gym.spaces.Box(0, 255, (7, 7, 3), np.uint8),
+            "pos": gym.spaces.Box(-100.0, 100.0, (2,), np.float32),
+            "flags": gym.spaces.Dict({"bits": gym.spaces.MultiBinary(2), "pair": gym.spaces.MultiDiscrete([2, 3])}),
+            "mission": gym.spaces.Text(20),
+        }
+    )
+    action_space = gym.spaces.Discrete(3)
+
+    def __init__(self, env_id: int = 0):
+        self.env_id = env_id
+        self.t = 0
+
+    def _obs(self):
+        t = self.t
+        return {
+            "cue": (self.env_id + t) % 3,
+            "image": np.full((7, 7, 3), t, np.uint8),
+            "pos": np.array([self.env_id, t], np.float32),
+            "flags": {"bits": np.array([t % 2, 1], np.int8), "pair": np.array([t % 2, t % 3])},
+            "mission": "reach the goal",
+        }
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return self._obs(), {}
+
+    def step(self, action):
+        reward = float(action == (self.env_id + self.t) % 3)
+        self.t += 1
+        return self._obs(), reward, self.t >= EPISODE_LENGTH, False, {}
+
+
+def make_dict_obs_env(cfg=None, env_config=None):
+    return DictObsEnv(env_config["env_id"] if env_config else 0)
+
+
+register_env("test_dict_obs_env", make_dict_obs_env)

@@ -24,6 +24,7 @@ from sf_curric.algo.parallel.queues import QueueStopped
 from sf_curric.algo.rollout import _action_shape_dtype
 from sf_curric.cfg.arguments import INFERENCE_MODES
 from sf_curric.model.actor_critic import ActResult
+from sf_curric.model.obs_batch import allocate_obs, obs_index, obs_rows, to_numpy, write_obs
 
 # request: number of observation rows; reply: weights version used
 REQUEST = struct.Struct("<i")
@@ -68,7 +69,7 @@ class InferenceBuffers:
     Args:
         num_channels: channels to the server.
         rows: observation rows a channel sends at most at once (the envs of its worker or group).
-        obs_space: the envs' Box observation space.
+        obs_space: the envs' policy observation space (a Box, or a flat Dict: `obs` is then a dict of tensors).
         action_space: the envs' action space.
         rnn_state_size: H of the recurrent state (0 for a non-recurrent model).
         action_logits: also return the action logits (Discrete actions; `Curriculum.needs_action_logits`).
@@ -78,16 +79,15 @@ class InferenceBuffers:
         self,
         num_channels: int,
         rows: int,
-        obs_space: spaces.Box,
+        obs_space: spaces.Space,
         action_space: spaces.Space,
         rnn_state_size: int,
         action_logits: bool = False,
     ):
-        obs_dtype = torch.from_numpy(np.zeros((), dtype=obs_space.dtype)).dtype
         act_shape, act_dtype = _action_shape_dtype(action_space)
         lead = (num_channels, rows)
         self.rows = rows
-        self.obs = torch.zeros((*lead, *obs_space.shape), dtype=obs_dtype).share_memory_()
+        self.obs = allocate_obs(obs_space, lead, share_memory=True)
         self.actions = torch.zeros((*lead, *act_shape), dtype=act_dtype).share_memory_()
         self.log_probs = torch.zeros(lead).share_memory_()
         self.values = torch.zeros(lead).share_memory_()
@@ -140,7 +140,7 @@ class RemotePolicy:
         b, w = channel.buffers, channel.channel_idx
         self.rows = b.rows
         # numpy views of this worker's rows: numpy's slicing and copies cost far less than torch's on small arrays
-        self._obs, self._actions = b.obs[w].numpy(), b.actions[w].numpy()
+        self._obs, self._actions = to_numpy(obs_index(b.obs, w)), b.actions[w].numpy()
         self._log_probs, self._values = b.log_probs[w].numpy(), b.values[w].numpy()
         self._rnn_in = None if b.rnn_in is None else b.rnn_in[w].numpy()
         self._rnn_out = None if b.rnn_out is None else b.rnn_out[w].numpy()
@@ -168,10 +168,10 @@ class RemotePolicy:
             raise ValueError("central inference samples actions: act with a local ActorCritic for deterministic=True")
         if logits_out is not None and self._logits is None:
             raise ValueError("this inference server returns no action logits: build it with action_logits=True")
-        n = int(obs.shape[0])
+        n = obs_rows(obs)
         if n > self.rows:
             raise ValueError(f"{n} observation rows in one request, the buffers hold {self.rows} (one per env)")
-        self._obs[:n] = obs.numpy() if isinstance(obs, torch.Tensor) else obs
+        write_obs(self._obs, slice(0, n), to_numpy(obs))
         if self._rnn_in is not None:
             if rnn_states is None:
                 raise ValueError("this model is recurrent (--use_rnn): pass rnn_states [B, rnn_state_size] to act")

@@ -32,6 +32,7 @@ from gymnasium import spaces
 from sf_curric.algo.parallel.central_inference import REPLY, REQUEST, InferenceBuffers, InferenceChannel, read_message
 from sf_curric.algo.parallel.shared_buffers import SharedWeights
 from sf_curric.algo.parallel.split_rollout import split_columns
+from sf_curric.model.obs_batch import obs_index, obs_map, obs_zip, to_numpy
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class InferenceServer:
     def __init__(
         self,
         cfg: argparse.Namespace,
-        obs_space: spaces.Box,
+        obs_space: spaces.Space,
         action_space: spaces.Space,
         weights: SharedWeights,
         device: torch.device | str,
@@ -82,17 +83,18 @@ class InferenceServer:
         self._stream = torch.cuda.Stream(self.device) if cuda else None
         # staging rows of one batch; pinned on CUDA so that the copy to the device can be asynchronous
         total = num_workers * len(groups) * rows
-        self._obs_stage = torch.empty((total, *self.buffers.obs.shape[2:]), dtype=self.buffers.obs.dtype)
+        self._obs_stage = obs_map(lambda t: torch.empty((total, *t.shape[2:]), dtype=t.dtype), self.buffers.obs)
         self._rnn_stage = None if self.buffers.rnn_in is None else torch.empty((total, rnn_size))
         # logits are written by act itself (logits_out), on the CPU: a curriculum reads them, the model does not
         logits = self.buffers.logits
         self._logits_stage = None if logits is None else torch.empty((total, logits.shape[-1]))
         if cuda:
-            self._obs_stage = self._obs_stage.pin_memory()
+            self._obs_stage = obs_map(torch.Tensor.pin_memory, self._obs_stage)
             self._rnn_stage = None if self._rnn_stage is None else self._rnn_stage.pin_memory()
-        self._obs_stage_np = self._obs_stage.numpy()
+        self._obs_stage_np = to_numpy(self._obs_stage)
         self._rnn_stage_np = None if self._rnn_stage is None else self._rnn_stage.numpy()
-        names = ("obs", "actions", "log_probs", "values", "rnn_in", "rnn_out", "logits")
+        self._obs_np = to_numpy(self.buffers.obs)
+        names = ("actions", "log_probs", "values", "rnn_in", "rnn_out", "logits")
         self._np = {k: getattr(self.buffers, k).numpy() for k in names if getattr(self.buffers, k) is not None}
         self._selector = selectors.DefaultSelector()
         self._conns: dict[int, Any] = {}
@@ -183,7 +185,11 @@ class InferenceServer:
     def _serve(self, requests: list[tuple[int, Any, int]]) -> None:
         # numpy views for the per-request copies: torch's indexing costs microseconds per call on small tensors
         total = sum(n for _, _, n in requests)
-        np.concatenate([self._np["obs"][w, :n] for w, _, n in requests], out=self._obs_stage_np[:total])
+        obs_zip(
+            lambda rows, stage: np.concatenate([rows[w, :n] for w, _, n in requests], out=stage[:total]),
+            self._obs_np,
+            self._obs_stage_np,
+        )
         rnn = None
         if self._rnn_stage is not None:
             np.concatenate([self._np["rnn_in"][w, :n] for w, _, n in requests], out=self._rnn_stage_np[:total])
@@ -193,7 +199,7 @@ class InferenceServer:
                 self.version = self.weights.read_into(self.model)
             logits_out = None if self._logits_stage is None else self._logits_stage[:total]
             # act copies the rows to the device
-            result = self.model.act(self._obs_stage[:total], rnn, logits_out=logits_out)
+            result = self.model.act(obs_index(self._obs_stage, slice(0, total)), rnn, logits_out=logits_out)
             outputs = {"actions": result.actions, "log_probs": result.log_probs, "values": result.values}
             if logits_out is not None:
                 outputs["logits"] = logits_out

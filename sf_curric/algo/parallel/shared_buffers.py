@@ -10,6 +10,8 @@ from typing import Dict, Mapping
 
 import torch
 
+from sf_curric.model.obs_batch import concat_obs, obs_index, obs_map
+
 # Control block layout (one shared int64 tensor).
 STOP = 0  # 1 asks every worker to exit
 NUM_CONTROL_FIELDS = 1
@@ -19,8 +21,8 @@ class SharedTrajectories:
     """`num_slots` trajectory slots with the layout of a template trajectory dict.
 
     Args:
-        template: one trajectory (dict of tensors, the layout of docs/architecture.md); only its
-            shapes and dtypes are used.
+        template: one trajectory (dict of tensors, the layout of docs/architecture.md; `obs` may be a dict of
+            tensors, one per key of a Dict observation space); only its shapes and dtypes are used.
         num_slots: number of slots to allocate.
 
     Example:
@@ -34,12 +36,13 @@ class SharedTrajectories:
             raise ValueError(f"num_slots must be >= 1, got {num_slots}")
         self.num_slots = num_slots
         self.tensors: Dict[str, torch.Tensor] = {
-            key: torch.zeros((num_slots, *t.shape), dtype=t.dtype).share_memory_() for key, t in template.items()
+            key: obs_map(lambda t: torch.zeros((num_slots, *t.shape), dtype=t.dtype).share_memory_(), value)
+            for key, value in template.items()
         }
 
     def slot(self, index: int) -> Dict[str, torch.Tensor]:
         """Views of slot `index` (writing into them writes into shared memory)."""
-        return {key: t[index] for key, t in self.tensors.items()}
+        return {key: obs_index(t, index) for key, t in self.tensors.items()}
 
     def gather(self, indices: list) -> Dict[str, torch.Tensor]:
         """Copy the given slots into one trajectory, concatenated along the env dimension.
@@ -49,8 +52,8 @@ class SharedTrajectories:
         """
         out = {}
         for key, t in self.tensors.items():
-            parts = [t[i] for i in indices]
-            out[key] = torch.cat(parts, dim=0 if key in PER_ENV_KEYS else 1)
+            parts = [obs_index(t, i) for i in indices]
+            out[key] = concat_obs(parts, dim=0 if key in PER_ENV_KEYS else 1)
         return out
 
 

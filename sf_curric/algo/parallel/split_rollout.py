@@ -24,6 +24,7 @@ from sf_curric.algo.parallel.shared_buffers import PER_ENV_KEYS
 from sf_curric.algo.rollout import RolloutWorker, TaskSource
 from sf_curric.algo.training_info_board import TrainingInfoBoard
 from sf_curric.cfg.validation import ConfigError
+from sf_curric.model.obs_batch import obs_index
 
 
 def split_columns(num_envs: int, num_splits: int) -> list[slice]:
@@ -110,7 +111,7 @@ class SplitRolloutWorker:
 
         def run(j: int) -> None:
             cols = self.columns[j]
-            view = {k: (t[cols] if k in PER_ENV_KEYS else t[:, cols]) for k, t in traj.items()}
+            view = {k: obs_index(t, cols if k in PER_ENV_KEYS else (slice(None), cols)) for k, t in traj.items()}
             try:
                 results[j] = self.groups[j].collect(view, policy_version)
             except BaseException as exc:  # noqa: BLE001 - re-raised in the worker's main thread below
