@@ -27,6 +27,7 @@ _WINDOWS = {
     "convnet_atari": [(8, 4, 0), (4, 2, 0), (3, 1, 0)],
     "resnet_impala": [(3, 1, 1), (3, 2, 1)] * 3,  # conv 3x3 pad 1, max-pool 3x3 stride 2 pad 1; residuals keep size
     "convnet_minigrid": [(2, 1, 0), (2, 2, 0), (2, 1, 0), (2, 1, 0)],  # conv 2x2, max-pool 2x2, conv 2x2, conv 2x2
+    "convnet_ued": [(3, 1, 0)],  # jaxued's maze agent: one conv 3x3, no padding
 }
 
 
@@ -34,9 +35,8 @@ _WINDOWS = {
 def test_smallest_side_matches_the_conv_arithmetic(architecture):
     expected = next(n for n in range(1, 100) if _side_after(n, _WINDOWS[architecture]) >= 1)
     assert smallest_image_side(architecture) == expected
-    assert {"convnet_simple": 36, "convnet_atari": 36, "resnet_impala": 1, "convnet_minigrid": 7}[architecture] == (
-        expected
-    )
+    sides = {"convnet_simple": 36, "convnet_atari": 36, "resnet_impala": 1, "convnet_minigrid": 7, "convnet_ued": 3}
+    assert sides[architecture] == (expected)
     encoder = ConvEncoder((expected, expected + 3, 3), architecture, [8], "tanh")
     out = encoder(torch.zeros(2, expected, expected + 3, 3, dtype=torch.uint8))
     assert out.shape == (2, 8)
