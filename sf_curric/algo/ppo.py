@@ -156,6 +156,8 @@ def compute_vtrace(
 def explained_variance(predictions: torch.Tensor, targets: torch.Tensor) -> float:
     """`1 - Var(targets - predictions) / Var(targets)`: 1 is perfect, 0 is no better than the mean (nan when the
     targets are constant)."""
+    if targets.numel() == 0:  # nothing trained on (Robust PLR / ACCEL before their first replay)
+        return float("nan")
     var_targets = targets.var(unbiased=False)
     if var_targets.item() == 0.0:
         return float("nan")
@@ -307,6 +309,8 @@ def _epochs(
     split = _split(model, batch, cfg, valid)
     sums = {name: 0.0 for name in (*loss_stat_names(), "grad_norm")}
     sgd_steps = nan_skipped = 0
+    if valid is not None and not bool(valid.any()):  # no step to train on (Robust PLR / ACCEL on new levels only)
+        return _Epochs(sums, sgd_steps, nan_skipped, False)
     params_list = [p for p in model.parameters() if p.requires_grad]
     max_norm = cfg.max_grad_norm if cfg.max_grad_norm > 0 else math.inf
     for _epoch in range(cfg.num_epochs):
@@ -412,7 +416,7 @@ def _stats(
     stats = {k: (epochs.sums.get(k, 0.0) / n if n else float("nan")) for k in (*loss_stat_names(), "grad_norm")}
     stats.update(
         explained_variance=explained_variance(baseline, returns),
-        adv_mean=advantages.mean().item(),
+        adv_mean=advantages.mean().item() if advantages.numel() else float("nan"),
         adv_std=advantages.std().item() if advantages.numel() > 1 else 0.0,
         clip_ratio=clip_ratio,
         sgd_steps=float(n),

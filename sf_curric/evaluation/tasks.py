@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import zlib
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -54,6 +55,8 @@ def task_label(task: Any) -> str:
         return np.array2string(task, precision=4, separator=",")
     if isinstance(task, (np.integer, np.floating)):
         return str(task.item())
+    if isinstance(task, str) and "\n" in task:  # a level given as its text (ued_maze): a short stable name
+        return f"level_{zlib.crc32(task.encode()):08x}"
     return str(task)
 
 

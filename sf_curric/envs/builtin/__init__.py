@@ -11,6 +11,7 @@ from sf_curric.envs.builtin.cartpole_curriculum import eval_groups, make_cartpol
 from sf_curric.envs.builtin.ued_maze import make_ued_maze
 from sf_curric.envs.builtin.ued_maze_levels import MazeLevelSpace, mutate_level, random_level
 from sf_curric.envs.builtin.ued_maze_prefabs import HAND_DESIGNED
+from sf_curric.envs.builtin.ued_maze_vector import make_ued_maze_vector
 
 
 def builtin_envs() -> list[tuple[str, Callable[..., Any], dict[str, Any]]]:
@@ -26,6 +27,7 @@ def builtin_envs() -> list[tuple[str, Callable[..., Any], dict[str, Any]]]:
                 "mutate": mutate_level,
                 "generate_level": random_level,
                 "level_sets": {"hand_designed": dict(HAND_DESIGNED)},
+                "vector_env": make_ued_maze_vector,
             },
         ),
         # multi-agent games (docs/multi_agent.md): every agent is a column of the batch
