@@ -23,11 +23,11 @@ import numpy as np
 import torch
 
 from sf_curric.algo.env_guard import EnvGuard
+from sf_curric.algo.parallel.central_inference import RemotePolicy
 from sf_curric.algo.parallel.messages import TrajectoryReady, WorkerFailed, WorkerStarted
 from sf_curric.algo.parallel.process_utils import die_with_parent, parent_alive
 from sf_curric.algo.parallel.queues import QueueStopped, get_many_blocking, put_blocking
 from sf_curric.algo.parallel.shared_buffers import BEAT_SLOT, BEAT_TIME, ControlBlock, SharedTrajectories, SharedWeights
-from sf_curric.algo.parallel.central_inference import RemotePolicy
 from sf_curric.algo.parallel.split_rollout import make_central_multi_agent_worker, make_central_rollout_worker
 from sf_curric.algo.training_info_board import TrainingInfoBoard
 from sf_curric.cfg.validation import ConfigError
@@ -105,8 +105,8 @@ def _make_rollout_worker(args: WorkerArgs, should_stop: Any = lambda: False) -> 
     beat = args.control.heartbeat[args.worker_idx].numpy()
     # a PettingZoo env gives a multi-agent worker (one column per agent, multi_agent_rollout.py)
     from sf_curric.algo.multi_agent_rollout import MultiAgentRolloutWorker, build_rollout_worker
-    from sf_curric.algo.vector_rollout import VectorRolloutWorker
     from sf_curric.algo.self_play import worker_opponents
+    from sf_curric.algo.vector_rollout import VectorRolloutWorker
 
     worker = build_rollout_worker(cfg, env_configs, None, env_ids)
     model = ActorCritic(worker.obs_space, worker.action_space, cfg)
