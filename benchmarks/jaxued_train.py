@@ -179,7 +179,7 @@ def ued_program(args, num_updates):
     env, params = AutoReplayWrapper(base), base.default_params
     sampler = LevelSampler(
         capacity=PLR["capacity"], replay_prob=PLR["replay_prob"],
-        staleness_coeff=PLR["staleness"], minimum_fill_ratio=PLR["min_fill"], prioritization="rank",
+        staleness_coeff=PLR["staleness"], minimum_fill_ratio=args.min_fill_ratio, prioritization="rank",
         prioritization_params={"temperature": PLR["temperature"], "k": 4}, duplicate_check=True,
     )  # fmt: skip
     n, accel, exploratory = PPO["num_envs"], args.method == "accel", args.method == "plr"
@@ -313,6 +313,7 @@ def main() -> None:
     parser.add_argument("--schedule_updates", type=int, default=30000, help="length of the lr decay (30k: the papers')")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--eval", action="store_true", help="play the 8 hand-designed mazes at the end")
+    parser.add_argument("--min_fill_ratio", type=float, default=PLR["min_fill"], help="buffer fill before replays")
     parser.add_argument("--env_only", type=int, default=0, metavar="N", help="time N envs alone (no training)")
     parser.add_argument("--seconds", type=float, default=10.0, help="--env_only: seconds to time")
     args = parser.parse_args()
