@@ -172,8 +172,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     table = "\n".join(lines)
     print(f"\nload average (1 min) during the run: {', '.join(f'{x:.1f}' for x in loads)}; sf_curric: {args.sfc_args}")
     print(table)
-    data = {"env_only": env_rows, "training": train_rows, "load_averages": loads, "args": vars(args) | {"out": str(args.out)},
-            "table": table}  # fmt: skip
+    settings = {**vars(args), "out": str(args.out)}
+    data = {"env_only": env_rows, "training": train_rows, "load_averages": loads, "args": settings, "table": table}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(data, indent=1))
     return data
