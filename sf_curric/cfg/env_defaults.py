@@ -55,11 +55,11 @@ _CARTPOLE = {
 
 # ued_maze (the UED papers' maze, docs/ued_maze.md): jaxued's maze_plr.py / maze_dr.py settings. PPO: 32 envs x 256
 # steps per update in one minibatch, 5 epochs, Adam lr 1e-4 decayed linearly over the papers' 30k updates, eps 1e-5,
-# grad norm 0.5, gamma 0.995, lambda 0.98, clip 0.2 (the value change clipped by the same), entropy 1e-3, no
-# observation or return normalization, synchronous. Agent: conv 3x3x16 over the view, the direction embedded in 5,
-# LSTM 256, actor and critic heads with a hidden layer of 32, relu. Curricula (ACCEL's buffer flags also drive PLR
-# and Robust PLR on this env): buffer 4000, replay 0.8, staleness 0.3, rank temperature 0.3, MaxMC score, replay once
-# half the buffer is full, a full buffer replaces its lowest replay weight, 5 edits.
+# grad norm 0.5, gamma 0.995, lambda 0.98, clip 0.2 (the value change clipped by the same), entropy 1e-3, value loss
+# 0.25 x squared error, no observation or return normalization, synchronous. Agent: conv 3x3x16 over the view, the
+# direction embedded in 5, LSTM 256, actor and critic heads with a hidden layer of 32, relu. Curricula (ACCEL's
+# buffer flags also drive PLR and Robust PLR on this env): buffer 4000, replay 0.8, staleness 0.3, rank temperature
+# 0.3, MaxMC score, replay once half the buffer is full, a full buffer replaces its lowest replay weight, 5 edits.
 UED_MAZE_JAXUED = {
     "num_envs_per_worker": 32,
     "rollout": 256,
@@ -75,7 +75,7 @@ UED_MAZE_JAXUED = {
     "ppo_clip_ratio": 0.2,
     "ppo_clip_value": 0.2,
     "exploration_loss_coeff": 1e-3,
-    "value_loss_coeff": 0.5,
+    "value_loss_coeff": 0.25,  # jaxued: critic_coeff 0.5 times its 0.5 * squared error (sf_curric's has no 0.5)
     "normalize_input": False,
     "normalize_returns": False,
     "async_rl": False,
