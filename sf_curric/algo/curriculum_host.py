@@ -346,7 +346,7 @@ class CurriculumHost:
             writer: a `tensorboardX.SummaryWriter`.
             step: global step (env steps).
         """
-        from sf_curric.algo.curriculum_images import add_image, render_distribution, render_top_tasks
+        from sf_curric.tracking.curriculum_images import add_image, render_distribution, render_top_tasks
 
         start = time.perf_counter()
         with self.lock:

@@ -10,7 +10,7 @@ import torch
 from sf_curric.algo.learner import Learner
 from sf_curric.algo.rollout import RolloutWorker, allocate_trajectory
 from sf_curric.algo.vector_rollout import VectorRolloutWorker
-from sf_curric.cfg.arguments import default_cfg
+from sf_curric.command_line import default_cfg
 from sf_curric.envs.builtin.ued_maze import UedMaze
 from sf_curric.envs.builtin.ued_maze_levels import random_level
 from sf_curric.envs.builtin.ued_maze_vector import UedMazeVector

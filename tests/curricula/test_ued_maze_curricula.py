@@ -4,7 +4,7 @@ defaults), PLR and Robust PLR as the level buffer without edits, and a typed fla
 import numpy as np
 import pytest
 
-from sf_curric.cfg.arguments import parse_args
+from sf_curric.command_line import parse_args
 from sf_curric.curricula import DomainRandomization
 from sf_curric.curricula.accel import ACCEL
 from sf_curric.curricula.factory import build_curriculum

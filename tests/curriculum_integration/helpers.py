@@ -8,9 +8,9 @@ import numpy as np
 import tests.curriculum_integration.envs  # noqa: F401  (registers test_level_env)
 from sf_curric.algo.curriculum_host import CurriculumHost
 from sf_curric.algo.runner import Runner
-from sf_curric.cfg.arguments import parse_args
 from sf_curric.cfg.experiment import prepare_experiment_dir, resolve_config
 from sf_curric.cfg.validation import validate_cfg
+from sf_curric.command_line import parse_args
 
 
 def level_args(tmp_path, *extra, experiment="exp"):

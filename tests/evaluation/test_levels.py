@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sf_curric.cfg.arguments import parse_args
+from sf_curric.command_line import parse_args
 from sf_curric.envs.builtin.ued_maze_levels import MazeLevelSpace, format_level_file
 from sf_curric.envs.builtin.ued_maze_prefabs import HAND_DESIGNED
 from sf_curric.evaluation.episodes import EpisodeJob, EpisodeRecord

@@ -4,7 +4,7 @@ agreeing through the decoders."""
 
 import torch
 
-from sf_curric.cfg.arguments import parse_args
+from sf_curric.command_line import parse_args
 from sf_curric.envs.builtin.ued_maze_vector import UedMazeVector
 from sf_curric.model import ActorCritic
 

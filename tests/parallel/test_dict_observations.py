@@ -9,7 +9,7 @@ import torch
 from sf_curric.algo.learner import Learner
 from sf_curric.algo.parallel.sampler import ParallelSampler
 from sf_curric.algo.sampling import SerialSampler
-from sf_curric.cfg.arguments import default_cfg
+from sf_curric.command_line import default_cfg
 from sf_curric.envs.registry import make_env
 from tests.parallel import envs
 

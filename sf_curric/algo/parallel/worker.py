@@ -25,12 +25,12 @@ import torch
 from sf_curric.algo.env_guard import EnvGuard
 from sf_curric.algo.parallel.central_inference import RemotePolicy
 from sf_curric.algo.parallel.messages import TrajectoryReady, WorkerFailed, WorkerStarted
-from sf_curric.algo.parallel.process_utils import die_with_parent, parent_alive
 from sf_curric.algo.parallel.queues import QueueStopped, get_many_blocking, put_blocking
 from sf_curric.algo.parallel.shared_buffers import BEAT_SLOT, BEAT_TIME, ControlBlock, SharedTrajectories, SharedWeights
 from sf_curric.algo.parallel.split_rollout import make_central_multi_agent_worker, make_central_rollout_worker
 from sf_curric.algo.training_info_board import TrainingInfoBoard
 from sf_curric.cfg.validation import ConfigError
+from sf_curric.utils.parent_process import die_with_parent, parent_alive
 
 log = logging.getLogger(__name__)
 
