@@ -275,13 +275,18 @@ def _split(model: ActorCritic, batch: LearnerBatch, cfg: argparse.Namespace, val
     if model.is_recurrent:
         rnn_states = batch.rnn_states.float()
         starts = _episode_starts(batch.terminated.bool() | batch.truncated.bool())
+        # columns without a step to train on (Robust PLR / ACCEL: only new levels in them) are left out whole
+        columns = None if valid is None else valid.any(dim=0).nonzero().squeeze(1)
+        items = envs if columns is None else int(columns.numel())
 
         def take_columns(idx: torch.Tensor, per_step: tuple) -> tuple:
+            if columns is not None:
+                idx = columns[idx]
             out = model.evaluate(obs_index(obs, (slice(steps), idx)), actions[:, idx], rnn_states[idx], starts[:, idx])
             mask = None if valid is None else valid[:, idx].to(per_step[0].dtype)
             return out, tuple(x[:, idx] for x in per_step), mask
 
-        return _Split(envs, max(1, round(envs / max(1, cfg.batch_size // steps))), take_columns)
+        return _Split(items, max(1, round(items / max(1, cfg.batch_size // steps))), take_columns)
     flat_obs = obs_map(lambda x: x[:steps].reshape(steps * envs, *x.shape[2:]), obs)
     flat_actions = actions.reshape(steps * envs, *actions.shape[2:])
     valid_flat = None if valid is None else valid.reshape(-1).nonzero().squeeze(1)
@@ -309,8 +314,6 @@ def _epochs(
     split = _split(model, batch, cfg, valid)
     sums = {name: 0.0 for name in (*loss_stat_names(), "grad_norm")}
     sgd_steps = nan_skipped = 0
-    if valid is not None and not bool(valid.any()):  # no step to train on (Robust PLR / ACCEL on new levels only)
-        return _Epochs(sums, sgd_steps, nan_skipped, False)
     params_list = [p for p in model.parameters() if p.requires_grad]
     max_norm = cfg.max_grad_norm if cfg.max_grad_norm > 0 else math.inf
     for _epoch in range(cfg.num_epochs):
