@@ -47,7 +47,7 @@ from measure import run_measured  # noqa: E402
 PROGRESS_RE = re.compile(r"env steps (\d+) \(")
 JAXUED_CHUNK_RE = re.compile(r"chunk (\d+) steps (\d+) seconds ([0-9.]+)")
 JAXUED_ENV_RE = re.compile(r"env_only num_envs (\d+) sps ([0-9.]+)")
-DEFAULT_SFC_ARGS = "--serial_mode=False --num_workers=1 --num_envs_per_worker=32 --num_torch_threads=2"
+DEFAULT_SFC_ARGS = ""  # --env=ued_maze alone: its defaults (serial mode, 32 envs, 1 torch thread on 2 cores)
 
 
 def ours_env_only(num_envs: int, seconds: float) -> float:
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--env_seconds", type=float, default=10.0, help="seconds of each env-only measurement")
     parser.add_argument("--accel_min_fill", type=int, default=32, help="levels in the buffer before replays")
     parser.add_argument("--jaxued_chunk", type=int, default=5, help="jaxued updates per jitted call")
-    parser.add_argument("--sfc_args", default=DEFAULT_SFC_ARGS, help="sf_curric layout flags")
+    parser.add_argument("--sfc_args", default=DEFAULT_SFC_ARGS, help="sf_curric flags added (e.g. a layout)")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "ued_maze_speed.json")
     args = parser.parse_args(argv)
     python = ensure_jaxued()
