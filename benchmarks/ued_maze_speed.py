@@ -12,8 +12,9 @@ minibatch): sf_curric with `--env=ued_maze`'s defaults (jaxued's settings, docs/
 - env alone: random actions in 32 and 256 envs; ours through `UedMazeVector` (what a rollout worker steps: one
   numpy operation per step, finished mazes reset on new random levels), jaxued's `Maze` vmapped inside a jitted
   `lax.scan` of 256 steps with `AutoResetWrapper` (the training rollout's shape without the network).
-- training: env steps per second after start-up (sf_curric: progress lines after the first; jaxued: chunks of updates
-  timed after their results arrive, the first chunk, which compiles, left out). ACCEL is measured in its replay phase:
+- training: env steps per second after start-up (sf_curric: progress lines after the first; jaxued: chunks of 2
+  updates timed after their results arrive, the first chunk, which compiles, left out); each run lasts
+  `--train_seconds` and until it has 3 timed reports (at most 3 x `--train_seconds`). ACCEL is measured in its replay phase:
   both sides start replaying once the buffer holds `--accel_min_fill` levels (default 32; the papers' 2000 make the
   first ~500k steps, all new levels and no gradient step, a warm-up that both skip the backward pass of).
 - peak memory: PSS of each run's process tree.
@@ -92,7 +93,13 @@ def ours_training(method: str, seconds: float, args: argparse.Namespace, train_d
         f"--accel_min_fill={args.accel_min_fill}", "--progress_interval_sec=5", "--save_every_sec=100000", "--seed=1",
         *args.sfc_args.split(),
     ]  # fmt: skip
-    res = run_measured(cmd, on_line, timeout=seconds, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    start = time.monotonic()
+
+    def enough() -> bool:  # `seconds`, and at least 3 progress lines after the first (at most 3 x `seconds`)
+        return time.monotonic() - start >= seconds and len(points) >= 4
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    res = run_measured(cmd, on_line, timeout=3 * seconds, env=env, should_stop=enough)
     return {**_rate(points[1:]), "peak_pss_mib": res["peak_pss_bytes"] / 2**20, "tail": res["tail"][-5:]}
 
 
@@ -108,7 +115,12 @@ def jaxued_training(python: Path, method: str, seconds: float, args: argparse.Na
     ratio = args.accel_min_fill / 4000
     cmd = [str(python), "-u", str(HERE / "jaxued_train.py"), f"--method={method}", "--updates=100000",
            f"--chunk={args.jaxued_chunk}", f"--min_fill_ratio={ratio}"]  # fmt: skip
-    res = run_measured(cmd, on_line, timeout=seconds, env=jaxued_env())
+    start = time.monotonic()
+
+    def enough() -> bool:  # `seconds`, and at least 3 chunks after the first (at most 3 x `seconds`)
+        return time.monotonic() - start >= seconds and len(chunks) >= 4
+
+    res = run_measured(cmd, on_line, timeout=3 * seconds, env=jaxued_env(), should_stop=enough)
     later = chunks[1:]  # the first chunk compiles
     steps = (later[-1][0] - chunks[0][0]) if later else 0
     elapsed = sum(s for _, s in later)
@@ -130,10 +142,12 @@ def _fmt(value: float | None, spec: str = ",.0f") -> str:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--methods", nargs="+", default=["dr", "accel"], choices=["dr", "plr", "robust_plr", "accel"])
-    parser.add_argument("--train_seconds", type=float, default=240.0, help="wall seconds of each training run")
+    parser.add_argument(
+        "--train_seconds", type=float, default=240.0, help="wall seconds of each training run (longer until 3 reports)"
+    )
     parser.add_argument("--env_seconds", type=float, default=10.0, help="seconds of each env-only measurement")
     parser.add_argument("--accel_min_fill", type=int, default=32, help="levels in the buffer before replays")
-    parser.add_argument("--jaxued_chunk", type=int, default=5, help="jaxued updates per jitted call")
+    parser.add_argument("--jaxued_chunk", type=int, default=2, help="jaxued updates per jitted call")
     parser.add_argument("--sfc_args", default=DEFAULT_SFC_ARGS, help="sf_curric flags added (e.g. a layout)")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "ued_maze_speed.json")
     args = parser.parse_args(argv)
