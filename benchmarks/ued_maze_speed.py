@@ -14,9 +14,10 @@ minibatch): sf_curric with `--env=ued_maze`'s defaults (jaxued's settings, docs/
   `lax.scan` of 256 steps with `AutoResetWrapper` (the training rollout's shape without the network).
 - training: env steps per second after start-up (sf_curric: progress lines after the first; jaxued: chunks of 2
   updates timed after their results arrive, the first chunk, which compiles, left out); each run lasts
-  `--train_seconds` and until it has 3 timed reports (at most 3 x `--train_seconds`). ACCEL is measured in its replay phase:
-  both sides start replaying once the buffer holds `--accel_min_fill` levels (default 32; the papers' 2000 make the
-  first ~500k steps, all new levels and no gradient step, a warm-up that both skip the backward pass of).
+  `--train_seconds` and until it has 3 timed reports (at most 3 x `--train_seconds`). ACCEL is measured in its
+  replay phase: both sides start replaying once the buffer holds `--accel_min_fill` levels (default 32; the papers'
+  2000 make the first ~500k steps, all new levels and no gradient step, a warm-up that both skip the backward pass
+  of).
 - peak memory: PSS of each run's process tree.
 
 Runs alternate (ours, jaxued) so a change of machine load hits both; the load average is printed beside. Results:
