@@ -35,8 +35,9 @@ def test_accel_trains_in_worker_processes_with_central_inference_and_eval_plays_
     levels.write_text(format_level_file({"Corridor": ">...........G\n" + "\n".join(["#" * 13] * 12),
                                          "Labyrinth": HAND_DESIGNED["Labyrinth"]}))  # fmt: skip
     capsys.readouterr()
-    report = evaluate([f"--train_dir={tmp_path}", "--experiment=accel", f"--levels={levels}", "--eval_tasks=train",
-                       "--eval_num_tasks=2", "--eval_episodes_per_task=2", "--num_torch_threads=1"])  # fmt: skip
+    report = evaluate(["--env=ued_maze", f"--train_dir={tmp_path}", "--experiment=accel", f"--levels={levels}",
+                       "--eval_tasks=train", "--eval_num_tasks=2", "--eval_episodes_per_task=2",
+                       "--num_torch_threads=1"])  # fmt: skip
     printed = capsys.readouterr().out
     rows = {row["level"]: row for row in report.data["levels"]}
     assert set(rows) == {"Corridor", "Labyrinth"} and all(row["episodes"] == 2 for row in rows.values())

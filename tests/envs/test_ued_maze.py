@@ -47,6 +47,15 @@ def test_malformed_level_file_is_one_line_naming_the_place(tmp_path, content, me
     assert message in str(info.value) and "\n" not in str(info.value) and str(path) in str(info.value)
 
 
+def test_shipped_level_file_reads():
+    from pathlib import Path
+
+    levels = read_level_file(Path(__file__).resolve().parents[2] / "benchmarks" / "ued_mazes.txt")
+    assert list(levels) == ["Corridor", "Zigzag", "FourRooms"] and not set(levels.values()) & set(
+        HAND_DESIGNED.values()
+    )
+
+
 def test_missing_level_file_is_one_line(tmp_path):
     with pytest.raises(LevelFormatError, match="cannot read the level file"):
         read_level_file(tmp_path / "nope.txt")
