@@ -2,7 +2,7 @@
 gpu scale) trained on `ued_maze`, beside the papers' published numbers (benchmarks/ued_maze_published.py).
 
     python benchmarks/ued_maze_table.py --scale=gpu     # the papers' budget: 246M env steps x 4 methods x 5 seeds
-    python benchmarks/ued_maze_table.py --scale=cpu     # 2 cores, ~60 min: 400k steps x 3 methods x 2 seeds
+    python benchmarks/ued_maze_table.py --scale=cpu     # 2 cores, ~60 min: 300k steps x 3 methods x 2 seeds
     python benchmarks/ued_maze_table.py --dry_run       # tiny: checks the pipeline in about a minute
 
 A sweep (benchmarks/sweeps/ued_maze.py) run by the launcher's local backend: every run uses ued_maze's defaults

@@ -73,11 +73,11 @@ SCALES = {
     # start after 200 levels (jaxued's 2000 take ~500k env steps of new levels: Robust PLR and ACCEL would never train)
     "cpu": Scale(
         seeds=(0, 1),
-        steps=400_000,
+        steps=300_000,
         evaluations=1,
         episodes_per_maze=10,
         train_args="--device=cpu --accel_min_fill=200",
-        notes="reduced budget: 1/600 of the papers' (400k of 246M env steps per run); replays after 200 levels",
+        notes="reduced budget: 1/800 of the papers' (300k of 246M env steps per run); replays after 200 levels",
     ),
     # the papers' budget (246M env steps per run, 5 seeds) on one CUDA GPU: days, not minutes
     "gpu": Scale(
