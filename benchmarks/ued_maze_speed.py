@@ -18,6 +18,8 @@ minibatch): sf_curric with `--env=ued_maze`'s defaults (jaxued's settings, docs/
   replay phase: both sides start replaying once the buffer holds `--accel_min_fill` levels (default 32; the papers'
   2000 make the first ~500k steps, all new levels and no gradient step, a warm-up that both skip the backward pass
   of).
+- env steps per CPU second over the same reports (user + system time of the run's processes): a figure the load of
+  a shared machine changes less than steps per wall second.
 - peak memory: PSS of each run's process tree.
 
 Runs alternate (ours, jaxued) so a change of machine load hits both; the load average is printed beside. Results:
@@ -38,13 +40,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psutil
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 from jaxued_peer import ensure_jaxued, jaxued_env  # noqa: E402
-from measure import run_measured  # noqa: E402
+from measure import cpu_seconds, run_measured  # noqa: E402
 
 PROGRESS_RE = re.compile(r"env steps (\d+) \(")
 JAXUED_CHUNK_RE = re.compile(r"chunk (\d+) steps (\d+) seconds ([0-9.]+)")
@@ -79,14 +82,20 @@ def jaxued_env_only(python: Path, num_envs: int, seconds: float) -> float:
     return float(match.group(2))
 
 
+def children_cpu_seconds() -> float:
+    """User + system CPU seconds used so far by this process's children (the run being measured and its workers)."""
+    return cpu_seconds(psutil.Process().children(recursive=True))
+
+
 def ours_training(method: str, seconds: float, args: argparse.Namespace, train_dir: str) -> dict[str, Any]:
-    """One sf_curric training run for `seconds`: steady env steps/s (progress lines after the first) and peak PSS."""
-    points: list[tuple[float, int]] = []
+    """One sf_curric training run for `seconds`: steady env steps/s (progress lines after the first), env steps per
+    CPU second over the same lines, and peak PSS."""
+    points: list[tuple[float, int, float]] = []
 
     def on_line(line: str, t: float) -> None:
         match = PROGRESS_RE.search(line)
         if match:
-            points.append((t, int(match.group(1))))
+            points.append((t, int(match.group(1)), children_cpu_seconds()))
 
     cmd = [
         sys.executable, "-m", "sf_curric.train", "--env=ued_maze", f"--curriculum={method}",
@@ -106,12 +115,12 @@ def ours_training(method: str, seconds: float, args: argparse.Namespace, train_d
 
 def jaxued_training(python: Path, method: str, seconds: float, args: argparse.Namespace) -> dict[str, Any]:
     """One jaxued run (jaxued_train.py) for `seconds`: env steps/s over the chunks after the first, and peak PSS."""
-    chunks: list[tuple[int, float]] = []
+    chunks: list[tuple[int, float, float]] = []
 
     def on_line(line: str, t: float) -> None:
         match = JAXUED_CHUNK_RE.search(line)
         if match:
-            chunks.append((int(match.group(2)), float(match.group(3))))
+            chunks.append((int(match.group(2)), float(match.group(3)), children_cpu_seconds()))
 
     ratio = args.accel_min_fill / 4000
     cmd = [str(python), "-u", str(HERE / "jaxued_train.py"), f"--method={method}", "--updates=100000",
@@ -124,16 +133,20 @@ def jaxued_training(python: Path, method: str, seconds: float, args: argparse.Na
     res = run_measured(cmd, on_line, timeout=3 * seconds, env=jaxued_env(), should_stop=enough)
     later = chunks[1:]  # the first chunk compiles
     steps = (later[-1][0] - chunks[0][0]) if later else 0
-    elapsed = sum(s for _, s in later)
-    rate = {"sps": steps / elapsed if elapsed else None, "steps_timed": steps, "seconds_timed": elapsed}
+    elapsed = sum(s for _, s, _ in later)
+    cpu = (later[-1][2] - chunks[0][2]) if later else 0.0
+    rate = {"sps": steps / elapsed if elapsed else None, "steps_timed": steps, "seconds_timed": elapsed,
+            "steps_per_cpu_s": steps / cpu if cpu > 0 else None}  # fmt: skip
     return {**rate, "peak_pss_mib": res["peak_pss_bytes"] / 2**20, "tail": res["tail"][-5:]}
 
 
-def _rate(points: list[tuple[float, int]]) -> dict[str, Any]:
+def _rate(points: list[tuple[float, int, float]]) -> dict[str, Any]:
     if len(points) < 2:
-        return {"sps": None, "steps_timed": 0, "seconds_timed": 0.0}
-    (t0, s0), (t1, s1) = points[0], points[-1]
-    return {"sps": (s1 - s0) / (t1 - t0), "steps_timed": s1 - s0, "seconds_timed": t1 - t0}
+        return {"sps": None, "steps_timed": 0, "seconds_timed": 0.0, "steps_per_cpu_s": None}
+    (t0, s0, c0), (t1, s1, c1) = points[0], points[-1]
+    cpu = c1 - c0
+    return {"sps": (s1 - s0) / (t1 - t0), "steps_timed": s1 - s0, "seconds_timed": t1 - t0,
+            "steps_per_cpu_s": (s1 - s0) / cpu if cpu > 0 else None}  # fmt: skip
 
 
 def _fmt(value: float | None, spec: str = ",.0f") -> str:
@@ -179,11 +192,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                      f"| {ratio:.2f}x | |")  # fmt: skip
     for row in train_rows:
         ours, theirs = row["sf_curric"], row["jaxued"]
-        ratio = ours["sps"] / theirs["sps"] if ours["sps"] and theirs["sps"] else None
-        lines.append(
-            f"| training {row['method']}, env steps/s | {_fmt(ours['sps'])} | {_fmt(theirs['sps'])} | "
-            f"{_fmt(ratio, '.2f')}x | {ours['peak_pss_mib']:,.0f} / {theirs['peak_pss_mib']:,.0f} MiB |"
-        )
+        for key, what in (("sps", "env steps/s"), ("steps_per_cpu_s", "env steps per CPU second")):
+            ratio = ours[key] / theirs[key] if ours[key] and theirs[key] else None
+            memory = f"{ours['peak_pss_mib']:,.0f} / {theirs['peak_pss_mib']:,.0f} MiB" if key == "sps" else ""
+            lines.append(f"| training {row['method']}, {what} | {_fmt(ours[key])} | {_fmt(theirs[key])} | "
+                         f"{_fmt(ratio, '.2f')}x | {memory} |")  # fmt: skip
     table = "\n".join(lines)
     print(f"\nload average (1 min) during the run: {', '.join(f'{x:.1f}' for x in loads)}; sf_curric: {args.sfc_args}")
     print(table)
