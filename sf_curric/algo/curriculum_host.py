@@ -369,7 +369,10 @@ class CurriculumHost:
             counts = np.bincount(np.asarray(recent_codes), minlength=self.task_space.num_tasks)
             _histogram_raw(writer, "curriculum/sampled_tasks", counts.astype(np.float64), step)
         if recent_tasks:
-            flat = np.asarray([np.asarray(t, dtype=np.float64).reshape(-1) for t in recent_tasks])
+            # the encoded form: a float array for every continuous space (Box values, ued_maze's level texts)
+            flat = np.asarray(
+                [np.asarray(self.task_space.encode(t), dtype=np.float64).reshape(-1) for t in recent_tasks]
+            )
             for i in range(min(flat.shape[1], 8)):
                 writer.add_histogram(f"curriculum/sampled_task_dim{i}", flat[:, i], step)
         for key, value in metrics.items():

@@ -3,10 +3,11 @@
 
 - Feed-forward models: samples (only those trained on), `round(items / batch_size)` nearly equal minibatches.
 - Recurrent models: sequences of `--recurrence` steps (-1: the whole rollout) of one env column, `batch_size //
-  recurrence` per minibatch. A rollout of T steps holds `T / recurrence` sequences per column; each starts from the
-  recurrent state the current weights reach at its first step, run from the state stored at the rollout's start
-  (Sample Factory stores the acting policy's state of every step instead; the first sequence of a column starts from
-  that stored state in both).
+  recurrence` per minibatch; a sequence without a step trained on is left out (no forward or backward pass: Robust
+  PLR's and ACCEL's columns that hold only new or edited levels). A rollout of T steps holds `T / recurrence`
+  sequences per column; each starts from the recurrent state the current weights reach at its first step, run from
+  the state stored at the rollout's start (Sample Factory stores the acting policy's state of every step instead; the
+  first sequence of a column starts from that stored state in both).
 - `--shuffle_minibatches`: a new random order every epoch; False: Sample Factory's fixed order, env by env (a
   column's consecutive steps, or sequences, stay together), the same minibatches in every epoch.
 """
@@ -115,9 +116,14 @@ def _sequences(model: ActorCritic, batch: LearnerBatch, cfg: argparse.Namespace,
 
     obs, actions, seq_starts = obs_map(cut, trained_obs), cut(batch.actions), cut(starts)
     seq_valid = None if valid is None else cut(valid)
-    items = per_column * envs
+    # sequences without a step to train on (Robust PLR / ACCEL: only new or edited levels in them) are left out whole
+    column = torch.arange(per_column * envs, device=batch.rewards.device)
+    if seq_valid is not None:
+        column = seq_valid.any(dim=0).nonzero().squeeze(1)
+    items = int(column.numel())
 
     def take(idx: torch.Tensor, prepared: tuple) -> tuple:
+        idx = column[idx]
         out = model.evaluate(obs_index(obs, (slice(None), idx)), actions[:, idx], rnn_states[idx], seq_starts[:, idx])
         mask = None if seq_valid is None else seq_valid[:, idx].to(prepared[0].dtype)
         return out, tuple(x[:, idx] for x in prepared), mask
@@ -125,7 +131,6 @@ def _sequences(model: ActorCritic, batch: LearnerBatch, cfg: argparse.Namespace,
     def prepare(per_step: tuple) -> tuple:
         return tuple(cut(x) for x in per_step)
 
-    column = torch.arange(items, device=batch.rewards.device)
-    env_major = torch.argsort((column % envs) * per_column + column // envs)
+    env_major = torch.argsort((column % envs) * per_column + column // envs)  # positions into `column`
     count = max(1, round(items / max(1, cfg.batch_size // length)))
     return Split(items, count, prepare, take, _order(items, cfg.shuffle_minibatches, env_major))

@@ -211,6 +211,17 @@ class MultiAgentRolloutWorker(RolloutWorker):
         return obs[agent] if truncated[t, c] and agent in obs else None
 
 
+def _vector_env_factory(cfg: argparse.Namespace) -> Any:
+    """The env's registered batched form (`register_env(vector_env=...)`) when `--batched_envs` allows it, else None."""
+    from sf_curric.cfg.arguments import flag_value
+    from sf_curric.envs.registry import get_env_spec
+
+    if not flag_value(cfg, "batched_envs"):
+        return None
+    spec = get_env_spec(cfg.env)
+    return None if spec is None else spec.vector_env
+
+
 def build_rollout_worker(
     cfg: argparse.Namespace,
     env_configs: Sequence[dict],
@@ -220,8 +231,9 @@ def build_rollout_worker(
     opponents: Any = None,
     make_env_fn: Any = None,
 ) -> Any:
-    """The rollout worker for `env_configs` (one per column): a `RolloutWorker` over gymnasium envs, or, when the
-    env is a PettingZoo game, a `MultiAgentRolloutWorker` over `len(env_configs) / N` games.
+    """The rollout worker for `env_configs` (one per column): a `VectorRolloutWorker` over the env's batched form when
+    it has one (`--batched_envs`), a `RolloutWorker` over gymnasium envs, or, when the env is a PettingZoo game, a
+    `MultiAgentRolloutWorker` over `len(env_configs) / N` games.
 
     Args:
         cfg: the run's config.
@@ -232,6 +244,11 @@ def build_rollout_worker(
         opponents: self-play `OpponentPolicy` (multi-agent only).
         make_env_fn: `make_env` (default: the registry's).
     """
+    vector = _vector_env_factory(cfg) if make_env_fn is None and opponents is None else None
+    if vector is not None:  # the env's batched form: all columns in one env object (vector_rollout.py)
+        from sf_curric.algo.vector_rollout import VectorRolloutWorker
+
+        return VectorRolloutWorker(cfg, vector(len(env_configs)), policy, env_ids, task_sampler)
     if make_env_fn is None:
         from sf_curric.envs.registry import make_env as make_env_fn
     first = make_env_fn(cfg, env_configs[0])

@@ -405,7 +405,7 @@ def _stats(
     stats = {k: (epochs.sums.get(k, 0.0) / n if n else float("nan")) for k in names}
     stats.update(
         explained_variance=explained_variance(baseline, returns),
-        adv_mean=advantages.mean().item(),
+        adv_mean=advantages.mean().item() if advantages.numel() else float("nan"),
         adv_std=advantages.std().item() if advantages.numel() > 1 else 0.0,
         clip_ratio=clip_ratio,
         sgd_steps=float(n),

@@ -143,17 +143,24 @@ class RolloutWorker:
     ):
         if not envs:
             raise ValueError("RolloutWorker needs at least one env")
-        self.cfg = cfg
         self.envs = list(envs)
+        self._init_columns(cfg, policy, len(self.envs), env_ids, task_sampler)
+        self.obs_space = self.envs[0].observation_space
+        self.action_space = self.envs[0].action_space
+        check_same_spaces(self.envs, self.env_ids)
+
+    def _init_columns(
+        self, cfg: argparse.Namespace, policy: Any, num_envs: int, env_ids: Any, task_sampler: TaskSource | None
+    ) -> None:
+        """The per-column state of `num_envs` columns (shared with `VectorRolloutWorker`, whose columns are one
+        batched env's)."""
+        self.cfg = cfg
         self.policy = policy
-        self.num_envs = len(self.envs)
+        self.num_envs = num_envs
         self.env_ids = np.asarray(env_ids if env_ids is not None else range(self.num_envs), dtype=np.int64)
         if len(self.env_ids) != self.num_envs:
             raise ValueError(f"got {len(self.env_ids)} env_ids for {self.num_envs} envs: pass one id per env")
         self.task_sampler = task_sampler
-        self.obs_space = self.envs[0].observation_space
-        self.action_space = self.envs[0].action_space
-        check_same_spaces(self.envs, self.env_ids)
         self.env_guard: EnvGuard | None = None
         self.rollout = int(cfg.rollout)
         self.reward_scale = float(cfg.reward_scale)

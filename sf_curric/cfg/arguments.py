@@ -152,6 +152,14 @@ SAMPLING_ARGS: list[FlagSpec] = [
         {"type": int, "default": 2, "help": "Envs per worker; in serial mode the run has num_workers times this."},
     ),
     (
+        "--batched_envs",
+        bool_flag(
+            True,
+            "Step a worker's envs in one call through the env's batched form when it has one (register_env("
+            "vector_env=...), e.g. ued_maze); False: one env object per column, stepped in turn.",
+        ),
+    ),
+    (
         "--worker_num_splits",
         {
             "type": int,

@@ -47,6 +47,7 @@ MEASURE_BUDGET_S = 0.25
 KNOWN_STEP_S = {
     "CartPole-v1": 6e-6,
     "cartpole_curriculum": 8e-6,
+    "ued_maze": 5e-6,  # per maze in its batched form (UedMazeVector, 32 mazes), what the workers step
 }
 # Flags `choose_defaults` decides. A typed (or registered) one is kept and the others are chosen around it.
 LAYOUT_FLAGS = ("serial_mode", "num_workers", "num_envs_per_worker", "num_batches_per_epoch")

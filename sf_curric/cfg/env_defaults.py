@@ -123,6 +123,53 @@ _FROZEN_LAKE_DEMO = {
     "final_eval_episodes": 50,
 }
 
+# ued_maze (the UED papers' maze, docs/ued_maze.md): jaxued's maze_plr.py / maze_dr.py settings. PPO: 32 envs x 256
+# steps per update in one minibatch, 5 epochs, Adam lr 1e-4 decayed linearly over the papers' 30k updates, eps 1e-5,
+# grad norm 0.5, gamma 0.995, lambda 0.98, clip 0.2 (the value change clipped by the same), entropy 1e-3, value loss
+# 0.25 x squared error, no observation or return normalization, synchronous. Agent: conv 3x3x16 over the view, the
+# direction embedded in 5, LSTM 256, actor and critic heads with a hidden layer of 32, relu. Curricula (ACCEL's
+# buffer flags also drive PLR and Robust PLR on this env): buffer 4000, replay 0.8, staleness 0.3, rank temperature
+# 0.3, MaxMC score, replay once half the buffer is full, a full buffer replaces its lowest replay weight, 5 edits.
+UED_MAZE_JAXUED = {
+    "num_envs_per_worker": 32,
+    "rollout": 256,
+    "batch_size": 8192,
+    "num_batches_per_epoch": 1,
+    "num_epochs": 5,
+    "learning_rate": 1e-4,
+    "lr_schedule": "linear",
+    "adam_eps": 1e-5,
+    "max_grad_norm": 0.5,
+    "gamma": 0.995,
+    "gae_lambda": 0.98,
+    "ppo_clip_ratio": 0.2,
+    "ppo_clip_value": 0.2,
+    "exploration_loss_coeff": 1e-3,
+    "value_loss_coeff": 0.25,  # jaxued: critic_coeff 0.5 times its 0.5 * squared error (sf_curric's has no 0.5)
+    "normalize_input": False,
+    "normalize_returns": False,
+    "async_rl": False,
+    "encoder_conv_architecture": "convnet_ued",
+    "encoder_conv_mlp_layers": [],
+    "obs_discrete_encoding": "embedding",
+    "obs_embedding_size": 5,
+    "encoder_mlp_layers": [],
+    "use_rnn": True,
+    "rnn_type": "lstm",
+    "rnn_size": 256,
+    "decoder_mlp_layers": [32],
+    "nonlinearity": "relu",
+    "train_for_env_steps": 30_000 * 32 * 256,
+    "accel_buffer_size": 4000,
+    "accel_replay_prob": 0.8,
+    "accel_staleness_coef": 0.3,
+    "accel_temperature": 0.3,
+    "accel_strategy": "max_mc",
+    "accel_min_fill": 2000,
+    "accel_replace": "lowest_weight",
+    "accel_num_edits": 5,
+}
+
 _BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "CartPole-v1": _CARTPOLE,
     # the built-in CartPole with SimpleBoxCurriculum (sf_curric.envs.builtin), its demo ends with an evaluation table
@@ -133,6 +180,7 @@ _BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "Blackjack-v1": {"learning_rate": 3e-3, "train_for_env_steps": 50_000},
     "maze_levels": _MAZE_LEVELS,
     "frozen_lake_curriculum": _FROZEN_LAKE_DEMO,
+    "ued_maze": UED_MAZE_JAXUED,
 }
 
 _user_defaults: dict[str, dict[str, Any]] = {}

@@ -181,7 +181,6 @@ def _pending(flag: str, default: Any, kind: Any = None, accepts: Any = None, **e
 
 
 PENDING: list[PendingFlag] = [
-    _pending("--decoder_mlp_layers", [], kind=int, nargs="*"),
     _pending("--num_policies", 1),
     _pending("--with_pbt", False),
     _pending("--pbt_mix_policies_in_one_env", True, accepts=lambda cfg: True),

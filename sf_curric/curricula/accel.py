@@ -14,6 +14,9 @@ level enters the buffer if the buffer has room or its score beats the lowest sco
 
 Levels are values the env builds (`reset(new_task=level)`): hashable and picklable, e.g. maze_levels' layout
 strings. Codes are slots: `0 .. buffer_size - 1` the buffer, then `staging` slots reused in turn.
+
+Without the edit step (`edit_replays=False`) this is PLR over generated levels, as jaxued's maze_plr.py and the
+Robust PLR paper run it on mazes: Robust PLR trains on replays only, PLR (`train_on_new=True`) on every level.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from sf_curric.curricula.plr.scores import STRATEGIES
 from sf_curric.curricula.plr.task_sampler import TaskSampler
 from sf_curric.curricula.task_space import TaskSpace, as_task_space
 from sf_curric.errors import ConfigError
+
+REPLACE_RULES = ("lowest_score", "lowest_weight")
 
 
 class LevelSlots(TaskSpace):
@@ -95,7 +100,11 @@ class ACCEL(Curriculum):
         staging: slots for levels being evaluated (must exceed the levels in flight: envs x prefetch).
         num_processes: envs (PLR's actors).
         strategy, temperature, staleness_coef, score_transform, alpha: PLR scoring (the paper's
-            positive_value_loss, rank, 0.3, 0.3).
+            positive_value_loss, rank, 0.3, 0.3; jaxued scores with max_mc).
+        edit_replays: queue an edited child of every scored replay (False: PLR on generated levels, no edits).
+        train_on_new: the learner also trains on new and edited levels (PLR), not only on replays (Robust PLR).
+        replace: which buffer level a better new level replaces once the buffer is full: "lowest_score", or
+            "lowest_weight" (the lowest replay probability, scores and staleness mixed: jaxued's and dcd's rule).
         seed: seed of all random choices (generator, edits, replays).
         **kwargs: other `TaskSampler` options.
 
@@ -117,6 +126,9 @@ class ACCEL(Curriculum):
         temperature: float = 0.3,
         staleness_coef: float = 0.3,
         score_transform: str = "rank",
+        edit_replays: bool = True,
+        train_on_new: bool = False,
+        replace: str = "lowest_score",
         seed: int | None = None,
         **kwargs: Any,
     ) -> None:
@@ -124,11 +136,14 @@ class ACCEL(Curriculum):
             raise ValueError("ACCEL needs buffer_size >= 1, staging >= 1, num_edits >= 0 and min_fill >= 1")
         if not 0.0 <= replay_prob <= 1.0:
             raise ValueError(f"ACCEL replay_prob must be in [0, 1], got {replay_prob}")
+        if replace not in REPLACE_RULES:
+            raise ValueError(f"ACCEL replace={replace!r}: use one of {', '.join(REPLACE_RULES)}")
         super().__init__(LevelSlots(buffer_size + staging), seed=seed)
         self.task_names = self.task_space.task_name
         self.generator, self.mutator = generator, mutate
         self.buffer_size, self.num_edits, self.replay_prob = int(buffer_size), int(num_edits), float(replay_prob)
         self.min_fill, self.staging = int(min_fill), int(staging)
+        self.edit_replays, self.train_on_new, self.replace = bool(edit_replays), bool(train_on_new), replace
         self._sampler = _SlotScores(
             list(range(buffer_size + staging)),
             num_actors=num_processes,
@@ -180,6 +195,7 @@ class ACCEL(Curriculum):
             del space.slot_of[old]
         space.levels[slot] = level
         space.slot_of[level] = slot
+        self._sampler.max_returns[slot] = -np.inf  # max_mc: a new level has no best return yet
         return level
 
     def _draw(self) -> Any:
@@ -210,8 +226,11 @@ class ACCEL(Curriculum):
     def _sample_distribution(self) -> list:
         return self._sample_weights().tolist()
 
-    def trains_on(self, slots: np.ndarray) -> np.ndarray:
-        """Which steps the learner trains on: those of buffer levels (replays), not of staged ones."""
+    def trains_on(self, slots: np.ndarray) -> np.ndarray | None:
+        """Which steps the learner trains on: those of buffer levels (replays), not of staged ones (all with
+        `train_on_new`)."""
+        if self.train_on_new:
+            return None
         return np.asarray(slots) < self.buffer_size
 
     # --- scores --------------------------------------------------------------------------------------------
@@ -219,7 +238,7 @@ class ACCEL(Curriculum):
         space, sampler = self.task_space, self._sampler
         if slot < self.buffer_size:  # a replay: update its score, queue an edited child
             sampler.commit(slot, score)
-            if space.levels[slot] is not None:
+            if space.levels[slot] is not None and self.edit_replays:
                 self.children.append(self.mutator(space.levels[slot], self.rng, self.num_edits))
             return
         level = space.levels[slot]
@@ -232,7 +251,8 @@ class ACCEL(Curriculum):
             self.num_filled += 1
         else:
             scores = sampler.task_scores[: self.buffer_size]
-            target = int(np.argmin(scores))  # ties: the lowest slot
+            ranking = scores if self.replace == "lowest_score" else sampler.sample_weights()[: self.buffer_size]
+            target = int(np.argmin(ranking))  # ties: the lowest slot
             if not score > scores[target]:
                 self.counts["rejected"] += 1
                 return
@@ -241,6 +261,7 @@ class ACCEL(Curriculum):
         space.levels[target] = level
         space.slot_of[level] = target
         sampler.task_scores[target] = score  # a new level: its own score, not blended with the old one's
+        sampler.max_returns[target] = sampler.max_returns[slot]
         if not sampler.seen[target]:
             sampler.seen[target] = True
             sampler.num_seen += 1
@@ -304,6 +325,20 @@ ACCEL_ARGS: list[tuple[str, dict[str, Any]]] = [
     ),  # fmt: skip
     ("--accel_temperature", {"type": float, "default": 0.3, "help": "accel: rank temperature (paper: 0.3)."}),
     ("--accel_staleness_coef", {"type": float, "default": 0.3, "help": "accel: staleness weight (paper: 0.3)."}),
+    (
+        "--accel_min_fill",
+        {"type": int, "default": 1, "help": "accel: levels in the buffer before the first replay (jaxued: 2000)."},
+    ),
+    (
+        "--accel_replace",
+        {
+            "type": str,
+            "default": "lowest_score",
+            "choices": REPLACE_RULES,
+            "help": "accel: the buffer level a better new one replaces when the buffer is full: the lowest score, or "
+            "the lowest replay weight (scores and staleness; jaxued's and dcd's rule).",
+        },
+    ),
 ]
 
 
@@ -320,13 +355,19 @@ def _env_level_functions(ctx: Any) -> tuple[Any, Any]:
     return mutate, generator
 
 
-def build(ctx: Any) -> ACCEL:
-    """`--curriculum=accel` (sf_curric/curricula/builtin.py): ACCEL with the env's `mutate` (from register_env or a
-    method of the env) and, as the generator, the env's `generate_level` when it has one, else uniform draws from
-    its task space."""
+def level_buffer(ctx: Any, edit_replays: bool = True, train_on_new: bool = False) -> ACCEL:
+    """The level buffer of the `--accel_*` flags: ACCEL, or (`edit_replays=False`) PLR over generated levels, with
+    the env's `mutate` (from register_env or a method of the env) and, as the generator, the env's `generate_level`
+    when it has one, else uniform draws from its task space.
+
+    Args:
+        ctx: the curriculum's `BuildContext`.
+        edit_replays: ACCEL's edit step.
+        train_on_new: train on new levels too (PLR), not only on replays (Robust PLR, ACCEL).
+    """
     cfg = ctx.cfg
     mutate, generator = _env_level_functions(ctx)
-    if mutate is None:
+    if mutate is None and edit_replays:
         raise ConfigError(
             f"--curriculum=accel needs a level mutation: register_env({cfg.env!r}, ..., mutate=fn) or define "
             "mutate(level, rng, num_edits) on the TaskEnv"
@@ -334,7 +375,9 @@ def build(ctx: Any) -> ACCEL:
     if generator is None:
         tasks = as_task_space(ctx.task_space).tasks
         if tasks is None:
-            raise ConfigError("--curriculum=accel needs a finite task space or register_env(..., generate_level=fn)")
+            raise ConfigError(
+                f"--curriculum={cfg.curriculum} needs a finite task space or register_env(..., generate_level=fn)"
+            )
 
         def generator(rng: Any) -> Any:
             return tasks[int(rng.random() * len(tasks))]
@@ -345,10 +388,19 @@ def build(ctx: Any) -> ACCEL:
         buffer_size=ctx.option("accel_buffer_size"),
         num_edits=ctx.option("accel_num_edits"),
         replay_prob=ctx.option("accel_replay_prob"),
+        min_fill=ctx.option("accel_min_fill"),
         staging=max(1024, 4 * ctx.num_envs * ctx.option("curriculum_prefetch")),
         num_processes=ctx.num_envs,
         strategy=ctx.option("accel_strategy"),
         temperature=ctx.option("accel_temperature"),
         staleness_coef=ctx.option("accel_staleness_coef"),
+        edit_replays=edit_replays,
+        train_on_new=train_on_new,
+        replace=ctx.option("accel_replace"),
         seed=ctx.seed,
     )
+
+
+def build(ctx: Any) -> ACCEL:
+    """`--curriculum=accel` (sf_curric/curricula/builtin.py): `level_buffer` with the edit step."""
+    return level_buffer(ctx)

@@ -39,6 +39,7 @@ class EnvSpec:
     mutate: Any = None
     generate_level: Any = None
     level_sets: Any = None
+    vector_env: Any = None
 
 
 _REGISTRY: dict[str, EnvSpec] = {}
@@ -67,6 +68,7 @@ def register_env(
     mutate: Any = None,
     generate_level: Any = None,
     level_sets: Any = None,
+    vector_env: Any = None,
 ) -> None:
     """Make `name` usable as `--env=name`.
 
@@ -81,6 +83,9 @@ def register_env(
         mutate: `mutate(level, rng, num_edits) -> level`, the edit ACCEL applies to replayed levels.
         generate_level: `generate_level(rng) -> level`, ACCEL's source of new levels (default: the task space).
         level_sets: named lists of held-out levels, `{"hand_designed": [...]}`, for `--eval_level_set=NAME`.
+        vector_env: `vector_env(num_envs)` -> the env's batched form, a gymnasium VectorEnv with autoreset disabled
+            that takes tasks per column (`sf_curric.algo.vector_rollout`); a rollout worker then steps its envs in
+            one call (`--batched_envs=False`: one make_env_fn env per column).
 
     Example:
         >>> register_env("my_cartpole", lambda: gym.make("CartPole-v1"))
@@ -89,7 +94,7 @@ def register_env(
         raise TypeError(f"register_env needs a non-empty string name, got {name!r}")
     if not callable(make_env_fn):
         raise TypeError(f"register_env({name!r}, ...): make_env_fn must be callable, got {type(make_env_fn).__name__}")
-    _REGISTRY[name] = EnvSpec(name, make_env_fn, task_space, curriculum, mutate, generate_level, level_sets)
+    _REGISTRY[name] = EnvSpec(name, make_env_fn, task_space, curriculum, mutate, generate_level, level_sets, vector_env)
 
 
 def registered_env_names() -> list[str]:

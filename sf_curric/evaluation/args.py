@@ -92,6 +92,17 @@ EVALUATION_ARGS: list[FlagSpec] = [
         },
     ),
     (
+        "--levels",
+        {
+            "type": str,
+            "default": None,
+            "metavar": "FILE",
+            "help": "eval: also evaluate on the named levels of FILE, read by the env's task space (ued_maze: "
+            "'== Name' before each maze's 13 rows of '#.G><v^'); a task group 'levels' with one row per level "
+            "(episodes, solve rate, mean return).",
+        },
+    ),
+    (
         "--eval_num_tasks",
         {
             "type": int,

@@ -22,9 +22,10 @@ from sf_curric.cfg.experiment import experiment_dir
 from sf_curric.envs.registry import make_env
 from sf_curric.evaluation.episodes import EpisodeRecord, run_episodes
 from sf_curric.evaluation.group_stats import group_returns, group_summaries
+from sf_curric.evaluation.levels import format_level_table, level_rows
 from sf_curric.evaluation.policy import EvaluationError, load_eval_config, load_policy
 from sf_curric.evaluation.stats import CONFIDENCE, INTERVAL_METHOD, welch_gap
-from sf_curric.evaluation.tasks import episode_jobs, task_groups
+from sf_curric.evaluation.tasks import episode_jobs, level_groups, task_groups
 from sf_curric.evaluation.writers import jsonable, write_csv, write_json
 
 log = logging.getLogger("sf_curric")
@@ -163,6 +164,7 @@ def evaluate(cfg: argparse.Namespace, checkpoint_path: Path | str | None = None)
         "groups": summary,
         "generalization_gap": gap,
         "tasks": per_task,
+        "levels": [row for g in groups if g.name in level_groups(cfg) for row in level_rows(g.name, g.labels, records)],
         "episodes": [_episode_row(r) for r in records],
         "seconds": seconds,
     }
@@ -172,4 +174,5 @@ def evaluate(cfg: argparse.Namespace, checkpoint_path: Path | str | None = None)
     write_csv(output / SUMMARY_CSV, [{"group": g, **s} for g, s in data["groups"].items()], SUMMARY_COLUMNS)
     write_csv(output / EPISODES_CSV, data["episodes"], EPISODE_COLUMNS)
     log.info("eval: %d episodes in %.1f s, results in %s", len(records), seconds, output)
-    return EvalReport(data, format_table(data), output, records)
+    table = "\n\n".join(part for part in (format_table(data), format_level_table(data["levels"])) if part)
+    return EvalReport(data, table, output, records)

@@ -16,6 +16,7 @@ import argparse
 import functools
 import logging
 import math
+import zlib
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
@@ -23,6 +24,7 @@ import numpy as np
 from sf_curric.cfg.arguments import flag_value
 from sf_curric.evaluation.args import evaluation_args
 from sf_curric.evaluation.episodes import EpisodeJob
+from sf_curric.evaluation.levels import LEVELS_GROUP, read_levels_file
 from sf_curric.evaluation.policy import EvaluationError
 
 log = logging.getLogger("sf_curric")
@@ -57,6 +59,8 @@ def task_label(task: Any) -> str:
         return np.array2string(task, precision=4, separator=",")
     if isinstance(task, (np.integer, np.floating)):
         return str(task.item())
+    if isinstance(task, str) and "\n" in task:  # a level given as its text (ued_maze): a short stable name
+        return f"level_{zlib.crc32(task.encode()):08x}"
     return str(task)
 
 
@@ -174,6 +178,10 @@ def task_groups(
     level_set = flag_value(cfg, "eval_level_set", evaluation_args())
     if level_set:
         groups.append(_level_set_group(cfg.env, level_set))
+    levels_file = flag_value(cfg, "levels")
+    if levels_file:
+        levels = read_levels_file(cfg.env, task_space, levels_file)
+        groups.append(TaskGroup(LEVELS_GROUP, list(levels.values()), list(levels)))
     return groups
 
 
@@ -222,6 +230,11 @@ def _held_out_group(
     log.info("eval: no held-out tasks (%s takes only the %d tasks of %r): evaluating its training tasks",
              cfg.env, len(train), task_space)  # fmt: skip
     return None
+
+
+def level_groups(cfg: argparse.Namespace) -> list[str]:
+    """The groups whose tasks are named levels (`--eval_level_set`, `--levels`): eval tables them level by level."""
+    return [name for name in (flag_value(cfg, "eval_level_set"), flag_value(cfg, "levels") and LEVELS_GROUP) if name]
 
 
 def _level_set_group(env_name: str, name: str) -> TaskGroup:

@@ -95,6 +95,7 @@ class ExportedPolicy(nn.Module):
                 actor, actor_new = _core_step(m.actor_core, actor, rnn_states[:, :size])
                 critic, critic_new = _core_step(m.critic_core, critic, rnn_states[:, size:])
                 new_states = torch.cat([actor_new, critic_new], dim=-1)
+        actor, critic = m.decode(actor, critic)
         action_params = m.action_head(actor)
         values = m.value_head(critic).squeeze(-1)
         if m.returns_normalizer is not None:

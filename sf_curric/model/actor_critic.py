@@ -158,6 +158,12 @@ class ActorCritic(nn.Module):
             size = cfg.rnn_size
         self._core_state_size = self.actor_core.state_size if self.actor_core is not None else 0
 
+        # hidden layers of each head (--decoder_mlp_layers): the actor's and the critic's own, after the core
+        self.actor_decoder = self.critic_decoder = None
+        if cfg.decoder_mlp_layers:
+            self.actor_decoder = MlpEncoder(size, cfg.decoder_mlp_layers, cfg.nonlinearity)
+            self.critic_decoder = MlpEncoder(size, cfg.decoder_mlp_layers, cfg.nonlinearity)
+            size = self.actor_decoder.output_size
         self.action_head = make_action_head(
             action_space, size, cfg.policy_init_gain, cfg.initial_stddev, cfg.adaptive_stddev,
             cfg.continuous_tanh_scale,
@@ -349,6 +355,7 @@ class ActorCritic(nn.Module):
                 else:
                     critic, critic_new = self.critic_core.step(critic, critic_state)
                     new_states = torch.cat([new_states, critic_new], dim=-1)
+            actor, critic = self.decode(actor, critic)
             params = self.action_head.shape_params(F.linear(actor, cache.head_weight, cache.head_bias))
             if logits_out is not None:
                 logits_out.copy_(params)
@@ -408,6 +415,7 @@ class ActorCritic(nn.Module):
             else:
                 critic, _ = self.critic_core.sequence(critic.view(steps, batch, -1), critic_state, starts)
             actor, critic = actor.reshape(steps * batch, -1), critic.reshape(steps * batch, -1)
+        actor, critic = self.decode(actor, critic)
         params = self.action_head(actor)
         values = self.value_head(critic).squeeze(-1)
         return params.view(*lead, *params.shape[1:]), values.view(lead)
@@ -433,6 +441,13 @@ class ActorCritic(nn.Module):
             if not self.shared:
                 _, critic_state = self.critic_core.sequence(critic[part], critic_state, starts[part])
         return torch.stack(states)
+
+    def decode(self, actor: torch.Tensor, critic: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The heads' hidden layers (`--decoder_mlp_layers`) on the core's actor and critic outputs (identity
+        without them)."""
+        if self.actor_decoder is None:
+            return actor, critic
+        return self.actor_decoder(actor), self.critic_decoder(critic)
 
     def evaluate(
         self,

@@ -76,6 +76,16 @@ MODEL_ARGS: list[FlagSpec] = [
         },
     ),
     (
+        "--decoder_mlp_layers",
+        {
+            "type": int,
+            "nargs": "*",
+            "default": [],
+            "help": "Hidden layers between the core and the action head, and separately between the core and the "
+            "value head (--nonlinearity; e.g. 32 for the UED papers' maze agent); empty: the heads read the core.",
+        },
+    ),
+    (
         "--actor_critic_share_weights",
         bool_flag(
             True,

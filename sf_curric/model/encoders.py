@@ -90,6 +90,7 @@ CONV_ARCHITECTURES = {
     "convnet_atari": "the Nature DQN CNN, images from 36x36",
     "resnet_impala": "IMPALA's residual network (Espeholt et al. 2018), images of any size",
     "convnet_minigrid": "the MiniGrid agent of rl-starter-files/torch-ac, images from 7x7 (MiniGrid's view)",
+    "convnet_ued": "the UED papers' maze agent (jaxued): one 3x3 convolution of 16 channels, images from 3x3",
 }
 
 
@@ -110,6 +111,8 @@ def _conv_body(architecture: str, in_channels: int, nonlinearity: str) -> nn.Mod
             nn.Conv2d(32, 64, 2),
             nn.ReLU(),
         )
+    if architecture == "convnet_ued":  # jaxued's maze agent: Conv(16, 3x3, VALID) + relu (5x5 view -> 3x3x16)
+        return nn.Sequential(nn.Conv2d(in_channels, 16, 3), nn.ReLU())
     if architecture == "convnet_simple":
         spec = [(32, 8, 4), (64, 4, 2), (128, 3, 2)]
     elif architecture == "convnet_impala":  # Espeholt et al. 2018, Fig. 3 left, as Sample Factory builds it

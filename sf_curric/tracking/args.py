@@ -61,11 +61,21 @@ TRACKING_ARGS: list[FlagSpec] = [
         },
     ),
     (
+        "--eval_levels",
+        {
+            "type": str,
+            "default": None,
+            "metavar": "FILE",
+            "help": "A level file also evaluated during training, as the group 'levels' (sf_curric.eval's --levels), "
+            "each level's solve rate logged as eval/levels/solve_rate/<name>.",
+        },
+    ),
+    (
         "--eval_best_group",
         {
             "type": str,
             "default": "auto",
-            "choices": ("auto", "train", "test", "default"),
+            "choices": ("auto", "train", "test", "default", "levels"),
             "help": "With --eval_every_env_steps, the best checkpoint is the one with the highest eval return on this "
             "group (auto: test when there are held-out tasks, else the first group) instead of the training return.",
         },

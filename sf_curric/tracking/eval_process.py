@@ -90,7 +90,7 @@ def eval_settings(cfg: argparse.Namespace, output: Path | str) -> dict[str, Any]
 
     Args:
         cfg: the training run's config (`--eval_episodes` or `--eval_episodes_per_level`, `--eval_test_tasks`,
-            `--eval_test_level_set`, `--train_dir`, `--experiment`).
+            `--eval_test_level_set`, `--eval_levels`, `--train_dir`, `--experiment`).
         output: the `--eval_output` folder.
     """
     settings: dict[str, Any] = {"train_dir": cfg.train_dir, "experiment": cfg.experiment, "eval_tasks": "all"}
@@ -103,6 +103,8 @@ def eval_settings(cfg: argparse.Namespace, output: Path | str) -> dict[str, Any]
         settings["test_tasks"] = cfg.eval_test_tasks
     if getattr(cfg, "eval_test_level_set", None):  # getattr: configs saved before the flag existed
         settings["eval_level_set"] = cfg.eval_test_level_set
+    if getattr(cfg, "eval_levels", None):
+        settings["levels"] = cfg.eval_levels
     return settings
 
 
@@ -160,6 +162,8 @@ def group_scalars(data: dict[str, Any], records: list[Any]) -> dict[str, float]:
         for name in ("success", "is_success"):
             if f"{prefix}/custom/{name}" in out:
                 out[f"{prefix}/success"] = out[f"{prefix}/custom/{name}"]
+    for row in data.get("levels") or []:  # named levels (--eval_levels, --eval_test_level_set): each one's solve rate
+        out[f"eval/{row['group']}/solve_rate/{row['level']}"] = float(row["solve_rate"])
     gap = data.get("generalization_gap")
     if gap is not None and gap.get("value") is not None:
         out["eval/gap"] = float(gap["value"])

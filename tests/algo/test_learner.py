@@ -273,3 +273,36 @@ def test_train_updates_every_kind_of_model(obs_space, action_space, overrides):
     assert stats["sgd_steps"] == learner.cfg.num_epochs * 1 and stats["nan_skipped"] == 0
     assert all(np.isfinite(stats[k]) for k in ("policy_loss", "value_loss", "entropy", "grad_norm"))
     assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
+
+
+def test_recurrent_columns_without_a_trained_step_are_left_out_of_the_update():
+    # Robust PLR / ACCEL: a column holding only new levels' steps adds nothing to the loss: it is not evaluated at
+    # all, and the update equals the one of the batch without it
+    import copy
+
+    torch.manual_seed(0)
+    obs_space, act_space = spaces.Box(-1, 1, (3,), np.float32), spaces.Discrete(2)
+    cfg = learner_cfg(use_rnn=True, rnn_size=8, batch_size=18, num_epochs=2, device="cpu")
+    base = Learner(cfg, obs_space, act_space)
+    g = torch.Generator().manual_seed(1)
+    full = {
+        "obs": torch.rand(7, 3, 3, generator=g), "actions": torch.randint(0, 2, (6, 3), generator=g),
+        "log_probs": torch.full((6, 3), -0.7), "values": torch.rand(7, 3, generator=g),
+        "rewards": torch.rand(6, 3, generator=g), "terminated": torch.zeros(6, 3, dtype=torch.bool),
+        "truncated": torch.zeros(6, 3, dtype=torch.bool), "final_values": torch.zeros(6, 3),
+        "rnn_states": torch.zeros(3, base.model.rnn_state_size), "train_mask": torch.ones(6, 3, dtype=torch.bool),
+    }  # fmt: skip
+    full["train_mask"][:, 2] = False  # column 2: nothing to train on
+
+    def columns(cols):
+        return {k: v[cols] if k == "rnn_states" else v[:, cols] for k, v in full.items()}
+
+    with_idle, without = copy.deepcopy(base), copy.deepcopy(base)
+    evaluated = []
+    evaluate = with_idle.model.evaluate
+    with_idle.model.evaluate = lambda obs, *rest: evaluated.append(obs.shape[1]) or evaluate(obs, *rest)
+    with_idle.train(columns([0, 1, 2]), 0)
+    without.train(columns([0, 1]), 0)
+    assert evaluated and set(evaluated) == {2}
+    for a, b in zip(with_idle.model.parameters(), without.model.parameters()):
+        torch.testing.assert_close(a, b)

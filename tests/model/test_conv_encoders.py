@@ -28,6 +28,7 @@ _WINDOWS = {
     "convnet_impala": [(8, 4, 0), (4, 2, 0)],  # Sample Factory's shallow IMPALA CNN
     "resnet_impala": [(3, 1, 1), (3, 2, 1)] * 3,  # conv 3x3 pad 1, max-pool 3x3 stride 2 pad 1; residuals keep size
     "convnet_minigrid": [(2, 1, 0), (2, 2, 0), (2, 1, 0), (2, 1, 0)],  # conv 2x2, max-pool 2x2, conv 2x2, conv 2x2
+    "convnet_ued": [(3, 1, 0)],  # jaxued's maze agent: one conv 3x3, no padding
 }
 
 
@@ -41,6 +42,7 @@ def test_smallest_side_matches_the_conv_arithmetic(architecture):
         "convnet_atari": 36,
         "resnet_impala": 1,
         "convnet_minigrid": 7,
+        "convnet_ued": 3,
     }
     assert smallest[architecture] == (expected)
     encoder = ConvEncoder((expected, expected + 3, 3), architecture, [8], "tanh")

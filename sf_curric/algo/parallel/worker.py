@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from sf_curric.algo.env_guard import EnvGuard
+from sf_curric.algo.parallel.central_inference import RemotePolicy
 from sf_curric.algo.parallel.messages import TrajectoryReady, WorkerFailed, WorkerStarted
 from sf_curric.algo.parallel.queues import QueueStopped, get_many_blocking, put_blocking
 from sf_curric.algo.parallel.shared_buffers import BEAT_SLOT, BEAT_TIME, ControlBlock, SharedTrajectories, SharedWeights
@@ -95,7 +96,7 @@ def _make_rollout_worker(args: WorkerArgs, should_stop: Any = lambda: False) -> 
     cfg = args.cfg
     if args.env_spec is not None:
         spec = args.env_spec
-        register_env(spec.name, spec.make_env_fn, spec.task_space, spec.curriculum)
+        register_env(spec.name, spec.make_env_fn, spec.task_space, spec.curriculum, vector_env=spec.vector_env)
     first_env_id = args.worker_idx * cfg.num_envs_per_worker
     env_ids = list(range(first_env_id, first_env_id + cfg.num_envs_per_worker))
     env_configs = [
@@ -105,6 +106,7 @@ def _make_rollout_worker(args: WorkerArgs, should_stop: Any = lambda: False) -> 
     # a PettingZoo env gives a multi-agent worker (one column per agent, multi_agent_rollout.py)
     from sf_curric.algo.multi_agent_rollout import MultiAgentRolloutWorker, build_rollout_worker
     from sf_curric.algo.self_play import worker_opponents
+    from sf_curric.algo.vector_rollout import VectorRolloutWorker
 
     worker = build_rollout_worker(cfg, env_configs, None, env_ids)
     model = ActorCritic(worker.obs_space, worker.action_space, cfg)
@@ -114,6 +116,14 @@ def _make_rollout_worker(args: WorkerArgs, should_stop: Any = lambda: False) -> 
         worker.opponents = worker_opponents(cfg, model.obs_space, model.action_space)
     if args.inference is None:
         worker.policy = _BeatingPolicy(model, beat)
+        worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors, cfg.env_error_window)
+    elif isinstance(worker, VectorRolloutWorker):  # one batched env: one group, actions from the central server
+        if len(args.inference) != 1:
+            raise ConfigError(
+                "a batched env (--batched_envs) is one group of envs: use --worker_num_splits=1 with "
+                "--inference_mode=central, or --batched_envs=False"
+            )
+        worker.policy = _BeatingPolicy(RemotePolicy(args.inference[0], model, should_stop), beat)
         worker.env_guard = EnvGuard(lambda i: make_env(cfg, env_configs[i]), cfg.max_env_errors, cfg.env_error_window)
     elif multi_agent:
         worker = make_central_multi_agent_worker(

@@ -8,6 +8,7 @@ from sf_curric.curricula.plr.options import SCHEDULES
 from sf_curric.curricula.plr.plr import PrioritizedLevelReplay, RobustPLR
 from sf_curric.curricula.plr.scores import POLICY_STRATEGIES, STRATEGIES
 from sf_curric.curricula.plr.transforms import TRANSFORMS
+from sf_curric.curricula.task_space import as_task_space
 
 PLR_ARGS: list[tuple[str, dict[str, Any]]] = [  # plr and robust_plr
     (
@@ -45,9 +46,22 @@ PLR_ARGS: list[tuple[str, dict[str, Any]]] = [  # plr and robust_plr
 ]
 
 
-def build(ctx: Any, robust: bool = False) -> PrioritizedLevelReplay:
+def generates_levels(ctx: Any) -> bool:
+    """Whether the env's levels come from a generator rather than a finite list (ued_maze: no task list, a
+    `generate_level`): PLR then keeps a buffer of generated levels, as jaxued and the Robust PLR paper do."""
+    space = ctx.task_space
+    finite = space is not None and as_task_space(space).is_finite
+    return not finite and getattr(ctx.env_spec, "generate_level", None) is not None
+
+
+def build(ctx: Any, robust: bool = False) -> Any:
     """`--curriculum=plr` (sf_curric/curricula/builtin.py): the run's rollout length, discount, GAE lambda and env
-    count, and the `--plr_*` flags."""
+    count, and the `--plr_*` flags. On an env whose levels are generated (`generates_levels`), PLR over a buffer of
+    generated levels: ACCEL's buffer without the edit step, from the `--accel_*` buffer flags."""
+    if generates_levels(ctx):
+        from sf_curric.curricula.accel import level_buffer
+
+        return level_buffer(ctx, edit_replays=False, train_on_new=not robust)
     cfg = ctx.cfg
     return (RobustPLR if robust else PrioritizedLevelReplay)(
         ctx.task_space,
@@ -70,6 +84,6 @@ def build(ctx: Any, robust: bool = False) -> PrioritizedLevelReplay:
     )
 
 
-def build_robust(ctx: Any) -> RobustPLR:
+def build_robust(ctx: Any) -> Any:
     """`--curriculum=robust_plr`: PLR that trains only on replayed levels, from the same flags."""
     return build(ctx, robust=True)

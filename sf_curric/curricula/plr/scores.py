@@ -2,13 +2,17 @@
 
 Every strategy scores an episode by the mean over its steps of one per-step quantity, so a whole [T, B]
 rollout is scored with vectorized numpy and reduced per episode segment afterwards.
+
+`max_mc` (Robust PLR's MaxMC, jaxued's default score: the mean over the episode of `R_max - V(s_t)`, `R_max` the
+highest return ever reached on the level) is the mean of `-V(s_t)` here; the TaskSampler adds `R_max` when the
+episode ends, once its return is known.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-VALUE_STRATEGIES = ("value_l1", "gae", "positive_value_loss", "one_step_td_error")
+VALUE_STRATEGIES = ("value_l1", "gae", "positive_value_loss", "one_step_td_error", "max_mc")
 POLICY_STRATEGIES = ("policy_entropy", "least_confidence", "min_margin")
 NO_SCORE_STRATEGIES = ("random", "sequential")
 STRATEGIES = VALUE_STRATEGIES + POLICY_STRATEGIES + NO_SCORE_STRATEGIES
@@ -35,7 +39,7 @@ def per_step_scores(
         strategy: one of `VALUE_STRATEGIES` or `POLICY_STRATEGIES`.
         advantages: [T, B] GAE advantages (value_l1, gae, positive_value_loss).
         rewards: [T, B] rewards (one_step_td_error).
-        values: [T, B] value estimates V(s_t) (one_step_td_error).
+        values: [T, B] value estimates V(s_t) (one_step_td_error, max_mc).
         next_values: [T, B] value of the next state, 0 where the episode terminated (one_step_td_error).
         gamma: discount of the TD error.
         action_log_dists: [T, B, A] action logits or log-probabilities (policy strategies).
@@ -48,6 +52,8 @@ def per_step_scores(
         return np.maximum(advantages, 0.0)
     if strategy == "one_step_td_error":
         return np.abs(rewards + gamma * next_values - values)
+    if strategy == "max_mc":
+        return -np.asarray(values, dtype=np.float64)  # + R_max of the level, added at the episode's end
     logp = log_softmax(np.asarray(action_log_dists, dtype=np.float64))
     probs = np.exp(logp)
     num_actions = logp.shape[-1]

@@ -36,7 +36,8 @@ class TaskSampler:
     Args:
         tasks: the tasks (any objects); the sampler works with their indices 0..n-1.
         num_actors: number of parallel environments (columns of the rollouts); actor ids are 0..num_actors-1.
-        strategy: score function: value_l1 (default), gae, positive_value_loss, one_step_td_error,
+        strategy: score function: value_l1 (default), gae, positive_value_loss, one_step_td_error, max_mc
+            (Robust PLR's MaxMC: mean of `R_max - V(s_t)`, `R_max` the task's best episode return so far),
             policy_entropy, least_confidence, min_margin, or random / sequential (no scores).
         replay_schedule: "proportionate" (replay with probability = fraction of levels seen) or "fixed"
             (replay with probability 1 - nu once a fraction rho of levels is seen; always when all are seen).
@@ -119,6 +120,8 @@ class TaskSampler:
         self.partial_task = np.full(self.num_actors, -1, dtype=np.int64)
         self.partial_score = np.zeros(self.num_actors, dtype=np.float64)
         self.partial_steps = np.zeros(self.num_actors, dtype=np.int64)
+        self.partial_return = np.zeros(self.num_actors, dtype=np.float64)  # max_mc: return of the carried part
+        self.max_returns = np.full(n, -np.inf)  # max_mc: the best episode return seen on each task
         self.last_score = 0.0
         self.num_scored_episodes = 0
         self._score_weights_cache: np.ndarray | None = None
@@ -166,8 +169,8 @@ class TaskSampler:
             dones: [T, B] the episode ended at this step (terminated or truncated).
             actor_ids: [B] actor of each column (default 0..B-1); stable across rollouts.
             advantages: [T, B] GAE advantages (value_l1, gae, positive_value_loss).
-            rewards: [T, B] rewards (one_step_td_error).
-            values: [T, B] values V(s_t) (one_step_td_error).
+            rewards: [T, B] rewards (one_step_td_error, max_mc).
+            values: [T, B] values V(s_t) (one_step_td_error, max_mc).
             next_values: [T, B] V(s_{t+1}), 0 where terminated (one_step_td_error).
             action_log_dists: [T, B, A] action logits or log-probabilities (policy strategies).
         """
@@ -201,19 +204,30 @@ class TaskSampler:
         sums = np.add.reduceat(q_flat, starts)
         ends = np.append(starts[1:], num_steps * num_cols)
         lengths = ends - starts
-        for start, length, total in zip(starts.tolist(), lengths.tolist(), sums.tolist()):
+        returns = np.zeros(len(starts))
+        if self.strategy == "max_mc":
+            returns = np.add.reduceat(np.asarray(rewards, dtype=np.float64).T.reshape(-1), starts)
+        for start, length, total, ret in zip(starts.tolist(), lengths.tolist(), sums.tolist(), returns.tolist()):
             actor = int(actor_ids[start // num_steps])
             task = int(task_flat[start])
             score, steps = total / length, length
             if start % num_steps == 0 and self.partial_task[actor] >= 0:
-                score, steps = self._merge_partial(actor, task, score, steps)
+                score, steps, ret = self._merge_partial(actor, task, score, steps, ret)
             if done_flat[start + length - 1]:
-                self._commit(task, score)
+                self._commit(task, self._episode_score(task, score, ret))
             else:
                 self.partial_task[actor] = task
                 self.partial_score[actor] = score
                 self.partial_steps[actor] = steps
+                self.partial_return[actor] = ret
                 self.last_score = score
+
+    def _episode_score(self, task: int, score: float, episode_return: float) -> float:
+        """The score of a finished episode: max_mc adds the task's best return (this episode's included)."""
+        if self.strategy != "max_mc":
+            return score
+        self.max_returns[task] = max(self.max_returns[task], episode_return)
+        return float(self.max_returns[task]) + score
 
     def _per_step(self, advantages, rewards, values, next_values, action_log_dists, shape) -> np.ndarray:
         def need(name: str, array: Any) -> np.ndarray:
@@ -234,20 +248,28 @@ class TaskSampler:
                 next_values=need("next_values", next_values),
                 gamma=self.gamma,
             )
+        if self.strategy == "max_mc":
+            need("rewards", rewards)
+            return per_step_scores(self.strategy, values=need("values", values))
         return per_step_scores(self.strategy, action_log_dists=need("action_log_dists", action_log_dists))
 
-    def _merge_partial(self, actor: int, task: int, score: float, steps: int) -> tuple[float, int]:
+    def _merge_partial(self, actor: int, task: int, score: float, steps: int, ret: float) -> tuple[float, int, float]:
         old_task = int(self.partial_task[actor])
         old_score, old_steps = float(self.partial_score[actor]), int(self.partial_steps[actor])
+        old_return = float(self.partial_return[actor])
+        self._forget_partial(actor)
+        if old_task != task:
+            # the stream lost this episode's end: score what was seen of it on its own
+            self._commit(old_task, self._episode_score(old_task, old_score, old_return))
+            return score, steps, ret
+        total = old_steps + steps
+        return old_score + (score - old_score) * steps / total, total, old_return + ret
+
+    def _forget_partial(self, actor: int) -> None:
         self.partial_task[actor] = -1
         self.partial_score[actor] = 0.0
         self.partial_steps[actor] = 0
-        if old_task != task:
-            # the stream lost this episode's end: score what was seen of it on its own
-            self._commit(old_task, old_score)
-            return score, steps
-        total = old_steps + steps
-        return old_score + (score - old_score) * steps / total, total
+        self.partial_return[actor] = 0.0
 
     def _commit(self, task: int, score: float) -> None:
         if not self.seen[task]:
@@ -272,10 +294,9 @@ class TaskSampler:
         """Score the carried partial episodes on their own and forget them (the reference code's behaviour
         after every learner update; called automatically when `carry_partial_episodes` is False)."""
         for actor in np.flatnonzero(self.partial_task >= 0).tolist():
-            self._commit(int(self.partial_task[actor]), float(self.partial_score[actor]))
-        self.partial_task.fill(-1)
-        self.partial_score.fill(0.0)
-        self.partial_steps.fill(0)
+            task = int(self.partial_task[actor])
+            self._commit(task, self._episode_score(task, float(self.partial_score[actor]), self.partial_return[actor]))
+            self._forget_partial(actor)
 
     # --- weights -------------------------------------------------------------------------------------------
     def _transform(self, transform: str, temperature: float, values: np.ndarray) -> np.ndarray:
@@ -448,6 +469,8 @@ class TaskSampler:
         "partial_task",
         "partial_score",
         "partial_steps",
+        "partial_return",
+        "max_returns",
         "last_score",
         "num_scored_episodes",
     )
@@ -466,7 +489,8 @@ class TaskSampler:
                 "task space and num_processes"
             )
         for key in self._STATE_KEYS:
-            setattr(self, key, copy.deepcopy(state[key]))
+            if key in state:  # partial_return, max_returns: absent from states saved before max_mc
+                setattr(self, key, copy.deepcopy(state[key]))
         self.rng.bit_generator.state = copy.deepcopy(state["rng"])
         self._score_weights_cache = None
         self._score_cdf_cache = None

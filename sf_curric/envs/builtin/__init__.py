@@ -10,6 +10,10 @@ from sf_curric.envs.builtin import frozen_lake_curriculum as frozen_lake
 from sf_curric.envs.builtin.budget_duel import make_budget_duel, make_pettingzoo_classic
 from sf_curric.envs.builtin.cartpole_curriculum import eval_groups, make_cartpole_curriculum, task_space
 from sf_curric.envs.builtin.maze_levels import maze_levels_registration
+from sf_curric.envs.builtin.ued_maze import make_ued_maze
+from sf_curric.envs.builtin.ued_maze_levels import MazeLevelSpace, mutate_level, random_level
+from sf_curric.envs.builtin.ued_maze_prefabs import HAND_DESIGNED
+from sf_curric.envs.builtin.ued_maze_vector import make_ued_maze_vector
 
 
 def builtin_envs() -> list[tuple[str, Callable[..., Any], dict[str, Any]]]:
@@ -23,6 +27,18 @@ def builtin_envs() -> list[tuple[str, Callable[..., Any], dict[str, Any]]]:
             "frozen_lake_curriculum",
             frozen_lake.make_frozen_lake_curriculum,
             {"task_space": frozen_lake.task_space(), "curriculum": "performance"},
+        ),
+        # the UED papers' maze (jaxued's rules); no curriculum: every reset draws a random level (DR)
+        (
+            "ued_maze",
+            make_ued_maze,
+            {
+                "task_space": MazeLevelSpace(),
+                "mutate": mutate_level,
+                "generate_level": random_level,
+                "level_sets": {"hand_designed": dict(HAND_DESIGNED)},
+                "vector_env": make_ued_maze_vector,
+            },
         ),
         # multi-agent games (docs/multi_agent.md): every agent is a column of the batch
         ("budget_duel", make_budget_duel, {}),
