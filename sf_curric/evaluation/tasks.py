@@ -108,8 +108,16 @@ def env_takes_task(cfg: argparse.Namespace, task: Any) -> bool:
         task: a decoded task, e.g. a held-out level seed.
     """
     from sf_curric.envs.registry import make_env
+    from sf_curric.envs.task_wrapper import _TaskInterface
 
     env = make_env(cfg, {"worker_index": 0, "vector_index": 0, "env_id": 0, "evaluation": True})
+    layer = env
+    while not isinstance(layer, _TaskInterface) and hasattr(layer, "env"):
+        layer = layer.env
+    if isinstance(layer, _TaskInterface):  # ask its task space, as its reset would, without a probe episode
+        space = getattr(layer, "task_space", None)
+        env.close()
+        return space is None or not hasattr(space, "contains") or bool(space.contains(task))
     try:
         env.reset(new_task=task)
     except ValueError:

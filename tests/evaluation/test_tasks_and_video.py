@@ -15,7 +15,7 @@ from sf_curric.evaluation.video import VideoWriter
 def _cfg(**kw):
     base = dict(
         env="x", eval_tasks="all", test_tasks=None, eval_num_tasks=0, seed=None,
-        eval_episodes_per_task=None, eval_num_episodes=None,
+        eval_episodes_per_task=None, eval_num_episodes=None, levels=None,
     )  # fmt: skip
     base.update(kw)
     return argparse.Namespace(**base)
