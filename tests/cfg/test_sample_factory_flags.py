@@ -26,6 +26,7 @@ EXPORT = "tests/export/test_export_parity.py::test_exported_outputs_match_the_mo
 # SF flag -> the tests of its effect here (each names the flag in its module)
 IMPLEMENTED: dict[str, list[str]] = {
     "--algo": [f"{EFFECTS}::test_algo_is_appo_only"],
+    "--decoder_mlp_layers": ["tests/model/test_ued_maze_agent.py::test_act_and_evaluate_agree_through_the_head_layers"],
     "--env": ["tests/cfg/test_validation.py::test_unknown_env_lists_the_closest_names"],
     "--experiment": ["tests/test_first_hour.py::test_sys_exit_main_exits_0_after_a_successful_run"],
     "--train_dir": ["tests/test_first_hour.py::test_sys_exit_main_exits_0_after_a_successful_run"],
