@@ -13,7 +13,7 @@ from sf_curric.algo.runner import Runner, RunResult
 from sf_curric.algo.stop_and_save import FinalSaveError
 from sf_curric.cfg.arguments import parse_args
 from sf_curric.cfg.auto_defaults import apply_auto_defaults
-from sf_curric.cfg.experiment import experiment_dir, prepare_experiment_dir, resolve_config
+from sf_curric.cfg.experiment import experiment_dir, resolve_config
 from sf_curric.cfg.validation import ConfigError, validate_cfg
 from sf_curric.utils.checkpoint import CheckpointError
 from sf_curric.utils.run_end import write_run_end
@@ -41,8 +41,7 @@ def run_with_result(argv: Sequence[str] | None = None) -> RunResult:
         validate_cfg(cfg)
         cfg = apply_auto_defaults(cfg)  # after validation: a bad flag is reported alone; resumed runs keep theirs
         with experiment_lock(cfg):  # one run per experiment; taken before the folder is renamed or deleted
-            prepare_experiment_dir(cfg)
-            result = Runner(cfg).run()
+            result = Runner(cfg, prepare_dir=True).run()  # --restart_behavior applied once its checks passed
             write_run_end(experiment_dir(cfg), result.reason, result.env_steps)  # for sf_curric.launch
             return result
     except (ConfigError, CheckpointError) as e:

@@ -34,11 +34,17 @@ from sf_curric.algo.stop_and_save import (
     periodic_save,
     save_before_fatal_stop,
 )
-from sf_curric.cfg.experiment import experiment_dir, save_config
+from sf_curric.cfg.experiment import experiment_dir, prepare_experiment_dir, save_config, undo_prepare
 from sf_curric.cfg.validation import total_envs
 from sf_curric.envs.registry import make_env
-from sf_curric.utils.checkpoint import CheckpointError, checkpoint_dir, load_newest_checkpoint, save_checkpoint
-from sf_curric.utils.logs import close_log_file, setup_logging
+from sf_curric.utils.checkpoint import (
+    CheckpointError,
+    checkpoint_dir,
+    load_newest_checkpoint,
+    remove_orphan_temp_files,
+    save_checkpoint,
+)
+from sf_curric.utils.logs import attach_log_file, close_log_file, setup_logging
 from sf_curric.utils.timing import PhaseTimer, RateMeter
 
 log = logging.getLogger("sf_curric")
@@ -102,13 +108,18 @@ class Runner:
 
     Args:
         cfg: the resolved config (see `sf_curric.train.run`, which merges a saved config.json on resume).
+        prepare_dir: apply `--restart_behavior` to the experiment folder once the setup's checks passed (what
+            `sf_curric.train` does, holding the experiment's lock); False: only create the folder.
 
     Example:
         >>> result = Runner(cfg).run()
     """
 
-    def __init__(self, cfg: argparse.Namespace):
+    def __init__(self, cfg: argparse.Namespace, prepare_dir: bool = False):
         self.cfg = cfg
+        self._prepare_dir = prepare_dir
+        self._prepared: Any = None  # cfg.experiment.PreparedDir: undone when the start fails (undo_prepare)
+        self._trained = False  # this session completed a training iteration
         self.exp_dir = experiment_dir(cfg)
         self.env_steps = 0
         self.iteration = 0
@@ -137,8 +148,7 @@ class Runner:
 
     def _setup(self) -> None:
         cfg = self.cfg
-        self.exp_dir.mkdir(parents=True, exist_ok=True)
-        setup_logging(cfg.log_level, self.exp_dir / LOG_FILE)
+        setup_logging(cfg.log_level, keep_early_lines=True)  # nothing on disk until the checks below passed
         seed_everything(cfg.seed)
         # start-up: the worker server imports torch on another core while this process builds the learner
         self._prestarted_server = not cfg.serial_mode and prestart_worker_server()
@@ -154,6 +164,7 @@ class Runner:
         self.curriculum_host = _build_curriculum_host(cfg, action_space)
         self.self_play = build_self_play(cfg, self.learner, self.curriculum_host)  # None without self-play
         self._load_checkpoint()  # before anything is written: an unreadable checkpoint changes nothing
+        self._open_experiment_dir()
         save_config(cfg)
         if self.self_play is not None:
             self.self_play.start(self.env_steps)  # the pool's files, before any worker reads them
@@ -163,6 +174,16 @@ class Runner:
 
         self.writer = make_summary_writer(cfg, self.exp_dir, self.exp_dir / TENSORBOARD_SUBDIR)
         self.evaluator = make_evaluator(cfg, self.exp_dir, self.writer, self.best_eval_return, self.env_steps)
+
+    def _open_experiment_dir(self) -> None:
+        """After the checks that need no disk: apply --restart_behavior, drop cut-short checkpoint temp files,
+        start the log file (with the lines logged so far)."""
+        if self._prepare_dir:
+            self._prepared = prepare_experiment_dir(self.cfg)
+        else:
+            self.exp_dir.mkdir(parents=True, exist_ok=True)
+        remove_orphan_temp_files(checkpoint_dir(self.exp_dir))
+        attach_log_file(self.exp_dir / LOG_FILE)
 
     def _make_sampler(self) -> Sampler:
         cfg, host = self.cfg, self.curriculum_host
@@ -179,7 +200,7 @@ class Runner:
     def _load_checkpoint(self) -> None:
         if self.cfg.restart_behavior != "resume":
             return
-        found = load_newest_checkpoint(self.exp_dir, map_location=self.learner.device)
+        found = load_newest_checkpoint(self.exp_dir, map_location=self.learner.device, skip_damaged=True)
         if found is None:
             return
         path, state = found
@@ -337,9 +358,12 @@ class Runner:
     def run(self) -> RunResult:
         """Train until a stop condition (env steps, seconds, average return, Ctrl-C); save at the end."""
         previous_handlers = self._install_signal_handlers()
+        failed = True
         try:
             self._setup()
-            return self._loop()
+            result = self._loop()
+            failed = False
+            return result
         except (FinalSaveError, NonFiniteTrainingError):
             raise
         except Exception as e:  # a fatal stop: keep what the weights learned (stop_and_save.py)
@@ -357,6 +381,8 @@ class Runner:
             if self.writer is not None:
                 _close_writer(self.writer)
             close_log_file()
+            if failed and not self._trained and self._prepared is not None:
+                undo_prepare(self._prepared)  # a failed start leaves the folder as it found it
 
     def _loop(self) -> RunResult:
         cfg = self.cfg
@@ -381,6 +407,7 @@ class Runner:
                 self.curriculum_host.apply_train_mask(batch.traj)
             with self.timer.time("learn"):
                 result = self.learner.train(batch.traj, self.env_steps)
+            self._trained = True
             self.nan_guard.after_train(result.stats, self.learner.model)  # stops on repeated NaN/Inf
             self.sampler.on_weights_updated()
             if self.self_play is not None and self.self_play.after_train(self.env_steps):

@@ -8,7 +8,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sf_curric.cfg.validation import ConfigError
 
@@ -186,8 +186,22 @@ def resolve_config(cfg: argparse.Namespace) -> argparse.Namespace:
     return cfg
 
 
-def prepare_experiment_dir(cfg: argparse.Namespace) -> Path:
-    """Apply `--restart_behavior` to the experiment folder (call after validation) and return the folder.
+class PreparedDir(NamedTuple):
+    """What `prepare_experiment_dir` did, so that a start that fails can undo it (`undo_prepare`).
+
+    Attributes:
+        path: the experiment folder.
+        entries_before: names in the folder before this start (None: the folder was made by this start).
+        backup: where `--restart_behavior=restart` moved the old folder (None otherwise).
+    """
+
+    path: Path
+    entries_before: frozenset[str] | None
+    backup: Path | None
+
+
+def prepare_experiment_dir(cfg: argparse.Namespace) -> PreparedDir:
+    """Apply `--restart_behavior` to the experiment folder (call after validation) and make sure it exists.
 
     resume: keep it. restart: rename an existing folder to `<experiment>_old_<time>` and start in a new one.
     overwrite: delete an existing folder (the user asked for it explicitly), only when it is an sf_curric
@@ -195,6 +209,9 @@ def prepare_experiment_dir(cfg: argparse.Namespace) -> Path:
 
     Args:
         cfg: the validated config.
+
+    Returns:
+        What was done (the folder is `.path`), for `undo_prepare`.
 
     Raises:
         ConfigError: overwrite of something that is not an experiment folder, or a train_dir that cannot be
@@ -204,6 +221,7 @@ def prepare_experiment_dir(cfg: argparse.Namespace) -> Path:
     import time
 
     path = experiment_dir(cfg)
+    backup = None
     try:
         if (path.exists() or path.is_symlink()) and cfg.restart_behavior == "restart":
             backup = path.with_name(f"{path.name}_old_{time.strftime('%Y%m%d_%H%M%S')}")
@@ -219,13 +237,39 @@ def prepare_experiment_dir(cfg: argparse.Namespace) -> Path:
                     f"{' or '.join(_EXPERIMENT_MARKERS)} in it); remove it yourself or pick another --experiment"
                 )
             shutil.rmtree(path)
+        before = frozenset(p.name for p in path.iterdir()) if path.is_dir() else None
         path.mkdir(parents=True, exist_ok=True)
         check_writable(path)
     except OSError as e:
         raise ConfigError(
             f"cannot prepare the experiment folder {path} ({e.strerror or e}): pass a writable --train_dir"
         ) from None
-    return path
+    return PreparedDir(path, before, backup)
+
+
+def undo_prepare(prepared: PreparedDir) -> None:
+    """Undo a start that failed before it trained: remove what it made in the experiment folder (the folder itself
+    when it made it) and move a folder that `restart` renamed back. Never raises.
+
+    Args:
+        prepared: what `prepare_experiment_dir` returned.
+    """
+    import shutil
+
+    path = prepared.path
+    if path.is_symlink() or not path.is_dir():
+        return
+    try:
+        if prepared.entries_before is None:
+            shutil.rmtree(path)
+            if prepared.backup is not None:
+                prepared.backup.rename(path)
+            return
+        for entry in path.iterdir():
+            if entry.name not in prepared.entries_before:
+                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    except OSError:
+        pass  # best effort: the error that stopped the start is the one to report
 
 
 def check_writable(folder: Path) -> None:

@@ -108,7 +108,7 @@ def test_unreadable_checkpoint_is_an_error_not_a_restart_and_nothing_is_deleted(
     out = train_subprocess(_base(tmp_path) + ["--restart_behavior=resume"], env_vars={envs.FAULTS_ENV_VAR: "{}"})
     assert out.returncode == 2
     last = out.stderr.strip().splitlines()[-1]
-    assert last.startswith("sf_curric.train: error: cannot read checkpoint") and newest.name in last
-    assert "--restart_behavior=restart" in last and "move it away" in last
+    assert last.startswith("sf_curric.train: error: no usable latest checkpoint") and newest.name in last
+    assert "--restart_behavior=restart" in last and "is damaged (not a readable zip archive" in last
     assert _files(tmp_path) == before  # not deleted, not overwritten, no new checkpoint, config.json unchanged
     assert json.loads((tmp_path / "exp" / "config.json").read_text())["env"] == "test_faulty_env"
