@@ -47,6 +47,11 @@ def run_with_result(argv: Sequence[str] | None = None) -> RunResult:
     except (ConfigError, CheckpointError) as e:
         print(f"sf_curric.train: error: {e}", file=sys.stderr)
         raise SystemExit(2) from None
+    except ImportError as e:  # an optional dependency of the env or a feature, named with its extra
+        if "pip install" not in str(e):
+            raise
+        print(f"sf_curric.train: error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
     except (NonFiniteTrainingError, FinalSaveError) as e:  # not a bug to debug: one line that says what to check
         print(f"sf_curric.train: stopped: {e}", file=sys.stderr)
         raise SystemExit(1) from None

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from sf_curric.algo.best_policy import save_best_if_improved
+from sf_curric.algo.checkpoint_restore import restore_runner
 from sf_curric.algo.curriculum_status import curriculum_suffix
 from sf_curric.algo.episode_stats import EpisodeStats, _flatten  # noqa: F401 (_flatten: tracking/eval_process)
 from sf_curric.algo.nan_guard import NanGuard, NonFiniteTrainingError, check_finite_model
@@ -35,10 +36,9 @@ from sf_curric.algo.stop_and_save import (
     save_before_fatal_stop,
 )
 from sf_curric.cfg.experiment import experiment_dir, prepare_experiment_dir, save_config, undo_prepare
-from sf_curric.cfg.validation import total_envs
+from sf_curric.cfg.validation import check_batch_memory, total_envs
 from sf_curric.envs.registry import make_env
 from sf_curric.utils.checkpoint import (
-    CheckpointError,
     checkpoint_dir,
     load_newest_checkpoint,
     remove_orphan_temp_files,
@@ -160,6 +160,7 @@ class Runner:
         probe = make_env(cfg, {"worker_index": 0, "vector_index": 0, "env_id": -1})
         obs_space, action_space = probe.observation_space, probe.action_space
         probe.close()
+        check_batch_memory(cfg, obs_space, action_space)  # before a batch of that size is allocated
         self.learner = Learner(cfg, obs_space, action_space)
         self.curriculum_host = _build_curriculum_host(cfg, action_space)
         self.self_play = build_self_play(cfg, self.learner, self.curriculum_host)  # None without self-play
@@ -201,29 +202,8 @@ class Runner:
         if self.cfg.restart_behavior != "resume":
             return
         found = load_newest_checkpoint(self.exp_dir, map_location=self.learner.device, skip_damaged=True)
-        if found is None:
-            return
-        path, state = found
-        try:
-            self.learner.load_state_dict(state["learner"])
-            self.env_steps = int(state["env_steps"])
-            self.iteration = int(state["iteration"])
-        except (KeyError, RuntimeError, ValueError, TypeError) as e:  # another model size, or not ours
-            lines = [line.strip() for line in str(e).splitlines() if line.strip()] or [type(e).__name__]
-            reason = lines[1 if len(lines) > 1 and lines[0].endswith(":") else 0][:200]  # torch: header, then what
-            raise CheckpointError(
-                f"{path} does not fit this run's model ({type(e).__name__}: {reason}): resume with the flags it "
-                f"was trained with, or pass --restart_behavior=restart"
-            ) from None
-        self.train_seconds = float(state.get("train_seconds", 0.0))
-        self.best_avg_return = float(state.get("best_avg_return", float("-inf")))
-        self.best_eval_return = float(state.get("best_eval_return", float("-inf")))
-        self.stats.load_state_dict(state.get("episode_stats", {}))
-        if self.curriculum_host is not None and state.get("curriculum") is not None:
-            self.curriculum_host.load_state_dict(state["curriculum"])
-        if self.self_play is not None and state.get("self_play") is not None:
-            self.self_play.load_state_dict(state["self_play"])
-        log.info("resumed from %s: %d env steps, iteration %d", path, self.env_steps, self.iteration)
+        if found is not None:
+            restore_runner(self, *found)  # every value range-checked against this fresh runner's own first
 
     # ---- checkpoints ---------------------------------------------------------------------------------------
 

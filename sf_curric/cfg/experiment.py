@@ -115,20 +115,27 @@ def _check_saved_type(cfg: argparse.Namespace, key: str, saved: Any, default: An
     config.json with `"num_epochs": "abc"` is one line, not a traceback deep in training."""
     if default is None or saved is None:
         return
-    numeric = (int, float)
-    if isinstance(default, bool) or isinstance(saved, bool):
-        ok = isinstance(default, bool) and isinstance(saved, bool)
-    elif isinstance(default, numeric):
-        ok = isinstance(saved, numeric)
-    elif isinstance(default, str):
-        ok = isinstance(saved, str)
+    if isinstance(default, list):  # a flag with nargs: a list whose items have the kind of the default's items
+        ok = isinstance(saved, list) and (not default or all(_same_kind(item, default[0]) for item in saved))
+        kind = f"list of {type(default[0]).__name__}" if default else "list"
+    elif isinstance(default, (bool, int, float, str)):
+        ok, kind = _same_kind(saved, default), type(default).__name__
     else:
-        return  # lists, dicts: JSON keeps their shape
+        return  # dicts: JSON keeps their shape
     if not ok:
         raise ConfigError(
-            f"{config_path(cfg)}: {key}={saved!r} is not a {type(default).__name__}: fix it in that file, pass "
+            f"{config_path(cfg)}: {key}={saved!r} is not a {kind}: fix it in that file, pass "
             f"--{key}=VALUE, or pass --restart_behavior=restart"
         )
+
+
+def _same_kind(value: Any, like: Any) -> bool:
+    """A bool for a bool, an int for an int, a number for a float, a string for a string."""
+    if isinstance(like, bool) or isinstance(value, bool):
+        return isinstance(like, bool) and isinstance(value, bool)
+    if isinstance(like, float):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(like))
 
 
 def merge_saved_config(saved: dict[str, Any], cfg: argparse.Namespace) -> argparse.Namespace:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sf_curric.sweeps.stats import needs_report_extra
+
 
 def plot_curves(curves: dict[str, dict[str, Any]], tag: str, path: Path) -> Path:
     """One figure: IQM per method against env steps, with the stratified-bootstrap 95 % band.
@@ -20,7 +22,7 @@ def plot_curves(curves: dict[str, dict[str, Any]], tag: str, path: Path) -> Path
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise SystemExit('sf_curric.report needs matplotlib: pip install "sf_curric[report]"') from None
+        raise needs_report_extra("matplotlib") from None
     fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=110)
     for method, c in curves.items():
         (line,) = ax.plot(c["steps"], c["iqm"], label=f"{method} ({c['runs']} runs)")

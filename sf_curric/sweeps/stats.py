@@ -12,15 +12,29 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
-from scipy import stats as scipy_stats
+
+from sf_curric.cfg.validation import ConfigError
+
+
+def needs_report_extra(module: str) -> ConfigError:
+    """The one-line error (exit 2 in `sf_curric.report`) for a missing module of the `report` extra."""
+    return ConfigError(f'sf_curric.report needs {module}: pip install "sf_curric[report]"')
 
 
 def _metrics():
     try:
         from rliable import metrics
     except ImportError:
-        raise SystemExit('sf_curric.report needs rliable: pip install "sf_curric[report]"') from None
+        raise needs_report_extra("rliable") from None
     return metrics
+
+
+def _trim_mean(samples: np.ndarray, proportiontocut: float, axis: int) -> np.ndarray:
+    try:
+        from scipy import stats as scipy_stats
+    except ImportError:
+        raise needs_report_extra("scipy") from None
+    return scipy_stats.trim_mean(samples, proportiontocut=proportiontocut, axis=axis)
 
 
 def iqm(scores: np.ndarray) -> float:
@@ -30,7 +44,7 @@ def iqm(scores: np.ndarray) -> float:
 
 def _iqm_rows(samples: np.ndarray) -> np.ndarray:
     # the same trimmed mean as rliable's aggregate_iqm, on each bootstrap sample (row) at once
-    return scipy_stats.trim_mean(samples, proportiontocut=0.25, axis=1)
+    return _trim_mean(samples, proportiontocut=0.25, axis=1)
 
 
 def bootstrap_interval(
