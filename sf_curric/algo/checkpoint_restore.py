@@ -29,6 +29,10 @@ def _refuse(path: Path, what: str) -> CheckpointError:
     )
 
 
+def _finite_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _first_line(e: BaseException) -> str:
     lines = [line.strip() for line in str(e).splitlines() if line.strip()] or [type(e).__name__]
     return lines[1 if len(lines) > 1 and lines[0].endswith(":") else 0][:200]  # torch: a header, then what
@@ -39,6 +43,14 @@ def _check_values(path: Path, state: dict[str, Any], fresh: dict[str, Any]) -> N
         value = state.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise _refuse(path, f"{key}={value!r} (a count of at least 0)")
+    stats = state.get("episode_stats", {})
+    numbers_ok = isinstance(stats, dict) and all(
+        isinstance(values, list) and all(_finite_number(v) and (key == "returns" or v >= 0) for v in values)
+        for key, values in stats.items()
+        if key in ("returns", "lengths")
+    )
+    if not numbers_ok:
+        raise _refuse(path, "episode statistics that are not finite numbers (returns) and counts (lengths)")
     seconds = state.get("train_seconds", 0.0)
     if not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds < 0:
         raise _refuse(path, f"train_seconds={seconds!r} (finite, at least 0)")

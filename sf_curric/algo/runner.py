@@ -347,7 +347,8 @@ class Runner:
         except (FinalSaveError, NonFiniteTrainingError):
             raise
         except Exception as e:  # a fatal stop: keep what the weights learned (stop_and_save.py)
-            save_before_fatal_stop(self, e, self._start_iteration)
+            if self._trained:  # not a failed start: a checkpoint loaded for a resume is not saved again
+                save_before_fatal_stop(self, e, self._start_iteration)
             raise
         finally:
             for signum, handler in previous_handlers.items():
