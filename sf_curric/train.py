@@ -6,7 +6,7 @@ A user's own script can call `run()` after `register_env(...)`: it parses the sa
 from __future__ import annotations
 
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
 from sf_curric.algo.nan_guard import NonFiniteTrainingError
 from sf_curric.algo.runner import Runner, RunResult
@@ -15,7 +15,7 @@ from sf_curric.cfg.arguments import parse_args
 from sf_curric.cfg.auto_defaults import apply_auto_defaults
 from sf_curric.cfg.experiment import experiment_dir, resolve_config
 from sf_curric.cfg.validation import ConfigError, validate_cfg
-from sf_curric.utils.checkpoint import CheckpointError
+from sf_curric.utils.checkpoint import CheckpointError, find_newest_checkpoint
 from sf_curric.utils.run_end import write_run_end
 from sf_curric.utils.run_lock import experiment_lock
 
@@ -52,9 +52,20 @@ def run_with_result(argv: Sequence[str] | None = None) -> RunResult:
             raise
         print(f"sf_curric.train: error: {e}", file=sys.stderr)
         raise SystemExit(2) from None
-    except (NonFiniteTrainingError, FinalSaveError) as e:  # not a bug to debug: one line that says what to check
+    except NonFiniteTrainingError as e:  # not a bug to debug: one line that says what to check
+        print(f"sf_curric.train: stopped: {e}; {_resume_hint(cfg)}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except FinalSaveError as e:  # names the last good checkpoint itself
         print(f"sf_curric.train: stopped: {e}", file=sys.stderr)
         raise SystemExit(1) from None
+
+
+def _resume_hint(cfg: Any) -> str:
+    """Where a run stopped on NaN/Inf can resume from (it never checkpoints non-finite weights)."""
+    newest = find_newest_checkpoint(experiment_dir(cfg))
+    if newest is None:
+        return "no checkpoint was written yet: start again once that is fixed"
+    return f"then resume from the last checkpoint, {newest} (its weights are finite)"
 
 
 def run(argv: Sequence[str] | None = None) -> int:

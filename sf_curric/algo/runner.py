@@ -33,6 +33,7 @@ from sf_curric.algo.stop_and_save import (
     StopRequested,
     final_save,
     periodic_save,
+    record_stop_cause,
     save_before_fatal_stop,
 )
 from sf_curric.cfg.experiment import experiment_dir, prepare_experiment_dir, save_config, undo_prepare
@@ -44,12 +45,11 @@ from sf_curric.utils.checkpoint import (
     remove_orphan_temp_files,
     save_checkpoint,
 )
-from sf_curric.utils.logs import attach_log_file, close_log_file, setup_logging
+from sf_curric.utils.logs import LOG_FILE, attach_log_file, close_log_file, setup_logging
 from sf_curric.utils.timing import PhaseTimer, RateMeter
 
 log = logging.getLogger("sf_curric")
 
-LOG_FILE = "sf_log.txt"
 TENSORBOARD_SUBDIR = "tensorboard"
 
 
@@ -344,9 +344,11 @@ class Runner:
             result = self._loop()
             failed = False
             return result
-        except (FinalSaveError, NonFiniteTrainingError):
+        except (FinalSaveError, NonFiniteTrainingError) as e:
+            record_stop_cause(e)
             raise
         except Exception as e:  # a fatal stop: keep what the weights learned (stop_and_save.py)
+            record_stop_cause(e)  # in sf_log.txt too, in every mode
             if self._trained:  # not a failed start: a checkpoint loaded for a resume is not saved again
                 save_before_fatal_stop(self, e, self._start_iteration)
             raise

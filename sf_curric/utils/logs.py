@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 LOG_FORMAT = "[%(asctime)s][%(process)d] %(levelname)s %(message)s"
+LOG_FILE = "sf_log.txt"  # in the experiment folder: the runner's and its worker processes' lines
 _HANDLER_MARK = "_sf_curric_handler"
 
 log = logging.getLogger("sf_curric")
@@ -92,6 +93,19 @@ def attach_log_file(log_file: Path | str) -> None:
         for record in early.records:
             handler.handle(record)
     log.addHandler(handler)
+
+
+def log_to_file_only(level: int, message: str) -> None:
+    """Write one record to the log file alone (e.g. a traceback that Python prints on the console anyway).
+
+    Args:
+        level: e.g. `logging.ERROR`.
+        message: the text (may span lines).
+    """
+    record = log.makeRecord(log.name, level, __file__, 0, message, (), None)
+    for handler in log.handlers:
+        if isinstance(handler, logging.FileHandler):
+            handler.handle(record)
 
 
 def close_log_file() -> None:
