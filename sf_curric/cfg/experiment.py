@@ -21,16 +21,19 @@ _EXPERIMENT_NAME_RE = re.compile(r"^[^./\\\s\x00-\x1f][^/\\\s\x00-\x1f]{0,199}$"
 _EXPERIMENT_MARKERS = (CONFIG_FILE, "checkpoint_p0")
 
 
-def check_experiment_name(name: str) -> None:
-    """Raise ConfigError unless `name` is a single, plain path component (the experiment's folder name).
+def check_experiment_name(name: str, what: str = "--experiment") -> None:
+    """Raise ConfigError unless `name` is a single, plain path component: the one name rule of experiments, sweeps
+    and a sweep's experiments and runs (each is a folder directly inside its parent, never outside it).
 
     Args:
-        name: the `--experiment` value.
+        name: the `--experiment` value (or a sweep's, an `Experiment`'s or a run's name).
+        what: how the message names it, e.g. "RunDescription name".
     """
     if not isinstance(name, str) or not _EXPERIMENT_NAME_RE.match(name):
+        shown = f"{what}={name!r}" if what.startswith("--") else f"{what} {name!r}"
         raise ConfigError(
-            f"--experiment={name!r} is not a plain folder name: use letters, digits and - _ . (no '/', spaces, or "
-            f"leading '.'), e.g. --experiment=cartpole_run1"
+            f"{shown} is not a plain folder name: use letters, digits and - _ . (no '/', spaces, or "
+            f"leading '.'), e.g. cartpole_run1"
         )
 
 
