@@ -173,7 +173,7 @@ class Runner:
 
         from sf_curric.tracking.setup import make_evaluator, make_summary_writer
 
-        self.writer = make_summary_writer(cfg, self.exp_dir, self.exp_dir / TENSORBOARD_SUBDIR)
+        self.writer = make_summary_writer(cfg, self.exp_dir, self.exp_dir / TENSORBOARD_SUBDIR, self.env_steps)
         self.evaluator = make_evaluator(cfg, self.exp_dir, self.writer, self.best_eval_return, self.env_steps)
 
     def _open_experiment_dir(self) -> None:

@@ -11,22 +11,25 @@ from typing import Any
 from sf_curric.cfg.arguments import flag_value
 
 
-def make_summary_writer(cfg: argparse.Namespace, exp_dir: Path, tensorboard_dir: Path) -> Any:
+def make_summary_writer(cfg: argparse.Namespace, exp_dir: Path, tensorboard_dir: Path, env_steps: int = 0) -> Any:
     """A tensorboardX `SummaryWriter` on `tensorboard_dir`; with `--with_wandb` wrapped so wandb gets everything too.
 
     Args:
         cfg: the run's config.
         exp_dir: the experiment folder (holds the wandb run id, so a resumed run continues the same wandb run).
         tensorboard_dir: the tensorboard folder.
+        env_steps: env steps of the checkpoint a resumed run starts from (an offline wandb run re-logs the rows a
+            hard kill lost up to there: `sf_curric.tracking.wandb_relog`).
     """
     from tensorboardX import SummaryWriter
 
-    writer = SummaryWriter(str(tensorboard_dir), flush_secs=10)
+    # flushed every second: a hard kill loses at most that much, and wandb can re-log from these files
+    writer = SummaryWriter(str(tensorboard_dir), flush_secs=1)
     if not flag_value(cfg, "with_wandb"):
         return writer
     from sf_curric.tracking.wandb_writer import WandbTee
 
-    return WandbTee(writer, cfg, exp_dir)
+    return WandbTee(writer, cfg, exp_dir, resumed_env_steps=env_steps)
 
 
 def make_evaluator(
