@@ -13,8 +13,7 @@ from sf_curric.tracking.best_by_eval import BestByEval
 from sf_curric.train import run
 from sf_curric.utils.checkpoint import DAMAGED_SUFFIX, list_checkpoints, load_checkpoint
 from sf_curric.utils.logs import close_log_file
-from tests.faults.helpers import REPO
-from tests.utils.test_checkpoint_integrity import flip_bytes_inside_tensor
+from tests.faults.helpers import REPO, flip_bytes_inside_tensor
 
 
 def _train_args(train_dir, steps, *extra):

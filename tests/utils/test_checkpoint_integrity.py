@@ -24,25 +24,11 @@ from sf_curric.utils.checkpoint import (
 )
 from sf_curric.utils.checkpoint_integrity import verify_checksum
 from sf_curric.version import __version__
+from tests.faults.helpers import flip_bytes_inside_tensor
 
 
 def _state(value=1.0):
     return {"learner": {"w": torch.full((4096,), value), "exp_avg": torch.arange(512.0)}, "env_steps": 10}
-
-
-def flip_bytes_inside_tensor(path, record_suffix="/data/0", count=100):
-    """XOR `count` bytes in the middle of a tensor's record (what issue 28 did to an Adam moment)."""
-    with zipfile.ZipFile(path) as archive:
-        info = next(i for i in archive.infolist() if i.filename.endswith(record_suffix))
-    raw = bytearray(path.read_bytes())
-    name_len, extra_len = (
-        int.from_bytes(raw[info.header_offset + 26 : info.header_offset + 28], "little"),
-        int.from_bytes(raw[info.header_offset + 28 : info.header_offset + 30], "little"),
-    )
-    start = info.header_offset + 30 + name_len + extra_len + info.file_size // 2 - count // 2
-    for i in range(start, start + count):
-        raw[i] ^= 0x5A
-    path.write_bytes(bytes(raw))
 
 
 def test_the_stored_digest_is_the_sha256_of_every_byte_before_it(tmp_path):
