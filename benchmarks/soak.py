@@ -262,7 +262,9 @@ def _table(soak: Soak, minutes: float) -> str:
     rows = [f"| {kind} | {t.injected[kind]} | {t.survived[kind]} |" for kind in FAULTS]
     finished = sum(x.episodes_finished for x in s)
     counted = sum(x.end_episodes - x.start_episodes for x in s)
-    clean_gap = sum(x.episodes_finished - (x.end_episodes - x.start_episodes) for x in s if x.stop == "SIGTERM")
+    # a session whose last checkpoint the next one did not resume from (SIGKILL after it, or damaged) rolled back
+    rolled = [x.stop == "SIGKILL" or (nxt is not None and nxt.damaged is not None) for x, nxt in zip(s, s[1:] + [None])]
+    clean_gap = sum(x.episodes_finished - (x.end_episodes - x.start_episodes) for x, r in zip(s, rolled) if not r)
     trained = sum(x.reached_steps - x.start_steps for x in s)
     kept = sum(x.end_steps - x.start_steps for x in s)
     sigterm = [x.stop_seconds for x in s if x.stop == "SIGTERM"]
@@ -279,7 +281,8 @@ def _table(soak: Soak, minutes: float) -> str:
         f"| env steps trained / kept / redone (after a SIGKILL or damage) | {trained:,} / {kept:,} / "
         f"{trained - kept:,} |",
         f"| curriculum episodes: finished by envs / counted by the curriculum | {finished:,} / {counted:,} |",
-        f"| ... not counted in SIGTERM sessions (in flight in killed workers, at the stop) | {clean_gap:,} |",
+        f"| ... not counted, sessions resumed from their last checkpoint (in flight in killed workers, at the stop) | "
+        f"{clean_gap:,} |",
         f"| ... rolled back with a SIGKILLed or damaged session's unsaved work | {finished - counted - clean_gap:,} |",
         f"| checkpoint saves refused by the full disk (warned, run went on) | {soak.refused_saves} |",
         f"| checkpoints loaded back and SHA-256 verified / bad | {t.checkpoints_verified} / {len(t.checkpoints_bad)} |",
