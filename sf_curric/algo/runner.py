@@ -21,11 +21,10 @@ import torch
 
 from sf_curric.algo.best_policy import save_best_if_improved
 from sf_curric.algo.checkpoint_restore import restore_runner
-from sf_curric.algo.curriculum_status import curriculum_suffix
-from sf_curric.algo.episode_stats import EpisodeStats, _flatten  # noqa: F401 (_flatten: tracking/eval_process)
+from sf_curric.algo.episode_stats import EpisodeStats
 from sf_curric.algo.nan_guard import NanGuard, NonFiniteTrainingError, check_finite_model
 from sf_curric.algo.parallel.process_utils import prestart_worker_server, stop_worker_server
-from sf_curric.algo.ppo import LOSS_STATS
+from sf_curric.algo.ppo import logged_as_losses
 from sf_curric.algo.sampling import Batch, Sampler, SerialSampler  # noqa: F401 (Batch: the sampler interface)
 from sf_curric.algo.self_play import build_self_play
 from sf_curric.algo.stop_and_save import (
@@ -39,6 +38,7 @@ from sf_curric.algo.stop_and_save import (
 from sf_curric.cfg.experiment import experiment_dir, prepare_experiment_dir, save_config, undo_prepare
 from sf_curric.cfg.validation import check_batch_memory, total_envs
 from sf_curric.envs.registry import make_env
+from sf_curric.tracking.curriculum_status import curriculum_suffix
 from sf_curric.utils.checkpoint import (
     checkpoint_dir,
     load_newest_checkpoint,
@@ -189,7 +189,7 @@ class Runner:
     def _make_sampler(self) -> Sampler:
         cfg, host = self.cfg, self.curriculum_host
         if not cfg.serial_mode:
-            from sf_curric.algo.parallel.sampler import ParallelSampler  # imported here: it imports this module
+            from sf_curric.algo.parallel.sampler import ParallelSampler  # here: serial runs never load the process code
 
             return ParallelSampler(cfg, self.learner, curriculum_host=host)
         log.info("serial mode: %d envs stepped in this process", total_envs(cfg))
@@ -258,10 +258,11 @@ class Runner:
         w.add_scalar("train/nonfinite_returns", self.stats.num_nonfinite_returns, step)  # episodes kept out
         for key, values in self.stats.custom.items():
             w.add_scalar(key, float(np.mean(values)), step)
+        losses = logged_as_losses()
         for key, value in self.last_train_stats.items():
             if key == "learning_rate":
                 w.add_scalar("charts/learning_rate", value, step)
-            elif key in LOSS_STATS:
+            elif key in losses:
                 w.add_scalar(f"losses/{key}", value, step)
             else:
                 w.add_scalar(f"train/{key}", value, step)
@@ -397,7 +398,7 @@ class Runner:
                 self._propagate_training_info()  # workers re-read the pool before their next resets
             if self.curriculum_host is not None:
                 with self.timer.time("curriculum"):
-                    self.curriculum_host.on_batch(batch.traj, result, batch.episodes)
+                    self.curriculum_host.on_batch(batch.traj, result, batch.feedback)
             self.last_train_stats = result.stats
             self.iteration += 1
             if self.evaluator is not None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sf_curric.cfg.arguments import flag_value
+from sf_curric.tracking.args import TRACKING_ARGS
 
 
 def make_summary_writer(cfg: argparse.Namespace, exp_dir: Path, tensorboard_dir: Path, env_steps: int = 0) -> Any:
@@ -25,7 +26,7 @@ def make_summary_writer(cfg: argparse.Namespace, exp_dir: Path, tensorboard_dir:
 
     # flushed every second: a hard kill loses at most that much, and wandb can re-log from these files
     writer = SummaryWriter(str(tensorboard_dir), flush_secs=1)
-    if not flag_value(cfg, "with_wandb"):
+    if not flag_value(cfg, "with_wandb", TRACKING_ARGS):
         return writer
     from sf_curric.tracking.wandb_writer import WandbTee
 
