@@ -55,9 +55,10 @@ def test_a_failed_start_leaves_nothing_and_overwrite_works_after_it(tmp_path, ca
     before = _tree(shared)
     _fails(_args(shared, *flags), capsys, expected)
     assert _tree(shared) == before
-    run(_args(shared, "--env=CartPole-v1", "--restart_behavior=overwrite"))  # issue 28: was "not an experiment"
-    close_log_file()
-    assert (shared / "e" / "config.json").exists() and (shared / "other" / "notes.txt").read_text() == "mine"
+    if flags == FAILED_STARTS[0][0]:  # one real start after a failed one is enough (each takes seconds)
+        run(_args(shared, "--env=CartPole-v1", "--restart_behavior=overwrite"))  # issue 28: "not an experiment"
+        close_log_file()
+        assert (shared / "e" / "config.json").exists() and (shared / "other" / "notes.txt").read_text() == "mine"
 
 
 def test_a_start_that_fails_at_the_first_batch_is_undone_and_restart_moves_the_old_folder_back(
