@@ -40,6 +40,7 @@ from sf_curric.utils.checkpoint import (  # noqa: E402
     list_checkpoints,
     load_checkpoint,
 )
+from sf_curric.sweeps.run_guard import die_with_parent  # noqa: E402
 from tests.faults.helpers import flip_bytes_inside_tensor  # noqa: E402
 
 _STALL_SEC = 15  # --worker_stall_timeout_sec of the run
@@ -123,12 +124,18 @@ class Soak:
     def _workers(self, proc: subprocess.Popen) -> list:
         import psutil
 
+        def cmdline(p) -> str:
+            try:
+                return " ".join(p.cmdline())
+            except psutil.Error:  # gone, or a zombie waiting for its parent
+                return ""
+
         try:
             children = psutil.Process(proc.pid).children(recursive=True)
-        except psutil.NoSuchProcess:
+            servers = [p for p in children if "multiprocessing.forkserver" in cmdline(p)]
+            return [p for server in servers for p in server.children() if cmdline(p)]
+        except psutil.Error:
             return []
-        servers = [p for p in children if "multiprocessing.forkserver" in " ".join(p.cmdline())]
-        return [p for server in servers for p in server.children()]
 
     # ---- one session ---------------------------------------------------------------------------------------
 
@@ -145,6 +152,8 @@ class Soak:
 
     def _inject(self, proc: subprocess.Popen, until: float) -> None:
         """Random faults every few seconds while the session runs (env raise/exit are random in the envs)."""
+        import psutil
+
         next_fault = time.monotonic() + self.rng.uniform(3, 8)
         disk_until = 0.0
         while proc.poll() is None and time.monotonic() < until:
@@ -156,8 +165,11 @@ class Soak:
             if now >= next_fault:
                 kind = self.rng.choice(["worker SIGKILL", "disk full", "env hang"])
                 if kind == "worker SIGKILL" and (workers := self._workers(proc)):
-                    self.rng.choice(workers).kill()
-                    self.tally.injected[kind] += 1
+                    try:
+                        self.rng.choice(workers).kill()
+                        self.tally.injected[kind] += 1
+                    except psutil.Error:  # it died by itself just now
+                        pass
                 elif kind == "disk full" and not disk_until and until - now > 10:
                     self.disk_flag.touch()
                     disk_until = now + self.rng.uniform(3, 8)
@@ -194,7 +206,13 @@ class Soak:
         offset = log_file.stat().st_size if log_file.exists() else 0
         episodes_before = self._episodes_recorded()
         with open(self.work / f"session_{session.number}.out", "wb") as out:
-            proc = subprocess.Popen(self._command(), env=self._environment(), stdout=out, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(
+                self._command(),
+                env=self._environment(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent,  # a soak that dies leaves no training run behind
+            )
             self._wait_until_training(proc, log_file, offset)
             self._inject(proc, time.monotonic() + seconds)
             self._stop(proc, session, final)
