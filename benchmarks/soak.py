@@ -34,13 +34,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sf_curric.sweeps.run_guard import die_with_parent  # noqa: E402
 from sf_curric.utils.checkpoint import (  # noqa: E402
     CheckpointError,
     checkpoint_dir,
     list_checkpoints,
     load_checkpoint,
 )
-from sf_curric.sweeps.run_guard import die_with_parent  # noqa: E402
 from tests.faults.helpers import flip_bytes_inside_tensor  # noqa: E402
 
 _STALL_SEC = 15  # --worker_stall_timeout_sec of the run
