@@ -63,6 +63,7 @@ class Session:
     stop_seconds: float = 0.0
     log: str = ""
     episodes_finished: int = 0
+    faults: Counter = field(default_factory=Counter)  # injected while it ran (env faults from the envs' records)
     end_steps: int = 0
     end_episodes: int = 0
     reached_steps: int = 0
@@ -71,7 +72,9 @@ class Session:
 @dataclass
 class Tally:
     injected: Counter = field(default_factory=Counter)
-    survived: Counter = field(default_factory=Counter)
+    survived: Counter = field(default_factory=Counter)  # handled: found and recovered from while the run went on
+    stop_first: Counter = field(default_factory=Counter)  # not handled yet when the soak stopped the session
+    failed: Counter = field(default_factory=Counter)  # in a session that ended other than by the soak's signal
     checkpoints_verified: int = 0
     checkpoints_bad: list = field(default_factory=list)
 
@@ -139,8 +142,10 @@ class Soak:
 
     # ---- one session ---------------------------------------------------------------------------------------
 
-    def _episodes_recorded(self) -> int:
-        return sum(p.read_text().count("episode env=") for p in self.records.glob("faults_*.txt"))
+    def _recorded(self) -> Counter:
+        """What the envs recorded so far, by kind (episode, step, reset, hang, exit)."""
+        text = "".join(p.read_text() for p in self.records.glob("faults_*.txt"))
+        return Counter(line.split(" ", 1)[0] for line in text.splitlines())
 
     def _wait_until_training(self, proc: subprocess.Popen, log_file: Path, offset: int) -> None:
         """Faults and the stop count from the session's first progress line (start-up takes seconds when loaded)."""
@@ -204,7 +209,7 @@ class Soak:
         session = Session(len(self.sessions) + 1, None, steps, episodes, expected_resume=expected, damaged=damaged)
         log_file = self.exp_dir / "sf_log.txt"
         offset = log_file.stat().st_size if log_file.exists() else 0
-        episodes_before = self._episodes_recorded()
+        recorded_before, kills_before = self._recorded(), self.tally.injected["worker SIGKILL"]
         with open(self.work / f"session_{session.number}.out", "wb") as out:
             proc = subprocess.Popen(
                 self._command(),
@@ -217,7 +222,11 @@ class Soak:
             self._inject(proc, time.monotonic() + seconds)
             self._stop(proc, session, final)
         session.log = log_file.read_bytes()[offset:].decode(errors="replace") if log_file.exists() else ""
-        session.episodes_finished = self._episodes_recorded() - episodes_before
+        recorded = self._recorded() - recorded_before
+        session.episodes_finished = recorded["episode"]
+        session.faults = Counter({"env raise": recorded["step"] + recorded["reset"], "env hang": recorded["hang"],
+                                  "env exit": recorded["exit"],
+                                  "worker SIGKILL": self.tally.injected["worker SIGKILL"] - kills_before})  # fmt: skip
         self.sessions.append(session)
         return session
 
@@ -255,15 +264,21 @@ class Soak:
     def judge(self) -> None:
         """Which injected faults the run survived, from the logs of the sessions they hit."""
         t = self.tally
-        faults = "".join(p.read_text() for p in self.records.glob("faults_*.txt"))
+        for session in self.sessions:
+            log = session.log
+            handled = {
+                "env raise": len(re.findall(r"raised InjectedFault in (?:step|reset)", log)),
+                "env hang": log.count("made no progress for"),
+                "env exit": log.count("died (exit code 3)"),
+                "worker SIGKILL": log.count("died (exit code -9)"),
+            }
+            ended_by_soak = session.returncode == (0 if session.stop == "SIGTERM" else -9)
+            for kind, count in handled.items():
+                injected = session.faults[kind]
+                t.injected[kind] += injected if kind != "worker SIGKILL" else 0  # counted when sent
+                t.survived[kind] += min(count, injected)
+                (t.stop_first if ended_by_soak else t.failed)[kind] += max(0, injected - count)
         logs = "".join(s.log for s in self.sessions)
-        t.injected["env raise"] = len(re.findall(r"^(?:step|reset) env=", faults, re.M))
-        t.survived["env raise"] = len(re.findall(r"raised InjectedFault in (?:step|reset)", logs))
-        t.injected["env hang"] = faults.count("hang env=")
-        t.survived["env hang"] = logs.count("made no progress for")
-        t.injected["env exit"] = faults.count("exit env=")
-        t.survived["env exit"] = logs.count("died (exit code 3)")
-        t.survived["worker SIGKILL"] = logs.count("died (exit code -9)")
         self.refused_saves = logs.count("could not write a checkpoint") + logs.count("could not write the best")
         for session, following in zip(self.sessions, self.sessions[1:]):
             kind = "SIGTERM + resume" if session.stop == "SIGTERM" else "SIGKILL + resume"
@@ -271,13 +286,20 @@ class Soak:
             resumed = following.expected_resume is None or f"resumed from {following.expected_resume}:" in following.log
             clean = session.stop == "SIGKILL" or session.returncode == 0
             t.survived[kind] += int(resumed and clean)
-            if following.damaged is not None and f"checkpoint {following.damaged} is damaged" in following.log:
-                t.survived["checkpoint damage"] += int(resumed)
+            t.failed[kind] += int(not (resumed and clean))
+            if following.damaged is not None:
+                ok = resumed and f"checkpoint {following.damaged} is damaged" in following.log
+                t.survived["checkpoint damage"] += int(ok)
+                t.failed["checkpoint damage"] += int(not ok)
+        t.failed["disk full"] = t.injected["disk full"] - t.survived["disk full"]
 
 
 def _table(soak: Soak, minutes: float) -> str:
     t, s = soak.tally, soak.sessions
-    rows = [f"| {kind} | {t.injected[kind]} | {t.survived[kind]} |" for kind in FAULTS]
+    rows = [
+        f"| {kind} | {t.injected[kind]} | {t.survived[kind]} | {t.stop_first[kind]} | {t.failed[kind]} |"
+        for kind in FAULTS
+    ]
     finished = sum(x.episodes_finished for x in s)
     counted = sum(x.end_episodes - x.start_episodes for x in s)
     # a session whose last checkpoint the next one did not resume from (SIGKILL after it, or damaged) rolled back
@@ -289,8 +311,8 @@ def _table(soak: Soak, minutes: float) -> str:
     lines = [
         f"soak: {minutes:g} min, {len(s)} sessions, load average {os.getloadavg()[0]:.1f} at the end",
         "",
-        "| fault | injected | survived |",
-        "|---|---|---|",
+        "| fault | injected | handled, run went on | stop came first | run failed |",
+        "|---|---|---|---|---|",
         *rows,
         "",
         "| accounting | value |",
