@@ -25,6 +25,7 @@ ESSENTIAL_FLAGS = (
     "--experiment",
     "--train_dir",
     "--train_for_env_steps",
+    "--train_for_seconds",
     "--num_workers",
     "--num_envs_per_worker",
     "--curriculum",
@@ -59,7 +60,6 @@ BASIC_ARGS: list[FlagSpec] = [
             "aside; overwrite: delete the experiment folder first.",
         },
     ),
-    ("--train_for_seconds", {"type": int, "default": 10_000_000_000, "help": "Stop after this many seconds."}),
     (
         "--stop_when_avg_return",
         {
@@ -104,7 +104,7 @@ SAMPLING_ARGS: list[FlagSpec] = [
             True,
             "Choose --serial_mode, --num_workers, --num_envs_per_worker, --num_batches_per_epoch and "
             "--num_torch_threads from the CPU cores and the env's step cost (logged at start) for those you do not "
-            "type; False: the static defaults below.",
+            "type, around those you type (docs/fast_defaults.md); False: the static defaults below.",
         ),
     ),
     (
@@ -217,6 +217,16 @@ LOGGING_ARGS: list[FlagSpec] = [
             "default": 0,
             "help": "At the end of training, play this many episodes per task group (e.g. easiest, hardest, whole "
             "task space) and print a table of their returns (0: none).",
+        },
+    ),
+    (
+        "--baseline_curriculum",
+        {
+            "type": str,
+            "default": None,
+            "help": "Also train the same command with --curriculum=NAME in a second process (experiment "
+            "<experiment>_NAME) and print both end-of-training tables side by side (e.g. none; needs "
+            "--final_eval_episodes).",
         },
     ),
 ]

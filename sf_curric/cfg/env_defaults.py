@@ -53,11 +53,30 @@ _CARTPOLE = {
     "train_for_env_steps": 300_000,
 }
 
+# The README demo (sf_curric.envs.builtin.frozen_lake_curriculum, docs/demo.md): PerformanceCurriculum moves the
+# start one level back once 90 % of the last 50 episodes at the current level reached the goal, and keeps a fifth
+# of the episodes on easier levels. The layout is fixed (one process, 16 envs, 512 samples per iteration) so that the
+# demo learns the same way on every machine; 200k steps leave every measured seed room to finish.
+_FROZEN_LAKE_DEMO = {
+    "perf_metric": "progress",
+    "perf_promote_threshold": 0.9,
+    "perf_window": 50,
+    "perf_replay_easier": 0.2,
+    "auto_defaults": False,
+    "serial_mode": True,
+    "num_workers": 1,
+    "num_envs_per_worker": 16,
+    "num_batches_per_epoch": 2,
+    "train_for_env_steps": 200_000,
+    "final_eval_episodes": 50,
+}
+
 _BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "CartPole-v1": _CARTPOLE,
     # the built-in CartPole with SimpleBoxCurriculum (sf_curric.envs.builtin), its demo ends with an evaluation table
     "cartpole_curriculum": {**CARTPOLE_RL_ZOO, "final_eval_episodes": 50},
     "envpool:CartPole-v1": _CARTPOLE,  # EnvPool's CartPole (sf_curric.envs.envpool_env)
+    "frozen_lake_curriculum": _FROZEN_LAKE_DEMO,
 }
 
 _user_defaults: dict[str, dict[str, Any]] = {}
