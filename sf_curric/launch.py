@@ -13,11 +13,13 @@ import argparse
 import importlib
 import importlib.util
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
 from typing import Sequence
 
+from sf_curric.cfg.validation import ConfigError
 from sf_curric.sweeps.run_description import RunDescription
 from sf_curric.sweeps.run_one import RunOutcome
 
@@ -64,11 +66,14 @@ def load_run_description(run: str) -> RunDescription:
 
     Args:
         run: the `--run` value.
+
+    Raises:
+        ConfigError: no such file or module, or no RUN_DESCRIPTION in it (one line).
     """
     if run.endswith(".py"):
         path = Path(run)
         if not path.is_file():
-            raise SystemExit(f"sf_curric.launch: error: --run={run}: no such file")
+            raise ConfigError(f"--run={run}: no such file")
         spec = importlib.util.spec_from_file_location(f"_sf_curric_sweep_{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module  # dataclasses in the sweep file look their module up
@@ -77,11 +82,11 @@ def load_run_description(run: str) -> RunDescription:
         try:
             module = importlib.import_module(run)
         except ImportError as e:
-            raise SystemExit(f"sf_curric.launch: error: --run={run}: cannot import it ({e}); pass a .py path") from None
+            raise ConfigError(f"--run={run}: cannot import it ({e}); pass a .py path") from None
     description = getattr(module, "RUN_DESCRIPTION", None)
     if not isinstance(description, RunDescription):
-        raise SystemExit(
-            f"sf_curric.launch: error: --run={run} defines no RUN_DESCRIPTION = RunDescription(...) "
+        raise ConfigError(
+            f"--run={run} defines no RUN_DESCRIPTION = RunDescription(...) "
             f"(from sf_curric.sweeps import RunDescription)"
         )
     return description
@@ -98,7 +103,6 @@ def launch(argv: Sequence[str] | None = None) -> list[RunOutcome]:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    description = load_run_description(args.run)
     max_parallel = args.max_parallel or _cores()
     if max_parallel < 1:
         parser.error(f"--max_parallel={max_parallel} must be at least 1")
@@ -106,11 +110,16 @@ def launch(argv: Sequence[str] | None = None) -> list[RunOutcome]:
         threads = args.threads_per_run or max(1, int(args.cpus_per_run))
     else:
         threads = args.threads_per_run or 1
-    runs = description.generate_runs(Path(args.train_dir).resolve(), python=sys.executable, threads=threads)
+    try:  # every name of the whole sweep is checked here, before any run starts
+        description = load_run_description(args.run)
+        runs = description.generate_runs(Path(args.train_dir).resolve(), python=sys.executable, threads=threads)
+    except ConfigError as e:
+        print(f"sf_curric.launch: error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
     sweep_dir = description.sweep_dir(Path(args.train_dir).resolve())
     if args.dry_run:
         for spec in runs:
-            print(" ".join(spec.argv))
+            print(shlex.join(spec.argv))  # quoted for a POSIX shell: copy-paste runs exactly this command
         return []
     where = f"{max_parallel} at a time" if args.backend == "local" else f"on Ray ({args.ray_address or 'local'})"
     print(
@@ -121,7 +130,9 @@ def launch(argv: Sequence[str] | None = None) -> list[RunOutcome]:
     start = time.monotonic()
 
     def report(outcome: RunOutcome) -> None:
-        if outcome.status != "skipped":
+        if outcome.status == "held":
+            print(f"  {outcome.name}: held by another launcher ({outcome.note}): skipped here", flush=True)
+        elif outcome.status != "skipped":
             print(f"  {outcome.name}: {outcome.status} ({outcome.seconds:.0f} s)", flush=True)
 
     if args.backend == "local":
@@ -132,10 +143,11 @@ def launch(argv: Sequence[str] | None = None) -> list[RunOutcome]:
         from sf_curric.sweeps.ray_backend import run_ray
 
         outcomes = run_ray(runs, args.ray_address, args.cpus_per_run, args.gpus_per_run, args.max_retries, report)
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("done", "skipped", "failed", "stopped")}
-    failed = [o.name for o in outcomes if o.status not in ("done", "skipped", "stopped")]
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("done", "skipped", "held", "failed", "stopped")}
+    failed = [o.name for o in outcomes if o.status not in ("done", "skipped", "held", "stopped")]
+    held = f", {counts['held']} held by another launcher" if counts["held"] else ""
     print(
-        f"sf_curric.launch: {counts['done']} finished now, {counts['skipped']} finished earlier, "
+        f"sf_curric.launch: {counts['done']} finished now, {counts['skipped']} finished earlier{held}, "
         f"{len(failed)} failed, {counts['stopped']} stopped, in {time.monotonic() - start:.0f} s"
         + (f"; logs: <run folder>/sweep_stdout.log of {', '.join(failed)}" if failed else "")
         + f"\nstatistics: python -m sf_curric.report {sweep_dir}",
@@ -145,9 +157,10 @@ def launch(argv: Sequence[str] | None = None) -> list[RunOutcome]:
 
 
 def main() -> int:
-    """Entry point; exit status 1 when a run failed or was stopped (launch again to continue)."""
+    """Entry point; exit status 1 when a run failed or was stopped (launch again to continue); runs another launcher
+    holds are that launcher's to finish."""
     outcomes = launch()
-    return 0 if all(o.status in ("done", "skipped") for o in outcomes) else 1
+    return 0 if all(o.status in ("done", "skipped", "held") for o in outcomes) else 1
 
 
 if __name__ == "__main__":

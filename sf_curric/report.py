@@ -23,6 +23,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from sf_curric.cfg.validation import ConfigError
 from sf_curric.sweeps.events import RunCurves, find_runs
 from sf_curric.sweeps.stats import MIN_RUNS, interval_estimable, probability_of_improvement, summarize
 
@@ -224,8 +225,12 @@ def report(argv: Sequence[str] | None = None) -> list[dict]:
 
 
 def main() -> int:
-    """Entry point of `python -m sf_curric.report`."""
-    report()
+    """Entry point of `python -m sf_curric.report`; a bad sweep folder or a missing extra is one line, exit 2."""
+    try:
+        report()
+    except ConfigError as e:
+        print(f"sf_curric.report: error: {e}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -6,17 +6,17 @@ A user's own script can call `run()` after `register_env(...)`: it parses the sa
 from __future__ import annotations
 
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
 from sf_curric.algo.nan_guard import NonFiniteTrainingError
 from sf_curric.algo.runner import Runner, RunResult
 from sf_curric.algo.stop_and_save import FinalSaveError
 from sf_curric.cfg.auto_defaults import apply_auto_defaults
-from sf_curric.cfg.experiment import experiment_dir, prepare_experiment_dir, resolve_config
+from sf_curric.cfg.experiment import experiment_dir, resolve_config
 from sf_curric.cfg.validation import ConfigError, validate_cfg
 from sf_curric.command_line import parse_args
 from sf_curric.evaluation.baseline_arm import check_baseline_flags, finish_baseline, start_baseline, stop_baseline
-from sf_curric.utils.checkpoint import CheckpointError
+from sf_curric.utils.checkpoint import CheckpointError, find_newest_checkpoint
 from sf_curric.utils.logs import setup_logging
 from sf_curric.utils.run_end import write_run_end
 from sf_curric.utils.run_lock import experiment_lock
@@ -45,10 +45,9 @@ def run_with_result(argv: Sequence[str] | None = None) -> RunResult:
         setup_logging(cfg.log_level)  # console only (the runner adds the log file): the auto defaults log their choice
         cfg = apply_auto_defaults(cfg)  # after validation: a bad flag is reported alone; resumed runs keep theirs
         with experiment_lock(cfg):  # one run per experiment; taken before the folder is renamed or deleted
-            prepare_experiment_dir(cfg)
             baseline = start_baseline(cfg, sys.argv[1:] if argv is None else argv)
             try:
-                result = Runner(cfg).run()
+                result = Runner(cfg, prepare_dir=True).run()  # --restart_behavior applied once its checks passed
             except BaseException:
                 stop_baseline(baseline)
                 raise
@@ -61,9 +60,25 @@ def run_with_result(argv: Sequence[str] | None = None) -> RunResult:
     except (ConfigError, CheckpointError) as e:
         print(f"sf_curric.train: error: {e}", file=sys.stderr)
         raise SystemExit(2) from None
-    except (NonFiniteTrainingError, FinalSaveError) as e:  # not a bug to debug: one line that says what to check
+    except ImportError as e:  # an optional dependency of the env or a feature, named with its extra
+        if "pip install" not in str(e):
+            raise
+        print(f"sf_curric.train: error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except NonFiniteTrainingError as e:  # not a bug to debug: one line that says what to check
+        print(f"sf_curric.train: stopped: {e}; {_resume_hint(cfg)}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except FinalSaveError as e:  # names the last good checkpoint itself
         print(f"sf_curric.train: stopped: {e}", file=sys.stderr)
         raise SystemExit(1) from None
+
+
+def _resume_hint(cfg: Any) -> str:
+    """Where a run stopped on NaN/Inf can resume from (it never checkpoints non-finite weights)."""
+    newest = find_newest_checkpoint(experiment_dir(cfg))
+    if newest is None:
+        return "no checkpoint was written yet: start again once that is fixed"
+    return f"then resume from the last checkpoint, {newest} (its weights are finite)"
 
 
 def run(argv: Sequence[str] | None = None) -> int:

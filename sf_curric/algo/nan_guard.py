@@ -52,8 +52,7 @@ def check_finite_model(model: torch.nn.Module) -> None:
     bad = non_finite_tensors(model.state_dict())
     if bad:
         raise NonFiniteTrainingError(
-            f"the model's {', '.join(bad[:5])} hold NaN/Inf values: not checkpointed, training stopped; resume from "
-            f"the last checkpoint after you {_FIX}"
+            f"the model's {', '.join(bad[:5])} hold NaN/Inf values: not checkpointed, training stopped; {_FIX}"
         )
 
 
@@ -90,7 +89,7 @@ class NanGuard:
             if self.consecutive > self.max_nan_batches:
                 raise NonFiniteTrainingError(
                     f"{self.consecutive} training batches in a row held NaN/Inf values and were skipped (more than "
-                    f"--max_nan_batches={self.max_nan_batches}): {_FIX}; the last checkpoint holds finite weights"
+                    f"--max_nan_batches={self.max_nan_batches}): {_FIX}"
                 )
         else:
             self.consecutive = 0

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from sf_curric.algo.best_policy import save_best_if_improved
+from sf_curric.algo.checkpoint_restore import restore_runner
 from sf_curric.algo.episode_stats import EpisodeStats
 from sf_curric.algo.nan_guard import NanGuard, NonFiniteTrainingError, check_finite_model
 from sf_curric.algo.parallel.process_utils import prestart_worker_server, stop_worker_server
@@ -31,26 +32,26 @@ from sf_curric.algo.stop_and_save import (
     StopRequested,
     final_save,
     periodic_save,
+    record_stop_cause,
     save_before_fatal_stop,
     save_milestone,
     set_niceness,
     warn_if_best_metric_missing,
 )
 from sf_curric.cfg.budget import eta_seconds, format_eta, training_progress
-from sf_curric.cfg.experiment import experiment_dir, save_config
+from sf_curric.cfg.experiment import experiment_dir, prepare_experiment_dir, save_config, undo_prepare
 from sf_curric.cfg.sample_factory import sample_factory_notes
-from sf_curric.cfg.validation import total_envs
+from sf_curric.cfg.validation import check_batch_memory, total_envs
 from sf_curric.envs.frames import frame_flag_notes, frames_per_step
 from sf_curric.envs.observation_space import describe_dropped
 from sf_curric.envs.registry import get_env_spec, make_env
 from sf_curric.tracking.curriculum_status import curriculum_suffix
-from sf_curric.utils.checkpoint import CheckpointError, checkpoint_dir, load_newest_checkpoint, save_checkpoint
-from sf_curric.utils.logs import close_log_file, setup_logging
+from sf_curric.utils.checkpoint import checkpoint_dir, load_newest_checkpoint, remove_orphan_temp_files, save_checkpoint
+from sf_curric.utils.logs import LOG_FILE, attach_log_file, close_log_file, setup_logging
 from sf_curric.utils.timing import PhaseTimer, RateMeter, SummaryClock
 
 log = logging.getLogger("sf_curric")
 
-LOG_FILE = "sf_log.txt"
 TENSORBOARD_SUBDIR = "tensorboard"
 
 
@@ -109,13 +110,18 @@ class Runner:
 
     Args:
         cfg: the resolved config (see `sf_curric.train.run`, which merges a saved config.json on resume).
+        prepare_dir: apply `--restart_behavior` to the experiment folder once the setup's checks passed (what
+            `sf_curric.train` does, holding the experiment's lock); False: only create the folder.
 
     Example:
         >>> result = Runner(cfg).run()
     """
 
-    def __init__(self, cfg: argparse.Namespace):
+    def __init__(self, cfg: argparse.Namespace, prepare_dir: bool = False):
         self.cfg = cfg
+        self._prepare_dir = prepare_dir
+        self._prepared: Any = None  # cfg.experiment.PreparedDir: undone when the start fails (undo_prepare)
+        self._trained = False  # this session completed a training iteration
         self.exp_dir = experiment_dir(cfg)
         self.env_steps = 0
         self.iteration = 0
@@ -145,8 +151,7 @@ class Runner:
 
     def _setup(self) -> None:
         cfg = self.cfg
-        self.exp_dir.mkdir(parents=True, exist_ok=True)
-        setup_logging(cfg.log_level, self.exp_dir / LOG_FILE if cfg.log_to_file else None)
+        setup_logging(cfg.log_level, keep_early_lines=True)  # nothing on disk until the checks below passed
         set_niceness(cfg.default_niceness)
         for line in sample_factory_notes(cfg):  # what each Sample Factory flag typed does here (no silent no-op)
             log.info(line)
@@ -168,10 +173,12 @@ class Runner:
         self.frames_per_step = frames_per_step(cfg, registered, obs_space)
         for line in frame_flag_notes(cfg, registered, obs_space):
             log.info(line)
+        check_batch_memory(cfg, obs_space, action_space)  # before a batch of that size is allocated
         self.learner = Learner(cfg, obs_space, action_space)
         self.curriculum_host = _build_curriculum_host(cfg, action_space)
         self.self_play = build_self_play(cfg, self.learner, self.curriculum_host)  # None without self-play
         self._load_checkpoint()  # before anything is written: an unreadable checkpoint changes nothing
+        self._open_experiment_dir()
         save_config(cfg)
         if self.self_play is not None:
             self.self_play.start(self.env_steps)  # the pool's files, before any worker reads them
@@ -179,8 +186,21 @@ class Runner:
 
         from sf_curric.tracking.setup import make_evaluator, make_summary_writer
 
-        self.writer = make_summary_writer(cfg, self.exp_dir, self.exp_dir / TENSORBOARD_SUBDIR)
+        self.writer = make_summary_writer(cfg, self.exp_dir, self.exp_dir / TENSORBOARD_SUBDIR, self.env_steps)
         self.evaluator = make_evaluator(cfg, self.exp_dir, self.writer, self.best_eval_return, self.env_steps)
+
+    def _open_experiment_dir(self) -> None:
+        """After the checks that need no disk: apply --restart_behavior, drop cut-short checkpoint temp files,
+        start the log file (with the lines logged so far) unless --log_to_file=False."""
+        if self._prepare_dir:
+            self._prepared = prepare_experiment_dir(self.cfg)
+        else:
+            self.exp_dir.mkdir(parents=True, exist_ok=True)
+        remove_orphan_temp_files(checkpoint_dir(self.exp_dir))
+        if self.cfg.log_to_file:  # Sample Factory's --log_to_file
+            attach_log_file(self.exp_dir / LOG_FILE)
+        else:
+            setup_logging(self.cfg.log_level)  # drop the lines kept for the file
 
     def _make_sampler(self) -> Sampler:
         cfg, host = self.cfg, self.curriculum_host
@@ -198,30 +218,10 @@ class Runner:
         if self.cfg.restart_behavior != "resume":
             return
         # Sample Factory's --load_checkpoint_kind: resume from the newest periodic checkpoint, or from the best one
-        found = load_newest_checkpoint(self.exp_dir, self.cfg.load_checkpoint_kind, map_location=self.learner.device)
-        if found is None:
-            return
-        path, state = found
-        try:
-            self.learner.load_state_dict(state["learner"])
-            self.env_steps = int(state["env_steps"])
-            self.iteration = int(state["iteration"])
-        except (KeyError, RuntimeError, ValueError, TypeError) as e:  # another model size, or not ours
-            lines = [line.strip() for line in str(e).splitlines() if line.strip()] or [type(e).__name__]
-            reason = lines[1 if len(lines) > 1 and lines[0].endswith(":") else 0][:200]  # torch: header, then what
-            raise CheckpointError(
-                f"{path} does not fit this run's model ({type(e).__name__}: {reason}): resume with the flags it "
-                f"was trained with, or pass --restart_behavior=restart"
-            ) from None
-        self.train_seconds = float(state.get("train_seconds", 0.0))
-        self.best_avg_return = float(state.get("best_avg_return", float("-inf")))
-        self.best_eval_return = float(state.get("best_eval_return", float("-inf")))
-        self.stats.load_state_dict(state.get("episode_stats", {}))
-        if self.curriculum_host is not None and state.get("curriculum") is not None:
-            self.curriculum_host.load_state_dict(state["curriculum"])
-        if self.self_play is not None and state.get("self_play") is not None:
-            self.self_play.load_state_dict(state["self_play"])
-        log.info("resumed from %s: %d env steps, iteration %d", path, self.env_steps, self.iteration)
+        kind = self.cfg.load_checkpoint_kind
+        found = load_newest_checkpoint(self.exp_dir, kind, map_location=self.learner.device, skip_damaged=True)
+        if found is not None:
+            restore_runner(self, *found)  # every value range-checked against this fresh runner's own first
 
     # ---- checkpoints ---------------------------------------------------------------------------------------
 
@@ -364,13 +364,19 @@ class Runner:
     def run(self) -> RunResult:
         """Train until a stop condition (env steps, seconds, average return, Ctrl-C); save at the end."""
         previous_handlers = self._install_signal_handlers()
+        failed = True
         try:
             self._setup()
-            return self._loop()
-        except (FinalSaveError, NonFiniteTrainingError):
+            result = self._loop()
+            failed = False
+            return result
+        except (FinalSaveError, NonFiniteTrainingError) as e:
+            record_stop_cause(e)
             raise
         except Exception as e:  # a fatal stop: keep what the weights learned (stop_and_save.py)
-            save_before_fatal_stop(self, e, self._start_iteration)
+            record_stop_cause(e)  # in sf_log.txt too, in every mode
+            if self._trained:  # not a failed start: a checkpoint loaded for a resume is not saved again
+                save_before_fatal_stop(self, e, self._start_iteration)
             raise
         finally:
             for signum, handler in previous_handlers.items():
@@ -384,6 +390,8 @@ class Runner:
             if self.writer is not None:
                 _close_writer(self.writer)
             close_log_file()
+            if failed and not self._trained and self._prepared is not None:
+                undo_prepare(self._prepared)  # a failed start leaves the folder as it found it
 
     def _loop(self) -> RunResult:
         cfg = self.cfg
@@ -411,6 +419,7 @@ class Runner:
                 self.curriculum_host.apply_train_mask(batch.traj)
             with self.timer.time("learn"):
                 result = self.learner.train(batch.traj, self.env_steps, self._train_seconds_now())
+            self._trained = True
             self.nan_guard.after_train(result.stats, self.learner.model)  # stops on repeated NaN/Inf
             self.sampler.on_weights_updated()
             if self.self_play is not None and self.self_play.after_train(self.env_steps):

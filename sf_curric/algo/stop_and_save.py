@@ -13,11 +13,13 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 from sf_curric.algo.nan_guard import NonFiniteTrainingError
 from sf_curric.utils.checkpoint import checkpoint_dir, find_newest_checkpoint
 from sf_curric.utils.checkpoint import save_milestone as checkpoint_milestone
+from sf_curric.utils.logs import log_to_file_only
 
 log = logging.getLogger("sf_curric")
 
@@ -72,6 +74,19 @@ def final_save(runner: Any) -> None:
             f"the final checkpoint could not be written ({e.strerror or e}) at {runner.env_steps} env steps; "
             f"{_last_good(runner)}: free space in {runner.exp_dir.parent} and resume"
         ) from None
+
+
+def record_stop_cause(error: BaseException) -> None:
+    """Write why the run stops into sf_log.txt, with the traceback and its causes (in parallel mode the worker's
+    traceback is in the message); the console shows the same when the exception leaves the program.
+
+    Args:
+        error: the exception that stops the run.
+    """
+    text = "".join(traceback.format_exception(error)).rstrip()
+    log_to_file_only(
+        logging.ERROR, f"stopping on {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}\n{text}"
+    )
 
 
 def save_before_fatal_stop(runner: Any, error: BaseException, start_iteration: int) -> None:

@@ -8,7 +8,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sf_curric.cfg.validation import ConfigError
 
@@ -21,16 +21,19 @@ _EXPERIMENT_NAME_RE = re.compile(r"^[^./\\\s\x00-\x1f][^/\\\s\x00-\x1f]{0,199}$"
 _EXPERIMENT_MARKERS = (CONFIG_FILE, "checkpoint_p0")
 
 
-def check_experiment_name(name: str) -> None:
-    """Raise ConfigError unless `name` is a single, plain path component (the experiment's folder name).
+def check_experiment_name(name: str, what: str = "--experiment") -> None:
+    """Raise ConfigError unless `name` is a single, plain path component: the one name rule of experiments, sweeps
+    and a sweep's experiments and runs (each is a folder directly inside its parent, never outside it).
 
     Args:
-        name: the `--experiment` value.
+        name: the `--experiment` value (or a sweep's, an `Experiment`'s or a run's name).
+        what: how the message names it, e.g. "RunDescription name".
     """
     if not isinstance(name, str) or not _EXPERIMENT_NAME_RE.match(name):
+        shown = f"{what}={name!r}" if what.startswith("--") else f"{what} {name!r}"
         raise ConfigError(
-            f"--experiment={name!r} is not a plain folder name: use letters, digits and - _ . (no '/', spaces, or "
-            f"leading '.'), e.g. --experiment=cartpole_run1"
+            f"{shown} is not a plain folder name: use letters, digits and - _ . (no '/', spaces, or "
+            f"leading '.'), e.g. cartpole_run1"
         )
 
 
@@ -115,20 +118,27 @@ def _check_saved_type(cfg: argparse.Namespace, key: str, saved: Any, default: An
     config.json with `"num_epochs": "abc"` is one line, not a traceback deep in training."""
     if default is None or saved is None:
         return
-    numeric = (int, float)
-    if isinstance(default, bool) or isinstance(saved, bool):
-        ok = isinstance(default, bool) and isinstance(saved, bool)
-    elif isinstance(default, numeric):
-        ok = isinstance(saved, numeric)
-    elif isinstance(default, str):
-        ok = isinstance(saved, str)
+    if isinstance(default, list):  # a flag with nargs: a list whose items have the kind of the default's items
+        ok = isinstance(saved, list) and (not default or all(_same_kind(item, default[0]) for item in saved))
+        kind = f"list of {type(default[0]).__name__}" if default else "list"
+    elif isinstance(default, (bool, int, float, str)):
+        ok, kind = _same_kind(saved, default), type(default).__name__
     else:
-        return  # lists, dicts: JSON keeps their shape
+        return  # dicts: JSON keeps their shape
     if not ok:
         raise ConfigError(
-            f"{config_path(cfg)}: {key}={saved!r} is not a {type(default).__name__}: fix it in that file, pass "
+            f"{config_path(cfg)}: {key}={saved!r} is not a {kind}: fix it in that file, pass "
             f"--{key}=VALUE, or pass --restart_behavior=restart"
         )
+
+
+def _same_kind(value: Any, like: Any) -> bool:
+    """A bool for a bool, an int for an int, a number for a float, a string for a string."""
+    if isinstance(like, bool) or isinstance(value, bool):
+        return isinstance(like, bool) and isinstance(value, bool)
+    if isinstance(like, float):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(like))
 
 
 def merge_saved_config(saved: dict[str, Any], cfg: argparse.Namespace) -> argparse.Namespace:
@@ -188,8 +198,22 @@ def resolve_config(cfg: argparse.Namespace) -> argparse.Namespace:
     return apply_seconds_budget(cfg)  # after the merge: a typed --train_for_seconds lifts a saved step budget too
 
 
-def prepare_experiment_dir(cfg: argparse.Namespace) -> Path:
-    """Apply `--restart_behavior` to the experiment folder (call after validation) and return the folder.
+class PreparedDir(NamedTuple):
+    """What `prepare_experiment_dir` did, so that a start that fails can undo it (`undo_prepare`).
+
+    Attributes:
+        path: the experiment folder.
+        entries_before: names in the folder before this start (None: the folder was made by this start).
+        backup: where `--restart_behavior=restart` moved the old folder (None otherwise).
+    """
+
+    path: Path
+    entries_before: frozenset[str] | None
+    backup: Path | None
+
+
+def prepare_experiment_dir(cfg: argparse.Namespace) -> PreparedDir:
+    """Apply `--restart_behavior` to the experiment folder (call after validation) and make sure it exists.
 
     resume: keep it. restart: rename an existing folder to `<experiment>_old_<time>` and start in a new one.
     overwrite: delete an existing folder (the user asked for it explicitly), only when it is an sf_curric
@@ -197,6 +221,9 @@ def prepare_experiment_dir(cfg: argparse.Namespace) -> Path:
 
     Args:
         cfg: the validated config.
+
+    Returns:
+        What was done (the folder is `.path`), for `undo_prepare`.
 
     Raises:
         ConfigError: overwrite of something that is not an experiment folder, or a train_dir that cannot be
@@ -206,6 +233,7 @@ def prepare_experiment_dir(cfg: argparse.Namespace) -> Path:
     import time
 
     path = experiment_dir(cfg)
+    backup = None
     try:
         if (path.exists() or path.is_symlink()) and cfg.restart_behavior == "restart":
             backup = path.with_name(f"{path.name}_old_{time.strftime('%Y%m%d_%H%M%S')}")
@@ -221,13 +249,39 @@ def prepare_experiment_dir(cfg: argparse.Namespace) -> Path:
                     f"{' or '.join(_EXPERIMENT_MARKERS)} in it); remove it yourself or pick another --experiment"
                 )
             shutil.rmtree(path)
+        before = frozenset(p.name for p in path.iterdir()) if path.is_dir() else None
         path.mkdir(parents=True, exist_ok=True)
         check_writable(path)
     except OSError as e:
         raise ConfigError(
             f"cannot prepare the experiment folder {path} ({e.strerror or e}): pass a writable --train_dir"
         ) from None
-    return path
+    return PreparedDir(path, before, backup)
+
+
+def undo_prepare(prepared: PreparedDir) -> None:
+    """Undo a start that failed before it trained: remove what it made in the experiment folder (the folder itself
+    when it made it) and move a folder that `restart` renamed back. Never raises.
+
+    Args:
+        prepared: what `prepare_experiment_dir` returned.
+    """
+    import shutil
+
+    path = prepared.path
+    if path.is_symlink() or not path.is_dir():
+        return
+    try:
+        if prepared.entries_before is None:
+            shutil.rmtree(path)
+            if prepared.backup is not None:
+                prepared.backup.rename(path)
+            return
+        for entry in path.iterdir():
+            if entry.name not in prepared.entries_before:
+                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    except OSError:
+        pass  # best effort: the error that stopped the start is the one to report
 
 
 def check_writable(folder: Path) -> None:

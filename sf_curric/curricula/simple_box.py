@@ -77,6 +77,22 @@ class SimpleBoxCurriculum(Curriculum):
             self.consecutive_successes = 0
             self.max_reached = low == self.lowest and high == self.highest
 
+    def check_state(self) -> None:
+        """Raise ValueError when the state (e.g. loaded from a checkpoint) breaks the range's invariants: a range
+        inside the task space, low <= high, at least one success required, a positive step."""
+        bounds = (float(self.task_space.low[0]), float(self.task_space.high[1]))
+        low, high = (float(v) for v in self.max_range)
+        checks = [
+            ((self.lowest, self.highest) == bounds, f"bounds {(self.lowest, self.highest)} are not the task space's"),
+            (bounds[0] <= low <= high <= bounds[1], f"range {self.max_range} is not inside {bounds}"),
+            (self.required_successes >= 1, f"required_successes={self.required_successes} must be at least 1"),
+            (self.consecutive_successes >= 0, f"consecutive_successes={self.consecutive_successes} is negative"),
+            (0 < self.step_size <= bounds[1] - bounds[0], f"step_size={self.step_size} is out of range"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+
     def _sample_tasks(self, k: int) -> list:
         return [tuple(self.max_range) for _ in range(k)]
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sf_curric.cfg.validation import ConfigError
 from sf_curric.sweeps.run_description import RUN_INFO_FILE
 from sf_curric.utils.event_files import read_scalars as read_event_scalars
 
@@ -53,6 +54,26 @@ def _method_from_name(name: str) -> tuple[str, int | None]:
     return (match.group(1), int(match.group(2))) if match else (name, None)
 
 
+def read_run_info(path: Path) -> tuple[str, int | None, str]:
+    """The method, seed and legend label (`_label`) a run's `sweep_run.json` names.
+
+    Raises:
+        ConfigError: the file is not what the launcher writes (one line naming it).
+    """
+    try:
+        info = json.loads(path.read_text())
+        method, seed = info["method"], info.get("seed")
+        if not isinstance(method, str) or not (seed is None or (isinstance(seed, int) and not isinstance(seed, bool))):
+            raise ValueError(f"method {method!r}, seed {seed!r}")
+        label = _label(info)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise ConfigError(
+            f"cannot read {path} ({type(e).__name__}: {e}): it should hold the run's method and seed as the launcher "
+            f"writes them; delete it to group the run by its folder name, or launch the sweep again"
+        ) from None
+    return method, seed, label
+
+
 def find_runs(sweep_dir: Path) -> list[RunCurves]:
     """Every run under `sweep_dir` that has event files, with its method and seed.
 
@@ -67,8 +88,7 @@ def find_runs(sweep_dir: Path) -> list[RunCurves]:
         exp_dir = event_dir.parent
         info_path = exp_dir / RUN_INFO_FILE
         if info_path.exists():
-            info = json.loads(info_path.read_text())
-            method, seed, label = info["method"], info.get("seed"), _label(info)
+            method, seed, label = read_run_info(info_path)
         else:
             method, seed = _method_from_name(exp_dir.name)
             label = method

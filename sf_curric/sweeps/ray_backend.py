@@ -12,6 +12,7 @@ from typing import Callable, Sequence
 from sf_curric.errors import install_command
 from sf_curric.sweeps.run_description import RunSpec
 from sf_curric.sweeps.run_one import RunOutcome, run_one
+from sf_curric.utils.local_ray import init_local_ray
 
 
 def _import_ray():
@@ -35,7 +36,7 @@ def run_ray(
     Args:
         runs: the sweep's runs (finished ones are skipped by the task itself).
         address: `auto`, `HOST:PORT`, or None: join the Ray of this process if there is one, else start a local
-            one bound to 127.0.0.1.
+            one bound to 127.0.0.1 with token authentication (`sf_curric.utils.local_ray`).
         cpus_per_run: CPUs Ray reserves for one run (also its thread count).
         gpus_per_run: GPUs Ray reserves for one run.
         max_retries: times a run lost with its node (or its worker) is started again.
@@ -44,8 +45,8 @@ def run_ray(
     ray = _import_ray()
     started_here = False
     if not ray.is_initialized():
-        if address is None:
-            ray.init(_node_ip_address="127.0.0.1", include_dashboard=False, configure_logging=False)
+        if address is None:  # every server on 127.0.0.1, token authentication on
+            init_local_ray(configure_logging=False)
         else:
             ray.init(address=address, configure_logging=False)
         started_here = True

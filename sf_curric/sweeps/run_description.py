@@ -28,6 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from sf_curric.cfg.experiment import check_experiment_name
+from sf_curric.cfg.validation import ConfigError
+
 RUN_INFO_FILE = "sweep_run.json"  # in each run's experiment folder: what the report groups by
 
 
@@ -175,13 +178,21 @@ class RunDescription:
         return Path(train_dir) / self.run_name
 
     def generate_runs(self, train_dir: Path | str, python: str = "python", threads: int | None = None) -> list[RunSpec]:
-        """Every run of the sweep, in a stable order (seeds vary fastest).
+        """Every run of the sweep, in a stable order (seeds vary fastest). Every name (the sweep's, each
+        experiment's, each run's) is checked first, for the whole sweep: one that would leave its folder stops it
+        before any run starts.
 
         Args:
             train_dir: root folder; the sweep lives in `<train_dir>/<run_name>`.
             python: the interpreter that replaces a leading `python` in commands.
             threads: torch threads per run, passed with `threads_arg_name` unless the command sets it.
+
+        Raises:
+            ConfigError: a name that is not a plain folder name, or two runs with one name (one line).
         """
+        check_experiment_name(self.run_name, "RunDescription name")
+        for exp in self.experiments:
+            check_experiment_name(exp.name, "Experiment name")
         runs: list[RunSpec] = []
         names: set[str] = set()
         for exp in self.experiments:
@@ -193,8 +204,9 @@ class RunDescription:
                 for seed in seeds:
                     run_params = {**params, **({"seed": seed} if seed is not None else {})}
                     name = method + (f"_seed_{seed}" if seed is not None else "")
+                    check_experiment_name(name, f"the name of a run of Experiment {exp.name!r} (seed {seed!r}),")
                     if name in names:
-                        raise ValueError(
+                        raise ConfigError(
                             f"two runs of sweep {self.run_name!r} are both named {name!r}; make the "
                             f"experiment names or parameter values distinct"
                         )

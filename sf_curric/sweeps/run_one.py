@@ -6,12 +6,19 @@ budget rather than stopped on a signal (someone else's SIGTERM also ends it with
 `sweep_done.json` in its experiment folder and a re-launch skips it. Any other run is started again with the same
 command line; `sf_curric.train` resumes from the newest checkpoint in the same experiment folder
 (`--restart_behavior=resume`, its default).
+
+Two launchers of one sweep share its runs: each run is claimed (`claim_run`, an OS file lock beside the run's
+folder, held by the launcher or Ray task for as long as the run's process lives); a launcher skips a run another
+one holds, saying which, and runs the others.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shlex
+import socket
 import subprocess
 import sys
 import time
@@ -33,16 +40,54 @@ class RunOutcome(NamedTuple):
 
     Attributes:
         name: the run's name.
-        status: "done", "skipped" (finished in an earlier launch), "failed" or "stopped" (the launcher stopped it,
-            or a signal from elsewhere stopped the trainer before its budget: a re-launch resumes it).
-        returncode: the child's exit status (None when skipped).
+        status: "done", "skipped" (finished in an earlier launch), "held" (another launcher runs it now), "failed"
+            or "stopped" (the launcher stopped it, or a signal from elsewhere stopped the trainer before its budget:
+            a re-launch resumes it).
+        returncode: the child's exit status (None when skipped or held).
         seconds: wall seconds of the child.
+        note: for "held", who holds it (e.g. "launcher pid 1234 on host").
     """
 
     name: str
     status: str
     returncode: int | None
     seconds: float
+    note: str = ""
+
+
+class RunHeld(Exception):
+    """Another launcher (or Ray task) holds the run; the message says which process."""
+
+
+def claim_run(spec: RunSpec) -> int:
+    """Claim the run for this process: lock `<sweep>/<experiment>/.<run>.launch.lock` (never blocking).
+
+    Keep the returned descriptor open while the run's process lives, then `os.close` it; the kernel drops the
+    lock however this process ends, so a claim is never stale.
+
+    Args:
+        spec: the run.
+
+    Raises:
+        RunHeld: another live process holds it (message: "launcher pid N on HOST").
+    """
+    path = spec.exp_dir.parent / f".{spec.name}.launch.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another launcher"
+        os.close(fd)
+        raise RunHeld(holder) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"launcher pid {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
+    return fd
+
+
+def held_outcome(spec: RunSpec, held: RunHeld) -> RunOutcome:
+    """The outcome of a run another launcher holds: skipped here, not failed."""
+    return RunOutcome(spec.name, "held", None, 0.0, str(held))
 
 
 def is_done(exp_dir: Path) -> bool:
@@ -81,7 +126,7 @@ def start_run(spec: RunSpec, threads: int) -> subprocess.Popen:
     write_run_info(spec)
     (spec.exp_dir / RUN_END_FILE).unlink(missing_ok=True)  # an earlier session's: only this session's one counts
     with open(spec.exp_dir / LOG_FILE, "ab") as log_file:
-        log_file.write(f"\n==== {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(spec.argv)}\n".encode())
+        log_file.write(f"\n==== {time.strftime('%Y-%m-%d %H:%M:%S')} {shlex.join(spec.argv)}\n".encode())
         log_file.flush()
         return subprocess.Popen(
             [sys.executable, _GUARD, _lock_file(spec), "--", *spec.argv],
@@ -123,8 +168,15 @@ def run_one(spec: RunSpec, threads: int) -> RunOutcome:
         spec: the run.
         threads: CPU threads the run may use.
     """
-    if is_done(spec.exp_dir):
-        return RunOutcome(spec.name, "skipped", None, 0.0)
-    start = time.monotonic()
-    returncode = start_run(spec, threads).wait()
-    return finish_run(spec, returncode, time.monotonic() - start, stopping=False)
+    try:
+        claim = claim_run(spec)
+    except RunHeld as held:
+        return held_outcome(spec, held)
+    try:
+        if is_done(spec.exp_dir):  # checked once claimed: another launcher may have just finished it
+            return RunOutcome(spec.name, "skipped", None, 0.0)
+        start = time.monotonic()
+        returncode = start_run(spec, threads).wait()
+        return finish_run(spec, returncode, time.monotonic() - start, stopping=False)
+    finally:
+        os.close(claim)

@@ -22,6 +22,7 @@ from sf_curric.curricula.task_space import as_task_space
 from sf_curric.errors import install_command
 from sf_curric.sync.channel import CurriculumServerError
 from sf_curric.sync.messages import EpisodeRecorder, TaskReset, apply_update
+from sf_curric.utils.local_ray import init_local_ray
 
 log = logging.getLogger(__name__)
 
@@ -38,18 +39,16 @@ def _import_ray() -> Any:
 
 
 def init_ray_locally(address: str | None = None) -> None:
-    """Start (or, with `address`, join) Ray the way sf_curric does. A Ray it starts itself asks for 127.0.0.1 and has
-    no dashboard; Ray 2.60's own servers still listen on all interfaces (measured, docs/reliability.md security), so
-    export RAY_AUTH_MODE=token before starting Python (Ray >= 2.52, required by the extra) to keep others out.
+    """Start (or, with `address`, join) Ray the way sf_curric does. A Ray it starts itself listens on 127.0.0.1 only,
+    has no dashboard and token authentication on (`sf_curric.utils.local_ray`, docs/reliability.md security).
 
     Args:
         address: an existing cluster to join (e.g. "auto" or "10.0.0.5:6379"); None starts a local one.
     """
-    ray = _import_ray()
     if address is not None:
-        ray.init(address=address)
+        _import_ray().init(address=address)
     else:
-        ray.init(_node_ip_address="127.0.0.1", include_dashboard=False)
+        init_local_ray()
 
 
 class CurriculumActor:

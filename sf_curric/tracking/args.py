@@ -8,7 +8,12 @@ from sf_curric.cfg.flags import FlagSpec, bool_flag
 TRACKING_ARGS: list[FlagSpec] = [
     (
         "--flush_summaries_interval",
-        {"type": float, "default": 10.0, "help": "Seconds between two flushes of the tensorboard files to disk."},
+        {
+            "type": float,
+            "default": 1.0,
+            "help": "Seconds between two flushes of the tensorboard files to disk (Sample Factory's default is 30; "
+            "here 1: a hard kill loses at most that much, and a resumed offline wandb run re-logs from these files).",
+        },
     ),
     (
         "--with_wandb",

@@ -5,10 +5,13 @@ instead of the one with the best training return."""
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 from pathlib import Path
 
-from sf_curric.utils.checkpoint import load_checkpoint, save_best_checkpoint
+from sf_curric.utils.checkpoint import CheckpointError, load_checkpoint, save_best_checkpoint
+
+log = logging.getLogger("sf_curric")
 
 STATE_KEY = "best_eval_return"  # in every checkpoint, so a resumed run keeps comparing against the same best
 
@@ -76,8 +79,13 @@ class BestByEval:
         value = group_returns.get(self.group)
         if value is None or not math.isfinite(value) or value <= self.best:
             return None
-        state = load_checkpoint(snapshot)
-        self.best = float(value)
-        state[STATE_KEY] = self.best
-        state.pop("sf_curric_version", None)  # stamped again when written
-        return save_best_checkpoint(ckpt_dir, state, iteration, env_steps, self.best)
+        try:
+            state = load_checkpoint(snapshot)  # its SHA-256 checked: a damaged snapshot never becomes the best
+            state[STATE_KEY] = float(value)
+            state.pop("sf_curric_version", None)  # stamped again when written
+            path = save_best_checkpoint(ckpt_dir, state, iteration, env_steps, float(value))
+        except (CheckpointError, OSError) as e:  # damaged, or a full disk: the previous best stays
+            log.warning("the evaluation's best policy at %d env steps is not kept: %s", env_steps, e)
+            return None
+        self.best = float(value)  # only once written: a failed write is retried by the next better one
+        return path

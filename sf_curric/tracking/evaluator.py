@@ -35,8 +35,7 @@ from sf_curric.tracking.eval_process import (
     history_entry,
     lower_priority,
 )
-from sf_curric.utils.checkpoint import checkpoint_dir
-from sf_curric.version import __version__
+from sf_curric.utils.checkpoint import checkpoint_dir, write_checkpoint_file
 
 log = logging.getLogger("sf_curric")
 
@@ -220,22 +219,21 @@ class TrainingEvaluator:
                 self.num_skipped += 1
                 log.warning("%s at %d env steps dropped: the evaluation process is %d behind", kind,
                             dropped.env_steps, MAX_WAITING)  # fmt: skip
-            path = self._write_snapshot(kind, state(), iteration, env_steps)
+            try:
+                path = self._write_snapshot(kind, state(), iteration, env_steps)
+            except OSError as e:  # a full disk: this evaluation is skipped, training goes on
+                self.num_skipped += 1
+                log.warning("%s at %d env steps skipped: cannot write its snapshot (%s)", kind, env_steps, e)
+                continue
             output = self.root / f"{env_steps:012d}" if kind == EVAL else self.exp_dir / VIDEO_SUBDIR
             self.waiting.append(EvalRequest(kind, str(path), env_steps, iteration, str(output)))
         self.poll()
 
     def _write_snapshot(self, kind: str, state: dict[str, Any], iteration: int, env_steps: int) -> Path:
-        # a plain write, renamed into place: no fsync in the training loop (a snapshot lives for seconds)
-        import torch
-
+        # renamed into place, no fsync in the training loop (a snapshot lives for seconds)
         folder = self.root / f"snapshots_{kind}"
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"checkpoint_{iteration:09d}_{env_steps}.pth"
-        tmp = path.with_name(f".{path.name}.tmp")
-        torch.save({**state, "sf_curric_version": __version__}, tmp)
-        os.replace(tmp, path)
-        return path
+        return write_checkpoint_file(state, folder / f"checkpoint_{iteration:09d}_{env_steps}.pth", durable=False)
 
     def _send_next(self) -> None:
         if self.in_flight is None and self.waiting:

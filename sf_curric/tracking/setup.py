@@ -12,7 +12,7 @@ from sf_curric.cfg.arguments import flag_value
 from sf_curric.tracking.args import TRACKING_ARGS
 
 
-def make_summary_writer(cfg: argparse.Namespace, exp_dir: Path, tensorboard_dir: Path) -> Any:
+def make_summary_writer(cfg: argparse.Namespace, exp_dir: Path, tensorboard_dir: Path, env_steps: int = 0) -> Any:
     """A tensorboardX `SummaryWriter` on `tensorboard_dir` (flushed every `--flush_summaries_interval` seconds); with
     `--with_wandb` wrapped so wandb gets everything too; wrapped in a `RecordingWriter` (the newest value of each
     scalar, for `--save_best_metric`).
@@ -21,6 +21,8 @@ def make_summary_writer(cfg: argparse.Namespace, exp_dir: Path, tensorboard_dir:
         cfg: the run's config.
         exp_dir: the experiment folder (holds the wandb run id, so a resumed run continues the same wandb run).
         tensorboard_dir: the tensorboard folder.
+        env_steps: env steps of the checkpoint a resumed run starts from (an offline wandb run re-logs the rows a
+            hard kill lost up to there: `sf_curric.tracking.wandb_relog`).
     """
     from tensorboardX import SummaryWriter
 
@@ -32,7 +34,7 @@ def make_summary_writer(cfg: argparse.Namespace, exp_dir: Path, tensorboard_dir:
         return RecordingWriter(writer)
     from sf_curric.tracking.wandb_writer import WandbTee
 
-    return RecordingWriter(WandbTee(writer, cfg, exp_dir))
+    return RecordingWriter(WandbTee(writer, cfg, exp_dir, resumed_env_steps=env_steps))
 
 
 def make_evaluator(

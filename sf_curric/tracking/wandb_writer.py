@@ -59,15 +59,18 @@ class WandbTee:
         writer: the tensorboardX writer.
         cfg: the run's config (the `--wandb_*` flags; the whole config goes to wandb's run config).
         exp_dir: the experiment folder.
+        resumed_env_steps: env steps of the checkpoint a resumed run starts from; an offline run re-logs from
+            tensorboard the rows an earlier session lost to a hard kill, up to there (`wandb_relog.py`).
 
     Raises:
         ConfigError: wandb is not installed.
     """
 
-    def __init__(self, writer: Any, cfg: argparse.Namespace, exp_dir: Path):
+    def __init__(self, writer: Any, cfg: argparse.Namespace, exp_dir: Path, resumed_env_steps: int = 0):
         wandb = import_wandb()
         self.tb = writer
         self._wandb = wandb
+        continued = (Path(exp_dir) / RUN_ID_FILE).exists()
         run_id = wandb_run_id(exp_dir, uuid.uuid4().hex[:8])
         config = {k: v for k, v in vars(cfg).items() if k != "cli_args"}
         self.run = wandb.init(
@@ -88,6 +91,10 @@ class WandbTee:
         self.run.define_metric("*", step_metric=STEP_KEY)
         self._row: dict[str, Any] = {}
         self._row_step: int | None = None
+        if continued and resumed_env_steps > 0 and self.run.offline:
+            from sf_curric.tracking.wandb_relog import relog_lost_rows
+
+            relog_lost_rows(self.run, Path(exp_dir), Path(self.run.dir).parent, resumed_env_steps, STEP_KEY)
         log.info("wandb: run %s (project %s), files in %s", run_id, cfg.wandb_project, self.run.dir)
 
     # ---- rows ----------------------------------------------------------------------------------------------

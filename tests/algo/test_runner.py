@@ -105,7 +105,7 @@ def test_corrupt_checkpoint_refuses_to_start_and_deletes_nothing(tmp_path, capsy
         run(short_args(tmp_path, "exp", "--train_for_env_steps=4096"))
     assert e.value.code == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "cannot read checkpoint" in err and ckpt.name in err
+    assert len(err.splitlines()) == 1 and "no usable latest checkpoint" in err and f"{ckpt.name} is damaged" in err
     after = {p: p.read_bytes() for p in exp.rglob("*") if p.is_file()}
     # nothing deleted or rewritten (the log file may only grow)
     assert set(before) <= set(after)

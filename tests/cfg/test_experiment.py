@@ -78,7 +78,7 @@ def test_unreadable_config_is_a_one_line_error(tmp_path):
 
 def test_restart_moves_the_old_folder_aside_and_overwrite_deletes_it(tmp_path):
     cfg = parse_args(_args(tmp_path, "--env=CartPole-v1", "--restart_behavior=restart"))
-    exp = prepare_experiment_dir(cfg)
+    exp = prepare_experiment_dir(cfg).path
     (exp / "marker").write_text("old run")
     prepare_experiment_dir(cfg)
     backups = [p for p in tmp_path.iterdir() if p.name.startswith("exp_old_")]

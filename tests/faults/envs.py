@@ -6,6 +6,8 @@ and subprocesses), so one registered name covers every test:
 - `step_raise_every`: raise RuntimeError on every N-th `step` of an env instance (counted per instance).
 - `reset_raise_every`: raise RuntimeError on every N-th `reset` after the first (per instance).
 - `step_raise_prob` / `reset_raise_prob`: raise with this probability (seeded per instance).
+- `step_exit_prob`: with this probability a `step` ends the whole process at once (`os._exit(3)`: an env that
+  segfaults or calls exit); parallel mode only, where it takes down one worker process.
 - `nan_obs_after`: from this global step of the instance on, observations are NaN.
 - `nan_obs_every`: every N-th step of the instance returns a NaN observation (offset by 37 steps per env id).
 - `obs_grows_after_resets`: after this many resets, observations get one more element (spaces that change).
@@ -130,6 +132,10 @@ class FaultyEnv(gym.Env):
 
     def step(self, action):
         self.steps += 1
+        exit_prob = self.faults.get("step_exit_prob", 0.0)
+        if exit_prob and self.rng.random() < exit_prob:
+            self._record("exit")
+            os._exit(3)
         self._maybe_raise("step", self.steps)
         self._maybe_hang()
         self.t += 1

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 from sf_curric.command_line import default_cfg
@@ -30,3 +31,18 @@ def train_subprocess(args, timeout=120, env_vars=None, wait=True):
         return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 start_new_session=True)  # fmt: skip
     return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def flip_bytes_inside_tensor(path, record_suffix="/data/0", count=100):
+    """XOR `count` bytes in the middle of a tensor's record (what issue 28 did to an Adam moment)."""
+    with zipfile.ZipFile(path) as archive:
+        info = next(i for i in archive.infolist() if i.filename.endswith(record_suffix))
+    raw = bytearray(path.read_bytes())
+    name_len, extra_len = (
+        int.from_bytes(raw[info.header_offset + 26 : info.header_offset + 28], "little"),
+        int.from_bytes(raw[info.header_offset + 28 : info.header_offset + 30], "little"),
+    )
+    start = info.header_offset + 30 + name_len + extra_len + info.file_size // 2 - count // 2
+    for i in range(start, start + count):
+        raw[i] ^= 0x5A
+    path.write_bytes(bytes(raw))

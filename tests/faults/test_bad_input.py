@@ -6,6 +6,7 @@ exit status); one case runs the real command line to check the process exit stat
 
 import json
 import shutil
+import sys
 
 import pytest
 
@@ -63,6 +64,9 @@ def trained(tmp_path_factory):
         (["--batch_size=20"], ["not a multiple of --rollout=8", "change --batch_size or --rollout"]),
         (["--rollout=abc"], ["--rollout", "abc"]),
         (["--env=test_faulty_task_env", "--curriculum=constant", "--constant_task=99"], ["99", "pick a task"]),
+        (["--seed=-1"], ["--seed=-1 must be in 0 .. 4294967295"]),
+        ([f"--seed={2**66}"], [f"--seed={2**66} must be in 0 .. 4294967295"]),
+        (["--num_envs_per_worker=1000000000"], ["1000000000 envs", "lower --rollout, --num_envs_per_worker"]),
     ],
 )
 def test_bad_flags_stop_with_one_line_and_touch_nothing(trained, capsys, monkeypatch, flags, expected):
@@ -108,7 +112,14 @@ def test_unreadable_checkpoint_is_an_error_not_a_restart_and_nothing_is_deleted(
     out = train_subprocess(_base(tmp_path) + ["--restart_behavior=resume"], env_vars={envs.FAULTS_ENV_VAR: "{}"})
     assert out.returncode == 2
     last = out.stderr.strip().splitlines()[-1]
-    assert last.startswith("sf_curric.train: error: cannot read checkpoint") and newest.name in last
-    assert "--restart_behavior=restart" in last and "move it away" in last
+    assert last.startswith("sf_curric.train: error: no usable latest checkpoint") and newest.name in last
+    assert "--restart_behavior=restart" in last and "is damaged (not a readable zip archive" in last
     assert _files(tmp_path) == before  # not deleted, not overwritten, no new checkpoint, config.json unchanged
     assert json.loads((tmp_path / "exp" / "config.json").read_text())["env"] == "test_faulty_env"
+
+
+def test_an_env_whose_extra_is_missing_is_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "pettingzoo", None)  # as if the pettingzoo extra were not installed
+    argv = _base(tmp_path) + ["--env=tictactoe"]
+    _fails_with_one_line(argv, capsys, "--env=tictactoe needs pettingzoo", 'pip install "sf_curric[pettingzoo]"')
+    assert list(tmp_path.iterdir()) == []

@@ -103,10 +103,19 @@ def test_foreign_checkpoint_is_one_line(train_dir):
     _one_line(out, planted.name, "--restart_behavior=restart")
 
 
-def test_wrong_type_in_config_json_is_one_line(train_dir):
+@pytest.mark.parametrize(
+    "key, value, expected",
+    [
+        ("num_epochs", "abc", "num_epochs='abc' is not a int"),
+        ("stats_avg", 8.5, "stats_avg=8.5 is not a int"),
+        ("encoder_mlp_layers", "abc", "encoder_mlp_layers='abc' is not a list of int"),
+        ("encoder_mlp_layers", [64, "x"], "encoder_mlp_layers=[64, 'x'] is not a list of int"),
+    ],
+)
+def test_wrong_type_in_config_json_is_one_line(train_dir, key, value, expected):
     config = train_dir / "exp" / "config.json"
     data = json.loads(config.read_text())
-    data["num_epochs"] = "abc"
+    data[key] = value
     config.write_text(json.dumps(data))
     out = _cli("sf_curric.train", _train_args(train_dir, "exp", "--restart_behavior=resume"))
-    _one_line(out, "num_epochs='abc' is not a int", "config.json")
+    _one_line(out, expected, "config.json")

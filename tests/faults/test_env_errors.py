@@ -75,3 +75,20 @@ def test_crash_loop_cli_exits_non_zero_and_prints_the_env_error(tmp_path):
     )  # fmt: skip
     assert out.returncode != 0
     assert "InjectedFault" in out.stderr and "more than --max_env_errors=2" in out.stderr
+
+
+def test_parallel_stop_cause_is_in_sf_log_txt(tmp_path):
+    # issue 28: in parallel mode sf_log.txt said only "stopping on RuntimeError"; the env errors were on stderr only
+    out = train_subprocess(
+        ["--env=test_faulty_env", f"--train_dir={tmp_path}", "--experiment=loop", "--serial_mode=False",
+         "--num_workers=1", "--num_envs_per_worker=1", "--rollout=8", "--batch_size=32", "--device=cpu",
+         "--max_env_errors=3", "--env_error_window=0", "--train_for_env_steps=100000000", "--save_every_sec=100000"],
+        env_vars={envs.FAULTS_ENV_VAR: '{"step_raise_every": 101}'},
+    )  # fmt: skip
+    assert out.returncode != 0 and "EnvErrorLimitExceeded" in out.stderr
+    log_file = (tmp_path / "loop" / "sf_log.txt").read_text()
+    warnings = [line for line in log_file.splitlines() if "WARNING env 0 (task -1) raised InjectedFault" in line]
+    assert len(warnings) == 3  # each env error the worker survived, from the worker process
+    assert "stopping on RuntimeError: worker process 0 failed: EnvErrorLimitExceeded" in log_file
+    assert "more than --max_env_errors=3" in log_file and "Traceback" in log_file
+    assert "tests/faults/envs.py" in log_file  # the env's own traceback: where to fix it

@@ -70,6 +70,12 @@ def test_repeated_nan_batches_stop_the_run_and_the_cli_says_what_to_check(tmp_pa
     ckpts = list_checkpoints(tmp_path / "nan" / "checkpoint_p0")
     for path in ckpts:
         assert not non_finite_tensors(load_checkpoint(path)["learner"]["model"])
+    # what it says about a checkpoint is true (issue 28: "finite weights" was claimed when none existed)
+    if ckpts:
+        assert f"then resume from the last checkpoint, {ckpts[-1]} (its weights are finite)" in last
+    else:
+        assert "no checkpoint was written yet" in last
+    assert "stopping on NonFiniteTrainingError" in (tmp_path / "nan" / "sf_log.txt").read_text()
 
 
 def test_non_finite_weights_are_never_checkpointed(tmp_path, monkeypatch):

@@ -1,5 +1,6 @@
 """Shared-memory buffers and back-pressure queues across real processes."""
 
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -7,6 +8,7 @@ import sys
 import textwrap
 import time
 
+import pytest
 import torch
 
 from sf_curric.algo.parallel.process_utils import stop_processes, worker_context
@@ -115,3 +117,17 @@ def test_sigkill_of_the_parent_leaves_no_orphan_and_no_shm_segment(tmp_path):
         time.sleep(0.1)
     assert not alive, f"processes left: {[(pid, helpers.psutil.Process(pid).cmdline()) for pid in alive]}"
     assert not helpers.shm_entries([parent.pid, *descendants])
+
+
+def test_stop_processes_skips_a_process_object_closed_already():
+    # found by benchmarks/soak.py: a SIGTERM between closing a dead worker's process object and starting its
+    # successor left the closed object in the pool, and the stop then failed with "process object is closed"
+    ctx = multiprocessing.get_context("fork")
+    closed, running = ctx.Process(target=time.sleep, args=(0,)), ctx.Process(target=time.sleep, args=(30,))
+    closed.start()
+    closed.join()
+    closed.close()
+    running.start()
+    stop_processes([closed, running], timeout=0.5)  # escalates to SIGTERM for the sleeper
+    with pytest.raises(ValueError, match="closed"):
+        running.is_alive()  # closed by stop_processes once it was gone

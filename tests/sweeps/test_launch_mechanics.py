@@ -35,7 +35,7 @@ def test_runs_finish_and_a_relaunch_skips_them(tmp_path):
     sweep = _sweep(tmp_path, 20)
     outcomes = launch([f"--run={sweep}", f"--train_dir={tmp_path}", "--max_parallel=2"])
     assert [o.status for o in outcomes] == ["done"] * 4
-    runs = sorted((tmp_path / "mech" / "f").iterdir())
+    runs = sorted(p for p in (tmp_path / "mech" / "f").iterdir() if not p.name.startswith("."))  # not the locks
     assert [r.name for r in runs] == ["f_steps_20_seed_0", "f_steps_20_seed_1", "f_steps_5_seed_0", "f_steps_5_seed_1"]
     for run in runs:
         assert (run / DONE_FILE).exists() and _starts(run) == [0]

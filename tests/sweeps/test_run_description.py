@@ -4,6 +4,7 @@ import sys
 
 import pytest
 
+from sf_curric.cfg.validation import ConfigError
 from sf_curric.launch import load_run_description
 from sf_curric.sweeps import Experiment, ParamGrid, ParamList, RunDescription
 
@@ -51,7 +52,7 @@ def test_duplicate_names_and_bad_files(tmp_path):
         desc.generate_runs(tmp_path)
     bad = tmp_path / "bad.py"
     bad.write_text("X = 1\n")
-    with pytest.raises(SystemExit, match="RUN_DESCRIPTION"):
+    with pytest.raises(ConfigError, match="RUN_DESCRIPTION"):
         load_run_description(str(bad))
-    with pytest.raises(SystemExit, match="no such file"):
+    with pytest.raises(ConfigError, match="no such file"):
         load_run_description(str(tmp_path / "missing.py"))

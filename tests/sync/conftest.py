@@ -15,7 +15,9 @@ RAY_GET_TIMEOUT_S = 120
 @pytest.fixture(scope="module")
 def ray_cluster():
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    from sf_curric.utils.local_ray import init_local_ray
+
+    init_local_ray(num_cpus=2, log_to_driver=False, configure_logging=False)  # on loopback, as users get it
     yield ray
     ray.shutdown()
 

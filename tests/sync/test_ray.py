@@ -9,6 +9,7 @@ import pytest
 
 from tests.sync.conftest import kill_actors, ray_get
 from tests.sync.helpers import CountingEnv, RoundRobinCurriculum
+from tests.sync.test_ray_loopback import listeners_beyond_loopback, process_tree
 
 ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.ray
@@ -170,3 +171,19 @@ def test_syllabus_readme_style_box_curriculum_over_ray(ray_cluster):
         assert curriculum.total_episodes == 4
     finally:
         curriculum.kill()
+
+
+def test_the_local_test_cluster_listens_on_loopback_only_with_token_auth(ray_cluster):
+    import os
+
+    from ray._private.authentication.authentication_utils import is_token_auth_enabled
+
+    @ray_cluster.remote(num_cpus=0.25)
+    def worker_pid():
+        return os.getpid()
+
+    worker = ray_get(worker_pid.remote())  # a worker process exists, with its own gRPC server
+    processes = process_tree(os.getpid())
+    assert worker in processes and any("gcs_server" in " ".join(p.cmdline()) for p in processes.values())
+    assert listeners_beyond_loopback(processes) == []
+    assert is_token_auth_enabled()

@@ -5,39 +5,13 @@ from __future__ import annotations
 
 import glob
 import json
-import struct
 import time
 from pathlib import Path
 from typing import Any
 
-BLOCK = 32768
+from sf_curric.tracking.wandb_relog import read_log_records
+
 EXIT_WAIT_S = 60.0  # wandb's service may still be writing the log when wandb.finish() has returned
-HEADER = 7  # ":W&B" + magic (2 bytes) + version (1 byte)
-FULL, FIRST, MIDDLE, LAST = 1, 2, 3, 4
-
-
-def _records(data: bytes) -> list[bytes]:
-    assert data[:4] == b":W&B", data[:4]
-    out, pending, pos = [], b"", HEADER
-    while pos + 7 <= len(data):
-        left = BLOCK - pos % BLOCK
-        if left < 7:  # block trailer: padding
-            pos += left
-            continue
-        _crc, length, kind = struct.unpack("<IHB", data[pos : pos + 7])
-        chunk = data[pos + 7 : pos + 7 + length]
-        pos += 7 + length
-        if kind == FULL:
-            out.append(chunk)
-        elif kind == FIRST:
-            pending = chunk
-        elif kind == MIDDLE:
-            pending += chunk
-        elif kind == LAST:
-            out.append(pending + chunk)
-        elif kind == 0 and length == 0:
-            pos += BLOCK - pos % BLOCK if pos % BLOCK else 0
-    return out
 
 
 class OfflineRun:
@@ -61,7 +35,7 @@ class OfflineRun:
         deadline = time.monotonic() + EXIT_WAIT_S
         while True:
             records = []
-            for raw in _records(Path(log_file).read_bytes()):
+            for raw in read_log_records(Path(log_file).read_bytes()):
                 record = pb.Record()
                 record.ParseFromString(raw)
                 records.append(record)

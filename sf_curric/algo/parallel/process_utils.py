@@ -56,6 +56,14 @@ def stop_worker_server() -> None:
         stop()
 
 
+def _started_and_open(process: multiprocessing.process.BaseProcess) -> bool:
+    # a process object closed already (a replaced worker whose successor never started: a stop came in between)
+    try:
+        return process.pid is not None
+    except ValueError:
+        return False
+
+
 def stop_processes(processes: Iterable[multiprocessing.process.BaseProcess], timeout: float = 5.0) -> None:
     """Join processes, escalating to SIGTERM and then SIGKILL for those that do not exit in time.
 
@@ -63,7 +71,7 @@ def stop_processes(processes: Iterable[multiprocessing.process.BaseProcess], tim
         processes: started processes (already asked to stop through the shared stop flag).
         timeout: seconds to wait for a clean exit before escalating.
     """
-    processes = [p for p in processes if p.pid is not None]
+    processes = [p for p in processes if _started_and_open(p)]
     deadline = time.monotonic() + timeout
     for p in processes:
         p.join(max(0.0, deadline - time.monotonic()))

@@ -30,6 +30,7 @@ from sf_curric.algo.parallel.shared_buffers import BEAT_SLOT, BEAT_TIME, Control
 from sf_curric.algo.parallel.split_rollout import make_central_multi_agent_worker, make_central_rollout_worker
 from sf_curric.algo.training_info_board import TrainingInfoBoard
 from sf_curric.cfg.validation import ConfigError
+from sf_curric.utils.logs import LOG_FILE, setup_logging
 from sf_curric.utils.parent_process import die_with_parent, parent_alive
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,13 @@ def _make_rollout_worker(args: WorkerArgs, should_stop: Any = lambda: False) -> 
     return worker, model
 
 
+def _log_to_experiment(cfg: argparse.Namespace) -> None:
+    """The worker's warnings (env errors, with their tracebacks) go to the run's sf_log.txt too, not only stderr."""
+    log_file = os.path.join(str(getattr(cfg, "train_dir", "")), str(getattr(cfg, "experiment", "")), LOG_FILE)
+    folder_exists = os.path.isdir(os.path.dirname(log_file))
+    setup_logging(getattr(cfg, "log_level", "info"), log_file if folder_exists else None)
+
+
 def worker_main(args: WorkerArgs) -> None:
     """Entry point of a worker process (started by `ParallelSampler` from the forkserver).
 
@@ -160,6 +168,7 @@ def worker_main(args: WorkerArgs) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     torch.set_num_threads(1)  # one core per process: intra-op threads only add contention
     cfg, control = args.cfg, args.control
+    _log_to_experiment(cfg)
     beat = control.heartbeat[args.worker_idx].numpy()
 
     def should_stop() -> bool:  # called between waits on a queue: waiting is progress too
