@@ -103,7 +103,6 @@ BASIC_ARGS: list[FlagSpec] = [
     ),
 ]
 
-# The PPO flags (--gamma, --learning_rate, --batch_size, ...) are defined in sf_curric.algo.args.
 RL_ARGS: list[FlagSpec] = [
     ("--rollout", {"type": int, "default": 32, "help": "Steps per env in one trajectory slot (T)."}),
     (

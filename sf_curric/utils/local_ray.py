@@ -35,7 +35,9 @@ def init_local_ray(**init_kwargs: Any) -> None:
         from ray._private import ray_constants
         from ray._raylet import Config
     except ImportError as e:
-        raise ImportError("a local Ray needs ray: pip install 'sf_curric[ray]' (ray[default]>=2.52)") from e
+        from sf_curric.errors import install_command
+
+        raise ImportError(f"a local Ray needs ray (ray[default]>=2.52): {install_command('ray')}") from e
     # Both are read once when Ray is imported: when that was earlier (a sweep file, the launcher), refresh them the
     # way Ray's own token set-up does, or the driver would miss what its servers see.
     ray_constants.ENABLE_RAY_CLUSTER = os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] not in ("0", "false", "False")
