@@ -9,6 +9,7 @@ from sf_curric.curricula.plr.options import SCHEDULES
 from sf_curric.curricula.plr.scores import STRATEGIES
 from sf_curric.curricula.plr.transforms import TRANSFORMS
 from sf_curric.curricula.self_play import PFSP_WEIGHTINGS
+from sf_curric.curricula.teacher import CONVERTERS, LP_ESTIMATORS
 from sf_curric.model.args import FlagSpec
 
 PREFETCH_ARGS: list[FlagSpec] = [
@@ -170,6 +171,61 @@ PLR_ARGS: list[FlagSpec] = [  # plr and robust_plr
     ("--plr_eps", {"type": float, "default": 0.05, "help": "PLR epsilon of the eps_greedy transform."}),
 ]
 
+# teacher_student and mastering_rate (Willems, Lahlou & Bengio 2020; defaults are the paper code's)
+TEACHER_ARGS: list[FlagSpec] = [
+    (
+        "--teacher_lp_estimator",
+        {
+            "type": str,
+            "default": "linreg",
+            "choices": LP_ESTIMATORS,
+            "help": "teacher_student, mastering_rate: learning-progress estimator (paper: linreg, the slope over the "
+            "last --teacher_lp_window points; online/naive/window/sampling are Matiisen et al. 2017's).",
+        },
+    ),
+    ("--teacher_lp_window", {"type": int, "default": 10, "help": "teacher: K, history points per estimate."}),
+    ("--teacher_lp_alpha", {"type": float, "default": 0.1, "help": "teacher: EMA weight (online/naive/window)."}),
+    (
+        "--teacher_converter",
+        {
+            "type": str,
+            "default": None,
+            "choices": CONVERTERS,
+            "help": "teacher: attention-to-distribution converter (default: greedy_prop for teacher_student, prop "
+            "for mastering_rate, the paper's choices).",
+        },
+    ),
+    ("--teacher_eps", {"type": float, "default": 0.1, "help": "teacher: uniform share of greedy converters."}),
+    ("--teacher_tau", {"type": float, "default": 4e-4, "help": "teacher: temperature of the boltzmann converter."}),
+    (
+        "--teacher_update_every",
+        {"type": int, "default": 2048, "help": "teacher: env steps per teacher step (paper: one 16x128 update)."},
+    ),
+]
+
+MASTERING_RATE_ARGS: list[FlagSpec] = [
+    ("--mr_window", {"type": int, "default": 10, "help": "mastering_rate: K, points in the mean return r_c."}),
+    ("--mr_power", {"type": float, "default": 6.0, "help": "mastering_rate: p, power of Mast(ancestors)."}),
+    (
+        "--mr_potential_prop",
+        {"type": float, "default": 0.5, "help": "mastering_rate: weight of 1 - Mast(c) against the learning progress."},
+    ),
+    ("--mr_pred_share", {"type": float, "default": 0.2, "help": "mastering_rate: attention passed to predecessors."}),
+    ("--mr_succ_share", {"type": float, "default": 0.05, "help": "mastering_rate: attention passed to successors."}),
+    (
+        "--mr_min_return",
+        {"type": float, "default": None, "help": "mastering_rate: m_c, lowest mean return (default: the env's, or 0)."},
+    ),
+    (
+        "--mr_max_return",
+        {
+            "type": float,
+            "default": None,
+            "help": "mastering_rate: M_c, highest mean return (default: the env's, or 0.5).",
+        },
+    ),
+]
+
 # every option flag above, in one list (the old name, for code that imports it)
 CURRICULUM_OPTION_ARGS: list[FlagSpec] = [
     *PREFETCH_ARGS,
@@ -182,4 +238,6 @@ CURRICULUM_OPTION_ARGS: list[FlagSpec] = [
     *SEQUENTIAL_ARGS,
     *LEARNABILITY_ARGS,
     *ACCEL_ARGS,
+    *TEACHER_ARGS,
+    *MASTERING_RATE_ARGS,
 ]

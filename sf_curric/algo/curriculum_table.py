@@ -216,6 +216,56 @@ def _learning_progress(ctx: BuildContext) -> Any:
     )
 
 
+def _teacher_options(ctx: BuildContext, converter: str) -> dict[str, Any]:
+    return {
+        "lp_estimator": ctx.option("teacher_lp_estimator"),
+        "lp_window": ctx.option("teacher_lp_window"),
+        "lp_alpha": ctx.option("teacher_lp_alpha"),
+        "converter": ctx.option("teacher_converter") or converter,
+        "eps": ctx.option("teacher_eps"),
+        "tau": ctx.option("teacher_tau"),
+        "update_every": ctx.option("teacher_update_every"),
+        "seed": ctx.seed,
+    }
+
+
+def _teacher_student(ctx: BuildContext) -> Any:
+    from sf_curric.curricula.teacher_student import TeacherStudent
+
+    try:
+        return TeacherStudent(ctx.task_space, **_teacher_options(ctx, "greedy_prop"))
+    except ValueError as e:
+        raise ConfigError(f"--curriculum=teacher_student: {e}") from None
+
+
+def _mastering_rate(ctx: BuildContext) -> Any:
+    """Mastering Rate over the env's curriculum graph: an env list registered with `register_env_list` (the mr_*
+    envs) brings its graph and return estimates; any other finite task space is a chain in task order."""
+    from sf_curric.curricula.mastering_rate import MasteringRate
+    from sf_curric.envs.registry import get_env_spec
+
+    spec = get_env_spec(ctx.cfg.env)
+    env_curriculum = getattr(getattr(spec, "make_env_fn", None), "env_curriculum", None)
+    edges = getattr(env_curriculum, "edges", None)
+    min_return = ctx.option("mr_min_return")
+    max_return = ctx.option("mr_max_return")
+    try:
+        return MasteringRate(
+            ctx.task_space,
+            edges=edges,
+            min_returns=min_return if min_return is not None else getattr(env_curriculum, "min_return", 0.0),
+            max_returns=max_return if max_return is not None else getattr(env_curriculum, "max_return", 0.5),
+            mr_window=ctx.option("mr_window"),
+            power=ctx.option("mr_power"),
+            potential_prop=ctx.option("mr_potential_prop"),
+            pred_share=ctx.option("mr_pred_share"),
+            succ_share=ctx.option("mr_succ_share"),
+            **_teacher_options(ctx, "prop"),
+        )
+    except ValueError as e:
+        raise ConfigError(f"--curriculum=mastering_rate: {e}") from None
+
+
 def _performance(ctx: BuildContext) -> Any:
     from sf_curric.curricula import PerformanceCurriculum
 
@@ -329,6 +379,10 @@ register_curriculum("constant", _constant, builtin_flags.CONSTANT_ARGS)
 register_curriculum("robust_plr", lambda ctx: _plr(ctx, robust=True), builtin_flags.PLR_ARGS, stage=True)
 register_curriculum("accel", _accel, builtin_flags.ACCEL_ARGS)
 register_curriculum("learnability", _learnability, builtin_flags.LEARNABILITY_ARGS, stage=True)
+register_curriculum("teacher_student", _teacher_student, builtin_flags.TEACHER_ARGS, stage=True)
+register_curriculum(
+    "mastering_rate", _mastering_rate, [*builtin_flags.TEACHER_ARGS, *builtin_flags.MASTERING_RATE_ARGS], stage=True
+)
 for _name, _cls in (
     ("self_play", "SelfPlay"),
     ("fictitious_self_play", "FictitiousSelfPlay"),

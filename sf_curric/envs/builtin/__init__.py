@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from sf_curric.envs.builtin.budget_duel import make_budget_duel, make_pettingzoo_classic
 from sf_curric.envs.builtin.cartpole_curriculum import eval_groups, make_cartpole_curriculum, task_space
+from sf_curric.envs.builtin.minigrid_curricula import minigrid_curriculum_envs
 
 
 def builtin_envs() -> list[tuple[str, Callable[..., Any], dict[str, Any]]]:
@@ -18,6 +19,8 @@ def builtin_envs() -> list[tuple[str, Callable[..., Any], dict[str, Any]]]:
         ("budget_duel", make_budget_duel, {}),
         ("tictactoe", make_pettingzoo_classic, {}),  # needs the pettingzoo extra when used
         ("connect_four", make_pettingzoo_classic, {}),
+        # the Mastering Rate paper's MiniGrid curricula (mr_blockedunlockpickup, ...): needs the minigrid extra
+        *minigrid_curriculum_envs(),
     ]
 
 
