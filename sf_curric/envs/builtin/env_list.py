@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -105,7 +106,9 @@ class EnvListEnv(TaskEnv):
         self.envs: dict[str, gym.Env] = {}
         for env_id in ids:
             import_env_package(env_id)
-            self.envs[env_id] = wrap(gym.make(env_id, render_mode=render_mode))
+            with warnings.catch_warnings():  # "out of date": the Mastering Rate paper's ObstructedMaze ids are v0
+                warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*out of date")
+                self.envs[env_id] = wrap(gym.make(env_id, render_mode=render_mode))
         first = self.envs[ids[0]]
         for env_id in ids[1:]:
             env = self.envs[env_id]
