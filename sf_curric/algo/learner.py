@@ -12,8 +12,10 @@ from gymnasium import spaces
 from sf_curric.algo.args import ALGO_ARGS, discount_checks
 from sf_curric.algo.learner_batch import LearnerBatch
 from sf_curric.algo.ppo import ppo_train
+from sf_curric.cfg.validation import ConfigError
 from sf_curric.model.actor_critic import ActorCritic
 from sf_curric.model.args import MODEL_ARGS
+from sf_curric.model.encoders import ObservationSpaceError
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +115,11 @@ class Learner:
         _validate(cfg)
         self.cfg = cfg
         self.device = resolve_device(cfg.device) if device is None else torch.device(device)
-        self.model = ActorCritic(obs_space, action_space, cfg).to(self.device)
+        try:
+            model = ActorCritic(obs_space, action_space, cfg)
+        except ObservationSpaceError as e:  # the env's observations and the model flags disagree: one line
+            raise ConfigError(str(e)) from None
+        self.model = model.to(self.device)
         self.optimizer = _make_adam(self.model, cfg)
         self.version = 0
 

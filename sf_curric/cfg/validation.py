@@ -68,6 +68,7 @@ def _check_positive(cfg: argparse.Namespace) -> None:
         "progress_interval_sec",
         "training_info_interval_sec",
         "experiment_summaries_interval",
+        "image_obs_scale",
     ):
         value = getattr(cfg, name)
         _check(value > 0, f"--{name}={value} must be positive")

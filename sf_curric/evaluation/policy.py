@@ -95,6 +95,7 @@ def load_policy(
         CheckpointError: the newest checkpoint cannot be read.
     """
     from sf_curric.model.actor_critic import ActorCritic
+    from sf_curric.model.encoders import ObservationSpaceError
 
     device = device or eval_device(cfg)
     kind = flag_value(cfg, "load_checkpoint_kind")
@@ -110,7 +111,10 @@ def load_policy(
             f"and every --save_every_sec){hint}"
         )
     path, state = found
-    model = ActorCritic(obs_space, action_space, cfg).to(device)
+    try:
+        model = ActorCritic(obs_space, action_space, cfg).to(device)
+    except ObservationSpaceError as e:
+        raise EvaluationError(str(e)) from None
     try:
         model.load_state_dict(state["learner"]["model"])
     except (KeyError, RuntimeError) as e:

@@ -129,7 +129,11 @@ class ActorCritic(nn.Module):
     def _make_encoder(self, cfg: argparse.Namespace) -> nn.Module:
         if self.image_obs:
             return ConvEncoder(
-                self.obs_shape, cfg.encoder_conv_architecture, cfg.encoder_conv_mlp_layers, cfg.nonlinearity
+                self.obs_shape,
+                cfg.encoder_conv_architecture,
+                cfg.encoder_conv_mlp_layers,
+                cfg.nonlinearity,
+                cfg.image_obs_scale,
             )
         return MlpEncoder(int(np.prod(self.obs_shape)), cfg.encoder_mlp_layers, cfg.nonlinearity)
 

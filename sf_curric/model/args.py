@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from sf_curric.model.encoders import CONV_ARCHITECTURES
+
 
 def str2bool(value: str | bool) -> bool:
     """Parse a boolean flag value the way Sample Factory does (`--use_rnn=True`, `--use_rnn=false`, `1`, `0`).
@@ -64,9 +66,20 @@ MODEL_ARGS: list[FlagSpec] = [
         {
             "type": str,
             "default": "convnet_simple",
-            "choices": ["convnet_simple", "convnet_atari", "resnet_impala"],
-            "help": "CNN for image observations (HWC): convnet_simple (small, fast), convnet_atari (Nature DQN), "
-            "resnet_impala (IMPALA residual network).",
+            "choices": list(CONV_ARCHITECTURES),
+            "help": "CNN for image observations (HWC): "
+            + "; ".join(f"{name}: {what}" for name, what in CONV_ARCHITECTURES.items())
+            + ".",
+        },
+    ),
+    (
+        "--image_obs_scale",
+        {
+            "type": float,
+            "default": 255.0,
+            "help": "uint8 image observations are divided by this before the CNN (255 maps pixels to [0, 1]; "
+            "MiniGrid's defaults use 1: its images hold small object, colour and state codes, fed as they are, as "
+            "rl-starter-files does).",
         },
     ),
     (

@@ -81,21 +81,43 @@ def _impala_stack(in_channels: int, out_channels: int) -> nn.Module:
     )
 
 
+# --encoder_conv_architecture's choices, each with what it is
+CONV_ARCHITECTURES = {
+    "convnet_simple": "Sample Factory's small default CNN, images from 36x36",
+    "convnet_atari": "the Nature DQN CNN, images from 36x36",
+    "resnet_impala": "IMPALA's residual network (Espeholt et al. 2018), images of any size",
+    "convnet_minigrid": "the MiniGrid agent of rl-starter-files/torch-ac, images from 7x7 (MiniGrid's view)",
+}
+
+
+class ObservationSpaceError(ValueError):
+    """The observations do not fit the model; the message is one line that names the fix."""
+
+
 def _conv_body(architecture: str, in_channels: int, nonlinearity: str) -> nn.Module:
-    if architecture == "convnet_simple":  # Sample Factory's small default CNN
-        spec = [(32, 8, 4), (64, 4, 2), (128, 3, 2)]
-    elif architecture == "convnet_atari":  # Nature DQN
-        spec = [(32, 8, 4), (64, 4, 2), (64, 3, 1)]
-    elif architecture == "resnet_impala":  # Espeholt et al. 2018, 3 stacks of (16, 32, 32) channels
+    if architecture == "resnet_impala":  # 3 stacks of (16, 32, 32) channels; padded: any image size
         stacks, channels = [], in_channels
         for out in (16, 32, 32):
             stacks.append(_impala_stack(channels, out))
             channels = out
         return nn.Sequential(*stacks, nn.ReLU())
+    if architecture == "convnet_minigrid":  # lcswillems/rl-starter-files model.py: 7x7 -> 1x1x64, relu as there
+        return nn.Sequential(
+            nn.Conv2d(in_channels, 16, 2),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 2),
+            nn.ReLU(),
+            nn.Conv2d(32, 64, 2),
+            nn.ReLU(),
+        )
+    if architecture == "convnet_simple":
+        spec = [(32, 8, 4), (64, 4, 2), (128, 3, 2)]
+    elif architecture == "convnet_atari":
+        spec = [(32, 8, 4), (64, 4, 2), (64, 3, 1)]
     else:
-        raise ValueError(
-            f"--encoder_conv_architecture={architecture!r} is not supported: "
-            "use convnet_simple, convnet_atari or resnet_impala"
+        raise ObservationSpaceError(
+            f"--encoder_conv_architecture={architecture!r} is not supported: use one of {', '.join(CONV_ARCHITECTURES)}"
         )
     layers: list[nn.Module] = []
     channels = in_channels
@@ -105,38 +127,79 @@ def _conv_body(architecture: str, in_channels: int, nonlinearity: str) -> nn.Mod
     return nn.Sequential(*layers)
 
 
-class ConvEncoder(nn.Module):
-    """CNN for image observations given as `[N, H, W, C]` (uint8 in [0, 255] or float).
+def _fits(body: nn.Module, channels: int, height: int, width: int) -> bool:
+    try:
+        with torch.no_grad():
+            body(torch.zeros(1, channels, height, width))
+    except RuntimeError:  # torch: "Calculated output size ... Output size is too small", or a kernel bigger than input
+        return False
+    return True
 
-    uint8 images are scaled to [0, 1]; the channel axis is moved first inside the encoder.
+
+def smallest_image_side(architecture: str, max_side: int = 256) -> int:
+    """The smallest square image side that `architecture` accepts, found by running its convolutions.
+
+    Args:
+        architecture: one of `CONV_ARCHITECTURES`.
+        max_side: give up above this side.
+
+    Example:
+        >>> smallest_image_side("convnet_minigrid")
+        7
+    """
+    body = _conv_body(architecture, 1, "relu")
+    return next(side for side in range(1, max_side + 1) if _fits(body, 1, side, side))
+
+
+def _too_small_message(height: int, width: int, architecture: str) -> str:
+    fitting = [name for name in CONV_ARCHITECTURES if smallest_image_side(name) <= min(height, width)]
+    need = smallest_image_side(architecture)
+    return (
+        f"images of {height}x{width} are too small for --encoder_conv_architecture={architecture} (it needs at least "
+        f"{need}x{need}): use --encoder_conv_architecture={' or '.join(fitting) or 'resnet_impala'}, "
+        "or resize the observations"
+    )
+
+
+class ConvEncoder(nn.Module):
+    """CNN for image observations given as `[N, H, W, C]` (uint8 or float).
+
+    uint8 images are divided by `image_scale` (float images are used as they are); the channel axis is moved first
+    inside the encoder.
 
     Args:
         obs_shape: `(H, W, C)`.
-        architecture: convnet_simple, convnet_atari or resnet_impala.
+        architecture: one of `CONV_ARCHITECTURES`.
         mlp_layers: fully connected layers after the convolutions.
-        nonlinearity: activation of the conv (except resnet_impala, which uses relu) and fc layers.
+        nonlinearity: activation of the conv layers (resnet_impala and convnet_minigrid use relu, as their papers'
+            code does) and of the fc layers.
+        image_scale: uint8 images are divided by it (255: pixels to [0, 1]; 1: small integer codes as MiniGrid's).
     """
 
-    def __init__(self, obs_shape: Sequence[int], architecture: str, mlp_layers: Sequence[int], nonlinearity: str):
+    def __init__(
+        self,
+        obs_shape: Sequence[int],
+        architecture: str,
+        mlp_layers: Sequence[int],
+        nonlinearity: str,
+        image_scale: float = 255.0,
+    ):
         super().__init__()
         height, width, channels = obs_shape
         self.conv = _conv_body(architecture, channels, nonlinearity)
         for module in self.conv.modules():
             if isinstance(module, nn.Conv2d):
                 orthogonal_init(module, math.sqrt(2.0))
-        try:
-            with torch.no_grad():
-                conv_out = self.conv(torch.zeros(1, channels, height, width)).numel()
-        except RuntimeError as error:
-            raise ValueError(
-                f"images of {height}x{width} are too small for --encoder_conv_architecture={architecture}: "
-                "use resnet_impala (any size from 8x8) or resize the observations"
-            ) from error
+        if not _fits(self.conv, channels, height, width):
+            raise ObservationSpaceError(_too_small_message(height, width, architecture))
+        with torch.no_grad():
+            conv_out = self.conv(torch.zeros(1, channels, height, width)).numel()
+        self.inv_image_scale = 1.0 / image_scale
         self.mlp = MlpEncoder(conv_out, mlp_layers, nonlinearity)
         self.output_size = self.mlp.output_size
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         if obs.dtype == torch.uint8:
-            obs = obs.float() * (1.0 / 255.0)
+            obs = obs.float() * self.inv_image_scale
         x = self.conv(obs.permute(0, 3, 1, 2))
         return self.mlp(x.flatten(1))
