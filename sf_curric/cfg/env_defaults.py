@@ -53,11 +53,48 @@ _CARTPOLE = {
     "train_for_env_steps": 300_000,
 }
 
+# The Mastering Rate paper's agent and PPO (lcswillems/automatic-curriculum, scripts/train.py of its experiments
+# and torch-ac's PPO): 16 envs x 128 steps per update, 4 epochs of 256-sample minibatches, lr 7e-4 (Adam eps 1e-5),
+# gamma 0.99, lambda 0.95, entropy 0.01, value loss 0.5 with the value change clipped at 0.2, gradient norm 0.5,
+# rewards x 20 (returns are logged unscaled), advantages and returns not normalized; the 7x7x3 MiniGrid codes
+# (unscaled) into the rl-starter-files conv, then a 64-unit tanh layer before each of the actor and critic heads.
+MASTERING_RATE_PAPER = {
+    "num_workers": 1,
+    "num_envs_per_worker": 16,
+    "rollout": 128,
+    "batch_size": 256,
+    "num_batches_per_epoch": 8,
+    "num_epochs": 4,
+    "gamma": 0.99,
+    "gae_lambda": 0.95,
+    "learning_rate": 7e-4,
+    "adam_eps": 1e-5,
+    "exploration_loss_coeff": 0.01,
+    "value_loss_coeff": 0.5,
+    "ppo_clip_ratio": 0.2,
+    "ppo_clip_value": 0.2,
+    "max_grad_norm": 0.5,
+    "reward_scale": 20.0,
+    "normalize_advantage": False,
+    "normalize_returns": False,
+    "encoder_conv_architecture": "convnet_minigrid",
+    "image_obs_scale": 1.0,
+    "encoder_conv_mlp_layers": [64],
+    "nonlinearity": "tanh",
+    "actor_critic_share_weights": False,
+    "device": "cpu",
+    "serial_mode": True,  # synchronous PPO, as the paper's (no policy lag)
+}
+
 _BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "CartPole-v1": _CARTPOLE,
     # the built-in CartPole with SimpleBoxCurriculum (sf_curric.envs.builtin), its demo ends with an evaluation table
     "cartpole_curriculum": {**CARTPOLE_RL_ZOO, "final_eval_episodes": 50},
     "envpool:CartPole-v1": _CARTPOLE,  # EnvPool's CartPole (sf_curric.envs.envpool_env)
+    # the Mastering Rate paper's MiniGrid curricula (sf_curric.envs.builtin.minigrid_curricula), its budgets
+    "mr_blockedunlockpickup": {**MASTERING_RATE_PAPER, "train_for_env_steps": 3_000_000},
+    "mr_keycorridor": {**MASTERING_RATE_PAPER, "train_for_env_steps": 10_000_000},
+    "mr_obstructedmaze": {**MASTERING_RATE_PAPER, "train_for_env_steps": 10_000_000},
 }
 
 _user_defaults: dict[str, dict[str, Any]] = {}

@@ -50,6 +50,14 @@ class EnvCurriculum:
         if self.max_return <= self.min_return:
             raise ValueError(f"max_return {self.max_return} must be above min_return {self.min_return}")
 
+    def prefix(self, count: int) -> EnvCurriculum:
+        """The first `count` envs of the list with the graph's edges between them (a smaller curriculum)."""
+        if not 1 <= count <= len(self.env_ids):
+            raise ValueError(f"an env-list prefix keeps 1 to {len(self.env_ids)} envs, not {count}")
+        ids = self.env_ids[:count]
+        edges = None if self.edges is None else tuple((a, b) for a, b in self.edges if a in ids and b in ids)
+        return EnvCurriculum(ids, edges, self.min_return, self.max_return)
+
     def task_space(self) -> DiscreteTaskSpace:
         """The tasks: the env ids, encoded as their index in the list."""
         return DiscreteTaskSpace(len(self.env_ids), tasks=list(self.env_ids))
