@@ -110,7 +110,8 @@ def plot_target(result: dict[str, Any], path: Path) -> None:
     ax.set_ylabel(f"return on {result['target'].removeprefix('MiniGrid-')}")
     ax.set_ylim(0, 1)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -136,7 +137,8 @@ def plot_tasks(result: dict[str, Any], path: Path) -> None:
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(env_ids) :]:
         ax.axis("off")
-    axes.flat[0].legend(fontsize=7)
+    if axes.flat[0].get_legend_handles_labels()[0]:
+        axes.flat[0].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

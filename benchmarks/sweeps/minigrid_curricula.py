@@ -84,7 +84,13 @@ SETTINGS = {
     "mr_keycorridor": Setting("mr_keycorridor", steps=1_500_000, prefix=3),
     "mr_obstructedmaze": Setting("mr_obstructedmaze", steps=1_500_000, prefix=3),
     # pipeline check only (the tests): two methods, a few thousand steps; its numbers mean nothing
-    "tiny": Setting("mr_blockedunlockpickup", steps=4096, seeds=(1,), prefix=2, extra="--log_level=warning"),
+    "tiny": Setting(
+        "mr_blockedunlockpickup",
+        steps=4096,
+        seeds=(1,),
+        prefix=2,
+        extra="--log_level=warning --num_envs_per_worker=4 --experiment_summaries_interval=1",
+    ),
 }
 
 

@@ -28,11 +28,18 @@ def total_envs(cfg: argparse.Namespace) -> int:
 
 
 def _check_env(cfg: argparse.Namespace) -> None:
-    from sf_curric.envs.registry import env_exists, unknown_env_message
+    from sf_curric.envs.registry import env_exists, get_env_spec, unknown_env_message
 
     _check(bool(cfg.env), "no env given: pass --env=NAME (a registered name or a gymnasium id, e.g. CartPole-v1)")
     if not env_exists(cfg.env):
         raise ConfigError(unknown_env_message(cfg.env) + " (fix --env)")
+    # a registered env whose maker can check its packages (env lists: sf_curric.envs.builtin.env_list)
+    check_dependencies = getattr(getattr(get_env_spec(cfg.env), "make_env_fn", None), "check_dependencies", None)
+    if check_dependencies is not None:
+        try:
+            check_dependencies()
+        except ImportError as e:
+            raise ConfigError(f"--env={cfg.env}: {e}") from None
 
 
 def _check_device(cfg: argparse.Namespace) -> None:

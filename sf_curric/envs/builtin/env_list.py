@@ -177,6 +177,11 @@ class EnvListMaker:
         self.env_curriculum = curriculum
         self.wrap = wrap
 
+    def check_dependencies(self) -> None:
+        """Raise the one-line ImportError of a missing env package (the trainer's config check calls this)."""
+        for env_id in self.env_curriculum.env_ids:
+            import_env_package(env_id)
+
     def __call__(self, render_mode: str | None = None) -> EnvListEnv:
         return EnvListEnv(self.env_curriculum.env_ids, wrap=self.wrap, render_mode=render_mode)
 
