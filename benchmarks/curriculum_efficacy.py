@@ -196,9 +196,10 @@ def maze_level_mix(scale: Scale, work_dir: Path) -> dict[str, Any] | None:
     import numpy as np
     from gymnasium.spaces import Discrete
 
-    from sf_curric.algo.curriculum_factory import build_curriculum
     from sf_curric.cfg.arguments import parse_args
+    from sf_curric.curricula.factory import build_curriculum
     from sf_curric.envs.builtin.maze_levels import Level, register_maze_levels
+    from sf_curric.envs.registry import get_env_spec
     from sf_curric.utils.checkpoint import load_newest_checkpoint
 
     register_maze_levels(scale.num_levels, **scale.env_kwargs)
@@ -217,7 +218,8 @@ def maze_level_mix(scale: Scale, work_dir: Path) -> dict[str, Any] | None:
             continue
         train_args = shlex.split(scale.train_args)
         cfg = parse_args([f"--env={scale.env}", *train_args, "--curriculum=plr", *scale.plr_args, f"--seed={seed}"])
-        curriculum = build_curriculum(cfg, num_envs=cfg.num_workers * cfg.num_envs_per_worker, action_space=Discrete(4))
+        num_envs = cfg.num_workers * cfg.num_envs_per_worker
+        curriculum = build_curriculum(cfg, num_envs, Discrete(4), get_env_spec(cfg.env))
         curriculum.load_state_dict(found[1]["curriculum"]["curriculum"])
         dist = curriculum.task_sampler.sample_distribution()
         per_run.append({k: float(dist[kinds == k].sum()) for k in names})

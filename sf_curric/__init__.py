@@ -24,7 +24,7 @@ _EXPORTS = {
     "make_ray_curriculum": "sf_curric.sync",
     "RaySyncWrapper": "sf_curric.sync",
     "RayCurriculumWrapper": "sf_curric.sync",
-    "register_curriculum": "sf_curric.algo.curriculum_table",
+    "register_curriculum": "sf_curric.curricula.registry",
     "run": "sf_curric.train",
 }
 

@@ -55,7 +55,7 @@ def deliver_learner_batch(curriculum: Curriculum, traj: dict[str, torch.Tensor],
     """Give one training batch to `curriculum.update_on_learner_batch`, unless the learner's numbers are not finite.
 
     Args:
-        curriculum: a curriculum whose `requires_learner_updates` is true.
+        curriculum: a curriculum that overrides `update_on_learner_batch` (`requires_learner_updates`).
         traj: the batch's trajectory.
         result: the learner's `TrainResult` for it.
 
@@ -67,18 +67,3 @@ def deliver_learner_batch(curriculum: Curriculum, traj: dict[str, torch.Tensor],
         return False
     curriculum.update_on_learner_batch(learner_feedback(traj, result))
     return True
-
-
-def check_learner_hook(curriculum: Curriculum) -> None:
-    """One-line error for a curriculum written for the old learner route (`update_with_rollout` called by the
-    trainer): it would silently get no learner updates now."""
-    cls = type(curriculum)
-    if (
-        curriculum.requires_learner_updates
-        and cls.update_on_learner_batch is Curriculum.update_on_learner_batch
-        and hasattr(cls, "update_with_rollout")
-    ):
-        raise TypeError(
-            f"{cls.__name__} defines update_with_rollout but not update_on_learner_batch(feedback), which the trainer "
-            "calls: override update_on_learner_batch (see docs/curricula_in_trainer.md)"
-        )

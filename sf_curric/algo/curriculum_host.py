@@ -1,6 +1,6 @@
 """`CurriculumHost`: the Runner-side home of the run's one curriculum.
 
-The host takes the curriculum built by curriculum_factory.py, hands out tasks for env
+The host takes the curriculum built by `sf_curric.curricula.factory`, hands out tasks for env
 resets from a prefetched buffer, and feeds back everything the curriculum learns from, exactly once:
 
 - episode results (task, return, length, `task_completion`, `episode_extra_stats`) of every batch;
@@ -28,11 +28,11 @@ from typing import Any, Dict, Iterable, List, Tuple
 import numpy as np
 import torch
 
-from sf_curric.algo.curriculum_factory import build_curriculum, curriculum_option
-from sf_curric.algo.curriculum_feedback import check_learner_hook, deliver_learner_batch
+from sf_curric.algo.curriculum_feedback import deliver_learner_batch
 from sf_curric.algo.task_feed import in_process_feed
 from sf_curric.cfg.arguments import flag_value
 from sf_curric.curricula.curriculum import Curriculum
+from sf_curric.curricula.factory import build_curriculum, curriculum_option
 from sf_curric.curricula.feedback import EpisodeUpdate, StepBatch, deliver
 from sf_curric.curricula.task_space import TaskSpace
 
@@ -72,7 +72,6 @@ class CurriculumHost:
     ) -> None:
         if prefetch_per_env < 1:
             raise ValueError(f"--curriculum_prefetch={prefetch_per_env} must be >= 1")
-        check_learner_hook(curriculum)
         self.curriculum = curriculum
         self.task_space: TaskSpace = curriculum.task_space
         self.finite = self.task_space.is_finite
@@ -407,7 +406,11 @@ def build_curriculum_host(
         action_space: the env's action space.
         env_spec: the registry entry of `cfg.env` (looked up when None).
     """
-    curriculum = build_curriculum(cfg, num_envs, action_space, env_spec)
+    from sf_curric.envs.registry import get_env_spec, make_env
+
+    if env_spec is None:
+        env_spec = get_env_spec(cfg.env)
+    curriculum = build_curriculum(cfg, num_envs, action_space, env_spec, make_env)
     if curriculum is None:
         return None
     log.info("curriculum: %r", curriculum)

@@ -1,6 +1,7 @@
 """PPO, top to bottom: advantages (GAE or V-trace) -> return targets -> minibatch epochs -> stats.
 
-Everything the learner does with a trajectory happens in `ppo_train`; the helpers above it are the math. Shapes
+Everything the learner does with a trajectory happens in `ppo_train`; the helpers above it are the math, and the loss
+terms are a list in losses.py (what each term is), summed, stepped and averaged into stats here. Shapes
 follow docs/architecture.md: `T` steps of `B` envs, `values [T+1, B]` in return units, `terminated` and
 `truncated` kept apart (bootstrap from `final_values` on truncation, not on termination; the recursion is cut at
 either, since `obs[t+1]` then belongs to the next episode).
@@ -10,18 +11,21 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import torch
 from torch import nn
 
 from sf_curric.algo.learner_batch import LearnerBatch
+from sf_curric.algo.losses import Minibatch, calculate_losses, loss_stat_names, masked_mean
 from sf_curric.model.actor_critic import ActorCritic
 
-# TrainResult.stats averaged over the SGD minibatches of one train() call
-MINIBATCH_STATS = ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac", "grad_norm")
-# the stats the runner writes as losses/<name> (docs/metrics.md); the others go to train/<name>
-LOSS_STATS = ("policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac", "explained_variance")
+
+def logged_as_losses() -> tuple[str, ...]:
+    """The `TrainResult.stats` the runner writes as `losses/<name>` (docs/metrics.md): every loss term's stats and
+    the explained variance of the value targets; the others go to `train/<name>`."""
+    return (*loss_stat_names(), "explained_variance")
+
 
 # ---- advantage estimators --------------------------------------------------------------------------------------
 
@@ -182,16 +186,155 @@ class PpoOutput(NamedTuple):
     valid: torch.Tensor | None
 
 
-def _masked_mean(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-    # mean over the valid entries (mask 1.0), or over all when there is no mask
-    if mask is None:
-        return x.mean()
-    return (x * mask).sum() / mask.sum().clamp(min=1.0)
+class _Targets(NamedTuple):
+    """Advantages, the baseline they are measured from and the value targets, `[T, B]` in return units."""
+
+    advantages: torch.Tensor
+    baseline: torch.Tensor
+    returns: torch.Tensor
+
+
+class _Epochs(NamedTuple):
+    """What the minibatch epochs did: summed stats, optimizer steps, skipped minibatches, early stop."""
+
+    sums: dict[str, float]
+    sgd_steps: int
+    nan_skipped: int
+    early_stopped: bool
 
 
 def _episode_starts(dones: torch.Tensor) -> torch.Tensor:
     # obs[t] starts a new episode when step t-1 ended one; obs[0] starts from the stored rnn state
     return torch.cat([torch.zeros_like(dones[:1]), dones[:-1]])
+
+
+def _targets(model: ActorCritic, batch: LearnerBatch, cfg: argparse.Namespace) -> _Targets:
+    """GAE on the acting policy's values, or V-trace on the current value function (`--with_vtrace`)."""
+    rewards, final_values = batch.rewards.float(), batch.final_values.float()
+    terminated, truncated = batch.terminated.bool(), batch.truncated.bool()
+    if not cfg.with_vtrace:
+        values = batch.values.float()
+        advantages = compute_gae(rewards, values, final_values, terminated, truncated, cfg.gamma, cfg.gae_lambda)
+        return _Targets(advantages, values[:-1], advantages + values[:-1])
+    # V-trace corrects for policy lag with the current policy's log-probs; its baseline is the current value function
+    # (evaluated on all T+1 observations; truncated episodes bootstrap from the acting policy's final_values, since
+    # the final observations are not stored).
+    steps = rewards.shape[0]
+    with torch.no_grad():
+        starts_ext = None
+        if model.is_recurrent:
+            starts_ext = torch.cat([_episode_starts(terminated | truncated), (terminated[-1:] | truncated[-1:])])
+        rnn_states = batch.rnn_states.float() if model.is_recurrent else None
+        params, raw_values = model.forward_sequence(batch.obs, rnn_states, starts_ext)
+        target_log_probs, _ = model.action_head.log_prob_entropy(params[:steps], batch.actions)
+        baseline = model.denormalize_values(raw_values)
+    vtrace = compute_vtrace(
+        rewards, baseline, final_values, terminated, truncated, batch.log_probs.float(), target_log_probs,
+        cfg.gamma, cfg.vtrace_rho, cfg.vtrace_c,
+    )  # fmt: skip
+    return _Targets(vtrace.advantages, baseline[:-1], vtrace.vs)
+
+
+def _trained_samples(batch: LearnerBatch) -> torch.Tensor | None:
+    """`[T, B]` bool of the samples the losses use, or None for all: samples of other policies or of agents that
+    finished / wait (multi-agent) are left out, and Robust PLR's `train_mask` (only replayed levels' steps) narrows
+    the same mask. GAE runs over all of them (a waiting agent's return flows through its waiting steps)."""
+    valid, train_mask = batch.valid, batch.train_mask
+    if train_mask is not None:
+        valid = train_mask.bool() if valid is None else valid.bool() & train_mask.bool()
+    return None if valid is None or bool(valid.all()) else valid.bool()
+
+
+def _normalized(adv: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """Advantages with zero mean and unit (unbiased) std over the samples trained on."""
+    if mask is None:
+        return (adv - adv.mean()) / (adv.std() + 1e-8)
+    mean = masked_mean(adv, mask)
+    count = mask.sum().clamp(min=2.0)  # unbiased, as Tensor.std() above
+    std = ((adv - mean).square() * mask).sum().div(count - 1.0).sqrt()
+    return (adv - mean) / (std + 1e-8)
+
+
+class _Split(NamedTuple):
+    """How one batch is cut into minibatches: `count` of them over `items` shuffled items; `take(idx, per_step)`
+    gives the model's evaluation of the items `idx`, those items of the `per_step` tensors, and the mask."""
+
+    items: int
+    count: int
+    take: Callable[[torch.Tensor, tuple], tuple]
+
+
+def _split(model: ActorCritic, batch: LearnerBatch, cfg: argparse.Namespace, valid: torch.Tensor | None) -> _Split:
+    """Non-recurrent models: shuffled samples (only the valid ones); recurrent models: whole env columns,
+    `batch_size // T` per minibatch, invalid steps masked in the means."""
+    obs, actions = batch.obs, batch.actions
+    steps, envs = batch.rewards.shape
+    if model.is_recurrent:
+        rnn_states = batch.rnn_states.float()
+        starts = _episode_starts(batch.terminated.bool() | batch.truncated.bool())
+
+        def take_columns(idx: torch.Tensor, per_step: tuple) -> tuple:
+            out = model.evaluate(obs[:steps, idx], actions[:, idx], rnn_states[idx], starts[:, idx])
+            mask = None if valid is None else valid[:, idx].to(per_step[0].dtype)
+            return out, tuple(x[:, idx] for x in per_step), mask
+
+        return _Split(envs, max(1, round(envs / max(1, cfg.batch_size // steps))), take_columns)
+    flat_obs = obs[:steps].reshape(steps * envs, *obs.shape[2:])
+    flat_actions = actions.reshape(steps * envs, *actions.shape[2:])
+    valid_flat = None if valid is None else valid.reshape(-1).nonzero().squeeze(1)
+    items = steps * envs if valid_flat is None else int(valid_flat.numel())
+
+    def take_samples(idx: torch.Tensor, per_step: tuple) -> tuple:
+        if valid_flat is not None:
+            idx = valid_flat[idx]
+        return model.evaluate(flat_obs[idx], flat_actions[idx]), tuple(x.reshape(-1)[idx] for x in per_step), None
+
+    return _Split(items, max(1, round(items / max(1, cfg.batch_size))), take_samples)
+
+
+def _epochs(
+    model: ActorCritic,
+    optimizer: torch.optim.Optimizer,
+    batch: LearnerBatch,
+    cfg: argparse.Namespace,
+    per_step: tuple,
+    valid: torch.Tensor | None,
+    clip_ratio: float,
+) -> _Epochs:
+    """The minibatch epochs (Sample Factory's `_train`): losses, the optimizer step, stats summed by name."""
+    split = _split(model, batch, cfg, valid)
+    sums = {name: 0.0 for name in (*loss_stat_names(), "grad_norm")}
+    sgd_steps = nan_skipped = 0
+    params_list = [p for p in model.parameters() if p.requires_grad]
+    max_norm = cfg.max_grad_norm if cfg.max_grad_norm > 0 else math.inf
+    for _epoch in range(cfg.num_epochs):
+        for idx in torch.randperm(split.items, device=batch.rewards.device).tensor_split(split.count):
+            out, (adv, behavior, target, old), mask = split.take(idx, per_step)
+            if mask is not None and not bool(mask.any()):
+                continue
+            if cfg.normalize_advantage and adv.numel() > 1:
+                adv = _normalized(adv, mask)
+            mb = Minibatch(out.log_probs, out.entropy, out.values, behavior, adv, target, old, mask, clip_ratio, cfg)
+            loss, stats = calculate_losses(mb)
+            if cfg.target_kl > 0 and stats["approx_kl"] > 1.5 * cfg.target_kl:
+                return _Epochs(sums, sgd_steps, nan_skipped, True)
+            # Step, unless the loss or the gradient is not finite: never write NaN weights.
+            optimizer.zero_grad(set_to_none=True)
+            if not math.isfinite(loss.item()):
+                nan_skipped += 1
+                continue
+            loss.backward()
+            grad_norm = nn.utils.clip_grad_norm_(params_list, max_norm).item()
+            if not math.isfinite(grad_norm):
+                optimizer.zero_grad(set_to_none=True)
+                nan_skipped += 1
+                continue
+            optimizer.step()
+            sgd_steps += 1
+            for name, value in stats.items():
+                sums[name] += value
+            sums["grad_norm"] += grad_norm
+    return _Epochs(sums, sgd_steps, nan_skipped, False)
 
 
 def ppo_train(
@@ -210,199 +353,70 @@ def ppo_train(
             leaves the False samples out of the losses, statistics and normalizers; an optional `train_mask
             [T, B]` narrows it further: Robust PLR trains only on replayed levels). With no sample left, nothing
             changes (no optimizer step, no normalizer update).
-        cfg: reads the flags in `sf_curric.algo.args.ALGO_ARGS`.
+        cfg: reads the flags in `sf_curric.algo.args.ALGO_ARGS` and the loss terms' coefficient flags.
         clip_ratio: the PPO clip for this call (after the clip schedule).
 
     Returns:
         PpoOutput(stats, advantages, values, returns, next_values, dones, valid).
     """
-    obs, actions = batch.obs, batch.actions
-    behavior_log_probs = batch.log_probs.float()
-    rewards = batch.rewards.float()
     terminated, truncated = batch.terminated.bool(), batch.truncated.bool()
-    final_values = batch.final_values.float()
-    steps, envs = rewards.shape
-    recurrent = model.is_recurrent
-    rnn_states = batch.rnn_states.float() if recurrent else None
-    dones = terminated | truncated
-    starts = _episode_starts(dones) if recurrent else None
     # the value after each step (handed on to the curriculum with the advantages: nobody recomputes it)
-    next_values = bootstrap_values(batch.values.float(), final_values, terminated, truncated)
+    next_values = bootstrap_values(batch.values.float(), batch.final_values.float(), terminated, truncated)
 
-    # 1. Advantages and return targets, in return units.
-    if cfg.with_vtrace:
-        # V-trace corrects for policy lag with the current policy's log-probs; its baseline is the current value
-        # function (evaluated on all T+1 observations; truncated episodes bootstrap from the acting policy's
-        # final_values, since the final observations are not stored).
-        with torch.no_grad():
-            starts_ext = torch.cat([starts, (terminated[-1:] | truncated[-1:])]) if recurrent else None
-            params, raw_values = model.forward_sequence(obs, rnn_states, starts_ext)
-            target_log_probs, _ = model.action_head.log_prob_entropy(params[:steps], actions)
-            baseline = model.denormalize_values(raw_values)
-        vtrace = compute_vtrace(
-            rewards,
-            baseline,
-            final_values,
-            terminated,
-            truncated,
-            behavior_log_probs,
-            target_log_probs,
-            cfg.gamma,
-            cfg.vtrace_rho,
-            cfg.vtrace_c,
-        )
-        advantages, returns, baseline = vtrace.advantages, vtrace.vs, baseline[:-1]
-    else:
-        values = batch.values.float()
-        advantages = compute_gae(rewards, values, final_values, terminated, truncated, cfg.gamma, cfg.gae_lambda)
-        baseline = values[:-1]
-        returns = advantages + baseline
-
-    # Samples of other policies or of agents that finished / wait (multi-agent) are not trained on: GAE above runs
-    # over them (a waiting agent's return flows through its waiting steps), everything below leaves them out.
-    # Robust PLR's `train_mask` (only replayed levels' steps are trained on) narrows the same mask.
-    valid, train_mask = batch.valid, batch.train_mask
-    if train_mask is not None:
-        valid = train_mask.bool() if valid is None else valid.bool() & train_mask.bool()
-    valid = None if valid is None or bool(valid.all()) else valid.bool()
-    per_step_out = (advantages, baseline, returns, next_values, dones, valid)  # what PpoOutput hands on, [T, B]
+    # 1. Advantages and return targets, in return units; the samples the losses use.
+    advantages, baseline, returns = _targets(model, batch, cfg)
+    valid = _trained_samples(batch)
+    per_step_out = (advantages, baseline, returns, next_values, terminated | truncated, valid)
     if valid is not None and not bool(valid.any()):
-        return PpoOutput(_stats({}, 0, 0, False, baseline[:0], returns[:0], advantages[:0], clip_ratio), *per_step_out)
+        return PpoOutput(_stats(_Epochs({}, 0, 0, False), baseline[:0], returns[:0], advantages[:0], clip_ratio),
+                         *per_step_out)  # fmt: skip
     v_baseline, v_returns, v_adv = (x if valid is None else x[valid] for x in (baseline, returns, advantages))
 
     # A non-finite batch (NaN reward or observation) is skipped whole: it would poison the normalizers as well as
     # the weights. Counted in stats["nan_skipped"] (full NaN diagnosis is the caller's job).
-    if recurrent:
-        item_count, minibatch_size = envs, max(1, cfg.batch_size // steps)
-    else:
-        item_count, minibatch_size = steps * envs, cfg.batch_size
-        if valid is not None:  # minibatches of valid samples only
-            valid_flat = valid.reshape(-1).nonzero().squeeze(1)
-            item_count = int(valid_flat.numel())
-    num_minibatches = max(1, round(item_count / max(1, minibatch_size)))
     finite = torch.isfinite(returns).all() & torch.isfinite(advantages).all()
-    if obs.is_floating_point():
-        finite &= torch.isfinite(obs).all()
+    if batch.obs.is_floating_point():
+        finite &= torch.isfinite(batch.obs).all()
     if not finite.item():
-        stats = _stats({}, 0, cfg.num_epochs * num_minibatches, False, v_baseline, v_returns, v_adv, clip_ratio)
-        return PpoOutput(stats, *per_step_out)
+        skipped = _Epochs({}, 0, cfg.num_epochs * _split(model, batch, cfg, valid).count, False)
+        return PpoOutput(_stats(skipped, v_baseline, v_returns, v_adv, clip_ratio), *per_step_out)
 
     # 2. Value targets in value-head units: fold the new returns into the return normalizer first, then express
     #    the targets and the old predictions (for value clipping) with the updated statistics.
     if model.returns_normalizer is not None:
         model.returns_normalizer.update(v_returns)
-    target_values = model.normalize_returns(returns)
-    old_values = model.normalize_returns(baseline)
+    per_step = (
+        advantages,
+        batch.log_probs.float(),
+        model.normalize_returns(returns),
+        model.normalize_returns(baseline),
+    )
 
     # 3. Minibatch epochs. Non-recurrent: shuffled samples; recurrent: whole env columns (sequences).
-    sums = {k: 0.0 for k in MINIBATCH_STATS}
-    sgd_steps = nan_skipped = 0
-    early_stopped = False
-    params_list = [p for p in model.parameters() if p.requires_grad]
-    max_norm = cfg.max_grad_norm if cfg.max_grad_norm > 0 else math.inf
-    per_step = (advantages, behavior_log_probs, target_values, old_values)  # [T, B] tensors sliced per minibatch
-    if not recurrent:  # samples are independent: flatten [T, B] once
-        flat_obs = obs[:steps].reshape(steps * envs, *obs.shape[2:])
-        flat_actions = actions.reshape(steps * envs, *actions.shape[2:])
-
-    for _epoch in range(cfg.num_epochs):
-        for idx in torch.randperm(item_count, device=rewards.device).tensor_split(num_minibatches):
-            mask = None  # recurrent minibatches hold whole columns: invalid steps are masked in the means
-            if recurrent:
-                out = model.evaluate(obs[:steps, idx], actions[:, idx], rnn_states[idx], starts[:, idx])
-                adv, behavior, target, old = (x[:, idx] for x in per_step)
-                if valid is not None:
-                    mask = valid[:, idx].to(adv.dtype)
-                    if not bool(mask.any()):
-                        continue
-            else:
-                if valid is not None:
-                    idx = valid_flat[idx]
-                out = model.evaluate(flat_obs[idx], flat_actions[idx])
-                adv, behavior, target, old = (x.reshape(-1)[idx] for x in per_step)
-
-            if cfg.normalize_advantage and adv.numel() > 1:
-                if mask is None:
-                    adv = (adv - adv.mean()) / (adv.std() + 1e-8)
-                else:
-                    mean = _masked_mean(adv, mask)
-                    count = mask.sum().clamp(min=2.0)  # unbiased, as Tensor.std() above
-                    std = ((adv - mean).square() * mask).sum().div(count - 1.0).sqrt()
-                    adv = (adv - mean) / (std + 1e-8)
-
-            # Clipped policy loss.
-            log_ratio = out.log_probs - behavior
-            ratio = torch.exp(log_ratio)
-            policy_loss = _masked_mean(-torch.min(ratio * adv, ratio.clamp(1.0 - clip_ratio, 1.0 + clip_ratio) * adv),
-                                       mask)  # fmt: skip
-
-            # Value loss (mean squared error of normalized returns), optionally clipped around the old prediction.
-            value_loss = (out.values - target).square()
-            if cfg.ppo_clip_value > 0:
-                clipped = old + (out.values - old).clamp(-cfg.ppo_clip_value, cfg.ppo_clip_value)
-                value_loss = torch.max(value_loss, (clipped - target).square())
-            value_loss = _masked_mean(value_loss, mask)
-
-            entropy = _masked_mean(out.entropy, mask)
-            loss = policy_loss + cfg.value_loss_coeff * value_loss - cfg.exploration_loss_coeff * entropy
-
-            with torch.no_grad():
-                approx_kl = _masked_mean((ratio - 1.0) - log_ratio, mask).item()  # k3 estimator, >= 0
-                clipfrac = _masked_mean(((ratio - 1.0).abs() > clip_ratio).float(), mask).item()
-            if cfg.target_kl > 0 and approx_kl > 1.5 * cfg.target_kl:
-                early_stopped = True
-                break
-
-            # Step, unless the loss or the gradient is not finite: never write NaN weights.
-            optimizer.zero_grad(set_to_none=True)
-            if not math.isfinite(loss.item()):
-                nan_skipped += 1
-                continue
-            loss.backward()
-            grad_norm = nn.utils.clip_grad_norm_(params_list, max_norm).item()
-            if not math.isfinite(grad_norm):
-                optimizer.zero_grad(set_to_none=True)
-                nan_skipped += 1
-                continue
-            optimizer.step()
-
-            sgd_steps += 1
-            sums["policy_loss"] += policy_loss.item()
-            sums["value_loss"] += value_loss.item()
-            sums["entropy"] += entropy.item()
-            sums["approx_kl"] += approx_kl
-            sums["clipfrac"] += clipfrac
-            sums["grad_norm"] += grad_norm
-        if early_stopped:
-            break
+    epochs = _epochs(model, optimizer, batch, cfg, per_step, valid, clip_ratio)
 
     # 4. The observation normalizer learns from this batch after the update, so the epochs above saw the
     #    statistics the acting policy used (ratio 1 at the first minibatch in synchronous PPO).
     if model.obs_normalizer is not None:
-        model.obs_normalizer.update(obs[:steps] if valid is None else obs[:steps][valid])
-
-    stats = _stats(sums, sgd_steps, nan_skipped, early_stopped, v_baseline, v_returns, v_adv, clip_ratio)
-    return PpoOutput(stats, *per_step_out)
+        steps = batch.rewards.shape[0]
+        model.obs_normalizer.update(batch.obs[:steps] if valid is None else batch.obs[:steps][valid])
+    return PpoOutput(_stats(epochs, v_baseline, v_returns, v_adv, clip_ratio), *per_step_out)
 
 
 def _stats(
-    sums: dict[str, float],
-    sgd_steps: int,
-    nan_skipped: int,
-    early_stopped: bool,
-    baseline: torch.Tensor,
-    returns: torch.Tensor,
-    advantages: torch.Tensor,
-    clip_ratio: float,
+    epochs: _Epochs, baseline: torch.Tensor, returns: torch.Tensor, advantages: torch.Tensor, clip_ratio: float
 ) -> dict[str, float]:
-    stats = {k: (sums[k] / sgd_steps if sgd_steps else float("nan")) for k in MINIBATCH_STATS}
+    """`TrainResult.stats`: every loss term's stats and the gradient norm averaged over the optimizer steps (nan
+    without one), then the batch's own numbers."""
+    n = epochs.sgd_steps
+    stats = {k: (epochs.sums.get(k, 0.0) / n if n else float("nan")) for k in (*loss_stat_names(), "grad_norm")}
     stats.update(
         explained_variance=explained_variance(baseline, returns),
         adv_mean=advantages.mean().item(),
         adv_std=advantages.std().item() if advantages.numel() > 1 else 0.0,
         clip_ratio=clip_ratio,
-        sgd_steps=float(sgd_steps),
-        nan_skipped=float(nan_skipped),
-        early_stopped=float(early_stopped),
+        sgd_steps=float(n),
+        nan_skipped=float(epochs.nan_skipped),
+        early_stopped=float(epochs.early_stopped),
     )
     return stats

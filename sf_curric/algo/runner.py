@@ -24,7 +24,7 @@ from sf_curric.algo.curriculum_status import curriculum_suffix
 from sf_curric.algo.episode_stats import EpisodeStats, _flatten  # noqa: F401 (_flatten: tracking/eval_process)
 from sf_curric.algo.nan_guard import NanGuard, NonFiniteTrainingError, check_finite_model
 from sf_curric.algo.parallel.process_utils import prestart_worker_server, stop_worker_server
-from sf_curric.algo.ppo import LOSS_STATS
+from sf_curric.algo.ppo import logged_as_losses
 from sf_curric.algo.sampling import Batch, Sampler, SerialSampler  # noqa: F401 (Batch: the sampler interface)
 from sf_curric.algo.self_play import build_self_play
 from sf_curric.algo.stop_and_save import (
@@ -257,10 +257,11 @@ class Runner:
         w.add_scalar("train/nonfinite_returns", self.stats.num_nonfinite_returns, step)  # episodes kept out
         for key, values in self.stats.custom.items():
             w.add_scalar(key, float(np.mean(values)), step)
+        losses = logged_as_losses()
         for key, value in self.last_train_stats.items():
             if key == "learning_rate":
                 w.add_scalar("charts/learning_rate", value, step)
-            elif key in LOSS_STATS:
+            elif key in losses:
                 w.add_scalar(f"losses/{key}", value, step)
             else:
                 w.add_scalar(f"train/{key}", value, step)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from sf_curric.algo.curriculum_table import is_self_play_curriculum
+from sf_curric.curricula.registry import is_self_play_curriculum
 
 log = logging.getLogger(__name__)
 

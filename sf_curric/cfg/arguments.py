@@ -214,22 +214,10 @@ LOGGING_ARGS: list[FlagSpec] = [
 
 def _curriculum_args() -> list[FlagSpec]:
     """`--curriculum` (its choices: the curriculum table's names), `--curriculum_seed`, then every curriculum's
-    option flags, as registered in `sf_curric.algo.curriculum_table`."""
-    from sf_curric.algo.curriculum_table import curriculum_flags, curriculum_names
+    option flags, as registered in `sf_curric.curricula.registry`."""
+    from sf_curric.curricula.registry import curriculum_args
 
-    return [
-        (
-            "--curriculum",
-            {
-                "type": str,
-                "default": None,
-                "choices": curriculum_names(),
-                "help": "Curriculum over the env's task space (None: the one given to register_env, else none).",
-            },
-        ),
-        ("--curriculum_seed", {"type": int, "default": None, "help": "Seed of the curriculum's RNG (None: --seed)."}),
-        *curriculum_flags(),
-    ]
+    return curriculum_args()
 
 
 def declared_default(name: str) -> Any:

@@ -7,10 +7,7 @@ import math
 from typing import Callable
 
 from sf_curric.algo.args import discount_checks
-
-
-class ConfigError(ValueError):
-    """An invalid configuration; the message is one line that says what to change."""
+from sf_curric.errors import ConfigError  # noqa: F401 - defined below every package; users catch it from here
 
 
 def _check(condition: bool, message: str) -> None:

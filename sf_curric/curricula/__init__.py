@@ -18,6 +18,8 @@ _EXPORTS = {
     "TupleTaskSpace": "task_space",
     "as_task_space": "task_space",
     "Curriculum": "curriculum",
+    "register_curriculum": "registry",
+    "BuildContext": "registry",
     "LearnerFeedback": "learner_feedback",
     "StatRecorder": "stat_recorder",
     "DomainRandomization": "domain_randomization",

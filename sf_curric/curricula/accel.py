@@ -26,8 +26,10 @@ import numpy as np
 from sf_curric.curricula.curriculum import Curriculum
 from sf_curric.curricula.learner_feedback import LearnerFeedback
 from sf_curric.curricula.plr.plr import _numpy, rollout_arrays
+from sf_curric.curricula.plr.scores import STRATEGIES
 from sf_curric.curricula.plr.task_sampler import TaskSampler
-from sf_curric.curricula.task_space import TaskSpace
+from sf_curric.curricula.task_space import TaskSpace, as_task_space
+from sf_curric.errors import ConfigError
 
 
 class LevelSlots(TaskSpace):
@@ -100,8 +102,6 @@ class ACCEL(Curriculum):
     Example:
         >>> accel = ACCEL(generate_level, mutate, buffer_size=4000, num_processes=64, seed=0)
     """
-
-    REQUIRES_LEARNER_UPDATES = True
 
     def __init__(
         self,
@@ -284,3 +284,71 @@ class ACCEL(Curriculum):
         self.task_space.slot_of = dict(state_dict["state"].pop("slot_of"))
         self._sampler.load_state_dict(state_dict.pop("sampler"))
         super().load_state_dict(state_dict)
+
+
+ACCEL_ARGS: list[tuple[str, dict[str, Any]]] = [
+    ("--accel_buffer_size", {"type": int, "default": 4000, "help": "accel: levels kept in the buffer (paper: 4000)."}),
+    ("--accel_num_edits", {"type": int, "default": 5, "help": "accel: edits per child level (paper: 5)."}),
+    (
+        "--accel_replay_prob",
+        {"type": float, "default": 0.8, "help": "accel: probability of replaying a buffer level (paper: 0.8)."},
+    ),
+    (
+        "--accel_strategy",
+        {
+            "type": str,
+            "default": "positive_value_loss",
+            "choices": STRATEGIES,
+            "help": "accel: level score (a --plr_strategy value; paper: positive_value_loss).",
+        },
+    ),  # fmt: skip
+    ("--accel_temperature", {"type": float, "default": 0.3, "help": "accel: rank temperature (paper: 0.3)."}),
+    ("--accel_staleness_coef", {"type": float, "default": 0.3, "help": "accel: staleness weight (paper: 0.3)."}),
+]
+
+
+def _env_level_functions(ctx: Any) -> tuple[Any, Any]:
+    """`(mutate, generate_level)` from register_env, else methods of the env (an env is made to look)."""
+    mutate = getattr(ctx.env_spec, "mutate", None)
+    generator = getattr(ctx.env_spec, "generate_level", None)
+    if (mutate is None or generator is None) and ctx.make_env is not None:
+        env = ctx.make_env(ctx.cfg)
+        inner = getattr(env, "unwrapped", env)
+        mutate = mutate or getattr(env, "mutate", None) or getattr(inner, "mutate", None)
+        generator = generator or getattr(inner, "generate_level", None)
+        env.close()
+    return mutate, generator
+
+
+def build(ctx: Any) -> ACCEL:
+    """`--curriculum=accel` (sf_curric/curricula/builtin.py): ACCEL with the env's `mutate` (from register_env or a
+    method of the env) and, as the generator, the env's `generate_level` when it has one, else uniform draws from
+    its task space."""
+    cfg = ctx.cfg
+    mutate, generator = _env_level_functions(ctx)
+    if mutate is None:
+        raise ConfigError(
+            f"--curriculum=accel needs a level mutation: register_env({cfg.env!r}, ..., mutate=fn) or define "
+            "mutate(level, rng, num_edits) on the TaskEnv"
+        )
+    if generator is None:
+        tasks = as_task_space(ctx.task_space).tasks
+        if tasks is None:
+            raise ConfigError("--curriculum=accel needs a finite task space or register_env(..., generate_level=fn)")
+
+        def generator(rng: Any) -> Any:
+            return tasks[int(rng.random() * len(tasks))]
+
+    return ACCEL(
+        generator,
+        mutate,
+        buffer_size=ctx.option("accel_buffer_size"),
+        num_edits=ctx.option("accel_num_edits"),
+        replay_prob=ctx.option("accel_replay_prob"),
+        staging=max(1024, 4 * ctx.num_envs * ctx.option("curriculum_prefetch")),
+        num_processes=ctx.num_envs,
+        strategy=ctx.option("accel_strategy"),
+        temperature=ctx.option("accel_temperature"),
+        staleness_coef=ctx.option("accel_staleness_coef"),
+        seed=ctx.seed,
+    )

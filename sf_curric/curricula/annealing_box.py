@@ -55,11 +55,6 @@ class AnnealingBoxCurriculum(Curriculum):
         """Training steps used for the schedule."""
         return self.approx_total_training_steps if self.training_info else self.total_steps
 
-    @property
-    def requires_episode_updates(self) -> bool:
-        """Episode lengths drive the schedule until the trainer sends training info."""
-        return not self.training_info
-
     def current_values(self) -> np.ndarray:
         """The task the schedule gives now."""
         fraction = np.minimum(self.current_step, self.total_steps_to_end) / self.total_steps_to_end

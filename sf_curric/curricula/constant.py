@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any, List
 
 from sf_curric.curricula.curriculum import Curriculum
+from sf_curric.curricula.registry import literal
+from sf_curric.errors import ConfigError
 
 
 class Constant(Curriculum):
@@ -42,3 +44,16 @@ class Constant(Curriculum):
 
     def _sample_tasks(self, k: int) -> list:
         return [self.default_task for _ in range(k)]
+
+
+CONSTANT_ARGS: list[tuple[str, dict[str, Any]]] = [
+    ("--constant_task", {"type": str, "default": None, "help": "constant: the task, as a Python literal (e.g. 3)."}),
+]
+
+
+def build(ctx: Any) -> Constant:
+    """`--curriculum=constant` (sf_curric/curricula/builtin.py)."""
+    task = ctx.option("constant_task")
+    if task is None:
+        raise ConfigError("--curriculum=constant needs --constant_task (a task of the env's task space, e.g. 3)")
+    return Constant(literal(task), ctx.task_space, seed=ctx.seed)

@@ -1,43 +1,40 @@
-"""The `Curriculum` base class: the one interface between environments, the learner and a curriculum.
+"""The `Curriculum` base class: `sample` plus a few hooks, the one interface between envs, the learner and a curriculum.
 
 Sampling: `sample(k)` returns k decoded tasks, drawn from `_sample_distribution()` (a probability per task of
-`_tasks`) with the curriculum's own seeded RNG. Subclasses over continuous spaces override `sample` instead.
+`tasks`) with the curriculum's own seeded RNG. Subclasses over continuous spaces override `_sample_tasks` instead.
 
-Updates: each kind of feedback has one method (new Syllabus names); the old names and the update dicts of the
-synchronization layer all route to these methods, so a subclass overrides one method per kind:
+Hooks, each called once per report (default: bookkeeping only); override the ones the curriculum learns from:
 
-- `update_on_step(task, obs, rew, term, trunc, info, progress, env_id)` / `update_on_step_batch(...)`
-- `update_on_episode(episode_return, length, task, progress, env_id)`
-- `update_task_progress(task, progress, env_id)`
-- `update_on_learner_batch(feedback)`: the trainer's learner-side update per training batch (a `LearnerFeedback`)
-- `update_on_demand(metrics)` for learner-side updates of other trainers (`update(metrics)`, `custom_update(...)`)
+- `update_on_episode(episode_return, length, task, progress, env_id)` and `update_task_progress(task, progress,
+  env_id)` at every finished episode, `update_on_episode_extra_stats(task, extra_stats, env_id)` after them;
+- `update_on_step_batch(step_results, env_id)` (or `update_on_step(...)` per step);
+- `update_on_learner_batch(feedback)`: the trainer's learner-side update per training batch (a `LearnerFeedback`);
+- `trains_on(tasks)`: which steps of a batch the learner trains on; `set_training_info(info)`.
 
-The seed (Syllabus README) names `complete_task`, `on_step` and `on_step_batch` work as overrides too: see
-`sf_curric.curricula.hooks` for how they map to the newer names and which one is called when both are overridden.
+What a curriculum needs follows from what it overrides: step results are sent only to a curriculum that overrides
+a step hook (`requires_step_updates`), learner batches only to one that overrides `update_on_learner_batch`
+(`requires_learner_updates`). Syllabus's names (`complete_task`, `on_step`, update dicts, ...) and argument orders
+live in one adapter, `sf_curric.curricula.syllabus_adapter`, a base class of this one.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import time
 from typing import Any, Callable, Dict, List, Sequence
 
 import numpy as np
 
-from sf_curric.curricula import hooks, wandb_log
+from sf_curric.curricula import syllabus_adapter, wandb_log
 from sf_curric.curricula.learner_feedback import LearnerFeedback
 from sf_curric.curricula.plain_state import from_plain, to_plain
 from sf_curric.curricula.stat_recorder import StatRecorder
 from sf_curric.curricula.task_space import TaskSpace, as_task_space
 
-# update_type values of the Syllabus update dicts that `update_curriculum` understands
-UPDATE_TYPES = (
-    "step", "step_batch", "episode", "task_progress", "task_progress_batch", "on_demand", "add_task", "noop",
-)  # fmt: skip
 
-
-class Curriculum(hooks.SeedHookDefaults):
+class Curriculum(syllabus_adapter.SyllabusAdapter):
     """Base class of all curricula.
 
     Args:
@@ -57,11 +54,6 @@ class Curriculum(hooks.SeedHookDefaults):
         >>> tasks = curriculum.sample(4)
         >>> curriculum.update_on_episode(1.0, 20, tasks[0])
     """
-
-    REQUIRES_STEP_UPDATES = False
-    REQUIRES_EPISODE_UPDATES = False
-    REQUIRES_LEARNER_UPDATES = False
-    NEEDS_ACTION_LOGITS = False
 
     # attributes that are configuration or objects rebuilt by __init__, never part of state_dict()
     _NOT_STATE = frozenset(
@@ -105,27 +97,24 @@ class Curriculum(hooks.SeedHookDefaults):
         if self.use_wandb:
             wandb_log.require_wandb()
 
-    # --- what the curriculum needs -------------------------------------------------------------------------
+    # --- what the curriculum needs: read from what its class overrides -----------------------------------------
     @property
     def requires_step_updates(self) -> bool:
-        """Whether per-step results must be sent (False lets the sync layer skip that traffic); true as well when
-        the class overrides the seed step hooks `on_step` / `on_step_batch`."""
-        return bool(self.REQUIRES_STEP_UPDATES) or hooks.uses_seed_step_hooks(type(self))
-
-    @property
-    def requires_episode_updates(self) -> bool:
-        """Whether episode results are used."""
-        return bool(self.REQUIRES_EPISODE_UPDATES)
+        """Whether per-step results must be sent (False lets the trainer and the sync layer skip that traffic):
+        true when the class overrides `update_on_step_batch`, `update_on_step`, `on_step` or `on_step_batch`."""
+        return overrides_any(type(self), STEP_HOOKS)
 
     @property
     def requires_learner_updates(self) -> bool:
-        """Whether the trainer calls `update_on_learner_batch(feedback)` after every training batch (PLR, ACCEL)."""
-        return bool(self.REQUIRES_LEARNER_UPDATES)
+        """Whether the trainer calls `update_on_learner_batch(feedback)` after every training batch: true when the
+        class overrides it (PLR, Robust PLR, ACCEL)."""
+        return overrides_any(type(self), ("update_on_learner_batch",))
 
     @property
     def needs_action_logits(self) -> bool:
-        """Whether the rollouts store the acting policy's logits for `feedback.action_logits` (PLR policy scores)."""
-        return bool(self.NEEDS_ACTION_LOGITS)
+        """Whether the rollouts store the acting policy's logits for `feedback.action_logits`: False unless a
+        curriculum that scores from them overrides this (PLR's policy strategies depend on its `strategy`)."""
+        return False
 
     @property
     def num_tasks(self) -> int | None:
@@ -136,14 +125,6 @@ class Curriculum(hooks.SeedHookDefaults):
     def tasks(self) -> list | None:
         """All tasks in index order (None when continuous)."""
         return None if self._task_list is None else list(self._task_list)
-
-    @property
-    def _n_tasks(self) -> int | None:
-        return self.num_tasks
-
-    @property
-    def _tasks(self) -> list | None:
-        return self.tasks
 
     # --- sampling ------------------------------------------------------------------------------------------
     def _sample_distribution(self) -> List[float]:
@@ -228,7 +209,8 @@ class Curriculum(hooks.SeedHookDefaults):
         progress: Any = None,
         env_id: int | None = None,
     ) -> None:
-        """Report one environment step. Ignored unless `requires_step_updates`.
+        """Report one environment step (sent only when `requires_step_updates`: override this or
+        `update_on_step_batch` to receive steps).
 
         Args:
             task: task of the episode the step belongs to.
@@ -257,7 +239,7 @@ class Curriculum(hooks.SeedHookDefaults):
         if len(columns) == 6:
             columns.append([None] * len(columns[0]))
         for task, obs, rew, term, trunc, info, progress in zip(*columns):
-            hooks.call_update_on_step(self, task, obs, rew, term, trunc, info, progress, env_id)
+            syllabus_adapter.call_update_on_step(self, task, obs, rew, term, trunc, info, progress, env_id)
 
     def update_on_episode(
         self,
@@ -292,101 +274,14 @@ class Curriculum(hooks.SeedHookDefaults):
         """
 
     def update_on_learner_batch(self, feedback: LearnerFeedback) -> None:
-        """The trainer's learner-side update after every training batch, when `requires_learner_updates` is true:
-        `feedback` holds tasks, env ids, episode ends and the learner's own values, advantages and returns. The
-        base class ignores it; PLR, Robust PLR and ACCEL score levels from it."""
+        """The trainer's learner-side update after every training batch, called only when a subclass overrides it:
+        `feedback` holds tasks, env ids, episode ends and the learner's own values, advantages and returns. PLR,
+        Robust PLR and ACCEL score levels from it."""
 
     def trains_on(self, tasks: np.ndarray) -> np.ndarray | None:
         """`[T, B]` bool: which steps of a batch (by its encoded tasks) the learner trains on; None (the default):
         every step. Robust PLR and ACCEL train only on replayed levels."""
         return None
-
-    def update_on_demand(self, metrics: Any) -> None:
-        """Learner-side update (scores, losses) from other trainers. The base class has none; PLR overrides it.
-
-        Args:
-            metrics: whatever the curriculum documents.
-        """
-
-    def add_task(self, task: Any) -> None:
-        """Add a task to the space; not supported by the built-in curricula."""
-        raise NotImplementedError(f"{type(self).__name__} cannot add tasks after construction; list them up front")
-
-    # --- dispatch and the old names --------------------------------------------------------------------------
-    def update_curriculum(self, update: Dict[str, Any]) -> None:
-        """Apply one Syllabus update dict: `{"update_type": ..., "metrics": ..., "env_id": ...}`.
-
-        Args:
-            update: `update_type` is one of step, step_batch, episode, task_progress, task_progress_batch,
-                on_demand, add_task, noop; `metrics` holds the arguments (a tuple, or a dict for on_demand).
-        """
-        try:
-            update_type = update["update_type"]
-        except (KeyError, TypeError) as e:
-            raise ValueError(
-                f"an update dict needs an 'update_type' key (one of {UPDATE_TYPES}), got {update!r}"
-            ) from e
-        args = update.get("metrics", ())
-        env_id = update.get("env_id")
-        # the same routing as the sync servers and the trainer, so overridden seed hooks are called here too
-        if update_type == "step":
-            hooks.deliver_step(self, *args, env_id=env_id)
-        elif update_type == "step_batch":
-            hooks.deliver_step_batch(self, args, env_id=env_id)
-        elif update_type == "episode":  # (return, length, task) as in Syllabus, or with progress fourth
-            hooks.call_update_on_episode(self, *args, env_id=env_id)
-        elif update_type == "task_progress":
-            hooks.deliver_task_progress(self, *args, env_id=env_id)
-        elif update_type == "task_progress_batch":
-            for task, progress in zip(*args):
-                hooks.deliver_task_progress(self, task, progress, env_id=env_id)
-        elif update_type == "on_demand":
-            self.update_on_demand(args)
-        elif update_type == "add_task":
-            self.add_task(args)
-        elif update_type != "noop":
-            raise ValueError(f"unknown update_type {update_type!r}; use one of {UPDATE_TYPES}")
-        self.n_updates += 1
-
-    def update_batch(self, updates: Sequence[Dict[str, Any]]) -> None:
-        """Apply a list of update dicts in order."""
-        for update in updates:
-            self.update_curriculum(update)
-
-    def update(self, metrics: Any) -> None:
-        """Learner-side update; an update dict with an `update_type` key is dispatched like `update_curriculum`.
-
-        Args:
-            metrics: learner metrics for `update_on_demand`, or a Syllabus update dict.
-        """
-        if isinstance(metrics, dict) and "update_type" in metrics:
-            self.update_curriculum(metrics)
-        else:
-            self.update_on_demand(metrics)
-
-    def custom_update(self, *args: Any, **kwargs: Any) -> None:
-        """Syllabus name for a learner-side update: forwards to `update_on_demand`."""
-        self.update_on_demand(*args, **kwargs)
-
-    def log_task_dist(
-        self, task_dist: Sequence[float], check_dist: bool = True, writer: Any = None, step: int | None = None
-    ) -> None:
-        """Check a task distribution and write its probabilities to `writer`, and to wandb when `use_wandb`.
-
-        Args:
-            task_dist: one probability per task.
-            check_dist: raise if it is not a probability distribution.
-            writer: optional tensorboard-style writer.
-            step: global step for the writer.
-        """
-        dist = np.asarray(task_dist, dtype=np.float64)
-        if check_dist and (np.any(dist < 0) or not np.isclose(dist.sum(), 1.0, atol=1e-6)):
-            raise ValueError(f"task_dist must be non-negative and sum to 1, got sum {dist.sum():.6g}")
-        if writer is not None:
-            for key, value in self._distribution_metrics(dist).items():
-                writer.add_scalar(key, value, step)
-        if self.use_wandb:
-            wandb_log.log(self._distribution_metrics(dist), step)
 
     def _maybe_log_to_wandb(self) -> None:
         now = time.monotonic()
@@ -496,3 +391,13 @@ class Curriculum(hooks.SeedHookDefaults):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.task_space!r})"
+
+
+# the hooks whose override asks for step results
+STEP_HOOKS = ("update_on_step", "update_on_step_batch", "on_step", "on_step_batch")
+
+
+@functools.cache
+def overrides_any(cls: type, names: tuple[str, ...]) -> bool:
+    """Whether `cls` (a `Curriculum` subclass) overrides any of the methods `names` (cached per class)."""
+    return any(getattr(cls, name) is not getattr(Curriculum, name) for name in names)

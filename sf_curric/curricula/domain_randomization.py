@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import Any, List
 
 import numpy as np
 
@@ -43,3 +43,8 @@ class DomainRandomization(Curriculum):
 
 # Syllabus spells the uniform curriculum both ways
 Uniform = DomainRandomization
+
+
+def build(ctx: Any) -> DomainRandomization:
+    """`--curriculum=dr` (sf_curric/curricula/builtin.py)."""
+    return DomainRandomization(ctx.task_space, seed=ctx.seed)

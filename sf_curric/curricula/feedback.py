@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, List, NamedTuple
 
-from sf_curric.curricula import hooks
+from sf_curric.curricula import syllabus_adapter
 
 
 class TaskRequest(NamedTuple):
@@ -78,8 +78,8 @@ def deliver(curriculum: Any, msg: EpisodeUpdate | StepBatch, decode: Callable[[A
     """
     if isinstance(msg, EpisodeUpdate):
         task = decode(msg.task)
-        # the one routing of episode feedback (seed hooks, either argument order): curricula/hooks.py
-        hooks.deliver_episode(curriculum, msg.episode_return, msg.length, task, msg.progress, msg.env_id)
+        # the one routing of episode feedback (seed hooks, either argument order): curricula/syllabus_adapter.py
+        syllabus_adapter.deliver_episode(curriculum, msg.episode_return, msg.length, task, msg.progress, msg.env_id)
         if msg.extra_stats:
             on_extra = getattr(curriculum, "update_on_episode_extra_stats", None)  # not on plain seed-hook classes
             if on_extra is not None:
@@ -87,6 +87,6 @@ def deliver(curriculum: Any, msg: EpisodeUpdate | StepBatch, decode: Callable[[A
     elif isinstance(msg, StepBatch):
         tasks = [decode(t) for t in msg.tasks]
         columns = (tasks, msg.obs, msg.rewards, msg.terminated, msg.truncated, msg.infos, msg.progresses)
-        hooks.deliver_step_batch(curriculum, columns, env_id=msg.env_id)
+        syllabus_adapter.deliver_step_batch(curriculum, columns, env_id=msg.env_id)
     else:
         raise TypeError(f"a curriculum takes EpisodeUpdate or StepBatch feedback, not a {type(msg).__name__}")

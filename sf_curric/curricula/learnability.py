@@ -39,8 +39,6 @@ class Learnability(Curriculum):
         >>> curriculum.update_on_episode(0.7, 12, task=3, progress=1.0)
     """
 
-    REQUIRES_EPISODE_UPDATES = True
-
     def __init__(
         self,
         task_space: Any,
@@ -117,3 +115,35 @@ class Learnability(Curriculum):
             out["curriculum/mean_learnability"] = float((rates * (1 - rates)).mean())
             out["curriculum/tasks_with_episodes"] = float(len(self.outcomes))
         return out
+
+
+LEARNABILITY_ARGS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "--learnability_window",
+        {"type": int, "default": 20, "help": "learnability: recent episodes per level in its success rate p."},
+    ),
+    (
+        "--learnability_topk",
+        {"type": int, "default": 0, "help": "learnability: sample only the k most learnable levels (0: all)."},
+    ),  # fmt: skip
+    (
+        "--learnability_uniform_mix",
+        {"type": float, "default": 0.05, "help": "learnability: share of draws uniform over all levels."},
+    ),
+    (
+        "--learnability_success_threshold",
+        {"type": float, "default": 1.0, "help": "learnability: task_completion at or above this is a success."},
+    ),
+]
+
+
+def build(ctx: Any) -> Learnability:
+    """`--curriculum=learnability` (sf_curric/curricula/builtin.py)."""
+    return Learnability(
+        ctx.task_space,
+        window=ctx.option("learnability_window"),
+        topk=ctx.option("learnability_topk"),
+        uniform_mix=ctx.option("learnability_uniform_mix"),
+        success_threshold=ctx.option("learnability_success_threshold"),
+        seed=ctx.seed,
+    )

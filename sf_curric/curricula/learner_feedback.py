@@ -34,8 +34,7 @@ class LearnerFeedback:
             Robust PLR's `train_mask`); None when every sample was trained on.
 
     Example:
-        >>> class MyCurriculum(Curriculum):
-        ...     REQUIRES_LEARNER_UPDATES = True
+        >>> class MyCurriculum(Curriculum):  # overriding the hook is what asks the trainer for these
         ...     def update_on_learner_batch(self, feedback: LearnerFeedback) -> None:
         ...         self.last_mean_value = float(feedback.values.mean())
     """

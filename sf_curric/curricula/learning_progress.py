@@ -105,3 +105,21 @@ class LearningProgress(Curriculum):
         out["curriculum/mean_learning_progress"] = float(self.learning_progress().mean())
         out["curriculum/mean_success_rate"] = float(self.p_fast.mean())
         return out
+
+
+LEARNING_PROGRESS_ARGS: list[tuple[str, dict[str, Any]]] = [
+    ("--lp_ema_alpha", {"type": float, "default": 0.1, "help": "learning_progress: weight of the newest report."}),
+    ("--lp_p_theta", {"type": float, "default": 0.1, "help": "learning_progress: reweighting parameter theta."}),
+    ("--lp_uniform_mix", {"type": float, "default": 0.05, "help": "learning_progress: uniform share of sampling."}),
+]
+
+
+def build(ctx: Any) -> LearningProgress:
+    """`--curriculum=learning_progress` (sf_curric/curricula/builtin.py)."""
+    return LearningProgress(
+        ctx.task_space,
+        ema_alpha=ctx.option("lp_ema_alpha"),
+        p_theta=ctx.option("lp_p_theta"),
+        uniform_mix=ctx.option("lp_uniform_mix"),
+        seed=ctx.seed,
+    )

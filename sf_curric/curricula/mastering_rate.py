@@ -22,7 +22,7 @@ from typing import Any, Dict, Sequence
 
 import numpy as np
 
-from sf_curric.curricula.teacher import TeacherCurriculum
+from sf_curric.curricula.teacher import TEACHER_ARGS, TeacherCurriculum, config_errors, teacher_options
 
 
 class TaskGraph:
@@ -189,3 +189,49 @@ class MasteringRate(TeacherCurriculum):
         for i in range(min(self.num_tasks, self.max_logged_tasks)):
             out[f"curriculum/mastering_rate/{self._task_label(i)}"] = float(self.mastering_rates[i])
         return out
+
+
+MASTERING_RATE_ARGS: list[tuple[str, dict[str, Any]]] = [
+    *TEACHER_ARGS,
+    ("--mr_window", {"type": int, "default": 10, "help": "mastering_rate: K, points in the mean return r_c."}),
+    ("--mr_power", {"type": float, "default": 6.0, "help": "mastering_rate: p, power of Mast(ancestors)."}),
+    (
+        "--mr_potential_prop",
+        {"type": float, "default": 0.5, "help": "mastering_rate: weight of 1 - Mast(c) against the learning progress."},
+    ),
+    ("--mr_pred_share", {"type": float, "default": 0.2, "help": "mastering_rate: attention passed to predecessors."}),
+    ("--mr_succ_share", {"type": float, "default": 0.05, "help": "mastering_rate: attention passed to successors."}),
+    (
+        "--mr_min_return",
+        {"type": float, "default": None, "help": "mastering_rate: m_c, lowest mean return (default: the env's, or 0)."},
+    ),
+    (
+        "--mr_max_return",
+        {
+            "type": float,
+            "default": None,
+            "help": "mastering_rate: M_c, highest mean return (default: the env's, or 0.5).",
+        },
+    ),
+]
+
+
+def build(ctx: Any) -> MasteringRate:
+    """`--curriculum=mastering_rate` (sf_curric/curricula/builtin.py) over the env's curriculum graph: an env list
+    registered with `register_env_list` (the mr_* envs) brings its graph and return estimates on its maker
+    (`make_env_fn.env_curriculum`); any other finite task space is a chain in task order."""
+    env_curriculum = getattr(getattr(ctx.env_spec, "make_env_fn", None), "env_curriculum", None)
+    min_return, max_return = ctx.option("mr_min_return"), ctx.option("mr_max_return")
+    with config_errors("--curriculum=mastering_rate"):
+        return MasteringRate(
+            ctx.task_space,
+            edges=getattr(env_curriculum, "edges", None),
+            min_returns=min_return if min_return is not None else getattr(env_curriculum, "min_return", 0.0),
+            max_returns=max_return if max_return is not None else getattr(env_curriculum, "max_return", 0.5),
+            mr_window=ctx.option("mr_window"),
+            power=ctx.option("mr_power"),
+            potential_prop=ctx.option("mr_potential_prop"),
+            pred_share=ctx.option("mr_pred_share"),
+            succ_share=ctx.option("mr_succ_share"),
+            **teacher_options(ctx, "prop"),
+        )

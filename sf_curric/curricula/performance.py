@@ -8,6 +8,7 @@ from typing import Any, Dict, List
 import numpy as np
 
 from sf_curric.curricula.curriculum import Curriculum
+from sf_curric.errors import ConfigError
 
 BUILTIN_METRICS = ("return", "progress")  # other metrics are keys of info["episode_extra_stats"]
 
@@ -38,8 +39,6 @@ class PerformanceCurriculum(Curriculum):
     Example:
         >>> c = PerformanceCurriculum(Discrete(5), promote_threshold=0.8, window=50, metric="progress")
     """
-
-    REQUIRES_EPISODE_UPDATES = True
 
     def __init__(
         self,
@@ -149,3 +148,34 @@ class PerformanceCurriculum(Curriculum):
         out["curriculum/level"] = float(self.level)
         out["curriculum/level_recent_mean"] = float(np.mean(recent)) if recent else 0.0
         return out
+
+
+PERFORMANCE_ARGS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "--perf_promote_threshold",
+        {"type": float, "default": None, "help": "performance: mean metric needed to move one level up (required)."},
+    ),
+    ("--perf_window", {"type": int, "default": 100, "help": "performance: episodes averaged per level."}),
+    (
+        "--perf_metric",
+        {"type": str, "default": "return", "choices": BUILTIN_METRICS, "help": "performance: the metric."},
+    ),
+    ("--perf_demote_threshold", {"type": float, "default": None, "help": "performance: move down at this mean."}),
+    ("--perf_replay_easier", {"type": float, "default": 0.0, "help": "performance: share of easier levels."}),
+]
+
+
+def build(ctx: Any) -> PerformanceCurriculum:
+    """`--curriculum=performance` (sf_curric/curricula/builtin.py)."""
+    threshold = ctx.option("perf_promote_threshold")
+    if threshold is None:
+        raise ConfigError("--curriculum=performance needs --perf_promote_threshold (e.g. the return to reach)")
+    return PerformanceCurriculum(
+        ctx.task_space,
+        promote_threshold=threshold,
+        window=ctx.option("perf_window"),
+        metric=ctx.option("perf_metric"),
+        demote_threshold=ctx.option("perf_demote_threshold"),
+        replay_easier=ctx.option("perf_replay_easier"),
+        seed=ctx.seed,
+    )

@@ -44,8 +44,6 @@ class SelfPlay(Curriculum):
         [0, 0]
     """
 
-    REQUIRES_EPISODE_UPDATES = True
-
     def __init__(self, max_agents: int = 10, seed: int | None = None, **kwargs: Any):
         if max_agents < 1:
             raise ValueError(f"max_agents={max_agents} must be >= 1 (--selfplay_pool_size)")
@@ -154,3 +152,37 @@ class PrioritizedFictitiousSelfPlay(SelfPlay):
             hard = (1.0 - self.win_rates()[stored]) ** self.p
             weights[stored] = hard if hard.sum() > 0 else 1.0
         return weights
+
+
+SELF_PLAY_ARGS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "--selfplay_snapshot_every",
+        {"type": int, "default": 20000, "help": "self-play: env steps between snapshots of the policy into the pool."},
+    ),
+    (
+        "--selfplay_pool_size",
+        {"type": int, "default": 10, "help": "self-play: snapshots kept (the oldest is replaced when full)."},
+    ),
+    (
+        "--pfsp_weighting",
+        {
+            "type": str,
+            "default": "softmax",
+            "choices": PFSP_WEIGHTINGS,
+            "help": "prioritized_fictitious_self_play: softmax of loss rates (Syllabus) or (1-win rate)^p (AlphaStar).",
+        },
+    ),
+    ("--pfsp_p", {"type": float, "default": 2.0, "help": "prioritized_fictitious_self_play: p of the hard weighting."}),
+]
+
+
+def builder(cls: type) -> Any:
+    """The build function of `--curriculum=self_play` and its variants (sf_curric/curricula/builtin.py)."""
+
+    def build(ctx: Any) -> SelfPlay:
+        kwargs: Dict[str, Any] = {"max_agents": ctx.option("selfplay_pool_size"), "seed": ctx.seed}
+        if cls is PrioritizedFictitiousSelfPlay:
+            kwargs.update(weighting=ctx.option("pfsp_weighting"), p=ctx.option("pfsp_p"))
+        return cls(**kwargs)
+
+    return build

@@ -9,12 +9,14 @@ from typing import Any, Callable, Dict, List, Sequence, Union
 
 import numpy as np
 
-from sf_curric.curricula import hooks
+from sf_curric.curricula import syllabus_adapter
 from sf_curric.curricula.constant import Constant
 from sf_curric.curricula.curriculum import Curriculum
 from sf_curric.curricula.domain_randomization import DomainRandomization
 from sf_curric.curricula.learner_feedback import LearnerFeedback
+from sf_curric.curricula.registry import literal, stage_names
 from sf_curric.curricula.task_space import DiscreteTaskSpace, TaskSpace
+from sf_curric.errors import ConfigError
 
 # metrics a condition string may test; "stage" metrics restart at every new stage
 CONDITION_METRICS = (
@@ -88,7 +90,6 @@ class SequentialCurriculum(Curriculum):
         ...                          ["episode_return>0.9&episodes>100", "total_steps>=1e6"], Discrete(10))
     """
 
-    REQUIRES_EPISODE_UPDATES = True
     _NOT_STATE = Curriculum._NOT_STATE | {"curriculum_list", "stopping_conditions"}
 
     def __init__(
@@ -223,7 +224,7 @@ class SequentialCurriculum(Curriculum):
         self.episode_returns.append(float(episode_return))
         if progress is not None:
             self.task_progresses.append(float(progress))
-        hooks.call_update_on_episode(self.current_curriculum, episode_return, length, task, progress, env_id)
+        syllabus_adapter.call_update_on_episode(self.current_curriculum, episode_return, length, task, progress, env_id)
         self.check_stopping_conditions()
 
     def update_on_episode_extra_stats(self, task: Any, extra_stats: Dict[str, Any], env_id: int | None = None) -> None:
@@ -233,18 +234,18 @@ class SequentialCurriculum(Curriculum):
     def update_task_progress(self, task: Any, progress: Any, env_id: int | None = None) -> None:
         """Pass task progress on to the current stage, then check its stopping condition."""
         super().update_task_progress(task, progress, env_id)
-        hooks.deliver_task_progress(self.current_curriculum, task, progress, env_id)
+        syllabus_adapter.deliver_task_progress(self.current_curriculum, task, progress, env_id)
         self.check_stopping_conditions()
 
     def update_on_step(self, task, obs, rew, term, trunc, info, progress=None, env_id=None) -> None:
         """Pass a step on to the current stage when it uses steps."""
         if self.current_curriculum.requires_step_updates:
-            hooks.deliver_step(self.current_curriculum, task, obs, rew, term, trunc, info, progress, env_id)
+            syllabus_adapter.deliver_step(self.current_curriculum, task, obs, rew, term, trunc, info, progress, env_id)
 
     def update_on_step_batch(self, step_results: Sequence[Sequence[Any]], env_id: int | None = None) -> None:
         """Pass a step batch on to the current stage when it uses steps."""
         if self.current_curriculum.requires_step_updates:
-            hooks.deliver_step_batch(self.current_curriculum, step_results, env_id)
+            syllabus_adapter.deliver_step_batch(self.current_curriculum, step_results, env_id)
 
     def update_on_demand(self, metrics: Any) -> None:
         """Pass a learner-side update on to the current stage."""
@@ -295,3 +296,43 @@ class SequentialCurriculum(Curriculum):
         super().load_state_dict(state_dict)
         for curriculum, state in zip(self.curriculum_list, stages):
             curriculum.load_state_dict(state)
+
+
+SEQUENTIAL_ARGS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "--sequential_stages",
+        {
+            "type": str,
+            "default": None,
+            "help": "sequential: stages separated by ';', each a curriculum name (dr, plr, learning_progress, "
+            "performance) or a task / list of tasks as Python literals, e.g. '0;[1,2];dr'.",
+        },
+    ),
+    (
+        "--sequential_conditions",
+        {
+            "type": str,
+            "default": None,
+            "help": "sequential: stopping conditions separated by ';', one per stage but the last, e.g. "
+            "'episode_return>0.9&episodes>100;total_steps>=1e6'.",
+        },
+    ),
+]
+
+
+def _stage(ctx: Any, item: str) -> Any:
+    """A stage of `--sequential_stages`: a curriculum registered with `stage=True`, else a task (list) literal."""
+    return ctx.build(item) if item in stage_names() else literal(item)
+
+
+def build(ctx: Any) -> SequentialCurriculum:
+    """`--curriculum=sequential` (sf_curric/curricula/builtin.py)."""
+    stages_text, conditions_text = ctx.option("sequential_stages"), ctx.option("sequential_conditions")
+    if not stages_text:
+        raise ConfigError("--curriculum=sequential needs --sequential_stages (e.g. '0;[1,2];dr')")
+    stages = [_stage(ctx, item.strip()) for item in stages_text.split(";")]
+    conditions = [c.strip() for c in conditions_text.split(";")] if conditions_text else []
+    try:
+        return SequentialCurriculum(stages, conditions, ctx.task_space, seed=ctx.seed)
+    except ValueError as e:
+        raise ConfigError(f"--sequential_stages/--sequential_conditions: {e}") from None

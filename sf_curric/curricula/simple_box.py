@@ -90,3 +90,27 @@ class SimpleBoxCurriculum(Curriculum):
             "curriculum/range_high": float(self.max_range[1]),
             "curriculum/consecutive_successes": float(self.consecutive_successes),
         }
+
+
+SIMPLE_BOX_ARGS: list[tuple[str, dict[str, Any]]] = [
+    ("--simple_box_steps", {"type": int, "default": 5, "help": "simple_box: widenings to reach the full range."}),
+    (
+        "--simple_box_success_threshold",
+        {"type": float, "default": 0.75, "help": "simple_box: task_completion above this counts as a success."},
+    ),
+    (
+        "--simple_box_required_successes",
+        {"type": int, "default": 10, "help": "simple_box: consecutive successes needed to widen the range."},
+    ),
+]
+
+
+def build(ctx: Any) -> SimpleBoxCurriculum:
+    """`--curriculum=simple_box` (sf_curric/curricula/builtin.py)."""
+    return SimpleBoxCurriculum(
+        ctx.task_space,
+        steps=ctx.option("simple_box_steps"),
+        success_threshold=ctx.option("simple_box_success_threshold"),
+        required_successes=ctx.option("simple_box_required_successes"),
+        seed=ctx.seed,
+    )

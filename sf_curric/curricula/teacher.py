@@ -12,11 +12,13 @@ reported, so the clock does not depend on the trainer (the sync wrappers drive i
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, Dict, List
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, List
 
 import numpy as np
 
 from sf_curric.curricula.curriculum import Curriculum
+from sf_curric.errors import ConfigError
 
 LP_ESTIMATORS = ("online", "naive", "window", "linreg", "sampling")
 CONVERTERS = ("amax", "greedy_amax", "prop", "greedy_prop", "boltzmann")
@@ -117,8 +119,6 @@ class TeacherCurriculum(Curriculum):
         history: points kept per task (at least the windows the teacher reads).
         **kwargs: base `Curriculum` options (`seed`, `task_names`, ...).
     """
-
-    REQUIRES_EPISODE_UPDATES = True
 
     def __init__(
         self,
@@ -238,3 +238,59 @@ class TeacherCurriculum(Curriculum):
         if self.task_names is not None:
             return str(self.task_names(index))
         return str(self.task_space.decode(index))
+
+
+# the flags of teacher_student and mastering_rate (Willems, Lahlou & Bengio 2020; defaults are the paper code's)
+TEACHER_ARGS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "--teacher_lp_estimator",
+        {
+            "type": str,
+            "default": "linreg",
+            "choices": LP_ESTIMATORS,
+            "help": "teacher_student, mastering_rate: learning-progress estimator (paper: linreg, the slope over the "
+            "last --teacher_lp_window points; online/naive/window/sampling are Matiisen et al. 2017's).",
+        },
+    ),
+    ("--teacher_lp_window", {"type": int, "default": 10, "help": "teacher: K, history points per estimate."}),
+    ("--teacher_lp_alpha", {"type": float, "default": 0.1, "help": "teacher: EMA weight (online/naive/window)."}),
+    (
+        "--teacher_converter",
+        {
+            "type": str,
+            "default": None,
+            "choices": CONVERTERS,
+            "help": "teacher: attention-to-distribution converter (default: greedy_prop for teacher_student, prop "
+            "for mastering_rate, the paper's choices).",
+        },
+    ),
+    ("--teacher_eps", {"type": float, "default": 0.1, "help": "teacher: uniform share of greedy converters."}),
+    ("--teacher_tau", {"type": float, "default": 4e-4, "help": "teacher: temperature of the boltzmann converter."}),
+    (
+        "--teacher_update_every",
+        {"type": int, "default": 2048, "help": "teacher: env steps per teacher step (paper: one 16x128 update)."},
+    ),
+]
+
+
+def teacher_options(ctx: Any, converter: str) -> Dict[str, Any]:
+    """`TeacherCurriculum` keyword arguments from the `TEACHER_ARGS` flags (`converter`: the curriculum's default)."""
+    return {
+        "lp_estimator": ctx.option("teacher_lp_estimator"),
+        "lp_window": ctx.option("teacher_lp_window"),
+        "lp_alpha": ctx.option("teacher_lp_alpha"),
+        "converter": ctx.option("teacher_converter") or converter,
+        "eps": ctx.option("teacher_eps"),
+        "tau": ctx.option("teacher_tau"),
+        "update_every": ctx.option("teacher_update_every"),
+        "seed": ctx.seed,
+    }
+
+
+@contextmanager
+def config_errors(flag: str) -> Iterator[None]:
+    """Turn a curriculum's ValueError (a bad option) into a one-line ConfigError that names `flag`."""
+    try:
+        yield
+    except ValueError as e:
+        raise ConfigError(f"{flag}: {e}") from None

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from sf_curric.curricula.teacher import TeacherCurriculum
+from sf_curric.curricula.teacher import TEACHER_ARGS, TeacherCurriculum, config_errors, teacher_options
 
 
 class TeacherStudent(TeacherCurriculum):
@@ -36,3 +36,12 @@ class TeacherStudent(TeacherCurriculum):
 
     def _attention(self) -> np.ndarray:
         return np.abs(self.learning_progress)
+
+
+TEACHER_STUDENT_ARGS = TEACHER_ARGS
+
+
+def build(ctx: Any) -> TeacherStudent:
+    """`--curriculum=teacher_student` (sf_curric/curricula/builtin.py)."""
+    with config_errors("--curriculum=teacher_student"):
+        return TeacherStudent(ctx.task_space, **teacher_options(ctx, "greedy_prop"))

@@ -128,7 +128,6 @@ def test_annealing_box_follows_training_steps():
     np.testing.assert_allclose(cur.sample(1)[0], [10, 2.5])
     cur.set_training_info({"approx_total_training_steps": 10_000})
     np.testing.assert_allclose(cur.sample(2), [[10, 0], [10, 0]])
-    assert cur.requires_episode_updates is False
     with pytest.raises(ValueError, match="outside"):
         AnnealingBoxCurriculum(Box(0, 1, shape=(1,)), start_values=[0], end_values=[2], total_steps=5)
 

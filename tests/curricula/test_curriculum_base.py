@@ -12,8 +12,6 @@ from .helpers import FakeWriter
 class Fixed(Curriculum):
     """A curriculum with a fixed, non-uniform distribution; records every update it receives."""
 
-    REQUIRES_STEP_UPDATES = True
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.calls = []
@@ -47,10 +45,22 @@ def test_sample_matches_independent_inverse_cdf():
     assert got == expected.tolist()
 
 
-def test_requires_step_updates_is_a_bool_property():
-    assert Fixed(Discrete(3)).requires_step_updates is True
+def test_needs_follow_from_the_overridden_hooks():
+    assert Fixed(Discrete(3)).requires_step_updates is True  # it overrides update_on_step
+    assert Fixed(Discrete(3)).requires_learner_updates is False
     assert DomainRandomization(Discrete(3)).requires_step_updates is False
     assert isinstance(type(DomainRandomization(Discrete(3))).requires_step_updates, property)
+
+    class Scores(Curriculum):
+        def update_on_learner_batch(self, feedback):
+            pass
+
+    class StepBatches(Curriculum):
+        def update_on_step_batch(self, step_results, env_id=None):
+            pass
+
+    assert (Scores(Discrete(3)).requires_learner_updates, Scores(Discrete(3)).requires_step_updates) == (True, False)
+    assert StepBatches(Discrete(3)).requires_step_updates is True
 
 
 def test_update_dicts_and_old_names_route_to_one_implementation():

@@ -129,6 +129,6 @@ def test_state_dict_round_trip_continues_identically(name):
 @pytest.mark.parametrize("name", sorted(FACTORIES))
 def test_requires_flags_are_bool_properties(name):
     curriculum = FACTORIES[name](0)
-    for flag in ("requires_step_updates", "requires_episode_updates", "requires_learner_updates"):
+    for flag in ("requires_step_updates", "requires_learner_updates", "needs_action_logits"):
         assert isinstance(getattr(type(curriculum), flag), property)
         assert isinstance(getattr(curriculum, flag), bool)

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 import tests.curriculum_integration.envs  # noqa: F401  (registers test_level_env)
-from sf_curric.algo.curriculum_table import CURRICULA, register_curriculum, unregister_curriculum
 from sf_curric.cfg.arguments import build_parser, parse_args
 from sf_curric.curricula import Curriculum
+from sf_curric.curricula.registry import CURRICULA, register_curriculum, unregister_curriculum
 from sf_curric.train import run_with_result
 from tests.curriculum_integration.envs import NUM_TASKS, RECORD_DIR_ENV_VAR
 from tests.curriculum_integration.helpers import level_args, read_resets
@@ -16,7 +16,6 @@ from tests.curriculum_integration.helpers import level_args, read_resets
 class HardestFirst(Curriculum):
     """Toy curriculum: uniform over the tasks >= `min_task`; counts the episodes reported to it."""
 
-    REQUIRES_EPISODE_UPDATES = True
     built: list = []  # instances built by the run (the test reads the one the trainer used)
 
     def __init__(self, task_space, min_task, **kwargs):

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 import torch
 
-from sf_curric.algo.curriculum_factory import build_curriculum
 from sf_curric.algo.curriculum_host import CurriculumHost, build_curriculum_host
 from sf_curric.algo.rollout import EpisodeSummary
 from sf_curric.cfg.arguments import default_cfg
@@ -19,6 +18,7 @@ from sf_curric.curricula import (
     SequentialCurriculum,
     SimpleBoxCurriculum,
 )
+from sf_curric.curricula.factory import build_curriculum
 from sf_curric.envs.registry import EnvSpec
 
 DISCRETE = EnvSpec("x", lambda: None, gym.spaces.Discrete(5), None)

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from sf_curric.algo.curriculum_host import CurriculumHost
-from sf_curric.algo.learner import Learner
+from sf_curric.algo.learner import Learner, TrainResult
 from sf_curric.curricula import LearnerFeedback, PrioritizedLevelReplay
 from sf_curric.model.actor_critic import ActorCritic
 from tests.curriculum_integration.helpers import level_args, make_runner
@@ -121,7 +121,7 @@ def test_value_strategies_store_no_logits(tmp_path):
     assert "action_logits" not in runner.sampler.slots[0]
 
 
-def test_the_hook_is_declared_on_curriculum_and_an_old_style_curriculum_is_a_one_line_error():
+def test_the_hook_is_declared_on_curriculum_and_overriding_it_is_what_asks_for_learner_batches():
     from gymnasium.spaces import Discrete
 
     from sf_curric.curricula import Curriculum, DomainRandomization
@@ -134,15 +134,20 @@ def test_the_hook_is_declared_on_curriculum_and_an_old_style_curriculum_is_a_one
         "value_l1": False, "one_step_td_error": False, "policy_entropy": True, "min_margin": True
     }  # fmt: skip
 
-    class OldStyle(Curriculum):
-        REQUIRES_LEARNER_UPDATES = True
+    class Scores(Curriculum):  # no flag to remember: overriding the hook is what asks for learner batches
+        got: list = []
 
         def _sample_distribution(self):
             return [1 / 3] * 3
 
-        def update_with_rollout(self, tasks, dones, **arrays):
-            pass
+        def update_on_learner_batch(self, feedback):
+            self.got.append(feedback)
 
-    with pytest.raises(TypeError, match="override update_on_learner_batch") as e:
-        CurriculumHost(OldStyle(Discrete(3)), num_envs=1)
-    assert "\n" not in str(e.value)
+    host = CurriculumHost(Scores(Discrete(3)), num_envs=1)
+    traj = {"tasks": torch.zeros(2, 1, dtype=torch.int64), "env_ids": torch.zeros(1, dtype=torch.int64),
+            "rewards": torch.ones(2, 1), "terminated": torch.zeros(2, 1, dtype=torch.bool),
+            "truncated": torch.zeros(2, 1, dtype=torch.bool)}  # fmt: skip
+    result = TrainResult({}, torch.full((2, 1), 0.5), torch.full((2, 1), 2.0))
+    host.on_batch(traj, result)
+    (feedback,) = Scores.got
+    np.testing.assert_allclose(feedback.returns, np.full((2, 1), 2.5))  # advantages + values, as the learner's
