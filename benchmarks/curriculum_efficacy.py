@@ -196,7 +196,7 @@ def maze_level_mix(scale: Scale, work_dir: Path) -> dict[str, Any] | None:
     import numpy as np
     from gymnasium.spaces import Discrete
 
-    from sf_curric.cfg.arguments import parse_args
+    from sf_curric.command_line import parse_args
     from sf_curric.curricula.factory import build_curriculum
     from sf_curric.envs.builtin.maze_levels import Level, register_maze_levels
     from sf_curric.envs.registry import get_env_spec

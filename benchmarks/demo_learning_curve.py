@@ -39,7 +39,7 @@ def trained_already(exp_dir: Path, steps: int) -> bool:
 
 def curve(exp_dir: Path, train_dir: Path, tasks: int, max_points: int) -> list[tuple[int, float]]:
     """(env steps, mean return on `tasks` whole-space tasks) for up to `max_points` checkpoints, evenly spread."""
-    from sf_curric.cfg.arguments import parse_args
+    from sf_curric.command_line import parse_args
     from sf_curric.evaluation.evaluate import evaluate
     from sf_curric.utils.checkpoint import list_checkpoints
 

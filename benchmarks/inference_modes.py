@@ -72,7 +72,7 @@ def sampling_rate(
     """Steps/s and steps per CPU-second of the parallel sampler without learning, in inference `mode`."""
     from sf_curric.algo.learner import Learner
     from sf_curric.algo.parallel.sampler import ParallelSampler
-    from sf_curric.cfg.arguments import default_cfg
+    from sf_curric.command_line import default_cfg
     from sf_curric.envs.registry import make_env
 
     cfg = default_cfg(
@@ -131,7 +131,7 @@ def sampling_table(args: argparse.Namespace) -> list[str]:
 
 def learning_table(args: argparse.Namespace) -> list[str]:
     from sf_curric.algo.runner import Runner
-    from sf_curric.cfg.arguments import default_cfg
+    from sf_curric.command_line import default_cfg
 
     lines = [
         "CartPole-v1 to an average return of 475: 2 workers x 32 envs, rollout 16, 4 epochs of 4 minibatches of 256",

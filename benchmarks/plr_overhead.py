@@ -63,9 +63,9 @@ register_env_defaults("bench_cartpole_levels", **get_env_defaults("CartPole-v1")
 def run_once(curriculum: str, steps: int, serial: bool, train_dir: str, index: int) -> tuple[float, float, int]:
     """Train once; return (FPS, share of wall time in the curriculum, episodes)."""
     from sf_curric.algo.runner import Runner
-    from sf_curric.cfg.arguments import parse_args
     from sf_curric.cfg.experiment import prepare_experiment_dir, resolve_config
     from sf_curric.cfg.validation import validate_cfg
+    from sf_curric.command_line import parse_args
 
     argv = [
         "--env=bench_cartpole_levels",

@@ -35,7 +35,7 @@ def spread_player(obs: np.ndarray, rng: np.random.Generator) -> int:
 
 def run_one(curriculum: str, seed: int, steps: int, every: int, train_dir: str) -> dict:
     from sf_curric.algo.runner import Runner
-    from sf_curric.cfg.arguments import default_cfg
+    from sf_curric.command_line import default_cfg
     from sf_curric.envs.registry import make_env
     from sf_curric.evaluation.versus import versus
 

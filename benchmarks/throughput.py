@@ -390,7 +390,7 @@ def sampling_only_rate(
     sys.path.insert(0, str(ROOT))
     from sf_curric.algo.learner import Learner
     from sf_curric.algo.parallel.sampler import ParallelSampler
-    from sf_curric.cfg.arguments import default_cfg, parse_args
+    from sf_curric.command_line import default_cfg, parse_args
     from sf_curric.envs.registry import make_env
 
     register_benchmark_envs()

@@ -8,8 +8,8 @@ from __future__ import annotations
 import sys
 from typing import Sequence
 
-from sf_curric.cfg.arguments import parse_args
 from sf_curric.cfg.validation import ConfigError
+from sf_curric.command_line import parse_args
 from sf_curric.evaluation.policy import EvaluationError
 from sf_curric.evaluation.replay import EnjoyResult, describe_episode, enjoy
 from sf_curric.utils.checkpoint import CheckpointError

@@ -11,11 +11,12 @@ from typing import Sequence
 from sf_curric.algo.nan_guard import NonFiniteTrainingError
 from sf_curric.algo.runner import Runner, RunResult
 from sf_curric.algo.stop_and_save import FinalSaveError
-from sf_curric.cfg.arguments import parse_args
 from sf_curric.cfg.auto_defaults import apply_auto_defaults
 from sf_curric.cfg.experiment import experiment_dir, prepare_experiment_dir, resolve_config
 from sf_curric.cfg.validation import ConfigError, validate_cfg
+from sf_curric.command_line import parse_args
 from sf_curric.utils.checkpoint import CheckpointError
+from sf_curric.utils.logs import setup_logging
 from sf_curric.utils.run_end import write_run_end
 from sf_curric.utils.run_lock import experiment_lock
 
@@ -39,6 +40,7 @@ def run_with_result(argv: Sequence[str] | None = None) -> RunResult:
     try:
         cfg = resolve_config(parse_args(argv))
         validate_cfg(cfg)
+        setup_logging(cfg.log_level)  # console only (the runner adds the log file): the auto defaults log their choice
         cfg = apply_auto_defaults(cfg)  # after validation: a bad flag is reported alone; resumed runs keep theirs
         with experiment_lock(cfg):  # one run per experiment; taken before the folder is renamed or deleted
             prepare_experiment_dir(cfg)

@@ -1,7 +1,8 @@
 """Command-line flags read by the learner and the PPO update (`sf_curric.algo.learner`, `sf_curric.algo.ppo`).
 
-Each entry is `(flag, kwargs_for_add_argument)`; `sf_curric.algo.learner.LEARNER_ARGS` is this list plus the
-model's. `--device` and `--train_for_env_steps` are read by the runner too: register each flag once.
+Each entry is `(flag, kwargs_for_add_argument)`; `sf_curric.algo.learner.learner_args()` is this list plus the
+model's and `--device` (a general flag of `sf_curric.cfg.arguments`). `--train_for_env_steps` is read by the runner
+too: register each flag once.
 
 Minibatch semantics (Sample Factory's): `--batch_size` is the number of samples in one SGD minibatch. `train()`
 uses every sample of the trajectory it is given (T*B of them), `--num_epochs` times, split into
@@ -12,20 +13,9 @@ columns each). How many samples one `train()` call gets is the runner's choice (
 
 from __future__ import annotations
 
-from typing import Any
-
-from sf_curric.model.args import FlagSpec, bool_flag
+from sf_curric.cfg.flags import FlagSpec, bool_flag
 
 ALGO_ARGS: list[FlagSpec] = [
-    (
-        "--device",
-        {
-            "type": str,
-            "default": "auto",
-            "choices": ["auto", "cpu", "gpu"],
-            "help": "Where the learner runs: auto (cuda when available, else cpu), cpu or gpu.",
-        },
-    ),
     (
         "--train_for_env_steps",
         {
@@ -111,12 +101,3 @@ ALGO_ARGS: list[FlagSpec] = [
         },
     ),
 ]
-
-
-def discount_checks(cfg: Any) -> list[tuple[bool, str]]:
-    """`(ok, one-line message)` for --gamma and --gae_lambda: the one range check, used by the learner and by
-    `sf_curric.cfg.validation` at start."""
-    return [
-        (0.0 < cfg.gamma <= 1.0, f"--gamma={cfg.gamma} must be in (0, 1], e.g. --gamma=0.99"),
-        (0.0 <= cfg.gae_lambda <= 1.0, f"--gae_lambda={cfg.gae_lambda} must be in [0, 1], e.g. --gae_lambda=0.95"),
-    ]

@@ -1,12 +1,14 @@
 """`CurriculumHost`: the Runner-side home of the run's one curriculum.
 
 The host takes the curriculum built by `sf_curric.curricula.factory`, hands out tasks for env
-resets from a prefetched buffer, and feeds back everything the curriculum learns from, exactly once:
+resets from a prefetched buffer, and feeds back everything the curriculum learns from, exactly once, as typed
+messages delivered by the one table of `sf_curric.curricula.feedback` (the sync wrappers' servers use it too):
 
-- episode results (task, return, length, `task_completion`, `episode_extra_stats`) of every batch;
-- step batches, built from the trajectory, only when the curriculum `requires_step_updates`;
+- step batches (`StepBatch`), built from the trajectory, only when the curriculum overrides a step hook;
 - the learner's `TrainResult` (values, advantages, episode ends) with the trajectory's tasks and env ids, as one
-  `LearnerFeedback` to `update_on_learner_batch` (curriculum_feedback.py), for PLR, Robust PLR and ACCEL;
+  `LearnerFeedback`, only when the curriculum overrides `update_on_learner_batch` (PLR, Robust PLR, ACCEL);
+- the batch's `feedback` list: what the rollout workers appended to their outbox (an `EpisodeSummary` per finished
+  episode, and any other message type with a handler);
 - training info (`approx_total_training_steps`) from the runner's `_propagate_training_info()`.
 
 Tasks travel as small ints (`code`): the encoded task for a finite task space, or a ticket issued here for a
@@ -28,12 +30,12 @@ from typing import Any, Dict, Iterable, List, Tuple
 import numpy as np
 import torch
 
-from sf_curric.algo.curriculum_feedback import deliver_learner_batch
 from sf_curric.algo.task_feed import in_process_feed
 from sf_curric.cfg.arguments import flag_value
 from sf_curric.curricula.curriculum import Curriculum
 from sf_curric.curricula.factory import build_curriculum, curriculum_option
-from sf_curric.curricula.feedback import EpisodeUpdate, StepBatch, deliver
+from sf_curric.curricula.feedback import EpisodeSummary, StepBatch, deliver
+from sf_curric.curricula.learner_feedback import LearnerFeedback
 from sf_curric.curricula.task_space import TaskSpace
 
 log = logging.getLogger(__name__)
@@ -145,64 +147,76 @@ class CurriculumHost:
         """Tasks sampled for serial-mode resets and not used yet."""
         return [] if self._serial_feed is None else self._serial_feed.pending()
 
-    def decode(self, code: int, keep: bool = True) -> Any:
+    def decode(self, code: int) -> Any:
         """The task of a code from the trajectory or an episode summary.
 
         Args:
-            code: `traj["tasks"]` entry or `EpisodeSummary.task`.
-            keep: for continuous spaces, keep the ticket (False: its episode is reported, forget it).
+            code: `traj["tasks"]` entry or `EpisodeSummary.task` (for continuous spaces, a ticket kept until its
+                episode is reported).
         """
         code = int(code)
         if self.finite:
             return self.task_space.decode(code)
         if code not in self._tickets:
             raise KeyError(f"task code {code} was never issued by this curriculum host (or was already reported)")
-        return self._tickets[code] if keep else self._tickets.pop(code)
+        return self._tickets[code]
 
     # ---- results in --------------------------------------------------------------------------------------------
 
-    def on_episodes(self, episodes: Iterable[Any]) -> None:
-        """Deliver finished episodes (`EpisodeSummary`) to the curriculum: task progress, then the episode.
+    def on_feedback(self, messages: Iterable[Any]) -> None:
+        """Deliver a batch's feedback list (what the rollout workers appended to their outbox) to the curriculum, each
+        message exactly once, in order, with the handler of its type.
 
         Args:
-            episodes: the batch's episode summaries; each must be delivered exactly once.
+            messages: e.g. the `EpisodeSummary` of every episode that ended in the batch.
         """
         with self.lock:
             start = time.perf_counter()
-            for ep in episodes:
-                if ep.task < 0:
-                    continue  # an episode that started without a task (none come from a hosted run)
-                update = EpisodeUpdate(
-                    ep.env_id, ep.task, ep.episode_return, ep.episode_length, ep.task_completion, ep.extra_stats
-                )
-                deliver(self.curriculum, update, lambda code: self.decode(code, keep=False))
-                self.num_episodes_reported += 1
-                if self.finite:
-                    self._returns.setdefault(ep.task, deque(maxlen=self.return_window)).append(ep.episode_return)
+            for msg in messages:
+                self._deliver(msg)
             self.seconds += time.perf_counter() - start
 
-    def on_batch(self, traj: Dict[str, torch.Tensor], result: Any = None, episodes=None) -> None:
-        """Everything the curriculum learns from one training batch, in order: step batches (when the curriculum
-        requires them), the learner's scores (PLR), then the batch's finished episodes.
+    def on_episodes(self, episodes: Iterable[Any]) -> None:
+        """Deliver finished episodes (`EpisodeSummary`): `on_feedback` of a list that holds only episodes."""
+        self.on_feedback(episodes)
+
+    def _deliver(self, msg: Any) -> None:
+        if type(msg) is not EpisodeSummary:
+            deliver(self.curriculum, msg, self.decode)
+            return
+        if msg.task < 0:
+            return  # an episode that started without a task (none come from a hosted run)
+        deliver(self.curriculum, msg, self.decode)
+        self.num_episodes_reported += 1
+        if self.finite:
+            self._returns.setdefault(msg.task, deque(maxlen=self.return_window)).append(msg.episode_return)
+        else:
+            self._tickets.pop(int(msg.task), None)  # its episode is reported: the ticket is not needed any more
+
+    def on_batch(self, traj: Dict[str, torch.Tensor], result: Any = None, feedback: Iterable[Any] = ()) -> None:
+        """Everything the curriculum learns from one training batch, in order: step batches (when it overrides a
+        step hook), the learner's numbers (when it overrides `update_on_learner_batch`), then the batch's feedback.
 
         Args:
             traj: the batch's trajectory (docs/architecture.md layout).
             result: the learner's `TrainResult` for this batch; None skips learner updates.
-            episodes: the batch's `EpisodeSummary` list.
+            feedback: the batch's feedback list (`Batch.feedback`).
         """
         with self.lock:
             start = time.perf_counter()
             if self.curriculum.requires_step_updates:
-                self._step_updates(traj)
+                for batch in self._step_batches(traj):
+                    deliver(self.curriculum, batch, self.decode)
             if result is not None and self.curriculum.requires_learner_updates:
-                if deliver_learner_batch(self.curriculum, traj, result):
+                learner = LearnerFeedback.of_batch(traj, result)
+                if learner.is_finite():
+                    deliver(self.curriculum, learner, self.decode)
                     self.num_learner_updates += 1
                 else:  # a batch the learner skipped (NaN/Inf): its scores would poison PLR's for good
                     self.num_learner_updates_skipped += 1
                     log.warning("curriculum: batch with non-finite values or advantages not used for scores")
             self.seconds += time.perf_counter() - start
-        if episodes:
-            self.on_episodes(episodes)
+        self.on_feedback(feedback or ())
 
     def train_mask(self, traj: Dict[str, torch.Tensor]) -> torch.Tensor | None:
         """`[T, B]` bool: the steps the learner may train on, for curricula that choose them (Robust PLR and ACCEL
@@ -230,7 +244,7 @@ class CurriculumHost:
         """Fraction of env steps trained on so far (None when every step is, or before the first batch)."""
         return self.steps_trained / self.steps_seen if self.steps_seen else None
 
-    def _step_updates(self, traj: Dict[str, torch.Tensor]) -> None:
+    def _step_batches(self, traj: Dict[str, torch.Tensor]) -> List[StepBatch]:
         # One step batch per env column. The observation after a step that ended an episode is the next episode's
         # first one (the final observation is not stored), and step infos are not kept: they are empty dicts.
         tasks = _to_numpy(traj["tasks"])
@@ -239,8 +253,8 @@ class CurriculumHost:
         terminated, truncated = _to_numpy(traj["terminated"]), _to_numpy(traj["truncated"])
         env_ids = _to_numpy(traj["env_ids"])
         steps = tasks.shape[0]
-        for b in range(tasks.shape[1]):
-            batch = StepBatch(
+        return [
+            StepBatch(
                 int(env_ids[b]),
                 tasks[:, b].tolist(),
                 list(obs[:, b]),
@@ -250,7 +264,8 @@ class CurriculumHost:
                 [{} for _ in range(steps)],
                 [None] * steps,
             )
-            deliver(self.curriculum, batch, self.decode)
+            for b in range(tasks.shape[1])
+        ]
 
     def set_training_info(self, training_info: Dict[str, Any]) -> None:
         """Forward the runner's training info (`approx_total_training_steps`) to the curriculum.
@@ -330,7 +345,7 @@ class CurriculumHost:
             writer: a `tensorboardX.SummaryWriter`.
             step: global step (env steps).
         """
-        from sf_curric.algo.curriculum_images import add_image, render_distribution, render_top_tasks
+        from sf_curric.tracking.curriculum_images import add_image, render_distribution, render_top_tasks
 
         start = time.perf_counter()
         with self.lock:

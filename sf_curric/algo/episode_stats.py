@@ -9,15 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from sf_curric.algo.rollout import EpisodeSummary
-
-
-def _flatten(prefix: str, value: Any, out: dict[str, float]) -> None:
-    if isinstance(value, dict):
-        for key, sub in value.items():
-            _flatten(f"{prefix}/{key}", sub, out)
-    elif isinstance(value, (int, float, np.integer, np.floating, bool, np.bool_)):
-        out[prefix] = float(value)
+from sf_curric.curricula.feedback import EpisodeSummary
+from sf_curric.utils.flat_stats import flatten_stats
 
 
 class EpisodeStats:
@@ -44,7 +37,7 @@ class EpisodeStats:
                 self.task_completion.append(ep.task_completion)
             if ep.extra_stats:
                 flat: dict[str, float] = {}
-                _flatten("custom", ep.extra_stats, flat)
+                flatten_stats("custom", ep.extra_stats, flat)
                 for key, value in flat.items():
                     self.custom.setdefault(key, deque(maxlen=self.window)).append(value)
 

@@ -9,22 +9,28 @@ from typing import Any, NamedTuple, Union
 import torch
 from gymnasium import spaces
 
-from sf_curric.algo.args import ALGO_ARGS, discount_checks
+from sf_curric.algo.args import ALGO_ARGS
 from sf_curric.algo.learner_batch import LearnerBatch
 from sf_curric.algo.ppo import ppo_train
-from sf_curric.cfg.validation import ConfigError
+from sf_curric.cfg.arguments import BASIC_ARGS
+from sf_curric.cfg.validation import discount_checks
+from sf_curric.errors import ConfigError
 from sf_curric.model.actor_critic import ActorCritic
 from sf_curric.model.args import MODEL_ARGS
 from sf_curric.model.encoders import ObservationSpaceError
 
 log = logging.getLogger(__name__)
 
-# Every flag the learner (model + PPO) reads, as (flag, kwargs_for_add_argument); register each flag once.
-LEARNER_ARGS: list[tuple[str, dict[str, Any]]] = MODEL_ARGS + ALGO_ARGS
+
+def learner_args() -> list[tuple[str, dict[str, Any]]]:
+    """Every flag the learner (model + PPO) reads, as `(flag, kwargs_for_add_argument)`: the model's, PPO's (read
+    now, so a flag just added to `ALGO_ARGS` counts) and the general `--device` (defined in sf_curric.cfg.arguments).
+    """
+    return [*MODEL_ARGS, *ALGO_ARGS, *(spec for spec in BASIC_ARGS if spec[0] == "--device")]
 
 
 def learner_cfg(**overrides: Any) -> argparse.Namespace:
-    """A config holding the defaults of `LEARNER_ARGS`, with `overrides` applied (for tests and scripts).
+    """A config holding the defaults of `learner_args()`, with `overrides` applied (for tests and scripts).
 
     Args:
         **overrides: flag values by name, e.g. `learning_rate=1e-3`.
@@ -34,12 +40,12 @@ def learner_cfg(**overrides: Any) -> argparse.Namespace:
         'gru'
     """
     parser = argparse.ArgumentParser(add_help=False)
-    for flag, kwargs in LEARNER_ARGS:
+    for flag, kwargs in learner_args():
         parser.add_argument(flag, **kwargs)
     cfg = parser.parse_args([])
     for name, value in overrides.items():
         if not hasattr(cfg, name):
-            raise ValueError(f"unknown learner flag {name!r}: see sf_curric.algo.learner.LEARNER_ARGS")
+            raise ValueError(f"unknown learner flag {name!r}: see sf_curric.algo.learner.learner_args()")
         setattr(cfg, name, value)
     return cfg
 
@@ -92,7 +98,7 @@ class Learner:
     """Owns the ActorCritic, its Adam optimizer and the weights `version` (+1 after each `train` call).
 
     Args:
-        cfg: reads the flags in `LEARNER_ARGS`.
+        cfg: reads the flags of `learner_args()`.
         obs_space: observation space of the envs.
         action_space: action space of the envs.
         device: where to train; None resolves `cfg.device` (auto = cuda when available).

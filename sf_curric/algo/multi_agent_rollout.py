@@ -10,22 +10,24 @@ to its own last move, and rewards it receives while waiting (a loss when the oth
 Self-play (`opponents` given): column 0 of each game is the trained agent, in a seat drawn per episode; the other
 columns act with the frozen snapshot chosen for the episode, which is the episode's task (the curriculum picks it).
 Only column 0 reports episodes.
+
+The rollout loop is `RolloutWorker.collect`; this worker overrides how actions reach the games (`_env_actions`:
+the opponents' columns act with their snapshots) and how the games are stepped (`_step_envs`).
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 from typing import Any, Sequence
 
 import numpy as np
 import torch
 from gymnasium import spaces
 
-from sf_curric.algo.rollout import NO_TASK, EpisodeSummary, RolloutWorker, TaskSource
+from sf_curric.algo.rollout import NO_TASK, RolloutWorker, TaskSource
 from sf_curric.algo.self_play import INFO_KEY as POOL_INFO_KEY
 from sf_curric.cfg.validation import ConfigError
-from sf_curric.curricula.feedback import episode_end
+from sf_curric.curricula.feedback import EpisodeSummary, episode_end
 from sf_curric.envs.multi_agent import MultiAgentEnv, is_multi_agent
 
 
@@ -70,6 +72,7 @@ class MultiAgentRolloutWorker(RolloutWorker):
         self._alive = np.zeros(self.num_envs, dtype=bool)
         self._col_agent: list[str] = [""] * self.num_envs  # the PettingZoo agent each column plays this episode
         self._slot = np.full(self.num_envs, -1, dtype=np.int64)  # self-play: opponent snapshot of each column
+        self._reporting = np.ones(self.num_envs, dtype=bool)  # columns whose episodes are reported (per rollout)
         seed = getattr(cfg, "seed", None)
         self._rng = np.random.default_rng(None if seed is None else int(seed) + 7919 * int(self.env_ids[0]))
 
@@ -134,98 +137,78 @@ class MultiAgentRolloutWorker(RolloutWorker):
             int(self.env_ids[col]), ret, length, int(self._tasks[col]), bool(term), completion, extra
         )  # fmt: skip
 
-    @torch.no_grad()
-    def collect(self, traj: dict[str, torch.Tensor], policy_version: int = 0) -> list[EpisodeSummary]:
-        """Step every game `T` times and write the slot (see `RolloutWorker.collect`); returns the episodes of
-        trained agents that ended (one per agent and game; self-play: the trained agent's only)."""
-        if self._obs is None:
-            self.reset()
-        policy, n, rollout = self.policy, self.agents_per_game, self.rollout
-        obs_buf, rewards = traj["obs"].numpy(), traj["rewards"].numpy()
-        terminated, truncated = traj["terminated"].numpy(), traj["truncated"].numpy()
-        final_values, tasks, valid = traj["final_values"].numpy(), traj["tasks"].numpy(), traj["valid"].numpy()
-        traj["env_ids"].copy_(torch.from_numpy(self.env_ids))
-        traj["policy_version"].fill_(policy_version)
-        final_values.fill(0.0)
-        if self._rnn_states is not None:
-            traj["rnn_states"].copy_(self._rnn_states)
-        obs_buf[0] = self._obs
-        episodes: list[EpisodeSummary] = []
-        env_time = inference_time = 0.0
-        discrete = isinstance(self.action_space, spaces.Discrete)
-        per_step_version = hasattr(policy, "acting_version")
+    def _reporting_columns(self) -> np.ndarray:
+        """`[columns]` bool: the columns whose episodes are reported and trained on (self-play: the agent's only)."""
         reporting = np.ones(self.num_envs, dtype=bool)
         if self.opponents is not None:
             reporting[:] = False
-            reporting[::n] = True
+            reporting[:: self.agents_per_game] = True
+        return reporting
 
-        logits = traj.get("action_logits")  # only when the curriculum scores from them
-        for t in range(rollout):
-            start = time.perf_counter()
-            if logits is None:
-                result = policy.act(traj["obs"][t], self._rnn_states)
-            else:
-                result = policy.act(traj["obs"][t], self._rnn_states, logits_out=logits[t])
-            traj["actions"][t] = result.actions
-            traj["log_probs"][t] = result.log_probs
-            traj["values"][t] = result.values
-            if per_step_version:
-                traj["policy_version"][t] = policy.acting_version
-            actions = np.asarray(policy.to_env_actions(result.actions))
-            if self.opponents is not None:  # opponent columns act with their frozen snapshots, one pass per snapshot
-                rows = np.nonzero(self._slot >= 0)[0]
-                if len(rows):
-                    actions[rows] = self.opponents.act(self._slot[rows], obs_buf[t][rows])
-            if discrete:
-                actions = actions.tolist()
-            next_states = None if result.rnn_states is None else result.rnn_states.clone()
-            tasks[t] = self._tasks
-            mid = time.perf_counter()
-            inference_time += mid - start
+    def _begin_rollout(self, traj: dict[str, torch.Tensor], policy_version: int) -> dict[str, np.ndarray]:
+        self._reporting = self._reporting_columns()  # opponents may be set after construction (worker.py)
+        return super()._begin_rollout(traj, policy_version)
 
-            truncated_ids: list[int] = []
-            truncated_obs: list[Any] = []
-            for g, game in enumerate(self.games):
-                cols = self._cols(g)
-                acting = set(game.acting_agents())
-                agent_cols = {self._col_agent[c]: c for c in cols}
-                for c in cols:
-                    valid[t, c] = self._alive[c] and self._col_agent[c] in acting and reporting[c]
-                obs, rew, term, trunc, info = game.step({a: actions[agent_cols[a]] for a in acting})
-                for c in cols:
-                    agent = self._col_agent[c]
-                    if not self._alive[c]:  # finished earlier: waits for the game to end, masked
-                        rewards[t, c], terminated[t, c], truncated[t, c] = 0.0, True, False
-                        continue
-                    r = rew.get(agent, 0.0)
-                    rewards[t, c] = r
-                    self._episode_return[c] += r
-                    self._episode_length[c] += agent in acting
-                    ended_term, ended_trunc = term.get(agent, False), trunc.get(agent, False)
-                    terminated[t, c] = ended_term
-                    truncated[t, c] = ended_trunc and not ended_term
-                    if ended_term or ended_trunc:
-                        self._alive[c] = False
-                        if truncated[t, c] and agent in obs:
-                            truncated_ids.append(c)
-                            truncated_obs.append(obs[agent])
-                        if reporting[c]:
-                            episodes.append(self._summary(c, ended_term, info.get(agent, {})))
-                        self._episode_return[c] = 0.0
-                        self._episode_length[c] = 0
-                if game.done:
-                    obs = self._reset_game(g)
-                    if next_states is not None:
-                        next_states[list(cols)] = 0.0
-                self._write_obs(obs_buf[t + 1], g, obs)
-            env_time += time.perf_counter() - mid
+    def _env_actions(self, actions: torch.Tensor, obs: np.ndarray) -> Any:
+        env_actions = np.asarray(self.policy.to_env_actions(actions))
+        if self.opponents is not None:  # opponent columns act with their frozen snapshots, one pass per snapshot
+            rows = np.nonzero(self._slot >= 0)[0]
+            if len(rows):
+                env_actions[rows] = self.opponents.act(self._slot[rows], obs[rows])
+        return env_actions.tolist() if isinstance(self.action_space, spaces.Discrete) else env_actions
 
-            if truncated_ids:
-                final_values[t, truncated_ids] = self._final_values(truncated_ids, truncated_obs, result.rnn_states)
-            self._rnn_states = next_states
+    def _step_envs(
+        self, views: dict[str, np.ndarray], t: int, actions: Any, next_states: torch.Tensor | None
+    ) -> tuple[list[int], list[Any]]:
+        """Step every game once (see `RolloutWorker._step_envs`): a column's step is `valid` when its agent acts and
+        is trained; an agent that finished waits, masked, until its game ends and every column restarts."""
+        truncated_ids: list[int] = []
+        truncated_obs: list[Any] = []
+        for g, game in enumerate(self.games):
+            cols = self._cols(g)
+            acting = set(game.acting_agents())
+            agent_cols = {self._col_agent[c]: c for c in cols}
+            for c in cols:
+                views["valid"][t, c] = self._alive[c] and self._col_agent[c] in acting and self._reporting[c]
+            obs, rew, term, trunc, info = game.step({a: actions[agent_cols[a]] for a in acting})
+            for c in cols:
+                ended = self._record_agent_step(views, t, c, obs, rew, term, trunc, info, acting)
+                if ended is not None:
+                    truncated_ids.append(c)
+                    truncated_obs.append(ended)
+            if game.done:
+                obs = self._reset_game(g)
+                if next_states is not None:
+                    next_states[list(cols)] = 0.0
+            self._write_obs(views["obs"][t + 1], g, obs)
+        return truncated_ids, truncated_obs
 
-        self._finish_rollout(traj, obs_buf[rollout], policy, env_time, inference_time)
-        return episodes
+    def _record_agent_step(
+        self, views: dict[str, np.ndarray], t: int, c: int, obs: dict, rew: dict, term: dict, trunc: dict,
+        info: dict, acting: set,
+    ) -> Any:  # fmt: skip
+        """Column `c`'s reward and episode end at step `t`; returns its final observation when its episode was
+        truncated (its value bootstraps it), else None."""
+        rewards, terminated, truncated = views["rewards"], views["terminated"], views["truncated"]
+        agent = self._col_agent[c]
+        if not self._alive[c]:  # finished earlier: waits for the game to end, masked
+            rewards[t, c], terminated[t, c], truncated[t, c] = 0.0, True, False
+            return None
+        r = rew.get(agent, 0.0)
+        rewards[t, c] = r
+        self._episode_return[c] += r
+        self._episode_length[c] += agent in acting
+        ended_term, ended_trunc = term.get(agent, False), trunc.get(agent, False)
+        terminated[t, c] = ended_term
+        truncated[t, c] = ended_trunc and not ended_term
+        if not (ended_term or ended_trunc):
+            return None
+        self._alive[c] = False
+        if self._reporting[c]:
+            self.outbox.append(self._summary(c, ended_term, info.get(agent, {})))
+        self._episode_return[c] = 0.0
+        self._episode_length[c] = 0
+        return obs[agent] if truncated[t, c] and agent in obs else None
 
 
 def build_rollout_worker(

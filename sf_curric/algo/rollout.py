@@ -4,6 +4,11 @@ The same class runs in the main process (serial mode) and in worker processes (a
 finished env itself, immediately (not gymnasium's vector autoreset), so `obs[t + 1]` is the first observation of
 the next episode when `terminated[t] | truncated[t]`; on truncation the value of the final observation goes into
 `final_values[t]` for bootstrapping. See docs/architecture.md for the trajectory layout.
+
+`collect` is the one rollout loop (act, step the envs, bootstrap truncations) for single- and multi-agent envs:
+`MultiAgentRolloutWorker` overrides only how the envs are stepped (`_step_envs`) and how actions reach them. What the
+curriculum learns from the envs is appended to `self.outbox` (an `EpisodeSummary` per finished episode, or any
+message type of `sf_curric.curricula.feedback`); `collect` hands the outbox over with the slot.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import time
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, Callable, Sequence
 
 import gymnasium as gym
 import numpy as np
@@ -20,7 +25,7 @@ from gymnasium import spaces
 
 from sf_curric.algo.env_guard import EnvGuard, check_same_spaces, observation_mismatch
 from sf_curric.algo.training_info_board import TrainingInfoBoard
-from sf_curric.curricula.feedback import episode_end
+from sf_curric.curricula.feedback import EpisodeSummary, episode_end
 from sf_curric.envs.training_info import set_training_info
 
 # A task source (a task feed), called at every reset of env `env_id`: returns (encoded task for the trajectory,
@@ -28,28 +33,8 @@ from sf_curric.envs.training_info import set_training_info
 TaskSource = Callable[[int], tuple[int, Any]]
 
 NO_TASK = -1
-
-
-class EpisodeSummary(NamedTuple):
-    """One finished episode, as reported by a rollout worker.
-
-    Attributes:
-        env_id: global index of the env.
-        episode_return: sum of the env's rewards (before `--reward_scale` / `--reward_clip`).
-        episode_length: steps in the episode.
-        task: encoded task of the episode (-1 without a curriculum).
-        terminated: the episode ended in a terminal state (False: it was truncated).
-        task_completion: `info["task_completion"]` at the last step, when the env reports it.
-        extra_stats: `info["episode_extra_stats"]` at the last step (nested dicts allowed), when present.
-    """
-
-    env_id: int
-    episode_return: float
-    episode_length: int
-    task: int
-    terminated: bool
-    task_completion: float | None
-    extra_stats: dict | None
+# the slot's fields a rollout writes at every step (numpy views of them are taken once per slot)
+_STEP_FIELDS = ("obs", "rewards", "terminated", "truncated", "final_values", "values", "tasks", "valid")
 
 
 _TAKES_NEW_TASK: dict[type, bool] = {}
@@ -189,6 +174,8 @@ class RolloutWorker:
         self.env_steps = 0  # env steps of this worker's envs so far
         self._env_training_info_version = np.zeros(self.num_envs, dtype=np.int64)
         self.timing: dict[str, float] = {"env_step": 0.0, "inference": 0.0}
+        # what the curriculum learns from these envs, handed over with each slot (sf_curric.curricula.feedback)
+        self.outbox: list[Any] = []
 
     # ---- training info -------------------------------------------------------------------------------------
 
@@ -273,7 +260,7 @@ class RolloutWorker:
     # ---- the hot path --------------------------------------------------------------------------------------
 
     @torch.no_grad()
-    def collect(self, traj: dict[str, torch.Tensor], policy_version: int = 0) -> list[EpisodeSummary]:
+    def collect(self, traj: dict[str, torch.Tensor], policy_version: int = 0) -> list[Any]:
         """Step every env `T` times and write the trajectory slot `traj` (tensors on the CPU).
 
         Args:
@@ -282,35 +269,21 @@ class RolloutWorker:
                 `acting_version` attribute, such as the central server's `RemotePolicy`, gives each step's own).
 
         Returns:
-            Summaries of the episodes that ended during these `T` steps.
+            The outbox: the feedback for the curriculum gathered during these `T` steps (an `EpisodeSummary` for
+            every episode that ended).
         """
         if self._obs is None:
             self.reset()
-        policy, envs = self.policy, self.envs
-        num_envs, rollout = self.num_envs, self.rollout
-        self.env_steps += num_envs * rollout  # counted ahead; env_guard.py measures error rates in env steps
-        obs_buf = traj["obs"].numpy()
-        rewards = traj["rewards"].numpy()
-        terminated = traj["terminated"].numpy()
-        truncated = traj["truncated"].numpy()
-        final_values = traj["final_values"].numpy()
-        tasks = traj["tasks"].numpy()
-        episode_return, episode_length = self._episode_return, self._episode_length
-        traj["env_ids"].copy_(torch.from_numpy(self.env_ids))
-        traj["policy_version"].fill_(policy_version)
-        traj["valid"].fill_(True)
-        final_values.fill(0.0)
-        if self._rnn_states is not None:
-            traj["rnn_states"].copy_(self._rnn_states)
-        obs_buf[0] = self._obs
-        episodes: list[EpisodeSummary] = []
+        policy = self.policy
+        self.env_steps += self.num_envs * self.rollout  # counted ahead; env_guard.py measures error rates in env steps
+        views = self._begin_rollout(traj, policy_version)
+        final_values, tasks = views["final_values"], views["tasks"]
         env_time = inference_time = 0.0
-        discrete = isinstance(self.action_space, spaces.Discrete)
         # a central inference server (RemotePolicy) may change weights between two steps: record each step's version
         per_step_version = hasattr(policy, "acting_version")
         logits = traj.get("action_logits")  # only when the curriculum scores from them
 
-        for t in range(rollout):
+        for t in range(self.rollout):
             start = time.perf_counter()
             if logits is None:
                 result = policy.act(traj["obs"][t], self._rnn_states)
@@ -321,79 +294,112 @@ class RolloutWorker:
             traj["values"][t] = result.values
             if per_step_version:
                 traj["policy_version"][t] = policy.acting_version
-            actions = policy.to_env_actions(result.actions)
-            if discrete:
-                actions = actions.tolist()  # python ints: Discrete.contains() checks them much faster than np.int64
+            actions = self._env_actions(result.actions, views["obs"][t])
             # cloned: rows of envs that reset are zeroed below, the final values need the states before that
             next_states = None if result.rnn_states is None else result.rnn_states.clone()
             tasks[t] = self._tasks
             mid = time.perf_counter()
             inference_time += mid - start
 
-            next_obs = obs_buf[t + 1]
-            step_rewards = rewards[t]
-            step_terminated = terminated[t]
-            step_truncated = truncated[t]
-            truncated_ids: list[int] = []
-            truncated_obs: list[Any] = []
-            for i in range(num_envs):
-                try:
-                    obs, reward, term, trunc, info = envs[i].step(actions[i])
-                except Exception as exc:  # noqa: BLE001 - the guard rebuilds the env or stops the worker
-                    if self.env_guard is None:
-                        raise
-                    # the episode is discarded: cut it here (truncated, reward 0, bootstrap from the last value)
-                    next_obs[i] = self.env_guard.recover(self, i, exc, "step")
-                    step_rewards[i] = 0.0
-                    step_terminated[i] = False
-                    step_truncated[i] = True
-                    final_values[t, i] = traj["values"][t, i].item()
-                    if next_states is not None:
-                        next_states[i] = 0.0
-                    continue
-                step_rewards[i] = reward
-                if term or trunc:
-                    episode_return[i] += reward
-                    episode_length[i] += 1
-                    step_terminated[i] = term
-                    step_truncated[i] = trunc and not term
-                    if trunc and not term:
-                        truncated_ids.append(i)
-                        truncated_obs.append(obs)
-                    completion, extra = episode_end(info)
-                    episodes.append(
-                        EpisodeSummary(
-                            int(self.env_ids[i]),
-                            float(episode_return[i]),
-                            int(episode_length[i]),
-                            int(self._tasks[i]),
-                            bool(term),
-                            completion,
-                            extra,
-                        )
-                    )
-                    episode_return[i] = 0.0
-                    episode_length[i] = 0
-                    obs = self._guarded_reset(i)
-                    if next_states is not None:
-                        next_states[i] = 0.0
-                else:
-                    episode_return[i] += reward
-                    episode_length[i] += 1
-                    step_terminated[i] = False
-                    step_truncated[i] = False
-                try:
-                    next_obs[i] = obs
-                except ValueError:
-                    raise observation_mismatch(int(self.env_ids[i]), int(self._tasks[i]), obs, self.obs_space) from None
+            truncated_ids, truncated_obs = self._step_envs(views, t, actions, next_states)
             env_time += time.perf_counter() - mid
 
             if truncated_ids:
                 final_values[t, truncated_ids] = self._final_values(truncated_ids, truncated_obs, result.rnn_states)
             self._rnn_states = next_states
 
-        self._finish_rollout(traj, obs_buf[rollout], policy, env_time, inference_time)
-        return episodes
+        self._finish_rollout(traj, views["obs"][self.rollout], policy, env_time, inference_time)
+        feedback, self.outbox = self.outbox, []
+        return feedback
+
+    def _begin_rollout(self, traj: dict[str, torch.Tensor], policy_version: int) -> dict[str, np.ndarray]:
+        """Per-slot fields that do not change step by step and the first observation; returns numpy views of the
+        per-step fields the envs' results go into (taken once per slot: they are written at every step)."""
+        traj["env_ids"].copy_(torch.from_numpy(self.env_ids))
+        traj["policy_version"].fill_(policy_version)
+        traj["valid"].fill_(True)
+        traj["final_values"].fill_(0.0)
+        if self._rnn_states is not None:
+            traj["rnn_states"].copy_(self._rnn_states)
+        views = {k: traj[k].numpy() for k in _STEP_FIELDS}
+        views["obs"][0] = self._obs
+        return views
+
+    def _env_actions(self, actions: torch.Tensor, obs: np.ndarray) -> Any:
+        """What `env.step` takes, one per column, from the policy's actions (`obs`: the columns' observations)."""
+        env_actions = self.policy.to_env_actions(actions)
+        if isinstance(self.action_space, spaces.Discrete):
+            return env_actions.tolist()  # python ints: Discrete.contains() checks them much faster than np.int64
+        return env_actions
+
+    def _step_envs(
+        self, views: dict[str, np.ndarray], t: int, actions: Any, next_states: torch.Tensor | None
+    ) -> tuple[list[int], list[Any]]:
+        """Step every env once (step `t` of the slot): rewards, episode ends, resets, `obs[t + 1]`, the outbox.
+
+        Args:
+            views: numpy views of the slot's per-step fields (`_begin_rollout`).
+            t: the step.
+            actions: one env action per column (`_env_actions`).
+            next_states: recurrent states after this step (rows of envs that reset are zeroed here), or None.
+
+        Returns:
+            `(columns, final observations)` of the episodes truncated at this step (their values bootstrap them).
+        """
+        envs, final_values = self.envs, views["final_values"]
+        next_obs = views["obs"][t + 1]
+        step_rewards, step_terminated, step_truncated = (
+            views["rewards"][t],
+            views["terminated"][t],
+            views["truncated"][t],
+        )
+        episode_return, episode_length = self._episode_return, self._episode_length
+        truncated_ids: list[int] = []
+        truncated_obs: list[Any] = []
+        for i in range(self.num_envs):
+            try:
+                obs, reward, term, trunc, info = envs[i].step(actions[i])
+            except Exception as exc:  # noqa: BLE001 - the guard rebuilds the env or stops the worker
+                if self.env_guard is None:
+                    raise
+                # the episode is discarded: cut it here (truncated, reward 0, bootstrap from the last value)
+                next_obs[i] = self.env_guard.recover(self, i, exc, "step")
+                step_rewards[i] = 0.0
+                step_terminated[i] = False
+                step_truncated[i] = True
+                final_values[t, i] = views["values"][t, i]
+                if next_states is not None:
+                    next_states[i] = 0.0
+                continue
+            step_rewards[i] = reward
+            episode_return[i] += reward
+            episode_length[i] += 1
+            if term or trunc:
+                step_terminated[i] = term
+                step_truncated[i] = trunc and not term
+                if trunc and not term:
+                    truncated_ids.append(i)
+                    truncated_obs.append(obs)
+                completion, extra = episode_end(info)
+                self.outbox.append(
+                    EpisodeSummary(
+                        int(self.env_ids[i]), float(episode_return[i]), int(episode_length[i]), int(self._tasks[i]),
+                        bool(term), completion, extra,
+                    )
+                )  # fmt: skip
+                episode_return[i] = 0.0
+                episode_length[i] = 0
+                obs = self._guarded_reset(i)
+                if next_states is not None:
+                    next_states[i] = 0.0
+            else:
+                step_terminated[i] = False
+                step_truncated[i] = False
+            try:
+                next_obs[i] = obs
+            except ValueError:
+                raise observation_mismatch(int(self.env_ids[i]), int(self._tasks[i]), obs, self.obs_space) from None
+        return truncated_ids, truncated_obs
 
     def _finish_rollout(
         self, traj: dict[str, Any], last_obs: np.ndarray, policy: Any, env_time: float, inference_time: float

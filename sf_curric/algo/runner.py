@@ -20,8 +20,7 @@ import numpy as np
 import torch
 
 from sf_curric.algo.best_policy import save_best_if_improved
-from sf_curric.algo.curriculum_status import curriculum_suffix
-from sf_curric.algo.episode_stats import EpisodeStats, _flatten  # noqa: F401 (_flatten: tracking/eval_process)
+from sf_curric.algo.episode_stats import EpisodeStats
 from sf_curric.algo.nan_guard import NanGuard, NonFiniteTrainingError, check_finite_model
 from sf_curric.algo.parallel.process_utils import prestart_worker_server, stop_worker_server
 from sf_curric.algo.ppo import logged_as_losses
@@ -37,6 +36,7 @@ from sf_curric.algo.stop_and_save import (
 from sf_curric.cfg.experiment import experiment_dir, save_config
 from sf_curric.cfg.validation import total_envs
 from sf_curric.envs.registry import make_env
+from sf_curric.tracking.curriculum_status import curriculum_suffix
 from sf_curric.utils.checkpoint import CheckpointError, checkpoint_dir, load_newest_checkpoint, save_checkpoint
 from sf_curric.utils.logs import close_log_file, setup_logging
 from sf_curric.utils.timing import PhaseTimer, RateMeter
@@ -167,7 +167,7 @@ class Runner:
     def _make_sampler(self) -> Sampler:
         cfg, host = self.cfg, self.curriculum_host
         if not cfg.serial_mode:
-            from sf_curric.algo.parallel.sampler import ParallelSampler  # imported here: it imports this module
+            from sf_curric.algo.parallel.sampler import ParallelSampler  # here: serial runs never load the process code
 
             return ParallelSampler(cfg, self.learner, curriculum_host=host)
         log.info("serial mode: %d envs stepped in this process", total_envs(cfg))
@@ -388,7 +388,7 @@ class Runner:
                 self._propagate_training_info()  # workers re-read the pool before their next resets
             if self.curriculum_host is not None:
                 with self.timer.time("curriculum"):
-                    self.curriculum_host.on_batch(batch.traj, result, batch.episodes)
+                    self.curriculum_host.on_batch(batch.traj, result, batch.feedback)
             self.last_train_stats = result.stats
             self.iteration += 1
             if self.evaluator is not None:

@@ -13,8 +13,9 @@ import torch
 
 from sf_curric.algo.env_guard import EnvGuard, check_same_spaces
 from sf_curric.algo.multi_agent_rollout import build_rollout_worker
-from sf_curric.algo.rollout import EpisodeSummary, TaskSource, allocate_trajectory
+from sf_curric.algo.rollout import TaskSource, allocate_trajectory
 from sf_curric.cfg.validation import total_envs
+from sf_curric.curricula.feedback import EpisodeSummary
 from sf_curric.envs.registry import make_env
 
 log = logging.getLogger("sf_curric")
@@ -26,12 +27,18 @@ class Batch(NamedTuple):
     Attributes:
         traj: trajectory dict (docs/architecture.md layout), `[T, B']` with B' columns.
         env_steps: env steps it holds (T * B').
-        episodes: episodes that ended while it was collected.
+        feedback: the rollout workers' outboxes, in slot order: the messages for the curriculum
+            (`sf_curric.curricula.feedback`), an `EpisodeSummary` for every episode that ended among them.
     """
 
     traj: dict[str, torch.Tensor]
     env_steps: int
-    episodes: list[EpisodeSummary]
+    feedback: list[Any]
+
+    @property
+    def episodes(self) -> list[EpisodeSummary]:
+        """The episodes that ended while the batch was collected (the runner's statistics read these)."""
+        return [msg for msg in self.feedback if type(msg) is EpisodeSummary]
 
 
 class Sampler(Protocol):
@@ -113,9 +120,9 @@ class SerialSampler:
             )
 
     def get_batch(self) -> Batch:
-        episodes: list[EpisodeSummary] = []
+        feedback: list[Any] = []
         for slot in self.slots:
-            episodes.extend(self.worker.collect(slot, policy_version=self.learner.version))
+            feedback.extend(self.worker.collect(slot, policy_version=self.learner.version))
         if self.num_slots == 1:
             traj = self.slots[0]
         else:
@@ -124,7 +131,7 @@ class SerialSampler:
                 for key in self.slots[0]
             }
         env_steps = sum(int(s["rewards"].numel()) for s in self.slots)
-        return Batch(traj, env_steps, episodes)
+        return Batch(traj, env_steps, feedback)
 
     def on_weights_updated(self) -> None:
         pass  # the worker acts with the learner's model itself

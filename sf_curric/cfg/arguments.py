@@ -1,7 +1,9 @@
-"""Command-line flags of sf_curric and `parse_args`, the one place that builds `cfg`.
+"""sf_curric's general flags (basic, reinforcement learning, sampling, logging) and how a program's parser is made.
 
-Flag names follow Sample Factory where it has one. Flags read by the model and the learner are defined next to
-the code that reads them (`(flag, kwargs)` lists) and registered here, so each flag has exactly one definition.
+Flag names follow Sample Factory where it has one. Every other flag is defined in a list next to the code that reads
+it (`MODEL_ARGS`, `ALGO_ARGS`, the curricula's lists, `TRACKING_ARGS`, the evaluation flags); the programs' entry
+points hand those lists to `make_parser` (`sf_curric.command_line`), so each flag has exactly one definition and this
+package imports none of them.
 
 Order of precedence for a flag's value: the command line, then the per-env defaults
 (`sf_curric.cfg.env_defaults`), then the default below. On resume, `sf_curric.cfg.experiment` puts the saved
@@ -12,10 +14,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from typing import Any, Iterable, NoReturn, Sequence
 
-from sf_curric.model.args import FlagSpec, bool_flag
+from sf_curric.cfg.flags import FlagSpec, bool_flag
 
 RESTART_BEHAVIORS = ("resume", "restart", "overwrite")
 # listed first by --help, in this order (each is defined in its own group's list)
@@ -36,6 +37,15 @@ INFERENCE_MODES = ("auto", "local", "central")
 
 BASIC_ARGS: list[FlagSpec] = [
     ("--env", {"type": str, "default": None, "help": "Env name: a registered name or any gymnasium id."}),
+    (
+        "--device",
+        {
+            "type": str,
+            "default": "auto",
+            "choices": ["auto", "cpu", "gpu"],
+            "help": "Where the learner runs: auto (cuda when available, else cpu), cpu or gpu.",
+        },
+    ),
     ("--experiment", {"type": str, "default": "default_experiment", "help": "Experiment name (a folder)."}),
     ("--train_dir", {"type": str, "default": "./train_dir", "help": "Root folder of all experiments."}),
     ("--seed", {"type": int, "default": None, "help": "Seed for python, numpy, torch and every env (None: random)."}),
@@ -212,44 +222,41 @@ LOGGING_ARGS: list[FlagSpec] = [
 ]
 
 
-def _curriculum_args() -> list[FlagSpec]:
-    """`--curriculum` (its choices: the curriculum table's names), `--curriculum_seed`, then every curriculum's
-    option flags, as registered in `sf_curric.curricula.registry`."""
-    from sf_curric.curricula.registry import curriculum_args
+# the flag groups of this package, in --help order (a program's parser adds the other packages' groups after them)
+CFG_GROUPS: list[tuple[str, list[FlagSpec]]] = [
+    ("basic", BASIC_ARGS),
+    ("reinforcement learning", RL_ARGS),
+    ("sampling", SAMPLING_ARGS),
+    ("logging and checkpoints", LOGGING_ARGS),
+]
 
-    return curriculum_args()
 
-
-def declared_default(name: str) -> Any:
-    """The default of flag `--name` as declared in its one definition (per-env defaults not applied).
+def declared_default(name: str, *spec_lists: Iterable[FlagSpec]) -> Any:
+    """The default of flag `--name` as declared in its one definition (per-env defaults not applied), looked up in
+    `spec_lists` (the lists of the package that defines it) and in this package's own lists.
 
     Example:
         >>> declared_default("worker_num_splits")
         2
     """
-    specs = [
-        *BASIC_ARGS,
-        *RL_ARGS,
-        *SAMPLING_ARGS,
-        *LOGGING_ARGS,
-        *_curriculum_args(),
-        *_tracking_args(),
-        *_component_args(),
-        *_evaluation_args(),
-    ]
-    for flag, kwargs in specs:
-        if flag == f"--{name}":
-            return kwargs.get("default")
+    for specs in (*spec_lists, *(group for _, group in CFG_GROUPS)):
+        for flag, kwargs in specs:
+            if flag == f"--{name}":
+                return kwargs.get("default")
     raise AttributeError(f"no flag --{name}: see `python -m sf_curric.train --help`")
 
 
-def flag_value(cfg: Any, name: str) -> Any:
+def flag_value(cfg: Any, name: str, *spec_lists: Iterable[FlagSpec]) -> Any:
     """`cfg.name`, or the flag's declared default when `cfg` lacks it (a config built by hand or by older code).
 
     Code that may get such a config reads flags through this rather than `getattr(cfg, name, <a copy of the
-    default>)`, so a default is written in one place.
+    default>)`, so a default is written in one place. A flag of another package is found in the list(s) given.
+
+    Example:
+        >>> flag_value(argparse.Namespace(), "with_wandb", TRACKING_ARGS)  # sf_curric.tracking.args
+        False
     """
-    return getattr(cfg, name) if hasattr(cfg, name) else declared_default(name)
+    return getattr(cfg, name) if hasattr(cfg, name) else declared_default(name, *spec_lists)
 
 
 class _OneLineErrorParser(argparse.ArgumentParser):
@@ -257,28 +264,6 @@ class _OneLineErrorParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
-def _component_args() -> list[FlagSpec]:
-    """Flags defined by the model and the learner next to the code that reads them (light modules, no torch)."""
-    from sf_curric.algo.args import ALGO_ARGS
-    from sf_curric.model.args import MODEL_ARGS
-
-    return list(MODEL_ARGS) + list(ALGO_ARGS)
-
-
-def _tracking_args() -> list[FlagSpec]:
-    """Flags of wandb, evaluation and videos during training, defined next to the code that reads them."""
-    from sf_curric.tracking.args import TRACKING_ARGS
-
-    return list(TRACKING_ARGS)
-
-
-def _evaluation_args() -> list[FlagSpec]:
-    """Flags of the enjoy and eval scripts, defined next to them."""
-    from sf_curric.evaluation.args import evaluation_args
-
-    return evaluation_args()
 
 
 def _add_group(parser: argparse.ArgumentParser, title: str, specs: Iterable[FlagSpec]) -> None:
@@ -306,24 +291,15 @@ _EPILOG = (
 )
 
 
-def build_parser(
-    evaluation: bool = False, extra_args: Sequence[FlagSpec] | None = None, program: str | None = None
-) -> argparse.ArgumentParser:
-    """Build the argument parser with every flag of sf_curric.
-
-    `--help` lists the essential flags first, then the others in named groups, each with its default.
+def make_parser(groups: Sequence[tuple[str, Sequence[FlagSpec]]], program: str = "train") -> argparse.ArgumentParser:
+    """A program's parser from its flag groups: `--help` lists the essential flags first, then the groups in order,
+    each flag with its default (a flag already defined by an earlier group is not defined again).
 
     Args:
-        evaluation: add the flags of `python -m sf_curric.enjoy` / `sf_curric.eval`.
-        extra_args: more `(flag, kwargs)` specs, e.g. flags of a user's own env.
-        program: "train", "enjoy" or "eval": the usage line names that entry point (default: "eval" when
-            `evaluation`, else "train").
-
-    Example:
-        >>> build_parser().parse_args(["--env=CartPole-v1"]).gamma
-        0.99
+        groups: `(title, specs)` in `--help` order (`sf_curric.command_line` assembles each program's).
+        program: "train", "enjoy" or "eval": the usage line names that entry point.
     """
-    prog, description = PROGRAMS[program or ("eval" if evaluation else "train")]
+    prog, description = PROGRAMS[program]
     parser = _OneLineErrorParser(
         prog=prog,
         usage="%(prog)s --env=ENV --experiment=NAME [FLAGS...]",  # the full list (300 lines) is below, by group
@@ -332,19 +308,6 @@ def build_parser(
         allow_abbrev=False,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    component, curriculum = _component_args(), _curriculum_args()
-    evaluation_specs = _evaluation_args() if evaluation else []
-    groups = [
-        ("basic", BASIC_ARGS),
-        ("reinforcement learning", RL_ARGS),
-        ("sampling", SAMPLING_ARGS),
-        ("logging and checkpoints", LOGGING_ARGS),
-        ("curriculum", curriculum),
-        ("tracking and evaluation during training", _tracking_args()),
-        ("model and learner", component),
-        ("evaluation", evaluation_specs),
-        ("extra", list(extra_args or [])),
-    ]
     _add_group(parser, "essential", _essential_args(*(specs for _, specs in groups)))
     for title, specs in groups:
         if specs:
@@ -366,31 +329,17 @@ def _explicit_args(parser: argparse.ArgumentParser, argv: Sequence[str]) -> dict
     return vars(namespace)
 
 
-def parse_args(
-    argv: Sequence[str] | None = None,
-    evaluation: bool = False,
-    extra_args: Sequence[FlagSpec] | None = None,
-    program: str | None = None,
-) -> argparse.Namespace:
-    """Parse the command line into `cfg`, applying the per-env defaults of `--env` below the user's flags.
+def parse_with(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
+    """Parse `argv` into `cfg`, applying the per-env defaults of `--env` below the user's flags.
 
     `cfg.cli_args` holds the flags given explicitly (used to override a saved config on resume).
 
     Args:
-        argv: arguments without the program name (default: `sys.argv[1:]`).
-        evaluation: also accept the evaluation flags (enjoy / eval scripts).
-        extra_args: more `(flag, kwargs)` specs to accept.
-        program: the entry point named by the usage line ("train", "enjoy", "eval"; see `build_parser`).
-
-    Example:
-        >>> cfg = parse_args(["--env=CartPole-v1", "--gamma=0.9"])
-        >>> cfg.gamma, cfg.cli_args["gamma"]
-        (0.9, 0.9)
+        parser: a program's parser (`make_parser`).
+        argv: arguments without the program name.
     """
     from sf_curric.cfg.env_defaults import get_env_defaults
 
-    argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(evaluation=evaluation, extra_args=extra_args, program=program)
     explicit = _explicit_args(parser, argv)
     env_name = explicit.get("env")
     if env_name:
@@ -404,18 +353,8 @@ def parse_args(
     return cfg
 
 
-def default_cfg(env: str | None = None, **overrides: Any) -> argparse.Namespace:
-    """A complete `cfg` for programmatic use (tests, notebooks): defaults, per-env defaults, then `overrides`.
-
-    Args:
-        env: env name whose per-env defaults apply.
-        overrides: flag values that win over every default; they count as explicitly given.
-
-    Example:
-        >>> default_cfg("CartPole-v1", seed=3).seed
-        3
-    """
-    cfg = parse_args([f"--env={env}"] if env else [])
+def with_overrides(cfg: argparse.Namespace, **overrides: Any) -> argparse.Namespace:
+    """`cfg` with `overrides` set, counted as explicitly given (tests, notebooks); an unknown name is an error."""
     known = vars(cfg)
     for key, value in overrides.items():
         if key not in known:

@@ -163,7 +163,8 @@ def apply_auto_defaults(cfg: argparse.Namespace, cores: int | None = None) -> ar
 
     The built-in per-env defaults' layout (e.g. CartPole's) is what `--auto_defaults=False` gives.
 
-    Logs the choice and its reason. A no-op with `--auto_defaults=False`, and when every such flag is given.
+    Logs the choice and its reason (to the console the train command set up). A no-op with `--auto_defaults=False`,
+    and when every such flag is given.
 
     Args:
         cfg: the resolved, validated config (a resumed experiment keeps the choice saved in its config).
@@ -201,9 +202,6 @@ def apply_auto_defaults(cfg: argparse.Namespace, cores: int | None = None) -> ar
     for name in open_flags:
         setattr(cfg, name, choice.values[name])
     chosen = ", ".join(f"--{name}={getattr(cfg, name)}" for name in open_flags)
-    from sf_curric.utils.logs import setup_logging
-
-    setup_logging(cfg.log_level)  # console only; the runner adds the log file later
     reason = choice.reason if step_s > 0 else f"{cores} core(s)"
     log.info("auto defaults: %s (%s; flags you type win; --auto_defaults=False: the static defaults)", chosen,
              reason)  # fmt: skip

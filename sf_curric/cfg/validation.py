@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import Callable
+from typing import Any, Callable
 
-from sf_curric.algo.args import discount_checks
-from sf_curric.errors import ConfigError  # noqa: F401 - defined below every package; users catch it from here
+from sf_curric.errors import ConfigError  # defined below every package; users catch it from here too
+
+
+def discount_checks(cfg: Any) -> list[tuple[bool, str]]:
+    """`(ok, one-line message)` for --gamma and --gae_lambda: the one range check, used here at start and by the
+    learner (`sf_curric.algo.learner`)."""
+    return [
+        (0.0 < cfg.gamma <= 1.0, f"--gamma={cfg.gamma} must be in (0, 1], e.g. --gamma=0.99"),
+        (0.0 <= cfg.gae_lambda <= 1.0, f"--gae_lambda={cfg.gae_lambda} must be in [0, 1], e.g. --gae_lambda=0.95"),
+    ]
 
 
 def _check(condition: bool, message: str) -> None:
@@ -147,7 +155,7 @@ def validate_cfg(cfg: argparse.Namespace) -> None:
         cfg: the resolved config.
 
     Example:
-        >>> from sf_curric.cfg.arguments import default_cfg
+        >>> from sf_curric.command_line import default_cfg
         >>> validate_cfg(default_cfg("CartPole-v1"))
     """
     for check in _CHECKS:

@@ -19,7 +19,7 @@ _EXPORTS = {
     "as_task_space": "task_space",
     "Curriculum": "curriculum",
     "register_curriculum": "registry",
-    "BuildContext": "registry",
+    "BuildContext": "entry",
     "LearnerFeedback": "learner_feedback",
     "StatRecorder": "stat_recorder",
     "DomainRandomization": "domain_randomization",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, List
 
 from sf_curric.curricula.curriculum import Curriculum
-from sf_curric.curricula.registry import literal
+from sf_curric.curricula.entry import literal
 from sf_curric.errors import ConfigError
 
 

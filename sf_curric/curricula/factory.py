@@ -13,7 +13,8 @@ import inspect
 from typing import Any, Callable, Dict
 
 from sf_curric.curricula.curriculum import Curriculum
-from sf_curric.curricula.registry import CURRICULUM_ARGS, BuildContext, get_entry
+from sf_curric.curricula.entry import BuildContext
+from sf_curric.curricula.registry import CURRICULA, CURRICULUM_ARGS, get_entry
 from sf_curric.errors import ConfigError
 
 Build = Callable[[BuildContext], Any]
@@ -118,7 +119,8 @@ def build_curriculum(
                 else f"env {cfg.env!r} has a curriculum factory but no task_space: pass task_space=..."
             )
     seed = curriculum_option(cfg, "curriculum_seed")
-    ctx = BuildContext(task_space, cfg, num_envs, action_space, cfg.seed if seed is None else seed, env_spec, make_env)
+    seed = cfg.seed if seed is None else seed
+    ctx = BuildContext(task_space, cfg, num_envs, action_space, seed, env_spec, make_env, CURRICULA)
     try:
         curriculum = build(ctx)
     except ConfigError:

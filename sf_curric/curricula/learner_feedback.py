@@ -1,15 +1,27 @@
 """`LearnerFeedback`: one training batch as the learner saw it, handed to `Curriculum.update_on_learner_batch`.
 
-The learner computes values, advantages, return targets and episode ends once (sf_curric/algo/ppo.py); the trainer
-packs them with the trajectory's tasks and env ids into this record (sf_curric/algo/curriculum_feedback.py), so a
-curriculum never recomputes them and never needs the model. Arrays are numpy (torch-free on the curriculum side).
+The learner computes values, advantages, return targets and episode ends once (sf_curric/algo/ppo.py), and the
+rollout workers store the acting policy's logits in the trajectory when the curriculum asks for them; the trainer's
+curriculum host packs them with the trajectory's tasks and env ids into this record (`LearnerFeedback.of_batch`), so
+a curriculum never recomputes them and never needs the model. Arrays are numpy: the curriculum side imports no torch.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 import numpy as np
+
+
+def _numpy(x: Any) -> np.ndarray | None:
+    """A numpy copy of a (CPU or GPU) tensor or an array: trajectory slots are refilled by the next rollouts, and a
+    curriculum may keep what it was given."""
+    if x is None:
+        return None
+    if hasattr(x, "detach"):
+        return x.detach().cpu().numpy().copy()
+    return np.array(x)
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,40 @@ class LearnerFeedback:
     next_values: np.ndarray | None = None
     action_logits: np.ndarray | None = None
     valid: np.ndarray | None = None
+
+    @classmethod
+    def of_batch(cls, traj: Mapping[str, Any], result: Any) -> LearnerFeedback:
+        """The curriculum's view of one training batch.
+
+        Args:
+            traj: the batch's trajectory (docs/architecture.md layout; `action_logits` when the rollouts stored them).
+            result: the learner's `TrainResult` for this batch. A result without `dones` / `returns` (built by hand)
+                falls back to the trajectory's `terminated | truncated` and `advantages + values`.
+
+        Example:
+            >>> feedback = LearnerFeedback.of_batch(batch.traj, learner.train(batch.traj, env_steps))
+        """
+        advantages, values = _numpy(result.advantages), _numpy(result.values)
+        dones = _numpy(result.dones)
+        if dones is None:
+            dones = _numpy(traj["terminated"]).astype(bool) | _numpy(traj["truncated"]).astype(bool)
+        return cls(
+            tasks=_numpy(traj["tasks"]),
+            env_ids=_numpy(traj["env_ids"]),
+            dones=dones,
+            rewards=_numpy(traj["rewards"]),
+            values=values,
+            advantages=advantages,
+            returns=advantages + values if result.returns is None else _numpy(result.returns),
+            next_values=_numpy(result.next_values),
+            action_logits=_numpy(traj.get("action_logits")),
+            valid=_numpy(result.valid),
+        )
+
+    def is_finite(self) -> bool:
+        """Whether values and advantages are finite: a batch the learner skipped (NaN/Inf) would poison PLR's scores
+        for good, so the host does not deliver it."""
+        return bool(np.isfinite(self.values).all() and np.isfinite(self.advantages).all())
 
     @property
     def episode_starts(self) -> np.ndarray:

@@ -1,9 +1,9 @@
 """The one table of curricula by name: what `--curriculum` offers, the flags each reads, how each is built.
 
 `--curriculum`'s choices, its flags in `--help`, the names `--sequential_stages` accepts and whether a run keeps a
-self-play opponent pool all come from this table. A new curriculum is its file (the class, its flags and a build
-function) plus one `register_curriculum` line in `sf_curric/curricula/builtin.py`; a script of your own registers
-one the same way before the command line is parsed:
+self-play opponent pool all come from this table. A new built-in curriculum is its file (the class, its flags and a
+build function) plus one `CurriculumEntry` line in `sf_curric/curricula/builtin.py`; a script of your own registers
+one before the command line is parsed:
 
     >>> from sf_curric import register_curriculum
     >>> register_curriculum(
@@ -15,11 +15,10 @@ one the same way before the command line is parsed:
 
 from __future__ import annotations
 
-import argparse
-import ast
-from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
+from sf_curric.curricula.builtin import BUILTIN
+from sf_curric.curricula.entry import BuildContext, CurriculumEntry
 from sf_curric.errors import ConfigError
 
 # the flags of the curricula package itself (read by the factory and the trainer's curriculum host)
@@ -32,71 +31,8 @@ CURRICULUM_ARGS: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-@dataclass(frozen=True)
-class BuildContext:
-    """What a curriculum's build function gets: the env's task space and the run's config.
-
-    Attributes:
-        task_space: the env's task space (None for curricula registered with `needs_task_space=False`).
-        cfg: the run's config.
-        num_envs: envs in the run (PLR's number of actors).
-        action_space: the env's action space.
-        seed: the curriculum's seed (`--curriculum_seed`, else `--seed`).
-        env_spec: the env's registry entry (`register_env`'s `mutate`, `generate_level`, ...), or None.
-        make_env: `make_env(cfg)` builds one env of the run (ACCEL looks for the env's own `mutate`), or None.
-    """
-
-    task_space: Any
-    cfg: argparse.Namespace
-    num_envs: int
-    action_space: Any
-    seed: int | None
-    env_spec: Any = None
-    make_env: Callable[[argparse.Namespace], Any] | None = None
-
-    def option(self, name: str) -> Any:
-        """The value of flag `--name` (declare it in the entry's `flags`)."""
-        return getattr(self.cfg, name)
-
-    def build(self, name: str) -> Any:
-        """The curriculum `name` over the same task space (e.g. a stage of a sequential curriculum)."""
-        return get_entry(name).build(self)
-
-
-@dataclass(frozen=True)
-class CurriculumEntry:
-    """One row of the table.
-
-    Attributes:
-        name: the `--curriculum` value.
-        build: `build(ctx: BuildContext) -> Curriculum`.
-        flags: the `(flag, add_argument kwargs)` specs it reads; a spec shared by several entries is one object.
-        needs_task_space: False when the curriculum brings its own tasks (self-play: opponent slots).
-        self_play: the run keeps an opponent pool of policy snapshots (`sf_curric.algo.self_play`).
-        stage: usable by name as a stage of `--sequential_stages`.
-    """
-
-    name: str
-    build: Callable[[BuildContext], Any]
-    flags: Sequence[tuple[str, dict[str, Any]]] = ()
-    needs_task_space: bool = True
-    self_play: bool = False
-    stage: bool = False
-
-
-CURRICULA: dict[str, CurriculumEntry] = {}
-_builtins_loaded = False
-
-
-def _table() -> dict[str, CurriculumEntry]:
-    """The table, with the built-in curricula registered on first use (sf_curric/curricula/builtin.py), before any
-    other registration: a later `register_curriculum` of a built-in name replaces it."""
-    global _builtins_loaded
-    if not _builtins_loaded:
-        _builtins_loaded = True
-        from sf_curric.curricula import builtin  # noqa: F401 - its register_curriculum lines fill the table
-
-    return CURRICULA
+# name -> entry, the built-in ones first (in --help order)
+CURRICULA: dict[str, CurriculumEntry] = {entry.name: entry for entry in BUILTIN}
 
 
 def register_curriculum(
@@ -121,18 +57,18 @@ def register_curriculum(
     if name == "none" or not name.isidentifier():
         raise ValueError(f"curriculum name {name!r}: use an identifier other than 'none' (e.g. 'my_curriculum')")
     entry = CurriculumEntry(name, build, tuple(flags), needs_task_space, self_play, stage)
-    _table()[name] = entry
+    CURRICULA[name] = entry
     return entry
 
 
 def unregister_curriculum(name: str) -> None:
     """Remove `name` from the table (tests that register a curriculum of their own)."""
-    _table().pop(name, None)
+    CURRICULA.pop(name, None)
 
 
 def curriculum_names() -> tuple[str, ...]:
     """`--curriculum`'s choices: "none" and every registered name."""
-    return ("none", *_table())
+    return ("none", *CURRICULA)
 
 
 def curriculum_args() -> list[tuple[str, dict[str, Any]]]:
@@ -151,7 +87,7 @@ def curriculum_args() -> list[tuple[str, dict[str, Any]]]:
         *CURRICULUM_ARGS,
     ]
     seen = {flag for flag, _ in specs}
-    for entry in _table().values():
+    for entry in CURRICULA.values():
         for flag, kwargs in entry.flags:
             if flag not in seen:
                 seen.add(flag)
@@ -161,25 +97,11 @@ def curriculum_args() -> list[tuple[str, dict[str, Any]]]:
 
 def get_entry(name: str) -> CurriculumEntry:
     """The table row of `name`; a ConfigError listing the names when there is none."""
-    table = _table()
-    if name not in table:
+    if name not in CURRICULA:
         raise ConfigError(f"unknown --curriculum={name!r}: use one of {', '.join(curriculum_names())}")
-    return table[name]
+    return CURRICULA[name]
 
 
 def is_self_play_curriculum(name: Any) -> bool:
     """Whether `--curriculum=name` plays against an opponent pool."""
-    return isinstance(name, str) and name in _table() and _table()[name].self_play
-
-
-def stage_names() -> tuple[str, ...]:
-    """The curricula usable by name as a stage of `--sequential_stages`."""
-    return tuple(name for name, entry in _table().items() if entry.stage)
-
-
-def literal(text: str) -> Any:
-    """A Python literal from a flag (`'3'` -> 3, `'[1,2]'` -> [1, 2]); other text stays a string."""
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
+    return isinstance(name, str) and name in CURRICULA and CURRICULA[name].self_play

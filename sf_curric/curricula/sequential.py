@@ -13,8 +13,8 @@ from sf_curric.curricula import syllabus_adapter
 from sf_curric.curricula.constant import Constant
 from sf_curric.curricula.curriculum import Curriculum
 from sf_curric.curricula.domain_randomization import DomainRandomization
+from sf_curric.curricula.entry import literal
 from sf_curric.curricula.learner_feedback import LearnerFeedback
-from sf_curric.curricula.registry import literal, stage_names
 from sf_curric.curricula.task_space import DiscreteTaskSpace, TaskSpace
 from sf_curric.errors import ConfigError
 
@@ -322,7 +322,7 @@ SEQUENTIAL_ARGS: list[tuple[str, dict[str, Any]]] = [
 
 def _stage(ctx: Any, item: str) -> Any:
     """A stage of `--sequential_stages`: a curriculum registered with `stage=True`, else a task (list) literal."""
-    return ctx.build(item) if item in stage_names() else literal(item)
+    return ctx.build(item) if ctx.is_stage(item) else literal(item)
 
 
 def build(ctx: Any) -> SequentialCurriculum:

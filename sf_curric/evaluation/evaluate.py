@@ -139,7 +139,7 @@ def evaluate(cfg: argparse.Namespace, checkpoint_path: Path | str | None = None)
         EvaluationError: bad flags, no experiment, no checkpoint (one line that names the fix).
 
     Example:
-        >>> from sf_curric.cfg.arguments import parse_args
+        >>> from sf_curric.command_line import parse_args
         >>> report = evaluate(parse_args(["--experiment=demo", "--eval_tasks=all"], evaluation=True))
         >>> report.data["groups"]["test"]["mean"]
     """

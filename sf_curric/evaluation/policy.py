@@ -12,6 +12,7 @@ from gymnasium import spaces
 
 from sf_curric.cfg.arguments import flag_value
 from sf_curric.cfg.experiment import experiment_dir, load_experiment_config
+from sf_curric.evaluation.args import evaluation_args
 from sf_curric.utils.checkpoint import checkpoint_dir, load_checkpoint, load_newest_checkpoint
 
 log = logging.getLogger("sf_curric")
@@ -98,7 +99,7 @@ def load_policy(
     from sf_curric.model.encoders import ObservationSpaceError
 
     device = device or eval_device(cfg)
-    kind = flag_value(cfg, "load_checkpoint_kind")
+    kind = flag_value(cfg, "load_checkpoint_kind", evaluation_args())
     exp_dir = experiment_dir(cfg)
     if checkpoint_path is not None:
         found = (Path(checkpoint_path), load_checkpoint(checkpoint_path, map_location=device))

@@ -100,7 +100,7 @@ def enjoy(cfg: argparse.Namespace, on_episode: Callable[[EpisodeRecord], None] |
         EvaluationError: no experiment, no checkpoint, or an env that cannot render when frames are needed.
 
     Example:
-        >>> from sf_curric.cfg.arguments import parse_args
+        >>> from sf_curric.command_line import parse_args
         >>> enjoy(parse_args(["--experiment=demo", "--save_video", "--max_num_episodes=2"], evaluation=True))
     """
     cfg = load_eval_config(cfg)

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from sf_curric.cfg.arguments import flag_value
+from sf_curric.evaluation.args import evaluation_args
 from sf_curric.evaluation.episodes import EpisodeJob
 from sf_curric.evaluation.policy import EvaluationError
 
@@ -157,7 +158,7 @@ def task_groups(cfg: argparse.Namespace, task_space: Any = "registered") -> list
                     f"(e.g. {min(overlap)}): choose seeds outside them, e.g. --test_tasks={above}:{above + 100}"
                 )
             groups.append(TaskGroup("test", list(test), [str(t) for t in test]))
-    level_set = flag_value(cfg, "eval_level_set")
+    level_set = flag_value(cfg, "eval_level_set", evaluation_args())
     if level_set:
         groups.append(_level_set_group(cfg.env, level_set))
     return groups

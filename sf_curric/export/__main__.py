@@ -39,9 +39,9 @@ def run(argv: Sequence[str] | None = None) -> Path:
     """
     import torch
 
-    from sf_curric.cfg.arguments import parse_args
     from sf_curric.cfg.experiment import experiment_dir
     from sf_curric.cfg.validation import ConfigError
+    from sf_curric.command_line import parse_args
     from sf_curric.envs.registry import make_env
     from sf_curric.evaluation.policy import EvaluationError, load_eval_config, load_policy
     from sf_curric.utils.checkpoint import CheckpointError

@@ -1,51 +1,13 @@
 """Command-line flags read by the model (`sf_curric.model`).
 
-Each entry is `(flag, kwargs_for_add_argument)` so the parser in `sf_curric.cfg.arguments` can register them
-without re-typing them: `for flag, kwargs in MODEL_ARGS: parser.add_argument(flag, **kwargs)`.
+Each entry is `(flag, kwargs_for_add_argument)` (`sf_curric.cfg.flags`); the programs' parser
+(`sf_curric.command_line`) registers them without re-typing them.
 """
 
 from __future__ import annotations
 
-import argparse
-from typing import Any
-
+from sf_curric.cfg.flags import FlagSpec, bool_flag
 from sf_curric.model.encoders import CONV_ARCHITECTURES
-
-
-def str2bool(value: str | bool) -> bool:
-    """Parse a boolean flag value the way Sample Factory does (`--use_rnn=True`, `--use_rnn=false`, `1`, `0`).
-
-    Args:
-        value: the text given on the command line (or an already parsed bool).
-
-    Example:
-        >>> str2bool("False")
-        False
-    """
-    if isinstance(value, bool):
-        return value
-    text = value.strip().lower()
-    if text in ("true", "t", "yes", "y", "1"):
-        return True
-    if text in ("false", "f", "no", "n", "0"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected True or False, got {value!r}: write e.g. --flag=True")
-
-
-# a flag's definition: `(flag, kwargs for argparse's add_argument)`
-FlagSpec = tuple[str, dict[str, Any]]
-
-
-def bool_flag(default: bool, help_text: str) -> dict[str, Any]:
-    """`add_argument` kwargs for a boolean flag: a bare `--flag` means True, `--flag=False` works too
-    (`--help` shows `--flag [BOOL]`).
-
-    Args:
-        default: the value when the flag is not given.
-        help_text: the flag's help line.
-    """
-    return {"type": str2bool, "nargs": "?", "const": True, "default": default, "help": help_text, "metavar": "BOOL"}
-
 
 MODEL_ARGS: list[FlagSpec] = [
     (

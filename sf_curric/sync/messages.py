@@ -1,7 +1,8 @@
 """Messages between environment wrappers and the curriculum server, and how the server applies them.
 
-`TaskRequest`, `EpisodeUpdate` and `StepBatch` are the trainer's own (sf_curric/curricula/feedback.py): a curriculum
-served to another trainer gets its feedback through the same `deliver` as one inside sf_curric's trainer. Tasks
+`TaskRequest`, `EpisodeSummary` and `StepBatch` are the trainer's own (sf_curric/curricula/feedback.py): a curriculum
+served to another trainer gets its feedback through the same `deliver` (the same table of handlers) as one inside
+sf_curric's trainer. Tasks
 cross process boundaries encoded (`task_space.encode`: a small int for finite spaces); the server decodes them
 before calling the curriculum, so curricula only ever see decoded tasks.
 """
@@ -12,9 +13,9 @@ import inspect
 import logging
 from typing import Any, Callable, List, NamedTuple
 
-from sf_curric.curricula.feedback import EpisodeUpdate, StepBatch, TaskRequest, deliver, episode_end
+from sf_curric.curricula.feedback import HANDLERS, EpisodeSummary, StepBatch, TaskRequest, deliver, episode_end
 
-__all__ = ["EpisodeRecorder", "EpisodeUpdate", "StepBatch", "TaskRequest", "TaskReset", "Wake", "apply_update"]
+__all__ = ["EpisodeRecorder", "EpisodeSummary", "StepBatch", "TaskRequest", "TaskReset", "Wake", "apply_update"]
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ def apply_update(curriculum: Any, msg: Any, decode: Callable[[Any], Any]) -> int
 
     Args:
         curriculum: the curriculum (any object with the `Curriculum` update methods).
-        msg: a `TaskRequest`, `EpisodeUpdate`, `StepBatch` or `Wake`.
+        msg: a `TaskRequest`, a `Wake`, or a message the curriculum takes (`EpisodeSummary`, `StepBatch`, ...).
         decode: turns an encoded task back into the task (`task_space.decode`).
 
     Returns:
@@ -40,7 +41,7 @@ def apply_update(curriculum: Any, msg: Any, decode: Callable[[Any], Any]) -> int
         return msg.count
     if isinstance(msg, Wake):
         return 0
-    if isinstance(msg, (EpisodeUpdate, StepBatch)):
+    if type(msg) in HANDLERS:
         deliver(curriculum, msg, decode)  # built and applied as in the trainer (curricula/feedback.py)
         return 0
     raise TypeError(f"the curriculum server got a {type(msg).__name__}; only sf_curric.sync messages may be sent")
@@ -98,10 +99,11 @@ class EpisodeRecorder:
         if term or trunc:  # the last info read as the trainer reads it (seed 000's metrics up included)
             completion, extra_stats = episode_end(info)
             out.append(
-                EpisodeUpdate(
-                    self.env_id, encoded_task, self.episode_return, self.episode_length, completion, extra_stats
+                EpisodeSummary(
+                    self.env_id, self.episode_return, self.episode_length, encoded_task, bool(term), completion,
+                    extra_stats,
                 )
-            )
+            )  # fmt: skip
         return out
 
     def take_step_batch(self) -> StepBatch | None:

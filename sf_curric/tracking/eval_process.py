@@ -82,28 +82,38 @@ class EvalOutcome:
     new_best: str | None = None
 
 
-def eval_argv(cfg: argparse.Namespace, output: Path | str) -> list[str]:
-    """The `python -m sf_curric.eval` arguments of an evaluation during training (they reproduce its numbers).
+def eval_settings(cfg: argparse.Namespace, output: Path | str) -> dict[str, Any]:
+    """The `python -m sf_curric.eval` flags of an evaluation during training, by name (they reproduce its numbers).
 
     Args:
         cfg: the training run's config (`--eval_episodes` or `--eval_episodes_per_level`, `--eval_test_tasks`,
             `--eval_test_level_set`, `--train_dir`, `--experiment`).
         output: the `--eval_output` folder.
     """
-    argv = [
-        f"--train_dir={cfg.train_dir}",
-        f"--experiment={cfg.experiment}",
-        "--eval_tasks=all",
-        f"--eval_num_episodes={cfg.eval_episodes}"
-        if getattr(cfg, "eval_episodes_per_level", None) is None  # getattr: configs saved before the flag existed
-        else f"--eval_episodes_per_task={cfg.eval_episodes_per_level}",
-        f"--eval_output={output}",
-    ]
+    settings: dict[str, Any] = {"train_dir": cfg.train_dir, "experiment": cfg.experiment, "eval_tasks": "all"}
+    if getattr(cfg, "eval_episodes_per_level", None) is None:  # getattr: configs saved before the flag existed
+        settings["eval_num_episodes"] = cfg.eval_episodes
+    else:
+        settings["eval_episodes_per_task"] = cfg.eval_episodes_per_level
+    settings["eval_output"] = str(output)
     if cfg.eval_test_tasks is not None:
-        argv.append(f"--test_tasks={cfg.eval_test_tasks}")
+        settings["test_tasks"] = cfg.eval_test_tasks
     if getattr(cfg, "eval_test_level_set", None):  # getattr: configs saved before the flag existed
-        argv.append(f"--eval_level_set={cfg.eval_test_level_set}")
-    return argv
+        settings["eval_level_set"] = cfg.eval_test_level_set
+    return settings
+
+
+def eval_argv(cfg: argparse.Namespace, output: Path | str) -> list[str]:
+    """`eval_settings` as the command line of `python -m sf_curric.eval` (the first two: train_dir, experiment)."""
+    return [f"--{name}={value}" for name, value in eval_settings(cfg, output).items()]
+
+
+def eval_config(cfg: argparse.Namespace, output: Path | str) -> argparse.Namespace:
+    """The config of that evaluation, built from the run's own config (what `python -m sf_curric.eval` would parse
+    from `eval_argv` and merge with the run's config.json)."""
+    from sf_curric.evaluation.args import evaluation_config
+
+    return evaluation_config(cfg, **eval_settings(cfg, output))
 
 
 def _finite(values: list[float]) -> list[float]:
@@ -121,7 +131,7 @@ def group_scalars(data: dict[str, Any], records: list[Any]) -> dict[str, float]:
         data: `EvalReport.data` (eval.json).
         records: `EvalReport.records`.
     """
-    from sf_curric.algo.episode_stats import _flatten
+    from sf_curric.utils.flat_stats import flatten_stats
 
     out: dict[str, float] = {}
     for group, summary in data["groups"].items():
@@ -140,7 +150,7 @@ def group_scalars(data: dict[str, Any], records: list[Any]) -> dict[str, float]:
         for r in mine:
             if r.extra_stats:
                 flat: dict[str, float] = {}
-                _flatten(f"{prefix}/custom", r.extra_stats, flat)
+                flatten_stats(f"{prefix}/custom", r.extra_stats, flat)
                 for key, value in flat.items():
                     custom.setdefault(key, []).append(value)
         out.update({key: float(np.mean(values)) for key, values in custom.items()})
@@ -154,10 +164,9 @@ def group_scalars(data: dict[str, Any], records: list[Any]) -> dict[str, float]:
 
 
 def _evaluate(cfg: argparse.Namespace, request: EvalRequest) -> EvalOutcome:
-    from sf_curric.cfg.arguments import parse_args
     from sf_curric.evaluation.evaluate import evaluate
 
-    report = evaluate(parse_args(eval_argv(cfg, request.output), evaluation=True), checkpoint_path=request.snapshot)
+    report = evaluate(eval_config(cfg, request.output), checkpoint_path=request.snapshot)
     groups = {name: float(s["mean"]) for name, s in report.data["groups"].items()}
     return EvalOutcome(request, scalars=group_scalars(report.data, report.records), group_returns=groups)
 
@@ -225,8 +234,8 @@ def eval_process_main(
 
     import torch
 
-    from sf_curric.algo.parallel.process_utils import die_with_parent, parent_alive
     from sf_curric.envs.registry import register_env
+    from sf_curric.utils.parent_process import die_with_parent, parent_alive
 
     die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's to handle

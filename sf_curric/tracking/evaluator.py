@@ -29,7 +29,7 @@ from sf_curric.tracking.eval_process import (
     EvalBook,
     EvalOutcome,
     EvalRequest,
-    eval_argv,
+    eval_config,
     eval_process_main,
     history_entry,
     lower_priority,
@@ -62,12 +62,10 @@ def eval_group_names(cfg: argparse.Namespace) -> list[str]:
     Raises:
         TrackingConfigError: the groups cannot be built (e.g. held-out tasks of an env without integer tasks).
     """
-    from sf_curric.cfg.arguments import parse_args
     from sf_curric.evaluation.policy import EvaluationError
     from sf_curric.evaluation.tasks import episodes_per_task, task_groups
 
-    probe = parse_args([f"--env={cfg.env}", *eval_argv(cfg, ".")[2:]], evaluation=True)
-    probe.seed = cfg.seed
+    probe = eval_config(cfg, ".")
     try:
         if cfg.eval_test_tasks is None:
             probe.eval_tasks = "all"

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sf_curric.cfg.arguments import flag_value
+from sf_curric.tracking.args import TRACKING_ARGS
 
 
 def make_summary_writer(cfg: argparse.Namespace, exp_dir: Path, tensorboard_dir: Path) -> Any:
@@ -22,7 +23,7 @@ def make_summary_writer(cfg: argparse.Namespace, exp_dir: Path, tensorboard_dir:
     from tensorboardX import SummaryWriter
 
     writer = SummaryWriter(str(tensorboard_dir), flush_secs=10)
-    if not flag_value(cfg, "with_wandb"):
+    if not flag_value(cfg, "with_wandb", TRACKING_ARGS):
         return writer
     from sf_curric.tracking.wandb_writer import WandbTee
 

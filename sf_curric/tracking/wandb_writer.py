@@ -111,7 +111,7 @@ class WandbTee:
 
     def add_image(self, tag: str, image: np.ndarray, step: int, dataformats: str = "HWC") -> None:
         """An RGB uint8 image `[H, W, 3]` (HWC), to both."""
-        from sf_curric.algo.curriculum_images import add_image
+        from sf_curric.tracking.curriculum_images import add_image
 
         if dataformats != "HWC":
             raise ValueError(f"WandbTee.add_image takes HWC images, got dataformats={dataformats!r}")

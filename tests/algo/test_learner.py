@@ -9,7 +9,7 @@ import pytest
 import torch
 from gymnasium import spaces
 
-from sf_curric.algo.learner import LEARNER_ARGS, Learner, learner_cfg, resolve_device
+from sf_curric.algo.learner import Learner, learner_args, learner_cfg, resolve_device
 from sf_curric.model import ActorCritic
 
 
@@ -204,9 +204,9 @@ def test_recurrent_learner_learns_a_memory_task():
 
 
 def test_every_flag_has_help_and_a_default():
-    names = [flag for flag, _ in LEARNER_ARGS]
+    names = [flag for flag, _ in learner_args()]
     assert len(names) == len(set(names))
-    for flag, kwargs in LEARNER_ARGS:
+    for flag, kwargs in learner_args():
         assert kwargs.get("help") and "default" in kwargs, flag
 
 

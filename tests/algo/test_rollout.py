@@ -171,7 +171,7 @@ def test_envs_are_seeded_by_seed_plus_env_id():
 
 def test_same_seed_same_trajectory_with_the_real_model():
     from sf_curric.algo.learner import Learner
-    from sf_curric.cfg.arguments import default_cfg
+    from sf_curric.command_line import default_cfg
 
     def rollout_once():
         cfg = default_cfg("CartPole-v1", seed=3, rollout=16)
@@ -191,7 +191,7 @@ def test_same_seed_same_trajectory_with_the_real_model():
 
 def test_recurrent_model_states_are_recorded_and_zeroed_on_reset():
     from sf_curric.algo.learner import Learner
-    from sf_curric.cfg.arguments import default_cfg
+    from sf_curric.command_line import default_cfg
 
     cfg = default_cfg("CartPole-v1", rollout=8, use_rnn=True, rnn_size=8, normalize_input=False)
     envs = [ScriptedEnv(0, term_len=4), ScriptedEnv(1, term_len=50)]

@@ -4,8 +4,8 @@ import argparse
 
 import pytest
 
-from sf_curric.cfg.arguments import build_parser, default_cfg, parse_args
 from sf_curric.cfg.env_defaults import get_env_defaults, register_env_defaults
+from sf_curric.command_line import build_parser, default_cfg, parse_args
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 import pytest
 
 from sf_curric.cfg import env_defaults
-from sf_curric.cfg.arguments import parse_args
 from sf_curric.cfg.auto_defaults import (
     AUTO_FLAGS,
     apply_auto_defaults,
@@ -13,6 +12,7 @@ from sf_curric.cfg.auto_defaults import (
 )
 from sf_curric.cfg.experiment import save_config
 from sf_curric.cfg.validation import validate_cfg
+from sf_curric.command_line import parse_args
 
 CHEAP = 6e-6  # CartPole
 DEAR = 300e-6  # ALE Breakout (3.2k steps/s)

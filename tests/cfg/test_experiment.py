@@ -4,7 +4,6 @@ import json
 
 import pytest
 
-from sf_curric.cfg.arguments import parse_args
 from sf_curric.cfg.experiment import (
     config_path,
     load_config,
@@ -13,6 +12,7 @@ from sf_curric.cfg.experiment import (
     save_config,
 )
 from sf_curric.cfg.validation import ConfigError
+from sf_curric.command_line import parse_args
 
 
 def _args(tmp_path, *extra):

@@ -3,21 +3,13 @@
 import argparse
 from collections import Counter
 
-from sf_curric.cfg import arguments
-from sf_curric.cfg.arguments import build_parser, declared_default, flag_value
+from sf_curric.cfg.arguments import flag_value
+from sf_curric.command_line import build_parser, declared_default, flag_groups
+from sf_curric.curricula.plr.build import PLR_ARGS
 
 
 def _all_specs():
-    return [
-        *arguments.BASIC_ARGS,
-        *arguments.RL_ARGS,
-        *arguments.SAMPLING_ARGS,
-        *arguments.LOGGING_ARGS,
-        *arguments._curriculum_args(),
-        *arguments._tracking_args(),
-        *arguments._component_args(),
-        *arguments._evaluation_args(),
-    ]
+    return [spec for _, specs in flag_groups(evaluation=True) for spec in specs]
 
 
 def test_no_flag_is_defined_twice():
@@ -36,4 +28,4 @@ def test_flag_value_falls_back_to_the_declared_default():
     cfg = argparse.Namespace(worker_num_splits=3)
     assert flag_value(cfg, "worker_num_splits") == 3
     assert flag_value(cfg, "worker_stall_timeout_sec") == 120.0
-    assert flag_value(cfg, "plr_strategy") == "value_l1"
+    assert flag_value(cfg, "plr_strategy", PLR_ARGS) == "value_l1"  # another package's flag: its list is given

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sf_curric.cfg.arguments import parse_args
 from sf_curric.cfg.validation import ConfigError, validate_cfg
+from sf_curric.command_line import parse_args
 
 ROOT = Path(__file__).resolve().parents[2]
 

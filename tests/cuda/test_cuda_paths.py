@@ -12,7 +12,7 @@ from sf_curric.algo.parallel.inference_server import InferenceServer
 from sf_curric.algo.parallel.sampler import ParallelSampler
 from sf_curric.algo.rollout import allocate_trajectory
 from sf_curric.algo.runner import Runner
-from sf_curric.cfg.arguments import default_cfg
+from sf_curric.command_line import default_cfg
 from sf_curric.utils.checkpoint import list_checkpoints, load_checkpoint
 
 pytestmark = [

@@ -8,9 +8,9 @@ import numpy as np
 import tests.curriculum_integration.envs  # noqa: F401  (registers test_level_env)
 from sf_curric.algo.curriculum_host import CurriculumHost
 from sf_curric.algo.runner import Runner
-from sf_curric.cfg.arguments import parse_args
 from sf_curric.cfg.experiment import prepare_experiment_dir, resolve_config
 from sf_curric.cfg.validation import validate_cfg
+from sf_curric.command_line import parse_args
 
 
 def level_args(tmp_path, *extra, experiment="exp"):
@@ -63,9 +63,9 @@ class HostRecorder:
             recorder.issued.extend(code for code, _ in out)
             return out
 
-        def record_batch(self, traj, result=None, episodes=None):
+        def record_batch(self, traj, result=None, feedback=()):
             recorder.batches.append({k: v.detach().cpu().numpy().copy() for k, v in traj.items()})
-            return on_batch(self, traj, result, episodes)
+            return on_batch(self, traj, result, feedback)
 
         monkeypatch.setattr(CurriculumHost, "take_tasks", take_tasks)
         monkeypatch.setattr(CurriculumHost, "on_batch", record_batch)

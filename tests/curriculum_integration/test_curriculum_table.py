@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tests.curriculum_integration.envs  # noqa: F401  (registers test_level_env)
-from sf_curric.cfg.arguments import build_parser, parse_args
+from sf_curric.command_line import build_parser, parse_args
 from sf_curric.curricula import Curriculum
 from sf_curric.curricula.registry import CURRICULA, register_curriculum, unregister_curriculum
 from sf_curric.train import run_with_result

@@ -7,8 +7,8 @@ import torch
 
 from sf_curric.algo.curriculum_host import CurriculumHost, build_curriculum_host
 from sf_curric.algo.rollout import EpisodeSummary
-from sf_curric.cfg.arguments import default_cfg
 from sf_curric.cfg.validation import ConfigError
+from sf_curric.command_line import default_cfg
 from sf_curric.curricula import (
     Constant,
     DomainRandomization,

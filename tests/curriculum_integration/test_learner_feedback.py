@@ -58,9 +58,9 @@ def test_plr_gets_the_learners_values_and_the_acting_logits_without_a_second_for
 
     on_batch = CurriculumHost.on_batch
 
-    def counting_on_batch(self, traj, result=None, episodes=None):
+    def counting_on_batch(self, traj, result=None, feedback=()):
         before = dict(passes)
-        on_batch(self, traj, result, episodes)
+        on_batch(self, traj, result, feedback)
         assert passes == before  # feeding the curriculum ran the model neither way
 
     def recording_update(self, feedback):
@@ -100,9 +100,9 @@ def test_parallel_workers_store_the_acting_logits(tmp_path, monkeypatch, inferen
     batches = []
     on_batch = CurriculumHost.on_batch
 
-    def recording_on_batch(self, traj, result=None, episodes=None):
+    def recording_on_batch(self, traj, result=None, feedback=()):
         batches.append({k: v.detach().cpu().numpy().copy() for k, v in traj.items()})
-        on_batch(self, traj, result, episodes)
+        on_batch(self, traj, result, feedback)
 
     monkeypatch.setattr(CurriculumHost, "on_batch", recording_on_batch)
     args = _plr_args(tmp_path, "--num_workers=2", "--num_envs_per_worker=2", f"--inference_mode={inference_mode}")

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from sf_curric.algo.runner import Runner
-from sf_curric.cfg.arguments import parse_args
 from sf_curric.cfg.experiment import prepare_experiment_dir, resolve_config
 from sf_curric.cfg.validation import validate_cfg
+from sf_curric.command_line import parse_args
 from sf_curric.envs.builtin.maze_levels import Level, register_maze_levels
 from sf_curric.utils.logs import close_log_file
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sf_curric.cfg.arguments import default_cfg
+from sf_curric.command_line import default_cfg
 from sf_curric.envs import envpool_env
 from sf_curric.envs.registry import env_exists, make_env, unknown_env_message
 

@@ -3,7 +3,7 @@
 
 import pytest
 
-from sf_curric.cfg.arguments import parse_args
+from sf_curric.command_line import parse_args
 from sf_curric.evaluation.evaluate import evaluate
 from sf_curric.train import run as train
 

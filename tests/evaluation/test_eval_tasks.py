@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from sf_curric.cfg.arguments import parse_args
+from sf_curric.command_line import parse_args
 from sf_curric.evaluation.evaluate import evaluate
 from sf_curric.evaluation.policy import EvaluationError
 from sf_curric.evaluation.replay import enjoy

@@ -35,4 +35,4 @@ def test_every_cli_flag_of_enjoy_and_eval_is_in_the_configuration_reference():
 
     reference = (ROOT / "docs" / "configuration.md").read_text()
     missing = [flag for flag, _ in evaluation_args() if f"`{flag}`" not in reference]
-    assert not missing, f"regenerate docs/configuration.md (python -m sf_curric.cfg.reference --out ...): {missing}"
+    assert not missing, f"regenerate docs/configuration.md (python -m sf_curric.reference --out ...): {missing}"

@@ -13,7 +13,7 @@ import pytest
 import torch
 from gymnasium import spaces
 
-from sf_curric.cfg.arguments import default_cfg
+from sf_curric.command_line import default_cfg
 from sf_curric.export import export_policy, reference_outputs
 from sf_curric.model.actor_critic import ActorCritic
 
@@ -108,7 +108,7 @@ def trained_gru(tmp_path_factory):
 
 @pytest.mark.parametrize("fmt", ["torchscript", "onnx"])
 def test_cli_exports_a_trained_recurrent_policy(trained_gru, fmt):
-    from sf_curric.cfg.arguments import parse_args
+    from sf_curric.command_line import parse_args
     from sf_curric.evaluation.policy import load_eval_config, load_policy
 
     result = _cli("sf_curric.export", f"--train_dir={trained_gru}", "--experiment=gru", f"--format={fmt}")

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sf_curric.cfg.arguments import default_cfg
+from sf_curric.command_line import default_cfg
 
 REPO = Path(__file__).resolve().parents[2]
 TRAIN_SCRIPT = "tests.faults.train_faulty"

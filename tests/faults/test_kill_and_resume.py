@@ -11,9 +11,9 @@ import torch
 
 import tests.faults.envs  # noqa: F401 - registers test_faulty_task_env
 from sf_curric.algo.runner import Runner
-from sf_curric.cfg.arguments import parse_args
 from sf_curric.cfg.experiment import prepare_experiment_dir, resolve_config
 from sf_curric.cfg.validation import validate_cfg
+from sf_curric.command_line import parse_args
 from sf_curric.utils.checkpoint import list_checkpoints, load_checkpoint
 from sf_curric.utils.logs import close_log_file
 from tests.faults.helpers import train_subprocess

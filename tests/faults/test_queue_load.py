@@ -54,7 +54,7 @@ def test_slow_consumer_applies_back_pressure_and_every_message_arrives_once(tmp_
             msgs = get_many_blocking(q, lambda: time.monotonic() > deadline + 60)
             for m in msgs:
                 received[m.worker_idx].append(m.slot)
-                assert m.episodes[3].extra_stats == {"score": 3.0}
+                assert m.feedback[3].extra_stats == {"score": 3.0}
             count += len(msgs)
             time.sleep(0.002)  # a slow consumer
         for p in range(NUM_PRODUCERS):

@@ -9,7 +9,7 @@ import torch
 from sf_curric.algo.learner import Learner
 from sf_curric.algo.multi_agent_rollout import MultiAgentRolloutWorker, build_rollout_worker
 from sf_curric.algo.rollout import allocate_trajectory
-from sf_curric.cfg.arguments import default_cfg
+from sf_curric.command_line import default_cfg
 from sf_curric.envs.multi_agent import MultiAgentEnv
 from sf_curric.envs.registry import make_env
 from tests.multi_agent import envs

@@ -12,7 +12,7 @@ from sf_curric.algo.learner import Learner
 from sf_curric.algo.multi_agent_rollout import MultiAgentRolloutWorker
 from sf_curric.algo.rollout import allocate_trajectory
 from sf_curric.algo.runner import Runner
-from sf_curric.cfg.arguments import default_cfg
+from sf_curric.command_line import default_cfg
 from sf_curric.curricula.self_play import FictitiousSelfPlay, PrioritizedFictitiousSelfPlay, SelfPlay
 from sf_curric.envs.registry import make_env
 from sf_curric.evaluation.versus import versus

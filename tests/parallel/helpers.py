@@ -8,8 +8,8 @@ from typing import Iterable, Set
 import psutil
 import torch
 
-from sf_curric.algo.parallel.process_utils import die_with_parent, parent_alive
 from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajectories, SharedWeights  # noqa: F401
+from sf_curric.utils.parent_process import die_with_parent, parent_alive
 
 
 def shm_entries(pids: Iterable[int]) -> Set[str]:

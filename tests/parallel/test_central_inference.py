@@ -21,7 +21,7 @@ from sf_curric.algo.parallel.inference_server import InferenceServer
 from sf_curric.algo.parallel.sampler import ParallelSampler
 from sf_curric.algo.parallel.shared_buffers import SharedWeights
 from sf_curric.algo.runner import Runner
-from sf_curric.cfg.arguments import default_cfg
+from sf_curric.command_line import default_cfg
 from tests.parallel import envs  # noqa: F401  (registers the test envs)
 from tests.parallel.helpers import child_pids, is_alive, read_scalars, shm_entries, train_batches
 

@@ -8,7 +8,7 @@ import pytest
 
 from sf_curric.algo.parallel.process_utils import prestart_worker_server, stop_worker_server
 from sf_curric.algo.runner import Runner
-from sf_curric.cfg.arguments import default_cfg
+from sf_curric.command_line import default_cfg
 from sf_curric.utils.checkpoint import CheckpointError
 from tests.parallel.helpers import child_pids
 

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from sf_curric.algo.runner import Runner
-from sf_curric.cfg.arguments import default_cfg
+from sf_curric.command_line import default_cfg
 from tests.parallel.helpers import child_pids, is_alive, read_scalars, shm_entries
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ import torch
 
 from sf_curric.algo.learner import Learner
 from sf_curric.algo.parallel.sampler import ParallelSampler
-from sf_curric.cfg.arguments import default_cfg
+from sf_curric.command_line import default_cfg
 from tests.parallel import envs
 from tests.parallel.helpers import child_pids, is_alive, shm_entries, train_batches
 

@@ -10,7 +10,7 @@ import re
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from sf_curric.cfg.arguments import parse_args
+from sf_curric.command_line import parse_args
 from sf_curric.evaluation.evaluate import evaluate
 from sf_curric.tracking.eval_process import eval_argv
 from sf_curric.train import run_with_result as run

@@ -12,7 +12,8 @@ class TrajectoryReady(NamedTuple):
         env_steps: env steps stored in the slot (rollout length times envs).
         policy_version: learner version of the weights that acted (the oldest one in the slot: with central
             inference the version can change between two steps; the slot's `policy_version` has each step's).
-        episodes: episode summaries of the episodes that ended during the rollout.
+        feedback: the worker's outbox for this slot: messages for the curriculum (an `EpisodeSummary` per episode
+            that ended during the rollout; sf_curric.curricula.feedback).
         timing: seconds spent by the worker in each phase since its previous message.
         env_errors: env exceptions survived by the worker since its previous message (see algo/env_guard.py).
     """
@@ -21,7 +22,7 @@ class TrajectoryReady(NamedTuple):
     slot: int
     env_steps: int
     policy_version: int
-    episodes: List[Any]
+    feedback: List[Any]
     timing: Dict[str, float]
     env_errors: int = 0
 

@@ -1,18 +1,12 @@
-"""Process start and stop helpers: the workers' start method, parent-death signal, terminating a process list."""
+"""Process start and stop helpers: the workers' start method and terminating a process list (a child's death with
+its parent: `sf_curric.utils.parent_process`)."""
 
-import ctypes
-import ctypes.util
 import logging
 import multiprocessing
-import os
-import signal
 import time
 from typing import Iterable
 
 log = logging.getLogger(__name__)
-
-_PR_SET_PDEATHSIG = 1
-
 
 # imported once by the forkserver, before it forks any worker
 _WORKER_PRELOAD = ["torch", "sf_curric.algo.parallel.worker"]
@@ -60,33 +54,6 @@ def stop_worker_server() -> None:
     stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
     if stop is not None:
         stop()
-
-
-def die_with_parent(parent_pid: int) -> None:
-    """Ask Linux to SIGTERM this process when its OS parent dies (no orphans after a SIGKILL of the runner): the
-    forkserver, which exits when the runner does, or the runner itself with spawn.
-
-    Args:
-        parent_pid: pid of the runner; if it already died (before the request could be made), exit now.
-    """
-    libc_name = ctypes.util.find_library("c")
-    if libc_name is not None:
-        try:
-            libc = ctypes.CDLL(libc_name, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-        except (OSError, AttributeError):
-            log.debug("prctl(PR_SET_PDEATHSIG) is unavailable; relying on the parent-pid checks")
-    if not parent_alive(parent_pid):
-        os._exit(0)  # the parent died while this process was starting: nobody will read its results
-
-
-def parent_alive(parent_pid: int) -> bool:
-    """True while the runner process `parent_pid` exists (a worker's OS parent is the forkserver, not the runner)."""
-    try:
-        os.kill(parent_pid, 0)
-    except OSError:
-        return False
-    return True
 
 
 def stop_processes(processes: Iterable[multiprocessing.process.BaseProcess], timeout: float = 5.0) -> None:

@@ -29,7 +29,7 @@ from sf_curric.algo.parallel.messages import TrajectoryReady, WorkerFailed, Work
 from sf_curric.algo.parallel.shared_buffers import SharedTrajectories, SharedWeights
 from sf_curric.algo.parallel.worker_link import LinkDrained
 from sf_curric.algo.parallel.worker_pool import WorkerPool
-from sf_curric.algo.rollout import EpisodeSummary, allocate_trajectory
+from sf_curric.algo.rollout import allocate_trajectory
 from sf_curric.algo.sampling import Batch
 from sf_curric.algo.training_info_board import TrainingInfoBoard
 from sf_curric.cfg.validation import ConfigError
@@ -235,7 +235,7 @@ class ParallelSampler:
         with a warning, never dropped silently.
         """
         chosen: list[TrajectoryReady] = []
-        stale_episodes: list[EpisodeSummary] = []
+        stale_feedback: list[Any] = []
         if self.task_server is not None:
             self.task_server.raise_if_failed()
         wait_start = time.perf_counter()
@@ -256,14 +256,14 @@ class ParallelSampler:
                         self.num_stale_slots_dropped,
                     )
                     self._free([msg.slot])
-                    stale_episodes.extend(msg.episodes)  # not trained on, but its episodes still count
+                    stale_feedback.extend(msg.feedback)  # not trained on, but its episodes still count
                     continue
                 chosen.append(msg)
         self._timing["runner_wait"] += time.perf_counter() - wait_start
 
         slots = [m.slot for m in chosen]
         traj = self.buffers.gather(slots)
-        episodes: list[EpisodeSummary] = stale_episodes + [ep for m in chosen for ep in m.episodes]
+        feedback = stale_feedback + [item for m in chosen for item in m.feedback]
         if self.cfg.async_rl:
             self._free(slots)  # the batch is a copy: workers may refill these slots while the learner trains
         else:
@@ -273,7 +273,7 @@ class ParallelSampler:
         self._lag_count += len(lags)
         self._lag_max = max(self._lag_max, float(lags.max()))
         self.last_batch_lag_max = float(lags.max())
-        return Batch(traj, sum(m.env_steps for m in chosen), episodes)
+        return Batch(traj, sum(m.env_steps for m in chosen), feedback)
 
     # ---- the rest of the Sampler interface -----------------------------------------------------------------
 

@@ -21,7 +21,7 @@ import torch
 from sf_curric.algo.env_guard import EnvGuard
 from sf_curric.algo.parallel.central_inference import RemotePolicy
 from sf_curric.algo.parallel.shared_buffers import PER_ENV_KEYS
-from sf_curric.algo.rollout import EpisodeSummary, RolloutWorker, TaskSource
+from sf_curric.algo.rollout import RolloutWorker, TaskSource
 from sf_curric.algo.training_info_board import TrainingInfoBoard
 from sf_curric.cfg.validation import ConfigError
 
@@ -94,7 +94,7 @@ class SplitRolloutWorker:
         for g in self.groups:
             g.training_info_board = board
 
-    def collect(self, traj: dict[str, torch.Tensor], policy_version: int = 0) -> list[EpisodeSummary]:
+    def collect(self, traj: dict[str, torch.Tensor], policy_version: int = 0) -> list[Any]:
         """Fill slot `traj`: each group its own columns, in its own thread.
 
         Args:
@@ -102,9 +102,9 @@ class SplitRolloutWorker:
             policy_version: passed to each group's `collect` (central inference records each step's own).
 
         Returns:
-            The episodes that ended in any group.
+            The groups' outboxes, in group order (an `EpisodeSummary` per episode that ended in any group).
         """
-        results: list[list[EpisodeSummary] | None] = [None] * len(self.groups)
+        results: list[list[Any] | None] = [None] * len(self.groups)
         errors: list[BaseException] = []
         before = [dict(g.timing) for g in self.groups]
 

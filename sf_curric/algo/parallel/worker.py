@@ -24,12 +24,12 @@ import torch
 
 from sf_curric.algo.env_guard import EnvGuard
 from sf_curric.algo.parallel.messages import TrajectoryReady, WorkerFailed, WorkerStarted
-from sf_curric.algo.parallel.process_utils import die_with_parent, parent_alive
 from sf_curric.algo.parallel.queues import QueueStopped, get_many_blocking, put_blocking
 from sf_curric.algo.parallel.shared_buffers import BEAT_SLOT, BEAT_TIME, ControlBlock, SharedTrajectories, SharedWeights
 from sf_curric.algo.parallel.split_rollout import make_central_multi_agent_worker, make_central_rollout_worker
 from sf_curric.algo.training_info_board import TrainingInfoBoard
 from sf_curric.cfg.validation import ConfigError
+from sf_curric.utils.parent_process import die_with_parent, parent_alive
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ def worker_main(args: WorkerArgs) -> None:
                 refresh_s += time.perf_counter() - start
                 traj = args.buffers.slot(slot)
                 beat[BEAT_SLOT] = slot
-                episodes = worker.collect(traj, policy_version=version)
+                feedback = worker.collect(traj, policy_version=version)  # the worker's outbox for this slot
                 beat[BEAT_SLOT] = -1
                 if remote:  # the oldest weights that acted in the slot: its policy lag and staleness count from it
                     version = int(traj["policy_version"].min())
@@ -192,7 +192,7 @@ def worker_main(args: WorkerArgs) -> None:
                 waited = refresh_s = 0.0
                 env_errors, reported_errors = worker.env_guard.num_errors - reported_errors, worker.env_guard.num_errors
                 msg = TrajectoryReady(
-                    args.worker_idx, slot, cfg.rollout * worker.num_envs, version, episodes, timing, env_errors
+                    args.worker_idx, slot, cfg.rollout * worker.num_envs, version, feedback, timing, env_errors
                 )
                 put_blocking(args.results, msg, should_stop)
     except QueueStopped:
