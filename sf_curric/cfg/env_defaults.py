@@ -84,6 +84,7 @@ MASTERING_RATE_PAPER = {
     "actor_critic_share_weights": False,
     "device": "cpu",
     "serial_mode": True,  # synchronous PPO, as the paper's (no policy lag)
+    "final_eval_episodes": 20,  # the end-of-training table: 20 episodes on each env of the list
 }
 
 _BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {

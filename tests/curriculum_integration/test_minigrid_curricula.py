@@ -1,6 +1,8 @@
 """Short command-line training runs of the built-in MiniGrid curricula (mr_*), each through `sf_curric.train`'s
 command line, with the Mastering Rate and Teacher-Student teachers taking steps inside the trainer."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -25,6 +27,7 @@ def test_short_run_from_the_command_line(tmp_path, env, curriculum):
         f"--env={env}", f"--train_dir={tmp_path}", "--experiment=exp", f"--curriculum={curriculum}",
         "--num_envs_per_worker=4", "--rollout=32", "--batch_size=64", "--num_batches_per_epoch=2", "--num_epochs=1",
         "--train_for_env_steps=2560", "--teacher_update_every=128", "--seed=1", "--save_every_sec=1000",
+        f"--final_eval_episodes={1 if env == 'mr_blockedunlockpickup' else 0}",
     ]  # fmt: skip
     try:
         result = run_with_result(argv)
@@ -41,6 +44,9 @@ def test_short_run_from_the_command_line(tmp_path, env, curriculum):
     assert teacher["teacher_steps"] > 2  # episodes came back and the teacher stepped on their env steps
     assert len(teacher["distribution"]) == len(env_ids) and np.isclose(np.sum(teacher["distribution"]), 1.0)
     assert state["num_tasks_issued"] >= 4 and set(state["returns"]) <= set(range(len(env_ids)))
+    if env == "mr_blockedunlockpickup":  # the end-of-training table has one group per env of the list
+        table = json.loads((tmp_path / "exp" / "final_eval.json").read_text())
+        assert set(table["groups"]) == {"Unlock-v0", "UnlockPickup-v0", "BlockedUnlockPickup-v0"}
 
 
 def test_the_docs_recipe_for_your_own_list(tmp_path):
@@ -53,7 +59,7 @@ def test_the_docs_recipe_for_your_own_list(tmp_path):
     register_env_defaults("doorkeys", **MASTERING_RATE_PAPER)
     argv = [
         "--env=doorkeys", f"--train_dir={tmp_path}", "--experiment=doorkeys", "--num_envs_per_worker=4",
-        "--train_for_env_steps=2048", "--teacher_update_every=128", "--save_every_sec=1000",
+        "--train_for_env_steps=2048", "--teacher_update_every=128", "--save_every_sec=1000", "--final_eval_episodes=0",
     ]  # fmt: skip
     try:
         run_with_result(argv)

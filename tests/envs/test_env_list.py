@@ -92,3 +92,14 @@ def test_missing_minigrid_is_one_line_naming_the_extra():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     last = out.stderr.strip().splitlines()[-1]
     assert out.returncode != 0 and last.startswith("ImportError") and 'pip install "sf_curric[minigrid]"' in last
+
+
+def test_a_prefix_keeps_the_first_envs_and_their_edges():
+    om = MASTERING_RATE_CURRICULA["mr_obstructedmaze"]
+    p4 = om.prefix(4)  # 1Dl, 1Dlh, 1Dlhb, 2Dl
+    assert [i.split("-")[2] for i in p4.env_ids] == ["1Dl", "1Dlh", "1Dlhb", "2Dl"]
+    short = {(a.split("-")[2], b.split("-")[2]) for a, b in p4.edges}
+    assert short == {("1Dl", "1Dlh"), ("1Dl", "2Dl"), ("1Dlh", "1Dlhb")}
+    assert MASTERING_RATE_CURRICULA["mr_keycorridor"].prefix(3).edges is None  # a chain stays a chain
+    with pytest.raises(ValueError, match="keeps 1 to 9 envs"):
+        om.prefix(10)

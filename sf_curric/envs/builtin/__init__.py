@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from sf_curric.envs.builtin.budget_duel import make_budget_duel, make_pettingzoo_classic
 from sf_curric.envs.builtin.cartpole_curriculum import eval_groups, make_cartpole_curriculum, task_space
-from sf_curric.envs.builtin.minigrid_curricula import minigrid_curriculum_envs
+from sf_curric.envs.builtin.minigrid_curricula import MASTERING_RATE_CURRICULA, minigrid_curriculum_envs
 
 
 def builtin_envs() -> list[tuple[str, Callable[..., Any], dict[str, Any]]]:
@@ -25,4 +25,7 @@ def builtin_envs() -> list[tuple[str, Callable[..., Any], dict[str, Any]]]:
 
 
 # env name -> make_groups(rng, n) of the end-of-training table (sf_curric.evaluation.final_eval)
-BUILTIN_EVAL_GROUPS = {"cartpole_curriculum": eval_groups}
+BUILTIN_EVAL_GROUPS = {
+    "cartpole_curriculum": eval_groups,
+    **{name: curriculum.eval_groups for name, curriculum in MASTERING_RATE_CURRICULA.items()},  # one group per env
+}

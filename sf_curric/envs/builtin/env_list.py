@@ -58,6 +58,10 @@ class EnvCurriculum:
         edges = None if self.edges is None else tuple((a, b) for a, b in self.edges if a in ids and b in ids)
         return EnvCurriculum(ids, edges, self.min_return, self.max_return)
 
+    def eval_groups(self, rng: Any, n: int) -> dict[str, list[str]]:
+        """The end-of-training table's groups (`--final_eval_episodes`): n episodes on each env of the list."""
+        return {env_id.removeprefix("MiniGrid-"): [env_id] * n for env_id in self.env_ids}
+
     def task_space(self) -> DiscreteTaskSpace:
         """The tasks: the env ids, encoded as their index in the list."""
         return DiscreteTaskSpace(len(self.env_ids), tasks=list(self.env_ids))
