@@ -1,11 +1,12 @@
-"""The demo's learning curve: return on tasks drawn from the whole task space vs env steps (docs/demo.md).
+"""The CartPole curriculum's learning curve: return on the whole task space vs env steps (docs/examples.md).
 
     python benchmarks/demo_learning_curve.py [--steps 300000] [--curricula simple_box none] [--reuse]
 
-Trains the README's demo (`--env=cartpole_curriculum`, SimpleBoxCurriculum) and the same run with each other
-`--curriculum` given, keeping a checkpoint every `--save_every_sec` seconds; then evaluates `--max_points`
-checkpoints (evenly spread) on `--tasks` tasks drawn from the whole task space (one episode each, the same tasks
-for every checkpoint) and plots mean return vs env steps. Needs the `plots` extra (matplotlib).
+Trains the built-in `--env=cartpole_curriculum` (SimpleBoxCurriculum; the README's demo before the FrozenLake one)
+and the same run with each other `--curriculum` given, keeping a checkpoint every `--save_every_sec` seconds; then
+evaluates `--max_points` checkpoints (evenly spread) on `--tasks` tasks drawn from the whole task space (one
+episode each, the same tasks for every checkpoint) and plots mean return vs env steps. Needs the `plots` extra
+(matplotlib).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from sf_curric.cfg.auto_defaults import apply_auto_defaults
 from sf_curric.cfg.experiment import experiment_dir, prepare_experiment_dir, resolve_config
 from sf_curric.cfg.validation import ConfigError, validate_cfg
 from sf_curric.command_line import parse_args
+from sf_curric.evaluation.baseline_arm import check_baseline_flags, finish_baseline, start_baseline, stop_baseline
 from sf_curric.utils.checkpoint import CheckpointError
 from sf_curric.utils.logs import setup_logging
 from sf_curric.utils.run_end import write_run_end
@@ -40,12 +41,22 @@ def run_with_result(argv: Sequence[str] | None = None) -> RunResult:
     try:
         cfg = resolve_config(parse_args(argv))
         validate_cfg(cfg)
+        check_baseline_flags(cfg)
         setup_logging(cfg.log_level)  # console only (the runner adds the log file): the auto defaults log their choice
         cfg = apply_auto_defaults(cfg)  # after validation: a bad flag is reported alone; resumed runs keep theirs
         with experiment_lock(cfg):  # one run per experiment; taken before the folder is renamed or deleted
             prepare_experiment_dir(cfg)
-            result = Runner(cfg).run()
+            baseline = start_baseline(cfg, sys.argv[1:] if argv is None else argv)
+            try:
+                result = Runner(cfg).run()
+            except BaseException:
+                stop_baseline(baseline)
+                raise
             write_run_end(experiment_dir(cfg), result.reason, result.env_steps)  # for sf_curric.launch
+            if result.reason == "interrupted":
+                stop_baseline(baseline)
+            else:
+                finish_baseline(baseline, cfg)
             return result
     except (ConfigError, CheckpointError) as e:
         print(f"sf_curric.train: error: {e}", file=sys.stderr)

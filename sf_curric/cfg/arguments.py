@@ -219,6 +219,16 @@ LOGGING_ARGS: list[FlagSpec] = [
             "task space) and print a table of their returns (0: none).",
         },
     ),
+    (
+        "--baseline_curriculum",
+        {
+            "type": str,
+            "default": None,
+            "help": "Also train the same command with --curriculum=NAME in a second process (experiment "
+            "<experiment>_NAME) and print both end-of-training tables side by side (e.g. none; needs "
+            "--final_eval_episodes).",
+        },
+    ),
 ]
 
 

@@ -87,6 +87,24 @@ MASTERING_RATE_PAPER = {
     "final_eval_episodes": 20,  # the end-of-training table: 20 episodes on each env of the list
 }
 
+# The README demo (sf_curric.envs.builtin.frozen_lake_curriculum, docs/demo.md): PerformanceCurriculum moves the
+# start one level back once 90 % of the last 50 episodes at the current level reached the goal, and keeps a fifth
+# of the episodes on easier levels. The layout is fixed (one process, 16 envs, 512 samples per iteration) so that the
+# demo learns the same way on every machine; 200k steps leave every measured seed room to finish.
+_FROZEN_LAKE_DEMO = {
+    "perf_metric": "progress",
+    "perf_promote_threshold": 0.9,
+    "perf_window": 50,
+    "perf_replay_easier": 0.2,
+    "auto_defaults": False,
+    "serial_mode": True,
+    "num_workers": 1,
+    "num_envs_per_worker": 16,
+    "num_batches_per_epoch": 2,
+    "train_for_env_steps": 200_000,
+    "final_eval_episodes": 50,
+}
+
 _BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "CartPole-v1": _CARTPOLE,
     # the built-in CartPole with SimpleBoxCurriculum (sf_curric.envs.builtin), its demo ends with an evaluation table
@@ -96,6 +114,7 @@ _BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "mr_blockedunlockpickup": {**MASTERING_RATE_PAPER, "train_for_env_steps": 3_000_000},
     "mr_keycorridor": {**MASTERING_RATE_PAPER, "train_for_env_steps": 10_000_000},
     "mr_obstructedmaze": {**MASTERING_RATE_PAPER, "train_for_env_steps": 10_000_000},
+    "frozen_lake_curriculum": _FROZEN_LAKE_DEMO,
 }
 
 _user_defaults: dict[str, dict[str, Any]] = {}

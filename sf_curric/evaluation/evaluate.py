@@ -87,14 +87,15 @@ def _summaries(groups: list[TaskGroup], records: list[EpisodeRecord]) -> tuple[d
         by_group[r.job.group][r.job.task_label].append(r.episode_return)
     summary, per_task = {}, []
     for group in groups:
-        returns = [v for label in group.labels for v in by_group[group.name][label]]
+        labels = list(dict.fromkeys(group.labels))  # a task listed twice in a group: its episodes count once
+        returns = [v for label in labels for v in by_group[group.name][label]]
         lengths = [r.episode_length for r in records if r.job.group == group.name]
         summary[group.name] = {
-            "num_tasks": sum(1 for label in group.labels if by_group[group.name][label]),
+            "num_tasks": sum(1 for label in labels if by_group[group.name][label]),
             **summarize(returns).as_dict(),
             "mean_length": float(np.mean(lengths)) if lengths else float("nan"),
         }
-        for label in group.labels:
+        for label in labels:
             task_returns = by_group[group.name][label]
             if task_returns:
                 s = summarize(task_returns)

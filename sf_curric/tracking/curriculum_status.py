@@ -1,6 +1,8 @@
 """`curriculum_status(host)`: what the curriculum is doing, in a few words for the progress line.
 
 - a box curriculum (metrics `curriculum/range_low` and `range_high`): its current range;
+- a level curriculum (metric `curriculum/level`, e.g. PerformanceCurriculum): its level out of the last one and the
+  recent mean of the metric that promotes it;
 - discrete tasks: the entropy of the task distribution (and its maximum, log of the number of tasks) and the
   most likely tasks with their probabilities;
 - anything else: the first scalar metrics the curriculum reports.
@@ -36,6 +38,9 @@ def curriculum_status(host: Any) -> str:
     if "curriculum/range_low" in metrics and "curriculum/range_high" in metrics:
         return f"{name} range [{metrics['curriculum/range_low']:.3f}, {metrics['curriculum/range_high']:.3f}]"
     dist = host.distribution()
+    if "curriculum/level" in metrics and dist is not None:
+        recent = metrics.get("curriculum/level_recent_mean", float("nan"))
+        return f"{name} level {int(metrics['curriculum/level'])}/{len(dist) - 1}, recent mean {recent:.2f}"
     if dist is not None and len(dist) > 0:
         positive = dist[dist > 0]
         entropy = float(-(positive * np.log(positive)).sum())

@@ -12,7 +12,7 @@ from tests.algo.runner_helpers import read_scalars
 
 ROOT = Path(__file__).resolve().parents[2]
 # mean return on the hardest tasks (ranges reaching +-0.18..0.2), measured on the 2-core machine under load:
-# 20k steps serial, seeds 1/2/3: 323 / 500 / 152 (a random policy: ~20); the README demo (300k steps, parallel):
+# 20k steps serial, seeds 1/2/3: 323 / 500 / 152 (a random policy: ~20); the former README demo (300k steps, parallel):
 # 442 without a seed, 500 with --seed=1. The bars sit below every measurement and far above a policy that learned
 # nothing.
 HARDEST_SHORT = 100.0
@@ -86,9 +86,9 @@ def test_demo_ends_with_an_evaluation_table_short_run(tmp_path):
 
 
 @pytest.mark.slow
-def test_readme_demo_ends_with_an_evaluation_table(tmp_path, request):
+def test_cartpole_example_300k_ends_with_an_evaluation_table(tmp_path, request):
     if "slow" not in (request.config.getoption("markexpr") or ""):
-        pytest.skip("the README's demo, ~3 minutes: opt in with -m slow")
+        pytest.skip("the former README demo (docs/examples.md), ~3 minutes: opt in with -m slow")
     log, data = _final_table(tmp_path, "--train_for_env_steps=300000", timeout=900)
     _check_table(log, data, hardest_at_least=HARDEST_DEMO)
     assert "range [-0.200, 0.200]" in log  # the curriculum reached the whole task space

@@ -6,6 +6,7 @@ This package only lists them: it imports neither the registry nor the evaluation
 
 from typing import Any, Callable
 
+from sf_curric.envs.builtin import frozen_lake_curriculum as frozen_lake
 from sf_curric.envs.builtin.budget_duel import make_budget_duel, make_pettingzoo_classic
 from sf_curric.envs.builtin.cartpole_curriculum import eval_groups, make_cartpole_curriculum, task_space
 from sf_curric.envs.builtin.minigrid_curricula import MASTERING_RATE_CURRICULA, minigrid_curriculum_envs
@@ -15,6 +16,11 @@ def builtin_envs() -> list[tuple[str, Callable[..., Any], dict[str, Any]]]:
     """`(name, make_env_fn, register_env keyword arguments)` of every built-in env."""
     return [
         ("cartpole_curriculum", make_cartpole_curriculum, {"task_space": task_space(), "curriculum": "simple_box"}),
+        (
+            "frozen_lake_curriculum",
+            frozen_lake.make_frozen_lake_curriculum,
+            {"task_space": frozen_lake.task_space(), "curriculum": "performance"},
+        ),
         # multi-agent games (docs/multi_agent.md): every agent is a column of the batch
         ("budget_duel", make_budget_duel, {}),
         ("tictactoe", make_pettingzoo_classic, {}),  # needs the pettingzoo extra when used
@@ -27,5 +33,6 @@ def builtin_envs() -> list[tuple[str, Callable[..., Any], dict[str, Any]]]:
 # env name -> make_groups(rng, n) of the end-of-training table (sf_curric.evaluation.final_eval)
 BUILTIN_EVAL_GROUPS = {
     "cartpole_curriculum": eval_groups,
+    "frozen_lake_curriculum": frozen_lake.eval_groups,
     **{name: curriculum.eval_groups for name, curriculum in MASTERING_RATE_CURRICULA.items()},  # one group per env
 }
