@@ -3,9 +3,11 @@
 Extracts `--before` (a git revision, default HEAD~1) with `git archive` into a temporary folder and trains the same
 configurations with both trees (B A B A ...), so load from anything else on the machine falls on both alike. Each
 run is `sf_curric.train` with a PLR or DR curriculum on 200 CartPole levels; FPS = env steps / training seconds read
-from the final checkpoint (start-up excluded).
+from the final checkpoint (start-up excluded). On a shared machine wall seconds follow the load, so each run also
+reports env steps per CPU-second of its whole process tree (runner, workers, forkserver; start-up included), which
+the load changes much less.
 
-    python benchmarks/before_after.py --before=c39a91c                     # serial PLR, parallel PLR, parallel DR
+    python benchmarks/before_after.py --before=c39a91c                     # serial and parallel, PLR and DR
     python benchmarks/before_after.py --before=c39a91c --rounds=1 --steps=20000 --configs serial_plr   # a quick look
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -33,6 +36,7 @@ CONFIGS = {
         "--curriculum=plr",
         "--plr_strategy=policy_entropy",
     ],  # fmt: skip
+    "serial_dr": ["--serial_mode=True", "--num_workers=1", "--curriculum=dr"],
     "parallel_plr": ["--serial_mode=False", "--num_workers=2", "--curriculum=plr", "--plr_strategy=value_l1"],
     "parallel_dr": ["--serial_mode=False", "--num_workers=2", "--curriculum=dr"],
 }
@@ -73,8 +77,13 @@ def extract_revision(revision: str, dest: Path) -> Path:
     return tree
 
 
-def train_once(tree: Path, config: str, steps: int, seed: int, work: Path) -> float:
-    """FPS of one training run with the package of `tree`."""
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # every descendant waited for, workers included
+    return usage.ru_utime + usage.ru_stime
+
+
+def train_once(tree: Path, config: str, steps: int, seed: int, work: Path) -> tuple[float, float]:
+    """`(FPS, env steps per CPU-second)` of one training run with the package of `tree`."""
     child = work / "child.py"
     child.write_text(CHILD)
     (work / "bench_levels.py").write_text(LEVELS_MODULE)
@@ -82,18 +91,20 @@ def train_once(tree: Path, config: str, steps: int, seed: int, work: Path) -> fl
     argv = [f"--train_dir={work}", f"--experiment={experiment}", "--env=cartpole_levels", f"--seed={seed}",
             f"--train_for_env_steps={steps}", *COMMON, *CONFIGS[config]]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), str(work)])}
+    cpu_before = _children_cpu_seconds()
     proc = subprocess.run([sys.executable, str(child), *argv], env=env, cwd=tree, capture_output=True, text=True)
+    cpu_seconds = _children_cpu_seconds() - cpu_before
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
     if proc.returncode != 0 or not lines:
         raise SystemExit(f"{experiment} failed:\n{proc.stderr[-3000:]}")
     result = json.loads(lines[-1][len("RESULT ") :])
-    return result["env_steps"] / result["train_seconds"]
+    return result["env_steps"] / result["train_seconds"], result["env_steps"] / cpu_seconds
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--before", default="HEAD~1", help="git revision to compare this checkout with")
-    parser.add_argument("--configs", nargs="+", default=["serial_plr", "parallel_plr", "parallel_dr"],
+    parser.add_argument("--configs", nargs="+", default=["serial_plr", "serial_dr", "parallel_plr", "parallel_dr"],
                         choices=sorted(CONFIGS))  # fmt: skip
     parser.add_argument("--steps", type=int, default=60_000)
     parser.add_argument("--rounds", type=int, default=3, help="before/after pairs per configuration")
@@ -106,20 +117,29 @@ def main(argv: list[str] | None = None) -> None:
         work = Path(tmp)
         trees = {"before": extract_revision(args.before, work), "after": ROOT}
         fps = {(config, side): [] for config in args.configs for side in trees}
+        per_cpu = {(config, side): [] for config in args.configs for side in trees}
         for round_idx in range(args.rounds):
             for config in args.configs:
                 for side in ("before", "after") if round_idx % 2 == 0 else ("after", "before"):
-                    value = train_once(trees[side], config, args.steps, seed=round_idx + 1, work=work)
+                    value, steps_per_cpu = train_once(trees[side], config, args.steps, seed=round_idx + 1, work=work)
                     fps[(config, side)].append(value)
-                    print(f"round {round_idx} {config:20s} {side:6s} FPS {value:8.0f}", flush=True)
+                    per_cpu[(config, side)].append(steps_per_cpu)
+                    line = f"round {round_idx} {config:20s} {side:6s} FPS {value:8.0f}"
+                    print(f"{line}  steps/CPU-s {steps_per_cpu:8.0f}", flush=True)
 
-    print(f"\n{args.rounds} round(s) of {args.steps} env steps; before = {args.before}, after = this checkout")
-    print(f"{'config':20s} {'before FPS':>12s} {'after FPS':>12s} {'after/before':>13s}")
+    print(f"\n{args.rounds} round(s) of {args.steps} env steps; before = {args.before}, after = this checkout; medians")
+    print(f"{'config':20s} {'before FPS':>11s} {'after FPS':>10s} {'ratio':>6s} {'before/CPU-s':>13s} "
+          f"{'after/CPU-s':>12s} {'ratio':>6s}")  # fmt: skip
     rows = []
     for config in args.configs:
         before, after = statistics.median(fps[(config, "before")]), statistics.median(fps[(config, "after")])
-        rows.append({"config": config, "before_fps": fps[(config, "before")], "after_fps": fps[(config, "after")]})
-        print(f"{config:20s} {before:12.0f} {after:12.0f} {after / before:13.2f}")
+        cpu_b, cpu_a = statistics.median(per_cpu[(config, "before")]), statistics.median(per_cpu[(config, "after")])
+        rows.append({
+            "config": config, "before_fps": fps[(config, "before")], "after_fps": fps[(config, "after")],
+            "before_steps_per_cpu_s": per_cpu[(config, "before")], "after_steps_per_cpu_s": per_cpu[(config, "after")],
+        })  # fmt: skip
+        print(f"{config:20s} {before:11.0f} {after:10.0f} {after / before:6.2f} {cpu_b:13.0f} {cpu_a:12.0f} "
+              f"{cpu_a / cpu_b:6.2f}")  # fmt: skip
     if args.output:
         Path(args.output).write_text(json.dumps({"before": args.before, "steps": args.steps, "rows": rows}, indent=1))
 

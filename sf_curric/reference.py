@@ -34,8 +34,8 @@ Sample Factory where it has one.
 
 With `--auto_defaults` (on by default) the train command replaces the sampling layout (`--serial_mode`,
 `--num_workers`, `--num_envs_per_worker`, `--num_batches_per_epoch`) and `--num_torch_threads` of steps 3-4 with a
-choice for this machine's cores and the env's step cost, logged at start, unless you typed a layout flag or
-registered one ([fast defaults](fast_defaults.md)).
+choice for this machine's cores and the env's step cost, logged at start; a layout flag you type (or register)
+is kept and the rest is chosen around it ([fast defaults](fast_defaults.md)).
 
 **Booleans** parse like Sample Factory: `--serial_mode=True`, `--async_rl=False`, or a bare `--serial_mode`.
 **Lists** are space-separated: `--encoder_mlp_layers 64 64`.

@@ -1,8 +1,8 @@
 """Command-line flags read by the learner and the PPO update (`sf_curric.algo.learner`, `sf_curric.algo.ppo`).
 
 Each entry is `(flag, kwargs_for_add_argument)`; `sf_curric.algo.learner.learner_args()` is this list plus the
-model's and `--device` (a general flag of `sf_curric.cfg.arguments`). `--train_for_env_steps` is read by the runner
-too: register each flag once.
+model's and `--device` (a general flag of `sf_curric.cfg.arguments`). `--train_for_env_steps` and
+`--train_for_seconds` are read by the runner too: register each flag once.
 
 Minibatch semantics (Sample Factory's): `--batch_size` is the number of samples in one SGD minibatch. `train()`
 uses every sample of the trajectory it is given (T*B of them), `--num_epochs` times, split into
@@ -15,13 +15,30 @@ from __future__ import annotations
 
 from sf_curric.cfg.flags import FlagSpec, bool_flag
 
+# the step budget of an env without per-env defaults: rl-zoo's PPO budget (n_timesteps 1e6) for Acrobot, MountainCar,
+# LunarLander and the MuJoCo envs; a budget in days (1e10, Sample Factory's) shows nobody an end
+DEFAULT_ENV_STEPS = 1_000_000
+
 ALGO_ARGS: list[FlagSpec] = [
     (
         "--train_for_env_steps",
         {
             "type": int,
+            "default": DEFAULT_ENV_STEPS,
+            "help": "Stop after this many env steps, counted over every session of the experiment. The default, 1M, "
+            "is rl-zoo's PPO budget for most classic-control, Box2D and MuJoCo envs (minutes on a laptop); envs with "
+            "per-env defaults set their own (CartPole-v1: 300k); pixel envs such as Atari need ~10M: type it. "
+            "Ignored when you type --train_for_seconds without it. The linear schedules end with the budget.",
+        },
+    ),
+    (
+        "--train_for_seconds",
+        {
+            "type": int,
             "default": 10_000_000_000,
-            "help": "Stop after this many env steps (also the horizon of the linear learning-rate and clip schedules).",
+            "help": "Stop after this many seconds of training, counted over every session of the experiment (the "
+            "default: no limit). Typed without --train_for_env_steps it is the only budget (the step budget is "
+            "lifted); the linear schedules then follow the seconds.",
         },
     ),
     ("--gamma", {"type": float, "default": 0.99, "help": "Discount factor."}),
@@ -42,7 +59,8 @@ ALGO_ARGS: list[FlagSpec] = [
             "type": str,
             "default": "constant",
             "choices": ["constant", "linear"],
-            "help": "constant, or linear decay from --learning_rate to 0 over --train_for_env_steps.",
+            "help": "constant, or linear decay from --learning_rate to 0 over the training budget "
+            "(--train_for_env_steps or --train_for_seconds, whichever ends the run first).",
         },
     ),
     ("--adam_eps", {"type": float, "default": 1e-6, "help": "Adam epsilon."}),
@@ -58,7 +76,7 @@ ALGO_ARGS: list[FlagSpec] = [
             "type": str,
             "default": "constant",
             "choices": ["constant", "linear"],
-            "help": "constant, or linear decay of --ppo_clip_ratio to 0 over --train_for_env_steps.",
+            "help": "constant, or linear decay of --ppo_clip_ratio to 0 over the training budget (as --lr_schedule).",
         },
     ),
     (

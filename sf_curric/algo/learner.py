@@ -13,6 +13,7 @@ from sf_curric.algo.args import ALGO_ARGS
 from sf_curric.algo.learner_batch import LearnerBatch
 from sf_curric.algo.ppo import ppo_train
 from sf_curric.cfg.arguments import BASIC_ARGS
+from sf_curric.cfg.budget import training_progress
 from sf_curric.cfg.validation import discount_checks
 from sf_curric.errors import ConfigError
 from sf_curric.model.actor_critic import ActorCritic
@@ -69,7 +70,7 @@ def resolve_device(name: str) -> torch.device:
 
 class TrainResult(NamedTuple):
     """What `Learner.train` returns; its per-step tensors reach the curriculum with the trajectory
-    (sf_curric/algo/curriculum_feedback.py), so nothing downstream recomputes them.
+    (`LearnerFeedback.of_batch`, sf_curric/curricula/learner_feedback.py), so nothing downstream recomputes them.
 
     Attributes:
         stats: float metrics: policy_loss, value_loss, entropy, approx_kl, clipfrac, explained_variance,
@@ -129,27 +130,28 @@ class Learner:
         self.optimizer = _make_adam(self.model, cfg)
         self.version = 0
 
-    def _schedule(self, initial: float, schedule: str, env_steps: int) -> float:
-        if schedule == "constant":
-            return initial
-        progress = min(1.0, max(0.0, env_steps / max(1, self.cfg.train_for_env_steps)))
-        return initial * (1.0 - progress)
+    @staticmethod
+    def _schedule(initial: float, schedule: str, progress: float) -> float:
+        return initial if schedule == "constant" else initial * (1.0 - progress)
 
-    def train(self, traj: dict[str, torch.Tensor], env_steps: int) -> TrainResult:
+    def train(self, traj: dict[str, torch.Tensor], env_steps: int, train_seconds: float = 0.0) -> TrainResult:
         """Run the PPO epochs on one trajectory batch (docs/architecture.md layout) and bump `version`.
 
         Args:
             traj: dict of `[T(+1), B, ...]` tensors on any device (moved to the learner's device here).
-            env_steps: env steps collected so far (drives the linear learning-rate / clip schedules).
+            env_steps: env steps collected so far.
+            train_seconds: training seconds so far, every session (with `env_steps`, the budget's progress that
+                drives the linear learning-rate / clip schedules, `sf_curric.cfg.budget.training_progress`).
 
         Returns:
             TrainResult(stats, advantages, values, returns, next_values, dones, valid).
         """
         batch = LearnerBatch.from_trajectory(traj, self.device, self.model.is_recurrent)
-        lr = self._schedule(self.cfg.learning_rate, self.cfg.lr_schedule, env_steps)
+        progress = training_progress(self.cfg, env_steps, train_seconds)
+        lr = self._schedule(self.cfg.learning_rate, self.cfg.lr_schedule, progress)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        clip_ratio = self._schedule(self.cfg.ppo_clip_ratio, self.cfg.ppo_clip_schedule, env_steps)
+        clip_ratio = self._schedule(self.cfg.ppo_clip_ratio, self.cfg.ppo_clip_schedule, progress)
 
         self.model.train()
         out = ppo_train(self.model, self.optimizer, batch, self.cfg, clip_ratio)

@@ -33,6 +33,7 @@ from sf_curric.algo.stop_and_save import (
     periodic_save,
     save_before_fatal_stop,
 )
+from sf_curric.cfg.budget import eta_seconds, format_eta, training_progress
 from sf_curric.cfg.experiment import experiment_dir, save_config
 from sf_curric.cfg.validation import total_envs
 from sf_curric.envs.registry import make_env
@@ -112,7 +113,7 @@ class Runner:
         self.exp_dir = experiment_dir(cfg)
         self.env_steps = 0
         self.iteration = 0
-        self.train_seconds = 0.0  # over all sessions of the experiment
+        self.train_seconds = 0.0  # earlier sessions of the experiment (and this one once it ended)
         self.best_avg_return = float("-inf")
         self.best_eval_return = float("-inf")  # best by eval return (--eval_every_env_steps)
         self.evaluator: Any = None  # sf_curric.tracking.evaluator.TrainingEvaluator when evaluating during training
@@ -130,7 +131,7 @@ class Runner:
         self._waiting_for_batch = False  # a signal now interrupts get_batch (stop_and_save.py)
         self.failed_saves = 0
         self._start_iteration = 0  # iteration when this session's training started (fatal stops save after it)
-        self._session_start = 0.0
+        self._session_start: float | None = None  # monotonic time this session's training started (None: not now)
         self._prestarted_server = False
 
     # ---- setup ---------------------------------------------------------------------------------------------
@@ -212,7 +213,7 @@ class Runner:
             "learner": self.learner.state_dict(),
             "env_steps": self.env_steps,
             "iteration": self.iteration,
-            "train_seconds": self.train_seconds,
+            "train_seconds": self._train_seconds_now(),
             "best_avg_return": self.best_avg_return,
             "best_eval_return": self.best_eval_return if self.evaluator is None else self.evaluator.best_eval_return,
             "episode_stats": self.stats.state_dict(),
@@ -237,9 +238,16 @@ class Runner:
 
     # ---- training info and reporting ------------------------------------------------------------------------
 
+    def _train_seconds_now(self) -> float:
+        """Training seconds of the experiment so far: earlier sessions and this one."""
+        if self._session_start is None:
+            return self.train_seconds
+        return self.train_seconds + (time.monotonic() - self._session_start)
+
     def _propagate_training_info(self) -> None:
         """Send training info to every env (each receives it before its next reset) and to the curriculum."""
-        training_info = {"approx_total_training_steps": self.env_steps}
+        progress = training_progress(self.cfg, self.env_steps, self._train_seconds_now())
+        training_info = {"approx_total_training_steps": self.env_steps, "training_progress": progress}
         if self.self_play is not None:
             training_info.update(self.self_play.training_info())
         self.sampler.set_training_info(training_info)
@@ -284,20 +292,15 @@ class Runner:
     def _progress_line(self) -> None:
         cfg = self.cfg
         fps = self.fps_meter.rate()
-        elapsed = time.monotonic() - self._session_start
-        remaining = [cfg.train_for_seconds - elapsed]
-        if fps > 0:
-            remaining.append((cfg.train_for_env_steps - self.env_steps) / fps)
-        eta = max(0.0, min(remaining))
-        eta_text = time.strftime("%H:%M:%S", time.gmtime(eta)) if eta < 86400 * 30 else "-"
+        seconds = self._train_seconds_now()
         log.info(
             "env steps %d (%.1f%%), FPS %.0f, avg return %.2f (last %d episodes), ETA %s%s",
             self.env_steps,
-            100.0 * min(1.0, self.env_steps / cfg.train_for_env_steps),
+            100.0 * training_progress(cfg, self.env_steps, seconds),
             fps,
             self.stats.avg_return(),
             len(self.stats.returns),
-            eta_text,
+            format_eta(eta_seconds(cfg, self.env_steps, seconds, fps)),
             curriculum_suffix(self.curriculum_host),
         )
 
@@ -320,12 +323,13 @@ class Runner:
         return previous
 
     def _stop_reason(self, elapsed: float) -> str | None:
+        """Why training stops now (None: it goes on); `elapsed`: seconds of this session."""
         cfg = self.cfg
         if self._stop_signal is not None:
             return "interrupted"
         if self.env_steps >= cfg.train_for_env_steps:
             return "env_steps"
-        if elapsed >= cfg.train_for_seconds:
+        if self.train_seconds + elapsed >= cfg.train_for_seconds:  # over every session, as the env steps
             return "seconds"
         if (
             cfg.stop_when_avg_return is not None
@@ -381,7 +385,7 @@ class Runner:
             if self.curriculum_host is not None:  # Robust PLR / ACCEL: train only on replayed levels
                 self.curriculum_host.apply_train_mask(batch.traj)
             with self.timer.time("learn"):
-                result = self.learner.train(batch.traj, self.env_steps)
+                result = self.learner.train(batch.traj, self.env_steps, self._train_seconds_now())
             self.nan_guard.after_train(result.stats, self.learner.model)  # stops on repeated NaN/Inf
             self.sampler.on_weights_updated()
             if self.self_play is not None and self.self_play.after_train(self.env_steps):
@@ -416,7 +420,7 @@ class Runner:
                 self.save_best_if_improved()
                 last_best = now
 
-        self.train_seconds += time.monotonic() - self._session_start
+        self.train_seconds, self._session_start = self._train_seconds_now(), None  # waiting below is not training
         if self.evaluator is not None:  # log the evaluations still running (their best checkpoint) before saving
             self.evaluator.close(wait=reason != "interrupted")
         self._write_summaries()

@@ -25,6 +25,7 @@ ESSENTIAL_FLAGS = (
     "--experiment",
     "--train_dir",
     "--train_for_env_steps",
+    "--train_for_seconds",
     "--num_workers",
     "--num_envs_per_worker",
     "--curriculum",
@@ -59,7 +60,6 @@ BASIC_ARGS: list[FlagSpec] = [
             "aside; overwrite: delete the experiment folder first.",
         },
     ),
-    ("--train_for_seconds", {"type": int, "default": 10_000_000_000, "help": "Stop after this many seconds."}),
     (
         "--stop_when_avg_return",
         {
@@ -104,7 +104,7 @@ SAMPLING_ARGS: list[FlagSpec] = [
             True,
             "Choose --serial_mode, --num_workers, --num_envs_per_worker, --num_batches_per_epoch and "
             "--num_torch_threads from the CPU cores and the env's step cost (logged at start) for those you do not "
-            "type; False: the static defaults below.",
+            "type, around those you type (docs/fast_defaults.md); False: the static defaults below.",
         ),
     ),
     (

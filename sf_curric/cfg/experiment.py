@@ -176,14 +176,16 @@ def load_experiment_config(cfg: argparse.Namespace) -> argparse.Namespace:
 
 def resolve_config(cfg: argparse.Namespace) -> argparse.Namespace:
     """The config a run uses: with `--restart_behavior=resume`, the saved config.json merged under the flags typed
-    now; otherwise `cfg` itself.
+    now; otherwise `cfg` itself. `--train_for_seconds` typed alone is the only budget (`sf_curric.cfg.budget`).
 
     Args:
         cfg: the freshly parsed config.
     """
+    from sf_curric.cfg.budget import apply_seconds_budget
+
     if cfg.restart_behavior == "resume":
-        return load_experiment_config(cfg)
-    return cfg
+        cfg = load_experiment_config(cfg)
+    return apply_seconds_budget(cfg)  # after the merge: a typed --train_for_seconds lifts a saved step budget too
 
 
 def prepare_experiment_dir(cfg: argparse.Namespace) -> Path:

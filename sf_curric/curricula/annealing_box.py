@@ -1,4 +1,5 @@
-"""AnnealingBoxCurriculum: a task that moves linearly from a start value to an end value over training steps."""
+"""AnnealingBoxCurriculum: a task that moves linearly from a start value to an end value over training steps, or
+over the run's budget."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ class AnnealingBoxCurriculum(Curriculum):
     """Anneals every dimension of a Box task linearly from `start_values` to `end_values`.
 
     Progress is `approx_total_training_steps` from the trainer's `set_training_info` once it has been
-    received, otherwise the sum of the lengths of the episodes reported with `update_on_episode`.
+    received, otherwise the sum of the lengths of the episodes reported with `update_on_episode`. With
+    `total_steps=None` the schedule spans the run's budget instead: progress is the trainer's `training_progress`
+    (env steps or seconds, whichever budget ends the run, `sf_curric.cfg.budget`), 0 until it arrives.
 
     Args:
         task_space: a Box task space; start and end values must lie inside it.
         start_values: task at step 0.
         end_values: task from `total_steps` on.
-        total_steps: steps to reach the end, one number or one per dimension.
+        total_steps: steps to reach the end, one number or one per dimension; None: the end of the run's budget.
         **kwargs: base `Curriculum` options.
 
     Example:
@@ -34,7 +37,7 @@ class AnnealingBoxCurriculum(Curriculum):
         task_space: Any,
         start_values: Sequence[float],
         end_values: Sequence[float],
-        total_steps: Union[int, Sequence[int]],
+        total_steps: Union[int, Sequence[int], None],
         **kwargs: Any,
     ) -> None:
         super().__init__(task_space, **kwargs)
@@ -46,7 +49,9 @@ class AnnealingBoxCurriculum(Curriculum):
         for name, values in (("start_values", self.start_values), ("end_values", self.end_values)):
             if not self.task_space.contains(values):
                 raise ValueError(f"{name} {values.tolist()} are outside {self.task_space!r}")
-        self.total_steps_to_end = np.broadcast_to(np.asarray(total_steps, dtype=np.float64), shape).copy()
+        self.over_budget = total_steps is None
+        steps = np.asarray(1 if total_steps is None else total_steps, dtype=np.float64)
+        self.total_steps_to_end = np.broadcast_to(steps, shape).copy()
         if np.any(self.total_steps_to_end <= 0):
             raise ValueError(f"total_steps must be > 0, got {total_steps}")
 
@@ -57,7 +62,10 @@ class AnnealingBoxCurriculum(Curriculum):
 
     def current_values(self) -> np.ndarray:
         """The task the schedule gives now."""
-        fraction = np.minimum(self.current_step, self.total_steps_to_end) / self.total_steps_to_end
+        if self.over_budget:
+            fraction = min(1.0, max(0.0, float(self.training_info.get("training_progress", 0.0))))
+        else:
+            fraction = np.minimum(self.current_step, self.total_steps_to_end) / self.total_steps_to_end
         return self.start_values + (self.end_values - self.start_values) * fraction
 
     def _sample_tasks(self, k: int) -> list:

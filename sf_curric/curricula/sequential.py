@@ -29,6 +29,7 @@ CONDITION_METRICS = (
     "episode_return",
     "task_progress",
     "training_steps",
+    "training_progress",
 )
 _COMPARATORS = {
     "<=": np.less_equal,
@@ -153,6 +154,8 @@ class SequentialCurriculum(Curriculum):
             return float(np.mean(self.task_progresses)) if self.task_progresses else 0.0
         if name == "training_steps":
             return float(self.approx_total_training_steps)
+        if name == "training_progress":  # the fraction of the run's budget, env steps or seconds (cfg/budget.py)
+            return float(self.training_info.get("training_progress", 0.0))
         return float(
             {
                 "steps": self.n_steps,

@@ -21,9 +21,10 @@ from sf_curric.cfg.arguments import flag_value
 from sf_curric.cfg.experiment import experiment_dir
 from sf_curric.envs.registry import make_env
 from sf_curric.evaluation.episodes import EpisodeRecord, run_episodes
+from sf_curric.evaluation.group_stats import group_returns, group_summaries
 from sf_curric.evaluation.policy import EvaluationError, load_eval_config, load_policy
-from sf_curric.evaluation.stats import CONFIDENCE, INTERVAL_METHOD, summarize, welch_gap
-from sf_curric.evaluation.tasks import TaskGroup, episode_jobs, task_groups
+from sf_curric.evaluation.stats import CONFIDENCE, INTERVAL_METHOD, welch_gap
+from sf_curric.evaluation.tasks import episode_jobs, task_groups
 from sf_curric.evaluation.writers import jsonable, write_csv, write_json
 
 log = logging.getLogger("sf_curric")
@@ -79,28 +80,6 @@ def _episode_row(record: EpisodeRecord) -> dict[str, Any]:
         "task_completion": record.task_completion,
         "extra_stats": record.extra_stats,
     }
-
-
-def _summaries(groups: list[TaskGroup], records: list[EpisodeRecord]) -> tuple[dict, list]:
-    by_group: dict[str, dict[str, list[float]]] = {g.name: {label: [] for label in g.labels} for g in groups}
-    for r in records:
-        by_group[r.job.group][r.job.task_label].append(r.episode_return)
-    summary, per_task = {}, []
-    for group in groups:
-        labels = list(dict.fromkeys(group.labels))  # a task listed twice in a group: its episodes count once
-        returns = [v for label in labels for v in by_group[group.name][label]]
-        lengths = [r.episode_length for r in records if r.job.group == group.name]
-        summary[group.name] = {
-            "num_tasks": sum(1 for label in labels if by_group[group.name][label]),
-            **summarize(returns).as_dict(),
-            "mean_length": float(np.mean(lengths)) if lengths else float("nan"),
-        }
-        for label in labels:
-            task_returns = by_group[group.name][label]
-            if task_returns:
-                s = summarize(task_returns)
-                per_task.append({"group": group.name, "task": label, "n": s.n, "mean": s.mean, "std": s.std})
-    return summary, per_task
 
 
 def _fmt(value: float) -> str:
@@ -168,12 +147,10 @@ def evaluate(cfg: argparse.Namespace, checkpoint_path: Path | str | None = None)
         for env in envs:
             env.close()
 
-    summary, per_task = _summaries(groups, records)
+    summary, per_task = group_summaries(groups, records)
     gap = None
     if "train" in summary and "test" in summary:
-        train = [r.episode_return for r in records if r.job.group == "train"]
-        test = [r.episode_return for r in records if r.job.group == "test"]
-        gap = welch_gap(train, test).as_dict()
+        gap = welch_gap(group_returns(records, "train"), group_returns(records, "test")).as_dict()
     data = {
         "env": cfg.env,
         "experiment": cfg.experiment,

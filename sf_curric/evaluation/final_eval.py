@@ -19,7 +19,8 @@ import numpy as np
 from sf_curric.envs.builtin import BUILTIN_EVAL_GROUPS
 from sf_curric.envs.registry import make_env
 from sf_curric.evaluation.episodes import EpisodeJob, run_episodes
-from sf_curric.evaluation.evaluate import _summaries, format_table
+from sf_curric.evaluation.evaluate import format_table
+from sf_curric.evaluation.group_stats import group_summaries
 from sf_curric.evaluation.tasks import TaskGroup, task_label
 from sf_curric.evaluation.writers import jsonable, write_json
 
@@ -103,7 +104,7 @@ def final_evaluation(cfg: argparse.Namespace, model: Any, exp_dir: Path) -> dict
     finally:
         for env in envs:
             env.close()
-    summary, _ = _summaries(groups, records)
+    summary, _ = group_summaries(groups, records)
     log.info("evaluation of the final policy, %d episodes per group:\n%s", n, format_table({"groups": summary}))
     write_json(exp_dir / FINAL_EVAL_FILE, jsonable({"episodes_per_group": n, "groups": summary}))
     return summary

@@ -11,6 +11,7 @@ import torch
 from gymnasium import spaces
 
 from sf_curric.cfg.arguments import flag_value
+from sf_curric.cfg.budget import training_progress
 from sf_curric.cfg.experiment import experiment_dir, load_experiment_config
 from sf_curric.evaluation.args import evaluation_args
 from sf_curric.utils.checkpoint import checkpoint_dir, load_checkpoint, load_newest_checkpoint
@@ -29,7 +30,8 @@ class LoadedPolicy(NamedTuple):
         model: the `ActorCritic` in eval mode, weights and normalizers from the checkpoint.
         checkpoint_path: the file it came from.
         env_steps: env steps the policy was trained for (the checkpoint's counter).
-        training_info: what curriculum-aware envs receive (`approx_total_training_steps` = `env_steps`).
+        training_info: what curriculum-aware envs receive (`approx_total_training_steps` = `env_steps`, and the
+            `training_progress` of the checkpoint).
     """
 
     model: Any
@@ -127,4 +129,6 @@ def load_policy(
     model.eval()
     env_steps = int(state.get("env_steps", 0))
     log.info("loaded %s (%d env steps)", path, env_steps)
-    return LoadedPolicy(model, path, env_steps, {"approx_total_training_steps": env_steps})
+    progress = training_progress(cfg, env_steps, float(state.get("train_seconds", 0.0)))
+    info = {"approx_total_training_steps": env_steps, "training_progress": progress}
+    return LoadedPolicy(model, path, env_steps, info)

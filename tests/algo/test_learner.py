@@ -103,6 +103,17 @@ def test_linear_schedules_and_version():
     assert learner.version == 2
 
 
+def test_linear_schedules_follow_the_seconds_budget_when_it_ends_the_run_first():
+    cfg = learner_cfg(device="cpu", learning_rate=1e-3, lr_schedule="linear", ppo_clip_schedule="linear",
+                      train_for_env_steps=10**6, train_for_seconds=100)  # fmt: skip
+    learner = Learner(cfg, OBS, ACTIONS)
+    stats = learner.train(_bandit_traj(learner), env_steps=1000, train_seconds=60.0).stats  # 60 % of the seconds
+    assert stats["learning_rate"] == pytest.approx(4e-4)
+    assert stats["clip_ratio"] == pytest.approx(0.08)
+    stats = learner.train(_bandit_traj(learner), env_steps=900_000, train_seconds=10.0).stats  # 90 % of the steps
+    assert stats["learning_rate"] == pytest.approx(1e-4)
+
+
 def test_state_dict_round_trip_gives_identical_outputs_and_training():
     torch.manual_seed(2)
     cfg = learner_cfg(device="cpu")

@@ -47,14 +47,14 @@ def test_plr_gets_the_learners_values_and_the_acting_logits_without_a_second_for
 
     train = Learner.train
 
-    def recording_train(self, traj, env_steps):
+    def recording_train(self, traj, env_steps, train_seconds):
         with torch.no_grad():  # independently: the model that acted, on the same batch, before it trains
             params, raw = original_forward(self.model, traj["obs"])
             values = self.model.denormalize_values(raw).double().numpy()
         batch = {k: v.detach().cpu().numpy().copy() for k, v in traj.items()}
         batch["values"] = values  # the recomputed ones, for GAE and next values below
         expected.append((batch, params[:-1].double().numpy()))
-        return train(self, traj, env_steps)
+        return train(self, traj, env_steps, train_seconds)
 
     on_batch = CurriculumHost.on_batch
 

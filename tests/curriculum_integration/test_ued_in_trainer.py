@@ -39,10 +39,10 @@ def test_trains_only_on_replays_and_logs_the_fraction(tmp_path, curriculum, monk
 
     train = learner_module.Learner.train
 
-    def recording_train(self, traj, env_steps):
+    def recording_train(self, traj, env_steps, train_seconds):
         masks.append(traj["train_mask"].clone())
         before = [p.detach().clone() for p in self.model.parameters()]
-        result = train(self, traj, env_steps)
+        result = train(self, traj, env_steps, train_seconds)
         moved = any(not (a == b).all() for a, b in zip(before, self.model.parameters()))
         assert moved == bool(traj["train_mask"].any())  # weights move exactly on batches with replayed steps
         return result

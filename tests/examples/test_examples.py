@@ -170,7 +170,7 @@ def test_example_runs_briefly(name, launched):
             assert 0.0 <= scalars["custom/actions/left_fraction"][-1][1] <= 1.0
         if name == "training_steps_curriculum.py":
             widths = [value for _, value in scalars["custom/init_half_width"]]
-            assert widths[0] == pytest.approx(0.05) and widths[-1] > 0.06  # the range grew with training steps
+            assert widths[0] == pytest.approx(0.05) and widths[-1] > 0.06  # the range grew with training progress
         if name == "performance_curriculum.py":
             assert "custom/level" in scalars
         if name == "minigrid_plr.py":
@@ -220,11 +220,11 @@ def test_training_steps_curriculum_follows_the_training_info():
     import gymnasium as gym
 
     example = _load("training_steps_curriculum.py")
-    env = example.TrainingStepsCartPole(gym.make("CartPole-v1"), ramp_steps=1000)
+    env = example.TrainingStepsCartPole(gym.make("CartPole-v1"), ramp_share=0.5)
     widths = []
-    for steps in (0, 250, 1000, 5000):
-        env.set_training_info({"approx_total_training_steps": steps})
-        obs, _ = env.reset(seed=steps)
+    for progress in (0.0, 0.125, 0.5, 1.0):  # the share of the budget (env steps or seconds) used
+        env.set_training_info({"approx_total_training_steps": 10, "training_progress": progress})
+        obs, _ = env.reset(seed=int(100 * progress))
         widths.append(env.half_width)
         assert abs(obs).max() <= env.half_width
     assert widths == pytest.approx([0.05, 0.1, 0.25, 0.25])

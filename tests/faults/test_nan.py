@@ -22,8 +22,8 @@ def _record_train_stats(runner):
         original_setup()
         train = runner.learner.train
 
-        def recording_train(traj, env_steps):
-            result = train(traj, env_steps)
+        def recording_train(traj, env_steps, train_seconds):
+            result = train(traj, env_steps, train_seconds)
             stats.append(result.stats)
             return result
 

@@ -77,10 +77,6 @@ class PrioritizedLevelReplay(Curriculum):
         >>> plr.update_with_rollout(tasks=enc, dones=dones, values=values, advantages=adv, actor_ids=env_ids)
     """
 
-    REQUIRES_STEP_UPDATES = False
-    REQUIRES_EPISODE_UPDATES = False
-    REQUIRES_LEARNER_UPDATES = True
-
     def __init__(
         self,
         task_space: Any,
