@@ -80,6 +80,22 @@ MINIGRID = {
     "train_for_env_steps": 1_000_000,
     "device": "cpu",
 }
+# The Mastering Rate paper's agent and PPO (lcswillems/automatic-curriculum, scripts/train.py of its experiments
+# and torch-ac's PPO): MINIGRID's (rl-starter-files' settings and conv) with the value change clipped at 0.2, rewards
+# x 20 (returns are logged unscaled), advantages and returns not normalized, a 64-unit tanh layer before each of the
+# actor and critic heads (no shared weights), synchronous PPO in one process (no policy lag).
+MASTERING_RATE_PAPER = {
+    **MINIGRID,
+    "num_workers": 1,
+    "ppo_clip_value": 0.2,
+    "reward_scale": 20.0,
+    "normalize_advantage": False,
+    "normalize_returns": False,
+    "actor_critic_share_weights": False,
+    "serial_mode": True,
+    "final_eval_episodes": 20,  # the end-of-training table: 20 episodes on each env of the list
+}
+
 
 # defaults of every env whose name starts with the prefix, below a name's own entry in _BUILTIN_DEFAULTS
 _FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -179,6 +195,10 @@ _BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
     # of about -0.05 (basic strategy's) in 20k-30k steps (seed 1), where 3e-4 is still at always-stick's -0.17
     "Blackjack-v1": {"learning_rate": 3e-3, "train_for_env_steps": 50_000},
     "maze_levels": _MAZE_LEVELS,
+    # the Mastering Rate paper's MiniGrid curricula (sf_curric.envs.builtin.minigrid_curricula), its budgets
+    "mr_blockedunlockpickup": {**MASTERING_RATE_PAPER, "train_for_env_steps": 3_000_000},
+    "mr_keycorridor": {**MASTERING_RATE_PAPER, "train_for_env_steps": 10_000_000},
+    "mr_obstructedmaze": {**MASTERING_RATE_PAPER, "train_for_env_steps": 10_000_000},
     "frozen_lake_curriculum": _FROZEN_LAKE_DEMO,
     "ued_maze": UED_MAZE_JAXUED,
 }

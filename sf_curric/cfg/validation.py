@@ -41,6 +41,13 @@ def _check_env(cfg: argparse.Namespace) -> None:
     problem = env_problem(cfg.env)  # an unknown name, or a package the env needs (with its extra)
     if problem:
         raise ConfigError(problem)
+    # a registered env whose maker can check its packages (env lists: sf_curric.envs.builtin.env_list)
+    check_dependencies = getattr(getattr(get_env_spec(cfg.env), "make_env_fn", None), "check_dependencies", None)
+    if check_dependencies is not None:
+        try:
+            check_dependencies()
+        except ImportError as e:
+            raise ConfigError(f"--env={cfg.env}: {e}") from None
     _check(
         not cfg.env_kwargs or get_env_spec(cfg.env) is None,
         f"--env_kwargs applies to gymnasium ids; {cfg.env!r} is registered with sf_curric.register_env: read your "

@@ -38,6 +38,9 @@ _EXPORTS = {
     "RobustPLR": "plr.plr",
     "ACCEL": "accel",
     "Learnability": "learnability",
+    "TeacherStudent": "teacher_student",
+    "MasteringRate": "mastering_rate",
+    "TaskGraph": "mastering_rate",
     "CentralizedPrioritizedLevelReplay": "plr.syllabus_names",
     "DirectPrioritizedLevelReplay": "plr.syllabus_names",
 }

@@ -11,10 +11,12 @@ from sf_curric.curricula import (
     domain_randomization,
     learnability,
     learning_progress,
+    mastering_rate,
     performance,
     self_play,
     sequential,
     simple_box,
+    teacher_student,
 )
 from sf_curric.curricula.entry import CurriculumEntry
 from sf_curric.curricula.plr import build as plr
@@ -32,6 +34,8 @@ BUILTIN: list[CurriculumEntry] = [
     CurriculumEntry("robust_plr", plr.build_robust, plr.PLR_ARGS, stage=True),
     CurriculumEntry("accel", accel.build, accel.ACCEL_ARGS),
     CurriculumEntry("learnability", learnability.build, learnability.LEARNABILITY_ARGS, stage=True),
+    CurriculumEntry("teacher_student", teacher_student.build, teacher_student.TEACHER_STUDENT_ARGS, stage=True),
+    CurriculumEntry("mastering_rate", mastering_rate.build, mastering_rate.MASTERING_RATE_ARGS, stage=True),
     CurriculumEntry("self_play", self_play.builder(self_play.SelfPlay), self_play.SELF_PLAY_ARGS, **_SELF_PLAY),
     CurriculumEntry(
         "fictitious_self_play", self_play.builder(self_play.FictitiousSelfPlay), self_play.SELF_PLAY_ARGS, **_SELF_PLAY

@@ -10,6 +10,7 @@ from sf_curric.envs.builtin import frozen_lake_curriculum as frozen_lake
 from sf_curric.envs.builtin.budget_duel import make_budget_duel, make_pettingzoo_classic
 from sf_curric.envs.builtin.cartpole_curriculum import eval_groups, make_cartpole_curriculum, task_space
 from sf_curric.envs.builtin.maze_levels import maze_levels_registration
+from sf_curric.envs.builtin.minigrid_curricula import MASTERING_RATE_CURRICULA, minigrid_curriculum_envs
 from sf_curric.envs.builtin.ued_maze import make_ued_maze
 from sf_curric.envs.builtin.ued_maze_levels import MazeLevelSpace, mutate_level, random_level
 from sf_curric.envs.builtin.ued_maze_prefabs import HAND_DESIGNED
@@ -44,8 +45,14 @@ def builtin_envs() -> list[tuple[str, Callable[..., Any], dict[str, Any]]]:
         ("budget_duel", make_budget_duel, {}),
         ("tictactoe", make_pettingzoo_classic, {}),  # needs the pettingzoo extra when used
         ("connect_four", make_pettingzoo_classic, {}),
+        # the Mastering Rate paper's MiniGrid curricula (mr_blockedunlockpickup, ...): needs the minigrid extra
+        *minigrid_curriculum_envs(),
     ]
 
 
 # env name -> make_groups(rng, n) of the end-of-training table (sf_curric.evaluation.final_eval)
-BUILTIN_EVAL_GROUPS = {"cartpole_curriculum": eval_groups, "frozen_lake_curriculum": frozen_lake.eval_groups}
+BUILTIN_EVAL_GROUPS = {
+    "cartpole_curriculum": eval_groups,
+    "frozen_lake_curriculum": frozen_lake.eval_groups,
+    **{name: curriculum.eval_groups for name, curriculum in MASTERING_RATE_CURRICULA.items()},  # one group per env
+}
