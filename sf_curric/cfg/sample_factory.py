@@ -157,43 +157,51 @@ CONDITIONAL_NOTES: list[ConditionalNote] = [
 
 
 class PendingFlag(NamedTuple):
-    """A Sample Factory flag not implemented yet: only the value that matches what sf_curric does is accepted.
+    """A Sample Factory flag not implemented yet (multi-policy training and PBT): only the value that matches what
+    sf_curric does is accepted.
 
     Attributes:
         flag: SF's name.
         kwargs: `add_argument` kwargs (SF's type; the default is sf_curric's behaviour).
         accepts: `accepts(cfg)`: the value typed is what sf_curric does anyway.
+        here: what it does here: its `--help` text and the line a run that typed it logs.
     """
 
     flag: str
     kwargs: dict[str, Any]
     accepts: Callable[[argparse.Namespace], bool]
+    here: str
 
 
-def _pending(flag: str, default: Any, kind: Any = None, accepts: Any = None, **extra: Any) -> PendingFlag:
-    here = "Not implemented yet: only the value that matches sf_curric's behaviour is accepted."
+_SINGLE_POLICY = "Not implemented yet (multi-policy training and PBT are pending): one policy trains, without PBT"
+_PBT_PARAMETER = f"{_SINGLE_POLICY}; a PBT parameter has no effect without --with_pbt=True, which is refused."
+
+
+def _pending(flag: str, default: Any, here: str = _PBT_PARAMETER, kind: Any = None, **extra: Any) -> PendingFlag:
     if isinstance(default, bool):
         kwargs = bool_flag(default, f"Sample Factory's flag. {here}")
     else:
         kwargs = {"type": kind or type(default), "default": default, "help": f"Sample Factory's flag. {here}", **extra}
     name = flag[2:]
-    return PendingFlag(flag, kwargs, accepts or (lambda cfg: getattr(cfg, name) == default))
+    if here == _PBT_PARAMETER:  # any value: PBT itself is refused
+        return PendingFlag(flag, kwargs, lambda cfg: True, here)
+    return PendingFlag(flag, kwargs, lambda cfg: getattr(cfg, name) == default, here)
 
 
 PENDING: list[PendingFlag] = [
-    _pending("--num_policies", 1),
-    _pending("--with_pbt", False),
-    _pending("--pbt_mix_policies_in_one_env", True, accepts=lambda cfg: True),
-    _pending("--pbt_period_env_steps", 5_000_000, accepts=lambda cfg: True),
-    _pending("--pbt_start_mutation", 20_000_000, accepts=lambda cfg: True),
-    _pending("--pbt_replace_fraction", 0.3, accepts=lambda cfg: True),
-    _pending("--pbt_mutation_rate", 0.15, accepts=lambda cfg: True),
-    _pending("--pbt_replace_reward_gap", 0.1, accepts=lambda cfg: True),
-    _pending("--pbt_replace_reward_gap_absolute", 1e-6, accepts=lambda cfg: True),
-    _pending("--pbt_optimize_gamma", False, accepts=lambda cfg: True),
-    _pending("--pbt_target_objective", "true_objective", accepts=lambda cfg: True),
-    _pending("--pbt_perturb_min", 1.1, accepts=lambda cfg: True),
-    _pending("--pbt_perturb_max", 1.5, accepts=lambda cfg: True),
+    _pending("--num_policies", 1, f"{_SINGLE_POLICY}: only --num_policies=1 is accepted; another value stops the run."),
+    _pending("--with_pbt", False, f"{_SINGLE_POLICY}: only --with_pbt=False is accepted; True stops the run."),
+    _pending("--pbt_mix_policies_in_one_env", True),
+    _pending("--pbt_period_env_steps", 5_000_000),
+    _pending("--pbt_start_mutation", 20_000_000),
+    _pending("--pbt_replace_fraction", 0.3),
+    _pending("--pbt_mutation_rate", 0.15),
+    _pending("--pbt_replace_reward_gap", 0.1),
+    _pending("--pbt_replace_reward_gap_absolute", 1e-6),
+    _pending("--pbt_optimize_gamma", False),
+    _pending("--pbt_target_objective", "true_objective"),
+    _pending("--pbt_perturb_min", 1.1),
+    _pending("--pbt_perturb_max", 1.5),
 ]
 
 
@@ -204,8 +212,8 @@ def check_pending(cfg: argparse.Namespace) -> None:
     for pending in PENDING:
         if not pending.accepts(cfg):
             raise ConfigError(
-                f"{pending.flag}={getattr(cfg, pending.flag[2:])} is not implemented yet: leave it out "
-                f"(sf_curric does {pending.flag}={pending.kwargs['default']})"
+                f"{pending.flag}={getattr(cfg, pending.flag[2:])}: multi-policy training and PBT are not implemented "
+                f"yet: leave it out (sf_curric trains one policy, {pending.flag}={pending.kwargs['default']})"
             )
 
 
@@ -214,7 +222,8 @@ SAMPLE_FACTORY_ARGS: list[FlagSpec] = [(a.flag, a.kwargs) for a in ACCEPTED] + [
 
 def sample_factory_notes(cfg: argparse.Namespace) -> list[str]:
     """One line per Sample Factory flag typed on the command line that has no effect here (or not with this
-    config), saying what it does here. The runner logs them at start.
+    config, or is pending: the accepted single-policy values), saying what it does here. The runner logs them at
+    start.
 
     Args:
         cfg: the run's config (`cfg.cli_args`: the flags typed).
@@ -234,6 +243,10 @@ def sample_factory_notes(cfg: argparse.Namespace) -> list[str]:
         name = note.flag[2:]
         if name in typed and note.applies(cfg):
             lines.append(f"{note.flag}={_shown(typed[name])} (Sample Factory): {note.here}")
+    for pending in PENDING:
+        name = pending.flag[2:]
+        if name in typed:
+            lines.append(f"{pending.flag}={_shown(typed[name])} (Sample Factory): {pending.here}")
     return lines
 
 

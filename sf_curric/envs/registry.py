@@ -28,6 +28,17 @@ _NAME_PARAMS = ("full_env_name", "env_name", "name")
 _POSITIONAL_ORDER = ("full_env_name", "cfg", "env_config", "render_mode")
 
 
+class EnvConfig(dict):
+    """The `env_config` a make_env_fn gets: a dict whose keys also read as attributes (`env_config.env_id`), as
+    Sample Factory's AttrDict does, so SF's env factories run unchanged."""
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+
 @dataclass(frozen=True)
 class EnvSpec:
     """What `register_env` stored for one name."""
@@ -253,6 +264,7 @@ def get_env_spec(name: str) -> EnvSpec | None:
 
 
 def _call_make_env_fn(fn: Callable[..., Any], name: str, cfg: Any, env_config: Any, render_mode: Any) -> Any:
+    env_config = EnvConfig(env_config) if isinstance(env_config, dict) else env_config
     values = {"full_env_name": name, "cfg": cfg, "env_config": env_config, "render_mode": render_mode}
     try:
         params = list(inspect.signature(fn).parameters.values())

@@ -1,5 +1,6 @@
 """Sample Factory 2.1.1's flag list, walked: every flag parses, and each is implemented (a test of its effect is
-named here and exists) or accepted and explained (a run that types it logs one line saying what it does here)."""
+named in `sf_curric.cfg.sample_factory_implemented` and exists), accepted and explained (a run that types it logs one
+line saying what it does here), or pending (multi-policy training and PBT: only the single-policy values run)."""
 
 import ast
 import re
@@ -9,155 +10,11 @@ import pytest
 
 from sf_curric.cfg.sample_factory import ACCEPTED, CONDITIONAL_NOTES, PENDING, sample_factory_notes
 from sf_curric.cfg.sample_factory_help import load_flags, parse_help, to_json
+from sf_curric.cfg.sample_factory_implemented import IMPLEMENTED
 from sf_curric.command_line import build_parser, parse_args
 
 ROOT = Path(__file__).resolve().parents[2]
 HELP_TEXT = ROOT / "tests" / "data" / "sample_factory_2.1.1_help_gym.txt"
-EFFECTS = "tests/cfg/test_sample_factory_flag_effects.py"
-WANDB = "tests/tracking/test_wandb_offline.py"
-MINIBATCHES = "tests/algo/test_minibatches.py"
-HEADS = "tests/model/test_action_heads.py"
-OBS = "tests/model/test_obs_preprocessing.py"
-INIT = "tests/model/test_initialization.py"
-RUNS = "tests/algo/test_runner_sample_factory_flags.py"
-FRAMES = "tests/envs/test_frames.py"
-EXPORT = "tests/export/test_export_parity.py::test_exported_outputs_match_the_model"
-
-# SF flag -> the tests of its effect here (each names the flag in its module)
-IMPLEMENTED: dict[str, list[str]] = {
-    "--algo": [f"{EFFECTS}::test_algo_is_appo_only"],
-    "--decoder_mlp_layers": ["tests/model/test_ued_maze_agent.py::test_act_and_evaluate_agree_through_the_head_layers"],
-    "--env": ["tests/cfg/test_validation.py::test_unknown_env_lists_the_closest_names"],
-    "--experiment": ["tests/test_first_hour.py::test_sys_exit_main_exits_0_after_a_successful_run"],
-    "--train_dir": ["tests/test_first_hour.py::test_sys_exit_main_exits_0_after_a_successful_run"],
-    "--restart_behavior": [
-        "tests/cfg/test_experiment.py::test_restart_moves_the_old_folder_aside_and_overwrite_deletes_it"
-    ],
-    "--device": ["tests/algo/test_learner.py::test_bad_config_and_device_name_the_fix"],
-    "--seed": ["tests/algo/test_rollout.py::test_same_seed_same_trajectory_with_the_real_model"],
-    "--async_rl": ["tests/parallel/test_sampler.py::test_sync_mode_trains_with_zero_policy_lag"],
-    "--serial_mode": ["tests/test_first_hour.py::test_sys_exit_main_exits_0_after_a_successful_run"],
-    "--worker_num_splits": [
-        "tests/parallel/test_central_inference.py::test_double_buffered_groups_all_get_training_info_before_their_next_reset"
-    ],
-    "--num_batches_to_accumulate": [
-        "tests/parallel/test_sampler.py::test_num_batches_to_accumulate_sets_how_far_workers_run_ahead"
-    ],
-    "--max_policy_lag": [
-        "tests/parallel/test_sampler.py::test_slots_older_than_max_policy_lag_are_counted_not_silently_dropped"
-    ],
-    "--num_workers": [
-        "tests/parallel/test_sampler.py::test_async_batches_hold_every_env_and_close_leaves_nothing_behind"
-    ],
-    "--num_envs_per_worker": [
-        "tests/parallel/test_sampler.py::test_async_batches_hold_every_env_and_close_leaves_nothing_behind"
-    ],
-    "--batch_size": [f"{EFFECTS}::test_batch_size_sets_the_minibatch_count"],
-    "--num_batches_per_epoch": ["tests/cfg/test_auto_defaults.py::test_batch_holds_whole_rollouts"],
-    "--num_epochs": [f"{EFFECTS}::test_batch_size_sets_the_minibatch_count"],
-    "--rollout": ["tests/algo/test_rollout.py::test_reward_scale_and_clip_apply_to_training_rewards_not_to_returns"],
-    "--gamma": [f"{EFFECTS}::test_gae_flags_reach_the_advantages"],
-    "--gae_lambda": [f"{EFFECTS}::test_gae_flags_reach_the_advantages"],
-    "--reward_scale": [
-        "tests/algo/test_rollout.py::test_reward_scale_and_clip_apply_to_training_rewards_not_to_returns"
-    ],
-    "--reward_clip": [
-        "tests/algo/test_rollout.py::test_reward_scale_and_clip_apply_to_training_rewards_not_to_returns"
-    ],
-    "--normalize_returns": [
-        "tests/model/test_actor_critic.py::test_act_reports_values_in_return_units_and_normalizes_obs"
-    ],
-    "--normalize_input": [
-        "tests/model/test_actor_critic.py::test_act_reports_values_in_return_units_and_normalizes_obs"
-    ],
-    "--exploration_loss_coeff": [f"{EFFECTS}::test_loss_coefficients_weight_their_terms"],
-    "--value_loss_coeff": [f"{EFFECTS}::test_loss_coefficients_weight_their_terms"],
-    "--ppo_clip_ratio": [f"{EFFECTS}::test_ppo_clip_ratio_bounds_the_ratio_that_gets_a_gradient"],
-    "--ppo_clip_value": ["tests/algo/test_learner.py::test_value_clipping_limits_the_move_away_from_the_acting_values"],
-    "--with_vtrace": ["tests/algo/test_learner.py::test_learns_a_contextual_bandit"],
-    "--vtrace_rho": [f"{EFFECTS}::test_vtrace_flags_reach_the_targets"],
-    "--vtrace_c": [f"{EFFECTS}::test_vtrace_flags_reach_the_targets"],
-    "--adam_eps": [f"{EFFECTS}::test_adam_flags_reach_the_optimizer"],
-    "--adam_beta1": [f"{EFFECTS}::test_adam_flags_reach_the_optimizer"],
-    "--adam_beta2": [f"{EFFECTS}::test_adam_flags_reach_the_optimizer"],
-    "--max_grad_norm": [f"{EFFECTS}::test_max_grad_norm_clips_the_update"],
-    "--optimizer": ["tests/algo/test_lamb.py::test_optimizer_lamb_trains_the_learner"],
-    "--recurrence": [
-        f"{MINIBATCHES}::test_sequences_of_recurrence_steps_continue_the_whole_rollout",
-        f"{MINIBATCHES}::test_recurrent_learner_learns_the_memory_task_with_sequences_of_one_episode",
-    ],
-    "--shuffle_minibatches": [
-        f"{MINIBATCHES}::test_unshuffled_minibatches_are_sample_factorys_fixed_env_by_env_slices"
-    ],
-    "--value_bootstrap": [f"{MINIBATCHES}::test_value_bootstrap_false_ends_the_return_at_a_time_limit"],
-    "--exploration_loss": [
-        "tests/algo/test_sample_factory_losses.py::test_symmetric_kl_exploration_keeps_every_action_likely"
-    ],
-    "--kl_loss_coeff": ["tests/algo/test_sample_factory_losses.py::test_kl_loss_keeps_the_policy_near_the_acting_one"],
-    "--lr_schedule_kl_threshold": ["tests/algo/test_lr_schedule.py::test_high_kl_lowers_the_rate"],
-    "--lr_adaptive_min": ["tests/algo/test_lr_schedule.py::test_kl_adaptive_rule"],
-    "--lr_adaptive_max": ["tests/algo/test_lr_schedule.py::test_low_kl_raises_the_rate_after_every_minibatch_or_epoch"],
-    "--learning_rate": ["tests/algo/test_learner.py::test_linear_schedules_and_version"],
-    "--lr_schedule": ["tests/algo/test_learner.py::test_linear_schedules_and_version"],
-    "--experiment_summaries_interval": [f"{EFFECTS}::test_summaries_interval_and_train_for_seconds"],
-    "--train_for_seconds": [f"{EFFECTS}::test_summaries_interval_and_train_for_seconds"],
-    "--stats_avg": ["tests/test_first_hour.py::test_best_checkpoint_is_checked_on_its_own_interval"],
-    "--save_best_every_sec": ["tests/test_first_hour.py::test_best_checkpoint_is_checked_on_its_own_interval"],
-    "--train_for_env_steps": ["tests/algo/test_runner.py::test_keep_checkpoints_and_best"],
-    "--save_every_sec": ["tests/algo/test_runner.py::test_keep_checkpoints_and_best"],
-    "--keep_checkpoints": ["tests/algo/test_runner.py::test_keep_checkpoints_and_best"],
-    "--load_checkpoint_kind": [f"{EFFECTS}::test_load_checkpoint_kind_best_in_eval_and_on_resume"],
-    "--log_to_file": [f"{RUNS}::test_log_to_file_and_flush_interval"],
-    "--env_frameskip": [
-        f"{FRAMES}::test_max_and_skip_sums_rewards_and_keeps_the_max_of_the_last_two_frames",
-        f"{FRAMES}::test_make_env_wraps_a_pixel_gymnasium_id_and_nothing_else",
-        "tests/envs/test_envpool.py::test_typed_frame_flags_become_envpools_frame_skip_and_stack_num",
-    ],
-    "--env_framestack": [
-        f"{FRAMES}::test_frame_stack_concatenates_the_last_frames_oldest_first",
-        f"{FRAMES}::test_make_env_wraps_a_pixel_gymnasium_id_and_nothing_else",
-    ],
-    "--summaries_use_frameskip": [f"{FRAMES}::test_summaries_use_frameskip_counts_frames"],
-    "--flush_summaries_interval": [f"{RUNS}::test_log_to_file_and_flush_interval"],
-    "--default_niceness": [f"{RUNS}::test_default_niceness_renices_the_training_process"],
-    "--save_milestones_sec": [f"{RUNS}::test_milestones_are_kept"],
-    "--save_best_metric": [f"{RUNS}::test_save_best_metric_names_any_logged_scalar_and_save_best_after"],
-    "--save_best_after": [f"{RUNS}::test_save_best_metric_names_any_logged_scalar_and_save_best_after"],
-    "--encoder_mlp_layers": [f"{EFFECTS}::test_model_shape_flags"],
-    "--encoder_conv_architecture": [f"{EFFECTS}::test_conv_encoder_flags"],
-    "--encoder_conv_mlp_layers": [f"{EFFECTS}::test_conv_encoder_flags"],
-    "--use_rnn": ["tests/algo/test_learner.py::test_recurrent_learner_learns_a_memory_task"],
-    "--rnn_size": ["tests/algo/test_learner.py::test_recurrent_learner_learns_a_memory_task"],
-    "--rnn_type": ["tests/model/test_core.py::test_sequence_matches_step_loop"],
-    "--obs_subtract_mean": [f"{OBS}::test_vector_obs_are_shifted_and_scaled_before_the_network", EXPORT],
-    "--obs_scale": [
-        f"{OBS}::test_vector_obs_are_shifted_and_scaled_before_the_network",
-        f"{OBS}::test_the_running_normalizer_learns_the_scaled_observations",
-        f"{OBS}::test_uint8_images_obs_scale_replaces_the_division_by_255",
-    ],
-    "--normalize_input_keys": [f"{OBS}::test_normalize_input_keys"],
-    "--adaptive_stddev": [f"{HEADS}::test_adaptive_stddev_gaussian_matches_torch_distributions", f"{EXPORT}"],
-    "--initial_stddev": [f"{HEADS}::test_initial_stddev_and_tanh_scale", f"{EXPORT}"],
-    "--continuous_tanh_scale": [f"{HEADS}::test_initial_stddev_and_tanh_scale", f"{EXPORT}"],
-    "--rnn_num_layers": [
-        "tests/model/test_core.py::test_sequence_matches_step_loop",
-        f"{EXPORT}",
-    ],
-    "--nonlinearity": [f"{EFFECTS}::test_model_shape_flags"],
-    "--policy_init_gain": [f"{EFFECTS}::test_model_shape_flags"],
-    "--policy_initialization": [
-        f"{INIT}::test_xavier_uniform_weights_are_uniform_within_glorots_bound",
-        f"{INIT}::test_torch_default_is_torchs_own_initialization",
-    ],
-    "--actor_critic_share_weights": [f"{EFFECTS}::test_model_shape_flags"],
-    "--with_wandb": ["tests/tracking/test_wandb_offline.py::test_offline_run_holds_config_and_images"],
-    "--wandb_user": [f"{WANDB}::test_wandb_flags_reach_the_run"],
-    "--wandb_project": [f"{WANDB}::test_wandb_flags_reach_the_run"],
-    "--wandb_group": [f"{WANDB}::test_wandb_flags_reach_the_run"],
-    "--wandb_job_type": [f"{WANDB}::test_wandb_flags_reach_the_run"],
-    "--wandb_tags": ["tests/tracking/test_wandb_offline.py::test_offline_run_holds_config_and_images"],
-}
-
 SF_FLAGS = load_flags()
 EXPLAINED = {a.flag for a in ACCEPTED}
 PENDING_FLAGS = {p.flag for p in PENDING}
@@ -248,3 +105,26 @@ def test_sample_factory_best_cartpole_command_runs_as_typed(tmp_path):
     log = (tmp_path / "sf" / "sf_log.txt").read_text()
     for flag in ("--policy_workers_per_policy=2", "--batched_sampling=True", "--algo=APPO"):
         assert f"{flag} (Sample Factory): " in log
+
+
+@pytest.mark.parametrize("typed", ["--num_policies=2", "--with_pbt=True"])
+def test_multi_policy_and_pbt_stop_the_run_with_one_line_naming_the_fix(typed):
+    from sf_curric.cfg.validation import validate_cfg
+    from sf_curric.errors import ConfigError
+
+    with pytest.raises(ConfigError) as error:
+        validate_cfg(parse_args(["--env=CartPole-v1", typed]))
+    message = str(error.value)
+    assert "\n" not in message and message.startswith(f"{typed}: multi-policy training and PBT are not implemented")
+    assert "leave it out" in message
+
+
+def test_single_policy_values_and_pbt_parameters_run_and_say_they_are_pending():
+    from sf_curric.cfg.validation import validate_cfg
+
+    argv = ["--env=CartPole-v1", "--num_policies=1", "--with_pbt=False", "--pbt_replace_reward_gap=0.2"]
+    cfg = parse_args(argv)
+    validate_cfg(cfg)  # accepted: what sf_curric does anyway
+    lines = sample_factory_notes(cfg)
+    assert [line.split(" (Sample Factory)")[0] for line in lines] == argv[1:]
+    assert "no effect without --with_pbt=True, which is refused" in lines[2]

@@ -50,6 +50,23 @@ def test_sample_factory_signature_gets_every_argument():
     assert "test_reg_sf" in registered_env_names()
 
 
+def test_sample_factory_env_config_reads_as_attributes():
+    # Sample Factory's factories read `env_config.env_id` (its AttrDict), e.g. sf_examples' envpool integrations
+    seen = {}
+
+    def make_sf_env(full_env_name, cfg=None, env_config=None, render_mode=None):
+        seen["indices"] = (env_config.worker_index, env_config.vector_index, env_config.env_id)
+        seen["as_dict"] = env_config["env_id"]
+        return gym.make("CartPole-v1")
+
+    register_env("test_reg_sf_attrs", make_sf_env)
+    make_env(_cfg("test_reg_sf_attrs"), {"worker_index": 1, "vector_index": 2, "env_id": 7})
+    assert seen == {"indices": (1, 2, 7), "as_dict": 7}
+    with pytest.raises(AttributeError, match="missing"):
+        register_env("test_reg_sf_missing", lambda env_config: env_config.missing)
+        make_env(_cfg("test_reg_sf_missing"), {"env_id": 0})
+
+
 def test_simpler_signatures_are_matched_by_name():
     register_env("test_reg_noargs", lambda: gym.make("CartPole-v1"))
     assert isinstance(make_env(_cfg("test_reg_noargs")), gym.Env)
