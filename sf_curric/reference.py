@@ -1,6 +1,8 @@
-"""Render every flag of the programs' parser (type, default, help) as the markdown of docs/configuration.md.
+"""Render every flag of the programs' parser (type, default, help) as the markdown of docs/configuration.md, and
+(`--sample_factory`) Sample Factory's flags as docs/sample_factory_flags.md.
 
 python -m sf_curric.reference --out docs/configuration.md
+python -m sf_curric.reference --sample_factory --out docs/sample_factory_flags.md
 """
 
 from __future__ import annotations
@@ -111,13 +113,22 @@ def render_markdown(evaluation: bool = True) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the reference, or write it with `--out PATH`."""
+    """Print the reference (or with `--sample_factory` the page of Sample Factory's flags), or write it with
+    `--out PATH`."""
     parser = argparse.ArgumentParser(
         prog="python -m sf_curric.reference", description="Render the configuration reference as markdown."
     )
     parser.add_argument("--out", type=Path, default=None, help="file to write (default: print)")
+    parser.add_argument(
+        "--sample_factory", action="store_true", help="render Sample Factory 2.1.1's flags and what each does here"
+    )
     args = parser.parse_args(argv)
-    text = render_markdown()
+    if args.sample_factory:
+        from sf_curric.reference_sample_factory import render_sample_factory_flags
+
+        text = render_sample_factory_flags()
+    else:
+        text = render_markdown()
     if args.out is None:
         sys.stdout.write(text)
     else:

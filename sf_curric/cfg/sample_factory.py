@@ -173,8 +173,7 @@ class PendingFlag(NamedTuple):
     here: str
 
 
-_SINGLE_POLICY = "Not implemented yet (multi-policy training and PBT are pending): one policy trains, without PBT"
-_PBT_PARAMETER = f"{_SINGLE_POLICY}; a PBT parameter has no effect without --with_pbt=True, which is refused."
+_PBT_PARAMETER = "No effect: population-based training is pending (not implemented yet; --with_pbt=True is refused)."
 
 
 def _pending(flag: str, default: Any, here: str = _PBT_PARAMETER, kind: Any = None, **extra: Any) -> PendingFlag:
@@ -189,8 +188,18 @@ def _pending(flag: str, default: Any, here: str = _PBT_PARAMETER, kind: Any = No
 
 
 PENDING: list[PendingFlag] = [
-    _pending("--num_policies", 1, f"{_SINGLE_POLICY}: only --num_policies=1 is accepted; another value stops the run."),
-    _pending("--with_pbt", False, f"{_SINGLE_POLICY}: only --with_pbt=False is accepted; True stops the run."),
+    _pending(
+        "--num_policies",
+        1,
+        "Multi-policy training is pending (not implemented yet): only 1 is accepted; another value stops the run at "
+        "start with a one-line error.",
+    ),
+    _pending(
+        "--with_pbt",
+        False,
+        "Population-based training is pending (not implemented yet): only False is accepted; True stops the run at "
+        "start with a one-line error.",
+    ),
     _pending("--pbt_mix_policies_in_one_env", True),
     _pending("--pbt_period_env_steps", 5_000_000),
     _pending("--pbt_start_mutation", 20_000_000),

@@ -127,4 +127,4 @@ def test_single_policy_values_and_pbt_parameters_run_and_say_they_are_pending():
     validate_cfg(cfg)  # accepted: what sf_curric does anyway
     lines = sample_factory_notes(cfg)
     assert [line.split(" (Sample Factory)")[0] for line in lines] == argv[1:]
-    assert "no effect without --with_pbt=True, which is refused" in lines[2]
+    assert "No effect: population-based training is pending" in lines[2]
