@@ -2,8 +2,11 @@
 
 A Sample Factory user's command line runs as typed (`python -m sf_curric.train --algo=APPO --batched_sampling=True
 ...`). Every SF 2.1.1 flag (`sample_factory_2.1.1_flags.json`) is either implemented with SF's meaning by the
-package that reads it, or listed here: accepted, and the run logs one line per flag typed saying what it does here
-(`sample_factory_notes`), so no flag is a silent no-op. `tests/cfg/test_sample_factory_flags.py` walks SF's list.
+package that reads it (`sample_factory_implemented.IMPLEMENTED` names the tests of its effect), or listed here:
+accepted, and the run logs one line per flag typed saying what it does here (`sample_factory_notes`), so no flag is a
+silent no-op; or pending (multi-policy training and PBT): only the single-policy values run. The flag walk
+(`tests/cfg/test_sample_factory_flags.py`) and docs/sample_factory_flags.md (`sf_curric.reference_sample_factory`)
+read these lists.
 """
 
 from __future__ import annotations
