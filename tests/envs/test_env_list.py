@@ -7,8 +7,9 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from sf_curric.envs.builtin.env_list import EnvListEnv, register_env_list
+from sf_curric.envs.builtin.env_list import EnvListEnv
 from sf_curric.envs.builtin.minigrid_curricula import MASTERING_RATE_CURRICULA
+from sf_curric.envs.env_list_setup import register_env_list
 from sf_curric.envs.registry import get_env_spec, make_env
 
 pytest.importorskip("minigrid")

@@ -2,12 +2,11 @@
 
 `EnvListEnv(["MiniGrid-Unlock-v0", "MiniGrid-UnlockPickup-v0"])` builds one env per id and runs, from each
 `reset(new_task=id)` on, the env of that id. Every env of the list must have the same observation and action spaces
-(after `wrap`), since one policy acts in all of them. `register_env_list(name, ids)` makes such a list usable as
-`--env=name`, with the curriculum graph that `--curriculum=mastering_rate` reads.
+(after `wrap`), since one policy acts in all of them. `register_env_list(name, ids)` (sf_curric.envs.env_list_setup)
+makes such a list usable as `--env=name`, with the curriculum graph that `--curriculum=mastering_rate` reads.
 
 Example:
-    >>> register_env_list("my_doorkeys", ["MiniGrid-DoorKey-5x5-v0", "MiniGrid-DoorKey-6x6-v0",
-    ...                                   "MiniGrid-DoorKey-8x8-v0"])
+    >>> env = EnvListEnv(["MiniGrid-DoorKey-5x5-v0", "MiniGrid-DoorKey-6x6-v0"])
 """
 
 from __future__ import annotations
@@ -188,36 +187,3 @@ class EnvListMaker:
 
     def __call__(self, render_mode: str | None = None) -> EnvListEnv:
         return EnvListEnv(self.env_curriculum.env_ids, wrap=self.wrap, render_mode=render_mode)
-
-
-def register_env_list(
-    name: str,
-    env_ids: Sequence[str],
-    edges: Sequence[tuple[str, str]] | None = None,
-    curriculum: str = "mastering_rate",
-    min_return: float = 0.0,
-    max_return: float = 0.5,
-    wrap: Callable[[gym.Env], gym.Env] = image_only,
-) -> EnvCurriculum:
-    """Make an ordered list of gymnasium ids usable as `--env=name`: a task is one env of the list.
-
-    Args:
-        name: the `--env` value.
-        env_ids: the envs, easiest first (the last is the target); MiniGrid ids need `sf_curric[minigrid]`.
-        edges: `(easier id, harder id)` pairs of the curriculum graph; None: the list in order.
-        curriculum: the default `--curriculum` of the env.
-        min_return: Mastering Rate's estimate of the lowest mean return on each env.
-        max_return: Mastering Rate's estimate of the highest mean return (the paper's MiniGrid curricula: 0.5).
-        wrap: applied to each env after `gym.make` (default: MiniGrid's image only).
-
-    Example:
-        >>> register_env_list("my_doorkeys", ["MiniGrid-DoorKey-5x5-v0", "MiniGrid-DoorKey-8x8-v0"])
-    """
-    from sf_curric.envs.registry import register_env
-
-    env_curriculum = EnvCurriculum(
-        tuple(env_ids), None if edges is None else tuple(map(tuple, edges)), min_return, max_return
-    )
-    maker = EnvListMaker(env_curriculum, wrap)
-    register_env(name, maker, task_space=env_curriculum.task_space(), curriculum=curriculum)
-    return env_curriculum
