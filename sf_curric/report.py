@@ -1,12 +1,12 @@
 """`python -m sf_curric.report SWEEP_DIR`: statistics across seeds of every method of a sweep.
 
 For each scalar (the training return `charts/episodic_return` and every held-out `eval/*` outcome the runs logged
-during training, `--eval_every_env_steps`: eval/<group>/return, terminated, length, ..., eval/gap):
-per method the mean and the IQM over seeds with rliable's stratified-bootstrap 95 % intervals, at the final step and over
-training (each run's curve averaged over a common grid of env steps), the probability of improvement of every
-method over every other, and learning curves with interval bands. A method with fewer than 3 runs gets point
-estimates only, with a warning (an interval from 1-2 seeds says nothing). Writes `report.json`, `summary.csv`,
-`improvement.csv`, `curves.csv` and one PNG and one PDF per scalar into `SWEEP_DIR/report` (or `--out`).
+during training, `--eval_every_env_steps`: eval/<group>/return, terminated, length, ..., eval/gap): per method the
+mean and the IQM over seeds with rliable's stratified-bootstrap 95 % intervals, at the final step and over training
+(each run's curve averaged over a common grid of env steps), the probability of improvement of every method over
+every other, and learning curves with interval bands. A method with fewer than 3 runs gets point estimates only,
+with a warning (an interval from 1-2 seeds says nothing). Writes `report.json`, `summary.csv`, `improvement.csv`,
+`curves.csv` and one PNG and one PDF per scalar into `SWEEP_DIR/report` (or `--out`).
 
     python -m sf_curric.report train_dir/my_sweep
 """

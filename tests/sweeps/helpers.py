@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 # statsmodels and arch), so the tests that run the report belong to CI's second step and skip without it
 REPORT_EXTRA = [
     pytest.mark.heavy,
-    pytest.mark.skipif(importlib.util.find_spec("rliable") is None, reason='the report extra: pip install -e ".[report]"'),
+    pytest.mark.skipif(
+        importlib.util.find_spec("rliable") is None, reason='the report extra: pip install -e ".[report]"'
+    ),
 ]
 
 

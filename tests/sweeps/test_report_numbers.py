@@ -131,4 +131,3 @@ def test_bad_input_is_one_line(tmp_path, capsys):
     with pytest.raises(SystemExit):
         report([str(tmp_path)])
     assert "no tensorboard event files" in capsys.readouterr().err
-
