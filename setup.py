@@ -29,7 +29,8 @@ _extras = {
     "shimmy": ["shimmy[dm-control]>=1.0"],  # dm_control/... ids
     "vizdoom": ["vizdoom>=1.2"],
     "plots": ["matplotlib>=3.7"],
-    "wandb": ["wandb>=0.16"],
+    # wandb.Image encodes the curriculum charts with Pillow (wandb does not require it; sf_curric's core has none)
+    "wandb": ["wandb>=0.16", "pillow>=10.1"],
     # enjoy --save_video: H.264 through the ffmpeg inside imageio-ffmpeg's wheel; pygame renders gymnasium's
     # classic-control envs (CartPole) and draws enjoy's window
     "video": ["imageio-ffmpeg>=0.4.9", _PYGAME],
