@@ -372,6 +372,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     Args:
         argv: command line without the program name.
     """
+    from sf_curric.errors import ConfigError
     from sf_curric.report import report
     from sf_curric.sweeps.local import run_local
     from sf_curric.sweeps.run_one import is_done
@@ -380,7 +381,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = build_parser()
     args = parser.parse_args(argv)
     scale_name, scale = scale_from_args(parser, args)
-    rliable_modules()  # the report at the end needs the `report` extra: say so before training, not after
+    try:
+        rliable_modules()  # the report at the end needs the `report` extra: say so before training, not after
+    except ConfigError as e:
+        parser.error(str(e))
     jobs = scale.jobs if args.jobs is None else args.jobs
     if jobs < 1:
         parser.error(f"--jobs={jobs} must be at least 1")

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from sf_curric.errors import install_command
+from sf_curric.errors import ConfigError, install_command
 
 # Fewer runs per method than this: the report gives point estimates only and says why (Agarwal et al. 2021 show
 # intervals from 3-5 seeds are already wide; from 1-2 a bootstrap interval collapses onto the runs themselves)
@@ -29,15 +29,16 @@ def rliable_modules() -> tuple[Any, Any]:
     """rliable's `library` and `metrics` modules; without them, one line naming the `report` extra.
 
     Raises:
-        SystemExit: rliable is not installed, or its arch 7 does not import (under pandas 3).
+        ConfigError: rliable is not installed, or its arch 7 does not import (under pandas 3); `python -m
+            sf_curric.report` prints it in one line, exit 2.
     """
     try:
         from rliable import library, metrics
     except ImportError:
-        raise SystemExit(f"sf_curric.report needs rliable: {install_command('report')}") from None
+        raise ConfigError(f"the report needs rliable: {install_command('report')}") from None
     except TypeError:  # rliable needs arch < 8, and arch 7 fails in pandas 3's deprecate_kwarg
-        raise SystemExit(
-            f"sf_curric.report needs rliable with pandas < 3 (its arch 7 does not import under pandas 3): "
+        raise ConfigError(
+            f"the report needs rliable with pandas < 3 (its arch 7 does not import under pandas 3): "
             f"{install_command('report')}"
         ) from None
     return library, metrics

@@ -6,7 +6,7 @@ import importlib.util
 
 import pytest
 
-from sf_curric.errors import install_command
+from sf_curric.errors import ConfigError, install_command
 from sf_curric.launch import launch
 from sf_curric.report import report
 from sf_curric.sweeps.run_one import DONE_FILE
@@ -32,7 +32,7 @@ def test_one_cartpole_run(tmp_path):
     run = tmp_path / "one" / "cp" / "cp_seed_3"
     assert (run / DONE_FILE).exists() and find_newest_checkpoint(run).name.endswith("_1024.pth")
     if importlib.util.find_spec("rliable") is None:  # README line 2's venv: no report extra
-        with pytest.raises(SystemExit, match=r"needs rliable: .*\[report\]") as stop:
+        with pytest.raises(ConfigError, match=r"needs rliable: .*\[report\]") as stop:
             report([str(tmp_path / "one"), "--reps=200"])
         assert install_command("report") in str(stop.value)
     else:

@@ -15,8 +15,12 @@ def test_missing_rliable_is_one_line_naming_the_report_extra(tmp_path):
     result = subprocess.run(
         [sys.executable, "-c", RUN_REPORT, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert "rliable" in lines[0] and f'pip install -e "{ROOT}[report]"' in lines[0], lines[0]
+    assert (
+        lines[0].startswith("sf_curric.report: error: ")
+        and "rliable" in lines[0]
+        and f'pip install -e "{ROOT}[report]"' in lines[0]
+    ), lines[0]

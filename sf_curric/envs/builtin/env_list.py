@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -18,10 +19,8 @@ from typing import Any, Callable, Sequence
 import gymnasium as gym
 
 from sf_curric.curricula.task_space import DiscreteTaskSpace
+from sf_curric.envs.dependencies import install_hint, package_for_id
 from sf_curric.envs.task_wrapper import TaskEnv
-
-# gymnasium id prefix -> (module whose import registers the ids, the sf_curric extra that installs it)
-_ID_PACKAGES = {"MiniGrid-": ("minigrid", "minigrid"), "BabyAI-": ("minigrid", "minigrid")}
 
 
 @dataclass(frozen=True)
@@ -72,15 +71,15 @@ def import_env_package(env_id: str) -> None:
     Raises:
         ImportError: one line naming the sf_curric extra that installs the package.
     """
-    for prefix, (module_name, extra) in _ID_PACKAGES.items():
-        if env_id.startswith(prefix) and env_id not in gym.registry:
-            try:
-                module = __import__(module_name)
-            except ImportError:
-                raise ImportError(
-                    f'{env_id} needs the {module_name} package: pip install "sf_curric[{extra}]" (or {module_name})'
-                ) from None
-            gym.register_envs(module)
+    found = package_for_id(env_id)
+    if found is None or env_id in gym.registry:
+        return
+    module_name, extra = found
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        raise ImportError(f"{env_id} {install_hint(f'the {module_name} package', extra)}") from None
+    gym.register_envs(module)
 
 
 def image_only(env: gym.Env) -> gym.Env:
