@@ -93,7 +93,11 @@ def test_missing_minigrid_is_one_line_naming_the_extra():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     last = out.stderr.strip().splitlines()[-1]
-    assert out.returncode != 0 and last.startswith("ImportError") and install_command("minigrid") in last
+    assert (
+        out.returncode != 0
+        and last.startswith("sf_curric.envs.dependencies.EnvDependencyError")
+        and install_command("minigrid") in last
+    )
 
 
 def test_a_prefix_keeps_the_first_envs_and_their_edges():

@@ -11,7 +11,6 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -19,7 +18,7 @@ from typing import Any, Callable, Sequence
 import gymnasium as gym
 
 from sf_curric.curricula.task_space import DiscreteTaskSpace
-from sf_curric.envs.dependencies import install_hint, package_for_id
+from sf_curric.envs.dependencies import register_package_envs
 from sf_curric.envs.task_wrapper import TaskEnv
 
 
@@ -65,23 +64,6 @@ class EnvCurriculum:
         return DiscreteTaskSpace(len(self.env_ids), tasks=list(self.env_ids))
 
 
-def import_env_package(env_id: str) -> None:
-    """Register the gymnasium ids of the package behind `env_id` (MiniGrid ids need `import minigrid`).
-
-    Raises:
-        ImportError: one line naming the sf_curric extra that installs the package.
-    """
-    found = package_for_id(env_id)
-    if found is None or env_id in gym.registry:
-        return
-    module_name, extra = found
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        raise ImportError(f"{env_id} {install_hint(f'the {module_name} package', extra)}") from None
-    gym.register_envs(module)
-
-
 def image_only(env: gym.Env) -> gym.Env:
     """MiniGrid's observation without the mission text and direction: the 7x7x3 symbolic view (the Mastering Rate
     paper's agent sees only this), a `Box(0, 255, (7, 7, 3), uint8)`; other envs are returned unchanged."""
@@ -115,7 +97,7 @@ class EnvListEnv(TaskEnv):
         self.env_ids = ids
         self.envs: dict[str, gym.Env] = {}
         for env_id in ids:
-            import_env_package(env_id)
+            register_package_envs(env_id)
             with warnings.catch_warnings():  # "out of date": the Mastering Rate paper's ObstructedMaze ids are v0
                 warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*out of date")
                 self.envs[env_id] = wrap(gym.make(env_id, render_mode=render_mode))
@@ -180,9 +162,9 @@ class EnvListMaker:
         self.wrap = wrap
 
     def check_dependencies(self) -> None:
-        """Raise the one-line ImportError of a missing env package (the trainer's config check calls this)."""
+        """Raise the one-line EnvDependencyError of a missing env package (the trainer's config check calls this)."""
         for env_id in self.env_curriculum.env_ids:
-            import_env_package(env_id)
+            register_package_envs(env_id)
 
     def __call__(self, render_mode: str | None = None) -> EnvListEnv:
         return EnvListEnv(self.env_curriculum.env_ids, wrap=self.wrap, render_mode=render_mode)
