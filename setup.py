@@ -29,7 +29,8 @@ _extras = {
     "shimmy": ["shimmy[dm-control]>=1.0"],  # dm_control/... ids
     "vizdoom": ["vizdoom>=1.2"],
     "plots": ["matplotlib>=3.7"],
-    "wandb": ["wandb>=0.16"],
+    # wandb.Image encodes the curriculum charts with Pillow (wandb does not require it; sf_curric's core has none)
+    "wandb": ["wandb>=0.16", "pillow>=10.1"],
     # enjoy --save_video: H.264 through the ffmpeg inside imageio-ffmpeg's wheel; pygame renders gymnasium's
     # classic-control envs (CartPole) and draws enjoy's window
     "video": ["imageio-ffmpeg>=0.4.9", _PYGAME],
@@ -39,24 +40,21 @@ _extras = {
     "export": ["onnx>=1.14", "onnxruntime>=1.16", "onnxscript>=0.1"],
     # multi-agent: PettingZoo envs (the built-in budget_duel needs nothing); classic board games draw with pygame
     "pettingzoo": ["pettingzoo>=1.24", _PYGAME],
-    # sf_curric.report: matplotlib's curves (rliable's metrics are written out in sf_curric.sweeps.stats, the event
-    # files read with tensorboardX's protobufs)
-    "report": ["matplotlib>=3.7"],
+    # sf_curric.report: rliable's IQM, stratified-bootstrap intervals and probability of improvement (Agarwal et al.
+    # 2021), matplotlib's curves (event files are read with tensorboardX's protobufs). rliable 1.2 needs arch < 8,
+    # and arch 7 does not import under pandas 3 (pandas' deprecate_kwarg changed): hence pandas < 3.
+    "report": ["rliable>=1.2", "pandas<3", "matplotlib>=3.7"],
 }
 # `test` = the test tools plus the light extras the suite exercises: README line 2's venv stays under 1.5 GB and
 # its suite under 8 minutes on 2 cores. `test-heavy` adds the heavy extras (envpool with its MuJoCo assets,
-# ray, video's ffmpeg, export's onnxruntime, wandb, tensorboard's server), whose tests skip without them and run in
-# CI's second step (.ci/run; docs/getting_started.md lists what each extra costs). procgen needs its own
-# environment; its tests skip with the reason.
+# ray, video's ffmpeg, export's onnxruntime, wandb, tensorboard's server, report's rliable with pandas, statsmodels
+# and arch), whose tests skip without them and run in CI's second step (.ci/run; docs/getting_started.md lists what
+# each extra costs). procgen needs its own environment; its tests skip with the reason.
 _TEST_TOOLS = ["pytest>=7", "pytest-timeout>=2.1", "hypothesis>=6", "mkdocs>=1.5", "psutil>=5", "scipy>=1.10"]
-_TESTED_EXTRAS = ["minigrid", "plots", "pettingzoo", "report"]
-_HEAVY_EXTRAS = ["ray", "envpool", "video", "export", "wandb", "tensorboard"]
-# rliable: checks that sf_curric.sweeps.stats computes rliable's metrics (it pulls pandas, statsmodels and arch)
-_HEAVY_TEST_TOOLS = ["rliable>=1.2"]
+_TESTED_EXTRAS = ["minigrid", "plots", "pettingzoo"]
+_HEAVY_EXTRAS = ["ray", "envpool", "video", "export", "wandb", "tensorboard", "report"]
 _extras["test"] = sorted(set(_TEST_TOOLS) | {req for name in _TESTED_EXTRAS for req in _extras[name]})
-_extras["test-heavy"] = sorted(
-    set(_extras["test"]) | set(_HEAVY_TEST_TOOLS) | {req for name in _HEAVY_EXTRAS for req in _extras[name]}
-)
+_extras["test-heavy"] = sorted(set(_extras["test"]) | {req for name in _HEAVY_EXTRAS for req in _extras[name]})
 _extras["all"] = sorted(
     {req for name, reqs in _extras.items() if name not in ("procgen", "test", "test-heavy") for req in reqs}
 )
@@ -77,9 +75,11 @@ setup(
         "numpy>=1.24",
         "faster-fifo>=1.4.5",
         "tensorboardX>=2.6",
-        # tensorboard images (tensorboardX encodes them with Pillow), GIFs, frame resizing: 23 MB, where
-        # opencv-python-headless is 145-180 MB and opencv-python (GUI) 300 MB
-        "pillow>=10.1",
+        # OpenCV draws the curriculum charts, PNG-encodes tensorboard images, writes GIFs (imencodeanimation: 4.11)
+        # and resizes frames. The headless build: the same cv2 without the Qt/GTK GUI libraries (180 MB where
+        # opencv-python is 300 MB), since sf_curric opens no OpenCV window (enjoy's window is pygame's, the video
+        # extra). gymnasium's Atari preprocessing imports the same cv2.
+        "opencv-python-headless>=4.11",
         "psutil>=5",
     ],
     extras_require=_extras,

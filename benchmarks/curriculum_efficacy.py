@@ -1,10 +1,10 @@
 """Curriculum efficacy: PLR, Robust PLR, ACCEL and learnability vs domain randomization on held-out levels.
 
-A sweep (`benchmarks/sweeps/curriculum_efficacy.py`: one experiment per method, every method with every seed, all
-on the same fixed training levels with the same trainer settings) run by the launcher's local backend, then one
-`sf_curric.report` call. Every run evaluates itself during training (`--eval_every_env_steps`) on all its training
-levels, on unseen (held-out) levels and, on maze_levels, on the hand-designed mazes (labyrinth, spiral, rooms,
-corridors, wall_gap, perfect_maze: the group "hand"), logged as `eval/<group>/*`.
+A sweep (`benchmarks/sweeps/curriculum_efficacy.py`: one experiment per method, every method with every seed, all on
+the same fixed training levels with the same trainer settings) run by the launcher's local backend, then one
+`sf_curric.report` call (the `report` extra). Every run evaluates itself during training (`--eval_every_env_steps`)
+on all its training levels, on unseen (held-out) levels and, on maze_levels, on the hand-designed mazes (labyrinth,
+spiral, rooms, corridors, wall_gap, perfect_maze: the group "hand"), logged as `eval/<group>/*`.
 
 Printed: the report's statistics of held-out success (`eval/test/terminated`: the share of held-out episodes that
 reach the goal), held-out, hand-designed and training return (mean and IQM over seeds with stratified-bootstrap
@@ -372,13 +372,19 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     Args:
         argv: command line without the program name.
     """
+    from sf_curric.errors import ConfigError
     from sf_curric.report import report
     from sf_curric.sweeps.local import run_local
     from sf_curric.sweeps.run_one import is_done
+    from sf_curric.sweeps.stats import rliable_modules
 
     parser = build_parser()
     args = parser.parse_args(argv)
     scale_name, scale = scale_from_args(parser, args)
+    try:
+        rliable_modules()  # the report at the end needs the `report` extra: say so before training, not after
+    except ConfigError as e:
+        parser.error(str(e))
     jobs = scale.jobs if args.jobs is None else args.jobs
     if jobs < 1:
         parser.error(f"--jobs={jobs} must be at least 1")

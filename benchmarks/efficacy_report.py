@@ -102,7 +102,7 @@ def format_table(result: dict[str, Any], final_step: int) -> str:
 
 
 def plot_curves(result: dict[str, Any], group: str, path: Path, title: str, xlabel: str = "env steps") -> None:
-    """Draw `group` return vs env steps, mean over seeds with the 95 % band, one line per method (Pillow, no
+    """Draw `group` return vs env steps, mean over seeds with the 95 % band, one line per method (OpenCV, no
     matplotlib needed).
 
     Args:
@@ -111,13 +111,14 @@ def plot_curves(result: dict[str, Any], group: str, path: Path, title: str, xlab
         path: the PNG to write.
         title: the title line.
     """
-    from PIL import Image, ImageDraw, ImageFont
+    import cv2
+    import numpy as np
 
     width, height, left, right, top, bottom = 800, 500, 80, 20, 50, 60
-    img = Image.new("RGB", (width, height), (255, 255, 255))
-    colors = {  # RGB: blue, orange, green, red, purple
-        "dr": (31, 119, 180), "plr": (255, 127, 14), "robust_plr": (44, 160, 44), "accel": (214, 39, 40),
-        "learnability": (148, 103, 189),
+    img = np.full((height, width, 3), 255, np.uint8)
+    colors = {  # BGR: blue, orange, green, red, purple
+        "dr": (180, 119, 31), "plr": (14, 127, 255), "robust_plr": (44, 160, 44), "accel": (40, 39, 214),
+        "learnability": (189, 103, 148),
     }  # fmt: skip
     series = {}
     for method in result["curves"]:
@@ -139,41 +140,48 @@ def plot_curves(result: dict[str, Any], group: str, path: Path, title: str, xlab
         y = height - bottom - (height - top - bottom) * (value - y0) / (y1 - y0)
         return int(round(x)), int(round(y))
 
-    font, small = ImageFont.load_default(15), ImageFont.load_default(13)
-    draw = ImageDraw.Draw(img)
-    draw.rectangle([(left, top), (width - right, height - bottom)], outline=(0, 0, 0))
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    cv2.rectangle(img, (left, top), (width - right, height - bottom), (0, 0, 0), 1)
     for k in range(6):
         value = y0 + (y1 - y0) * k / 5
         _, y = xy(0, value)
-        draw.line([(left - 5, y), (left, y)], fill=(0, 0, 0))
-        draw.text((10, y + 5), f"{value:.2f}", fill=(0, 0, 0), font=small, anchor="ls")
+        cv2.line(img, (left - 5, y), (left, y), (0, 0, 0), 1)
+        cv2.putText(img, f"{value:.2f}", (10, y + 5), font, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
     for k in range(6):
         step = x1 * k / 5
         x, _ = xy(step, y0)
-        draw.line([(x, height - bottom), (x, height - bottom + 5)], fill=(0, 0, 0))
-        label = f"{step / 1e6:.2f}M" if x1 >= 1e6 else f"{step / 1e3:.0f}k"
-        draw.text((x - 20, height - bottom + 22), label, fill=(0, 0, 0), font=small, anchor="ls")
-    draw.text((width // 2, height - 12), xlabel, fill=(0, 0, 0), font=font, anchor="ms")
-    draw.text((left, 30), title, fill=(0, 0, 0), font=font, anchor="ls")
+        cv2.line(img, (x, height - bottom), (x, height - bottom + 5), (0, 0, 0), 1)
+        cv2.putText(
+            img,
+            f"{step / 1e6:.2f}M" if x1 >= 1e6 else f"{step / 1e3:.0f}k",
+            (x - 20, height - bottom + 22),
+            font,
+            0.45,
+            (0, 0, 0),
+            1,
+            cv2.LINE_AA,
+        )
+    (text_w, _), _ = cv2.getTextSize(xlabel, font, 0.5, 1)
+    cv2.putText(img, xlabel, (width // 2 - text_w // 2, height - 12), font, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.putText(img, title, (left, 30), font, 0.55, (0, 0, 0), 1, cv2.LINE_AA)
     for i, method in enumerate(series):
         pts = series[method]
         band = [p for p in pts if math.isfinite(p[2]) and math.isfinite(p[3])]
         if len(band) >= 2:
             poly = [xy(p[0], p[3]) for p in band] + [xy(p[0], p[2]) for p in reversed(band)]
             overlay = img.copy()
-            ImageDraw.Draw(overlay).polygon(poly, fill=colors[method])
-            img = Image.blend(img, overlay, 0.2)
-            draw = ImageDraw.Draw(img)
+            cv2.fillPoly(overlay, [np.array(poly, np.int32)], colors[method])
+            img = cv2.addWeighted(overlay, 0.2, img, 0.8, 0)
         line = [xy(p[0], p[1]) for p in pts]
         if len(line) >= 2:
-            draw.line(line, fill=colors[method], width=2, joint="curve")
-        for x, y in line:
-            draw.ellipse([(x - 3, y - 3), (x + 3, y + 3)], fill=colors[method])
-        draw.line([(left + 15, top + 20 + 22 * i), (left + 45, top + 20 + 22 * i)], fill=colors[method], width=2)
+            cv2.polylines(img, [np.array(line, np.int32)], False, colors[method], 2, cv2.LINE_AA)
+        for p in line:
+            cv2.circle(img, p, 3, colors[method], -1)
+        cv2.line(img, (left + 15, top + 20 + 22 * i), (left + 45, top + 20 + 22 * i), colors[method], 2)
         label = LABELS[method] + " (mean, 95% band over seeds)"
-        draw.text((left + 52, top + 25 + 22 * i), label, fill=(0, 0, 0), font=font, anchor="ls")
+        cv2.putText(img, label, (left + 52, top + 25 + 22 * i), font, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
     path.parent.mkdir(parents=True, exist_ok=True)
-    img.save(path)
+    cv2.imwrite(str(path), img)
 
 
 def format_group_table(result: dict[str, Any], group: str, title: str) -> str:

@@ -20,8 +20,8 @@ mkdir -p "$OUT"
 START=$(date +%s)
 
 # module to import -> pip requirement (sf_curric's install_requires and pytest; nothing else)
-MODULES=(torch gymnasium numpy faster_fifo tensorboardX PIL psutil pytest)
-REQUIREMENTS=("torch>=2.0" "gymnasium>=1.0" "numpy>=1.24" "faster-fifo>=1.4.5" "tensorboardX>=2.6" "pillow>=10.1" "psutil>=5" "pytest>=7")
+MODULES=(torch gymnasium numpy faster_fifo tensorboardX cv2 psutil pytest)
+REQUIREMENTS=("torch>=2.0" "gymnasium>=1.0" "numpy>=1.24" "faster-fifo>=1.4.5" "tensorboardX>=2.6" "opencv-python-headless>=4.11" "psutil>=5" "pytest>=7")
 
 missing_requirements() {  # prints the requirements whose module $1 (a python) cannot import
     local py="$1" i

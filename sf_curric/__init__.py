@@ -11,7 +11,7 @@ from sf_curric.version import __version__
 # public name -> module that defines it
 _EXPORTS = {
     "register_env": "sf_curric.envs.registry",
-    "register_env_list": "sf_curric.envs.builtin.env_list",
+    "register_env_list": "sf_curric.envs.env_list_setup",
     "make_env": "sf_curric.envs.registry",
     "TrainingInfoInterface": "sf_curric.envs.training_info",
     "TaskWrapper": "sf_curric.envs.task_wrapper",

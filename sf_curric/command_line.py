@@ -17,10 +17,10 @@ from typing import Any, Sequence
 
 from sf_curric.algo.args import ALGO_ARGS
 from sf_curric.cfg import arguments
-from sf_curric.cfg.flags import FlagSpec
 from sf_curric.curricula.registry import curriculum_args
 from sf_curric.envs.args import ENV_ARGS
 from sf_curric.evaluation.args import evaluation_args
+from sf_curric.flags import FlagSpec
 from sf_curric.model.args import MODEL_ARGS
 from sf_curric.tracking.args import TRACKING_ARGS
 

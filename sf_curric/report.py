@@ -1,12 +1,12 @@
 """`python -m sf_curric.report SWEEP_DIR`: statistics across seeds of every method of a sweep.
 
 For each scalar (the training return `charts/episodic_return` and every held-out `eval/*` outcome the runs logged
-during training, `--eval_every_env_steps`: eval/<group>/return, terminated, length, ..., eval/gap):
-per method the mean and the IQM over seeds with stratified-bootstrap 95 % intervals, at the final step and over
-training (each run's curve averaged over a common grid of env steps), the probability of improvement of every
-method over every other, and learning curves with interval bands. A method with fewer than 3 runs gets point
-estimates only, with a warning (an interval from 1-2 seeds says nothing). Writes `report.json`, `summary.csv`,
-`improvement.csv`, `curves.csv` and one PNG and one PDF per scalar into `SWEEP_DIR/report` (or `--out`).
+during training, `--eval_every_env_steps`: eval/<group>/return, terminated, length, ..., eval/gap): per method the
+mean and the IQM over seeds with rliable's stratified-bootstrap 95 % intervals, at the final step and over training
+(each run's curve averaged over a common grid of env steps), the probability of improvement of every method over
+every other, and learning curves with interval bands. A method with fewer than 3 runs gets point estimates only,
+with a warning (an interval from 1-2 seeds says nothing). Writes `report.json`, `summary.csv`, `improvement.csv`,
+`curves.csv` and one PNG and one PDF per scalar into `SWEEP_DIR/report` (or `--out`).
 
     python -m sf_curric.report train_dir/my_sweep
 """
@@ -25,7 +25,15 @@ import numpy as np
 
 from sf_curric.cfg.validation import ConfigError
 from sf_curric.sweeps.events import RunCurves, find_runs
-from sf_curric.sweeps.stats import MIN_RUNS, interval_estimable, probability_of_improvement, summarize
+from sf_curric.sweeps.stats import (
+    MIN_RUNS,
+    converse,
+    interval_estimable,
+    probability_of_improvement,
+    rliable_modules,
+    summarize,
+    summarize_curve,
+)
 
 TRAIN_RETURN = "charts/episodic_return"
 
@@ -91,7 +99,6 @@ def tag_report(runs: Sequence[RunCurves], tag: str, points: int, reps: int, rng:
         over[m] = curve_scores[m].mean(axis=1)
     out: dict[str, Any] = {"tag": tag, "grid": grid.tolist(), "methods": {}, "improvement": [], "warnings": []}
     for m in methods:
-        curve = [summarize(curve_scores[m][:, i], reps, rng) for i in range(len(grid))]
         if not interval_estimable(len(final[m])):
             out["warnings"].append(
                 f"{m}: {len(final[m])} run(s), fewer than {MIN_RUNS} seeds: no 95% interval is estimated for it "
@@ -103,14 +110,19 @@ def tag_report(runs: Sequence[RunCurves], tag: str, points: int, reps: int, rng:
             "final_steps": [int(r.scalars[tag][0][-1]) for r in runs if r.method == m],
             "final": summarize(final[m], reps, rng),
             "over_training": summarize(over[m], reps, rng),
-            "curve": {k: [c[k] for c in curve] for k in ("mean", "iqm", "iqm_low", "iqm_high")},
+            "curve": summarize_curve(curve_scores[m], reps, rng),
         }
+    improvement = {}
+    for i, x in enumerate(methods):
+        for y in methods[i + 1 :]:
+            for when, scores in (("final", final), ("over_training", over)):
+                improvement[x, y, when] = probability_of_improvement(scores[x], scores[y], reps, rng)
+                improvement[y, x, when] = converse(improvement[x, y, when])
     for x in methods:
         for y in methods:
             if x != y:
-                for when, scores in (("final", final), ("over_training", over)):
-                    poi = probability_of_improvement(scores[x], scores[y], reps, rng)
-                    out["improvement"].append({"x": x, "y": y, "when": when, **poi})
+                for when in ("final", "over_training"):
+                    out["improvement"].append({"x": x, "y": y, "when": when, **improvement[x, y, when]})
     return out
 
 
@@ -204,6 +216,7 @@ def report(argv: Sequence[str] | None = None) -> list[dict]:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    rliable_modules()  # a missing report extra stops here, in one line, before any file is read
     if not args.sweep_dir.is_dir():
         parser.error(f"{args.sweep_dir} is not a folder; pass the sweep's folder (<train_dir>/<run_name>)")
     runs = find_runs(args.sweep_dir)

@@ -56,5 +56,12 @@ def test_one_pygame_for_every_extra():
     """pygame and pygame-ce install into the same `pygame/` folder: every extra asks for pygame-ce (minigrid's)."""
     requirements = re.findall(r'"(pygame[\w-]*)[<>=!~]', (ROOT / "setup.py").read_text())
     assert requirements and set(requirements) == {"pygame-ce"}, requirements
-    required = re.findall(r'^\s+"([\w-]+)[<>=]', (ROOT / "setup.py").read_text().split("install_requires", 1)[1], re.M)
-    assert "pillow" in required and not [r for r in required if r.startswith("opencv")]  # Pillow draws images
+
+
+def test_one_opencv_headless_in_core_and_no_pillow():
+    """Core draws and encodes its images with OpenCV's headless build; Pillow is no core requirement, and nothing
+    asks for the GUI build (opencv-python and opencv-python-headless install into the same `cv2/` folder)."""
+    text = (ROOT / "setup.py").read_text()
+    required = re.findall(r'^\s+"([\w-]+)[<>=]', text.split("install_requires", 1)[1], re.M)
+    assert "opencv-python-headless" in required and "pillow" not in [r.lower() for r in required], required
+    assert not re.findall(r'"opencv-python[<>=!~"]', text)  # the GUI build, in core or an extra

@@ -13,8 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a check
 def main() -> None:
     """Take `--env_list=NAME` and `--env_prefix=N` off the command line; train with the rest."""
     from sf_curric.cfg.env_defaults import get_env_defaults, register_env_defaults
-    from sf_curric.envs.builtin.env_list import register_env_list
     from sf_curric.envs.builtin.minigrid_curricula import MASTERING_RATE_CURRICULA
+    from sf_curric.envs.env_list_setup import register_env_list
     from sf_curric.train import run
 
     own = {"--env_list": "mr_keycorridor", "--env_prefix": "3"}

@@ -13,7 +13,7 @@ columns each). How many samples one `train()` call gets is the runner's choice (
 
 from __future__ import annotations
 
-from sf_curric.cfg.flags import FlagSpec, bool_flag
+from sf_curric.flags import FlagSpec, bool_flag
 
 # the step budget of an env without per-env defaults: rl-zoo's PPO budget (n_timesteps 1e6) for Acrobot, MountainCar,
 # LunarLander and the MuJoCo envs; a budget in days (1e10, Sample Factory's) shows nobody an end

@@ -16,8 +16,8 @@ import argparse
 import os
 from typing import Any, Iterable, NoReturn, Sequence
 
-from sf_curric.cfg.flags import FlagSpec, bool_flag
 from sf_curric.cfg.sample_factory import SAMPLE_FACTORY_ARGS
+from sf_curric.flags import FlagSpec, bool_flag
 
 RESTART_BEHAVIORS = ("resume", "restart", "overwrite")
 # listed first by --help, in this order (each is defined in its own group's list)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, Callable, NamedTuple
 
-from sf_curric.cfg.flags import FlagSpec, bool_flag
+from sf_curric.flags import FlagSpec, bool_flag
 
 
 class AcceptedFlag(NamedTuple):

@@ -46,7 +46,7 @@ def _check_env(cfg: argparse.Namespace) -> None:
     if check_dependencies is not None:
         try:
             check_dependencies()
-        except ImportError as e:
+        except ConfigError as e:  # EnvDependencyError: which package, and the extra that installs it
             raise ConfigError(f"--env={cfg.env}: {e}") from None
     _check(
         not cfg.env_kwargs or get_env_spec(cfg.env) is None,

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from sf_curric.envs.text_codes import DEFAULT_TEXT_VOCAB
+from sf_curric.flags import str2bool
 
 
 def json_object(text: str | dict) -> dict[str, Any]:
@@ -34,19 +35,7 @@ def json_object(text: str | dict) -> dict[str, Any]:
     return value
 
 
-def _bool(value: str | bool) -> bool:
-    # sf_curric.cfg.flags.str2bool's rule (envs sit below cfg and do not import it)
-    if isinstance(value, bool):
-        return value
-    text = value.strip().lower()
-    if text in ("true", "t", "yes", "y", "1"):
-        return True
-    if text in ("false", "f", "no", "n", "0"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected True or False, got {value!r}: write e.g. --flag=True")
-
-
-# `(flag, add_argument kwargs)` (sf_curric.cfg.flags.FlagSpec; envs sit below cfg and do not import it)
+# `(flag, add_argument kwargs)` (sf_curric.flags.FlagSpec; envs sit below cfg and do not import it)
 ENV_ARGS: list[tuple[str, dict[str, Any]]] = [
     (
         "--env_kwargs",
@@ -98,7 +87,7 @@ ENV_ARGS: list[tuple[str, dict[str, Any]]] = [
     (
         "--summaries_use_frameskip",
         {
-            "type": _bool,
+            "type": str2bool,
             "nargs": "?",
             "const": True,
             "default": True,

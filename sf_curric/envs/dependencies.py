@@ -49,6 +49,24 @@ def package_for_id(name: str) -> tuple[str, str] | None:
     return None
 
 
+def register_package_envs(name: str) -> None:
+    """Register the gymnasium ids of the package that provides `name` (e.g. `ALE/Pong-v5` needs `import ale_py`,
+    `MiniGrid-...` needs `import minigrid`); nothing for other names or ids already registered.
+
+    Raises:
+        EnvDependencyError: the package is not installed (one line naming the sf_curric extra that installs it).
+    """
+    package = package_for_id(name)
+    if package is None or name in gym.registry:
+        return
+    module_name, extra = package
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        raise EnvDependencyError(f"env {name!r} {install_hint(f'the {module_name} package', extra)}") from None
+    gym.register_envs(module)
+
+
 def missing_dependency(name: str) -> str | None:
     """One line saying what the registered gymnasium id `name` needs and which extra installs it (None: nothing
     is missing, or `name` is not a gymnasium id).

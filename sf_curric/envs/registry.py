@@ -18,7 +18,7 @@ from typing import Any, Callable
 import gymnasium as gym
 
 from sf_curric.envs.args import env_flag
-from sf_curric.envs.dependencies import EnvDependencyError, install_hint, missing_dependency, package_for_id
+from sf_curric.envs.dependencies import EnvDependencyError, missing_dependency, register_package_envs
 from sf_curric.envs.envpool_env import envpool_problem, is_envpool_name
 from sf_curric.envs.frames import wrap_frames
 from sf_curric.envs.observation_space import with_policy_observations
@@ -118,23 +118,6 @@ def _gymnasium_ids() -> list[str]:
     return list(gym.registry.keys())
 
 
-def _import_env_package(name: str) -> None:
-    """Register the gymnasium envs of the package that provides `name` (e.g. `ALE/Pong-v5` needs `import ale_py`).
-
-    Raises:
-        EnvDependencyError: the package is not installed (names the sf_curric extra that installs it).
-    """
-    package = package_for_id(name)
-    if package is None or name in gym.registry:
-        return
-    module_name, extra = package
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        raise EnvDependencyError(f"env {name!r} {install_hint(f'the {module_name} package', extra)}") from None
-    gym.register_envs(module)
-
-
 def _split_module_id(name: str) -> tuple[str, str] | None:
     """`("my_envs", "Foo-v0")` for gymnasium's `my_envs:Foo-v0` form, None for every other name."""
     if is_envpool_name(name) or name.count(":") != 1:
@@ -177,7 +160,7 @@ def env_exists(name: str) -> bool:
         if _split_module_id(name):
             _import_env_module(name)
             return True
-        _import_env_package(name)
+        register_package_envs(name)
     except ValueError:
         return False
     return name in gym.registry
@@ -203,7 +186,7 @@ def env_problem(name: str) -> str | None:
             return str(e)
         return missing_dependency(_split_module_id(name)[1])
     try:
-        _import_env_package(name)
+        register_package_envs(name)
     except EnvDependencyError as e:
         return str(e)
     if name not in gym.registry:
@@ -257,7 +240,7 @@ def get_env_spec(name: str) -> EnvSpec | None:
     if _split_module_id(name):  # gym.make imports the module again in every process that makes the env
         _import_env_module(name)
         return None
-    _import_env_package(name)
+    register_package_envs(name)
     if name in gym.registry:
         return None
     raise ValueError(unknown_env_message(name))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sf_curric.cfg.flags import FlagSpec, bool_flag
+from sf_curric.flags import FlagSpec, bool_flag
 
 EVAL_TASK_GROUPS = ("train", "test", "all")
 DEFAULT_EVAL_NUM_TASKS = 20  # tasks drawn from a continuous task space

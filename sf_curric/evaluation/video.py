@@ -1,7 +1,7 @@
 """Frames out of `enjoy`: an H.264 mp4 file (browsers play it) and an optional window.
 
 The video goes through imageio-ffmpeg, whose wheel ships its own ffmpeg with the libx264 encoder
-(the `video` extra); OpenCV's mp4 writer only has mp4v, which browsers do not play.
+(the `video` extra); opencv's own mp4 writer only has mp4v, which browsers do not play.
 """
 
 from __future__ import annotations
@@ -111,9 +111,9 @@ class VideoWriter:
             self._writer.send(None)  # start ffmpeg
             self._shape = rgb.shape
         elif rgb.shape != self._shape:
-            from PIL import Image
+            import cv2
 
-            rgb = np.asarray(Image.fromarray(rgb).resize((self._shape[1], self._shape[0])))
+            rgb = cv2.resize(rgb, (self._shape[1], self._shape[0]))
         self._writer.send(np.ascontiguousarray(rgb))
         self.num_frames += 1
 
@@ -129,7 +129,7 @@ class Window:
     """Shows frames in a pygame window (the `video` extra), paced to `fps` (0: as fast as possible); closing the
     window sets `closed` (enjoy then plays no further episode).
 
-    pygame, not OpenCV: sf_curric depends on no OpenCV (Pillow draws its images), and pygame is what draws
+    pygame, not OpenCV: sf_curric depends on opencv-python-headless (no GUI libraries), and pygame is what draws
     gymnasium's classic-control envs anyway.
 
     Args:

@@ -1,12 +1,12 @@
 """Command-line flags read by the model (`sf_curric.model`).
 
-Each entry is `(flag, kwargs_for_add_argument)` (`sf_curric.cfg.flags`); the programs' parser
+Each entry is `(flag, kwargs_for_add_argument)` (`sf_curric.flags`); the programs' parser
 (`sf_curric.command_line`) registers them without re-typing them.
 """
 
 from __future__ import annotations
 
-from sf_curric.cfg.flags import FlagSpec, bool_flag
+from sf_curric.flags import FlagSpec, bool_flag
 from sf_curric.model.dict_encoder import DISCRETE_ENCODINGS
 from sf_curric.model.encoders import CONV_ARCHITECTURES
 from sf_curric.model.initialization import INITIALIZATIONS

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from sf_curric.errors import install_command
+from sf_curric.errors import ConfigError, install_command
 
 # what the tags the trainer and the evaluation during training log mean (docs/metrics.md)
 _TRAIN_TAGS = {
@@ -72,7 +72,7 @@ def plot_curves(curves: dict[str, dict[str, Any]], tag: str, path: Path, title: 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise SystemExit(f"sf_curric.report needs matplotlib: {install_command('report')}") from None
+        raise ConfigError(f"the report's plots need matplotlib: {install_command('report')}") from None
     fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=150)
     for method, c in curves.items():
         has_band = all(v is not None for v in (*c["iqm_low"], *c["iqm_high"]))

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from sf_curric.cfg.flags import FlagSpec, bool_flag
+from sf_curric.flags import FlagSpec, bool_flag
 
 TRACKING_ARGS: list[FlagSpec] = [
     (

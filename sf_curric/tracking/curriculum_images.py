@@ -1,4 +1,4 @@
-"""Small charts of a curriculum's task distribution for tensorboard, drawn with Pillow (no matplotlib).
+"""Small charts of a curriculum's task distribution for tensorboard, drawn with numpy and OpenCV (no matplotlib).
 
 Both functions return `uint8` RGB images `[H, W, 3]` (`writer.add_image(tag, image, step, dataformats="HWC")`).
 """
@@ -17,32 +17,30 @@ _BAR = (66, 133, 244)
 _COLORS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75)]
 
 
-def _canvas() -> Any:
-    from PIL import Image
-
-    return Image.new("RGB", (WIDTH, HEIGHT), _WHITE)
+def _canvas() -> np.ndarray:
+    return np.full((HEIGHT, WIDTH, 3), 255, dtype=np.uint8)
 
 
-def _text(image: Any, text: str, x: int, y: int, color=_BLACK, size: int = 11) -> None:
-    """`text` with its baseline near `y` (as the charts place their labels)."""
-    from PIL import ImageDraw, ImageFont
+def _text(image: np.ndarray, text: str, x: int, y: int, color=_BLACK, scale: float = 0.4) -> None:
+    import cv2
 
-    ImageDraw.Draw(image).text((int(x), int(y)), text, fill=color, font=ImageFont.load_default(size), anchor="ls")
+    cv2.putText(image, text, (int(x), int(y)), cv2.FONT_HERSHEY_SIMPLEX, scale, color, 1, cv2.LINE_AA)
 
 
-def _axes(image: Any, y_max: float, x_label: str, right_margin: int = _MARGIN_RIGHT) -> Tuple[int, int, int, int]:
+def _axes(
+    image: np.ndarray, y_max: float, x_label: str, right_margin: int = _MARGIN_RIGHT
+) -> Tuple[int, int, int, int]:
     """Draw the axes and y ticks; return the plot box (left, top, right, bottom)."""
-    from PIL import ImageDraw
+    import cv2
 
-    draw = ImageDraw.Draw(image)
     left, top = _MARGIN_LEFT, _MARGIN_TOP
     right, bottom = WIDTH - right_margin, HEIGHT - _MARGIN_BOTTOM
     for frac in (0.0, 0.5, 1.0):
         y = int(bottom - frac * (bottom - top))
-        draw.line([(left, y), (right, y)], fill=_GREY, width=1)
+        cv2.line(image, (left, y), (right, y), _GREY, 1)
         _text(image, f"{frac * y_max:.3g}", 4, y + 4)
-    draw.line([(left, top), (left, bottom)], fill=_BLACK, width=1)
-    draw.line([(left, bottom), (right, bottom)], fill=_BLACK, width=1)
+    cv2.line(image, (left, top), (left, bottom), _BLACK, 1)
+    cv2.line(image, (left, bottom), (right, bottom), _BLACK, 1)
     _text(image, x_label, (left + right) // 2 - 4 * len(x_label), HEIGHT - 8)
     return left, top, right, bottom
 
@@ -58,11 +56,10 @@ def render_distribution(dist: Sequence[float], labels: Sequence[str] | None = No
         >>> render_distribution([0.5, 0.25, 0.25]).shape
         (280, 640, 3)
     """
-    from PIL import ImageDraw
+    import cv2
 
     dist = np.asarray(dist, dtype=np.float64)
     image = _canvas()
-    draw = ImageDraw.Draw(image)
     y_max = float(dist.max()) if dist.size and dist.max() > 0 else 1.0
     left, top, right, bottom = _axes(image, y_max, "task")
     n = max(1, len(dist))
@@ -72,15 +69,15 @@ def render_distribution(dist: Sequence[float], labels: Sequence[str] | None = No
         x1 = max(x0, int(left + (i + 1) * width) - (1 if width > 3 else 0))
         y = int(bottom - p / y_max * (bottom - top))
         if p > 0:
-            draw.rectangle([(x0, min(y, bottom - 1)), (x1, bottom - 1)], fill=_BAR)
+            cv2.rectangle(image, (x0, min(y, bottom - 1)), (x1, bottom - 1), _BAR, -1)
     if labels is not None and width >= 24:
         for i, name in enumerate(labels):
-            _text(image, str(name)[:6], int(left + i * width + 2), bottom + 14, size=10)
+            _text(image, str(name)[:6], int(left + i * width + 2), bottom + 14, scale=0.35)
     else:
         _text(image, "0", left, bottom + 14)
         _text(image, str(n - 1), right - 8 * len(str(n - 1)), bottom + 14)
     _text(image, f"probability per task ({n} tasks)", left, 16)
-    return np.asarray(image, dtype=np.uint8)
+    return image
 
 
 def render_top_tasks(
@@ -97,7 +94,7 @@ def render_top_tasks(
         >>> render_top_tasks([(0, np.array([0.5, 0.5])), (10, np.array([0.9, 0.1]))]).shape
         (280, 640, 3)
     """
-    from PIL import ImageDraw
+    import cv2
 
     steps = np.asarray([s for s, _ in history], dtype=np.float64)
     probs = np.stack([d for _, d in history])  # [time, tasks]
@@ -107,21 +104,21 @@ def render_top_tasks(
     left, top_px, right, bottom = _axes(image, y_max, "env steps", right_margin=96)
     span = steps[-1] - steps[0] if steps[-1] > steps[0] else 1.0
     xs = left + (steps - steps[0]) / span * (right - left)
-    draw = ImageDraw.Draw(image)
     for rank, task in enumerate(top):
         ys = bottom - probs[:, task] / y_max * (bottom - top_px)
-        points = [(int(round(x)), int(round(y))) for x, y in zip(xs, ys)]
+        points = np.stack([xs, ys], axis=1).round().astype(np.int32).reshape(-1, 1, 2)
         color = _COLORS[rank % len(_COLORS)]
-        draw.line(points if len(points) > 1 else points * 2, fill=color, width=2, joint="curve")
+        cv2.polylines(image, [points], False, color, 2, cv2.LINE_AA)
         _text(image, f"task {label(int(task))[:8]}", right + 6, top_px + 14 + 14 * rank, color)
     _text(image, f"top {len(top)} tasks over time", left, 16)
     _text(image, f"{int(steps[0])}", left, bottom + 14)
     _text(image, f"{int(steps[-1])}", right - 7 * len(str(int(steps[-1]))), bottom + 14)
-    return np.asarray(image, dtype=np.uint8)
+    return image
 
 
 def add_image(writer: Any, tag: str, image: np.ndarray, step: int) -> None:
-    """Write an RGB `uint8` image `[H, W, 3]` to a summary writer (tensorboardX PNG-encodes it with Pillow).
+    """Write an RGB `uint8` image `[H, W, 3]` to a tensorboardX writer, PNG-encoded with OpenCV (tensorboardX's own
+    `add_image` needs Pillow, which sf_curric does not depend on); other writers get `add_image(..., "HWC")`.
 
     Args:
         writer: a `tensorboardX.SummaryWriter` (or anything with `add_image`).
@@ -129,4 +126,16 @@ def add_image(writer: Any, tag: str, image: np.ndarray, step: int) -> None:
         image: the image.
         step: global step.
     """
-    writer.add_image(tag, image, step, dataformats="HWC")
+    get_file_writer = getattr(writer, "_get_file_writer", None)
+    if get_file_writer is None:
+        writer.add_image(tag, image, step, dataformats="HWC")
+        return
+    import cv2
+    from tensorboardX.proto.summary_pb2 import Summary
+
+    ok, png = cv2.imencode(".png", np.ascontiguousarray(image[:, :, ::-1]))  # OpenCV encodes BGR
+    if not ok:
+        raise ValueError(f"could not PNG-encode the {tag!r} image of shape {image.shape}")
+    height, width, channels = image.shape
+    summary_image = Summary.Image(height=height, width=width, colorspace=channels, encoded_image_string=png.tobytes())
+    get_file_writer().add_summary(Summary(value=[Summary.Value(tag=tag, image=summary_image)]), step)

@@ -18,10 +18,9 @@ GIF_MAX_WIDTH = 320  # ... and shrunk to this width, to keep event files small
 
 
 def _gif_bytes(frames: list[np.ndarray], fps: int) -> bytes | None:
-    """The frames as a looping GIF (subsampled to `GIF_MAX_FRAMES`, shrunk to `GIF_MAX_WIDTH`), via Pillow."""
-    import io
-
-    from PIL import Image
+    """The frames as a looping GIF (subsampled to `GIF_MAX_FRAMES`, shrunk to `GIF_MAX_WIDTH`), encoded by OpenCV's
+    `imencodeanimation` (OpenCV >= 4.11, a core requirement); None for no frames."""
+    import cv2
 
     if not frames:
         return None
@@ -30,11 +29,11 @@ def _gif_bytes(frames: list[np.ndarray], fps: int) -> bytes | None:
     height, width = picked[0].shape[:2]
     scale = min(1.0, GIF_MAX_WIDTH / width)
     size = (max(1, int(width * scale)), max(1, int(height * scale)))
-    images = [Image.fromarray(np.ascontiguousarray(f[..., :3])).resize(size) for f in picked]
-    buffer = io.BytesIO()
-    duration_ms = int(1000 * stride / max(1, fps))
-    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0)
-    return buffer.getvalue()
+    animation = cv2.Animation()
+    animation.frames = [cv2.resize(np.ascontiguousarray(f[..., 2::-1]), size) for f in picked]  # RGB -> BGR
+    animation.durations = [int(1000 * stride / max(1, fps))] * len(picked)
+    ok, buf = cv2.imencodeanimation(".gif", animation)
+    return bytes(buf) if ok else None
 
 
 def record_episode(
@@ -127,11 +126,11 @@ def add_gif(writer: Any, tag: str, gif: str | None, step: int) -> None:
     get_file_writer = getattr(writer, "_get_file_writer", None)
     if gif is None or get_file_writer is None:
         return
-    from PIL import Image
+    import cv2
     from tensorboardX.proto.summary_pb2 import Summary
 
     data = Path(gif).read_bytes()
-    with Image.open(gif) as first:
-        width, height = first.size
+    first = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    height, width = (first.shape[:2]) if first is not None else (0, 0)
     image = Summary.Image(height=height, width=width, colorspace=3, encoded_image_string=data)
     get_file_writer().add_summary(Summary(value=[Summary.Value(tag=tag, image=image)]), step)

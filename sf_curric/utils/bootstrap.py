@@ -1,7 +1,9 @@
-"""Percentile bootstrap intervals (Efron's percentile method), the one implementation the report's and the eval
-curve's bands use. A percentile interval of a mean (or an IQM) lies between the smallest and the largest score, so
-a band drawn from it stays inside the metric's range (a normal approximation, mean +- 1.96 sd / sqrt(n), does not:
-it drew CartPole's eval band above the maximum return of 500)."""
+"""Percentile bootstrap intervals (Efron's percentile method) of the mean episode return, for the eval curve that
+training draws (`tracking.eval_process`): training needs no `report` extra, so this one function stays here, while
+`sf_curric.report`'s statistics across seeds (IQM, stratified bootstrap, probability of improvement) are rliable's
+(`sweeps.stats`). A percentile interval of a mean lies between the smallest and the largest score, so a band drawn
+from it stays inside the metric's range (a normal approximation, mean +- 1.96 sd / sqrt(n), does not: it drew
+CartPole's eval band above the maximum return of 500)."""
 
 from __future__ import annotations
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import struct
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 
-def scalar_events(path: Path | str) -> Iterator[tuple[str, int, float]]:
-    """`(tag, step, value)` of every scalar in one event file, in file order.
+def summary_values(path: Path | str) -> Iterator[tuple[int, Any]]:
+    """`(step, Summary.Value)` of every summary value in one event file (scalars, images, ...), in file order.
 
     Args:
         path: an `events.out.tfevents.*` file.
@@ -30,8 +30,18 @@ def scalar_events(path: Path | str) -> Iterator[tuple[str, int, float]]:
         event.ParseFromString(data[pos + 12 : pos + 12 + length])
         pos += 12 + length + 4
         for value in event.summary.value:
-            if value.WhichOneof("value") == "simple_value":
-                yield value.tag, int(event.step), float(value.simple_value)
+            yield int(event.step), value
+
+
+def scalar_events(path: Path | str) -> Iterator[tuple[str, int, float]]:
+    """`(tag, step, value)` of every scalar in one event file, in file order.
+
+    Args:
+        path: an `events.out.tfevents.*` file.
+    """
+    for step, value in summary_values(path):
+        if value.WhichOneof("value") == "simple_value":
+            yield value.tag, step, float(value.simple_value)
 
 
 def read_scalars(event_dir: Path | str) -> dict[str, dict[int, float]]:

@@ -7,9 +7,11 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from sf_curric.envs.builtin.env_list import EnvListEnv, register_env_list
+from sf_curric.envs.builtin.env_list import EnvListEnv
 from sf_curric.envs.builtin.minigrid_curricula import MASTERING_RATE_CURRICULA
+from sf_curric.envs.env_list_setup import register_env_list
 from sf_curric.envs.registry import get_env_spec, make_env
+from sf_curric.errors import install_command
 
 pytest.importorskip("minigrid")
 
@@ -91,7 +93,11 @@ def test_missing_minigrid_is_one_line_naming_the_extra():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     last = out.stderr.strip().splitlines()[-1]
-    assert out.returncode != 0 and last.startswith("ImportError") and 'pip install "sf_curric[minigrid]"' in last
+    assert (
+        out.returncode != 0
+        and last.startswith("sf_curric.envs.dependencies.EnvDependencyError")
+        and install_command("minigrid") in last
+    )
 
 
 def test_a_prefix_keeps_the_first_envs_and_their_edges():

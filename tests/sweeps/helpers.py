@@ -1,5 +1,7 @@
-"""Shared pieces of the launcher tests: writing a sweep file, starting the launcher as a process."""
+"""Shared pieces of the launcher and report tests: writing a sweep file, starting the launcher as a process, the
+marks of a test that runs the report."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -7,7 +9,25 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
+
+# sf_curric.report computes with rliable, the `report` extra; it is in `test-heavy` (rliable brings pandas,
+# statsmodels and arch), so the tests that run the report belong to CI's second step and skip without it
+REPORT_EXTRA = [
+    pytest.mark.heavy,
+    pytest.mark.skipif(
+        importlib.util.find_spec("rliable") is None, reason='the report extra: pip install -e ".[report]"'
+    ),
+]
+
+
+def needs_report_extra(test):
+    """Mark one test function with `REPORT_EXTRA`."""
+    for mark in REPORT_EXTRA:
+        test = mark(test)
+    return test
 
 
 def write_sweep(path: Path, body: str) -> Path:

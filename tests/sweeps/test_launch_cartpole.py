@@ -44,6 +44,7 @@ def _check_finished(tmp_path: Path, steps: int) -> None:
         assert (run / DONE_FILE).exists()
         ckpt = find_newest_checkpoint(run)
         assert ckpt is not None and int(re.search(r"_(\d+)\.pth$", ckpt.name).group(1)) >= steps
+    pytest.importorskip("rliable", reason='the report extra: pip install -e ".[report]"')
     reports = report([str(tmp_path / "cp"), "--reps=500"])
     assert {m: s["final"]["runs"] for m, s in reports[0]["methods"].items()} == {"cp_lr_0.001": 2, "cp_lr_0.0003": 2}
 

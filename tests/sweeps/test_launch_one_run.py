@@ -1,6 +1,12 @@
-"""The default suite's real sweep: one short sf_curric.train run launched, reported, then skipped on re-launch
-(the 2 x 2 CartPole sweeps, Ray and the killed launcher are in test_launch_cartpole.py, marked slow)."""
+"""The default suite's real sweep: one short sf_curric.train run launched, reported (where the `report` extra is
+installed; without it the report's one-line error), then skipped on re-launch (the 2 x 2 CartPole sweeps, Ray and
+the killed launcher are in test_launch_cartpole.py, marked slow)."""
 
+import importlib.util
+
+import pytest
+
+from sf_curric.errors import ConfigError, install_command
 from sf_curric.launch import launch
 from sf_curric.report import report
 from sf_curric.sweeps.run_one import DONE_FILE
@@ -25,6 +31,11 @@ def test_one_cartpole_run(tmp_path):
     assert [o.status for o in launch(argv)] == ["done"]
     run = tmp_path / "one" / "cp" / "cp_seed_3"
     assert (run / DONE_FILE).exists() and find_newest_checkpoint(run).name.endswith("_1024.pth")
-    (rep,) = report([str(tmp_path / "one"), "--reps=200"])
-    assert rep["tag"] == "charts/episodic_return" and rep["methods"]["cp"]["runs"] == ["cp_seed_3"]
+    if importlib.util.find_spec("rliable") is None:  # README line 2's venv: no report extra
+        with pytest.raises(ConfigError, match=r"needs rliable: .*\[report\]") as stop:
+            report([str(tmp_path / "one"), "--reps=200"])
+        assert install_command("report") in str(stop.value)
+    else:
+        (rep,) = report([str(tmp_path / "one"), "--reps=200"])
+        assert rep["tag"] == "charts/episodic_return" and rep["methods"]["cp"]["runs"] == ["cp_seed_3"]
     assert [o.status for o in launch(argv)] == ["skipped"]

@@ -41,12 +41,3 @@ def test_a_garbage_sweep_run_json_is_one_line_naming_it(tmp_path, capsys, monkey
     sweep_dir, info = _sweep(tmp_path, run_info)
     result = _report(sweep_dir, capsys, monkeypatch)
     _one_line(result, f"cannot read {info}", "delete it to group the run by its folder name")
-
-
-@pytest.mark.heavy
-def test_without_rliable_is_one_line_naming_the_extra(tmp_path, capsys, monkeypatch):
-    pytest.importorskip("rliable", reason='the report extra: pip install -e ".[report]"')
-    sweep_dir, _ = _sweep(tmp_path, None)
-    assert _report(sweep_dir, capsys, monkeypatch)[0] == 0  # the same folder reports with the extra installed
-    monkeypatch.setitem(sys.modules, "rliable", None)  # as if it were not installed
-    _one_line(_report(sweep_dir, capsys, monkeypatch), "needs rliable", "[report]")

@@ -11,7 +11,10 @@ from tensorboardX import SummaryWriter
 
 from sf_curric.report import report
 
+from .helpers import REPORT_EXTRA
 from .test_report_numbers import _bootstrap, _iqm, _poi
+
+pytestmark = REPORT_EXTRA
 
 LEVEL = {"dr": 0.5, "plr": 0.6}
 SEEDS = range(8)
@@ -52,7 +55,7 @@ def _write(root):
 def eval_sweep(tmp_path_factory):
     root = tmp_path_factory.mktemp("eval_sweep")
     truth = _write(root)
-    return root, truth, {r["tag"]: r for r in report([str(root), "--reps=5000", "--points=7"])}
+    return root, truth, {r["tag"]: r for r in report([str(root), "--reps=2000", "--points=7"])}
 
 
 def test_eval_outcomes_are_reported_not_bookkeeping(eval_sweep):

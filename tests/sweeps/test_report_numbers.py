@@ -10,6 +10,10 @@ from tensorboardX import SummaryWriter
 
 from sf_curric.report import report
 
+from .helpers import REPORT_EXTRA
+
+pytestmark = REPORT_EXTRA
+
 METHODS = {"dr": 10.0, "plr": 12.0}  # base level of each method's synthetic curves
 SEEDS = range(8)
 
@@ -62,7 +66,7 @@ def _poi(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def sweep(tmp_path_factory):
     root = tmp_path_factory.mktemp("sweep")
     truth = _write_sweep(root)
-    reports = report([str(root), "--reps=5000", "--points=11"])
+    reports = report([str(root), "--reps=2000", "--points=11"])
     return root, truth, {r["tag"]: r for r in reports}
 
 
@@ -127,18 +131,3 @@ def test_bad_input_is_one_line(tmp_path, capsys):
     with pytest.raises(SystemExit):
         report([str(tmp_path)])
     assert "no tensorboard event files" in capsys.readouterr().err
-
-
-@pytest.mark.heavy
-def test_metrics_are_rliables_definitions():
-    """The report's numpy metrics equal rliable's own functions (the `test-heavy` extra installs rliable)."""
-    metrics = pytest.importorskip("rliable.metrics")
-    from sf_curric.sweeps.stats import iqm, probability_of_improvement, summarize
-
-    rng = np.random.default_rng(3)
-    for n, m in ((3, 3), (5, 8), (8, 4), (9, 9)):
-        x, y = rng.integers(0, 4, n).astype(float), rng.integers(0, 4, m).astype(float)  # ties included
-        assert iqm(x) == pytest.approx(metrics.aggregate_iqm(x[:, None]))
-        assert summarize(x, 10, rng)["mean"] == pytest.approx(metrics.aggregate_mean(x[:, None]))
-        poi = probability_of_improvement(x, y, 10, rng)["p"]
-        assert poi == pytest.approx(metrics.probability_of_improvement(x[:, None], y[:, None]))

@@ -12,6 +12,8 @@ from tensorboardX import SummaryWriter
 from sf_curric.report import report
 from sf_curric.sweeps.plots import metric_label, plot_curves
 
+from .helpers import needs_report_extra
+
 
 def _write_run(root: Path, experiment: str, params: dict, seed: int, values: np.ndarray, tag: str) -> None:
     method = experiment + "".join(f"_lr_{v}" for v in params.values())
@@ -36,6 +38,7 @@ def two_seed_sweep(tmp_path_factory):
     return root
 
 
+@needs_report_extra
 def test_fewer_than_three_seeds_warn_and_give_no_interval(two_seed_sweep, capsys):
     [rep] = report([str(two_seed_sweep), "--reps=200", "--points=5"])
     printed = capsys.readouterr().out
@@ -56,6 +59,7 @@ def test_fewer_than_three_seeds_warn_and_give_no_interval(two_seed_sweep, capsys
         assert (out / f"charts_episodic_return{suffix}").stat().st_size > 5000
 
 
+@needs_report_extra
 def test_figure_names_what_it_shows(two_seed_sweep, monkeypatch):
     import matplotlib.pyplot as plt
 
@@ -71,6 +75,7 @@ def test_figure_names_what_it_shows(two_seed_sweep, monkeypatch):
     plt.close("all")
 
 
+@needs_report_extra
 def test_bands_stay_inside_the_metric_range(tmp_path, monkeypatch):
     """Success rates in [0, 1], most runs at 1.0: a percentile-bootstrap band never leaves [min, max] of the runs."""
     rng = np.random.default_rng(0)

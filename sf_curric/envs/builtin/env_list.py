@@ -2,12 +2,11 @@
 
 `EnvListEnv(["MiniGrid-Unlock-v0", "MiniGrid-UnlockPickup-v0"])` builds one env per id and runs, from each
 `reset(new_task=id)` on, the env of that id. Every env of the list must have the same observation and action spaces
-(after `wrap`), since one policy acts in all of them. `register_env_list(name, ids)` makes such a list usable as
-`--env=name`, with the curriculum graph that `--curriculum=mastering_rate` reads.
+(after `wrap`), since one policy acts in all of them. `register_env_list(name, ids)` (sf_curric.envs.env_list_setup)
+makes such a list usable as `--env=name`, with the curriculum graph that `--curriculum=mastering_rate` reads.
 
 Example:
-    >>> register_env_list("my_doorkeys", ["MiniGrid-DoorKey-5x5-v0", "MiniGrid-DoorKey-6x6-v0",
-    ...                                   "MiniGrid-DoorKey-8x8-v0"])
+    >>> env = EnvListEnv(["MiniGrid-DoorKey-5x5-v0", "MiniGrid-DoorKey-6x6-v0"])
 """
 
 from __future__ import annotations
@@ -19,10 +18,8 @@ from typing import Any, Callable, Sequence
 import gymnasium as gym
 
 from sf_curric.curricula.task_space import DiscreteTaskSpace
+from sf_curric.envs.dependencies import register_package_envs
 from sf_curric.envs.task_wrapper import TaskEnv
-
-# gymnasium id prefix -> (module whose import registers the ids, the sf_curric extra that installs it)
-_ID_PACKAGES = {"MiniGrid-": ("minigrid", "minigrid"), "BabyAI-": ("minigrid", "minigrid")}
 
 
 @dataclass(frozen=True)
@@ -67,23 +64,6 @@ class EnvCurriculum:
         return DiscreteTaskSpace(len(self.env_ids), tasks=list(self.env_ids))
 
 
-def import_env_package(env_id: str) -> None:
-    """Register the gymnasium ids of the package behind `env_id` (MiniGrid ids need `import minigrid`).
-
-    Raises:
-        ImportError: one line naming the sf_curric extra that installs the package.
-    """
-    for prefix, (module_name, extra) in _ID_PACKAGES.items():
-        if env_id.startswith(prefix) and env_id not in gym.registry:
-            try:
-                module = __import__(module_name)
-            except ImportError:
-                raise ImportError(
-                    f'{env_id} needs the {module_name} package: pip install "sf_curric[{extra}]" (or {module_name})'
-                ) from None
-            gym.register_envs(module)
-
-
 def image_only(env: gym.Env) -> gym.Env:
     """MiniGrid's observation without the mission text and direction: the 7x7x3 symbolic view (the Mastering Rate
     paper's agent sees only this), a `Box(0, 255, (7, 7, 3), uint8)`; other envs are returned unchanged."""
@@ -117,7 +97,7 @@ class EnvListEnv(TaskEnv):
         self.env_ids = ids
         self.envs: dict[str, gym.Env] = {}
         for env_id in ids:
-            import_env_package(env_id)
+            register_package_envs(env_id)
             with warnings.catch_warnings():  # "out of date": the Mastering Rate paper's ObstructedMaze ids are v0
                 warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*out of date")
                 self.envs[env_id] = wrap(gym.make(env_id, render_mode=render_mode))
@@ -182,42 +162,9 @@ class EnvListMaker:
         self.wrap = wrap
 
     def check_dependencies(self) -> None:
-        """Raise the one-line ImportError of a missing env package (the trainer's config check calls this)."""
+        """Raise the one-line EnvDependencyError of a missing env package (the trainer's config check calls this)."""
         for env_id in self.env_curriculum.env_ids:
-            import_env_package(env_id)
+            register_package_envs(env_id)
 
     def __call__(self, render_mode: str | None = None) -> EnvListEnv:
         return EnvListEnv(self.env_curriculum.env_ids, wrap=self.wrap, render_mode=render_mode)
-
-
-def register_env_list(
-    name: str,
-    env_ids: Sequence[str],
-    edges: Sequence[tuple[str, str]] | None = None,
-    curriculum: str = "mastering_rate",
-    min_return: float = 0.0,
-    max_return: float = 0.5,
-    wrap: Callable[[gym.Env], gym.Env] = image_only,
-) -> EnvCurriculum:
-    """Make an ordered list of gymnasium ids usable as `--env=name`: a task is one env of the list.
-
-    Args:
-        name: the `--env` value.
-        env_ids: the envs, easiest first (the last is the target); MiniGrid ids need `sf_curric[minigrid]`.
-        edges: `(easier id, harder id)` pairs of the curriculum graph; None: the list in order.
-        curriculum: the default `--curriculum` of the env.
-        min_return: Mastering Rate's estimate of the lowest mean return on each env.
-        max_return: Mastering Rate's estimate of the highest mean return (the paper's MiniGrid curricula: 0.5).
-        wrap: applied to each env after `gym.make` (default: MiniGrid's image only).
-
-    Example:
-        >>> register_env_list("my_doorkeys", ["MiniGrid-DoorKey-5x5-v0", "MiniGrid-DoorKey-8x8-v0"])
-    """
-    from sf_curric.envs.registry import register_env
-
-    env_curriculum = EnvCurriculum(
-        tuple(env_ids), None if edges is None else tuple(map(tuple, edges)), min_return, max_return
-    )
-    maker = EnvListMaker(env_curriculum, wrap)
-    register_env(name, maker, task_space=env_curriculum.task_space(), curriculum=curriculum)
-    return env_curriculum
