@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from sf_curric.errors import install_command
 from sf_curric.train import run
 from sf_curric.utils.checkpoint import CHECKPOINT_SUBDIR
 from sf_curric.utils.logs import close_log_file
@@ -119,7 +120,8 @@ def test_unreadable_checkpoint_is_an_error_not_a_restart_and_nothing_is_deleted(
 
 
 def test_an_env_whose_extra_is_missing_is_one_line(tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "pettingzoo", None)  # as if the pettingzoo extra were not installed
+    for name in [m for m in sys.modules if m == "pettingzoo" or m.startswith("pettingzoo.")] or ["pettingzoo"]:
+        monkeypatch.setitem(sys.modules, name, None)  # as if the pettingzoo extra were not installed (nor imported)
     argv = _base(tmp_path) + ["--env=tictactoe"]
-    _fails_with_one_line(argv, capsys, "--env=tictactoe needs pettingzoo", 'pip install "sf_curric[pettingzoo]"')
+    _fails_with_one_line(argv, capsys, "--env=tictactoe needs pettingzoo", install_command("pettingzoo"))
     assert list(tmp_path.iterdir()) == []
