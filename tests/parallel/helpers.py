@@ -1,6 +1,7 @@
 """Process helpers shared by the multi-process tests (module-level functions so that spawn can pickle them)."""
 
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Iterable, Set
@@ -60,6 +61,16 @@ def idle_worker(control: ControlBlock, buffers: SharedTrajectories, index: int, 
     while not control.stop_requested and parent_alive(parent_pid):
         buffers.slot(0)["x"][index] += 1
         time.sleep(0.01)
+
+
+def hung_worker(control: ControlBlock, buffers: SharedTrajectories, index: int, parent_pid: int) -> None:
+    """Child: like `idle_worker` until it counted to 5, then stuck for good (an env that hangs in step): it never
+    looks at the stop flag or the parent again."""
+    die_with_parent(parent_pid)
+    while buffers.slot(0)["x"][index] < 5:
+        buffers.slot(0)["x"][index] += 1
+        time.sleep(0.01)
+    threading.Event().wait()
 
 
 def train_batches(sampler, learner, n: int) -> None:
