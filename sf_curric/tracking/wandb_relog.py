@@ -101,7 +101,7 @@ def relog_lost_rows(run: Any, exp_dir: Path, this_session_dir: Path, upto_step: 
     Returns:
         The number of rows re-logged.
     """
-    from sf_curric.tracking.tb_scalars import read_scalars
+    from sf_curric.utils.event_files import read_scalars
 
     earlier = [p for p in sorted((exp_dir / "wandb").glob("*run-*/run-*.wandb")) if p.parent != this_session_dir]
     after = last_logged_step(earlier, step_key)

@@ -1,8 +1,10 @@
 """Read the scalars back from tensorboard event files with tensorboardX's own protobufs (a core dependency), so
 that `sf_curric.report` does not need the `tensorboard` package (its server and gRPC stack, 0.06 GB) to read them.
 
-An event file is a sequence of records: an 8-byte little-endian length, a 4-byte CRC of it, the serialized
-`Event`, a 4-byte CRC of that. A run killed while writing leaves a cut last record, which is skipped.
+An event file is a sequence of TFRecords: an 8-byte little-endian length, its masked CRC-32C, the serialized
+`Event`, the masked CRC-32C of that. A record cut short by a kill, or whose length does not match its CRC, ends the
+file's reading (nothing after it can be framed); a record whose payload CRC does not match is skipped. The same
+reader serves the report and `--with_wandb`'s re-logging after a hard kill (`sf_curric.tracking.wandb_relog`).
 """
 
 from __future__ import annotations
@@ -19,16 +21,23 @@ def summary_values(path: Path | str) -> Iterator[tuple[int, Any]]:
         path: an `events.out.tfevents.*` file.
     """
     from tensorboardX.proto import event_pb2
+    from tensorboardX.record_writer import masked_crc32c
 
     data = Path(path).read_bytes()
     pos = 0
     while pos + 12 <= len(data):
-        (length,) = struct.unpack("<Q", data[pos : pos + 8])
-        if pos + 12 + length + 4 > len(data):
-            return  # a record cut by a kill: the events before it are whole
+        header = data[pos : pos + 8]
+        (length,) = struct.unpack("<Q", header)
+        (header_crc,) = struct.unpack("<I", data[pos + 8 : pos + 12])
+        end = pos + 12 + length + 4
+        if header_crc != masked_crc32c(header) or end > len(data):
+            return  # a damaged or cut-short record: the events before it are whole
+        payload = data[pos + 12 : end - 4]
+        pos = end
+        if struct.unpack("<I", data[end - 4 : end])[0] != masked_crc32c(payload):
+            continue  # a damaged payload: skip this event
         event = event_pb2.Event()
-        event.ParseFromString(data[pos + 12 : pos + 12 + length])
-        pos += 12 + length + 4
+        event.ParseFromString(payload)
         for value in event.summary.value:
             yield int(event.step), value
 

@@ -12,11 +12,10 @@ import zlib
 from pathlib import Path
 
 import pytest
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboardX import SummaryWriter
 
-from sf_curric.tracking.tb_scalars import read_scalars
 from sf_curric.tracking.wandb_relog import last_logged_step, read_log_records, relog_lost_rows
+from sf_curric.utils.event_files import read_scalars
 
 pytest.importorskip("wandb", reason='pip install "sf_curric[wandb]"')
 from wandb.proto import wandb_internal_pb2 as pb  # noqa: E402
@@ -33,8 +32,9 @@ def _write_tensorboard(folder, steps):
 
 
 def test_tensorboard_scalars_read_as_tensorboard_reads_them_and_a_cut_file_keeps_its_start(tmp_path):
+    tensorboard_reader = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
     _write_tensorboard(tmp_path / "tb", range(100, 2100, 100))
-    acc = EventAccumulator(str(tmp_path / "tb"), size_guidance={"scalars": 0})
+    acc = tensorboard_reader.EventAccumulator(str(tmp_path / "tb"), size_guidance={"scalars": 0})
     acc.Reload()
     expected = {tag: {e.step: e.value for e in acc.Scalars(tag)} for tag in acc.Tags()["scalars"]}
     assert read_scalars(tmp_path / "tb") == expected and len(expected["charts/episodic_return"]) == 20
