@@ -17,7 +17,7 @@ from tensorboardX import SummaryWriter
 from sf_curric.tracking.wandb_relog import last_logged_step, read_log_records, relog_lost_rows
 from sf_curric.utils.event_files import read_scalars
 
-pytest.importorskip("wandb", reason='pip install "sf_curric[wandb]"')
+pytest.importorskip("wandb", reason='pip install -e ".[wandb]"')
 from wandb.proto import wandb_internal_pb2 as pb  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
