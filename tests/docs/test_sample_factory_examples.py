@@ -100,7 +100,11 @@ def test_the_pending_flag_errors_quoted_on_the_page_are_the_programs(typed, caps
 
 def test_sample_factorys_env_names_and_experiment_names_stop_with_the_line_the_page_quotes(capsys, tmp_path):
     page = " ".join(PAGE.read_text().split())
-    unknown = _stderr_of(["--env=atari_breakout", f"--train_dir={tmp_path}"], capsys)
+    # a fresh process, as a user's: this one holds the envs other tests registered (they would be "closest names")
+    typed = [sys.executable, "-m", "sf_curric.train", "--env=atari_breakout", f"--train_dir={tmp_path}"]
+    fresh = subprocess.run(typed, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    unknown = fresh.stderr.strip()
+    assert fresh.returncode == 2 and "\n" not in unknown, unknown
     assert unknown.removeprefix("sf_curric.train: error: ") in page
     spaced = _stderr_of(["--env=CartPole-v1", "--experiment=Experiment Name", f"--train_dir={tmp_path}"], capsys)
     assert spaced.removeprefix("sf_curric.train: error: ") in page

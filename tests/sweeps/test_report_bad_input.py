@@ -7,6 +7,8 @@ from tensorboardX import SummaryWriter
 
 from sf_curric.report import main
 
+from .helpers import needs_report_extra
+
 
 def _sweep(root, run_info: str | None):
     run_dir = root / "sweep" / "lr" / "lr_seed_0"
@@ -36,6 +38,7 @@ def _one_line(result, *expected):
         assert text in last, last
 
 
+@needs_report_extra  # the report checks for rliable before it reads any file
 @pytest.mark.parametrize("run_info", ["{garbage", "[1, 2]", '{"method": 5, "seed": 0}', '{"seed": "x"}'])
 def test_a_garbage_sweep_run_json_is_one_line_naming_it(tmp_path, capsys, monkeypatch, run_info):
     sweep_dir, info = _sweep(tmp_path, run_info)
