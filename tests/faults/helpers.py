@@ -1,5 +1,6 @@
 """Shared helpers of the fault-injection tests: configs, subprocess runs of `python -m sf_curric.train`."""
 
+import errno
 import os
 import subprocess
 import sys
@@ -46,3 +47,35 @@ def flip_bytes_inside_tensor(path, record_suffix="/data/0", count=100):
     for i in range(start, start + count):
         raw[i] ^= 0x5A
     path.write_bytes(bytes(raw))
+
+
+class _FileOnAFullDisk:
+    """A checkpoint's temp file whose writes fail with ENOSPC when `refuse(data)` says so."""
+
+    def __init__(self, f, refuse):
+        self.f, self.refuse = f, refuse
+
+    def write(self, data):
+        if self.refuse(data):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return self.f.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self.f, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.f.close()
+
+
+def full_disk_at_write(monkeypatch, refuse):
+    """Make every checkpoint write (`write_checkpoint_file`'s temp file) raise ENOSPC where `refuse(data)` is true:
+    a full disk injected at the write (mounting a small tmpfs needs root)."""
+    from sf_curric.utils import checkpoint as checkpoint_module
+
+    real_fdopen = os.fdopen
+    monkeypatch.setattr(
+        checkpoint_module.os, "fdopen", lambda fd, mode: _FileOnAFullDisk(real_fdopen(fd, mode), refuse)
+    )

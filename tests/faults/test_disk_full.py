@@ -13,11 +13,10 @@ import torch
 
 from sf_curric.algo.runner import Runner
 from sf_curric.algo.stop_and_save import periodic_save
-from sf_curric.utils import checkpoint as checkpoint_module
 from sf_curric.utils import checkpoint_integrity
 from sf_curric.utils.checkpoint import list_checkpoints, load_checkpoint
 from tests.faults import envs
-from tests.faults.helpers import small_cfg
+from tests.faults.helpers import full_disk_at_write, small_cfg
 
 
 def _enospc():
@@ -32,32 +31,14 @@ class _Disk:
         self.refused = 0
 
 
-class _FileOnDisk:
-    """A checkpoint's temp file: every write fails with ENOSPC while the disk is full."""
-
-    def __init__(self, f, disk):
-        self.f, self.disk = f, disk
-
-    def write(self, data):
-        if self.disk.full:
-            self.disk.refused += 1
-            raise _enospc()
-        return self.f.write(data)
-
-    def __getattr__(self, name):
-        return getattr(self.f, name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.f.close()
-
-
 def _install(monkeypatch, disk, how):
     if how == "oserror_at_write":
-        real_fdopen = os.fdopen
-        monkeypatch.setattr(checkpoint_module.os, "fdopen", lambda fd, mode: _FileOnDisk(real_fdopen(fd, mode), disk))
+
+        def refuse(data):
+            disk.refused += disk.full
+            return disk.full
+
+        full_disk_at_write(monkeypatch, refuse)
         return
     real_save = torch.save
 

@@ -10,7 +10,6 @@ import zipfile
 import pytest
 import torch
 
-from sf_curric.utils import checkpoint as checkpoint_module
 from sf_curric.utils.checkpoint import (
     DAMAGED_SUFFIX,
     CheckpointError,
@@ -24,7 +23,7 @@ from sf_curric.utils.checkpoint import (
 )
 from sf_curric.utils.checkpoint_integrity import verify_checksum
 from sf_curric.version import __version__
-from tests.faults.helpers import flip_bytes_inside_tensor
+from tests.faults.helpers import flip_bytes_inside_tensor, full_disk_at_write
 
 
 def _state(value=1.0):
@@ -96,33 +95,18 @@ def test_resume_with_every_checkpoint_damaged_is_an_error_and_moves_nothing(tmp_
     assert path.exists()  # a later resume must not start from scratch silently
 
 
-class _FullDisk:
-    """A file whose writes fail with ENOSPC once `room` bytes are written (a small tmpfs needs root)."""
-
-    def __init__(self, f, room):
-        self.f, self.room = f, room
-
-    def write(self, data):
-        if len(data) > self.room:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        self.room -= len(data)
-        return self.f.write(data)
-
-    def __getattr__(self, name):
-        return getattr(self.f, name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.f.close()
-
-
 @pytest.mark.parametrize("room", [0, 100, 3000, 20000])
 def test_enospc_inside_torch_save_is_an_oserror_and_the_old_file_stays(tmp_path, monkeypatch, room):
     path = write_checkpoint_file(_state(7.0), tmp_path / "c.pth")
-    real_fdopen = os.fdopen
-    monkeypatch.setattr(checkpoint_module.os, "fdopen", lambda fd, mode: _FullDisk(real_fdopen(fd, mode), room))
+    left = [room]  # bytes the disk still takes
+
+    def refuse(data):
+        if len(data) > left[0]:
+            return True
+        left[0] -= len(data)
+        return False
+
+    full_disk_at_write(monkeypatch, refuse)
     with pytest.raises(OSError) as e:
         write_checkpoint_file(_state(8.0), path)
     assert e.value.errno == errno.ENOSPC  # not torch's "RuntimeError: unexpected pos"
