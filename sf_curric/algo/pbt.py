@@ -11,7 +11,7 @@ the better one's): each mutates with probability `--pbt_mutation_rate`, multipli
 `--pbt_perturb_max`] (gamma: 1 - gamma is, by U[1.01, 1.2]), or, at 1 %, goes back to its default. Policy 0 is never
 mutated (the reference), though it may be replaced. At start, policies 1..N-1 begin from a perturbation of the
 defaults. Each policy's hyper-parameters are kept in `policy_<i:02d>_cfg.json` (a resumed run continues with them) and
-logged as `zz_pbt/cfg_<name>`.
+logged as `zz_pbt/cfg_<name>`; a replacement is logged as `zz_pbt/replaced_by` (the policy whose weights it took).
 
 Where we differ: draws use a `random.Random` seeded from `--seed` (SF uses the global `random`), and there is no
 reward-shaping mutation (SF mutates a Doom env's reward-shaping scheme; gymnasium envs have none).
@@ -157,6 +157,8 @@ class PopulationBasedTraining:
         if replacement != policy_id:
             _copy_weights(runners[replacement], runners[policy_id])
             self.replacements += 1
+            if runners[policy_id].writer is not None:  # which policy it came from, when (SF only logs it)
+                runners[policy_id].writer.add_scalar("zz_pbt/replaced_by", replacement, runners[policy_id].env_steps)
             log.info(
                 "PBT: policy %d (%s %.3f) takes the weights of policy %d (%.3f)",
                 policy_id, cfg.pbt_target_objective, objectives[policy_id], replacement, objectives[replacement],

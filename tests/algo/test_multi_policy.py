@@ -90,3 +90,16 @@ def test_policy_config_splits_workers_first_then_envs():
     cfg = parse_args(["--env=CartPole-v1", "--num_policies=2", "--num_workers=3", "--num_envs_per_worker=6"])
     assert (policy_config(cfg, 1).num_workers, policy_config(cfg, 1).num_envs_per_worker) == (3, 3)
     assert policy_config(cfg, 1) is not cfg and cfg.num_envs_per_worker == 6
+
+
+def test_each_policy_runs_its_own_curriculum(tmp_path):
+    args = [
+        "--env=cartpole_curriculum", f"--train_dir={tmp_path}", "--experiment=curr", "--serial_mode=True",
+        "--num_policies=2", "--num_envs_per_worker=16", "--train_for_env_steps=4096", "--seed=1",
+    ]  # fmt: skip
+    run_with_result(args)
+    states = [_weights(tmp_path / "curr", p)[1]["curriculum"] for p in (0, 1)]
+    assert all(state is not None for state in states) and states[0] is not states[1]
+    for p in (0, 1):
+        tags = read_scalars(tmp_path / "curr" / "tensorboard" / f"p{p}")
+        assert any(tag.startswith("curriculum/") for tag in tags)
