@@ -113,8 +113,9 @@ def main() -> None:
         rows.append({"seed": seed, "fixed": fixed, "median": median, "pbt": pbt, "load_start": load,
                      "load_end": os.getloadavg()[0]})  # fmt: skip
         policies = ", ".join(f"{ret:.0f} (lr {rate:.2g})" for ret, rate in zip(pbt["returns"], pbt["rates"]))
-        lines.append(f"{seed:>4}  " + "  ".join(f"{v:>9.1f}" for v in fixed.values())
-                     + f"  {median:>7.1f}  {pbt['best']:>9.1f}  {policies}; {pbt['replacements']} replacements")  # fmt: skip
+        cells = "  ".join(f"{v:>9.1f}" for v in fixed.values())
+        tail = f"{policies}; {pbt['replacements']} replacements"
+        lines.append(f"{seed:>4}  {cells}  {median:>7.1f}  {pbt['best']:>9.1f}  {tail}")
         print(lines[-1], flush=True)
     medians, bests = [r["median"] for r in rows], [r["pbt"]["best"] for r in rows]
     wins = sum(b > m for b, m in zip(bests, medians))

@@ -118,7 +118,5 @@ def render_sample_factory_flags() -> str:
     for sf_flag in flags:
         rows.append(_row(sf_flag, actions[sf_flag.flag]))
         counts[flag_status(sf_flag.flag, actions[sf_flag.flag])[0]] += 1
-    intro = _INTRO.format(
-        total=len(flags), implemented=counts["implemented"], accepted=counts["no effect"]
-    )
+    intro = _INTRO.format(total=len(flags), implemented=counts["implemented"], accepted=counts["no effect"])
     return intro + "\n".join(rows) + "\n"

@@ -186,7 +186,7 @@ class Runner:
         return checkpoint_dir(self.exp_dir, self.policy_id)
 
     def _name(self) -> str:
-        """"policy <i>: " in a multi-policy run's log lines, else nothing."""
+        """The prefix of a multi-policy run's log lines ("policy <i>: "); empty with one policy."""
         return f"policy {self.policy_id}: " if self._population else ""
 
     # ---- setup ---------------------------------------------------------------------------------------------

@@ -134,7 +134,14 @@ def check_population(cfg: argparse.Namespace) -> None:
         if on(cfg):
             raise ConfigError(f"{flag} does not work with --num_policies={n} yet: leave it out or train one policy")
     if getattr(cfg, "curriculum", None) == "self_play":
-        raise ConfigError(f"--curriculum=self_play keeps its own pool of opponents: use --num_policies=1 with it")
+        raise ConfigError("--curriculum=self_play keeps its own pool of opponents: use --num_policies=1 with it")
+
+
+def policy_suffix(cfg: argparse.Namespace) -> str:
+    """ "" for policy 0 (a one-policy run's names), "_p<i>" for `--policy_index=i`: what enjoy, eval and export add
+    to the names of the files they write, so that two policies' outputs never overwrite each other."""
+    policy_id = getattr(cfg, "policy_index", 0)
+    return f"_p{policy_id}" if policy_id else ""
 
 
 def policy_config(cfg: argparse.Namespace, policy_id: int) -> argparse.Namespace:

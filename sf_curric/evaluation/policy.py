@@ -110,8 +110,8 @@ def load_policy(
     if found is None:
         hint = " or use --load_checkpoint_kind=latest" if kind == "best" else ""
         raise EvaluationError(
-            f"no {kind} checkpoint in {checkpoint_dir(exp_dir, policy_id)}: train until one is saved (at the end of training "
-            f"and every --save_every_sec){hint}"
+            f"no {kind} checkpoint in {checkpoint_dir(exp_dir, policy_id)}: train until one is saved (at the end of "
+            f"training and every --save_every_sec){hint}"
         )
     path, state = found
     model = ActorCritic(obs_space, action_space, cfg).to(device)  # ObservationSpaceError: a ConfigError

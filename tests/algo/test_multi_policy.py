@@ -52,6 +52,7 @@ def test_a_resumed_multi_policy_run_continues_each_policy_and_eval_loads_the_one
     common = [f"--train_dir={tmp_path}", "--experiment=resume", "--eval_episodes=2"]
     report = eval_run([*common, "--policy_index=1"])
     assert report.data["checkpoint"].endswith("checkpoint_p1/checkpoint_000000016_4096.pth")
+    assert report.output_dir == tmp_path / "resume" / "eval_p1"
     with pytest.raises(SystemExit):
         eval_run([*common, "--policy_index=2"])
     assert "checkpoint_p2: train until one is saved" in capsys.readouterr().err
