@@ -96,7 +96,7 @@ def test_policy_config_splits_workers_first_then_envs():
 def test_each_policy_runs_its_own_curriculum(tmp_path):
     args = [
         "--env=cartpole_curriculum", f"--train_dir={tmp_path}", "--experiment=curr", "--serial_mode=True",
-        "--num_policies=2", "--num_envs_per_worker=16", "--train_for_env_steps=4096", "--seed=1",
+        "--num_policies=2", "--num_envs_per_worker=8", "--train_for_env_steps=1024", "--seed=1",
     ]  # fmt: skip
     run_with_result(args)
     states = [_weights(tmp_path / "curr", p)[1]["curriculum"] for p in (0, 1)]

@@ -170,7 +170,7 @@ def test_pbt_run_mutates_and_a_resume_keeps_each_policys_hyper_parameters(tmp_pa
         "--env=CartPole-v1", f"--train_dir={tmp_path}", "--experiment=pbt", "--serial_mode=True", "--seed=1",
         "--num_policies=4", "--num_envs_per_worker=16", "--batch_size=256", "--num_batches_per_epoch=1",
         "--with_pbt=True", "--pbt_start_mutation=0", "--pbt_period_env_steps=1000", "--pbt_mutation_rate=0.5",
-        "--train_for_env_steps=8192",
+        "--train_for_env_steps=4096",
     ]  # fmt: skip
     run_with_result(args)
     exp = tmp_path / "pbt"
@@ -179,7 +179,7 @@ def test_pbt_run_mutates_and_a_resume_keeps_each_policys_hyper_parameters(tmp_pa
     assert any(f != defaults for f in files[1:])
     planted = dict(files[3], learning_rate=0.0123)
     policy_cfg_file(exp, 3).write_text(json.dumps(planted))
-    run_with_result([*args[:-1], "--train_for_env_steps=8448", "--pbt_start_mutation=10000000"])
+    run_with_result([*args[:-1], "--train_for_env_steps=4352", "--pbt_start_mutation=10000000"])
     _, state = load_newest_checkpoint(exp, policy_id=3)
     assert state["cfg"]["learning_rate"] == pytest.approx(0.0123)  # the resumed policy trained with its own
     assert "zz_pbt/cfg_learning_rate" in _tags(exp / "tensorboard" / "p3")
