@@ -13,7 +13,6 @@ import random
 import signal
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -25,7 +24,7 @@ from sf_curric.algo.checkpoint_restore import restore_runner
 from sf_curric.algo.episode_stats import EpisodeStats
 from sf_curric.algo.nan_guard import NanGuard, NonFiniteTrainingError, check_finite_model
 from sf_curric.algo.parallel.process_utils import prestart_worker_server, stop_worker_server
-from sf_curric.algo.ppo import logged_as_losses
+from sf_curric.algo.run_reports import close_writer, progress_line, timing_line, write_summaries
 from sf_curric.algo.sampling import Batch, Sampler, SerialSampler  # noqa: F401 (Batch: the sampler interface)
 from sf_curric.algo.self_play import build_self_play
 from sf_curric.algo.stop_and_save import (
@@ -39,17 +38,16 @@ from sf_curric.algo.stop_and_save import (
     set_niceness,
     warn_if_best_metric_missing,
 )
-from sf_curric.cfg.budget import eta_seconds, format_eta, training_progress
+from sf_curric.cfg.budget import training_progress
 from sf_curric.cfg.experiment import experiment_dir, prepare_experiment_dir, save_config, undo_prepare
 from sf_curric.cfg.sample_factory import sample_factory_notes
 from sf_curric.cfg.validation import check_batch_memory, total_envs
 from sf_curric.envs.frames import frame_flag_notes, frames_per_step
 from sf_curric.envs.observation_space import describe_dropped
 from sf_curric.envs.registry import get_env_spec, make_env
-from sf_curric.tracking.curriculum_status import curriculum_suffix
 from sf_curric.utils.checkpoint import checkpoint_dir, load_newest_checkpoint, remove_orphan_temp_files, save_checkpoint
 from sf_curric.utils.logs import LOG_FILE, attach_log_file, close_log_file, setup_logging
-from sf_curric.utils.timing import PhaseTimer, RateMeter, SummaryClock
+from sf_curric.utils.timing import LoopClock, PhaseTimer, RateMeter, SummaryClock
 
 log = logging.getLogger("sf_curric")
 
@@ -83,16 +81,6 @@ class RunResult(NamedTuple):
     solved_at_seconds: float | None
 
 
-def _close_writer(writer: Any) -> None:
-    """Close the tensorboard writer; on a full disk that is a warning, and its exit hook is not retried."""
-    try:
-        writer.close()
-    except OSError as e:
-        log.warning("could not finish the tensorboard files (%s)", e.strerror or e)
-        for file_writer in getattr(writer, "all_writers", {}).values():
-            file_writer.event_writer._closed = True  # tensorboardX's atexit hook would fail the same way again
-
-
 def seed_everything(seed: int | None) -> None:
     """Seed python, numpy and torch (no-op for None).
 
@@ -104,24 +92,6 @@ def seed_everything(seed: int | None) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-
-
-@dataclass
-class _LoopClock:
-    """When the main loop last did each periodic thing (monotonic seconds), and when the run was solved."""
-
-    start: float
-    summaries: SummaryClock
-    last_progress: float = field(init=False)
-    last_info: float = field(init=False)
-    last_save: float = field(init=False)
-    last_best: float = field(init=False)
-    last_milestone: float = field(init=False)
-    solved_steps: int | None = None
-    solved_seconds: float | None = None
-
-    def __post_init__(self) -> None:
-        self.last_progress = self.last_info = self.last_save = self.last_best = self.last_milestone = self.start
 
 
 class Runner:
@@ -178,7 +148,7 @@ class Runner:
         self._start_iteration = 0  # iteration when this session's training started (fatal stops save after it)
         self._session_start: float | None = None  # monotonic time this session's training started (None: not now)
         self._prestarted_server = False
-        self._clock: _LoopClock | None = None  # the main loop's timers (_begin_loop)
+        self._clock: LoopClock | None = None  # the main loop's timers (_begin_loop)
 
     @property
     def checkpoint_dir(self) -> Path:
@@ -324,59 +294,7 @@ class Runner:
             self.curriculum_host.set_training_info(training_info)
 
     def _write_summaries(self) -> None:
-        w, step = self.writer, self.env_steps
-        if self.stats.returns:
-            w.add_scalar("charts/episodic_return", self.stats.avg_return(), step)
-            w.add_scalar("charts/episodic_length", float(np.mean(self.stats.lengths)), step)
-        if self.stats.task_completion:
-            w.add_scalar("charts/task_completion", float(np.mean(self.stats.task_completion)), step)
-        w.add_scalar("charts/FPS", self.fps_meter.rate(), step)
-        w.add_scalar("train/nonfinite_returns", self.stats.num_nonfinite_returns, step)  # episodes kept out
-        for key, values in self.stats.custom.items():
-            w.add_scalar(key, float(np.mean(values)), step)
-        losses = logged_as_losses()
-        for key, value in self.last_train_stats.items():
-            if not np.isfinite(value):  # a batch with nothing to train on (Robust PLR, ACCEL) has no losses
-                continue
-            if key == "learning_rate":
-                w.add_scalar("charts/learning_rate", value, step)
-            elif key in losses:
-                w.add_scalar(f"losses/{key}", value, step)
-            else:
-                w.add_scalar(f"train/{key}", value, step)
-        for phase, seconds in self._phase_totals().items():
-            w.add_scalar(f"perf/{phase}_sec", seconds, step)
-        if self.curriculum_host is not None:
-            self.curriculum_host.log(w, step)
-        sampler_stats = getattr(self.sampler, "stats", None)  # optional: e.g. policy lag of the parallel sampler
-        if sampler_stats is not None:
-            for key, value in sampler_stats().items():
-                w.add_scalar(f"perf/{key}", value, step)
-
-    def _phase_totals(self) -> dict[str, float]:
-        # the runner's own phases (get_batch, learn) and the sampler's (env_step, inference, ...): in serial mode
-        # the sampler's phases are part of get_batch
-        totals = dict(self.timer.totals)
-        totals.update({f"sampler_{k}": v for k, v in self.sampler.timing().items()})
-        return totals
-
-    def _progress_line(self) -> None:
-        cfg = self.cfg
-        fps = self.fps_meter.rate()
-        seconds = self._train_seconds_now()
-        episodes = len(self.stats.returns)
-        returns = f"avg return {self.stats.avg_return():.2f} (last {episodes} episodes)" if episodes else (
-            "no episode finished yet")  # fmt: skip
-        log.info(
-            "%senv steps %d (%.1f%%), FPS %.0f, %s, ETA %s%s",
-            self._name(),
-            self.env_steps,
-            100.0 * training_progress(cfg, self.env_steps, seconds),
-            fps,
-            returns,
-            format_eta(eta_seconds(cfg, self.env_steps, seconds, fps)),
-            curriculum_suffix(self.curriculum_host),
-        )
+        write_summaries(self)
 
     # ---- main loop -----------------------------------------------------------------------------------------
 
@@ -452,7 +370,7 @@ class Runner:
         elif self._prestarted_server:  # setup failed before the sampler existed: leave no process behind
             stop_worker_server()
         if self.writer is not None:
-            _close_writer(self.writer)
+            close_writer(self.writer)
         if self.policy_id == 0:  # the experiment's log file (a multi-policy run closes policy 0 last)
             close_log_file()
         if failed and not self._trained and self._prepared is not None:
@@ -465,7 +383,7 @@ class Runner:
         summaries = SummaryClock(cfg.experiment_summaries_interval, cfg.summaries_every_env_steps,
                                  cfg.train_for_env_steps)  # fmt: skip
         summaries.mark(now, self.env_steps)
-        self._clock = _LoopClock(now, summaries)
+        self._clock = LoopClock(now, summaries)
         self.fps_meter.record(self.env_steps, now)
         self._propagate_training_info()
         self._start_iteration = self.iteration
@@ -521,7 +439,7 @@ class Runner:
             self._write_summaries()
             clock.summaries.mark(now, self.env_steps)
         if now - clock.last_progress >= cfg.progress_interval_sec or self.iteration == 1:  # the first one early
-            self._progress_line()
+            progress_line(self)
             clock.last_progress = now
         if cfg.save_milestones_sec > 0 and now - clock.last_milestone >= cfg.save_milestones_sec and reason is None:
             save_milestone(self)
@@ -541,11 +459,11 @@ class Runner:
         if self.evaluator is not None:  # log the evaluations still running (their best checkpoint) before saving
             self.evaluator.close(wait=reason != "interrupted")
         self._write_summaries()
-        self._progress_line()
+        progress_line(self)
         final_save(self)  # FinalSaveError (one line) when even this one cannot be written
         warn_if_best_metric_missing(self)
         log.info("%sstopped (%s) after %d env steps; time per phase: %s", self._name(), reason, self.env_steps,
-                 self._timing_line())  # fmt: skip
+                 timing_line(self))  # fmt: skip
         if cfg.final_eval_episodes > 0 and reason != "interrupted":
             from sf_curric.evaluation.final_eval import FINAL_EVAL_FILE, final_evaluation
 
@@ -563,9 +481,3 @@ class Runner:
             return self.sampler.get_batch()
         finally:
             self._waiting_for_batch = False
-
-    def _timing_line(self) -> str:
-        sampler = PhaseTimer()
-        for phase, seconds in self.sampler.timing().items():
-            sampler.add(phase, seconds)
-        return f"{self.timer.summary()}; sampler: {sampler.summary()}"

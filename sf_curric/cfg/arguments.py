@@ -16,7 +16,6 @@ import argparse
 import os
 from typing import Any, Iterable, NoReturn, Sequence
 
-from sf_curric.cfg.population import POPULATION_ARGS
 from sf_curric.cfg.sample_factory import SAMPLE_FACTORY_ARGS
 from sf_curric.flags import FlagSpec, bool_flag
 
@@ -336,7 +335,6 @@ CFG_GROUPS: list[tuple[str, list[FlagSpec]]] = [
     ("reinforcement learning", RL_ARGS),
     ("sampling", SAMPLING_ARGS),
     ("logging and checkpoints", LOGGING_ARGS),
-    ("multi-policy training and population-based training", POPULATION_ARGS),
     ("Sample Factory flags accepted without an effect here", SAMPLE_FACTORY_ARGS),
 ]
 

@@ -13,6 +13,7 @@ from gymnasium import spaces
 from sf_curric.cfg.arguments import flag_value
 from sf_curric.cfg.budget import training_progress
 from sf_curric.cfg.experiment import experiment_dir, load_experiment_config
+from sf_curric.cfg.population import POPULATION_ARGS
 from sf_curric.utils.checkpoint import checkpoint_dir, load_checkpoint, load_newest_checkpoint
 
 log = logging.getLogger("sf_curric")
@@ -102,7 +103,7 @@ def load_policy(
     device = device or eval_device(cfg)
     kind = flag_value(cfg, "load_checkpoint_kind")
     exp_dir = experiment_dir(cfg)
-    policy_id = flag_value(cfg, "policy_index")  # which policy of a --num_policies run
+    policy_id = flag_value(cfg, "policy_index", POPULATION_ARGS)  # which policy of a --num_policies run
     if checkpoint_path is not None:
         found = (Path(checkpoint_path), load_checkpoint(checkpoint_path, map_location=device))
     else:
