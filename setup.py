@@ -50,7 +50,9 @@ _extras = {
 # ray, video's ffmpeg, export's onnxruntime, wandb, tensorboard's server, report's rliable with pandas, statsmodels
 # and arch), whose tests skip without them and run in CI's second step (.ci/run; docs/getting_started.md lists what
 # each extra costs). procgen needs its own environment; its tests skip with the reason.
-_TEST_TOOLS = ["pytest>=7", "pytest-timeout>=2.1", "hypothesis>=6", "mkdocs>=1.5", "psutil>=5", "scipy>=1.10"]
+_TEST_TOOLS = [
+    "pytest>=7", "pytest-timeout>=2.1", "pytest-xdist>=3", "hypothesis>=6", "mkdocs>=1.5", "psutil>=5", "scipy>=1.10"
+]  # fmt: skip
 _TESTED_EXTRAS = ["minigrid", "plots", "pettingzoo"]
 _HEAVY_EXTRAS = ["ray", "envpool", "video", "export", "wandb", "tensorboard", "report"]
 _extras["test"] = sorted(set(_TEST_TOOLS) | {req for name in _TESTED_EXTRAS for req in _extras[name]})

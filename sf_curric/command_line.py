@@ -17,6 +17,7 @@ from typing import Any, Sequence
 
 from sf_curric.algo.args import ALGO_ARGS
 from sf_curric.cfg import arguments
+from sf_curric.cfg.population import POPULATION_ARGS
 from sf_curric.curricula.registry import curriculum_args
 from sf_curric.envs.args import ENV_ARGS
 from sf_curric.evaluation.args import evaluation_args
@@ -34,6 +35,7 @@ def flag_groups(evaluation: bool = False, extra_args: Sequence[FlagSpec] | None 
     """
     return [
         *arguments.CFG_GROUPS,
+        ("multi-policy training and population-based training", list(POPULATION_ARGS)),
         ("curriculum", curriculum_args()),  # the curricula registered so far, with their flags
         ("tracking and evaluation during training", list(TRACKING_ARGS)),
         ("environment", list(ENV_ARGS)),

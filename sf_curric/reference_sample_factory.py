@@ -4,7 +4,7 @@ differs.
 The table is read from the code, never written by hand: SF's flags and defaults from its `--help`
 (`sf_curric/cfg/sample_factory_2.1.1_flags.json`), the status of each from `sf_curric.cfg.sample_factory_implemented`
 (implemented, with tests of its effect) and `sf_curric.cfg.sample_factory` (accepted without an effect, conditional
-notes, pending), what it does here from our parser's help. `tests/cfg/test_reference.py` checks the committed page.
+notes), what it does here from our parser's help. `tests/cfg/test_reference.py` checks the committed page.
 
     python -m sf_curric.reference --sample_factory --out docs/sample_factory_flags.md
 """
@@ -16,7 +16,7 @@ import ast
 import re
 from typing import Any
 
-from sf_curric.cfg.sample_factory import ACCEPTED, CONDITIONAL_NOTES, PENDING
+from sf_curric.cfg.sample_factory import ACCEPTED, CONDITIONAL_NOTES
 from sf_curric.cfg.sample_factory_help import SampleFactoryFlag, load_flags
 from sf_curric.cfg.sample_factory_implemented import IMPLEMENTED
 from sf_curric.command_line import build_parser
@@ -36,9 +36,6 @@ name and type ([migrating from Sample Factory](migrating_from_sample_factory.md)
   effect. Some have no effect in some configurations, and a run that types them there logs the line shown.
 - **no effect** ({accepted}): accepted, and a run that types it logs one line saying why (SF internals that this design
   does without, GPU options of workers that act on the CPU).
-- **pending** ({pending}): multi-policy training and population-based training are not implemented yet. Only the
-  single-policy values run (`--num_policies=1`, `--with_pbt=False`); any other value stops the run at start with a
-  one-line error. The `--pbt_*` parameters are accepted and logged as having no effect.
 
 "Default here" is left empty where it equals SF's. It is the flag's own default: per-env defaults (e.g. for
 `--env=CartPole-v1`, [configuration](configuration.md#per-env-defaults)) and `--auto_defaults` come on top of it.
@@ -84,10 +81,9 @@ def flag_status(flag: str, action: argparse.Action) -> tuple[str, str]:
 
     Example:
         >>> flag_status("--with_pbt", build_parser()._option_string_actions["--with_pbt"])[0]
-        'pending'
+        'implemented'
     """
     accepted = {a.flag: a.here for a in ACCEPTED}
-    pending = {p.flag: p.here for p in PENDING}
     if flag in IMPLEMENTED:
         # a "No effect ..." note says when (--algo's note repeats its help: left out)
         notes = [f"{n.here} (logged)" for n in CONDITIONAL_NOTES if n.flag == flag and n.here.startswith("No effect")]
@@ -95,8 +91,6 @@ def flag_status(flag: str, action: argparse.Action) -> tuple[str, str]:
     if flag in accepted:
         here = accepted[flag].removeprefix("No effect: ")
         return "no effect", here[:1].upper() + here[1:]
-    if flag in pending:
-        return "pending", pending[flag]
     raise ValueError(f"{flag} is in Sample Factory's list but in none of sf_curric.cfg's: classify it there")
 
 
@@ -119,12 +113,10 @@ def render_sample_factory_flags() -> str:
     """
     flags = load_flags()
     actions = build_parser()._option_string_actions
-    counts = {"implemented": 0, "no effect": 0, "pending": 0}
+    counts = {"implemented": 0, "no effect": 0}
     rows = []
     for sf_flag in flags:
         rows.append(_row(sf_flag, actions[sf_flag.flag]))
         counts[flag_status(sf_flag.flag, actions[sf_flag.flag])[0]] += 1
-    intro = _INTRO.format(
-        total=len(flags), implemented=counts["implemented"], accepted=counts["no effect"], pending=counts["pending"]
-    )
+    intro = _INTRO.format(total=len(flags), implemented=counts["implemented"], accepted=counts["no effect"])
     return intro + "\n".join(rows) + "\n"

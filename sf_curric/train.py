@@ -47,7 +47,7 @@ def run_with_result(argv: Sequence[str] | None = None) -> RunResult:
         with experiment_lock(cfg):  # one run per experiment; taken before the folder is renamed or deleted
             baseline = start_baseline(cfg, sys.argv[1:] if argv is None else argv)
             try:
-                result = Runner(cfg, prepare_dir=True).run()  # --restart_behavior applied once its checks passed
+                result = _runner(cfg).run()  # --restart_behavior applied once its checks passed
             except BaseException:
                 stop_baseline(baseline)
                 raise
@@ -71,6 +71,15 @@ def run_with_result(argv: Sequence[str] | None = None) -> RunResult:
     except FinalSaveError as e:  # names the last good checkpoint itself
         print(f"sf_curric.train: stopped: {e}", file=sys.stderr)
         raise SystemExit(1) from None
+
+
+def _runner(cfg: Any) -> Any:
+    """One policy's `Runner`, or a `MultiPolicyRunner` with --num_policies > 1 (the same `run()`)."""
+    if cfg.num_policies > 1:
+        from sf_curric.algo.multi_policy import MultiPolicyRunner
+
+        return MultiPolicyRunner(cfg, prepare_dir=True)
+    return Runner(cfg, prepare_dir=True)
 
 
 def _resume_hint(cfg: Any) -> str:

@@ -14,7 +14,7 @@ import math
 from typing import Any
 
 from sf_curric.algo.nan_guard import check_finite_model
-from sf_curric.utils.checkpoint import checkpoint_dir, save_best_checkpoint
+from sf_curric.utils.checkpoint import save_best_checkpoint
 
 log = logging.getLogger("sf_curric")
 
@@ -60,7 +60,7 @@ def save_best_if_improved(runner: Any, state: dict[str, Any] | None = None) -> b
     state["best_avg_return"] = value
     metric = "return" if cfg.save_best_metric == REWARD else cfg.save_best_metric
     try:
-        save_best_checkpoint(checkpoint_dir(runner.exp_dir), state, runner.iteration, runner.env_steps, value, metric)
+        save_best_checkpoint(runner.checkpoint_dir, state, runner.iteration, runner.env_steps, value, metric)
     except OSError as e:  # a full disk: the previous best stays, training goes on (stop_and_save.py)
         log.warning("could not write the best checkpoint (%s); the previous best stays", e.strerror or e)
         return False

@@ -24,7 +24,7 @@ from sf_curric.algo.checkpoint_restore import restore_runner
 from sf_curric.algo.episode_stats import EpisodeStats
 from sf_curric.algo.nan_guard import NanGuard, NonFiniteTrainingError, check_finite_model
 from sf_curric.algo.parallel.process_utils import prestart_worker_server, stop_worker_server
-from sf_curric.algo.ppo import logged_as_losses
+from sf_curric.algo.run_reports import close_writer, progress_line, timing_line, write_summaries
 from sf_curric.algo.sampling import Batch, Sampler, SerialSampler  # noqa: F401 (Batch: the sampler interface)
 from sf_curric.algo.self_play import build_self_play
 from sf_curric.algo.stop_and_save import (
@@ -38,17 +38,16 @@ from sf_curric.algo.stop_and_save import (
     set_niceness,
     warn_if_best_metric_missing,
 )
-from sf_curric.cfg.budget import eta_seconds, format_eta, training_progress
+from sf_curric.cfg.budget import training_progress
 from sf_curric.cfg.experiment import experiment_dir, prepare_experiment_dir, save_config, undo_prepare
 from sf_curric.cfg.sample_factory import sample_factory_notes
 from sf_curric.cfg.validation import check_batch_memory, total_envs
 from sf_curric.envs.frames import frame_flag_notes, frames_per_step
 from sf_curric.envs.observation_space import describe_dropped
 from sf_curric.envs.registry import get_env_spec, make_env
-from sf_curric.tracking.curriculum_status import curriculum_suffix
 from sf_curric.utils.checkpoint import checkpoint_dir, load_newest_checkpoint, remove_orphan_temp_files, save_checkpoint
 from sf_curric.utils.logs import LOG_FILE, attach_log_file, close_log_file, setup_logging
-from sf_curric.utils.timing import PhaseTimer, RateMeter, SummaryClock
+from sf_curric.utils.timing import LoopClock, PhaseTimer, RateMeter, SummaryClock
 
 log = logging.getLogger("sf_curric")
 
@@ -82,16 +81,6 @@ class RunResult(NamedTuple):
     solved_at_seconds: float | None
 
 
-def _close_writer(writer: Any) -> None:
-    """Close the tensorboard writer; on a full disk that is a warning, and its exit hook is not retried."""
-    try:
-        writer.close()
-    except OSError as e:
-        log.warning("could not finish the tensorboard files (%s)", e.strerror or e)
-        for file_writer in getattr(writer, "all_writers", {}).values():
-            file_writer.event_writer._closed = True  # tensorboardX's atexit hook would fail the same way again
-
-
 def seed_everything(seed: int | None) -> None:
     """Seed python, numpy and torch (no-op for None).
 
@@ -112,13 +101,26 @@ class Runner:
         cfg: the resolved config (see `sf_curric.train.run`, which merges a saved config.json on resume).
         prepare_dir: apply `--restart_behavior` to the experiment folder once the setup's checks passed (what
             `sf_curric.train` does, holding the experiment's lock); False: only create the folder.
+        policy_id: which policy of a `--num_policies` run this runner trains (`sf_curric.algo.multi_policy`): its
+            checkpoints go to checkpoint_p<i>, its summaries to tensorboard/p<i>. Policy 0 also does what is done
+            once per experiment (log file, folder, config.json).
+        experiment_cfg: the run's config, saved as config.json (a policy's `cfg` holds its share of the envs).
 
     Example:
         >>> result = Runner(cfg).run()
     """
 
-    def __init__(self, cfg: argparse.Namespace, prepare_dir: bool = False):
+    def __init__(
+        self,
+        cfg: argparse.Namespace,
+        prepare_dir: bool = False,
+        policy_id: int = 0,
+        experiment_cfg: argparse.Namespace | None = None,
+    ):
         self.cfg = cfg
+        self.policy_id = policy_id
+        self._experiment_cfg = cfg if experiment_cfg is None else experiment_cfg  # what config.json holds
+        self._population = getattr(cfg, "num_policies", 1) > 1
         self._prepare_dir = prepare_dir
         self._prepared: Any = None  # cfg.experiment.PreparedDir: undone when the start fails (undo_prepare)
         self._trained = False  # this session completed a training iteration
@@ -146,18 +148,30 @@ class Runner:
         self._start_iteration = 0  # iteration when this session's training started (fatal stops save after it)
         self._session_start: float | None = None  # monotonic time this session's training started (None: not now)
         self._prestarted_server = False
+        self._clock: LoopClock | None = None  # the main loop's timers (_begin_loop)
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        """This policy's checkpoint folder."""
+        return checkpoint_dir(self.exp_dir, self.policy_id)
+
+    def _name(self) -> str:
+        """The prefix of a multi-policy run's log lines ("policy <i>: "); empty with one policy."""
+        return f"policy {self.policy_id}: " if self._population else ""
 
     # ---- setup ---------------------------------------------------------------------------------------------
 
     def _setup(self) -> None:
         cfg = self.cfg
-        setup_logging(cfg.log_level, keep_early_lines=True)  # nothing on disk until the checks below passed
-        set_niceness(cfg.default_niceness)
-        for line in sample_factory_notes(cfg):  # what each Sample Factory flag typed does here (no silent no-op)
-            log.info(line)
+        leader = self.policy_id == 0  # what is done once per experiment
+        if leader:
+            setup_logging(cfg.log_level, keep_early_lines=True)  # nothing on disk until the checks below passed
+            set_niceness(cfg.default_niceness)
+            for line in sample_factory_notes(cfg):  # what each Sample Factory flag typed does here (no silent no-op)
+                log.info(line)
         seed_everything(cfg.seed)
         # start-up: the worker server imports torch on another core while this process builds the learner
-        self._prestarted_server = not cfg.serial_mode and prestart_worker_server()
+        self._prestarted_server = leader and not cfg.serial_mode and prestart_worker_server()
         if cfg.num_torch_threads > 0:
             torch.set_num_threads(cfg.num_torch_threads)
 
@@ -178,15 +192,21 @@ class Runner:
         self.curriculum_host = _build_curriculum_host(cfg, action_space)
         self.self_play = build_self_play(cfg, self.learner, self.curriculum_host)  # None without self-play
         self._load_checkpoint()  # before anything is written: an unreadable checkpoint changes nothing
-        self._open_experiment_dir()
-        save_config(cfg)
+        if leader:
+            self._open_experiment_dir()
+            save_config(self._experiment_cfg)
+        else:
+            remove_orphan_temp_files(self.checkpoint_dir)
         if self.self_play is not None:
             self.self_play.start(self.env_steps)  # the pool's files, before any worker reads them
         self.sampler = self._make_sampler()
 
         from sf_curric.tracking.setup import make_evaluator, make_summary_writer
 
-        self.writer = make_summary_writer(cfg, self.exp_dir, self.exp_dir / TENSORBOARD_SUBDIR, self.env_steps)
+        tensorboard_dir = self.exp_dir / TENSORBOARD_SUBDIR
+        if self._population:  # one run per policy in tensorboard (SF: .summary/<i>)
+            tensorboard_dir = tensorboard_dir / f"p{self.policy_id}"
+        self.writer = make_summary_writer(cfg, self.exp_dir, tensorboard_dir, self.env_steps)
         self.evaluator = make_evaluator(cfg, self.exp_dir, self.writer, self.best_eval_return, self.env_steps)
 
     def _open_experiment_dir(self) -> None:
@@ -196,7 +216,7 @@ class Runner:
             self._prepared = prepare_experiment_dir(self.cfg)
         else:
             self.exp_dir.mkdir(parents=True, exist_ok=True)
-        remove_orphan_temp_files(checkpoint_dir(self.exp_dir))
+        remove_orphan_temp_files(self.checkpoint_dir)
         if self.cfg.log_to_file:  # Sample Factory's --log_to_file
             attach_log_file(self.exp_dir / LOG_FILE)
         else:
@@ -219,7 +239,9 @@ class Runner:
             return
         # Sample Factory's --load_checkpoint_kind: resume from the newest periodic checkpoint, or from the best one
         kind = self.cfg.load_checkpoint_kind
-        found = load_newest_checkpoint(self.exp_dir, kind, map_location=self.learner.device, skip_damaged=True)
+        found = load_newest_checkpoint(
+            self.exp_dir, kind, map_location=self.learner.device, skip_damaged=True, policy_id=self.policy_id
+        )
         if found is not None:
             restore_runner(self, *found)  # every value range-checked against this fresh runner's own first
 
@@ -244,8 +266,7 @@ class Runner:
         """Write a checkpoint now (and a best one when the average return improved)."""
         check_finite_model(self.learner.model)  # a checkpoint never holds NaN/Inf weights
         state = self.checkpoint_state()
-        ckpt_dir = checkpoint_dir(self.exp_dir)
-        path = save_checkpoint(ckpt_dir, state, self.iteration, self.env_steps, self.cfg.keep_checkpoints)
+        path = save_checkpoint(self.checkpoint_dir, state, self.iteration, self.env_steps, self.cfg.keep_checkpoints)
         self.save_best_if_improved(state)
         log.info("saved %s", path)
         return path
@@ -273,58 +294,7 @@ class Runner:
             self.curriculum_host.set_training_info(training_info)
 
     def _write_summaries(self) -> None:
-        w, step = self.writer, self.env_steps
-        if self.stats.returns:
-            w.add_scalar("charts/episodic_return", self.stats.avg_return(), step)
-            w.add_scalar("charts/episodic_length", float(np.mean(self.stats.lengths)), step)
-        if self.stats.task_completion:
-            w.add_scalar("charts/task_completion", float(np.mean(self.stats.task_completion)), step)
-        w.add_scalar("charts/FPS", self.fps_meter.rate(), step)
-        w.add_scalar("train/nonfinite_returns", self.stats.num_nonfinite_returns, step)  # episodes kept out
-        for key, values in self.stats.custom.items():
-            w.add_scalar(key, float(np.mean(values)), step)
-        losses = logged_as_losses()
-        for key, value in self.last_train_stats.items():
-            if not np.isfinite(value):  # a batch with nothing to train on (Robust PLR, ACCEL) has no losses
-                continue
-            if key == "learning_rate":
-                w.add_scalar("charts/learning_rate", value, step)
-            elif key in losses:
-                w.add_scalar(f"losses/{key}", value, step)
-            else:
-                w.add_scalar(f"train/{key}", value, step)
-        for phase, seconds in self._phase_totals().items():
-            w.add_scalar(f"perf/{phase}_sec", seconds, step)
-        if self.curriculum_host is not None:
-            self.curriculum_host.log(w, step)
-        sampler_stats = getattr(self.sampler, "stats", None)  # optional: e.g. policy lag of the parallel sampler
-        if sampler_stats is not None:
-            for key, value in sampler_stats().items():
-                w.add_scalar(f"perf/{key}", value, step)
-
-    def _phase_totals(self) -> dict[str, float]:
-        # the runner's own phases (get_batch, learn) and the sampler's (env_step, inference, ...): in serial mode
-        # the sampler's phases are part of get_batch
-        totals = dict(self.timer.totals)
-        totals.update({f"sampler_{k}": v for k, v in self.sampler.timing().items()})
-        return totals
-
-    def _progress_line(self) -> None:
-        cfg = self.cfg
-        fps = self.fps_meter.rate()
-        seconds = self._train_seconds_now()
-        episodes = len(self.stats.returns)
-        returns = f"avg return {self.stats.avg_return():.2f} (last {episodes} episodes)" if episodes else (
-            "no episode finished yet")  # fmt: skip
-        log.info(
-            "env steps %d (%.1f%%), FPS %.0f, %s, ETA %s%s",
-            self.env_steps,
-            100.0 * training_progress(cfg, self.env_steps, seconds),
-            fps,
-            returns,
-            format_eta(eta_seconds(cfg, self.env_steps, seconds, fps)),
-            curriculum_suffix(self.curriculum_host),
-        )
+        write_summaries(self)
 
     # ---- main loop -----------------------------------------------------------------------------------------
 
@@ -367,7 +337,11 @@ class Runner:
         failed = True
         try:
             self._setup()
-            result = self._loop()
+            self._begin_loop()
+            reason = None
+            while reason is None:
+                reason = self._iterate()
+            result = self._end_loop(reason)
             failed = False
             return result
         except (FinalSaveError, NonFiniteTrainingError) as e:
@@ -375,103 +349,128 @@ class Runner:
             raise
         except Exception as e:  # a fatal stop: keep what the weights learned (stop_and_save.py)
             record_stop_cause(e)  # in sf_log.txt too, in every mode
-            if self._trained:  # not a failed start: a checkpoint loaded for a resume is not saved again
-                save_before_fatal_stop(self, e, self._start_iteration)
+            self._save_before_fatal_stop(e)
             raise
         finally:
             for signum, handler in previous_handlers.items():
                 signal.signal(signum, handler)
-            if self.evaluator is not None:
-                self.evaluator.close(wait=False)
-            if self.sampler is not None:
-                self.sampler.close()
-            elif self._prestarted_server:  # setup failed before the sampler existed: leave no process behind
-                stop_worker_server()
-            if self.writer is not None:
-                _close_writer(self.writer)
-            close_log_file()
-            if failed and not self._trained and self._prepared is not None:
-                undo_prepare(self._prepared)  # a failed start leaves the folder as it found it
+            self._close(failed)
 
-    def _loop(self) -> RunResult:
+    def _save_before_fatal_stop(self, error: BaseException) -> None:
+        if self._trained:  # not a failed start: a checkpoint loaded for a resume is not saved again
+            save_before_fatal_stop(self, error, self._start_iteration)
+
+    def _close(self, failed: bool) -> None:
+        """Stop what the session started: evaluations, sampler (workers), summaries, log file; a start that failed
+        before any training leaves the folder as it found it."""
+        if self.evaluator is not None:
+            self.evaluator.close(wait=False)
+        if self.sampler is not None:
+            self.sampler.close()
+        elif self._prestarted_server:  # setup failed before the sampler existed: leave no process behind
+            stop_worker_server()
+        if self.writer is not None:
+            close_writer(self.writer)
+        if self.policy_id == 0:  # the experiment's log file (a multi-policy run closes policy 0 last)
+            close_log_file()
+        if failed and not self._trained and self._prepared is not None:
+            undo_prepare(self._prepared)
+
+    def _begin_loop(self) -> None:
+        """Start the session's clocks (before the first `_iterate`)."""
         cfg = self.cfg
         self._session_start = now = time.monotonic()
-        last_progress = last_info = last_save = last_best = last_milestone = now
         summaries = SummaryClock(cfg.experiment_summaries_interval, cfg.summaries_every_env_steps,
                                  cfg.train_for_env_steps)  # fmt: skip
         summaries.mark(now, self.env_steps)
+        self._clock = LoopClock(now, summaries)
         self.fps_meter.record(self.env_steps, now)
         self._propagate_training_info()
-        solved_steps: int | None = None
-        solved_seconds: float | None = None
-        reason = self._stop_reason(0.0)
         self._start_iteration = self.iteration
-        while reason is None:
-            try:
-                with self.timer.time("get_batch"):
-                    batch = self._get_batch()
-            except StopRequested:  # a signal while waiting (workers busy, an env hung): save and stop now
-                reason = "interrupted"
-                break
-            self.env_steps += batch.env_steps * self.frames_per_step  # frames with --summaries_use_frameskip
-            self.stats.add(batch.episodes)
-            if self.curriculum_host is not None:  # Robust PLR / ACCEL: train only on replayed levels
-                self.curriculum_host.apply_train_mask(batch.traj)
-            with self.timer.time("learn"):
-                result = self.learner.train(batch.traj, self.env_steps, self._train_seconds_now())
-            self._trained = True
-            self.nan_guard.after_train(result.stats, self.learner.model)  # stops on repeated NaN/Inf
-            self.sampler.on_weights_updated()
-            if self.self_play is not None and self.self_play.after_train(self.env_steps):
-                self._propagate_training_info()  # workers re-read the pool before their next resets
-            if self.curriculum_host is not None:
-                with self.timer.time("curriculum"):
-                    self.curriculum_host.on_batch(batch.traj, result, batch.feedback)
-            self.last_train_stats = result.stats
-            self.iteration += 1
-            if self.evaluator is not None:
-                self.evaluator.after_iteration(self.env_steps, self.iteration, self.checkpoint_state)
 
-            now = time.monotonic()
-            self.fps_meter.record(self.env_steps, now)
-            elapsed = now - self._session_start
-            reason = self._stop_reason(elapsed)
-            if reason == "avg_return":
-                solved_steps, solved_seconds = self.env_steps, elapsed
-            if now - last_info >= cfg.training_info_interval_sec:
-                self._propagate_training_info()
-                last_info = now
-            if summaries.due(now, self.env_steps) or self.iteration == 1:
-                self._write_summaries()
-                summaries.mark(now, self.env_steps)
-            if now - last_progress >= cfg.progress_interval_sec or self.iteration == 1:  # the first one early
-                self._progress_line()
-                last_progress = now
-            if cfg.save_milestones_sec > 0 and now - last_milestone >= cfg.save_milestones_sec and reason is None:
-                save_milestone(self)
-                last_milestone = now
-            if now - last_save >= cfg.save_every_sec and reason is None:
-                periodic_save(self)  # an OSError (disk full) warns; the last good checkpoint stays
-                last_save = last_best = now
-            elif now - last_best >= cfg.save_best_every_sec and reason is None:
-                self.save_best_if_improved()
-                last_best = now
+    def stop_reason(self) -> str | None:
+        """Why training stops now (None: it goes on)."""
+        return self._stop_reason(time.monotonic() - self._session_start)
 
+    def _iterate(self) -> str | None:
+        """One batch collected and trained on, then logging, summaries and checkpoints as they fall due.
+
+        Returns:
+            why training stops now (env_steps, seconds, avg_return, interrupted), or None to go on.
+        """
+        cfg, clock = self.cfg, self._clock
+        reason = self.stop_reason()
+        if reason is not None:
+            return reason
+        try:
+            with self.timer.time("get_batch"):
+                batch = self._get_batch()
+        except StopRequested:  # a signal while waiting (workers busy, an env hung): save and stop now
+            return "interrupted"
+        self.env_steps += batch.env_steps * self.frames_per_step  # frames with --summaries_use_frameskip
+        self.stats.add(batch.episodes)
+        if self.curriculum_host is not None:  # Robust PLR / ACCEL: train only on replayed levels
+            self.curriculum_host.apply_train_mask(batch.traj)
+        with self.timer.time("learn"):
+            result = self.learner.train(batch.traj, self.env_steps, self._train_seconds_now())
+        self._trained = True
+        self.nan_guard.after_train(result.stats, self.learner.model)  # stops on repeated NaN/Inf
+        self.sampler.on_weights_updated()
+        if self.self_play is not None and self.self_play.after_train(self.env_steps):
+            self._propagate_training_info()  # workers re-read the pool before their next resets
+        if self.curriculum_host is not None:
+            with self.timer.time("curriculum"):
+                self.curriculum_host.on_batch(batch.traj, result, batch.feedback)
+        self.last_train_stats = result.stats
+        self.iteration += 1
+        if self.evaluator is not None:
+            self.evaluator.after_iteration(self.env_steps, self.iteration, self.checkpoint_state)
+
+        now = time.monotonic()
+        self.fps_meter.record(self.env_steps, now)
+        elapsed = now - self._session_start
+        reason = self._stop_reason(elapsed)
+        if reason == "avg_return":
+            clock.solved_steps, clock.solved_seconds = self.env_steps, elapsed
+        if now - clock.last_info >= cfg.training_info_interval_sec:
+            self._propagate_training_info()
+            clock.last_info = now
+        if clock.summaries.due(now, self.env_steps) or self.iteration == 1:
+            self._write_summaries()
+            clock.summaries.mark(now, self.env_steps)
+        if now - clock.last_progress >= cfg.progress_interval_sec or self.iteration == 1:  # the first one early
+            progress_line(self)
+            clock.last_progress = now
+        if cfg.save_milestones_sec > 0 and now - clock.last_milestone >= cfg.save_milestones_sec and reason is None:
+            save_milestone(self)
+            clock.last_milestone = now
+        if now - clock.last_save >= cfg.save_every_sec and reason is None:
+            periodic_save(self)  # an OSError (disk full) warns; the last good checkpoint stays
+            clock.last_save = clock.last_best = now
+        elif now - clock.last_best >= cfg.save_best_every_sec and reason is None:
+            self.save_best_if_improved()
+            clock.last_best = now
+        return reason
+
+    def _end_loop(self, reason: str) -> RunResult:
+        """Final summaries, checkpoint and evaluation once training stopped for `reason`."""
+        cfg, clock = self.cfg, self._clock
         self.train_seconds, self._session_start = self._train_seconds_now(), None  # waiting below is not training
         if self.evaluator is not None:  # log the evaluations still running (their best checkpoint) before saving
             self.evaluator.close(wait=reason != "interrupted")
         self._write_summaries()
-        self._progress_line()
+        progress_line(self)
         final_save(self)  # FinalSaveError (one line) when even this one cannot be written
         warn_if_best_metric_missing(self)
-        log.info("stopped (%s) after %d env steps; time per phase: %s", reason, self.env_steps, self._timing_line())
+        log.info("%sstopped (%s) after %d env steps; time per phase: %s", self._name(), reason, self.env_steps,
+                 timing_line(self))  # fmt: skip
         if cfg.final_eval_episodes > 0 and reason != "interrupted":
-            from sf_curric.evaluation.final_eval import final_evaluation
+            from sf_curric.evaluation.final_eval import FINAL_EVAL_FILE, final_evaluation
 
-            final_evaluation(cfg, self.learner.model, self.exp_dir)
-        return RunResult(
-            self.env_steps, self.stats.avg_return(), self.stats.num_episodes, reason, solved_steps, solved_seconds
-        )
+            file_name = f"final_eval_p{self.policy_id}.json" if self._population else FINAL_EVAL_FILE
+            final_evaluation(cfg, self.learner.model, self.exp_dir, file_name)
+        return RunResult(self.env_steps, self.stats.avg_return(), self.stats.num_episodes, reason,
+                         clock.solved_steps, clock.solved_seconds)  # fmt: skip
 
     def _get_batch(self) -> Batch:
         """`sampler.get_batch()`, interruptible by SIGTERM/SIGINT (StopRequested, see stop_and_save.py)."""
@@ -482,9 +481,3 @@ class Runner:
             return self.sampler.get_batch()
         finally:
             self._waiting_for_batch = False
-
-    def _timing_line(self) -> str:
-        sampler = PhaseTimer()
-        for phase, seconds in self.sampler.timing().items():
-            sampler.add(phase, seconds)
-        return f"{self.timer.summary()}; sampler: {sampler.summary()}"

@@ -17,7 +17,7 @@ import traceback
 from typing import Any
 
 from sf_curric.algo.nan_guard import NonFiniteTrainingError
-from sf_curric.utils.checkpoint import checkpoint_dir, find_newest_checkpoint
+from sf_curric.utils.checkpoint import find_newest_checkpoint
 from sf_curric.utils.checkpoint import save_milestone as checkpoint_milestone
 from sf_curric.utils.logs import log_to_file_only
 
@@ -33,8 +33,8 @@ class FinalSaveError(RuntimeError):
 
 
 def _last_good(runner: Any) -> str:
-    newest = find_newest_checkpoint(runner.exp_dir)
-    return f"the last good checkpoint is {newest}" if newest else f"{checkpoint_dir(runner.exp_dir)} has none"
+    newest = find_newest_checkpoint(runner.exp_dir, policy_id=runner.policy_id)
+    return f"the last good checkpoint is {newest}" if newest else f"{runner.checkpoint_dir} has none"
 
 
 def periodic_save(runner: Any) -> bool:
@@ -117,7 +117,7 @@ def save_before_fatal_stop(runner: Any, error: BaseException, start_iteration: i
 def save_milestone(runner: Any) -> None:
     """A milestone checkpoint (`--save_milestones_sec`, kept for later evaluation); an OSError is a warning."""
     try:
-        path = checkpoint_milestone(checkpoint_dir(runner.exp_dir), runner.checkpoint_state(), runner.iteration,
+        path = checkpoint_milestone(runner.checkpoint_dir, runner.checkpoint_state(), runner.iteration,
                                     runner.env_steps)  # fmt: skip
         log.info("saved milestone %s", path)
     except OSError as e:

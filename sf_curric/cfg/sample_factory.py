@@ -4,7 +4,7 @@ A Sample Factory user's command line runs as typed (`python -m sf_curric.train -
 ...`). Every SF 2.1.1 flag (`sample_factory_2.1.1_flags.json`) is either implemented with SF's meaning by the
 package that reads it (`sample_factory_implemented.IMPLEMENTED` names the tests of its effect), or listed here:
 accepted, and the run logs one line per flag typed saying what it does here (`sample_factory_notes`), so no flag is a
-silent no-op; or pending (multi-policy training and PBT): only the single-policy values run. The flag walk
+silent no-op. The flag walk
 (`tests/cfg/test_sample_factory_flags.py`) and docs/sample_factory_flags.md (`sf_curric.reference_sample_factory`)
 read these lists.
 """
@@ -41,6 +41,12 @@ def _accepted(flag: str, default: Any, here: str, kind: Any = None, **extra: Any
 
 _NO_GPU_IN_WORKERS = "No effect: rollout workers step envs and act on the CPU"
 ACCEPTED: list[AcceptedFlag] = [
+    _accepted(
+        "--pbt_mix_policies_in_one_env",
+        True,
+        "No effect: with --num_policies every env is driven by one policy (the agents of a multi-agent env all act "
+        "with it), as Sample Factory does with --pbt_mix_policies_in_one_env=False.",
+    ),
     _accepted(
         "--batched_sampling",
         False,
@@ -156,85 +162,20 @@ CONDITIONAL_NOTES: list[ConditionalNote] = [
         "APPO is the only algorithm here, as in Sample Factory (asynchronous PPO; --async_rl=False makes it "
         "synchronous PPO).",
     ),
-]
-
-
-class PendingFlag(NamedTuple):
-    """A Sample Factory flag not implemented yet (multi-policy training and PBT): only the value that matches what
-    sf_curric does is accepted.
-
-    Attributes:
-        flag: SF's name.
-        kwargs: `add_argument` kwargs (SF's type; the default is sf_curric's behaviour).
-        accepts: `accepts(cfg)`: the value typed is what sf_curric does anyway.
-        here: what it does here: its `--help` text and the line a run that typed it logs.
-    """
-
-    flag: str
-    kwargs: dict[str, Any]
-    accepts: Callable[[argparse.Namespace], bool]
-    here: str
-
-
-_PBT_PARAMETER = "No effect: population-based training is pending (not implemented yet; --with_pbt=True is refused)."
-
-
-def _pending(flag: str, default: Any, here: str = _PBT_PARAMETER, kind: Any = None, **extra: Any) -> PendingFlag:
-    if isinstance(default, bool):
-        kwargs = bool_flag(default, f"Sample Factory's flag. {here}")
-    else:
-        kwargs = {"type": kind or type(default), "default": default, "help": f"Sample Factory's flag. {here}", **extra}
-    name = flag[2:]
-    if here == _PBT_PARAMETER:  # any value: PBT itself is refused
-        return PendingFlag(flag, kwargs, lambda cfg: True, here)
-    return PendingFlag(flag, kwargs, lambda cfg: getattr(cfg, name) == default, here)
-
-
-PENDING: list[PendingFlag] = [
-    _pending(
-        "--num_policies",
-        1,
-        "Multi-policy training is pending (not implemented yet): only 1 is accepted; another value stops the run at "
-        "start with a one-line error.",
-    ),
-    _pending(
+    ConditionalNote(
         "--with_pbt",
-        False,
-        "Population-based training is pending (not implemented yet): only False is accepted; True stops the run at "
-        "start with a one-line error.",
+        lambda cfg: cfg.with_pbt and cfg.num_policies < 2,
+        "No effect with one policy (as in Sample Factory): PBT needs --num_policies >= 2.",
     ),
-    _pending("--pbt_mix_policies_in_one_env", True),
-    _pending("--pbt_period_env_steps", 5_000_000),
-    _pending("--pbt_start_mutation", 20_000_000),
-    _pending("--pbt_replace_fraction", 0.3),
-    _pending("--pbt_mutation_rate", 0.15),
-    _pending("--pbt_replace_reward_gap", 0.1),
-    _pending("--pbt_replace_reward_gap_absolute", 1e-6),
-    _pending("--pbt_optimize_gamma", False),
-    _pending("--pbt_target_objective", "true_objective"),
-    _pending("--pbt_perturb_min", 1.1),
-    _pending("--pbt_perturb_max", 1.5),
 ]
 
 
-def check_pending(cfg: argparse.Namespace) -> None:
-    """Refuse a value of a not yet implemented Sample Factory flag that differs from sf_curric's behaviour."""
-    from sf_curric.errors import ConfigError
-
-    for pending in PENDING:
-        if not pending.accepts(cfg):
-            raise ConfigError(
-                f"{pending.flag}={getattr(cfg, pending.flag[2:])}: multi-policy training and PBT are not implemented "
-                f"yet: leave it out (sf_curric trains one policy, {pending.flag}={pending.kwargs['default']})"
-            )
-
-
-SAMPLE_FACTORY_ARGS: list[FlagSpec] = [(a.flag, a.kwargs) for a in ACCEPTED] + [(p.flag, p.kwargs) for p in PENDING]
+SAMPLE_FACTORY_ARGS: list[FlagSpec] = [(a.flag, a.kwargs) for a in ACCEPTED]
 
 
 def sample_factory_notes(cfg: argparse.Namespace) -> list[str]:
     """One line per Sample Factory flag typed on the command line that has no effect here (or not with this
-    config, or is pending: the accepted single-policy values), saying what it does here. The runner logs them at
+    config), saying what it does here. The runner logs them at
     start.
 
     Args:
@@ -255,10 +196,6 @@ def sample_factory_notes(cfg: argparse.Namespace) -> list[str]:
         name = note.flag[2:]
         if name in typed and note.applies(cfg):
             lines.append(f"{note.flag}={_shown(typed[name])} (Sample Factory): {note.here}")
-    for pending in PENDING:
-        name = pending.flag[2:]
-        if name in typed:
-            lines.append(f"{pending.flag}={_shown(typed[name])} (Sample Factory): {pending.here}")
     return lines
 
 

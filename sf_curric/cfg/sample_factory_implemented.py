@@ -15,8 +15,27 @@ _RUNS = "tests/algo/test_runner_sample_factory_flags.py"
 _FRAMES = "tests/envs/test_frames.py"
 _EXPORT = "tests/export/test_export_parity.py::test_exported_outputs_match_the_model"
 
+_MULTI = "tests/algo/test_multi_policy.py"
+_PBT = "tests/algo/test_pbt.py"
+
 # SF flag -> the tests of its effect here (each names the flag in its module)
 IMPLEMENTED: dict[str, list[str]] = {
+    "--num_policies": [f"{_MULTI}::test_two_policies_train_side_by_side_each_with_its_own_folder_and_envs"],
+    "--with_pbt": [f"{_PBT}::test_pbt_run_mutates_and_a_resume_keeps_each_policys_hyper_parameters"],
+    "--pbt_period_env_steps": [f"{_PBT}::test_a_worst_policy_takes_a_best_ones_weights_when_the_gap_is_large_enough"],
+    "--pbt_start_mutation": [f"{_PBT}::test_pbt_run_mutates_and_a_resume_keeps_each_policys_hyper_parameters"],
+    "--pbt_replace_fraction": [f"{_PBT}::test_a_worst_policy_takes_a_best_ones_weights_when_the_gap_is_large_enough"],
+    "--pbt_mutation_rate": [f"{_PBT}::test_mutation_rate_is_the_fraction_of_parameters_that_change"],
+    "--pbt_replace_reward_gap": [f"{_PBT}::test_a_gap_below_the_thresholds_keeps_the_weights"],
+    "--pbt_replace_reward_gap_absolute": [f"{_PBT}::test_a_gap_below_the_thresholds_keeps_the_weights"],
+    "--pbt_optimize_gamma": [f"{_PBT}::test_pbt_optimize_gamma_perturbs_one_minus_gamma"],
+    "--pbt_target_objective": [f"{_PBT}::test_pbt_target_objective_ranks_by_the_named_episode_stat"],
+    "--pbt_perturb_min": [
+        f"{_PBT}::test_mutations_multiply_or_divide_by_a_factor_in_the_perturb_range_and_never_touch_policy_0"
+    ],
+    "--pbt_perturb_max": [
+        f"{_PBT}::test_mutations_multiply_or_divide_by_a_factor_in_the_perturb_range_and_never_touch_policy_0"
+    ],
     "--algo": [f"{_EFFECTS}::test_algo_is_appo_only"],
     "--decoder_mlp_layers": ["tests/model/test_ued_maze_agent.py::test_act_and_evaluate_agree_through_the_head_layers"],
     "--env": ["tests/cfg/test_validation.py::test_unknown_env_lists_the_closest_names"],

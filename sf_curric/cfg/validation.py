@@ -7,7 +7,7 @@ import math
 import os
 from typing import Any, Callable
 
-from sf_curric.cfg.sample_factory import check_pending
+from sf_curric.cfg.population import check_population
 from sf_curric.errors import ConfigError  # defined below every package; users catch it from here too
 
 
@@ -210,7 +210,7 @@ def _check_curriculum(cfg: argparse.Namespace) -> None:
 
 _CHECKS: list[Callable[[argparse.Namespace], None]] = [
     _check_env,
-    check_pending,
+    check_population,
     _check_finite,
     _check_positive,
     _check_seeds,

@@ -121,7 +121,7 @@ EVALUATION_ARGS: list[FlagSpec] = [
             "type": str,
             "default": None,
             "help": "eval: folder of eval.json, eval_summary.csv and eval_episodes.csv "
-            "(default <train_dir>/<experiment>/eval).",
+            "(default <train_dir>/<experiment>/eval; eval_p<i> with --policy_index=i > 0).",
         },
     ),
 ]

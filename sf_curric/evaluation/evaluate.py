@@ -19,6 +19,7 @@ import torch
 
 from sf_curric.cfg.arguments import flag_value
 from sf_curric.cfg.experiment import experiment_dir
+from sf_curric.cfg.population import policy_suffix
 from sf_curric.envs.registry import make_env
 from sf_curric.evaluation.episodes import EpisodeRecord, run_episodes
 from sf_curric.evaluation.group_stats import group_returns, group_summaries
@@ -169,7 +170,7 @@ def evaluate(cfg: argparse.Namespace, checkpoint_path: Path | str | None = None)
         "seconds": seconds,
     }
     data = jsonable(data)
-    output = Path(cfg.eval_output) if cfg.eval_output else experiment_dir(cfg) / "eval"
+    output = Path(cfg.eval_output) if cfg.eval_output else experiment_dir(cfg) / f"eval{policy_suffix(cfg)}"
     write_json(output / JSON_FILE, data)
     write_csv(output / SUMMARY_CSV, [{"group": g, **s} for g, s in data["groups"].items()], SUMMARY_COLUMNS)
     write_csv(output / EPISODES_CSV, data["episodes"], EPISODE_COLUMNS)

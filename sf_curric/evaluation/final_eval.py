@@ -76,13 +76,16 @@ def final_task_groups(cfg: argparse.Namespace, n: int, seed: int) -> list[TaskGr
     return [TaskGroup(name, list(tasks), [task_label(t) for t in tasks]) for name, tasks in named.items()]
 
 
-def final_evaluation(cfg: argparse.Namespace, model: Any, exp_dir: Path) -> dict[str, Any]:
+def final_evaluation(
+    cfg: argparse.Namespace, model: Any, exp_dir: Path, file_name: str = FINAL_EVAL_FILE
+) -> dict[str, Any]:
     """Play `--final_eval_episodes` episodes per task group with `model`, log the table, write final_eval.json.
 
     Args:
         cfg: the run's config.
         model: the trained `ActorCritic`.
         exp_dir: the experiment folder.
+        file_name: the JSON file written there (policy i of a `--num_policies` run: final_eval_p<i>.json).
 
     Returns:
         `{group name: summary}` (n, mean, std, ci95_low, ci95_high, num_tasks, mean_length).
@@ -106,5 +109,5 @@ def final_evaluation(cfg: argparse.Namespace, model: Any, exp_dir: Path) -> dict
             env.close()
     summary, _ = group_summaries(groups, records)
     log.info("evaluation of the final policy, %d episodes per group:\n%s", n, format_table({"groups": summary}))
-    write_json(exp_dir / FINAL_EVAL_FILE, jsonable({"episodes_per_group": n, "groups": summary}))
+    write_json(exp_dir / file_name, jsonable({"episodes_per_group": n, "groups": summary}))
     return summary

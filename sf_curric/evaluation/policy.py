@@ -13,6 +13,7 @@ from gymnasium import spaces
 from sf_curric.cfg.arguments import flag_value
 from sf_curric.cfg.budget import training_progress
 from sf_curric.cfg.experiment import experiment_dir, load_experiment_config
+from sf_curric.cfg.population import POPULATION_ARGS
 from sf_curric.utils.checkpoint import checkpoint_dir, load_checkpoint, load_newest_checkpoint
 
 log = logging.getLogger("sf_curric")
@@ -102,15 +103,16 @@ def load_policy(
     device = device or eval_device(cfg)
     kind = flag_value(cfg, "load_checkpoint_kind")
     exp_dir = experiment_dir(cfg)
+    policy_id = flag_value(cfg, "policy_index", POPULATION_ARGS)  # which policy of a --num_policies run
     if checkpoint_path is not None:
         found = (Path(checkpoint_path), load_checkpoint(checkpoint_path, map_location=device))
     else:
-        found = load_newest_checkpoint(exp_dir, kind=kind, map_location=device)
+        found = load_newest_checkpoint(exp_dir, kind=kind, map_location=device, policy_id=policy_id)
     if found is None:
         hint = " or use --load_checkpoint_kind=latest" if kind == "best" else ""
         raise EvaluationError(
-            f"no {kind} checkpoint in {checkpoint_dir(exp_dir)}: train until one is saved (at the end of training "
-            f"and every --save_every_sec){hint}"
+            f"no {kind} checkpoint in {checkpoint_dir(exp_dir, policy_id)}: train until one is saved (at the end of "
+            f"training and every --save_every_sec){hint}"
         )
     path, state = found
     model = ActorCritic(obs_space, action_space, cfg).to(device)  # ObservationSpaceError: a ConfigError

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from sf_curric.cfg.experiment import experiment_dir
+from sf_curric.cfg.population import policy_suffix
 from sf_curric.envs.registry import make_env
 from sf_curric.evaluation.args import DEFAULT_EPISODES_WITHOUT_WINDOW
 from sf_curric.evaluation.episodes import EpisodeJob, EpisodeRecord, run_episodes
@@ -75,12 +76,13 @@ def _jobs(cfg: argparse.Namespace, limit: int | None, window: Window | None) -> 
 
 
 def video_path(cfg: argparse.Namespace) -> Path:
-    """Where `--save_video` writes: `<experiment folder>/<--video_name or replay.mp4>` (".mp4" added if missing).
+    """Where `--save_video` writes: `<experiment folder>/<--video_name or replay.mp4>` (".mp4" added if missing;
+    replay_p<i>.mp4 for `--policy_index=i` > 0).
 
     Args:
         cfg: reads `--video_name`, `--train_dir`, `--experiment`.
     """
-    name = cfg.video_name or DEFAULT_VIDEO_NAME
+    name = cfg.video_name or DEFAULT_VIDEO_NAME.replace(".mp4", f"{policy_suffix(cfg)}.mp4")  # replay_p<i>.mp4
     if not name.endswith(".mp4"):
         name += ".mp4"
     path = Path(name)

@@ -40,6 +40,7 @@ def run(argv: Sequence[str] | None = None) -> Path:
     import torch
 
     from sf_curric.cfg.experiment import experiment_dir
+    from sf_curric.cfg.population import policy_suffix
     from sf_curric.cfg.validation import ConfigError
     from sf_curric.command_line import parse_args
     from sf_curric.envs.registry import make_env
@@ -53,7 +54,8 @@ def run(argv: Sequence[str] | None = None) -> Path:
             policy = load_policy(cfg, env.observation_space, env.action_space, device=torch.device("cpu"))
         finally:
             env.close()
-        path = Path(cfg.export_path or experiment_dir(cfg) / "export" / f"policy{SUFFIX[cfg.format]}")
+        name = f"policy{policy_suffix(cfg)}{SUFFIX[cfg.format]}"  # policy_p<i> with --policy_index=i > 0
+        path = Path(cfg.export_path or experiment_dir(cfg) / "export" / name)
         meta = {"env": cfg.env, "env_steps": policy.env_steps, "checkpoint": str(policy.checkpoint_path)}
         export_policy(policy.model, path, cfg.format, meta)
     except (EvaluationError, ConfigError, CheckpointError, ExportError) as e:

@@ -1,6 +1,6 @@
 """Checkpoint files: atomic writes (temp file then `os.replace`), keep the newest K plus the best, load newest.
 
-Layout: `<experiment>/checkpoint_p0/checkpoint_<iteration:09d>_<env_steps>.pth`, one
+Layout: `<experiment>/checkpoint_p<policy>/checkpoint_<iteration:09d>_<env_steps>.pth`, one
 `best_<iteration:09d>_<env_steps>_<metric>_<value>.pth` (metric `return` unless `--save_best_metric` names another)
 and, with `--save_milestones_sec`, `milestones/checkpoint_<iteration:09d>_<env_steps>.pth` (never deleted). Only files
 matching these names (and the temp files of their writes) are ever deleted. Every file carries the SHA-256 of its
@@ -25,7 +25,7 @@ from sf_curric.version import __version__
 
 log = logging.getLogger("sf_curric")
 
-CHECKPOINT_SUBDIR = "checkpoint_p0"
+CHECKPOINT_SUBDIR = "checkpoint_p0"  # policy 0's; policy i of --num_policies writes checkpoint_p<i> (as SF)
 _LATEST_RE = re.compile(r"^checkpoint_(\d{9})_(\d+)\.pth$")
 _BEST_RE = re.compile(r"^best_(\d{9})_(\d+)_([A-Za-z0-9-]+)_(-?[\d.]+|nan|-?inf)\.pth$")
 MILESTONES_SUBDIR = "milestones"
@@ -64,13 +64,14 @@ def _safe_globals() -> list[Any]:
     return allowed
 
 
-def checkpoint_dir(exp_dir: Path | str) -> Path:
-    """The checkpoint folder of an experiment.
+def checkpoint_dir(exp_dir: Path | str, policy_id: int = 0) -> Path:
+    """The checkpoint folder of an experiment's policy (Sample Factory's layout).
 
     Args:
         exp_dir: `<train_dir>/<experiment>`.
+        policy_id: which policy of a `--num_policies` run (0: the only one otherwise).
     """
-    return Path(exp_dir) / CHECKPOINT_SUBDIR
+    return Path(exp_dir) / f"checkpoint_p{int(policy_id)}"
 
 
 def write_checkpoint_file(state: dict[str, Any], path: Path | str, durable: bool = True) -> Path:
@@ -273,14 +274,15 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
     return state
 
 
-def find_newest_checkpoint(exp_dir: Path | str, kind: str = "latest") -> Path | None:
-    """The newest checkpoint file of an experiment, or None when it has none.
+def find_newest_checkpoint(exp_dir: Path | str, kind: str = "latest", policy_id: int = 0) -> Path | None:
+    """The newest checkpoint file of an experiment's policy, or None when it has none.
 
     Args:
         exp_dir: `<train_dir>/<experiment>`.
         kind: "latest" or "best".
+        policy_id: which policy of a `--num_policies` run.
     """
-    found = list_checkpoints(checkpoint_dir(exp_dir), kind)
+    found = list_checkpoints(checkpoint_dir(exp_dir, policy_id), kind)
     return found[-1] if found else None
 
 
@@ -295,8 +297,9 @@ def load_newest_checkpoint(
     kind: str = "latest",
     map_location: str | torch.device = "cpu",
     skip_damaged: bool = False,
+    policy_id: int = 0,
 ) -> tuple[Path, dict[str, Any]] | None:
-    """Load the newest checkpoint of an experiment.
+    """Load the newest checkpoint of an experiment's policy.
 
     A damaged newest checkpoint is an error, never a silent fall-back, unless `skip_damaged` (resume): then it is
     moved aside to `<name>.damaged` with one warning line, and the next newest good one is loaded.
@@ -306,6 +309,7 @@ def load_newest_checkpoint(
         kind: "latest" or "best".
         map_location: torch device for the tensors.
         skip_damaged: fall back to older checkpoints past damaged ones (a planted or foreign file still stops).
+        policy_id: which policy of a `--num_policies` run.
 
     Returns:
         (path, state), or None when the experiment has no checkpoint.
@@ -313,7 +317,8 @@ def load_newest_checkpoint(
     Raises:
         CheckpointError: the newest checkpoint exists but cannot be read (with `skip_damaged`: every one is damaged).
     """
-    candidates = list_checkpoints(checkpoint_dir(exp_dir), kind)
+    folder = checkpoint_dir(exp_dir, policy_id)
+    candidates = list_checkpoints(folder, kind)
     if not candidates:
         return None
     if not skip_damaged:
@@ -330,6 +335,6 @@ def load_newest_checkpoint(
         return path, state
     names = ", ".join(path.name for path, _ in damaged)
     raise CheckpointError(
-        f"no usable {kind} checkpoint in {checkpoint_dir(exp_dir)}: {names} {'is' if len(damaged) == 1 else 'are'} "
+        f"no usable {kind} checkpoint in {folder}: {names} {'is' if len(damaged) == 1 else 'are'} "
         f"damaged ({damaged[0][1].reason}); pass --restart_behavior=restart to start again (it renames the folder)"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict, deque
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Iterator
 
 
@@ -103,3 +104,22 @@ class SummaryClock:
     def mark(self, now: float, env_steps: int) -> None:
         """A summary was written at `now`, after `env_steps` env steps."""
         self._last_time, self._last_steps = now, env_steps
+
+
+@dataclass
+class LoopClock:
+    """When a training loop last did each periodic thing (monotonic seconds, from `start`), and when its run was
+    solved (`sf_curric.algo.runner.Runner`)."""
+
+    start: float
+    summaries: SummaryClock
+    last_progress: float = field(init=False)
+    last_info: float = field(init=False)
+    last_save: float = field(init=False)
+    last_best: float = field(init=False)
+    last_milestone: float = field(init=False)
+    solved_steps: int | None = None
+    solved_seconds: float | None = None
+
+    def __post_init__(self) -> None:
+        self.last_progress = self.last_info = self.last_save = self.last_best = self.last_milestone = self.start

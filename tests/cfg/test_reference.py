@@ -49,7 +49,7 @@ def test_sample_factory_table_reads_each_flags_status_and_default_from_the_code(
     text = render_sample_factory_flags()
     rows = [line for line in text.splitlines() if line.startswith("| `--")]
     assert [row.split("`")[1] for row in rows] == [f.flag for f in load_flags()]  # every SF flag, in SF's order
-    assert "| `--num_policies` | `1` | pending | Multi-policy training is pending" in text
+    assert "| `--num_policies` | `1` | implemented | Number of policies to train jointly" in text
     assert "| `--batched_sampling` | `False` | no effect | A rollout worker always steps" in text
     assert "| `--ppo_clip_ratio` | `0.1` | implemented | PPO policy clip" in text and "| `0.2` |" in text
     assert "| `--gamma` | `0.99` | implemented | Discount factor. |  |" in text  # same default: the cell is empty

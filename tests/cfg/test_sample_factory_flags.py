@@ -1,6 +1,6 @@
 """Sample Factory 2.1.1's flag list, walked: every flag parses, and each is implemented (a test of its effect is
-named in `sf_curric.cfg.sample_factory_implemented` and exists), accepted and explained (a run that types it logs one
-line saying what it does here), or pending (multi-policy training and PBT: only the single-policy values run)."""
+named in `sf_curric.cfg.sample_factory_implemented` and exists), or accepted and explained (a run that types it logs
+one line saying what it does here)."""
 
 import ast
 import re
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sf_curric.cfg.sample_factory import ACCEPTED, CONDITIONAL_NOTES, PENDING, sample_factory_notes
+from sf_curric.cfg.sample_factory import ACCEPTED, CONDITIONAL_NOTES, sample_factory_notes
 from sf_curric.cfg.sample_factory_help import load_flags, parse_help, to_json
 from sf_curric.cfg.sample_factory_implemented import IMPLEMENTED
 from sf_curric.command_line import build_parser, parse_args
@@ -17,7 +17,6 @@ ROOT = Path(__file__).resolve().parents[2]
 HELP_TEXT = ROOT / "tests" / "data" / "sample_factory_2.1.1_help_gym.txt"
 SF_FLAGS = load_flags()
 EXPLAINED = {a.flag for a in ACCEPTED}
-PENDING_FLAGS = {p.flag for p in PENDING}
 
 
 def test_flag_data_is_the_parsed_help_text():
@@ -55,9 +54,9 @@ def test_every_sample_factory_flag_parses_with_its_default_typed(sf_flag):
 def test_each_flag_is_implemented_or_explained_never_both():
     names = [f.flag for f in SF_FLAGS]
     for flag in names:
-        kinds = [flag in IMPLEMENTED, flag in EXPLAINED, flag in PENDING_FLAGS]
+        kinds = [flag in IMPLEMENTED, flag in EXPLAINED]
         assert sum(kinds) == 1, (flag, kinds)
-    assert set(IMPLEMENTED) | EXPLAINED | PENDING_FLAGS == set(names)
+    assert set(IMPLEMENTED) | EXPLAINED == set(names)
 
 
 def _test_functions(path: Path) -> set[str]:
@@ -75,7 +74,12 @@ def test_implemented_flags_name_tests_that_exist_and_use_the_flag(flag):
 
 
 # a value of each conditionally explained flag that has no effect with CartPole-v1's defaults
-CONDITIONAL_VALUES = {"--num_batches_to_accumulate": "3", "--recurrence": "4", "--algo": "APPO"}
+CONDITIONAL_VALUES = {
+    "--num_batches_to_accumulate": "3",
+    "--recurrence": "4",
+    "--algo": "APPO",
+    "--with_pbt": "True",
+}
 
 
 def test_explained_flags_log_one_line_each_and_implemented_ones_none():
@@ -105,26 +109,3 @@ def test_sample_factory_best_cartpole_command_runs_as_typed(tmp_path):
     log = (tmp_path / "sf" / "sf_log.txt").read_text()
     for flag in ("--policy_workers_per_policy=2", "--batched_sampling=True", "--algo=APPO"):
         assert f"{flag} (Sample Factory): " in log
-
-
-@pytest.mark.parametrize("typed", ["--num_policies=2", "--with_pbt=True"])
-def test_multi_policy_and_pbt_stop_the_run_with_one_line_naming_the_fix(typed):
-    from sf_curric.cfg.validation import validate_cfg
-    from sf_curric.errors import ConfigError
-
-    with pytest.raises(ConfigError) as error:
-        validate_cfg(parse_args(["--env=CartPole-v1", typed]))
-    message = str(error.value)
-    assert "\n" not in message and message.startswith(f"{typed}: multi-policy training and PBT are not implemented")
-    assert "leave it out" in message
-
-
-def test_single_policy_values_and_pbt_parameters_run_and_say_they_are_pending():
-    from sf_curric.cfg.validation import validate_cfg
-
-    argv = ["--env=CartPole-v1", "--num_policies=1", "--with_pbt=False", "--pbt_replace_reward_gap=0.2"]
-    cfg = parse_args(argv)
-    validate_cfg(cfg)  # accepted: what sf_curric does anyway
-    lines = sample_factory_notes(cfg)
-    assert [line.split(" (Sample Factory)")[0] for line in lines] == argv[1:]
-    assert "No effect: population-based training is pending" in lines[2]

@@ -91,9 +91,9 @@ def _stderr_of(argv: list[str], capsys) -> str:
     return capsys.readouterr().err.strip()
 
 
-@pytest.mark.parametrize("typed", ["--num_policies=8", "--with_pbt=True"])
-def test_the_pending_flag_errors_quoted_on_the_page_are_the_programs(typed, capsys, tmp_path):
-    line = _stderr_of(["--env=CartPole-v1", typed, f"--train_dir={tmp_path}"], capsys)
+def test_the_num_policies_error_quoted_on_the_page_is_the_programs(capsys, tmp_path):
+    typed = "--num_policies=3 --num_workers=2 --num_envs_per_worker=4"
+    line = _stderr_of(["--env=CartPole-v1", *typed.split(), f"--train_dir={tmp_path}"], capsys)
     assert "\n" not in line and f"$ python -m sf_curric.train --env=CartPole-v1 {typed}\n{line}\n" in PAGE.read_text()
     assert not list(tmp_path.iterdir())  # nothing written
 

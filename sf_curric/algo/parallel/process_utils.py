@@ -42,13 +42,32 @@ def prestart_worker_server() -> bool:
     return True
 
 
+_pools_open = 0  # worker pools of this process that use the forkserver (a --num_policies run has one per policy)
+
+
+def worker_pool_opened() -> None:
+    """A worker pool starts using the forkserver: it is not stopped until that pool closed (`worker_pool_closed`)."""
+    global _pools_open
+    _pools_open += 1
+
+
+def worker_pool_closed() -> None:
+    """A worker pool's processes are gone: stop the forkserver when no other pool of this process uses it."""
+    global _pools_open
+    _pools_open = max(0, _pools_open - 1)
+    stop_worker_server()
+
+
 def stop_worker_server() -> None:
-    """Stop the forkserver the workers were forked from, once they are gone.
+    """Stop the forkserver the workers were forked from, once they are gone (a no-op while a pool still uses it:
+    stopping it waits for its children to exit).
 
     It would exit on its own after the runner, but only after the runner has exited, and slowly (its interpreter
     tears torch down): stopping it here means a closed sampler leaves no process behind. The next run starts a new
     one. Uses `ForkServer._stop`, CPython's own way of stopping it (3.8+); a no-op when it is missing or not running.
     """
+    if _pools_open:
+        return
     from multiprocessing import forkserver
 
     stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)

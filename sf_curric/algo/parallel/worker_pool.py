@@ -19,7 +19,12 @@ import time
 from typing import Any
 
 from sf_curric.algo.parallel import respawn
-from sf_curric.algo.parallel.process_utils import stop_processes, stop_worker_server, worker_context
+from sf_curric.algo.parallel.process_utils import (
+    stop_processes,
+    worker_context,
+    worker_pool_closed,
+    worker_pool_opened,
+)
 from sf_curric.algo.parallel.shared_buffers import ControlBlock, SharedTrajectories, SharedWeights
 from sf_curric.algo.parallel.worker import WorkerArgs, worker_main
 from sf_curric.algo.parallel.worker_link import LinkDrained, WorkerLink
@@ -73,6 +78,8 @@ class WorkerPool:
         self.with_workers: set[int] = set()  # slots given to their worker and not returned yet
         self.spawned_at = [0.0] * self.num_workers  # the stall check counts from here until the first heartbeat
         self.restarts = [0] * self.num_workers
+        self._uses_server = True  # released once, at close
+        worker_pool_opened()
         self.num_slots_reclaimed = 0
         self.num_worker_stalls = 0
         self.num_results_queues_lost = 0  # dead workers' results queues left locked and not readable
@@ -203,7 +210,9 @@ class WorkerPool:
         self.control.request_stop()
         stop_processes(self.processes, timeout=10.0)
         self.processes = []
-        stop_worker_server()
+        if self._uses_server:
+            self._uses_server = False
+            worker_pool_closed()
         for link in self.links:
             link.retire()
         for link in self.links:
