@@ -5,6 +5,10 @@ Each policy is a `Runner` of its own (learner, sampler with its 1/N of the envs 
 checkpoint_p<i>, tensorboard/p<i>), set up in policy order; this loop trains them in turns, one batch each, so they
 advance at the same pace, and runs PBT after each round. As in SF, `--train_for_env_steps` is per policy: the run
 ends when every policy has trained that many (a policy that is done stops training and waits for the others).
+
+On a multi-agent env with `--pbt_mix_policies_in_one_env=True` (SF's default) the policies play each other: each
+policy's games seat its trained agent against another policy, drawn per episode (fictitious self-play over a pool
+that holds the other policies' current weights, refreshed every `--selfplay_snapshot_every` env steps).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from sf_curric.algo.nan_guard import NonFiniteTrainingError
 from sf_curric.algo.runner import Runner, RunResult
 from sf_curric.algo.stop_and_save import FinalSaveError, StopRequested, record_stop_cause
 from sf_curric.cfg.population import policy_config
+from sf_curric.errors import ConfigError
 
 log = logging.getLogger("sf_curric")
 
@@ -37,9 +42,13 @@ class MultiPolicyRunner:
 
     def __init__(self, cfg: argparse.Namespace, prepare_dir: bool = False):
         self.cfg = cfg
+        self.mixing = mixes_policies(cfg)  # a multi-agent env: each policy plays the others in its games
+        configs = [policy_config(cfg, i) for i in range(cfg.num_policies)]
+        if self.mixing:
+            for sub in configs:  # the other policies are the opponent pool (one slot each), drawn uniformly
+                sub.curriculum, sub.selfplay_pool_size = "fictitious_self_play", cfg.num_policies - 1
         self.runners = [
-            Runner(policy_config(cfg, i), prepare_dir and i == 0, policy_id=i, experiment_cfg=cfg)
-            for i in range(cfg.num_policies)
+            Runner(sub, prepare_dir and i == 0, policy_id=i, experiment_cfg=cfg) for i, sub in enumerate(configs)
         ]
         self.pbt: Any = None  # sf_curric.algo.pbt.PopulationBasedTraining with --with_pbt
         self._stop_signal: str | None = None
@@ -51,6 +60,10 @@ class MultiPolicyRunner:
         try:
             for runner in self.runners:
                 runner._setup()
+            if self.mixing:
+                for runner in self.runners:
+                    others = {r.policy_id: r.learner for r in self.runners if r is not runner}
+                    runner.self_play.use_population(others, runner.env_steps)
             if self.cfg.with_pbt:
                 from sf_curric.algo.pbt import PopulationBasedTraining
 
@@ -104,6 +117,27 @@ class MultiPolicyRunner:
         if threading.current_thread() is not threading.main_thread():
             return {}
         return {signum: signal.signal(signum, self._on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
+
+
+def mixes_policies(cfg: argparse.Namespace) -> bool:
+    """Whether the policies play each other inside the games (`--pbt_mix_policies_in_one_env` with a multi-agent
+    env); a curriculum of the user's cannot be combined with it (the opponents are the curriculum's tasks)."""
+    from sf_curric.envs.multi_agent import is_multi_agent
+    from sf_curric.envs.registry import make_env
+
+    if cfg.num_policies < 2 or not cfg.pbt_mix_policies_in_one_env:
+        return False
+    probe = make_env(cfg, {"worker_index": 0, "vector_index": 0, "env_id": -1})
+    probe.close()
+    if not is_multi_agent(probe):
+        return False
+    if cfg.curriculum not in (None, "none"):
+        raise ConfigError(
+            f"--curriculum={cfg.curriculum}: with --num_policies={cfg.num_policies} on a multi-agent env the policies "
+            "play each other (the opponents are the curriculum's tasks): leave --curriculum out, or pass "
+            "--pbt_mix_policies_in_one_env=False (every agent of a game acts with one policy)"
+        )
+    return True
 
 
 def _combined(results: list[RunResult]) -> RunResult:

@@ -35,10 +35,11 @@ def is_self_play(cfg: argparse.Namespace) -> bool:
 
 
 def pool_dir(cfg: argparse.Namespace) -> Path:
-    """`<experiment>/opponent_pool`."""
+    """`<experiment>/opponent_pool` (`opponent_pool_p<i>` for policy i > 0 of a `--num_policies` run)."""
     from sf_curric.cfg.experiment import experiment_dir
+    from sf_curric.cfg.population import policy_suffix
 
-    return experiment_dir(cfg) / POOL_DIR
+    return experiment_dir(cfg) / (POOL_DIR + policy_suffix(cfg))
 
 
 class OpponentPolicy:
@@ -120,6 +121,14 @@ class SelfPlayManager:
         self.next_id = 0
         self.last_snapshot_steps = 0
         self.version = 0  # bumped at every change of the pool (sent as training info)
+        self.population: dict[int, Any] = {}  # policy id -> Learner: the other policies of a --num_policies run
+
+    def use_population(self, learners: dict[int, Any], env_steps: int) -> None:
+        """Play the other policies of a `--num_policies` run instead of snapshots of this one
+        (`--pbt_mix_policies_in_one_env`): one pool slot per policy, refreshed with its current weights every
+        `--selfplay_snapshot_every` env steps."""
+        self.population = dict(learners)
+        self._refresh_population(env_steps)
 
     def opponent_policy(self) -> OpponentPolicy:
         """The `OpponentPolicy` of a rollout worker in this process (serial mode)."""
@@ -148,8 +157,27 @@ class SelfPlayManager:
         """Snapshot when `--selfplay_snapshot_every` env steps passed since the last one; True when it did."""
         if env_steps - self.last_snapshot_steps < self.every:
             return False
-        self.snapshot(env_steps)
+        if self.population:
+            self._refresh_population(env_steps)
+        else:
+            self.snapshot(env_steps)
         return True
+
+    def _refresh_population(self, env_steps: int) -> None:
+        for slot, (policy_id, learner) in enumerate(sorted(self.population.items())):
+            with self.host.lock:
+                self.curriculum.add_agent(slot)
+            state = learner.policy_state_dict()
+            self.snapshots[slot] = {
+                "id": self.next_id,
+                "env_steps": int(env_steps),
+                "state": state,
+                "policy": policy_id,
+            }
+            self.next_id += 1
+            self._write(slot)
+        self.last_snapshot_steps = int(env_steps)
+        self._write_index()
 
     def snapshot(self, env_steps: int) -> int:
         """Store the trained policy now; returns its pool slot."""

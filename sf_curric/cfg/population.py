@@ -35,6 +35,14 @@ POPULATION_ARGS: list[FlagSpec] = [
     ),
     ("--with_pbt", bool_flag(False, "Population-based training over the --num_policies policies (Sample Factory's).")),
     (
+        "--pbt_mix_policies_in_one_env",
+        bool_flag(
+            True,
+            "Multi-agent envs with --num_policies > 1: each policy's games seat its trained agent against another "
+            "policy drawn per episode (False: every agent of a game acts with the game's one policy).",
+        ),
+    ),
+    (
         "--pbt_period_env_steps",
         {
             "type": int,
@@ -133,8 +141,11 @@ def check_population(cfg: argparse.Namespace) -> None:
     for flag, on in _SINGLE_POLICY_ONLY.items():
         if on(cfg):
             raise ConfigError(f"{flag} does not work with --num_policies={n} yet: leave it out or train one policy")
-    if getattr(cfg, "curriculum", None) == "self_play":
-        raise ConfigError("--curriculum=self_play keeps its own pool of opponents: use --num_policies=1 with it")
+    if getattr(cfg, "curriculum", None) in ("self_play", "fictitious_self_play", "prioritized_fictitious_self_play"):
+        raise ConfigError(
+            f"--curriculum={cfg.curriculum} keeps its own pool of opponents: use --num_policies=1 with it (with "
+            f"--num_policies={n} the policies play each other)"
+        )
 
 
 def policy_suffix(cfg: argparse.Namespace) -> str:

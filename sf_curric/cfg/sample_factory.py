@@ -42,12 +42,6 @@ def _accepted(flag: str, default: Any, here: str, kind: Any = None, **extra: Any
 _NO_GPU_IN_WORKERS = "No effect: rollout workers step envs and act on the CPU"
 ACCEPTED: list[AcceptedFlag] = [
     _accepted(
-        "--pbt_mix_policies_in_one_env",
-        True,
-        "No effect: with --num_policies every env is driven by one policy (the agents of a multi-agent env all act "
-        "with it), as Sample Factory does with --pbt_mix_policies_in_one_env=False.",
-    ),
-    _accepted(
         "--batched_sampling",
         False,
         "No effect: a rollout worker always steps all its envs and computes their actions in one batched forward "
@@ -161,6 +155,11 @@ CONDITIONAL_NOTES: list[ConditionalNote] = [
         lambda cfg: True,
         "APPO is the only algorithm here, as in Sample Factory (asynchronous PPO; --async_rl=False makes it "
         "synchronous PPO).",
+    ),
+    ConditionalNote(
+        "--pbt_mix_policies_in_one_env",
+        lambda cfg: cfg.num_policies < 2,
+        "No effect with one policy: the policies of a --num_policies run play each other in multi-agent envs.",
     ),
     ConditionalNote(
         "--with_pbt",

@@ -21,6 +21,7 @@ _PBT = "tests/algo/test_pbt.py"
 # SF flag -> the tests of its effect here (each names the flag in its module)
 IMPLEMENTED: dict[str, list[str]] = {
     "--num_policies": [f"{_MULTI}::test_two_policies_train_side_by_side_each_with_its_own_folder_and_envs"],
+    "--pbt_mix_policies_in_one_env": [f"{_MULTI}::test_policies_play_each_other_in_a_multi_agent_env"],
     "--with_pbt": [f"{_PBT}::test_pbt_run_mutates_and_a_resume_keeps_each_policys_hyper_parameters"],
     "--pbt_period_env_steps": [f"{_PBT}::test_a_worst_policy_takes_a_best_ones_weights_when_the_gap_is_large_enough"],
     "--pbt_start_mutation": [f"{_PBT}::test_pbt_run_mutates_and_a_resume_keeps_each_policys_hyper_parameters"],

@@ -104,3 +104,35 @@ def test_each_policy_runs_its_own_curriculum(tmp_path):
     for p in (0, 1):
         tags = read_scalars(tmp_path / "curr" / "tensorboard" / f"p{p}")
         assert any(tag.startswith("curriculum/") for tag in tags)
+
+
+def test_policies_play_each_other_in_a_multi_agent_env(tmp_path):
+    args = [
+        "--env=tictactoe", f"--train_dir={tmp_path}", "--experiment=mix", "--serial_mode=True", "--seed=1",
+        "--num_policies=3", "--num_envs_per_worker=12", "--train_for_env_steps=2048", "--selfplay_snapshot_every=512",
+    ]  # fmt: skip
+    run_with_result(args)  # --pbt_mix_policies_in_one_env=True: Sample Factory's default
+    exp = tmp_path / "mix"
+    for p in range(3):
+        _, state = load_newest_checkpoint(exp, policy_id=p)
+        pool = state["self_play"]["snapshots"]
+        assert sorted(s["policy"] for s in pool.values()) == [q for q in range(3) if q != p]  # the two others
+        assert max(s["env_steps"] for s in pool.values()) >= 1536  # refreshed as they trained
+        assert state["cfg"]["curriculum"] == "fictitious_self_play" and state["cfg"]["selfplay_pool_size"] == 2
+        tags = read_scalars(exp / "tensorboard" / f"p{p}")
+        assert "curriculum/win_rate" in tags and "curriculum/opponent_1_prob" in tags
+        folder = exp / ("opponent_pool" if p == 0 else f"opponent_pool_p{p}")
+        assert len(json.loads((folder / "pool.json").read_text())) == 2
+
+
+def test_a_curriculum_with_mixed_policies_names_the_flag_that_turns_mixing_off(tmp_path, capsys):
+    args = [
+        "--env=tictactoe", f"--train_dir={tmp_path}", "--serial_mode=True", "--num_policies=2", "--curriculum=dr",
+        "--train_for_env_steps=256",
+    ]  # fmt: skip
+    with pytest.raises(SystemExit):
+        run_with_result(args)
+    assert "--pbt_mix_policies_in_one_env=False" in capsys.readouterr().err
+    unmixed = [a for a in args if not a.startswith("--curriculum")] + ["--pbt_mix_policies_in_one_env=False"]
+    assert run_with_result([*unmixed, "--experiment=unmixed"]).env_steps >= 2 * 256
+    assert not (tmp_path / "unmixed" / "opponent_pool").exists()  # every agent of a game acts with one policy

@@ -78,6 +78,7 @@ CONDITIONAL_VALUES = {
     "--num_batches_to_accumulate": "3",
     "--recurrence": "4",
     "--algo": "APPO",
+    "--pbt_mix_policies_in_one_env": "True",
     "--with_pbt": "True",
 }
 
