@@ -94,6 +94,7 @@ def run_episodes(
     on_frame: Callable[[int, gym.Env], None] | None = None,
     on_episode: Callable[[EpisodeRecord], None] | None = None,
     max_frames: int | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[EpisodeRecord]:
     """Run every job on `envs` with `model` and return the finished episodes in the order they ended.
 
@@ -106,6 +107,7 @@ def run_episodes(
         on_frame: called as `on_frame(i, env)` after every reset and step of env `i` (rendering).
         on_episode: called with each finished episode as soon as it ends.
         max_frames: stop after this many steps over all envs (episodes still running are dropped).
+        should_stop: checked before every step; True stops like `max_frames` (e.g. a Ctrl-C request).
 
     Returns:
         The finished episodes.
@@ -139,6 +141,8 @@ def run_episodes(
         while True:
             active = [i for i in range(num_envs) if current[i] is not None]
             if not active or (max_frames is not None and frames >= max_frames):
+                break
+            if should_stop is not None and should_stop():
                 break
             batch = stack_obs(envs[active[0]].observation_space, [obs[i] for i in active])
             states = None if rnn_states is None else rnn_states[active]

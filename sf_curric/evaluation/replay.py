@@ -28,6 +28,7 @@ from sf_curric.evaluation.video import (
     display_available,
     render_offscreen,
 )
+from sf_curric.utils.ctrl_c import ctrl_c_requests
 
 log = logging.getLogger("sf_curric")
 
@@ -160,19 +161,23 @@ def enjoy(cfg: argparse.Namespace, on_episode: Callable[[EpisodeRecord], None] |
 
     try:
         policy = load_policy(cfg, env.observation_space, env.action_space)
-        try:
-            run_episodes(
-                [env],
-                policy.model,
-                _jobs(cfg, episode_limit(cfg, window is not None), window),
-                deterministic=bool(cfg.deterministic),
-                training_info=policy.training_info,
-                on_frame=on_frame if need_frames else None,
-                on_episode=finished,
-                max_frames=cfg.max_num_frames,
-            )
-        except KeyboardInterrupt:
-            log.info("enjoy: stopped by Ctrl-C after %d finished episode(s)", len(episodes))
+        with ctrl_c_requests() as ctrl_c:
+            try:
+                run_episodes(
+                    [env],
+                    policy.model,
+                    _jobs(cfg, episode_limit(cfg, window is not None), window),
+                    deterministic=bool(cfg.deterministic),
+                    training_info=policy.training_info,
+                    on_frame=on_frame if need_frames else None,
+                    on_episode=finished,
+                    max_frames=cfg.max_num_frames,
+                    should_stop=ctrl_c.is_set,
+                )
+            except KeyboardInterrupt:  # a second Ctrl-C, or one outside the main thread's handler
+                ctrl_c.set()
+            if ctrl_c.is_set():
+                log.info("enjoy: stopped by Ctrl-C after %d finished episode(s)", len(episodes))
     finally:
         if writer is not None:
             writer.close()
