@@ -38,8 +38,8 @@ def curriculum_status(host: Any) -> str:
         metrics = host.curriculum.metrics()
     if "curriculum/range_low" in metrics and "curriculum/range_high" in metrics:
         return f"{name} range [{metrics['curriculum/range_low']:.3f}, {metrics['curriculum/range_high']:.3f}]"
-    if "curriculum/num_opponents" in metrics:  # self-play: how the trained agent fares against the pool
-        pool = f"{name} vs {metrics['curriculum/num_opponents']:.0f} snapshot(s)"
+    if "curriculum/num_opponents" in metrics:  # self-play: the agent vs its pool (snapshots or policies)
+        pool = f"{name} vs {metrics['curriculum/num_opponents']:.0f} opponent(s)"
         if "curriculum/win_rate" not in metrics:
             return f"{pool}, no game finished yet"
         rates = " ".join(f"{kind} {metrics[f'curriculum/{kind}_rate']:.2f}" for kind in ("win", "draw", "loss"))

@@ -83,14 +83,14 @@ def test_progress_line_shows_win_draw_and_loss_rates():
     curriculum = PrioritizedFictitiousSelfPlay(max_agents=4, seed=0)
     host = SimpleNamespace(curriculum=curriculum, lock=threading.Lock())
     curriculum.add_agent()
-    assert curriculum_status(host) == "PrioritizedFictitiousSelfPlay vs 1 snapshot(s), no game finished yet"
+    assert curriculum_status(host) == "PrioritizedFictitiousSelfPlay vs 1 opponent(s), no game finished yet"
     curriculum = PrioritizedFictitiousSelfPlay(max_agents=4, seed=0)
     host.curriculum = curriculum
     _play(curriculum)
     games, wins, losses = _records()  # every slot is stored at the end: the pool's whole record
     win, loss = wins.sum() / games.sum(), losses.sum() / games.sum()
     expected = f"win {win:.2f} draw {1 - win - loss:.2f} loss {loss:.2f} ({games.sum():.0f} games)"
-    assert curriculum_status(host) == f"PrioritizedFictitiousSelfPlay vs 4 snapshot(s): {expected}"
+    assert curriculum_status(host) == f"PrioritizedFictitiousSelfPlay vs 4 opponent(s): {expected}"
 
 
 def test_state_dict_round_trip_keeps_the_records():
