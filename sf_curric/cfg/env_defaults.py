@@ -85,8 +85,8 @@ MINIGRID = {
 # x 20 (returns are logged unscaled), advantages and returns not normalized, a 64-unit tanh layer before each of the
 # actor and critic heads (no shared weights), synchronous PPO in one process (no policy lag). Weights start as torch
 # initializes them, as the paper's conv does: orthogonal init (gain sqrt 2) on MiniGrid's unscaled codes gives conv
-# features ~15x larger (std 1.1-2.0 vs 0.07-0.17 on ObstructedMaze views) that saturate the tanh layer, and with it the
-# agent never learned ObstructedMaze-1Dl in 6M frames (docs/minigrid_curricula.md).
+# features 14x larger (std 1.47 vs 0.11, benchmarks/minigrid_init_scale.py) that saturate half the tanh units, and with
+# it the agent never learned ObstructedMaze-1Dl in 6M frames (docs/minigrid_curricula.md).
 MASTERING_RATE_PAPER = {
     **MINIGRID,
     "policy_initialization": "torch_default",
