@@ -20,7 +20,9 @@ every 20 s) and reports, per method:
 
 Resuming: run the same command again; finished runs are skipped and the others resume from their checkpoints.
 Experiments: `train_dir/<setting>/<method>/<method>_seed_<seed>`. Results: `benchmarks/results/<setting>.json`
-(every run's curve and numbers), `<setting>.txt` (the tables) and `<setting>_target.png` / `_tasks.png` (curves).
+(every run's curve and numbers), `<setting>.txt` (the tables) and `<setting>_target.png` / `_tasks.png` (curves);
+with `--work_dir`, the results take that folder's name. `--trainer_flags` changes every run's trainer flags, e.g.
+`--trainer_flags=--policy_initialization=torch_default --work_dir=train_dir/minigrid_mr_blockedunlockpickup_torchinit`.
 """
 
 from __future__ import annotations
@@ -149,7 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prefix", type=int, default=None, help="Envs of the list kept (default: the setting's).")
     p.add_argument("--jobs", type=int, default=None, help="Runs at the same time (default: the setting's).")
     p.add_argument("--methods", nargs="*", default=list(_SWEEP.METHODS), choices=_SWEEP.METHODS)
-    p.add_argument("--work_dir", type=Path, default=None, help="The sweep's folder (default: train_dir/<setting>).")
+    p.add_argument(
+        "--trainer_flags", default="", help="Trainer flags every run gets after the setting's own (later flags win)."
+    )
+    p.add_argument(
+        "--work_dir", type=Path, default=None,
+        help="The sweep's folder (default: train_dir/<setting>); its name also names the results.",
+    )  # fmt: skip
     p.add_argument("--results_dir", type=Path, default=RESULTS)
     p.add_argument("--analyze_only", action="store_true", help="Read the runs as they are; start none.")
     return p
@@ -163,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = build_parser().parse_args(argv)
     setting = _SWEEP.SETTINGS[args.curriculum]
     changes = {"seeds": tuple(args.seeds) if args.seeds else None, "steps": args.steps, "prefix": args.prefix}
+    if args.trainer_flags:
+        changes["extra"] = f"{setting.extra} {args.trainer_flags}"
     setting = dataclasses.replace(setting, **{k: v for k, v in changes.items() if v is not None})
     jobs = args.jobs or setting.jobs
     work_dir = (args.work_dir or ROOT / "train_dir" / setting.name).resolve()
@@ -185,11 +195,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     table = format_tables(result)
     print(table, flush=True)
     args.results_dir.mkdir(parents=True, exist_ok=True)
-    base = args.results_dir / setting.name
+    base = args.results_dir / work_dir.name
     base.with_suffix(".txt").write_text(table + "\n")
     base.with_suffix(".json").write_text(json.dumps(_without_nan(result), indent=1) + "\n")
-    plot_target(result, base.parent / f"{setting.name}_target.png")
-    plot_tasks(result, base.parent / f"{setting.name}_tasks.png")
+    plot_target(result, base.parent / f"{work_dir.name}_target.png")
+    plot_tasks(result, base.parent / f"{work_dir.name}_tasks.png")
     return result
 
 

@@ -80,6 +80,29 @@ def make_env(env_id: str, seed: int) -> gym.Env:
     return env
 
 
+def make_ppo(envs: list, lr: float, adam_eps: float) -> torch_ac.PPOAlgo:
+    """torch-ac's PPO with the paper's model and train_rl.py's settings (16 x 128 frames per update)."""
+    return torch_ac.PPOAlgo(
+        envs, PaperACModel(envs[0].action_space.n), device=torch.device("cpu"), num_frames_per_proc=128,
+        discount=0.99, lr=lr, gae_lambda=0.95, entropy_coef=0.01, value_loss_coef=0.5, max_grad_norm=0.5,
+        recurrence=1, adam_eps=adam_eps, clip_eps=0.2, epochs=4, batch_size=256, preprocess_obss=preprocess_obss,
+        reshape_reward=lambda obs, action, reward, done: 20 * reward,
+    )  # fmt: skip
+
+
+def finished_returns(algo: torch_ac.PPOAlgo, logs: dict) -> list:
+    """The returns of the episodes that ended in the last collect_experiences (torch-ac's log keeps older ones)."""
+    finished = int((1 - algo.masks[1:]).sum() + (1 - algo.mask).sum())
+    return logs["return_per_episode"][-finished:] if finished else []
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.set_num_threads(1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--env", default="MiniGrid-ObstructedMaze-1Dl-v0")
@@ -92,18 +115,9 @@ def main() -> None:
     parser.add_argument("--out", default=None, help="JSON file for the logged rows")
     args = parser.parse_args()
 
-    random.seed(args.seed)
-    np.random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    torch.set_num_threads(1)
+    seed_everything(args.seed)
     envs = [make_env(args.env, args.seed + 10000 * i) for i in range(args.procs)]
-    model = PaperACModel(envs[0].action_space.n)
-    algo = torch_ac.PPOAlgo(
-        envs, model, device=torch.device("cpu"), num_frames_per_proc=128, discount=0.99, lr=args.lr,
-        gae_lambda=0.95, entropy_coef=0.01, value_loss_coef=0.5, max_grad_norm=0.5, recurrence=1,
-        adam_eps=args.adam_eps, clip_eps=0.2, epochs=4, batch_size=256, preprocess_obss=preprocess_obss,
-        reshape_reward=lambda obs, action, reward, done: 20 * reward,
-    )  # fmt: skip
+    algo = make_ppo(envs, args.lr, args.adam_eps)
     returns: collections.deque = collections.deque(maxlen=100)
     rows, frames, update, best, start = [], 0, 0, 0.0, time.time()
     while frames < args.frames:
@@ -111,9 +125,7 @@ def main() -> None:
         algo.update_parameters(exps)
         frames += logs["num_frames"]
         update += 1
-        # episodes finished in this update: the dones of its T steps (torch-ac keeps them as masks)
-        finished = int((1 - algo.masks[1:]).sum() + (1 - algo.mask).sum())
-        returns.extend(logs["return_per_episode"][-finished:] if finished else [])
+        returns.extend(finished_returns(algo, logs))
         mean = float(np.mean(returns)) if returns else 0.0
         best = max(best, mean) if len(returns) == returns.maxlen else best
         if update % args.log_every == 0 or frames >= args.frames:

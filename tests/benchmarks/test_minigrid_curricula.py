@@ -27,8 +27,8 @@ def bench():
 
 def test_tiny_sweep_writes_tables_json_and_plots_then_resumes(bench, tmp_path, capsys):
     argv = [
-        "--curriculum=tiny", f"--work_dir={tmp_path / 'work'}", f"--results_dir={tmp_path / 'results'}",
-        "--methods", "mastering_rate", "direct",
+        "--curriculum=tiny", f"--work_dir={tmp_path / 'tiny_sweep'}", f"--results_dir={tmp_path / 'results'}",
+        "--methods", "mastering_rate", "direct", "--trainer_flags=--policy_initialization=xavier_uniform",
     ]  # fmt: skip
     result = bench.main(argv)
     target = "MiniGrid-UnlockPickup-v0"  # tiny: the first 2 envs of mr_blockedunlockpickup
@@ -38,10 +38,12 @@ def test_tiny_sweep_writes_tables_json_and_plots_then_resumes(bench, tmp_path, c
         assert run["numbers"]["finished"] and run["env_steps"] >= 4096
     direct_curves = result["methods"]["direct"]["runs"][1]["curves"]
     assert list(direct_curves) == [target]  # direct training runs the target env only
-    saved = json.loads((tmp_path / "results" / "minigrid_mr_blockedunlockpickup_p2.json").read_text())
+    saved = json.loads((tmp_path / "results" / "tiny_sweep.json").read_text())  # named after --work_dir
     assert saved["env_ids"] == ["MiniGrid-Unlock-v0", target]
     for suffix in (".txt", "_target.png", "_tasks.png"):
-        assert (tmp_path / "results" / f"minigrid_mr_blockedunlockpickup_p2{suffix}").stat().st_size > 0
+        assert (tmp_path / "results" / f"tiny_sweep{suffix}").stat().st_size > 0
+    cfg = json.loads((tmp_path / "tiny_sweep" / "direct" / "direct_seed_1" / "config.json").read_text())
+    assert cfg["policy_initialization"] == "xavier_uniform"  # --trainer_flags come after the setting's flags
     capsys.readouterr()
     bench.main(argv)
     assert "0 of 2 runs to do" in capsys.readouterr().out
