@@ -101,7 +101,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repo", type=Path, required=True, help="a checkout of lcswillems/automatic-curriculum")
     parser.add_argument("--curriculum", default="BlockedUnlockPickup", help="a name under the checkout's curriculums/")
-    parser.add_argument("--acp", default="MR", choices=["MR", "LP"], help="attention: Mastering Rate or learning progress")
+    parser.add_argument("--acp", default="MR", choices=["MR", "LP"], help="attention: Mastering Rate or LP")
     parser.add_argument("--a2d", default="Prop", help="attention-to-distribution converter (GreedyProp for gProp)")
     parser.add_argument("--frames", type=int, default=3_000_000)
     parser.add_argument("--seed", type=int, default=1)
