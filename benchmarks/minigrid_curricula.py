@@ -46,6 +46,7 @@ sys.path.insert(0, str(HERE))
 from minigrid_curricula_report import format_tables, plot_target, plot_tasks  # noqa: E402
 
 THRESHOLDS = (0.5, 0.8)
+PEER_METHOD = "paper_code_mr"  # the paper's own Mastering Rate code, benchmarks/automatic_curriculum_peer.py
 TASK_RETURN = "curriculum/task_return/"
 
 
@@ -88,6 +89,19 @@ def read_run(exp_dir: Path, env_ids: Sequence[str]) -> dict[str, Any] | None:
     return {"curves": curves, "env_steps": last}
 
 
+def read_peer_run(path: Path) -> tuple[int, dict[str, Any]]:
+    """A run of benchmarks/automatic_curriculum_peer.py (its `--out` JSON) as (seed, run): every env's curve is the
+    mean return of its last 100 episodes (fewer at first), the same statistic as our `curriculum/task_return`."""
+    saved = json.loads(Path(path).read_text())
+    curves: dict[str, dict[str, list]] = {}
+    for row in saved["rows"]:
+        for env_id, value in row["returns"].items():
+            curve = curves.setdefault(env_id, {"steps": [], "values": []})
+            curve["steps"].append(row["frames"])
+            curve["values"].append(value)
+    return saved["args"]["seed"], {"curves": curves, "env_steps": saved["rows"][-1]["frames"] if saved["rows"] else 0}
+
+
 def run_numbers(run: dict[str, Any], target: str, budget: int) -> dict[str, Any]:
     """Frames to each threshold on the target env, and the target's return at the run's last summary."""
     curve = run["curves"].get(target, {"steps": [], "values": []})
@@ -122,8 +136,10 @@ def method_stats(runs: dict[int, dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def collect(setting: Any, work_dir: Path, methods: Sequence[str]) -> dict[str, Any]:
-    """Every run's curves and numbers, and each method's statistics."""
+def collect(
+    setting: Any, work_dir: Path, methods: Sequence[str], peer_runs: Sequence[Path] = ()
+) -> dict[str, Any]:
+    """Every run's curves and numbers, and each method's statistics (the peer's runs as one more method)."""
     target = setting.env_ids[-1]
     result: dict[str, Any] = {
         "setting": dataclasses.asdict(setting),
@@ -140,6 +156,11 @@ def collect(setting: Any, work_dir: Path, methods: Sequence[str]) -> dict[str, A
                 run["numbers"] = run_numbers(run, target, setting.steps)
                 runs[seed] = run
         result["methods"][method] = {"runs": runs, "stats": method_stats(runs) if runs else None}
+    if peer_runs:
+        runs = dict(read_peer_run(path) for path in peer_runs)
+        for run in runs.values():
+            run["numbers"] = run_numbers(run, target, setting.steps)
+        result["methods"][PEER_METHOD] = {"runs": runs, "stats": method_stats(runs)}
     return result
 
 
@@ -159,6 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="The sweep's folder (default: train_dir/<setting>); its name also names the results.",
     )  # fmt: skip
     p.add_argument("--results_dir", type=Path, default=RESULTS)
+    p.add_argument(
+        "--peer_runs", type=Path, nargs="*", default=[],
+        help="JSON files of benchmarks/automatic_curriculum_peer.py runs on the same curriculum: one more method.",
+    )  # fmt: skip
     p.add_argument("--analyze_only", action="store_true", help="Read the runs as they are; start none.")
     return p
 
@@ -191,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
         run_local(runs, jobs, 1, said)
         print(f"sweep time {time.monotonic() - start:.0f} s", flush=True)
-    result = collect(setting, work_dir, methods)
+    result = collect(setting, work_dir, methods, args.peer_runs)
     table = format_tables(result)
     print(table, flush=True)
     args.results_dir.mkdir(parents=True, exist_ok=True)

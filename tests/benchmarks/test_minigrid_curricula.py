@@ -68,3 +68,21 @@ def test_frames_to_master_and_intervals_against_scipy(bench):
     assert st["final_return"]["ci95_high"] == pytest.approx(
         stats.t.interval(0.95, 3, loc=finals.mean(), scale=stats.sem(finals))[1]
     )
+
+
+def test_peer_runs_join_as_one_more_method(bench, tmp_path):
+    # a run as benchmarks/automatic_curriculum_peer.py writes it: each env's recent mean return every log row
+    target = "MiniGrid-UnlockPickup-v0"
+    rows = [
+        {"frames": 20480 * i, "target_return": 0.0, "returns": {"MiniGrid-Unlock-v0": 0.9, target: 0.1 * i}}
+        for i in range(1, 11)
+    ]
+    path = tmp_path / "peer_s7.json"
+    path.write_text(json.dumps({"args": {"seed": 7}, "rows": rows}))
+    setting = bench._SWEEP.SETTINGS["tiny"]
+    result = bench.collect(setting, tmp_path / "no_runs", ["mastering_rate"], [path])
+    peer = result["methods"][bench.PEER_METHOD]
+    assert list(peer["runs"]) == [7] and peer["runs"][7]["env_steps"] == 204800
+    assert peer["runs"][7]["numbers"]["frames_to_0.5"] == 5 * 20480  # first row at or above 0.5: 0.1 * 5
+    assert peer["runs"][7]["numbers"]["final_return"] == pytest.approx(1.0)
+    assert peer["stats"]["mastered_0.8"] == 1 and result["methods"]["mastering_rate"]["stats"] is None
