@@ -136,9 +136,7 @@ def method_stats(runs: dict[int, dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def collect(
-    setting: Any, work_dir: Path, methods: Sequence[str], peer_runs: Sequence[Path] = ()
-) -> dict[str, Any]:
+def collect(setting: Any, work_dir: Path, methods: Sequence[str], peer_runs: Sequence[Path] = ()) -> dict[str, Any]:
     """Every run's curves and numbers, and each method's statistics (the peer's runs as one more method)."""
     target = setting.env_ids[-1]
     result: dict[str, Any] = {
