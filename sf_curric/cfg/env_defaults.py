@@ -58,6 +58,7 @@ _CARTPOLE = {
 # 1e-5), gamma 0.99, lambda 0.95, entropy 0.01, value loss 0.5, clip 0.2, gradient norm 0.5; the 7x7x3 view's codes
 # fed unscaled into its conv (2x2 16, max-pool, 2x2 32, 2x2 64) and a 64-unit tanh layer. The agent's direction
 # (Discrete(4), which rl-starter-files leaves out) joins as a one-hot; the mission text is left out (one log line).
+# Weights keep orthogonal init: on DoorKey-6x6 it reached 0.9 sooner than torch's init (docs/observation_spaces.md).
 MINIGRID = {
     "num_envs_per_worker": 16,
     "rollout": 128,
