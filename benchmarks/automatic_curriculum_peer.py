@@ -17,8 +17,8 @@ Two adaptations, neither touching the curriculum's logic: PolyEnv's step / reset
 MR attention computer uses as a dtype, is set to `float`, what it aliased.
 
 Prints `frames F target R ...` every `--log_every` updates (R: the mean return of the target's last 100 episodes,
-the criterion benchmarks/minigrid_curricula.py applies to our runs) and writes the rows, the frames at which R first
-reached 0.5 and 0.8, and each env's share of episodes to `--out`.
+fewer at first, the statistic of our `curriculum/task_return`) and writes the rows (every env's R) and each env's
+share of episodes to `--out`; `benchmarks/minigrid_curricula.py --peer_runs` reads frames to master from them.
 """
 
 from __future__ import annotations
@@ -32,9 +32,6 @@ from pathlib import Path
 
 import numpy as np
 from torch_ac_minigrid import make_env, make_ppo, seed_everything
-
-MASTERED = (0.5, 0.8)
-
 
 def load_curriculum(repo: Path, name: str):
     """utils/curriculum.py's get_curriculum: nodes numbered in the order the edges list them."""
@@ -127,8 +124,6 @@ def main() -> None:
         envs.append(poly_env([make_env(env_id, seed) for env_id in env_ids], head.remotes[i], seed))
     algo = make_ppo(envs, args.lr, args.adam_eps)
 
-    target = len(env_ids) - 1
-    reached: dict[str, int | None] = {str(level): None for level in MASTERED}
     rows, frames, update, start = [], 0, 0, time.time()
     while frames < args.frames:
         exps, logs = algo.collect_experiences()
@@ -137,11 +132,7 @@ def main() -> None:
         frames += logs["num_frames"]
         update += 1
         recent = {env_ids[i]: float(np.mean(r)) for i, r in head.recent.items() if r}
-        full = len(head.recent[target]) == 100
-        target_return = float(np.mean(head.recent[target])) if head.recent[target] else 0.0
-        for level in MASTERED:
-            if full and target_return >= level and reached[str(level)] is None:
-                reached[str(level)] = frames
+        target_return = recent.get(env_ids[-1], 0.0)
         if update % args.log_every == 0 or frames >= args.frames:
             fps = frames / (time.time() - start)
             dist = [float(p) for p in head.dist]
@@ -150,7 +141,7 @@ def main() -> None:
             if args.out:
                 total = sum(head.episodes.values())
                 shares = {env_ids[i]: n / total for i, n in sorted(head.episodes.items())}
-                result = {"args": {**vars(args), "repo": str(args.repo)}, "env_ids": env_ids, "frames_to": reached,
+                result = {"args": {**vars(args), "repo": str(args.repo)}, "env_ids": env_ids,
                           "episode_share": shares, "rows": rows}  # fmt: skip
                 Path(args.out).write_text(json.dumps(result))
 

@@ -89,10 +89,12 @@ def read_run(exp_dir: Path, env_ids: Sequence[str]) -> dict[str, Any] | None:
     return {"curves": curves, "env_steps": last}
 
 
-def read_peer_run(path: Path) -> tuple[int, dict[str, Any]]:
+def read_peer_run(path: Path, env_ids: Sequence[str]) -> tuple[int, dict[str, Any]]:
     """A run of benchmarks/automatic_curriculum_peer.py (its `--out` JSON) as (seed, run): every env's curve is the
     mean return of its last 100 episodes (fewer at first), the same statistic as our `curriculum/task_return`."""
     saved = json.loads(Path(path).read_text())
+    if saved.get("env_ids", list(env_ids)) != list(env_ids):
+        raise SystemExit(f"--peer_runs {path}: its envs {saved['env_ids']} are not this setting's {list(env_ids)}")
     curves: dict[str, dict[str, list]] = {}
     for row in saved["rows"]:
         for env_id, value in row["returns"].items():
@@ -155,7 +157,7 @@ def collect(setting: Any, work_dir: Path, methods: Sequence[str], peer_runs: Seq
                 runs[seed] = run
         result["methods"][method] = {"runs": runs, "stats": method_stats(runs) if runs else None}
     if peer_runs:
-        runs = dict(read_peer_run(path) for path in peer_runs)
+        runs = dict(read_peer_run(path, setting.env_ids) for path in peer_runs)
         for run in runs.values():
             run["numbers"] = run_numbers(run, target, setting.steps)
         result["methods"][PEER_METHOD] = {"runs": runs, "stats": method_stats(runs)}

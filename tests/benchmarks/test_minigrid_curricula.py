@@ -86,3 +86,6 @@ def test_peer_runs_join_as_one_more_method(bench, tmp_path):
     assert peer["runs"][7]["numbers"]["frames_to_0.5"] == 5 * 20480  # first row at or above 0.5: 0.1 * 5
     assert peer["runs"][7]["numbers"]["final_return"] == pytest.approx(1.0)
     assert peer["stats"]["mastered_0.8"] == 1 and result["methods"]["mastering_rate"]["stats"] is None
+    path.write_text(json.dumps({"args": {"seed": 7}, "env_ids": ["MiniGrid-Unlock-v0"], "rows": rows}))
+    with pytest.raises(SystemExit, match="not this setting's"):  # a run of another curriculum
+        bench.collect(setting, tmp_path / "no_runs", ["mastering_rate"], [path])
