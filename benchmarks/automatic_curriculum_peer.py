@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 from torch_ac_minigrid import make_env, make_ppo, seed_everything
 
+
 def load_curriculum(repo: Path, name: str):
     """utils/curriculum.py's get_curriculum: nodes numbered in the order the edges list them."""
     import networkx as nx
